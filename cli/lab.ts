@@ -1,0 +1,51 @@
+/**
+ * `npm run lab -- VERB …`: the lab's pipelines outside the site. `lab --help` lists the verbs,
+ * `lab VERB --help` explains one.
+ */
+import {isLabError} from "../src/lib/core/errors.js";
+import {runVerb} from "./verbs/run.js";
+import {UsageError, parseArgs, type Verb} from "./verb.js";
+
+const verbs: Verb[] = [runVerb];
+
+function mainHelp(): string {
+  return `usage: npm run lab -- VERB [options]
+
+verbs:
+${verbs.map((v) => `  ${v.name.padEnd(10)} ${v.summary}`).join("\n")}
+
+Run \`npm run lab -- VERB --help\` for a verb's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(mainHelp());
+    return name ? 0 : 1;
+  }
+  const verb = verbs.find((v) => v.name === name);
+  if (!verb) {
+    console.error(`lab: unknown verb "${name}"\n\n${mainHelp()}`);
+    return 2;
+  }
+  const args = parseArgs(rest);
+  if (args.flags.help) {
+    console.log(verb.help);
+    return 0;
+  }
+  try {
+    return (await verb.run(args)) ?? 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`lab ${verb.name}: ${error.message}\n\n${verb.help}`);
+      return 2;
+    }
+    if (isLabError(error)) {
+      console.error(`lab ${verb.name}: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

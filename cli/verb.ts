@@ -1,0 +1,61 @@
+/** A `lab` verb: one subcommand of `npm run lab -- VERB …`. */
+export interface Verb {
+  name: string;
+  /** One line for `lab --help`. */
+  summary: string;
+  /** The full `lab VERB --help` text: usage line, options with defaults, an example. */
+  help: string;
+  run(args: ParsedArgs): Promise<number | void>;
+}
+
+export interface ParsedArgs {
+  positionals: string[];
+  flags: Record<string, string | boolean>;
+}
+
+/**
+ * Parses `--name value`, `--name=value` and bare `--flag` (true). A flag followed by another flag
+ * or nothing is boolean; `--` ends flag parsing.
+ */
+export function parseArgs(argv: string[]): ParsedArgs {
+  const positionals: string[] = [];
+  const flags: Record<string, string | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      if (eq > 0) flags[arg.slice(2, eq)] = arg.slice(eq + 1);
+      else if (i + 1 < argv.length && !argv[i + 1]!.startsWith("--")) flags[arg.slice(2)] = argv[++i]!;
+      else flags[arg.slice(2)] = true;
+    } else if (arg === "-h") {
+      flags.help = true;
+    } else {
+      positionals.push(arg);
+    }
+  }
+  return {positionals, flags};
+}
+
+/** A flag as a string, with a default; a boolean flag where a value was expected is an error. */
+export function stringFlag(args: ParsedArgs, name: string, fallback?: string): string | undefined {
+  const value = args.flags[name];
+  if (value === undefined) return fallback;
+  if (value === true) throw new UsageError(`--${name} needs a value`);
+  return value as string;
+}
+
+export function numberFlag(args: ParsedArgs, name: string, fallback?: number): number | undefined {
+  const text = stringFlag(args, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got "${text}"`);
+  return value;
+}
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}

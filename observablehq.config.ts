@@ -1,0 +1,21 @@
+// Observable Framework configuration for Pipeline Lab. See README.md for how pages and loaders fit.
+export default {
+  root: "src",
+  title: "Pipeline Lab",
+  pages: [
+    {
+      name: "Lab",
+      open: true,
+      pages: [{name: "SQL over Parquet", path: "/pages/lab/sql-over-parquet"}]
+    }
+  ],
+  // The default head links web fonts from a third party; the lab requests nothing off its origin.
+  globalStylesheets: [],
+  head: '<link rel="icon" href="data:,">',
+  // Parquet is decoded with parquet-wasm and handed to DuckDB-WASM as Arrow, so no DuckDB
+  // extension is needed (and none could be downloaded); the exception-handling build suffices.
+  duckdb: {platforms: {eh: true, mvp: false}, extensions: {json: null, parquet: null}},
+  interpreters: {".ts": [process.execPath, "--import", "tsx"]},
+  search: true,
+  footer: "Pipeline Lab — built offline from node_modules."
+};

@@ -1,0 +1,16 @@
+/**
+ * What every page of the built site must show once its cells have run. Each page of `dist/` needs
+ * an entry here (the suite fails on a page without one), so every new page joins the browser tests.
+ * `plots`: Plot SVGs with at least one drawn mark; `tables`: table outputs (SQL cells) with rows;
+ * `text`: strings that must appear in the rendered page.
+ */
+export interface PageExpectation {
+  plots: number;
+  tables: number;
+  text?: string[];
+}
+
+export const pageExpectations: Record<string, PageExpectation> = {
+  "/": {plots: 1, tables: 1, text: ["Pipeline Lab"]},
+  "/pages/lab/sql-over-parquet": {plots: 1, tables: 2, text: ["random walk"]}
+};

@@ -1,0 +1,68 @@
+/**
+ * `npm run build` / `npm run dev`: Observable Framework, offline and with honest loader caching.
+ *
+ *   tsx tools/observable.ts build        → refresh stale loaders, then `observable build`
+ *   tsx tools/observable.ts preview …    → the same, then the dev server, watching src/lib and
+ *                                           the warehouse to rerun exactly the affected loaders
+ *
+ * Framework runs in this process, behind `installOfflineFetch` (npm CDN and registry answered from
+ * node_modules) and the loopback-only net guard, which NODE_OPTIONS also loads into every loader
+ * it spawns. Any refused request makes the command exit non-zero after Framework finishes, with
+ * the refusals listed, so an offline gap can never pass as a successful build.
+ */
+import {watch} from "node:fs";
+import {dirname, join} from "node:path";
+import {fileURLToPath, pathToFileURL} from "node:url";
+import {indexInstalledPackages, installOfflineFetch, pruneNpmCache} from "./offline-npm.js";
+import {refreshLoaderCache} from "./loader-cache.js";
+
+// The project is the working directory (npm scripts run there); the tools live beside this file.
+const projectDir = process.cwd();
+const sourceRoot = join(projectDir, "src");
+const guard = join(dirname(fileURLToPath(import.meta.url)), "net-guard.mjs");
+const [command = "build", ...rest] = process.argv.slice(2);
+
+process.env.OBSERVABLE_TELEMETRY_DISABLE = "true";
+process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --import=${pathToFileURL(guard).href}`.trim();
+await import(pathToFileURL(guard).href);
+
+const refusals = installOfflineFetch({projectDir});
+const pruned = pruneNpmCache({cacheDir: join(sourceRoot, ".observablehq", "cache"), index: indexInstalledPackages(projectDir)});
+if (pruned.length) console.log(`offline npm: dropped cached ${pruned.join(", ")} (no longer installed)`);
+
+process.on("exit", () => {
+  if (!refusals.length) return;
+  console.error(`\n\x1b[31moffline build failed: ${refusals.length} request(s) could not be answered from node_modules:\x1b[0m`);
+  for (const refusal of refusals) console.error(`  ${refusal.message.replace(/\n\s*/g, "\n    ")}`);
+  process.exitCode = 1;
+});
+
+async function refresh(touch: boolean): Promise<void> {
+  const stale = await refreshLoaderCache({projectDir, touch});
+  for (const loader of stale) console.log(`loader cache: rerun ${loader.loaderPath} (${loader.reason})`);
+}
+
+await refresh(false);
+
+if (command === "preview") {
+  // Rerun loaders when library code or warehouse data change; debounce bursts of file events.
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => refresh(true).catch((error) => console.error(error)), 300);
+  };
+  for (const dir of [join(sourceRoot, "lib"), join(sourceRoot, "data"), join(projectDir, ".lab")]) {
+    try {
+      watch(dir, {recursive: true}, (_event, file) => {
+        if (file && /(^|\/)(loader-keys\.json|loader-runs\/)|\.tmp-|catalog\.duckdb/.test(file)) return;
+        schedule();
+      });
+    } catch {
+      // .lab appears with the first ingest; the loaders that read it are checked on the next build.
+    }
+  }
+}
+
+const bin = join(projectDir, "node_modules", "@observablehq", "framework", "dist", "bin", "observable.js");
+process.argv = [process.argv[0]!, bin, command, ...rest];
+await import(pathToFileURL(bin).href);
