@@ -1,6 +1,6 @@
 import {mkdirSync} from "node:fs";
 import {resolve} from "node:path";
-import {pipelines} from "../pipelines.js";
+import {pipelines} from "../../src/lib/pipelines.js";
 import {UsageError, numberFlag, stringFlag, type Verb} from "../verb.js";
 
 export const runVerb: Verb = {

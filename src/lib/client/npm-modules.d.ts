@@ -4,8 +4,8 @@ declare module "npm:apache-arrow" {
   export * from "apache-arrow";
 }
 declare module "npm:parquet-wasm" {
-  export * from "parquet-wasm";
-  export {default} from "parquet-wasm";
+  export * from "parquet-wasm/esm/parquet_wasm.js";
+  export {default} from "parquet-wasm/esm/parquet_wasm.js";
 }
 declare module "npm:@observablehq/duckdb" {
   import type {Table} from "apache-arrow";
