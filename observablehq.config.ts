@@ -13,8 +13,8 @@ export default {
   globalStylesheets: [],
   head: '<link rel="icon" href="data:,">',
   // Parquet is decoded with parquet-wasm and handed to DuckDB-WASM as Arrow, so no DuckDB
-  // extension is needed (and none could be downloaded); the exception-handling build suffices.
-  duckdb: {platforms: {eh: true, mvp: false}, extensions: {json: null, parquet: null}},
+  // extension is needed (and none could be downloaded).
+  duckdb: {extensions: {json: null, parquet: null}},
   interpreters: {".ts": [process.execPath, "--import", "tsx"]},
   search: true,
   footer: "Pipeline Lab — built offline from node_modules."

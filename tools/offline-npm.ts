@@ -25,6 +25,14 @@ import {dirname, extname, join, sep} from "node:path";
 import * as esbuild from "esbuild";
 
 const CDN = "https://cdn.jsdelivr.net/npm/";
+/**
+ * Framework's client runtime names every library it can load lazily (`React`, `echarts`, `vega`…),
+ * so each build asks the registry for their versions even when no page uses them. Those lookups,
+ * and only those, get this placeholder version when the package is not installed: nothing is
+ * fetched unless a page really imports one, and then the code request is refused, naming the
+ * package to install. `pruneNpmCache` removes the placeholder folders Framework leaves behind.
+ */
+export const NOT_INSTALLED = "0.0.0-not-installed";
 const REGISTRY = "https://registry.npmjs.org/";
 
 export interface InstalledPackage {
@@ -202,14 +210,32 @@ function externalizeEsmPackages(self: InstalledPackage): esbuild.Plugin {
   };
 }
 
+/** The npm packages Framework's own client code can import lazily (scanned from its sources). */
+export function frameworkLazyPackages(projectDir: string): Set<string> {
+  const names = new Set<string>();
+  const visit = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, {withFileTypes: true})) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else if (entry.name.endsWith(".js")) {
+        for (const [, spec] of readFileSync(path, "utf-8").matchAll(/["']npm:([^"']+)["']/g)) names.add(packageNameOf(spec!).replace(/(.)@.*$/, "$1"));
+      }
+    }
+  };
+  visit(join(projectDir, "node_modules", "@observablehq", "framework", "dist", "client"));
+  return names;
+}
+
 /** Answers one CDN or registry URL from node_modules, or throws OfflineRefusal. */
-export async function answer(url: string, index: Map<string, InstalledPackage[]>): Promise<Response> {
+export async function answer(url: string, index: Map<string, InstalledPackage[]>, lazy: Set<string> = new Set()): Promise<Response> {
   if (url.startsWith(REGISTRY)) {
     const rest = decodeURIComponent(url.slice(REGISTRY.length));
     const parts = rest.split("/");
     const name = rest.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0]!;
     const tag = parts.slice(rest.startsWith("@") ? 2 : 1).join("/");
     const installed = index.get(name);
+    if (!installed?.length && lazy.has(name)) return tag ? json({name, version: NOT_INSTALLED}) : json({name, versions: {[NOT_INSTALLED]: {version: NOT_INSTALLED}}});
     if (!installed?.length) throw new OfflineRefusal(url, missingPackage(name));
     if (tag) {
       const top = installed.find((p) => p.topLevel) ?? installed[0]!;
@@ -222,7 +248,7 @@ export async function answer(url: string, index: Map<string, InstalledPackage[]>
     const pkg = index.get(name)?.find((p) => p.version === version);
     if (!pkg) {
       const have = index.get(name)?.map((p) => p.version).join(", ");
-      throw new OfflineRefusal(url, have ? `${name}@${version} is needed but node_modules has ${name}@${have}; run \`npm install --save-exact ${name}@${version}\`` : missingPackage(name));
+      throw new OfflineRefusal(url, have && version !== NOT_INSTALLED ? `${name}@${version} is needed but node_modules has ${name}@${have}; run \`npm install --save-exact ${name}@${version}\`` : missingPackage(name));
     }
     if (path === "+esm" || path.endsWith("/+esm")) {
       const subpath = path === "+esm" ? "" : path.slice(0, -"/+esm".length);
@@ -253,13 +279,14 @@ function json(body: unknown): Response {
 export function installOfflineFetch({projectDir, onRequest}: OfflineNpmOptions): OfflineRefusal[] {
   const refusals: OfflineRefusal[] = [];
   const index = indexInstalledPackages(projectDir);
+  const lazy = frameworkLazyPackages(projectDir);
   const realFetch = globalThis.fetch;
   globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const {hostname} = new URL(url);
     if (hostname === "localhost" || hostname === "[::1]" || hostname.startsWith("127.")) return realFetch(input, init);
     try {
-      const response = await answer(url, index);
+      const response = await answer(url, index, lazy);
       onRequest?.({url, status: "served", detail: "node_modules"});
       return response;
     } catch (error) {

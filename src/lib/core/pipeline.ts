@@ -31,6 +31,8 @@ export interface Pipeline {
   name: string;
   title: string;
   summary: string;
+  /** The site page that explores it (`/pages/lab/sql-over-parquet`). */
+  page?: string;
   /** The flags and files it accepts, for `lab run NAME --help`. */
   usage: string;
   tables: PipelineTable[];

@@ -15,6 +15,7 @@ export const demoPipeline: Pipeline = {
   name: "demo",
   title: "Demo: random walks",
   summary: "Seeded Gaussian random walks — the lab shell's end-to-end example.",
+  page: "/pages/lab/sql-over-parquet",
   usage: "lab run demo [--walks 3] [--steps 500] [--seed 1] --out DIR",
   tables: [{name: "random_walks", description: "one row per walk and step: walk, step, value"}],
   async run({outDir, seed, flags, log}) {
