@@ -13,7 +13,7 @@
 import {watch} from "node:fs";
 import {dirname, join} from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
-import {indexInstalledPackages, installOfflineFetch, pruneNpmCache} from "./offline-npm.js";
+import {NOT_INSTALLED, indexInstalledPackages, installOfflineFetch, pruneNpmCache} from "./offline-npm.js";
 import {refreshLoaderCache} from "./loader-cache.js";
 
 // The project is the working directory (npm scripts run there); the tools live beside this file.
@@ -28,7 +28,7 @@ await import(pathToFileURL(guard).href);
 
 const refusals = installOfflineFetch({projectDir});
 const pruned = pruneNpmCache({cacheDir: join(sourceRoot, ".observablehq", "cache"), index: indexInstalledPackages(projectDir)});
-if (pruned.length) console.log(`offline npm: dropped cached ${pruned.join(", ")} (no longer installed)`);
+if (pruned.some((spec) => !spec.endsWith(NOT_INSTALLED))) console.log(`offline npm: dropped cached ${pruned.filter((spec) => !spec.endsWith(NOT_INSTALLED)).join(", ")} (no longer installed)`);
 
 process.on("exit", () => {
   if (!refusals.length) return;
