@@ -3,10 +3,12 @@
  * `lab VERB --help` explains one.
  */
 import {isLabError} from "../src/lib/core/errors.js";
+import {ingestVerb} from "./verbs/ingest.js";
 import {runVerb} from "./verbs/run.js";
+import {statusVerb} from "./verbs/status.js";
 import {UsageError, parseArgs, type Verb} from "./verb.js";
 
-const verbs: Verb[] = [runVerb];
+const verbs: Verb[] = [ingestVerb, statusVerb, runVerb];
 
 function mainHelp(): string {
   return `usage: npm run lab -- VERB [options]

@@ -11,7 +11,9 @@ import {createHash} from "node:crypto";
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync} from "node:fs";
 import {dirname, join, relative} from "node:path";
 import * as esbuild from "esbuild";
-import {fingerprintPath, loaderRunRecordPath, readLoaderRunRecord} from "../src/lib/core/loader-inputs.js";
+import {fingerprintPath, loaderRunRecordPath, readLoaderRunRecord, type LoaderInput} from "../src/lib/core/loader-inputs.js";
+import {labPaths} from "../src/lib/catalog/paths.js";
+import {topicFingerprint} from "../src/lib/catalog/warehouse.js";
 
 export interface Loader {
   /** The loader file, relative to the project directory (`src/data/home.json.ts`). */
@@ -109,7 +111,9 @@ export async function findStaleLoaders({projectDir, loaders = findLoaders({proje
     let reason = before ? describeChange(before.files, files) : "no record of the code that made it";
     if (!reason) {
       const run = readLoaderRunRecord({projectDir, loaderPath: loader.loaderPath});
-      const changed = run?.inputs.find((input) => fingerprintPath(join(projectDir, input.path)) !== input.fingerprint);
+      const paths = labPaths({projectDir});
+      const current = (input: LoaderInput) => (input.topic ? topicFingerprint({paths, topic: input.topic}) : fingerprintPath(join(projectDir, input.path)));
+      const changed = run?.inputs.find((input) => current(input) !== input.fingerprint);
       if (changed) reason = `input ${changed.path} changed`;
     }
     if (reason) stale.push({...loader, reason});

@@ -15,6 +15,9 @@ import {dirname, join} from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
 import {NOT_INSTALLED, indexInstalledPackages, installOfflineFetch, pruneNpmCache} from "./offline-npm.js";
 import {refreshLoaderCache} from "./loader-cache.js";
+import {ingest} from "../src/lib/catalog/ingest.js";
+import {lockHolder} from "../src/lib/catalog/lock.js";
+import {labPaths} from "../src/lib/catalog/paths.js";
 
 // The project is the working directory (npm scripts run there); the tools live beside this file.
 const projectDir = process.cwd();
@@ -42,6 +45,22 @@ async function refresh(touch: boolean): Promise<void> {
   for (const loader of stale) console.log(`loader cache: rerun ${loader.loaderPath} (${loader.reason})`);
 }
 
+// Bring the warehouse up to date with datasets/ first, unless an ingest (a dev server's watch)
+// already owns the catalog: then its warehouse is current.
+const paths = labPaths({projectDir});
+const holder = lockHolder(paths.lockPath);
+const stopWatch = new AbortController();
+if (holder) console.log(`ingest: pid ${holder} is already ingesting (watch mode); using its warehouse`);
+else if (command === "preview") {
+  let ready: () => void;
+  const first = new Promise<void>((resolve) => (ready = resolve));
+  ingest({paths, watch: true, signal: stopWatch.signal, onPass: () => ready()}).catch((error) => {
+    console.error(`ingest stopped: ${error instanceof Error ? error.message : error}`);
+    ready();
+  });
+  await first;
+} else await ingest({paths});
+
 await refresh(false);
 
 if (command === "preview") {
@@ -54,7 +73,7 @@ if (command === "preview") {
   for (const dir of [join(sourceRoot, "lib"), join(sourceRoot, "data"), join(projectDir, ".lab")]) {
     try {
       watch(dir, {recursive: true}, (_event, file) => {
-        if (file && /(^|\/)(loader-keys\.json|loader-runs\/)|\.tmp-|catalog\.duckdb/.test(file)) return;
+        if (file && /(^|\/)(loader-keys\.json|loader-runs\/|staging\/)|\.tmp-|catalog\.duckdb|ingest\.lock/.test(file)) return;
         schedule();
       });
     } catch {

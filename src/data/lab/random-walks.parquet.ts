@@ -1,7 +1,4 @@
-// Seeded random walks for the SQL-over-Parquet demo page, printed as Parquet.
-import {createRng} from "../../lib/core/random.js";
-import {writeRowsAsParquetToStream} from "../../lib/core/stdout.js";
-import {randomWalkColumns} from "../../lib/demo/pipeline.js";
-import {randomWalks} from "../../lib/demo/random-walks.js";
+// The demo's random walks, as promoted into the warehouse by the catalog.
+import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
 
-await writeRowsAsParquetToStream({columns: randomWalkColumns, rows: randomWalks({rng: createRng(1), walks: 3, steps: 500})});
+await emitWarehouseParquet({topics: ["random_walks"], sql: "SELECT walk, step, value FROM random_walks ORDER BY walk, step"});

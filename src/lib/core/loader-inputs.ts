@@ -14,6 +14,8 @@ export interface LoaderInput {
   /** Path relative to the project directory. */
   path: string;
   fingerprint: string;
+  /** Set for a warehouse topic: its fingerprint is that of the topic's current view. */
+  topic?: string;
 }
 
 export interface LoaderRunRecord {
@@ -63,11 +65,16 @@ const started = new Set<string>();
 export function noteLoaderInput({
   path,
   projectDir = process.cwd(),
-  loaderPath = process.argv[1]
+  loaderPath = process.argv[1],
+  fingerprint,
+  topic
 }: {
   path: string;
   projectDir?: string;
   loaderPath?: string;
+  /** A fingerprint computed by the caller (warehouse topics); by default that of the path. */
+  fingerprint?: string;
+  topic?: string;
 }): void {
   if (!loaderPath || !relative(projectDir, resolve(loaderPath)).startsWith(join("src", "data"))) return;
   const file = loaderRunRecordPath({projectDir, loaderPath});
@@ -78,7 +85,7 @@ export function noteLoaderInput({
   started.add(file);
   const rel = relative(projectDir, resolve(projectDir, path));
   record.inputs = record.inputs.filter((input) => input.path !== rel);
-  record.inputs.push({path: rel, fingerprint: fingerprintPath(resolve(projectDir, path))});
+  record.inputs.push({path: rel, fingerprint: fingerprint ?? fingerprintPath(resolve(projectDir, path)), ...(topic ? {topic} : {})});
   mkdirSync(dirname(file), {recursive: true});
   writeFileSync(file, JSON.stringify(record, null, 2));
 }

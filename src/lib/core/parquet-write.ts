@@ -25,6 +25,8 @@ export interface WriteParquetOptions {
   rows: RowSource;
   compression?: Compression;
   rowGroupRows?: number;
+  /** Columns with one value for every row (lineage ids, for example), appended after `columns`. */
+  constants?: (Column & {value: unknown})[];
   /** Called every ~100k rows with the running count. */
   onProgress?: (rows: number) => void;
 }
@@ -102,8 +104,9 @@ async function* batchesOf(rows: RowSource): AsyncIterable<Row[]> {
 }
 
 /** Appends rows into `table` (already created with `columns`); returns the count. */
-export async function appendRows({duck, table, columns, rows, onProgress}: {duck: Duck; table: string; columns: Column[]; rows: RowSource; onProgress?: (rows: number) => void}): Promise<number> {
+export async function appendRows({duck, table, columns, rows, constants = [], onProgress}: {duck: Duck; table: string; columns: Column[]; rows: RowSource; constants?: (Column & {value: unknown})[]; onProgress?: (rows: number) => void}): Promise<number> {
   const appends = columns.map((c) => appenderFor(c.type));
+  const constantAppends = constants.map((c) => [appenderFor(c.type), c.value] as const);
   const names = columns.map((c) => c.name);
   const appender = await duck.connection.createAppender(table);
   let count = 0;
@@ -122,6 +125,7 @@ export async function appendRows({duck, table, columns, rows, onProgress}: {duck
             }
           }
         }
+        for (const [append, value] of constantAppends) value === null || value === undefined ? appender.appendNull() : append(appender, value);
         appender.endRow();
         count++;
       }
@@ -140,15 +144,15 @@ export async function appendRows({duck, table, columns, rows, onProgress}: {duck
  * into a scratch database that spills to disk, so tables larger than memory work. The file appears
  * atomically at `path` only when complete; on any error nothing is left behind.
  */
-export async function writeParquet({path, columns, rows, compression = "zstd", rowGroupRows = 122_880, onProgress}: WriteParquetOptions): Promise<{path: string; rows: number}> {
+export async function writeParquet({path, columns, rows, compression = "zstd", rowGroupRows = 122_880, constants = [], onProgress}: WriteParquetOptions): Promise<{path: string; rows: number}> {
   if (!columns.length) throw new LabError({file: path, reason: "writeParquet needs at least one column"});
   mkdirSync(dirname(path), {recursive: true});
   const scratch = join(tmpdir(), `lab-parquet-${process.pid}-${randomBytes(4).toString("hex")}`);
   mkdirSync(scratch, {recursive: true});
   const duck = await openDuckDB({path: join(scratch, "scratch.duckdb"), tempDirectory: scratch});
   try {
-    await duck.run(`CREATE TABLE t (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`);
-    const count = await appendRows({duck, table: "t", columns, rows, onProgress});
+    await duck.run(`CREATE TABLE t (${[...columns, ...constants].map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`);
+    const count = await appendRows({duck, table: "t", columns, rows, constants, onProgress});
     await writeAtomically(path, (temp) => duck.run(`COPY t TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION ${compression}, ROW_GROUP_SIZE ${rowGroupRows})`));
     return {path, rows: count};
   } finally {

@@ -1,0 +1,28 @@
+import {catalogStatus} from "../../src/lib/catalog/status.js";
+import {labPaths} from "../../src/lib/catalog/paths.js";
+import {stringFlag, type Verb} from "../verb.js";
+
+export const statusVerb: Verb = {
+  name: "status",
+  summary: "files, versions, jobs by state, last errors, plugins and warehouse topics",
+  help: `usage: lab status [--json] [--lab-dir DIR]
+
+Shows what the catalog holds: files and versions, jobs by state with the last errors, every
+plugin (built-in and from plugins/, with the reason a broken one was skipped) and the warehouse
+topics with their row counts.`,
+  async run(args) {
+    const status = await catalogStatus({paths: labPaths({labDir: stringFlag(args, "lab-dir")})});
+    if (args.flags.json) return void console.log(JSON.stringify(status, null, 2));
+    const lines = [
+      status.ingestRunningPid ? `an ingest is running (pid ${status.ingestRunningPid}); showing its last published snapshot` : "",
+      `files     ${status.files} (${status.missingFiles} gone)   versions ${status.versions}`,
+      `jobs      ${Object.entries(status.jobsByStatus).map(([s, n]) => `${s} ${n}`).join("  ") || "none"}`,
+      "plugins",
+      ...status.plugins.map((p) => `  ${p.status === "OK" ? "✓" : "✗"} ${p.name.padEnd(20)} ${p.source.padEnd(8)} ${p.status === "OK" ? `tags ${p.tags.join(",")} → ${p.topics.join(",")}` : p.error}`),
+      "topics",
+      ...status.topics.map((t) => `  ${t.topic.padEnd(28)} ${String(t.rows).padStart(12)} rows in ${t.files} file(s)`),
+      ...(status.lastErrors.length ? ["last errors", ...status.lastErrors.map((e) => `  job ${e.job_id} ${e.status} ${e.plugin} ${e.path}: ${e.error}`)] : [])
+    ];
+    console.log(lines.filter(Boolean).join("\n"));
+  }
+};

@@ -1,0 +1,12 @@
+// Ingestion settings for this lab: where files come from and which plugin handles which file.
+// Routing is ordered: the first matching glob decides a file's tag; plugins subscribe to tags.
+import type {LabConfig} from "./src/lib/catalog/config.js";
+import {defaultConfig} from "./src/lib/catalog/config.js";
+
+export default {
+  sourceRoots: ["datasets"],
+  routing: [
+    {glob: "demo/**/*.sim.json", tag: "sim:random-walks"},
+    ...defaultConfig.routing
+  ]
+} satisfies Partial<LabConfig>;

@@ -1,0 +1,8 @@
+/**
+ * The plugins that ship with the lab: each pipeline adds its own here. An entry names the module
+ * and export, so worker threads can load the same plugin.
+ */
+export const builtinPluginModules: {module: string; exportName: string}[] = [
+  {module: new URL("./plugins/generic-table.ts", import.meta.url).href, exportName: "genericTablePlugin"},
+  {module: new URL("../demo/plugin.ts", import.meta.url).href, exportName: "demoPlugin"}
+];

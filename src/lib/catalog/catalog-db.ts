@@ -1,0 +1,120 @@
+import {mkdirSync} from "node:fs";
+import {dirname} from "node:path";
+import {openDuckDB, type Duck} from "../core/duckdb.js";
+
+/**
+ * The catalog's tables (DESIGN.md §3 "Catalog"). One process owns the database at a time (the
+ * ingest coordinator, guarded by the ingest lock); worker threads never open it, they ask the
+ * coordinator over messages. A claim is therefore atomic by construction, and the UPDATE … RETURNING
+ * that performs it is also a single statement.
+ */
+const SCHEMA = `
+CREATE SEQUENCE IF NOT EXISTS seq_root START 1;
+CREATE SEQUENCE IF NOT EXISTS seq_file START 1;
+CREATE SEQUENCE IF NOT EXISTS seq_version START 1;
+CREATE SEQUENCE IF NOT EXISTS seq_job START 1;
+CREATE TABLE IF NOT EXISTS source_roots (
+  root_id INTEGER PRIMARY KEY DEFAULT nextval('seq_root'),
+  path VARCHAR NOT NULL,
+  added_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS file_versions (
+  file_version_id INTEGER PRIMARY KEY DEFAULT nextval('seq_version'),
+  content_hash VARCHAR NOT NULL,
+  size BIGINT NOT NULL,
+  mtime TIMESTAMP NOT NULL,
+  first_seen TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS file_locations (
+  file_id INTEGER PRIMARY KEY DEFAULT nextval('seq_file'),
+  root_id INTEGER NOT NULL,
+  rel_path VARCHAR NOT NULL,
+  size BIGINT NOT NULL,
+  mtime_ms DOUBLE NOT NULL,
+  current_version_id INTEGER,
+  first_seen TIMESTAMP NOT NULL,
+  last_seen TIMESTAMP NOT NULL,
+  missing BOOLEAN NOT NULL DEFAULT false
+);
+CREATE TABLE IF NOT EXISTS location_versions (
+  file_id INTEGER NOT NULL,
+  file_version_id INTEGER NOT NULL,
+  seen_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS routing_rules (
+  position INTEGER NOT NULL,
+  "glob" VARCHAR NOT NULL,
+  tag VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS plugins (
+  name VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  module VARCHAR NOT NULL,
+  tags VARCHAR[],
+  topics VARCHAR[],
+  version INTEGER,
+  status VARCHAR NOT NULL,
+  error VARCHAR,
+  loaded_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+  job_id INTEGER PRIMARY KEY DEFAULT nextval('seq_job'),
+  plugin VARCHAR NOT NULL,
+  plugin_version INTEGER NOT NULL,
+  file_version_id INTEGER NOT NULL,
+  file_id INTEGER NOT NULL,
+  tag VARCHAR NOT NULL,
+  status VARCHAR NOT NULL,
+  priority INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error VARCHAR,
+  worker_id VARCHAR,
+  created_at TIMESTAMP NOT NULL,
+  started_at TIMESTAMP,
+  finished_at TIMESTAMP,
+  heartbeat_at TIMESTAMP,
+  not_before TIMESTAMP,
+  rows BIGINT
+);
+CREATE TABLE IF NOT EXISTS job_outputs (
+  job_id INTEGER NOT NULL,
+  topic VARCHAR NOT NULL,
+  path VARCHAR NOT NULL,
+  rows BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS topics (
+  topic VARCHAR NOT NULL,
+  fingerprint VARCHAR NOT NULL,
+  schema_json VARCHAR NOT NULL,
+  created_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS workers (
+  worker_id VARCHAR NOT NULL,
+  pid INTEGER NOT NULL,
+  started_at TIMESTAMP NOT NULL,
+  heartbeat_at TIMESTAMP NOT NULL,
+  status VARCHAR NOT NULL
+);
+`;
+
+export async function openCatalog({path}: {path: string}): Promise<Duck> {
+  mkdirSync(dirname(path), {recursive: true});
+  const duck = await openDuckDB({path});
+  await duck.run(SCHEMA);
+  return duck;
+}
+
+export type JobStatus = "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED";
+
+export interface JobRow {
+  job_id: number;
+  plugin: string;
+  plugin_version: number;
+  file_version_id: number;
+  file_id: number;
+  tag: string;
+  status: JobStatus;
+  priority: number;
+  attempts: number;
+  error: string | null;
+}

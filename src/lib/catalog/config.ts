@@ -1,0 +1,54 @@
+import {existsSync} from "node:fs";
+import {availableParallelism} from "node:os";
+import {join} from "node:path";
+import {pathToFileURL} from "node:url";
+
+/** A routing rule: files whose path (relative to their source root) matches `glob` get `tag`. */
+export interface RoutingRule {
+  glob: string;
+  tag: string;
+}
+
+/** Everything a user may tune about ingestion; `lab.config.ts` at the project root overrides it. */
+export interface LabConfig {
+  /** Folders scouted for files, relative to the project. */
+  sourceRoots: string[];
+  /** Ordered: the first rule that matches a path decides its tag (like a routing table). */
+  routing: RoutingRule[];
+  /** Folder of user plugins (TypeScript modules), relative to the project. */
+  pluginsDir: string;
+  /** Worker threads running plugin jobs. */
+  workers: number;
+  retry: {maxAttempts: number; backoffMs: number};
+  /** A new or changed file must keep its size and mtime this long before it is hashed. */
+  stableWaitMs: number;
+  /** How often a busy worker reports that it is alive. */
+  heartbeatMs: number;
+  /** Watch mode: a full rescan this often, behind the file-system events. */
+  watchRescanMs: number;
+  /** Where promoted tables go: Parquet always; "duckdb" also keeps each topic as a table. */
+  sinks: ("parquet" | "duckdb")[];
+}
+
+export const defaultConfig: LabConfig = {
+  sourceRoots: ["datasets"],
+  routing: [
+    {glob: "**/*.csv", tag: "csv"},
+    {glob: "**/*.{jsonl,ndjson}", tag: "jsonl"}
+  ],
+  pluginsDir: "plugins",
+  workers: Math.max(1, availableParallelism()),
+  retry: {maxAttempts: 3, backoffMs: 500},
+  stableWaitMs: 250,
+  heartbeatMs: 1000,
+  watchRescanMs: 5000,
+  sinks: ["parquet"]
+};
+
+/** The project's `lab.config.ts` (default export, partial) over the defaults. */
+export async function loadConfig({projectDir}: {projectDir: string}): Promise<LabConfig> {
+  const path = join(projectDir, "lab.config.ts");
+  if (!existsSync(path)) return defaultConfig;
+  const module = (await import(pathToFileURL(path).href)) as {default?: Partial<LabConfig>};
+  return {...defaultConfig, ...module.default, retry: {...defaultConfig.retry, ...module.default?.retry}};
+}

@@ -1,0 +1,117 @@
+/**
+ * A job worker thread: runs plugin jobs sent by the coordinator and stages their output as
+ * Parquet. It never touches the catalog database or the warehouse: it reports the staged files,
+ * and the coordinator promotes them when it commits the job.
+ */
+import {mkdirSync, rmSync} from "node:fs";
+import {join} from "node:path";
+import {parentPort} from "node:worker_threads";
+import {openDuckDB} from "../core/duckdb.js";
+import {isLabError} from "../core/errors.js";
+import {parquetSchema} from "../core/parquet-read.js";
+import {writeParquet} from "../core/parquet-write.js";
+import {createRng} from "../core/random.js";
+import {quoteString} from "../core/sql.js";
+import {isPlugin, topicAllowed, type CatalogFile, type Plugin, type PluginContext, type PluginRef} from "./plugin.js";
+
+export interface RunJobMessage {
+  type: "run";
+  jobId: number;
+  fileId: number;
+  fileVersionId: number;
+  attempt: number;
+  plugin: PluginRef;
+  file: CatalogFile;
+  stageDir: string;
+  heartbeatMs: number;
+}
+
+export interface StagedOutput {
+  topic: string;
+  path: string;
+  rows: number;
+  schema: {name: string; type: string}[];
+}
+
+export type WorkerReply =
+  | {type: "heartbeat"; jobId: number}
+  | {type: "log"; jobId: number; line: string}
+  | {type: "done"; jobId: number; outputs: StagedOutput[]}
+  | {type: "failed"; jobId: number; error: string; badInput: boolean};
+
+const LINEAGE = [
+  {name: "_job_id", type: "BIGINT"},
+  {name: "_file_version_id", type: "BIGINT"},
+  {name: "_file_id", type: "BIGINT"}
+];
+
+const plugins = new Map<string, Plugin>();
+
+async function loadPlugin(ref: PluginRef): Promise<Plugin> {
+  const key = `${ref.module}#${ref.exportName}`;
+  let plugin = plugins.get(key);
+  if (!plugin) {
+    const module = (await import(ref.module)) as Record<string, unknown>;
+    const candidate = module[ref.exportName];
+    if (!isPlugin(candidate)) throw new Error(`${ref.module} does not export a plugin as ${ref.exportName}`);
+    plugins.set(key, (plugin = candidate));
+  }
+  return plugin;
+}
+
+async function run(message: RunJobMessage): Promise<StagedOutput[]> {
+  const plugin = await loadPlugin(message.plugin);
+  mkdirSync(message.stageDir, {recursive: true});
+  const scratchDir = join(message.stageDir, "scratch");
+  mkdirSync(scratchDir, {recursive: true});
+  const outputs: StagedOutput[] = [];
+  const ids = {_job_id: message.jobId, _file_version_id: message.fileVersionId, _file_id: message.fileId};
+  const duck = await openDuckDB({tempDirectory: scratchDir});
+  const stagedPath = (topic: string) => {
+    if (!/^[a-z][a-z0-9_]*$/.test(topic)) throw new Error(`invalid topic name "${topic}": use lower-case snake_case`);
+    if (!topicAllowed({plugin, topic})) throw new Error(`plugin ${plugin.name} published to "${topic}", which it does not declare (topics: ${plugin.topics.join(", ")})`);
+    return join(message.stageDir, `${topic}-${outputs.length}.parquet`);
+  };
+  const record = async (topic: string, path: string, rows: number) => {
+    outputs.push({topic, path, rows, schema: await parquetSchema({path})});
+    return rows;
+  };
+  const ctx: PluginContext = {
+    jobId: message.jobId,
+    fileId: message.fileId,
+    fileVersionId: message.fileVersionId,
+    rng: createRng(message.file.contentHash),
+    scratchDir,
+    log: (line) => parentPort!.postMessage({type: "log", jobId: message.jobId, line} satisfies WorkerReply),
+    async publish(topic, {columns, rows}) {
+      const path = stagedPath(topic);
+      const result = await writeParquet({path, columns, rows, constants: LINEAGE.map((c) => ({...c, value: BigInt(ids[c.name as keyof typeof ids])}))});
+      return record(topic, path, result.rows);
+    },
+    async publishQuery(topic, sql) {
+      const path = stagedPath(topic);
+      const rows = await duck.run(`COPY (SELECT *, ${message.jobId}::BIGINT AS _job_id, ${message.fileVersionId}::BIGINT AS _file_version_id, ${message.fileId}::BIGINT AS _file_id FROM (${sql})) TO ${quoteString(path)} (FORMAT parquet, COMPRESSION zstd)`);
+      return record(topic, path, rows);
+    }
+  };
+  try {
+    await plugin.execute(ctx, {...message.file, mtime: new Date(message.file.mtime)});
+    return outputs;
+  } finally {
+    duck.close();
+    rmSync(scratchDir, {recursive: true, force: true});
+  }
+}
+
+parentPort!.on("message", async (message: RunJobMessage) => {
+  const heartbeat = setInterval(() => parentPort!.postMessage({type: "heartbeat", jobId: message.jobId} satisfies WorkerReply), message.heartbeatMs);
+  try {
+    const outputs = await run(message);
+    parentPort!.postMessage({type: "done", jobId: message.jobId, outputs} satisfies WorkerReply);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    parentPort!.postMessage({type: "failed", jobId: message.jobId, error: text, badInput: isLabError(error)} satisfies WorkerReply);
+  } finally {
+    clearInterval(heartbeat);
+  }
+});
