@@ -1,10 +1,10 @@
 import {mkdirSync, renameSync, rmSync, watch, type FSWatcher} from "node:fs";
 import {join, relative, resolve} from "node:path";
 import {Worker} from "node:worker_threads";
-import type {Duck} from "../core/duckdb.js";
+import {openDuckDB, type Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {createProgress, defaultProgressOutput, type ProgressOutput} from "../core/progress.js";
-import {quoteString} from "../core/sql.js";
+import {quoteIdent, quoteString} from "../core/sql.js";
 import {openCatalog, type JobRow} from "./catalog-db.js";
 import {loadConfig, type LabConfig} from "./config.js";
 import type {RunJobMessage, StagedOutput, WorkerReply} from "./job-worker.js";
@@ -15,7 +15,7 @@ import {loadPlugins, type BrokenPlugin} from "./plugin-loader.js";
 import {agePriority, routeTag} from "./routing.js";
 import {formatSchemaDiff} from "./schema-diff.js";
 import {scout, type ScoutResult} from "./scout.js";
-import {readManifest, removeOrphans, schemaFingerprint, writeManifest, type Manifest} from "./warehouse.js";
+import {readManifest, removeOrphans, schemaFingerprint, topicSource, writeManifest, type Manifest} from "./warehouse.js";
 
 export interface IngestOptions {
   projectDir?: string;
@@ -49,6 +49,8 @@ interface Slot {
   worker: Worker;
   id: string;
   job?: JobRow & {attempt: number; stageDir: string};
+  /** Set while a claim for this slot is in flight, so concurrent fills never double-book it. */
+  claiming?: boolean;
 }
 
 const CATALOG_SNAPSHOTS: Record<string, string> = {
@@ -92,6 +94,17 @@ class Coordinator {
   private broken: BrokenPlugin[] = [];
   private slots: Slot[] = [];
   private readonly coordinatorId = `coordinator-${process.pid}`;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs catalog work one piece at a time: worker messages arrive concurrently, but the catalog
+   * is one connection, and a commit's transaction must not interleave with another job's update.
+   */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => {});
+    return next;
+  }
 
   constructor(private readonly o: {paths: LabPaths; config: LabConfig; catalog: Duck; log: (line: string) => void; output: ProgressOutput; now: () => Date}) {}
 
@@ -198,13 +211,14 @@ class Coordinator {
       let active = 0;
       const fill = async (): Promise<void> => {
         for (const slot of this.slots) {
-          if (slot.job) continue;
-          const job = await this.claim(slot.id);
+          if (slot.job || slot.claiming) continue;
+          slot.claiming = true;
+          const job = await this.exclusive(() => this.claim(slot.id)).finally(() => (slot.claiming = false));
           if (!job) break;
           const stageDir = join(this.o.paths.stagingDir, `job-${job.job_id}-a${job.attempt}`);
           slot.job = {...job, stageDir};
           active++;
-          const file = await this.fileFor(job);
+          const file = await this.exclusive(() => this.fileFor(job));
           const plugin = this.plugins.find((p) => p.name === job.plugin);
           if (!plugin) {
             await this.fail({slot, error: `plugin ${job.plugin} is not available (removed or broken)`, badInput: true, summary, progress});
@@ -213,8 +227,8 @@ class Coordinator {
           const message: RunJobMessage = {type: "run", jobId: job.job_id, fileId: job.file_id, fileVersionId: job.file_version_id, attempt: job.attempt, plugin, file, stageDir, heartbeatMs: config.heartbeatMs};
           slot.worker.postMessage(message);
         }
-        if (active === 0) {
-          const [next] = await catalog.all<{at: Date | null}>(`SELECT min(not_before) AS at FROM jobs WHERE status = 'QUEUED'`);
+        if (active === 0 && !this.slots.some((s) => s.claiming)) {
+          const [next] = await this.exclusive(() => catalog.all<{at: Date | null}>(`SELECT min(not_before) AS at FROM jobs WHERE status = 'QUEUED'`));
           if (next?.at) setTimeout(() => fill().catch(rejectAll), Math.max(10, next.at.getTime() - this.o.now().getTime()));
           else resolveAll();
         }
@@ -225,13 +239,14 @@ class Coordinator {
           (async () => {
             if (!slot.job || reply.jobId !== slot.job.job_id) return;
             if (reply.type === "heartbeat") {
-              await catalog.run(`UPDATE jobs SET heartbeat_at = ?::TIMESTAMP WHERE job_id = ?`, [this.o.now(), reply.jobId]);
+              await this.exclusive(() => catalog.run(`UPDATE jobs SET heartbeat_at = ?::TIMESTAMP WHERE job_id = ?`, [this.o.now(), reply.jobId]));
               return;
             }
             if (reply.type === "log") return progress.log(`  ${reply.line}`);
             if (reply.type === "done") {
               try {
-                await this.commit({job: slot.job, outputs: reply.outputs, summary});
+                const job = slot.job;
+                await this.exclusive(() => this.commit({job, outputs: reply.outputs, summary}));
                 progress.tick();
               } catch (error) {
                 await this.fail({slot, error: error instanceof Error ? error.message : String(error), badInput: error instanceof LabError, summary, progress});
@@ -261,9 +276,13 @@ class Coordinator {
     progress.done(`${summary.jobsCompleted} completed, ${summary.jobsFailed} failed`);
   }
 
-  private async fail({slot, error, badInput, summary, progress}: {slot: Slot; error: string; badInput: boolean; summary: IngestSummary; progress: {tick(): void}}): Promise<void> {
-    const job = slot.job!;
-    slot.job = undefined;
+  private async fail(options: {slot: Slot; error: string; badInput: boolean; summary: IngestSummary; progress: {tick(): void}}): Promise<void> {
+    const job = options.slot.job!;
+    options.slot.job = undefined;
+    return this.exclusive(() => this.recordFailure({...options, job}));
+  }
+
+  private async recordFailure({job, error, badInput, summary, progress}: {job: JobRow & {attempt: number; stageDir: string}; error: string; badInput: boolean; summary: IngestSummary; progress: {tick(): void}}): Promise<void> {
     rmSync(job.stageDir, {recursive: true, force: true});
     const {maxAttempts, backoffMs} = this.o.config.retry;
     // Bad input fails the same way every time: no retry. Anything else may be transient.
@@ -351,18 +370,11 @@ class Coordinator {
 
   /** The DuckDB table sink: each topic replaced inside one transaction, so readers see whole states. */
   private async syncDuckDBSink(manifest: Manifest): Promise<void> {
-    const {openDuckDB} = await import("../core/duckdb.js");
-    const {registerTopics} = await import("./warehouse.js");
     const duck = await openDuckDB({path: this.o.paths.warehouseDbPath});
     try {
-      const names = Object.keys(manifest.topics);
       await duck.run("BEGIN TRANSACTION");
-      for (const name of names) {
-        await registerTopics({duck, paths: this.o.paths, topics: [name]});
-        await duck.run(`CREATE OR REPLACE TABLE "${name}_table" AS SELECT * FROM "${name}"`);
-        await duck.run(`DROP VIEW IF EXISTS "${name}"`);
-        await duck.run(`DROP TABLE IF EXISTS "${name}"`);
-        await duck.run(`ALTER TABLE "${name}_table" RENAME TO "${name}"`);
+      for (const [name, entry] of Object.entries(manifest.topics)) {
+        await duck.run(`CREATE OR REPLACE TABLE ${quoteIdent(name)} AS ${topicSource({paths: this.o.paths, entry})}`);
       }
       await duck.run("COMMIT");
     } finally {

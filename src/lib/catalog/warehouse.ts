@@ -89,6 +89,12 @@ export function topicFingerprint({paths, topic}: {paths: LabPaths; topic: string
   return entry ? createHash("sha256").update(JSON.stringify(entry)).digest("hex") : "missing";
 }
 
+/** SQL that reads a topic's current rows (an empty, typed relation when it has no files). */
+export function topicSource({paths, entry}: {paths: LabPaths; entry: ManifestTopic}): string {
+  if (entry.files.length) return `SELECT * FROM read_parquet(${quoteList(entry.files.map((f) => join(paths.warehouseDir, f.path)))}, union_by_name = true)`;
+  return `SELECT ${entry.schema.map((c) => `NULL::${c.type} AS ${quoteIdent(c.name)}`).join(", ")} LIMIT 0`;
+}
+
 /** Creates one view per topic (named after it) over its current Parquet files. */
 export async function registerTopics({duck, paths, topics}: {duck: Duck; paths: LabPaths; topics: string[]}): Promise<void> {
   const manifest = readManifest(paths);
@@ -98,11 +104,7 @@ export async function registerTopics({duck, paths, topics}: {duck: Duck; paths: 
       const known = Object.keys(manifest.topics);
       throw new LabError({file: paths.manifestPath, reason: `topic "${topic}" is not in the warehouse`, hint: known.length ? `known topics: ${known.join(", ")}` : "nothing has been ingested yet: drop files into datasets/ and run `npm run lab -- ingest`"});
     }
-    if (entry.files.length) {
-      await duck.run(`CREATE OR REPLACE VIEW ${quoteIdent(topic)} AS SELECT * FROM read_parquet(${quoteList(entry.files.map((f) => join(paths.warehouseDir, f.path)))}, union_by_name = true)`);
-    } else {
-      await duck.run(`CREATE OR REPLACE TABLE ${quoteIdent(topic)} (${entry.schema.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`);
-    }
+    await duck.run(`CREATE OR REPLACE VIEW ${quoteIdent(topic)} AS ${topicSource({paths, entry})}`);
   }
 }
 
