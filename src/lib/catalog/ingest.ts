@@ -386,7 +386,8 @@ class Coordinator {
   async watch({signal, onPass}: {signal?: AbortSignal; onPass?: (s: IngestSummary) => void}): Promise<IngestSummary> {
     const {config, paths} = this.o;
     let last: IngestSummary | undefined;
-    let dirty = false;
+    // Start dirty: files that landed between the first pass and the watchers being set up count.
+    let dirty = true;
     let wake: (() => void) | undefined;
     const poke = () => {
       dirty = true;
