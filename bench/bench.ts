@@ -4,9 +4,10 @@
  */
 import {parseArgs} from "../cli/verb.js";
 import type {Benchmark} from "./benchmark.js";
+import {catalogBenchmark} from "./catalog.js";
 import {parquetBenchmark} from "./parquet.js";
 
-const benchmarks: Benchmark[] = [parquetBenchmark];
+const benchmarks: Benchmark[] = [catalogBenchmark, parquetBenchmark];
 
 const args = parseArgs(process.argv.slice(2));
 const [name] = args.positionals;
