@@ -7,6 +7,11 @@ export default {
       name: "Lab",
       open: true,
       pages: [{name: "SQL over Parquet", path: "/pages/lab/sql-over-parquet"}]
+    },
+    {
+      name: "Catalog",
+      open: true,
+      pages: [{name: "Files, jobs and lineage", path: "/pages/catalog/"}]
     }
   ],
   // The default head links web fonts from a third party; the lab requests nothing off its origin.
