@@ -7,6 +7,7 @@ export default {
   sourceRoots: ["datasets"],
   routing: [
     {glob: "demo/**/*.sim.json", tag: "sim:random-walks"},
+    {glob: "notes/**/*.txt", tag: "notes"},
     ...defaultConfig.routing
   ]
 } satisfies Partial<LabConfig>;

@@ -94,8 +94,15 @@ describe.skipIf(!!skipReason)("built site in Chromium", () => {
       await page.goto(site.origin + route);
       const counts = () =>
         page.evaluate(() => {
+          // A plot counts only if a data mark (not an axis, rule or text) drew a shape with a size.
+          const dataMark = /^(bar|line|dot|area|rect|cell|link|arrow|geo|image|vector|hexagon|density|contour|raster|tick)$/;
           const plots = Array.from(document.querySelectorAll("svg[class^='plot-']")).filter((svg) =>
-            Array.from(svg.querySelectorAll("g[aria-label]")).some((g) => !/axis|grid|tick/.test(g.getAttribute("aria-label") ?? "") && g.querySelector("path, rect, circle, line, text"))
+            Array.from(svg.querySelectorAll("g[aria-label]")).some(
+              (g) => dataMark.test(g.getAttribute("aria-label") ?? "") && Array.from(g.querySelectorAll("path, rect, circle, line")).some((shape) => {
+                const box = (shape as SVGGraphicsElement).getBBox();
+                return box.width > 0 || box.height > 0;
+              })
+            )
           ).length;
           const tables = Array.from(document.querySelectorAll("form[class^='inputs-'] table")).filter((t) => t.querySelectorAll("tbody tr").length > 0).length;
           const loading = document.querySelectorAll("observablehq-loading").length;
