@@ -4,7 +4,7 @@ import {dirname, join} from "node:path";
 import {defaultConfig, type LabConfig} from "../../src/lib/catalog/config.js";
 import {ingest, type IngestSummary} from "../../src/lib/catalog/ingest.js";
 import {labPaths, type LabPaths} from "../../src/lib/catalog/paths.js";
-import {registerTopics, readManifest} from "../../src/lib/catalog/warehouse.js";
+import {queryWarehouse, readManifest} from "../../src/lib/catalog/warehouse.js";
 import {openDuckDB, type Row} from "../../src/lib/core/duckdb.js";
 
 export const repoDir = join(import.meta.dirname, "..", "..");
@@ -39,15 +39,7 @@ export function makeProject(config: Partial<LabConfig> = {}): TestProject {
       return path;
     },
     ingest: (overrides = {}) => ingest({paths, config: {...full, ...overrides}, output: quiet, log: () => {}}),
-    async query(topics, sql) {
-      const duck = await openDuckDB();
-      try {
-        await registerTopics({duck, paths, topics});
-        return await duck.all(sql);
-      } finally {
-        duck.close();
-      }
-    },
+    query: (topics, sql) => queryWarehouse({paths, topics, sql}),
     async catalog(sql) {
       const duck = await openDuckDB({path: paths.catalogPath});
       try {
