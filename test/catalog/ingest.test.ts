@@ -165,6 +165,28 @@ export default plugin;\n`);
     expect(jobs.map((j) => [j.rel_path, j.priority])).toEqual([["today.csv", 3], ["week.csv", 2], ["old.csv", 1]]);
   });
 
+  test("a plugin can publish an Arrow table, and worker threads heartbeat into the catalog", async () => {
+    const p = makeProject({routing: [{glob: "**/*.arrow-src", tag: "arrow"}], heartbeatMs: 50});
+    p.write("plugins/arrow.ts", `import {tableFromArrays} from "apache-arrow";
+import type {Plugin} from ${JSON.stringify(pluginTypes)};
+const plugin: Plugin = {
+  name: "arrow", tags: ["arrow"], topics: ["arrow_rows"],
+  async execute(ctx) {
+    await new Promise((r) => setTimeout(r, 200));
+    const table = tableFromArrays({id: Int32Array.from([1, 2, 3]), x: Float64Array.from([0.5, 1.5, 2.5]), name: ["a", "b", "c"]});
+    await ctx.publishArrow("arrow_rows", table);
+  }
+};
+export default plugin;\n`);
+    p.write("datasets/one.arrow-src", "1");
+    const summary = await p.ingest();
+    expect(summary.jobsCompleted).toBe(1);
+    expect(await p.query(["arrow_rows"], "SELECT id, x, name FROM arrow_rows ORDER BY id")).toEqual([{id: 1, x: 0.5, name: "a"}, {id: 2, x: 1.5, name: "b"}, {id: 3, x: 2.5, name: "c"}]);
+    const workers = await p.catalog("SELECT status, heartbeat_at > started_at AS beat FROM workers ORDER BY status, worker_id");
+    expect(workers.map((w) => w.status)).toEqual(["COORDINATOR", "WORKER", "WORKER"]);
+    expect(workers.some((w) => w.beat)).toBe(true);
+  });
+
   test("the DuckDB table sink mirrors the topics", async () => {
     const p = makeProject({sinks: ["parquet", "duckdb"]});
     p.write("datasets/t.csv", "a,b\n1,x\n2,y\n");

@@ -206,7 +206,12 @@ class Coordinator {
     const [{n}] = await catalog.all<{n: bigint}>(`SELECT count(*) AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING')`);
     if (!Number(n)) return;
     const progress = createProgress({label: "jobs", total: Number(n), unit: "jobs", output: this.o.output});
-    while (this.slots.length < config.workers) this.slots.push(this.spawn(this.slots.length));
+    while (this.slots.length < config.workers) {
+      const slot = this.spawn(this.slots.length);
+      this.slots.push(slot);
+      const at = this.o.now();
+      await this.exclusive(() => catalog.run(`INSERT INTO workers VALUES (?, ?, ?::TIMESTAMP, ?::TIMESTAMP, 'WORKER')`, [slot.id, process.pid, at, at]));
+    }
     await new Promise<void>((resolveAll, rejectAll) => {
       let active = 0;
       const fill = async (): Promise<void> => {
@@ -239,7 +244,11 @@ class Coordinator {
           (async () => {
             if (!slot.job || reply.jobId !== slot.job.job_id) return;
             if (reply.type === "heartbeat") {
-              await this.exclusive(() => catalog.run(`UPDATE jobs SET heartbeat_at = ?::TIMESTAMP WHERE job_id = ?`, [this.o.now(), reply.jobId]));
+              const at = this.o.now();
+              await this.exclusive(async () => {
+                await catalog.run(`UPDATE jobs SET heartbeat_at = ?::TIMESTAMP WHERE job_id = ?`, [at, reply.jobId]);
+                await catalog.run(`UPDATE workers SET heartbeat_at = ?::TIMESTAMP WHERE worker_id = ?`, [at, slot.id]);
+              });
               return;
             }
             if (reply.type === "log") return progress.log(`  ${reply.line}`);

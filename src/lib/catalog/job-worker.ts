@@ -12,7 +12,7 @@ import {parquetSchema} from "../core/parquet-read.js";
 import {writeParquet} from "../core/parquet-write.js";
 import {createRng} from "../core/random.js";
 import {quoteString} from "../core/sql.js";
-import {isPlugin, topicAllowed, type CatalogFile, type Plugin, type PluginContext, type PluginRef} from "./plugin.js";
+import {isPlugin, topicAllowed, type ArrowTableLike, type CatalogFile, type Plugin, type PluginContext, type PluginRef} from "./plugin.js";
 
 export interface RunJobMessage {
   type: "run";
@@ -46,6 +46,29 @@ const LINEAGE = [
 ];
 
 const plugins = new Map<string, Plugin>();
+
+/** DuckDB column types for an Arrow schema (apache-arrow Type ids; unknown types become JSON text). */
+export function arrowColumns(table: ArrowTableLike): {name: string; type: string}[] {
+  return table.schema.fields.map(({name, type}) => {
+    switch (type.typeId) {
+      case 2: // Int
+        return {name, type: (type.bitWidth ?? 64) > 32 ? "BIGINT" : "INTEGER"};
+      case 3: // Float
+        return {name, type: "DOUBLE"};
+      case 5: // Utf8
+      case -1: // Dictionary (of strings, in practice)
+        return {name, type: "VARCHAR"};
+      case 6: // Bool
+        return {name, type: "BOOLEAN"};
+      case 8: // Date
+        return {name, type: "DATE"};
+      case 10: // Timestamp
+        return {name, type: "TIMESTAMP"};
+      default:
+        return {name, type: "JSON"};
+    }
+  });
+}
 
 async function loadPlugin(ref: PluginRef): Promise<Plugin> {
   const key = `${ref.module}#${ref.exportName}`;
@@ -87,6 +110,9 @@ async function run(message: RunJobMessage): Promise<StagedOutput[]> {
       const path = stagedPath(topic);
       const result = await writeParquet({path, columns, rows, constants: LINEAGE.map((c) => ({...c, value: BigInt(ids[c.name as keyof typeof ids])}))});
       return record(topic, path, result.rows);
+    },
+    async publishArrow(topic, table) {
+      return ctx.publish(topic, {columns: arrowColumns(table), rows: table});
     },
     async publishQuery(topic, sql) {
       const path = stagedPath(topic);

@@ -1,6 +1,11 @@
 import type {Column, RowSource} from "../core/parquet-write.js";
 import type {Rng} from "../core/random.js";
 
+/** What `publishArrow` needs of an apache-arrow Table (kept structural so plugins pick their Arrow). */
+export interface ArrowTableLike extends Iterable<object> {
+  schema: {fields: {name: string; type: {typeId: number; bitWidth?: number; unit?: number; toString(): string}}[]};
+}
+
 /** The file a job processes: one immutable version of a file, as found at one location. */
 export interface CatalogFile {
   /** Absolute path where the content was found. */
@@ -22,6 +27,8 @@ export interface PluginContext {
   log(line: string): void;
   /** Stages rows for a topic; every row gets the lineage columns. Visible only when the job commits. */
   publish(topic: string, data: {columns: Column[]; rows: RowSource}): Promise<number>;
+  /** Stages an Apache Arrow table (column types mapped from its schema) for a topic. */
+  publishArrow(topic: string, table: ArrowTableLike): Promise<number>;
   /** Stages the result of a DuckDB query (run in the job's own in-memory database) for a topic. */
   publishQuery(topic: string, sql: string): Promise<number>;
   /** A scratch folder of the job's own, removed after it ends. */
