@@ -1,0 +1,57 @@
+/** Everything a user may tune about the effluent pipeline, with units in the names. */
+export interface EffluentConfig {
+  /** Inlet COD at or above this opens a shock (MPCB consent limit at the CETP inlet). */
+  thresholdMgL: number;
+  /** Minutes below threshold that still belong to the same shock (sensor gaps, jitter). */
+  mergeGapMinutes: number;
+  /** HIGH when the peak reaches this multiple of the inlet baseline, else MEDIUM. */
+  highMultiple: number;
+  /** Travel times searched by cross-correlation, in minutes. */
+  maxTravelMinutes: number;
+  /** Trailing window of a factory's own history used as its baseline (median / MAD). */
+  baselineWindowMinutes: number;
+  /** Minutes around the factory-side onset (shock start minus travel time) searched for the excursion. */
+  onsetToleranceMinutes: number;
+  /** Evidence bar: the best factory's robust z must reach this… */
+  minRobustZ: number;
+  /** …and beat the runner-up by this factor, otherwise the shock stays unattributed. */
+  minMarginRatio: number;
+  /** The reference method: look back this far from the shock start… */
+  fixedLookbackMinutes: number;
+  /** …and take factory readings within ± this window. */
+  fixedToleranceMinutes: number;
+  /** Tamper: a run of identical readings this long is a frozen sensor. */
+  frozenMinutes: number;
+  /** Tamper: a silence this many times the sensor's own cadence (and at least blackoutMinMinutes) is a blackout. */
+  blackoutCadenceMultiple: number;
+  blackoutMinMinutes: number;
+  /** Tamper: COD this far below its baseline (fraction) while TSS holds within tssToleranceFraction. */
+  dilutionDropFraction: number;
+  tssToleranceFraction: number;
+  dilutionMinMinutes: number;
+  /** Tamper: this many consecutive readings equal to another series (or its own past) is a copy. */
+  fingerprintReadings: number;
+  /** Local time of the MPCB export and factory feeds (IST). */
+  utcOffsetMinutes: number;
+}
+
+export const defaultEffluentConfig: EffluentConfig = {
+  thresholdMgL: 200,
+  mergeGapMinutes: 3,
+  highMultiple: 2,
+  maxTravelMinutes: 60,
+  baselineWindowMinutes: 360,
+  onsetToleranceMinutes: 6,
+  minRobustZ: 6,
+  minMarginRatio: 1.5,
+  fixedLookbackMinutes: 15,
+  fixedToleranceMinutes: 2,
+  frozenMinutes: 45,
+  blackoutCadenceMultiple: 6,
+  blackoutMinMinutes: 30,
+  dilutionDropFraction: 0.8,
+  tssToleranceFraction: 0.3,
+  dilutionMinMinutes: 30,
+  fingerprintReadings: 40,
+  utcOffsetMinutes: 330
+};

@@ -1,0 +1,96 @@
+import {readCsvRecords} from "../core/csv.js";
+import {LabError} from "../core/errors.js";
+import {parseLocalTime} from "../core/time.js";
+import {FACTORY_COLUMNS, MEASURES, MPCB_COLUMNS} from "./mpcb-columns.js";
+import type {CetpReading, FactoryReading} from "./types.js";
+
+export interface FeedReport<T> {
+  rows: T[];
+  /** Rows whose timestamp repeated an earlier one (the first is kept). */
+  duplicates: number;
+  /** Rows that came before a row with an earlier timestamp (the output is sorted). */
+  outOfOrder: number;
+}
+
+function headerMismatch({file, expected, actual}: {file: string; expected: readonly string[]; actual: string[]}): LabError {
+  const width = Math.max(8, ...expected.map((h) => h.length));
+  const lines = Array.from({length: Math.max(expected.length, actual.length)}, (_, i) => {
+    const e = expected[i] ?? "—";
+    const a = actual[i] ?? "—";
+    return `  ${e === a ? " " : "≠"} ${String(i + 1).padStart(2)}  ${e.padEnd(width)}  ${a}`;
+  });
+  return new LabError({file, line: 1, reason: `unexpected header:\n     #  ${"expected".padEnd(width)}  found\n${lines.join("\n")}`, hint: "the column mapping lives in src/lib/effluent/mpcb-columns.ts"});
+}
+
+function parseValue({text, file, line, column}: {text: string; file: string; line: number; column: string}): number | null {
+  const t = text.trim();
+  if (t === "" || t.toUpperCase() === "NA") return null;
+  const value = Number(t);
+  if (!Number.isFinite(value)) throw new LabError({file, line, column, reason: `not a number: "${text}"`, hint: "use a number, or NA for a missing value"});
+  return value;
+}
+
+function finish<T extends {ts: Date}>(rows: T[], key: (row: T) => string): FeedReport<T> {
+  let outOfOrder = 0;
+  let latest = -Infinity;
+  for (const row of rows) {
+    const t = row.ts.getTime();
+    if (t < latest) outOfOrder++;
+    else latest = t;
+  }
+  const seen = new Set<string>();
+  const unique: T[] = [];
+  let duplicates = 0;
+  for (const row of rows) {
+    const k = key(row);
+    if (seen.has(k)) duplicates++;
+    else seen.add(k), unique.push(row);
+  }
+  unique.sort((a, b) => a.ts.getTime() - b.ts.getTime());
+  return {rows: unique, duplicates, outOfOrder};
+}
+
+/**
+ * Reads an MPCB CETP export (quoted CSV, BOM and CRLF tolerated, `NA` for missing, IST local
+ * times). An unexpected header fails with the expected and actual columns side by side; a bad
+ * value fails with its line and column. Duplicate timestamps keep the first row.
+ */
+export async function readMpcbExport({path, file = path, utcOffsetMinutes = 330}: {path: string; file?: string; utcOffsetMinutes?: number}): Promise<FeedReport<CetpReading>> {
+  const rows: CetpReading[] = [];
+  let header = true;
+  for await (const {line, fields} of readCsvRecords({path, file})) {
+    if (header) {
+      const actual = fields.map((f) => f.trim());
+      if (actual.length !== MPCB_COLUMNS.length || MPCB_COLUMNS.some((c, i) => c.header !== actual[i])) throw headerMismatch({file, expected: MPCB_COLUMNS.map((c) => c.header), actual});
+      header = false;
+      continue;
+    }
+    if (fields.length !== MPCB_COLUMNS.length) throw new LabError({file, line, reason: `ragged row: expected ${MPCB_COLUMNS.length} fields, found ${fields.length}`});
+    const row = {ts: parseLocalTime({text: fields[1]!, utcOffsetMinutes, file, line, column: "Time"})} as CetpReading;
+    MEASURES.forEach((m, i) => (row[m] = parseValue({text: fields[i + 2]!, file, line, column: MPCB_COLUMNS[i + 2]!.header})));
+    rows.push(row);
+  }
+  if (header) throw new LabError({file, line: 1, reason: "empty file: no header row"});
+  return finish(rows, (r) => String(r.ts.getTime()));
+}
+
+/** Reads a factory feed `s_no,time,factory_id,cod,bod,ph,tss` (empty = missing, IST local times). */
+export async function readFactoryFeed({path, file = path, utcOffsetMinutes = 330}: {path: string; file?: string; utcOffsetMinutes?: number}): Promise<FeedReport<FactoryReading>> {
+  const rows: FactoryReading[] = [];
+  let header = true;
+  for await (const {line, fields} of readCsvRecords({path, file})) {
+    if (header) {
+      const actual = fields.map((f) => f.trim().toLowerCase());
+      if (actual.length !== FACTORY_COLUMNS.length || FACTORY_COLUMNS.some((c, i) => c !== actual[i])) throw headerMismatch({file, expected: FACTORY_COLUMNS, actual: fields});
+      header = false;
+      continue;
+    }
+    if (fields.length !== FACTORY_COLUMNS.length) throw new LabError({file, line, reason: `ragged row: expected ${FACTORY_COLUMNS.length} fields, found ${fields.length}`});
+    const factory = fields[2]!.trim();
+    if (!factory) throw new LabError({file, line, column: "factory_id", reason: "missing factory_id"});
+    const value = (i: number, column: string) => parseValue({text: fields[i]!, file, line, column});
+    rows.push({ts: parseLocalTime({text: fields[1]!, utcOffsetMinutes, file, line, column: "time"}), factory_id: factory, cod: value(3, "cod"), bod: value(4, "bod"), ph: value(5, "ph"), tss: value(6, "tss"), status: "OK"});
+  }
+  if (header) throw new LabError({file, line: 1, reason: "empty file: no header row"});
+  return finish(rows, (r) => `${r.factory_id}\0${r.ts.getTime()}`);
+}

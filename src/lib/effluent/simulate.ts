@@ -1,0 +1,239 @@
+import type {Rng} from "../core/random.js";
+import type {CetpReading, FactoryReading, TamperKind} from "./types.js";
+
+export interface FactoryProfile {
+  factory_id: string;
+  /** Typical discharge COD, mg/L. */
+  baseCod: number;
+  baseTss: number;
+  /** Share of the CETP inflow this factory sends (what dilutes its slug at the inlet). */
+  flowShare: number;
+  /** Minutes from the factory outfall to the CETP inlet sensor. */
+  travelMinutes: number;
+  /** The factory's sensor reports every this many minutes. */
+  cadenceMinutes: number;
+  /** Hour of the day when its production (and COD) peaks. */
+  peakHour: number;
+}
+
+export interface TruthShock {
+  shock_id: string;
+  /** null: a shock that no monitored factory caused (storm water, an unmonitored drain). */
+  factory_id: string | null;
+  /** When it started at the factory (for factory shocks) or at the inlet (otherwise). */
+  start: Date;
+  end: Date;
+  /** When it reaches the inlet. */
+  inlet_start: Date;
+  inlet_end: Date;
+  /** Added inlet COD at the peak, mg/L. */
+  inlet_rise: number;
+}
+
+export interface TruthTamper {
+  factory_id: string;
+  kind: TamperKind;
+  window_start: Date;
+  window_end: Date;
+  /** For FINGERPRINT: whose series was copied (itself for a replay of its own past). */
+  source?: string;
+}
+
+export interface PlantSimulation {
+  profiles: FactoryProfile[];
+  cetp: CetpReading[];
+  factories: FactoryReading[];
+  truthShocks: TruthShock[];
+  truthTamper: TruthTamper[];
+}
+
+export interface SimulatePlantOptions {
+  rng: Rng;
+  /** First minute, UTC (default 2024-03-01 00:00 IST). */
+  start?: Date;
+  days?: number;
+  factoryCount?: number;
+  /** Shocks injected per factory over the whole run. */
+  shocksPerFactory?: number;
+  /** Shocks that no factory caused. */
+  orphanShocks?: number;
+  /** Inject the tamper cases (frozen, blackout, dilution, fingerprint copy and replay). */
+  tamper?: boolean;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * A seeded CETP with its upstream factories, one-minute resolution. The inlet COD is a baseline
+ * around 193 mg/L (slow drift, sd ~3) plus every factory's deviation from its own normal,
+ * weighted by its share of the inflow and delayed by its travel time, lightly dispersed on the
+ * way. Factories have their own baselines, noise and diurnal production cycles; one sensor
+ * reports only every third minute. Known shocks and tamper cases are injected and returned as the
+ * truth tables, so that attribution and detection can be scored exactly.
+ */
+export function simulatePlant({rng, start = new Date("2024-02-29T18:30:00Z"), days = 30, factoryCount = 5, shocksPerFactory = 4, orphanShocks = 5, tamper = true}: SimulatePlantOptions): PlantSimulation {
+  const minutes = Math.round(days * 1440);
+  const t0 = start.getTime();
+  const at = (m: number) => new Date(t0 + m * MINUTE);
+  const profileRng = rng.fork("profiles");
+  const travel = profileRng.shuffle([9, 12, 15, 18, 22, 26, 30, 34, 38, 42]).slice(0, factoryCount);
+  const profiles: FactoryProfile[] = Array.from({length: factoryCount}, (_, i) => ({
+    factory_id: `F${String(i + 1).padStart(2, "0")}`,
+    baseCod: Math.round(profileRng.uniform(450, 1400)),
+    baseTss: Math.round(profileRng.uniform(150, 450)),
+    flowShare: +profileRng.uniform(0.02, 0.04).toFixed(3),
+    travelMinutes: travel[i]!,
+    // The last factory's sensor reports every third minute: a cadence, not a blackout.
+    cadenceMinutes: i === factoryCount - 1 ? 3 : 1,
+    peakHour: profileRng.int(0, 23)
+  }));
+
+  // Busy periods a shock or a tamper window occupies, so that cases do not overlap.
+  const busy: [number, number][] = [];
+  const eventRng = rng.fork("events");
+  const place = (length: number, pad = 180, earliest = 720): number => {
+    for (let tries = 0; tries < 1000; tries++) {
+      const s = eventRng.int(earliest, minutes - length - 720);
+      if (busy.every(([a, b]) => s + length + pad < a || s > b + pad)) {
+        busy.push([s, s + length]);
+        return s;
+      }
+    }
+    throw new Error("simulatePlant: no room left for another event; use more days or fewer events");
+  };
+
+  // Factory series on the one-minute grid (before sensor cadence and tampering).
+  const cod = profiles.map(() => new Float64Array(minutes));
+  const tss = profiles.map(() => new Float64Array(minutes));
+  profiles.forEach((p, f) => {
+    const r = rng.fork(`factory ${p.factory_id}`);
+    let ar = 0;
+    for (let m = 0; m < minutes; m++) {
+      const hour = ((m / 60 + 5.5) % 24 + 24) % 24; // local time of day
+      const diurnal = 1 + 0.05 * Math.cos(((hour - p.peakHour) / 24) * 2 * Math.PI);
+      ar = 0.8 * ar + r.normal(0, 0.012); // autocorrelated process noise
+      cod[f]![m] = p.baseCod * diurnal * (1 + ar) * (1 + r.normal(0, 0.02));
+      tss[f]![m] = p.baseTss * (1 + 0.5 * (diurnal - 1)) * (1 + r.normal(0, 0.04));
+    }
+  });
+
+  const truthShocks: TruthShock[] = [];
+  const inletExtra = new Float64Array(minutes);
+  const shockList: {f: number | null; s: number; length: number; rise: number}[] = [];
+  for (const [f] of profiles.entries()) for (let k = 0; k < shocksPerFactory; k++) shockList.push({f, s: 0, length: eventRng.int(8, 35), rise: eventRng.uniform(25, 90)});
+  for (let k = 0; k < orphanShocks; k++) shockList.push({f: null, s: 0, length: eventRng.int(8, 35), rise: eventRng.uniform(25, 90)});
+  for (const shock of shockList) {
+    const lag = shock.f === null ? 0 : profiles[shock.f]!.travelMinutes;
+    shock.s = place(shock.length + lag + 10);
+    if (shock.f !== null) {
+      const p = profiles[shock.f]!;
+      // A slug discharge: the factory's COD multiplies so that, diluted, the inlet rises by `rise`.
+      const factor = shock.rise / (p.flowShare * p.baseCod);
+      for (let m = shock.s; m < shock.s + shock.length; m++) {
+        const ramp = Math.min(1, (m - shock.s + 1) / 3, (shock.s + shock.length - m) / 3);
+        cod[shock.f]![m]! += p.baseCod * factor * ramp;
+      }
+    } else {
+      for (let m = shock.s; m < shock.s + shock.length; m++) inletExtra[m]! += shock.rise * Math.min(1, (m - shock.s + 1) / 3, (shock.s + shock.length - m) / 3);
+    }
+    truthShocks.push({
+      shock_id: `S${String(truthShocks.length + 1).padStart(3, "0")}`,
+      factory_id: shock.f === null ? null : profiles[shock.f]!.factory_id,
+      start: at(shock.s),
+      end: at(shock.s + shock.length),
+      inlet_start: at(shock.s + lag),
+      inlet_end: at(shock.s + shock.length + lag + 3),
+      inlet_rise: +shock.rise.toFixed(1)
+    });
+  }
+  truthShocks.sort((a, b) => a.start.getTime() - b.start.getTime());
+
+  // The inlet: baseline with a slow drift, plus each factory's deviation, delayed and dispersed.
+  const inlet = new Float64Array(minutes);
+  const inletRng = rng.fork("inlet");
+  let drift = 0;
+  for (let m = 0; m < minutes; m++) {
+    drift = 0.999 * drift + inletRng.normal(0, 0.05);
+    let sum = 193 + drift + inletRng.normal(0, 2.4) + inletExtra[m]!;
+    profiles.forEach((p, f) => {
+      let dev = 0;
+      for (let d = -1; d <= 1; d++) {
+        const src = m - p.travelMinutes + d;
+        if (src >= 0 && src < minutes) dev += (cod[f]![src]! - p.baseCod) / 3;
+      }
+      sum += p.flowShare * dev;
+    });
+    inlet[m] = sum;
+  }
+
+  // Tamper cases, applied to what the sensors report.
+  const truthTamper: TruthTamper[] = [];
+  const reported = profiles.map((_, f) => Array.from({length: minutes}, (_, m) => m % profiles[f]!.cadenceMinutes === 0));
+  const codOut = cod.map((series) => Float64Array.from(series));
+  const tssOut = tss.map((series) => Float64Array.from(series));
+  if (tamper && factoryCount >= 4) {
+    const add = (f: number, kind: TamperKind, length: number, apply: (s: number) => string | void) => {
+      const s = place(length, 180, 1500); // after the first day, so a replay has a past to copy
+      const source = apply(s) ?? undefined;
+      truthTamper.push({factory_id: profiles[f]!.factory_id, kind, window_start: at(s), window_end: at(s + length), ...(source ? {source} : {})});
+    };
+    add(0, "FROZEN", 180, (s) => {
+      for (let m = s; m < s + 180; m++) codOut[0]![m] = codOut[0]![s]!, tssOut[0]![m] = tssOut[0]![s]!;
+    });
+    add(1, "BLACKOUT", 120, (s) => {
+      for (let m = s; m < s + 120; m++) reported[1]![m] = false;
+    });
+    add(2, "DILUTION", 150, (s) => {
+      for (let m = s; m < s + 150; m++) codOut[2]![m]! *= 0.1;
+    });
+    add(3, "FINGERPRINT", 180, (s) => {
+      for (let m = s; m < s + 180; m++) codOut[3]![m] = codOut[1]![m]!, tssOut[3]![m] = tssOut[1]![m]!;
+      return profiles[1]!.factory_id;
+    });
+    add(0, "FINGERPRINT", 120, (s) => {
+      for (let m = s; m < s + 120; m++) codOut[0]![m] = codOut[0]![m - 1440]!, tssOut[0]![m] = tssOut[0]![m - 1440]!;
+      return profiles[0]!.factory_id;
+    });
+  }
+  truthTamper.sort((a, b) => a.window_start.getTime() - b.window_start.getTime());
+
+  // Sensors: occasional short network gaps, rounded values.
+  const gapRng = rng.fork("gaps");
+  const round1 = (x: number) => Math.round(x * 10) / 10;
+  const factories: FactoryReading[] = [];
+  profiles.forEach((p, f) => {
+    for (let m = 0; m < minutes; m++) {
+      if (!reported[f]![m]) continue;
+      if (gapRng.bernoulli(0.002)) {
+        const skip = gapRng.int(2, 8);
+        for (let k = 0; k < skip; k++) reported[f]![m + k] = false;
+        continue;
+      }
+      const c = codOut[f]![m]!;
+      factories.push({ts: at(m), factory_id: p.factory_id, cod: round1(c), bod: round1(c * 0.42 * (1 + gapRng.normal(0, 0.03))), ph: round1(7.1 + gapRng.normal(0, 0.15)), tss: round1(tssOut[f]![m]!), status: "OK"});
+    }
+  });
+  factories.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.factory_id.localeCompare(b.factory_id));
+
+  const cetp: CetpReading[] = [];
+  for (let m = 0; m < minutes; m++) {
+    if (gapRng.bernoulli(0.003)) {
+      m += gapRng.int(0, 6); // the export has gaps: whole minutes missing
+      continue;
+    }
+    const i = inlet[m]!;
+    const every5 = m % 5 === 0; // BOD and TSS analysers report every five minutes
+    cetp.push({
+      ts: at(m),
+      inlet_cod: round1(i),
+      inlet_bod: every5 ? round1(i * 0.45 * (1 + gapRng.normal(0, 0.03))) : null,
+      inlet_ph: round1(7.3 + gapRng.normal(0, 0.1)),
+      inlet_tss: every5 ? round1(180 + gapRng.normal(0, 8)) : null,
+      outlet_cod: round1(i * 0.22 + gapRng.normal(0, 1.5)),
+      outlet_bod: every5 ? round1(i * 0.05 + gapRng.normal(0, 0.5)) : null,
+      outlet_ph: round1(7.5 + gapRng.normal(0, 0.08)),
+      outlet_tss: every5 ? round1(40 + gapRng.normal(0, 3)) : null
+    });
+  }
+  return {profiles, cetp, factories, truthShocks, truthTamper};
+}

@@ -1,0 +1,142 @@
+import type {EffluentConfig} from "./config.js";
+import {median} from "./grid.js";
+import type {FactoryReading, TamperEvent} from "./types.js";
+
+const MINUTE = 60_000;
+const fmtMin = (ms: number) => `${Math.round(ms / MINUTE)} min`;
+
+function byFactory(readings: readonly FactoryReading[]): Map<string, FactoryReading[]> {
+  const groups = new Map<string, FactoryReading[]>();
+  for (const r of readings) {
+    const list = groups.get(r.factory_id) ?? [];
+    list.push(r);
+    groups.set(r.factory_id, list);
+  }
+  for (const list of groups.values()) list.sort((a, b) => a.ts.getTime() - b.ts.getTime());
+  return groups;
+}
+
+/** The sensor's own reporting cadence: the median gap between its readings. */
+export function cadenceMinutes(rows: readonly FactoryReading[]): number {
+  const gaps: number[] = [];
+  for (let i = 1; i < rows.length; i++) gaps.push((rows[i]!.ts.getTime() - rows[i - 1]!.ts.getTime()) / MINUTE);
+  return gaps.length ? median(gaps) : 1;
+}
+
+/** FROZEN: the same COD value, reading after reading, for at least `frozenMinutes`. */
+function frozen(id: string, rows: FactoryReading[], config: EffluentConfig): TamperEvent[] {
+  const out: TamperEvent[] = [];
+  let runStart = 0;
+  for (let i = 1; i <= rows.length; i++) {
+    if (i < rows.length && rows[i]!.cod !== null && rows[i]!.cod === rows[runStart]!.cod) continue;
+    const first = rows[runStart]!, last = rows[i - 1]!;
+    const span = last.ts.getTime() - first.ts.getTime();
+    if (first.cod !== null && i - runStart >= 3 && span >= config.frozenMinutes * MINUTE) {
+      out.push({factory_id: id, kind: "FROZEN", window_start: first.ts, window_end: last.ts, detail: `COD stuck at ${first.cod} mg/L for ${fmtMin(span)} (${i - runStart} identical readings): a live sensor always varies`});
+    }
+    runStart = i;
+  }
+  return out;
+}
+
+/** BLACKOUT: silence much longer than this sensor's own cadence (so a 3-minute sensor is fine). */
+function blackout(id: string, rows: FactoryReading[], config: EffluentConfig): TamperEvent[] {
+  const cadence = cadenceMinutes(rows);
+  const limit = Math.max(config.blackoutCadenceMultiple * cadence, config.blackoutMinMinutes) * MINUTE;
+  const out: TamperEvent[] = [];
+  for (let i = 1; i < rows.length; i++) {
+    const gap = rows[i]!.ts.getTime() - rows[i - 1]!.ts.getTime();
+    if (gap > limit) out.push({factory_id: id, kind: "BLACKOUT", window_start: rows[i - 1]!.ts, window_end: rows[i]!.ts, detail: `no readings for ${fmtMin(gap)}; this sensor normally reports every ${cadence} min`});
+  }
+  return out;
+}
+
+/** DILUTION: COD falls by ≥ dilutionDropFraction below its baseline while TSS holds. */
+function dilution(id: string, rows: FactoryReading[], config: EffluentConfig): TamperEvent[] {
+  const out: TamperEvent[] = [];
+  const window = 6 * 60 * MINUTE;
+  let lo = 0;
+  const codHist: number[] = [];
+  const tssHist: number[] = [];
+  let start: FactoryReading | undefined, last: FactoryReading | undefined, ratio = 1;
+  const close = () => {
+    if (start && last && last.ts.getTime() - start.ts.getTime() >= config.dilutionMinMinutes * MINUTE) {
+      out.push({factory_id: id, kind: "DILUTION", window_start: start.ts, window_end: last.ts, detail: `COD fell to ${(ratio * 100).toFixed(0)}% of its 6 h median while TSS held: water added to the discharge, or at the sensor`});
+    }
+    start = last = undefined;
+  };
+  // Baselines from the trailing 6 h of readings, refreshed every 30 readings (cheap and robust).
+  let codBase = Number.NaN, tssBase = Number.NaN;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    while (rows[lo]!.ts.getTime() < r.ts.getTime() - window) lo++;
+    if (i % 30 === 0 || !Number.isFinite(codBase)) {
+      codHist.length = tssHist.length = 0;
+      for (let k = lo; k < i; k++) {
+        if (rows[k]!.cod !== null) codHist.push(rows[k]!.cod!);
+        if (rows[k]!.tss !== null) tssHist.push(rows[k]!.tss!);
+      }
+      if (codHist.length >= 30 && !start) (codBase = median(codHist)), (tssBase = median(tssHist));
+    }
+    if (r.cod === null || r.tss === null || !Number.isFinite(codBase)) continue;
+    const diluted = r.cod <= (1 - config.dilutionDropFraction) * codBase && Math.abs(r.tss - tssBase) <= config.tssToleranceFraction * tssBase;
+    if (diluted) {
+      start ??= r;
+      last = r;
+      ratio = r.cod / codBase;
+    } else close();
+  }
+  close();
+  return out;
+}
+
+/**
+ * FINGERPRINT: `fingerprintReadings` consecutive COD values identical to another factory's series
+ * or to this factory's own past — a copied or replayed feed. Windows are indexed by a rolling
+ * hash (verified value by value); constant windows are left to FROZEN.
+ */
+function fingerprints(groups: Map<string, FactoryReading[]>, config: EffluentConfig): TamperEvent[] {
+  const k = config.fingerprintReadings;
+  const seen = new Map<string, {id: string; index: number}>();
+  const hits = new Map<string, {id: string; from: number; to: number; source: string; sourceTs: Date}[]>();
+  for (const [id, rows] of groups) {
+    const values = rows.map((r) => r.cod);
+    for (let i = 0; i + k <= values.length; i++) {
+      const window = values.slice(i, i + k);
+      if (window.some((v) => v === null) || window.every((v) => v === window[0])) continue;
+      const key = window.join(",");
+      const prior = seen.get(key);
+      if (prior) {
+        const list = hits.get(id) ?? [];
+        const previous = list.at(-1);
+        if (previous && i <= previous.to + 1 && previous.source === prior.id) previous.to = i + k - 1;
+        else list.push({id, from: i, to: i + k - 1, source: prior.id, sourceTs: groups.get(prior.id)![prior.index]!.ts});
+        hits.set(id, list);
+      } else seen.set(key, {id, index: i});
+    }
+  }
+  const out: TamperEvent[] = [];
+  for (const [id, list] of hits) {
+    const rows = groups.get(id)!;
+    for (const h of list) {
+      const own = h.source === id;
+      out.push({
+        factory_id: id,
+        kind: "FINGERPRINT",
+        window_start: rows[h.from]!.ts,
+        window_end: rows[h.to]!.ts,
+        detail: own ? `${h.to - h.from + 1} readings replay this sensor's own series from ${h.sourceTs.toISOString().slice(0, 16)} UTC` : `${h.to - h.from + 1} readings identical to ${h.source}'s series from ${h.sourceTs.toISOString().slice(0, 16)} UTC`
+      });
+    }
+  }
+  return out;
+}
+
+/** All four tamper detectors over the factory feeds, each finding with a window and a reason. */
+export function detectTampering({readings, config}: {readings: readonly FactoryReading[]; config: EffluentConfig}): TamperEvent[] {
+  const groups = byFactory(readings);
+  const events: TamperEvent[] = [];
+  for (const [id, rows] of groups) events.push(...frozen(id, rows, config), ...blackout(id, rows, config), ...dilution(id, rows, config));
+  events.push(...fingerprints(groups, config));
+  return events.sort((a, b) => a.window_start.getTime() - b.window_start.getTime() || a.factory_id.localeCompare(b.factory_id));
+}
