@@ -8,6 +8,7 @@ export default {
   routing: [
     {glob: "demo/**/*.sim.json", tag: "sim:random-walks"},
     {glob: "notes/**/*.txt", tag: "notes"},
+    {glob: "effluent/**/*.sim.json", tag: "sim:cetp-plant"},
     ...defaultConfig.routing
   ]
 } satisfies Partial<LabConfig>;

@@ -9,6 +9,11 @@ export default {
       pages: [{name: "SQL over Parquet", path: "/pages/lab/sql-over-parquet"}]
     },
     {
+      name: "Effluent",
+      open: true,
+      pages: [{name: "Shocks and tampering", path: "/pages/effluent/"}]
+    },
+    {
       name: "Catalog",
       open: true,
       pages: [{name: "Files, jobs and lineage", path: "/pages/catalog/"}]

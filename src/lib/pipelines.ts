@@ -1,5 +1,6 @@
 import type {Pipeline} from "./core/pipeline.js";
 import {demoPipeline} from "./demo/pipeline.js";
+import {effluentPipeline} from "./effluent/pipeline.js";
 
 /** Every pipeline `lab run` knows, by name. New pipelines register here. */
-export const pipelines: Pipeline[] = [demoPipeline];
+export const pipelines: Pipeline[] = [demoPipeline, effluentPipeline];

@@ -1,0 +1,11 @@
+// Tamper findings, and (on simulated data) the injected windows they should find.
+import {emitWarehouseParquet, listTopics} from "../../lib/catalog/warehouse.js";
+
+const hasTruth = listTopics().some((t) => t.topic === "truth_tamper");
+await emitWarehouseParquet({
+  topics: ["tamper_events", ...(hasTruth ? ["truth_tamper"] : [])],
+  sql: `
+    SELECT 'found' AS source, factory_id, kind, window_start, window_end, detail FROM tamper_events
+    ${hasTruth ? "UNION ALL SELECT 'injected' AS source, factory_id, kind, window_start, window_end, coalesce('copied from ' || source, '') AS detail FROM truth_tamper" : ""}
+    ORDER BY window_start`
+});
