@@ -5,9 +5,10 @@
 import {parseArgs} from "../cli/verb.js";
 import type {Benchmark} from "./benchmark.js";
 import {catalogBenchmark} from "./catalog.js";
+import {effluentBenchmark} from "./effluent.js";
 import {parquetBenchmark} from "./parquet.js";
 
-const benchmarks: Benchmark[] = [catalogBenchmark, parquetBenchmark];
+const benchmarks: Benchmark[] = [catalogBenchmark, effluentBenchmark, parquetBenchmark];
 
 const args = parseArgs(process.argv.slice(2));
 const [name] = args.positionals;

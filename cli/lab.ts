@@ -6,9 +6,10 @@ import {isLabError} from "../src/lib/core/errors.js";
 import {ingestVerb} from "./verbs/ingest.js";
 import {runVerb} from "./verbs/run.js";
 import {statusVerb} from "./verbs/status.js";
+import {verifyVerb} from "./verbs/verify.js";
 import {UsageError, parseArgs, type Verb} from "./verb.js";
 
-const verbs: Verb[] = [ingestVerb, statusVerb, runVerb];
+const verbs: Verb[] = [ingestVerb, statusVerb, runVerb, verifyVerb];
 
 function mainHelp(): string {
   return `usage: npm run lab -- VERB [options]

@@ -34,7 +34,8 @@ export function analyzeEffluent({cetp, factories, config}: {cetp: readonly CetpR
   }
   // Mark readings inside a tamper window, so pages and later stages can set them aside.
   const windows = new Map<string, TamperEvent[]>();
-  for (const t of tamper) windows.set(t.factory_id, [...(windows.get(t.factory_id) ?? []), t]);
+  // A blackout has no readings inside it: the readings at its edges are sound.
+  for (const t of tamper) if (t.kind !== "BLACKOUT") windows.set(t.factory_id, [...(windows.get(t.factory_id) ?? []), t]);
   const factoryReadings = factories.map((r) => {
     const hit = windows.get(r.factory_id)?.find((t) => r.ts >= t.window_start && r.ts <= t.window_end);
     return hit ? {...r, status: hit.kind} : r;

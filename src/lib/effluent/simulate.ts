@@ -53,11 +53,11 @@ export interface SimulatePlantOptions {
   start?: Date;
   days?: number;
   factoryCount?: number;
-  /** Shocks injected per factory over the whole run. */
+  /** Shocks injected per factory over the whole run (default 4 a month). */
   shocksPerFactory?: number;
-  /** Shocks that no factory caused. */
+  /** Shocks that no factory caused (default 5 a month). */
   orphanShocks?: number;
-  /** Inject the tamper cases (frozen, blackout, dilution, fingerprint copy and replay). */
+  /** Inject the tamper cases (frozen, blackout, dilution, fingerprint copy and replay); needs ≥ 3 days. */
   tamper?: boolean;
 }
 
@@ -71,7 +71,7 @@ const MINUTE = 60_000;
  * reports only every third minute. Known shocks and tamper cases are injected and returned as the
  * truth tables, so that attribution and detection can be scored exactly.
  */
-export function simulatePlant({rng, start = new Date("2024-02-29T18:30:00Z"), days = 30, factoryCount = 5, shocksPerFactory = 4, orphanShocks = 5, tamper = true}: SimulatePlantOptions): PlantSimulation {
+export function simulatePlant({rng, start = new Date("2024-02-29T18:30:00Z"), days = 30, factoryCount = 5, shocksPerFactory = Math.max(1, Math.round((days * 4) / 30)), orphanShocks = Math.max(1, Math.round((days * 5) / 30)), tamper = days >= 3}: SimulatePlantOptions): PlantSimulation {
   const minutes = Math.round(days * 1440);
   const t0 = start.getTime();
   const at = (m: number) => new Date(t0 + m * MINUTE);
