@@ -34,30 +34,103 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
 }
 
 /**
+ * An incremental RFC 4180 parser: feed it text as it arrives (`push`), get back the records that
+ * are complete; `end()` flushes the last one. Quoted fields may span lines; CRLF or LF; NUL bytes
+ * and characters after a closing quote are LabErrors naming the line.
+ */
+export class CsvParser {
+  private line = 1;
+  private recordLine = 1;
+  private field = "";
+  private fields: string[] = [];
+  private quoted = false;
+  private afterQuote = false;
+  private started = false;
+  private pendingCR = false;
+  private pendingQuote = false;
+
+  constructor(private readonly file: string, private readonly delimiter = ",") {}
+
+  /** The line the parser has reached (1-based). */
+  get currentLine(): number {
+    return this.line;
+  }
+
+  push(text: string): CsvRecord[] {
+    const records: CsvRecord[] = [];
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i]!;
+      if (c === "\0") throw new LabError({file: this.file, line: this.line, reason: "binary data (NUL byte) in a text file"});
+      if (this.pendingCR) {
+        this.pendingCR = false;
+        if (c === "\n") continue;
+      }
+      if (this.pendingQuote) {
+        // A quote inside a quoted field, seen at the end of the previous chunk: doubled or closing?
+        this.pendingQuote = false;
+        if (c === '"') {
+          this.field += '"';
+          continue;
+        }
+        this.quoted = false;
+        this.afterQuote = true;
+      }
+      if (!this.started) {
+        this.started = true;
+        this.recordLine = this.line;
+      }
+      if (this.quoted) {
+        if (c === '"') {
+          if (i + 1 < text.length) {
+            if (text[i + 1] === '"') (this.field += '"'), i++;
+            else (this.quoted = false), (this.afterQuote = true);
+          } else this.pendingQuote = true;
+        } else {
+          if (c === "\n") this.line++;
+          this.field += c;
+        }
+        continue;
+      }
+      if (c === '"' && this.field === "" && !this.afterQuote) this.quoted = true;
+      else if (c === this.delimiter) this.fields.push(this.field), (this.field = ""), (this.afterQuote = false);
+      else if (c === "\n" || c === "\r") {
+        this.endRecord(records);
+        this.line++;
+        if (c === "\r") this.pendingCR = true;
+      } else if (this.afterQuote) {
+        throw new LabError({file: this.file, line: this.line, reason: `unexpected character ${JSON.stringify(c)} after a closing quote`});
+      } else this.field += c;
+    }
+    return records;
+  }
+
+  end(): CsvRecord[] {
+    const records: CsvRecord[] = [];
+    if (this.pendingQuote) (this.pendingQuote = false), (this.quoted = false), (this.afterQuote = true);
+    if (this.quoted) throw new LabError({file: this.file, line: this.recordLine, reason: "unterminated quoted field"});
+    if (this.started) this.endRecord(records);
+    return records;
+  }
+
+  private endRecord(records: CsvRecord[]): void {
+    this.fields.push(this.field);
+    if (!(this.fields.length === 1 && this.fields[0] === "" && !this.afterQuote)) records.push({line: this.recordLine, fields: this.fields});
+    this.fields = [];
+    this.field = "";
+    this.afterQuote = false;
+    this.started = false;
+  }
+}
+
+/**
  * Streams the records of an RFC 4180 CSV file (quoted fields, doubled quotes, CRLF or LF, a
  * leading BOM), strictly: invalid UTF-8, NUL bytes (binary data) and an unterminated quote are
  * LabErrors naming the file and line. Ragged rows are left to the caller, which knows the header.
  */
 export async function* readCsvRecords({path, file = path, delimiter = ","}: ReadCsvOptions): AsyncIterable<CsvRecord> {
   const decoder = new TextDecoder("utf-8", {fatal: true});
-  let line = 1;
-  let recordLine = 1;
-  let field = "";
-  let fields: string[] = [];
-  let quoted = false;
-  let afterQuote = false;
-  let started = false;
+  const parser = new CsvParser(file, delimiter);
   let first = true;
-  let pendingCR = false;
-  const records: CsvRecord[] = [];
-  const endRecord = () => {
-    fields.push(field);
-    if (!(fields.length === 1 && fields[0] === "" && !afterQuote)) records.push({line: recordLine, fields});
-    fields = [];
-    field = "";
-    afterQuote = false;
-    started = false;
-  };
   for await (const chunk of createReadStream(path, {highWaterMark: 65536}) as AsyncIterable<Buffer>) {
     let text: string;
     try {
@@ -65,50 +138,15 @@ export async function* readCsvRecords({path, file = path, delimiter = ","}: Read
     } catch {
       const at = firstInvalidUtf8(chunk);
       const before = new TextDecoder().decode(chunk.subarray(0, at));
-      const lineOf = line + (before.match(/\n/g)?.length ?? 0) + (field + fields.join("")).split("\n").length - 1;
-      throw new LabError({file, line: lineOf, reason: "not valid UTF-8 text (wrong encoding or binary data)", hint: "save the file as UTF-8"});
+      throw new LabError({file, line: parser.currentLine + (before.match(/\n/g)?.length ?? 0), reason: "not valid UTF-8 text (wrong encoding or binary data)", hint: "save the file as UTF-8"});
     }
     if (first) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
     }
-    for (let i = 0; i < text.length; i++) {
-      const c = text[i]!;
-      if (c === "\0") throw new LabError({file, line, reason: "binary data (NUL byte) in a text file"});
-      if (pendingCR) {
-        pendingCR = false;
-        if (c === "\n") continue;
-      }
-      if (!started) {
-        started = true;
-        recordLine = line;
-      }
-      if (quoted) {
-        if (c === '"') {
-          if (text[i + 1] === '"') (field += '"'), i++;
-          else (quoted = false), (afterQuote = true);
-        } else {
-          if (c === "\n") line++;
-          field += c;
-        }
-        continue;
-      }
-      if (c === '"' && field === "" && !afterQuote) quoted = true;
-      else if (c === delimiter) fields.push(field), (field = ""), (afterQuote = false);
-      else if (c === "\n" || c === "\r") {
-        endRecord();
-        line++;
-        if (c === "\r") pendingCR = true;
-        if (records.length >= 1024) yield* records.splice(0);
-      } else if (afterQuote) {
-        throw new LabError({file, line, reason: `unexpected character ${JSON.stringify(c)} after a closing quote`});
-      } else field += c;
-    }
-    if (records.length) yield* records.splice(0);
+    yield* parser.push(text);
   }
-  if (quoted) throw new LabError({file, line: recordLine, reason: "unterminated quoted field"});
-  if (started) endRecord();
-  yield* records;
+  yield* parser.end();
 }
 
 /**
