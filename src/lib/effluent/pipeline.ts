@@ -7,6 +7,7 @@ import {createRng} from "../core/random.js";
 import {analyzeEffluent, type EffluentAnalysis} from "./analyze.js";
 import {defaultEffluentConfig, type EffluentConfig} from "./config.js";
 import {appendEvidence} from "./evidence-log.js";
+import {followEffluent} from "./follow.js";
 import {readFactoryFeed, readMpcbExport} from "./read-feeds.js";
 import {simulatePlant, type PlantSimulation} from "./simulate.js";
 import {effluentColumns} from "./tables.js";
@@ -72,7 +73,7 @@ export const effluentPipeline: Pipeline = {
   title: "Effluent shocks",
   summary: "CETP inlet COD shocks attributed to the factory that caused them; sensor tampering detected.",
   page: "/pages/effluent/",
-  usage: "lab run effluent --cetp FILE --factories DIR|FILE[,…] --out DIR   (or --simulate [--days 30] [--seed N] to generate a plant)",
+  usage: "lab run effluent --cetp FILE --factories DIR|FILE[,…] --out DIR   (or --simulate [--days 30] [--seed N] to generate a plant;\n             --follow FILE --factories DIR --out DIR [--webhook URL] to follow a growing export live)",
   tables: [
     {name: "cetp_readings", description: "CETP inlet and outlet, one row a minute (with gaps)"},
     {name: "factory_readings", description: "each factory's discharge sensor, with tamper status"},
@@ -82,6 +83,16 @@ export const effluentPipeline: Pipeline = {
   ],
   async run({outDir, seed, flags, log}) {
     const config = defaultEffluentConfig;
+    if (typeof flags.follow === "string") {
+      const controller = new AbortController();
+      process.once("SIGINT", () => controller.abort());
+      process.once("SIGTERM", () => controller.abort());
+      const factoryPaths = typeof flags.factories === "string" ? flags.factories.split(",") : [];
+      if (!factoryPaths.length) throw new LabError({reason: "--factories DIR is required with --follow"});
+      const counts = await followEffluent({cetpPath: flags.follow, factoryPaths, outDir, config, signal: controller.signal, webhookUrl: typeof flags.webhook === "string" ? flags.webhook : undefined, log, onFinding: (f) => log(`${f.table}: ${JSON.stringify(f.row)}`)});
+      log(`followed: ${counts.shocks} shocks, ${counts.attributions} attributions, ${counts.tamper} tamper findings`);
+      return {tables: []};
+    }
     let cetpPath = typeof flags.cetp === "string" ? flags.cetp : undefined;
     let factoryPaths = typeof flags.factories === "string" ? flags.factories.split(",") : [];
     let simulation: PlantSimulation | undefined;

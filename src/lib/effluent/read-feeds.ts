@@ -50,6 +50,34 @@ function finish<T extends {ts: Date}>(rows: T[], key: (row: T) => string): FeedR
   return {rows: unique, duplicates, outOfOrder};
 }
 
+/** Checks an MPCB export's header row; throws the side-by-side mismatch. */
+export function checkMpcbHeader({fields, file}: {fields: string[]; file: string}): void {
+  const actual = fields.map((f) => f.trim());
+  if (actual.length !== MPCB_COLUMNS.length || MPCB_COLUMNS.some((c, i) => c.header !== actual[i])) throw headerMismatch({file, expected: MPCB_COLUMNS.map((c) => c.header), actual});
+}
+
+/** One MPCB data row → a reading (times are local at `utcOffsetMinutes`). */
+export function parseMpcbRow({fields, line, file, utcOffsetMinutes}: {fields: string[]; line: number; file: string; utcOffsetMinutes: number}): CetpReading {
+  if (fields.length !== MPCB_COLUMNS.length) throw new LabError({file, line, reason: `ragged row: expected ${MPCB_COLUMNS.length} fields, found ${fields.length}`});
+  const row = {ts: parseLocalTime({text: fields[1]!, utcOffsetMinutes, file, line, column: "Time"})} as CetpReading;
+  MEASURES.forEach((m, i) => (row[m] = parseValue({text: fields[i + 2]!, file, line, column: MPCB_COLUMNS[i + 2]!.header})));
+  return row;
+}
+
+export function checkFactoryHeader({fields, file}: {fields: string[]; file: string}): void {
+  const actual = fields.map((f) => f.trim().toLowerCase());
+  if (actual.length !== FACTORY_COLUMNS.length || FACTORY_COLUMNS.some((c, i) => c !== actual[i])) throw headerMismatch({file, expected: FACTORY_COLUMNS, actual: fields});
+}
+
+/** One factory feed row → a reading. */
+export function parseFactoryRow({fields, line, file, utcOffsetMinutes}: {fields: string[]; line: number; file: string; utcOffsetMinutes: number}): FactoryReading {
+  if (fields.length !== FACTORY_COLUMNS.length) throw new LabError({file, line, reason: `ragged row: expected ${FACTORY_COLUMNS.length} fields, found ${fields.length}`});
+  const factory = fields[2]!.trim();
+  if (!factory) throw new LabError({file, line, column: "factory_id", reason: "missing factory_id"});
+  const value = (i: number, column: string) => parseValue({text: fields[i]!, file, line, column});
+  return {ts: parseLocalTime({text: fields[1]!, utcOffsetMinutes, file, line, column: "time"}), factory_id: factory, cod: value(3, "cod"), bod: value(4, "bod"), ph: value(5, "ph"), tss: value(6, "tss"), status: "OK"};
+}
+
 /**
  * Reads an MPCB CETP export (quoted CSV, BOM and CRLF tolerated, `NA` for missing, IST local
  * times). An unexpected header fails with the expected and actual columns side by side; a bad
@@ -60,15 +88,11 @@ export async function readMpcbExport({path, file = path, utcOffsetMinutes = 330}
   let header = true;
   for await (const {line, fields} of readCsvRecords({path, file})) {
     if (header) {
-      const actual = fields.map((f) => f.trim());
-      if (actual.length !== MPCB_COLUMNS.length || MPCB_COLUMNS.some((c, i) => c.header !== actual[i])) throw headerMismatch({file, expected: MPCB_COLUMNS.map((c) => c.header), actual});
+      checkMpcbHeader({fields, file});
       header = false;
       continue;
     }
-    if (fields.length !== MPCB_COLUMNS.length) throw new LabError({file, line, reason: `ragged row: expected ${MPCB_COLUMNS.length} fields, found ${fields.length}`});
-    const row = {ts: parseLocalTime({text: fields[1]!, utcOffsetMinutes, file, line, column: "Time"})} as CetpReading;
-    MEASURES.forEach((m, i) => (row[m] = parseValue({text: fields[i + 2]!, file, line, column: MPCB_COLUMNS[i + 2]!.header})));
-    rows.push(row);
+    rows.push(parseMpcbRow({fields, line, file, utcOffsetMinutes}));
   }
   if (header) throw new LabError({file, line: 1, reason: "empty file: no header row"});
   return finish(rows, (r) => String(r.ts.getTime()));
@@ -80,16 +104,11 @@ export async function readFactoryFeed({path, file = path, utcOffsetMinutes = 330
   let header = true;
   for await (const {line, fields} of readCsvRecords({path, file})) {
     if (header) {
-      const actual = fields.map((f) => f.trim().toLowerCase());
-      if (actual.length !== FACTORY_COLUMNS.length || FACTORY_COLUMNS.some((c, i) => c !== actual[i])) throw headerMismatch({file, expected: FACTORY_COLUMNS, actual: fields});
+      checkFactoryHeader({fields, file});
       header = false;
       continue;
     }
-    if (fields.length !== FACTORY_COLUMNS.length) throw new LabError({file, line, reason: `ragged row: expected ${FACTORY_COLUMNS.length} fields, found ${fields.length}`});
-    const factory = fields[2]!.trim();
-    if (!factory) throw new LabError({file, line, column: "factory_id", reason: "missing factory_id"});
-    const value = (i: number, column: string) => parseValue({text: fields[i]!, file, line, column});
-    rows.push({ts: parseLocalTime({text: fields[1]!, utcOffsetMinutes, file, line, column: "time"}), factory_id: factory, cod: value(3, "cod"), bod: value(4, "bod"), ph: value(5, "ph"), tss: value(6, "tss"), status: "OK"});
+    rows.push(parseFactoryRow({fields, line, file, utcOffsetMinutes}));
   }
   if (header) throw new LabError({file, line: 1, reason: "empty file: no header row"});
   return finish(rows, (r) => `${r.factory_id}\0${r.ts.getTime()}`);

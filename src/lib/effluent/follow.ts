@@ -1,0 +1,143 @@
+import {appendFileSync, existsSync, mkdirSync, readdirSync, statSync, watch, type FSWatcher} from "node:fs";
+import {join} from "node:path";
+import {analyzeEffluent, learnTravelTimes} from "./analyze.js";
+import type {EffluentConfig} from "./config.js";
+import {appendEvidence} from "./evidence-log.js";
+import {CsvTail} from "./file-tail.js";
+import {checkFactoryHeader, checkMpcbHeader, parseFactoryRow, parseMpcbRow} from "./read-feeds.js";
+import type {TravelEstimate} from "./travel-time.js";
+import type {Attribution, CetpReading, FactoryReading, ShockEvent, TamperEvent} from "./types.js";
+import {createWebhookSender, type WebhookSender} from "./webhook.js";
+
+export interface FollowOptions {
+  cetpPath: string;
+  /** Factory feed files, or folders whose *.csv files (including new ones) are followed. */
+  factoryPaths: string[];
+  /** Findings are appended as JSON Lines to outDir/live/*.jsonl, plus evidence_log.jsonl. */
+  outDir: string;
+  config: EffluentConfig;
+  signal: AbortSignal;
+  pollMs?: number;
+  /** Each new attribution is also POSTed here (in the background, retried). */
+  webhookUrl?: string;
+  log?: (line: string) => void;
+  /** Called for every finding appended (tests and progress). */
+  onFinding?: (finding: LiveFinding) => void;
+}
+
+export type LiveFinding = {table: "shock_events"; row: ShockEvent} | {table: "attributions"; row: Attribution} | {table: "tamper_events"; row: TamperEvent};
+
+const RECENT_MS = 26 * 3600_000;
+
+/**
+ * Live mode: follows a growing MPCB export and the factory feeds, and appends each new shock, its
+ * attributions and each tamper finding within one poll (250 ms by default) of the line that reveals
+ * it. Travel times are relearned from the whole history on every batch; the analysis itself runs
+ * over the last 26 hours (enough for a day-old replay to be caught), so each batch stays cheap.
+ * A shock is appended when it opens, with its attribution from the evidence at onset.
+ */
+export async function followEffluent({cetpPath, factoryPaths, outDir, config, signal, pollMs = 250, webhookUrl, log = () => {}, onFinding}: FollowOptions): Promise<{shocks: number; attributions: number; tamper: number}> {
+  const liveDir = join(outDir, "live");
+  mkdirSync(liveDir, {recursive: true});
+  const cetpTail = new CsvTail(cetpPath);
+  const factoryTails = new Map<string, CsvTail>();
+  const headerSeen = new Set<string>();
+  const cetp: CetpReading[] = [];
+  const factories: FactoryReading[] = [];
+  const emitted = new Set<string>();
+  const counts = {shocks: 0, attributions: 0, tamper: 0};
+  const webhook: WebhookSender | undefined = webhookUrl ? createWebhookSender({url: webhookUrl, log}) : undefined;
+  let travel: TravelEstimate[] = [];
+
+  const discoverFactoryFiles = () => {
+    for (const p of factoryPaths) {
+      const files = existsSync(p) && statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith(".csv")).map((f) => join(p, f)) : [p];
+      for (const f of files) if (!factoryTails.has(f)) factoryTails.set(f, new CsvTail(f));
+    }
+  };
+
+  const append = (finding: LiveFinding) => {
+    appendFileSync(join(liveDir, `${finding.table}.jsonl`), JSON.stringify(finding.row) + "\n");
+    onFinding?.(finding);
+  };
+
+  const step = () => {
+    discoverFactoryFiles();
+    let fresh = 0;
+    for (const record of cetpTail.read()) {
+      if (!headerSeen.has(cetpPath)) {
+        checkMpcbHeader({fields: record.fields, file: cetpPath});
+        headerSeen.add(cetpPath);
+        continue;
+      }
+      cetp.push(parseMpcbRow({fields: record.fields, line: record.line, file: cetpPath, utcOffsetMinutes: config.utcOffsetMinutes}));
+      fresh++;
+    }
+    for (const [path, tail] of factoryTails) {
+      for (const record of tail.read()) {
+        if (!headerSeen.has(path)) {
+          checkFactoryHeader({fields: record.fields, file: path});
+          headerSeen.add(path);
+          continue;
+        }
+        factories.push(parseFactoryRow({fields: record.fields, line: record.line, file: path, utcOffsetMinutes: config.utcOffsetMinutes}));
+        fresh++;
+      }
+    }
+    if (!fresh || !cetp.length) return;
+    cetp.sort((a, b) => a.ts.getTime() - b.ts.getTime());
+    factories.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.factory_id.localeCompare(b.factory_id));
+    travel = learnTravelTimes({cetp, factories, config});
+    const since = cetp.at(-1)!.ts.getTime() - RECENT_MS;
+    const analysis = analyzeEffluent({cetp: cetp.filter((r) => r.ts.getTime() >= since), factories: factories.filter((r) => r.ts.getTime() >= since), config, travel});
+    const newAttributions: Attribution[] = [];
+    for (const shock of analysis.shocks) {
+      if (emitted.has(`shock ${shock.event_id}`)) continue;
+      emitted.add(`shock ${shock.event_id}`);
+      append({table: "shock_events", row: shock});
+      counts.shocks++;
+      for (const a of analysis.attributions.filter((x) => x.event_id === shock.event_id)) {
+        append({table: "attributions", row: a});
+        counts.attributions++;
+        if (a.method === "robust_lag" && a.factory_id) {
+          newAttributions.push(a);
+          webhook?.send({type: "attribution", ...a, start_ts: shock.start_ts, peak_cod: shock.peak_cod});
+        }
+      }
+    }
+    for (const t of analysis.tamper) {
+      const key = `tamper ${t.factory_id} ${t.kind} ${t.window_start.toISOString()}`;
+      if (emitted.has(key)) continue;
+      emitted.add(key);
+      append({table: "tamper_events", row: t});
+      counts.tamper++;
+    }
+    if (newAttributions.length) appendEvidence({path: join(outDir, "evidence_log.jsonl"), attributions: newAttributions});
+  };
+
+  // File-system events wake the loop at once; the poll is the safety net (and catches new files).
+  let wake: (() => void) | undefined;
+  const watchers: FSWatcher[] = [];
+  for (const p of [cetpPath, ...factoryPaths]) {
+    try {
+      watchers.push(watch(p, () => wake?.()));
+    } catch {
+      // not there yet: the poll picks it up
+    }
+  }
+  log(`following ${cetpPath} and ${factoryPaths.join(", ")} → ${liveDir}`);
+  try {
+    while (!signal.aborted) {
+      step();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => (clearTimeout(timer), resolve());
+        signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), {once: true});
+      });
+    }
+  } finally {
+    for (const w of watchers) w.close();
+    await webhook?.drain();
+  }
+  return counts;
+}
