@@ -5,11 +5,12 @@
 import {isLabError} from "../src/lib/core/errors.js";
 import {ingestVerb} from "./verbs/ingest.js";
 import {runVerb} from "./verbs/run.js";
+import {serveVerb} from "./verbs/serve.js";
 import {statusVerb} from "./verbs/status.js";
 import {verifyVerb} from "./verbs/verify.js";
 import {UsageError, parseArgs, type Verb} from "./verb.js";
 
-const verbs: Verb[] = [ingestVerb, statusVerb, runVerb, verifyVerb];
+const verbs: Verb[] = [ingestVerb, statusVerb, runVerb, serveVerb, verifyVerb];
 
 function mainHelp(): string {
   return `usage: npm run lab -- VERB [options]
