@@ -9,6 +9,7 @@ export default {
     {glob: "demo/**/*.sim.json", tag: "sim:random-walks"},
     {glob: "notes/**/*.txt", tag: "notes"},
     {glob: "effluent/**/*.sim.json", tag: "sim:cetp-plant"},
+    {glob: "effluent/**/*mpcb*.csv", tag: "effluent:mpcb"},
     ...defaultConfig.routing
   ]
 } satisfies Partial<LabConfig>;

@@ -31,7 +31,7 @@ example: npm run lab -- ingest --watch`,
     process.once("SIGINT", () => controller.abort());
     process.once("SIGTERM", () => controller.abort());
     const summary = await ingest({paths, config, watch: Boolean(args.flags.watch), signal: controller.signal});
-    if (!summary.scout.changed && !summary.jobsCompleted && !summary.jobsFailed) console.log(`ingest: ${summary.scout.filesSeen} files seen, nothing new (${summary.seconds.toFixed(2)}s)`);
+    if (!summary.scout.changed && !summary.scout.missing && !summary.jobsCompleted && !summary.jobsFailed) console.log(`ingest: ${summary.scout.filesSeen} files seen, nothing new (${summary.seconds.toFixed(2)}s)`);
     return summary.jobsFailed ? 1 : 0;
   }
 };

@@ -22,3 +22,18 @@ describe("lab run effluent", () => {
     expect(logs.at(-1)).toMatch(/effluent: \d+ shocks, \d+ attributed, \d+ tamper findings; evidence log \+\d+/);
   }, 60_000);
 });
+
+describe("effluent plugins in the catalog", () => {
+  test("an MPCB export dropped into the inbox becomes cetp_live_readings", async () => {
+    const {makeProject} = await import("../catalog/helpers.js");
+    const {writeMpcbExport} = await import("../../src/lib/effluent/write-feeds.js");
+    const {simulatePlant} = await import("../../src/lib/effluent/simulate.js");
+    const {createRng} = await import("../../src/lib/core/random.js");
+    const p = makeProject({routing: [{glob: "effluent/**/*mpcb*.csv", tag: "effluent:mpcb"}]});
+    const sim = simulatePlant({rng: createRng(2), days: 1, tamper: false});
+    writeMpcbExport({path: join(p.dir, "datasets", "effluent", "live", "SITE", "cetp_mpcb_export.csv"), readings: sim.cetp});
+    const summary = await p.ingest();
+    expect(summary.failures).toEqual([]);
+    expect(await p.query(["cetp_live_readings"], "SELECT count(*)::INT AS n, round(avg(inlet_cod))::INT AS mean FROM cetp_live_readings")).toEqual([{n: sim.cetp.length, mean: expect.any(Number)}]);
+  }, 60_000);
+});

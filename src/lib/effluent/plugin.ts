@@ -4,6 +4,7 @@ import type {Plugin} from "../catalog/plugin.js";
 import {analyzeEffluent} from "./analyze.js";
 import {defaultEffluentConfig} from "./config.js";
 import {readEffluentInputs, simulateFeeds} from "./pipeline.js";
+import {readMpcbExport} from "./read-feeds.js";
 import {effluentColumns} from "./tables.js";
 
 /**
@@ -35,5 +36,21 @@ export const effluentSimulationPlugin: Plugin = {
     };
     for (const [topic, rows] of Object.entries(tables)) await ctx.publish(topic, {columns: effluentColumns[topic]!, rows});
     ctx.log(`${file.relPath}: ${analysis.shocks.length} shocks, ${analysis.tamper.length} tamper findings over ${days} days`);
+  }
+};
+
+/**
+ * MPCB exports dropped into the inbox (or appended by `lab serve mpcb`): read with the strict
+ * MPCB reader and published as `cetp_live_readings`; a new version of the file republishes it.
+ */
+export const mpcbExportPlugin: Plugin = {
+  name: "effluent-mpcb-export",
+  tags: ["effluent:mpcb"],
+  topics: ["cetp_live_readings"],
+  version: 1,
+  async execute(ctx, file) {
+    const report = await readMpcbExport({path: file.path, file: file.relPath});
+    await ctx.publish("cetp_live_readings", {columns: effluentColumns.cetp_readings!, rows: report.rows});
+    ctx.log(`${file.relPath}: ${report.rows.length} readings (${report.duplicates} duplicate timestamps dropped, ${report.outOfOrder} out of order)`);
   }
 };
