@@ -30,7 +30,7 @@ describe("effluent plugins in the catalog", () => {
     const {simulatePlant} = await import("../../src/lib/effluent/simulate.js");
     const {createRng} = await import("../../src/lib/core/random.js");
     const p = makeProject({routing: [{glob: "effluent/**/*mpcb*.csv", tag: "effluent:mpcb"}]});
-    const sim = simulatePlant({rng: createRng(2), days: 1, tamper: false});
+    const sim = simulatePlant({rng: createRng(2), days: 3, tamper: false});
     writeMpcbExport({path: join(p.dir, "datasets", "effluent", "live", "SITE", "cetp_mpcb_export.csv"), readings: sim.cetp});
     const summary = await p.ingest();
     expect(summary.failures).toEqual([]);

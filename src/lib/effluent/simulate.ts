@@ -91,9 +91,11 @@ export function simulatePlant({rng, start = new Date("2024-02-29T18:30:00Z"), da
   // Busy periods a shock or a tamper window occupies, so that cases do not overlap.
   const busy: [number, number][] = [];
   const eventRng = rng.fork("events");
-  const place = (length: number, pad = 180, earliest = 720): number => {
+  // Events keep clear of the first and last hours, so every series has a baseline around them.
+  const margin = Math.min(720, Math.floor(minutes / 8));
+  const place = (length: number, pad = 180, earliest = margin): number => {
     for (let tries = 0; tries < 1000; tries++) {
-      const s = eventRng.int(earliest, minutes - length - 720);
+      const s = eventRng.int(earliest, minutes - length - margin);
       if (busy.every(([a, b]) => s + length + pad < a || s > b + pad)) {
         busy.push([s, s + length]);
         return s;
