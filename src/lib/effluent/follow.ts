@@ -4,7 +4,7 @@ import {analyzeEffluent, learnTravelTimes} from "./analyze.js";
 import type {EffluentConfig} from "./config.js";
 import {appendEvidence} from "./evidence-log.js";
 import {CsvTail} from "./file-tail.js";
-import {checkFactoryHeader, checkMpcbHeader, parseFactoryRow, parseMpcbRow} from "./read-feeds.js";
+import {checkFactoryHeader, checkMpcbHeader, parseFactoryRow, parseMpcbRow, type RowParser} from "./read-feeds.js";
 import type {TravelEstimate} from "./travel-time.js";
 import type {Attribution, CetpReading, FactoryReading, ShockEvent, TamperEvent} from "./types.js";
 import {createWebhookSender, type WebhookSender} from "./webhook.js";
@@ -64,26 +64,20 @@ export async function followEffluent({cetpPath, factoryPaths, outDir, config, si
   const step = () => {
     discoverFactoryFiles();
     let fresh = 0;
-    for (const record of cetpTail.read()) {
-      if (!headerSeen.has(cetpPath)) {
-        checkMpcbHeader({fields: record.fields, file: cetpPath});
-        headerSeen.add(cetpPath);
-        continue;
-      }
-      cetp.push(parseMpcbRow({fields: record.fields, line: record.line, file: cetpPath, utcOffsetMinutes: config.utcOffsetMinutes}));
-      fresh++;
-    }
-    for (const [path, tail] of factoryTails) {
+    // Each followed file: its header is checked once, then every new row is parsed and kept.
+    const take = <T>(path: string, tail: CsvTail, checkHeader: (o: {fields: string[]; file: string}) => void, parseRow: RowParser<T>, into: T[]) => {
       for (const record of tail.read()) {
         if (!headerSeen.has(path)) {
-          checkFactoryHeader({fields: record.fields, file: path});
+          checkHeader({fields: record.fields, file: path});
           headerSeen.add(path);
-          continue;
+        } else {
+          into.push(parseRow({fields: record.fields, line: record.line, file: path, utcOffsetMinutes: config.utcOffsetMinutes}));
+          fresh++;
         }
-        factories.push(parseFactoryRow({fields: record.fields, line: record.line, file: path, utcOffsetMinutes: config.utcOffsetMinutes}));
-        fresh++;
       }
-    }
+    };
+    take(cetpPath, cetpTail, checkMpcbHeader, parseMpcbRow, cetp);
+    for (const [path, tail] of factoryTails) take(path, tail, checkFactoryHeader, parseFactoryRow, factories);
     if (!fresh || !cetp.length) return;
     cetp.sort((a, b) => a.ts.getTime() - b.ts.getTime());
     factories.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.factory_id.localeCompare(b.factory_id));

@@ -78,38 +78,31 @@ export function parseFactoryRow({fields, line, file, utcOffsetMinutes}: {fields:
   return {ts: parseLocalTime({text: fields[1]!, utcOffsetMinutes, file, line, column: "time"}), factory_id: factory, cod: value(3, "cod"), bod: value(4, "bod"), ph: value(5, "ph"), tss: value(6, "tss"), status: "OK"};
 }
 
+export type RowParser<T> = (options: {fields: string[]; line: number; file: string; utcOffsetMinutes: number}) => T;
+
+async function readFeed<T extends {ts: Date}>({path, file, utcOffsetMinutes, checkHeader, parseRow, key}: {path: string; file: string; utcOffsetMinutes: number; checkHeader: (o: {fields: string[]; file: string}) => void; parseRow: RowParser<T>; key: (row: T) => string}): Promise<FeedReport<T>> {
+  const rows: T[] = [];
+  let header = true;
+  for await (const {line, fields} of readCsvRecords({path, file})) {
+    if (header) {
+      checkHeader({fields, file});
+      header = false;
+    } else rows.push(parseRow({fields, line, file, utcOffsetMinutes}));
+  }
+  if (header) throw new LabError({file, line: 1, reason: "empty file: no header row"});
+  return finish(rows, key);
+}
+
 /**
  * Reads an MPCB CETP export (quoted CSV, BOM and CRLF tolerated, `NA` for missing, IST local
  * times). An unexpected header fails with the expected and actual columns side by side; a bad
  * value fails with its line and column. Duplicate timestamps keep the first row.
  */
-export async function readMpcbExport({path, file = path, utcOffsetMinutes = 330}: {path: string; file?: string; utcOffsetMinutes?: number}): Promise<FeedReport<CetpReading>> {
-  const rows: CetpReading[] = [];
-  let header = true;
-  for await (const {line, fields} of readCsvRecords({path, file})) {
-    if (header) {
-      checkMpcbHeader({fields, file});
-      header = false;
-      continue;
-    }
-    rows.push(parseMpcbRow({fields, line, file, utcOffsetMinutes}));
-  }
-  if (header) throw new LabError({file, line: 1, reason: "empty file: no header row"});
-  return finish(rows, (r) => String(r.ts.getTime()));
+export function readMpcbExport({path, file = path, utcOffsetMinutes = 330}: {path: string; file?: string; utcOffsetMinutes?: number}): Promise<FeedReport<CetpReading>> {
+  return readFeed({path, file, utcOffsetMinutes, checkHeader: checkMpcbHeader, parseRow: parseMpcbRow, key: (r) => String(r.ts.getTime())});
 }
 
 /** Reads a factory feed `s_no,time,factory_id,cod,bod,ph,tss` (empty = missing, IST local times). */
-export async function readFactoryFeed({path, file = path, utcOffsetMinutes = 330}: {path: string; file?: string; utcOffsetMinutes?: number}): Promise<FeedReport<FactoryReading>> {
-  const rows: FactoryReading[] = [];
-  let header = true;
-  for await (const {line, fields} of readCsvRecords({path, file})) {
-    if (header) {
-      checkFactoryHeader({fields, file});
-      header = false;
-      continue;
-    }
-    rows.push(parseFactoryRow({fields, line, file, utcOffsetMinutes}));
-  }
-  if (header) throw new LabError({file, line: 1, reason: "empty file: no header row"});
-  return finish(rows, (r) => `${r.factory_id}\0${r.ts.getTime()}`);
+export function readFactoryFeed({path, file = path, utcOffsetMinutes = 330}: {path: string; file?: string; utcOffsetMinutes?: number}): Promise<FeedReport<FactoryReading>> {
+  return readFeed({path, file, utcOffsetMinutes, checkHeader: checkFactoryHeader, parseRow: parseFactoryRow, key: (r) => `${r.factory_id}\0${r.ts.getTime()}`});
 }
