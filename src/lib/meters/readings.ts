@@ -1,0 +1,138 @@
+import type {Rng} from "../core/random.js";
+import {emissionPatterns, type EmissionPattern, type MeterConfig, type Segment} from "./config.js";
+import type {Meter} from "./fleet.js";
+
+/** One reading as the meter sends it (what bronze keeps, as JSON). */
+export interface MeterReading {
+  meter_id: string;
+  reading_ts: Date;
+  usage_kwh: number;
+  voltage: number;
+  power_factor: number;
+  customer_segment: Segment;
+  emission_pattern: EmissionPattern;
+  is_outage: boolean;
+}
+
+/** A reading in flight: when the head end received it. A duplicate is the same reading sent again. */
+export interface Delivery {
+  reading: MeterReading;
+  received_at: Date;
+  duplicate: boolean;
+}
+
+const gauss = (x: number, mu: number, sigma: number) => Math.exp(-0.5 * ((x - mu) / sigma) ** 2);
+
+/**
+ * The smooth daily load shape of a segment at local hour h (kWh per interval at scale 1), built
+ * to sit inside the reference bands: off-peak ~0.3–1.5, morning 6–9 h ~1.0–2.5, peak 14–19 h
+ * ~1.5–3.5 for a house; offices plateau in business hours; plants run shifts.
+ */
+export function loadShape(segment: Segment, h: number): number {
+  switch (segment) {
+    case "RESIDENTIAL":
+      return 0.55 + 1.1 * gauss(h, 7.5, 1.1) + 1.85 * gauss(h, 16.8, 2.1) + 0.6 * gauss(h, 20.5, 1.4);
+    case "COMMERCIAL":
+      return 0.45 + 1.3 / (1 + Math.exp(-(h - 8.5) * 2.2)) / (1 + Math.exp((h - 19) * 2)) + 0.9 * gauss(h, 15.5, 1.8);
+    case "INDUSTRIAL":
+      return 1.2 + 0.5 * gauss(h, 11, 3) + 0.4 * gauss(h, 19, 2.5);
+  }
+}
+
+/** Outdoor temperature (°C): a seasonal swing plus a daily one, peaking mid-afternoon. */
+export function temperature(date: Date, localHour: number): number {
+  const doy = (date.getTime() / 86_400_000) % 365.25;
+  return 26 + 6 * Math.sin((2 * Math.PI * (doy - 100)) / 365.25) + 5 * Math.sin((2 * Math.PI * (localHour - 9)) / 24);
+}
+
+export interface GenerateOptions {
+  rng: Rng;
+  fleet: Meter[];
+  start: Date;
+  days: number;
+  pattern: EmissionPattern;
+  config: MeterConfig;
+  /** Local time zone offset (IST by default), for daily shapes. */
+  utcOffsetMinutes?: number;
+}
+
+/**
+ * Readings for every meter and interval, in interval order, with their deliveries. Load follows
+ * each meter's own smooth profile (segment shape, peak shift, weekday/weekend, cooling and heating
+ * with temperature) with autocorrelated noise; voltage sags with the transformer's load and on
+ * occasional events; whole transformers go out. Each batch is one interval of the whole fleet.
+ */
+export function* generateDeliveries({rng, fleet, start, days, pattern, config, utcOffsetMinutes = 330}: GenerateOptions): Generator<Delivery[]> {
+  const {reportRate, staggerSeconds, stormBursts} = emissionPatterns[pattern];
+  const intervalMs = config.intervalMinutes * 60_000;
+  const intervals = Math.round((days * 1440) / config.intervalMinutes);
+  const n = fleet.length;
+  const noise = new Float64Array(n);
+  const noiseRng = rng.fork("noise");
+  const deliveryRng = rng.fork("delivery");
+  const eventRng = rng.fork("events");
+  const transformers = [...new Set(fleet.map((m) => m.transformer_id))];
+  const tIndex = new Map(transformers.map((t, i) => [t, i]));
+  const meterTransformer = Int32Array.from(fleet, (m) => tIndex.get(m.transformer_id)!);
+  // Outages per transformer: [startInterval, endInterval) windows.
+  const outageUntil = new Int32Array(transformers.length).fill(-1);
+  const outageRate = (config.outagesPerTransformerMonth / (30 * 1440)) * config.intervalMinutes;
+  // Voltage events (sag or swell) per transformer, lasting one interval.
+  const voltageEvent = new Float64Array(transformers.length);
+  // DEGRADED: storms hold reports and release them in a burst when they end.
+  let stormEnd = -1;
+  const load = new Float64Array(transformers.length);
+  const capacity = new Float64Array(transformers.length);
+  for (const [i, m] of fleet.entries()) capacity[meterTransformer[i]!]! += 3.5 * config.segmentScale[m.customer_segment] * m.scale * 1.3;
+  const [lo, hi] = config.voltageRangeA;
+  for (let k = 0; k < intervals; k++) {
+    const ts = new Date(start.getTime() + k * intervalMs);
+    const local = new Date(ts.getTime() + utcOffsetMinutes * 60_000);
+    const hour = local.getUTCHours() + local.getUTCMinutes() / 60;
+    const weekend = local.getUTCDay() === 0 || local.getUTCDay() === 6;
+    const temp = temperature(ts, hour);
+    for (let t = 0; t < transformers.length; t++) {
+      if (outageUntil[t]! < k && eventRng.bernoulli(outageRate)) outageUntil[t] = k + eventRng.int(1, 16);
+      voltageEvent[t] = eventRng.bernoulli(0.002) ? (eventRng.bernoulli(0.7) ? -eventRng.uniform(6, 12) : eventRng.uniform(4, 8)) : 0;
+    }
+    if (stormBursts && k > stormEnd && eventRng.bernoulli(1 / (3.5 * 96))) stormEnd = k + eventRng.int(4, 12);
+    const inStorm = stormBursts && k <= stormEnd;
+    load.fill(0);
+    const usages = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const m = fleet[i]!;
+      noise[i] = 0.85 * noise[i]! + noiseRng.normal(0, 0.08);
+      const shape = loadShape(m.customer_segment, ((hour - m.peakShiftHours) % 24 + 24) % 24);
+      const weather = m.coolingKwhPerDegree * Math.max(0, temp - 24) + m.heatingKwhPerDegree * Math.max(0, 16 - temp);
+      const usage = (shape * (weekend ? m.weekendFactor : 1) + weather) * m.scale * config.segmentScale[m.customer_segment] * Math.exp(noise[i]!);
+      usages[i] = usage;
+      load[meterTransformer[i]!]! += usage * (60 / config.intervalMinutes);
+    }
+    const batch: Delivery[] = [];
+    for (let i = 0; i < n; i++) {
+      const m = fleet[i]!;
+      const t = meterTransformer[i]!;
+      const out = outageUntil[t]! >= k;
+      const sagFromLoad = 5 * Math.min(1.5, load[t]! / Math.max(capacity[t]!, 1e-9));
+      const voltage = out ? 0 : Math.min(hi + 6, Math.max(lo - 10, 124 - sagFromLoad + voltageEvent[t]! + noiseRng.normal(0, 0.6)));
+      const pfBase = m.customer_segment === "RESIDENTIAL" ? 0.95 : m.customer_segment === "COMMERCIAL" ? 0.91 : 0.86;
+      const reading: MeterReading = {
+        meter_id: m.meter_id,
+        reading_ts: ts,
+        usage_kwh: out ? 0 : Math.round(usages[i]! * 1000) / 1000,
+        voltage: Math.round(voltage * 10) / 10,
+        power_factor: Math.round(Math.min(1, pfBase + noiseRng.normal(0, 0.02)) * 1000) / 1000,
+        customer_segment: m.customer_segment,
+        emission_pattern: pattern,
+        is_outage: out
+      };
+      if (!deliveryRng.bernoulli(reportRate)) continue;
+      let received = ts.getTime() + intervalMs + deliveryRng.uniform(0, staggerSeconds) * 1000 + deliveryRng.uniform(0, 5000);
+      if (inStorm) received = start.getTime() + (stormEnd + 1) * intervalMs + deliveryRng.uniform(0, 300_000);
+      if (deliveryRng.bernoulli(config.lateRate)) received += deliveryRng.uniform(1, 6) * 3600_000;
+      batch.push({reading, received_at: new Date(received), duplicate: false});
+      if (deliveryRng.bernoulli(config.duplicateRate)) batch.push({reading, received_at: new Date(received + deliveryRng.uniform(30, 900) * 1000), duplicate: true});
+    }
+    yield batch;
+  }
+}
