@@ -10,6 +10,7 @@ export default {
     {glob: "notes/**/*.txt", tag: "notes"},
     {glob: "effluent/**/*.sim.json", tag: "sim:cetp-plant"},
     {glob: "effluent/**/*mpcb*.csv", tag: "effluent:mpcb"},
+    {glob: "meters/**/*.sim.json", tag: "sim:ami-fleet"},
     ...defaultConfig.routing
   ]
 } satisfies Partial<LabConfig>;

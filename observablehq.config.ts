@@ -14,6 +14,11 @@ export default {
       pages: [{name: "Shocks and tampering", path: "/pages/effluent/"}]
     },
     {
+      name: "Smart meters",
+      open: true,
+      pages: [{name: "Fleet, quality and voltage", path: "/pages/meters/"}]
+    },
+    {
       name: "Catalog",
       open: true,
       pages: [{name: "Files, jobs and lineage", path: "/pages/catalog/"}]

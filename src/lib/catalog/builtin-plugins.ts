@@ -6,5 +6,6 @@ export const builtinPluginModules: {module: string; exportName: string}[] = [
   {module: new URL("./plugins/generic-table.ts", import.meta.url).href, exportName: "genericTablePlugin"},
   {module: new URL("../demo/plugin.ts", import.meta.url).href, exportName: "demoPlugin"},
   {module: new URL("../effluent/plugin.ts", import.meta.url).href, exportName: "effluentSimulationPlugin"},
-  {module: new URL("../effluent/plugin.ts", import.meta.url).href, exportName: "mpcbExportPlugin"}
+  {module: new URL("../effluent/plugin.ts", import.meta.url).href, exportName: "mpcbExportPlugin"},
+  {module: new URL("../meters/plugin.ts", import.meta.url).href, exportName: "metersSimulationPlugin"}
 ];

@@ -63,6 +63,7 @@ export const metersPipeline: Pipeline = {
   name: "meters",
   title: "Smart meters (AMI)",
   summary: "A realistic metering fleet, every delivery in bronze, validated silver readings and gold rollups.",
+  page: "/pages/meters/",
   usage: "lab run meters [--preset quick-demo|se-demo|enterprise-poc|ml-training] [--meters N --days D] [--pattern UNIFORM|STAGGERED|PARTIAL|DEGRADED] [--profile default|suburban|urban-commercial|industrial-park] --out DIR",
   tables: [
     {name: "fleet", description: "one row per meter: segment, transformer, circuit, substation, location"},
