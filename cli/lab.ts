@@ -3,14 +3,16 @@
  * `lab VERB --help` explains one.
  */
 import {isLabError} from "../src/lib/core/errors.js";
+import {feedVerb} from "./verbs/feed.js";
 import {ingestVerb} from "./verbs/ingest.js";
+import {landVerb} from "./verbs/land.js";
 import {runVerb} from "./verbs/run.js";
 import {serveVerb} from "./verbs/serve.js";
 import {statusVerb} from "./verbs/status.js";
 import {verifyVerb} from "./verbs/verify.js";
 import {UsageError, parseArgs, type Verb} from "./verb.js";
 
-const verbs: Verb[] = [ingestVerb, statusVerb, runVerb, serveVerb, verifyVerb];
+const verbs: Verb[] = [ingestVerb, statusVerb, runVerb, feedVerb, landVerb, serveVerb, verifyVerb];
 
 function mainHelp(): string {
   return `usage: npm run lab -- VERB [options]

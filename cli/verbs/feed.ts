@@ -1,0 +1,39 @@
+import {randomBytes} from "node:crypto";
+import {startAmiFeed} from "../../src/lib/meters/feed-server.js";
+import type {EmissionPattern} from "../../src/lib/meters/config.js";
+import {UsageError, numberFlag, stringFlag, type Verb} from "../verb.js";
+
+export const feedVerb: Verb = {
+  name: "feed",
+  summary: "WebSocket feeds on 127.0.0.1: `feed ami` streams the simulated meter fleet",
+  help: `usage: lab feed ami [--port 8765] [--token T] [--rate 1000] [--meters 1000] [--days 1]
+                   [--pattern STAGGERED] [--seed 1] [--batch 100]
+
+Streams the fleet's readings over WebSocket at ws://127.0.0.1:PORT/ami, --rate readings per
+second in messages of --batch, then sends {"type":"end"}. Clients must present the token
+(?token=T or Authorization: Bearer T; 401 otherwise); ?from=N resumes at reading N.
+The token defaults to $LAB_FEED_TOKEN, else a random one that is printed.
+
+example: npm run lab -- feed ami --rate 10000 --meters 10000 --token secret`,
+  async run(args) {
+    if (args.positionals[0] !== "ami") throw new UsageError("expected: feed ami");
+    const token = stringFlag(args, "token") ?? process.env.LAB_FEED_TOKEN ?? randomBytes(12).toString("hex");
+    const feed = await startAmiFeed({
+      port: numberFlag(args, "port", 8765),
+      token,
+      ratePerSecond: numberFlag(args, "rate", 1000)!,
+      meters: numberFlag(args, "meters", 1000)!,
+      days: numberFlag(args, "days", 1)!,
+      pattern: (stringFlag(args, "pattern", "STAGGERED")!.toUpperCase() as EmissionPattern),
+      seed: numberFlag(args, "seed", 1)!,
+      batchSize: numberFlag(args, "batch", 100),
+      log: (line) => console.log(line)
+    });
+    console.log(`AMI feed on ${feed.url} (token ${token}); Ctrl-C to stop`);
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    await feed.close();
+  }
+};
