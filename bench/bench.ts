@@ -6,9 +6,10 @@ import {parseArgs} from "../cli/verb.js";
 import type {Benchmark} from "./benchmark.js";
 import {catalogBenchmark} from "./catalog.js";
 import {effluentBenchmark} from "./effluent.js";
+import {metersBenchmark} from "./meters.js";
 import {parquetBenchmark} from "./parquet.js";
 
-const benchmarks: Benchmark[] = [catalogBenchmark, effluentBenchmark, parquetBenchmark];
+const benchmarks: Benchmark[] = [catalogBenchmark, effluentBenchmark, metersBenchmark, parquetBenchmark];
 
 const args = parseArgs(process.argv.slice(2));
 const [name] = args.positionals;

@@ -149,7 +149,8 @@ export async function writeParquet({path, columns, rows, compression = "zstd", r
   mkdirSync(dirname(path), {recursive: true});
   const scratch = join(tmpdir(), `lab-parquet-${process.pid}-${randomBytes(4).toString("hex")}`);
   mkdirSync(scratch, {recursive: true});
-  const duck = await openDuckDB({path: join(scratch, "scratch.duckdb"), tempDirectory: scratch});
+  // A small buffer pool: the scratch table spills to disk, so memory stays flat however many rows.
+  const duck = await openDuckDB({path: join(scratch, "scratch.duckdb"), tempDirectory: scratch, memoryLimit: "256MB"});
   try {
     await duck.run(`CREATE TABLE t (${[...columns, ...constants].map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`);
     const count = await appendRows({duck, table: "t", columns, rows, constants, onProgress});

@@ -1,0 +1,50 @@
+import {execFileSync} from "node:child_process";
+import {mkdtempSync, rmSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {startAmiFeed} from "../src/lib/meters/feed-server.js";
+import {landAmi, percentile} from "../src/lib/meters/land.js";
+import type {Benchmark} from "./benchmark.js";
+
+function generate(meters: number): {rows: number; ours_s: number; duckdb_range_s: number; peak_rss_mb: number} {
+  const out = execFileSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "meters-generate.ts"), String(meters)], {encoding: "utf-8", maxBuffer: 1 << 20});
+  return JSON.parse(out.trim().split("\n").at(-1)!);
+}
+
+/**
+ * Meters: one day of the fleet generated and written to Parquet against DuckDB writing the same
+ * rows from range() (the ratio is DuckDB's time over ours: 1 = as fast), peak RSS at 10,000 and
+ * 100,000 meters (each in its own process), and the stream's p99 latency at 10,000 readings/s.
+ */
+export const metersBenchmark: Benchmark = {
+  name: "meters",
+  summary: "fleet generation vs DuckDB range(), peak memory by fleet size, stream latency at 10k/s",
+  async run({log, flags}) {
+    const big = Number(flags.meters ?? 100_000);
+    const small = generate(10_000);
+    log(`10,000 meters: ${small.rows.toLocaleString("en-US")} readings in ${small.ours_s.toFixed(2)}s (DuckDB range ${small.duckdb_range_s.toFixed(2)}s), peak RSS ${small.peak_rss_mb} MB`);
+    const large = generate(big);
+    log(`${big.toLocaleString("en-US")} meters: ${large.rows.toLocaleString("en-US")} readings in ${large.ours_s.toFixed(2)}s (DuckDB range ${large.duckdb_range_s.toFixed(2)}s), peak RSS ${large.peak_rss_mb} MB`);
+    const ratio = large.duckdb_range_s / large.ours_s;
+    log(`generation ratio vs DuckDB range (target ≥ 0.5): ${ratio.toFixed(3)}`);
+    const feed = await startAmiFeed({token: "bench", ratePerSecond: 10_000, meters: 10_000, days: 1, pattern: "UNIFORM", seed: 1, batchSize: 200});
+    const dir = mkdtempSync(join(tmpdir(), "bench-land-"));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), Number(flags.seconds ?? 10) * 1000);
+    const landed = await landAmi({url: feed.url, token: "bench", outDir: dir, commitMs: 200, signal: controller.signal});
+    await feed.close();
+    rmSync(dir, {recursive: true, force: true});
+    const p50 = percentile(landed.latenciesMs, 50), p99 = percentile(landed.latenciesMs, 99);
+    log(`stream at 10,000 readings/s: ${landed.committed.toLocaleString("en-US")} landed, latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`);
+    return {
+      gen_rows: large.rows,
+      gen_s: +large.ours_s.toFixed(2),
+      duckdb_range_s: +large.duckdb_range_s.toFixed(2),
+      gen_ratio_vs_duckdb_range: +ratio.toFixed(3),
+      peak_rss_mb_10k: small.peak_rss_mb,
+      peak_rss_mb_100k: large.peak_rss_mb,
+      stream_p50_ms: Math.round(p50),
+      stream_p99_ms: Math.round(p99)
+    };
+  }
+};
