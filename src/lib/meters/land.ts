@@ -5,6 +5,7 @@ import {LabError} from "../core/errors.js";
 import {writeParquet} from "../core/parquet-write.js";
 import {tempPathFor} from "../core/atomic-file.js";
 import type {FeedBatch, FeedEnd} from "./feed-server.js";
+import type {PostgresSink, SilverRow} from "./postgres-sink.js";
 
 export interface LandOptions {
   /** The feed, e.g. ws://127.0.0.1:8765/ami */
@@ -18,7 +19,8 @@ export interface LandOptions {
   log?: (line: string) => void;
   /** Called after each commit with its rows and their landing latencies (ms). */
   onCommit?: (commit: {from: number; to: number; latenciesMs: number[]}) => void;
-  /** Called with each batch of readings as received (the dual-write hook). */
+  /** Dual write: silver readings upserted here in the same commit, before the checkpoint moves. */
+  sink?: PostgresSink;
   now?: () => number;
 }
 
@@ -55,7 +57,7 @@ function writeCheckpoint(outDir: string, offset: number): void {
  * rows that silver's dedup removes), never a gap. After a disconnect it reconnects with backoff
  * and resumes from the committed offset; on stop it commits what it holds and closes cleanly.
  */
-export async function landAmi({url, token, outDir, commitMs = 250, signal, log = () => {}, onCommit, now = Date.now}: LandOptions): Promise<LandResult> {
+export async function landAmi({url, token, outDir, commitMs = 250, signal, log = () => {}, onCommit, sink, now = Date.now}: LandOptions): Promise<LandResult> {
   mkdirSync(join(outDir, "bronze"), {recursive: true});
   const result: LandResult = {committed: readCheckpoint(outDir), reconnects: 0, latenciesMs: [], ended: false};
   let buffer: {offset: number; generated: number; payload: string}[] = [];
@@ -69,6 +71,8 @@ export async function landAmi({url, token, outDir, commitMs = 250, signal, log =
     const to = rows.at(-1)!.offset + 1;
     const landed = now();
     await writeParquet({path: join(outDir, "bronze", `part-${String(from).padStart(12, "0")}-${String(to).padStart(12, "0")}.parquet`), columns: BRONZE_COLUMNS, rows: rows.map((r) => ({ingested_at: new Date(landed), feed_offset: r.offset, generated_at: new Date(r.generated), payload: r.payload}))});
+    // Same rhythm for both sinks: the checkpoint moves only after both hold the commit.
+    if (sink) await sink.write(rows.map((r) => JSON.parse(r.payload) as SilverRow), new Date(landed));
     writeCheckpoint(outDir, to);
     result.committed = to;
     const latencies = rows.map((r) => landed - r.generated);
