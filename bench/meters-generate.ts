@@ -1,5 +1,6 @@
 /**
- * Child process of the meters benchmark: generates one day of N meters and writes it to Parquet,
+ * Child process of the meters benchmark: generates one day of N meters and writes it to Parquet
+ * (the columnar path: parts written by writer threads),
  * then DuckDB writes the same number of rows of the same schema from range(); prints one JSON
  * line with both times and this process's peak RSS. Run alone so RSS belongs to one fleet size.
  */
@@ -7,23 +8,18 @@ import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {openDuckDB} from "../src/lib/core/duckdb.js";
-import {writeParquet} from "../src/lib/core/parquet-write.js";
 import {createRng} from "../src/lib/core/random.js";
 import {defaultMeterConfig, utilityProfiles} from "../src/lib/meters/config.js";
 import {generateFleet} from "../src/lib/meters/fleet.js";
-import {generateDeliveries} from "../src/lib/meters/readings.js";
+import {writeReadingsColumnar} from "../src/lib/meters/columnar-writer.js";
 
 const meters = Number(process.argv[2] ?? 10_000);
 const dir = mkdtempSync(join(tmpdir(), "bench-meters-"));
 const start = new Date("2024-06-02T18:30:00Z");
-const columns = ["meter_id:VARCHAR", "reading_ts:TIMESTAMP", "usage_kwh:DOUBLE", "voltage:DOUBLE", "power_factor:DOUBLE", "customer_segment:VARCHAR", "emission_pattern:VARCHAR", "is_outage:BOOLEAN"].map((s) => ({name: s.split(":")[0]!, type: s.split(":")[1]!}));
 try {
   const fleet = generateFleet({rng: createRng(1), meters, mix: utilityProfiles.default!});
   let t = performance.now();
-  async function* rows() {
-    for (const batch of generateDeliveries({rng: createRng(2), fleet, start, days: 1, pattern: "UNIFORM", config: defaultMeterConfig})) yield batch.map((d) => d.reading);
-  }
-  const written = await writeParquet({path: join(dir, "ours.parquet"), columns, rows: rows()});
+  const written = await writeReadingsColumnar({rng: createRng(2), fleet, start, days: 1, config: defaultMeterConfig, outDir: join(dir, "ours")});
   const ours = (performance.now() - t) / 1000;
   // Peak memory of our generation and write alone, before DuckDB's own run adds its own.
   const oursPeakRss = Math.round(process.resourceUsage().maxRSS / 1024);

@@ -56,34 +56,44 @@ export interface GenerateOptions {
   utcOffsetMinutes?: number;
 }
 
+/** One interval of the whole fleet, as columns (index i is fleet[i]). */
+export interface IntervalColumns {
+  k: number;
+  ts: Date;
+  usage: Float64Array;
+  voltage: Float64Array;
+  powerFactor: Float64Array;
+  outage: Uint8Array;
+}
+
 /**
- * Readings for every meter and interval, in interval order, with their deliveries. Load follows
- * each meter's own smooth profile (segment shape, peak shift, weekday/weekend, cooling and heating
- * with temperature) with autocorrelated noise; voltage sags with the transformer's load and on
- * occasional events; whole transformers go out. Each batch is one interval of the whole fleet.
+ * The fleet's physics, one interval at a time, as columns: load follows each meter's own smooth
+ * profile (segment shape, peak shift, weekday/weekend, cooling and heating with temperature) with
+ * autocorrelated noise; voltage sags with the transformer's load and on occasional events; whole
+ * transformers go out. No per-reading objects, so the fast writers can use it directly.
  */
-export function* generateDeliveries({rng, fleet, start, days, pattern, config, utcOffsetMinutes = 330}: GenerateOptions): Generator<Delivery[]> {
-  const {reportRate, staggerSeconds, stormBursts} = emissionPatterns[pattern];
+export function* generateIntervals({rng, fleet, start, days, config, utcOffsetMinutes = 330}: Omit<GenerateOptions, "pattern">): Generator<IntervalColumns> {
   const intervalMs = config.intervalMinutes * 60_000;
   const intervals = Math.round((days * 1440) / config.intervalMinutes);
   const n = fleet.length;
   const noise = new Float64Array(n);
   const noiseRng = rng.fork("noise");
-  const deliveryRng = rng.fork("delivery");
   const eventRng = rng.fork("events");
   const transformers = [...new Set(fleet.map((m) => m.transformer_id))];
   const tIndex = new Map(transformers.map((t, i) => [t, i]));
   const meterTransformer = Int32Array.from(fleet, (m) => tIndex.get(m.transformer_id)!);
-  // Outages per transformer: [startInterval, endInterval) windows.
   const outageUntil = new Int32Array(transformers.length).fill(-1);
   const outageRate = (config.outagesPerTransformerMonth / (30 * 1440)) * config.intervalMinutes;
-  // Voltage events (sag or swell) per transformer, lasting one interval.
   const voltageEvent = new Float64Array(transformers.length);
-  // DEGRADED: storms hold reports and release them in a burst when they end.
-  let stormEnd = -1;
   const load = new Float64Array(transformers.length);
   const capacity = new Float64Array(transformers.length);
-  for (const [i, m] of fleet.entries()) capacity[meterTransformer[i]!]! += 3.5 * config.segmentScale[m.customer_segment] * m.scale * 1.3;
+  const scaled = Float64Array.from(fleet, (m) => m.scale * config.segmentScale[m.customer_segment]);
+  const pfBase = Float64Array.from(fleet, (m) => (m.customer_segment === "RESIDENTIAL" ? 0.95 : m.customer_segment === "COMMERCIAL" ? 0.91 : 0.86));
+  // Shapes tabulated per minute of the day: a lookup instead of three exponentials per reading.
+  const segments: Segment[] = ["RESIDENTIAL", "COMMERCIAL", "INDUSTRIAL"];
+  const shapeTable = segments.map((segment) => Float64Array.from({length: 1440}, (_, minute) => loadShape(segment, minute / 60)));
+  const meterShape = fleet.map((m) => shapeTable[segments.indexOf(m.customer_segment)]!);
+  for (let i = 0; i < n; i++) capacity[meterTransformer[i]!]! += 3.5 * scaled[i]! * 1.3;
   const [lo, hi] = config.voltageRangeA;
   for (let k = 0; k < intervals; k++) {
     const ts = new Date(start.getTime() + k * intervalMs);
@@ -95,38 +105,54 @@ export function* generateDeliveries({rng, fleet, start, days, pattern, config, u
       if (outageUntil[t]! < k && eventRng.bernoulli(outageRate)) outageUntil[t] = k + eventRng.int(1, 16);
       voltageEvent[t] = eventRng.bernoulli(0.002) ? (eventRng.bernoulli(0.7) ? -eventRng.uniform(6, 12) : eventRng.uniform(4, 8)) : 0;
     }
-    if (stormBursts && k > stormEnd && eventRng.bernoulli(1 / (3.5 * 96))) stormEnd = k + eventRng.int(4, 12);
-    const inStorm = stormBursts && k <= stormEnd;
     load.fill(0);
-    const usages = new Float64Array(n);
+    const usage = new Float64Array(n);
+    const voltage = new Float64Array(n);
+    const powerFactor = new Float64Array(n);
+    const outage = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const m = fleet[i]!;
       noise[i] = 0.85 * noise[i]! + noiseRng.normal(0, 0.08);
-      const shape = loadShape(m.customer_segment, ((hour - m.peakShiftHours) % 24 + 24) % 24);
+      const shape = meterShape[i]![Math.round(((((hour - m.peakShiftHours) % 24) + 24) % 24) * 60) % 1440]!;
       const weather = m.coolingKwhPerDegree * Math.max(0, temp - 24) + m.heatingKwhPerDegree * Math.max(0, 16 - temp);
-      const usage = (shape * (weekend ? m.weekendFactor : 1) + weather) * m.scale * config.segmentScale[m.customer_segment] * Math.exp(noise[i]!);
-      usages[i] = usage;
-      load[meterTransformer[i]!]! += usage * (60 / config.intervalMinutes);
+      const u = (shape * (weekend ? m.weekendFactor : 1) + weather) * scaled[i]! * Math.exp(noise[i]!);
+      usage[i] = u;
+      load[meterTransformer[i]!]! += u * (60 / config.intervalMinutes);
     }
-    const batch: Delivery[] = [];
     for (let i = 0; i < n; i++) {
-      const m = fleet[i]!;
       const t = meterTransformer[i]!;
       const out = outageUntil[t]! >= k;
       const sagFromLoad = 5 * Math.min(1.5, load[t]! / Math.max(capacity[t]!, 1e-9));
-      const voltage = out ? 0 : Math.min(hi + 6, Math.max(lo - 10, 124 - sagFromLoad + voltageEvent[t]! + noiseRng.normal(0, 0.6)));
-      const pfBase = m.customer_segment === "RESIDENTIAL" ? 0.95 : m.customer_segment === "COMMERCIAL" ? 0.91 : 0.86;
-      const reading: MeterReading = {
-        meter_id: m.meter_id,
-        reading_ts: ts,
-        usage_kwh: out ? 0 : Math.round(usages[i]! * 1000) / 1000,
-        voltage: Math.round(voltage * 10) / 10,
-        power_factor: Math.round(Math.min(1, pfBase + noiseRng.normal(0, 0.02)) * 1000) / 1000,
-        customer_segment: m.customer_segment,
-        emission_pattern: pattern,
-        is_outage: out
-      };
+      const v = out ? 0 : Math.min(hi + 6, Math.max(lo - 10, 124 - sagFromLoad + voltageEvent[t]! + noiseRng.normal(0, 0.6)));
+      voltage[i] = Math.round(v * 10) / 10;
+      // Power factor drifts with the same slow load noise (no extra draw: the hot loop is draw-bound).
+      powerFactor[i] = Math.round(Math.min(1, pfBase[i]! - 0.12 * noise[i]!) * 1000) / 1000;
+      outage[i] = out ? 1 : 0;
+      usage[i] = out ? 0 : Math.round(usage[i]! * 1000) / 1000;
+    }
+    yield {k, ts, usage, voltage, powerFactor, outage};
+  }
+}
+
+/**
+ * Readings for every meter and interval, in interval order, with their deliveries under an
+ * emission pattern: who reports, when it arrives (stagger, late arrivals, storm bursts for
+ * DEGRADED), and re-sent duplicates. Each batch is one interval of the whole fleet.
+ */
+export function* generateDeliveries({rng, fleet, start, days, pattern, config, utcOffsetMinutes = 330}: GenerateOptions): Generator<Delivery[]> {
+  const {reportRate, staggerSeconds, stormBursts} = emissionPatterns[pattern];
+  const intervalMs = config.intervalMinutes * 60_000;
+  const deliveryRng = rng.fork("delivery");
+  const stormRng = rng.fork("storms");
+  let stormEnd = -1;
+  for (const {k, ts, usage, voltage, powerFactor, outage} of generateIntervals({rng, fleet, start, days, config, utcOffsetMinutes})) {
+    if (stormBursts && k > stormEnd && stormRng.bernoulli(1 / (3.5 * 96))) stormEnd = k + stormRng.int(4, 12);
+    const inStorm = stormBursts && k <= stormEnd;
+    const batch: Delivery[] = [];
+    for (let i = 0; i < fleet.length; i++) {
+      const m = fleet[i]!;
       if (!deliveryRng.bernoulli(reportRate)) continue;
+      const reading: MeterReading = {meter_id: m.meter_id, reading_ts: ts, usage_kwh: usage[i]!, voltage: voltage[i]!, power_factor: powerFactor[i]!, customer_segment: m.customer_segment, emission_pattern: pattern, is_outage: outage[i] === 1};
       let received = ts.getTime() + intervalMs + deliveryRng.uniform(0, staggerSeconds) * 1000 + deliveryRng.uniform(0, 5000);
       if (inStorm) received = start.getTime() + (stormEnd + 1) * intervalMs + deliveryRng.uniform(0, 300_000);
       if (deliveryRng.bernoulli(config.lateRate)) received += deliveryRng.uniform(1, 6) * 3600_000;
