@@ -1,4 +1,3 @@
-import {spawn} from "node:child_process";
 import {mkdtempSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
@@ -6,13 +5,13 @@ import pg from "pg";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {feedSequence, startAmiFeed} from "../../src/lib/meters/feed-server.js";
 import {openPostgresSink} from "../../src/lib/meters/postgres-sink.js";
+import {afterFirstCommits, exitCode, killHard, spawnLander} from "./lander-process.js";
 
 const url = process.env.LAB_TEST_POSTGRES_URL;
 if (!url) {
   if (process.env.CI) throw new Error("LAB_TEST_POSTGRES_URL is not set: CI must start PostgreSQL (tools/postgres-up.sh)");
   console.warn("postgres tests skipped: no server (run `export LAB_TEST_POSTGRES_URL=$(bash tools/postgres-up.sh)` to enable them)");
 }
-const repoDir = join(import.meta.dirname, "..", "..");
 const START = new Date("2024-06-02T18:30:00Z");
 
 describe.skipIf(!url)("dual write to PostgreSQL", () => {
@@ -45,24 +44,12 @@ describe.skipIf(!url)("dual write to PostgreSQL", () => {
     const sequence = [...feedSequence({meters: 300, days: 1, pattern: "DEGRADED", seed: 5, start: START})];
     const distinct = new Set(sequence.map((r) => `${r.meter_id} ${r.reading_ts.toISOString()}`)).size;
     const out = mkdtempSync(join(tmpdir(), "land-pg-"));
-    const run = () => spawn(process.execPath, ["--import", "tsx", join(repoDir, "cli", "lab.ts"), "land", "ami", feed.url, "--token", "pg", "--out", out, "--commit-ms", "100", "--postgres", url!, "--pg-schema", schema], {cwd: repoDir, stdio: ["ignore", "pipe", "pipe"]});
-    const first = run();
-    let log = "";
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no commit seen:\n${log}`)), 30_000);
-      first.stdout.on("data", (c) => {
-        log += c;
-        if (/committed through reading [1-9]\d{3,}/.test(log)) clearTimeout(timer), resolve();
-      });
-      first.stderr.on("data", (c) => (log += c));
-    });
-    first.kill("SIGKILL");
-    await new Promise((r) => first.once("exit", r));
-    const second = run();
-    let log2 = "";
-    second.stdout.on("data", (c) => (log2 += c));
-    second.stderr.on("data", (c) => (log2 += c));
-    expect(await new Promise((r) => second.once("exit", r)), log2).toBe(0);
+    const args = [feed.url, "--token", "pg", "--out", out, "--commit-ms", "100", "--postgres", url!, "--pg-schema", schema];
+    const first = spawnLander(args);
+    await afterFirstCommits(first);
+    await killHard(first);
+    const second = spawnLander(args);
+    expect(await exitCode(second), second.log()).toBe(0);
     await feed.close();
     const {rows: [count]} = await client.query(`SELECT count(*)::int AS n FROM ${schema}.readings`);
     expect(count.n).toBe(distinct);

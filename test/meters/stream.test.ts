@@ -1,4 +1,3 @@
-import {spawn} from "node:child_process";
 import {mkdtempSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
@@ -6,8 +5,8 @@ import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {openDuckDB} from "../../src/lib/core/duckdb.js";
 import {feedSequence, startAmiFeed} from "../../src/lib/meters/feed-server.js";
 import {landAmi, percentile} from "../../src/lib/meters/land.js";
+import {afterFirstCommits, exitCode, killHard, spawnLander} from "./lander-process.js";
 
-const repoDir = join(import.meta.dirname, "..", "..");
 const START = new Date("2024-06-02T18:30:00Z");
 
 async function bronzeStats(dir: string) {
@@ -39,26 +38,15 @@ describe("AMI stream", () => {
 
   test("killed mid-stream and restarted, the lander leaves every reading in bronze at least once and in silver exactly once", async () => {
     const out = mkdtempSync(join(tmpdir(), "land-kill-"));
-    const run = () => spawn(process.execPath, ["--import", "tsx", join(repoDir, "cli", "lab.ts"), "land", "ami", feed.url, "--token", "t0ken", "--out", out, "--commit-ms", "100"], {cwd: repoDir, stdio: ["ignore", "pipe", "pipe"]});
-    const first = run();
-    let log = "";
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no commit seen:\n${log}`)), 30_000);
-      first.stdout.on("data", (c) => {
-        log += c;
-        if (/committed through reading [1-9]\d{3,}/.test(log)) clearTimeout(timer), resolve();
-      });
-    });
-    first.kill("SIGKILL");
-    await new Promise((r) => first.once("exit", r));
+    const args = [feed.url, "--token", "t0ken", "--out", out, "--commit-ms", "100"];
+    const first = spawnLander(args);
+    await afterFirstCommits(first);
+    await killHard(first);
     const partial = await bronzeStats(out);
     expect(partial.offsets).toBeLessThan(sequence.length);
-    const second = run();
-    let log2 = "";
-    second.stdout.on("data", (c) => (log2 += c));
-    const code = await new Promise((r) => second.once("exit", r));
-    expect(code, log2).toBe(0);
-    expect(log2).toContain(`${sequence.length} readings committed (feed ended)`);
+    const second = spawnLander(args);
+    expect(await exitCode(second), second.log()).toBe(0);
+    expect(second.log()).toContain(`${sequence.length} readings committed (feed ended)`);
     const stats = await bronzeStats(out);
     expect(stats.offsets).toBe(sequence.length);
     expect(stats.maxOffset).toBe(sequence.length - 1);
