@@ -19,10 +19,11 @@ const start = new Date("2024-06-02T18:30:00Z");
 try {
   const fleet = generateFleet({rng: createRng(1), meters, mix: utilityProfiles.default!});
   let t = performance.now();
-  const written = await writeReadingsColumnar({rng: createRng(2), fleet, start, days: 1, config: defaultMeterConfig, outDir: join(dir, "ours")});
+  const written = await writeReadingsColumnar({rng: createRng(2), fleet, start, days: Number(process.env.BENCH_DAYS ?? 1), config: defaultMeterConfig, outDir: join(dir, "ours")});
   const ours = (performance.now() - t) / 1000;
   // Peak memory of our generation and write alone, before DuckDB's own run adds its own.
   const oursPeakRss = Math.round(process.resourceUsage().maxRSS / 1024);
+  if (process.env.MEM_TRACE) console.error(JSON.stringify(Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)]))));
   const duck = await openDuckDB({tempDirectory: dir});
   t = performance.now();
   await duck.run(`COPY (SELECT 'MTR-PUN-' || lpad((i % ${meters} + 1)::VARCHAR, 6, '0') AS meter_id, TIMESTAMP '2024-06-02 18:30:00' + to_minutes((i // ${meters}) * 15) AS reading_ts,

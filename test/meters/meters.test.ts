@@ -110,3 +110,24 @@ describe("medallion", () => {
     expect(await readParquetAll({path: join(out, "readings.parquet"), sql})).toEqual(await readParquetAll({path: join(runs.get("PARTIAL")!, "readings.parquet"), sql}));
   }, 60_000);
 });
+
+describe("columnar fast path", () => {
+  test("parts written by the writer threads hold exactly the generated readings", async () => {
+    const {writeReadingsColumnar} = await import("../../src/lib/meters/columnar-writer.js");
+    const {generateIntervals} = await import("../../src/lib/meters/readings.js");
+    const {defaultMeterConfig} = await import("../../src/lib/meters/config.js");
+    const fleet = generateFleet({rng: createRng(4), meters: 300, mix: utilityProfiles.default!});
+    const start = new Date("2024-06-02T18:30:00Z");
+    const out = mkdtempSync(join(tmpdir(), "meters-columnar-"));
+    const {parts, rows} = await writeReadingsColumnar({rng: createRng(9), fleet, start, days: 2, config: defaultMeterConfig, outDir: out, rowsPerPart: 10_000});
+    expect(rows).toBe(300 * 192);
+    expect(parts.length).toBe(Math.ceil(192 / Math.floor(10_000 / 300)));
+    let usage = 0, outages = 0;
+    for (const iv of generateIntervals({rng: createRng(9), fleet, start, days: 2, config: defaultMeterConfig})) {
+      for (let i = 0; i < iv.usage.length; i++) (usage += iv.usage[i]!), (outages += iv.outage[i]!);
+    }
+    const [check] = await readParquetAll({path: parts, sql: "SELECT count(*)::INT AS n, count(DISTINCT (meter_id, reading_ts))::INT AS d, sum(usage_kwh) AS usage, count(*) FILTER (WHERE is_outage)::INT AS outages, min(reading_ts) AS first FROM t"});
+    expect(check).toMatchObject({n: rows, d: rows, outages, first: start});
+    expect(check!.usage as number).toBeCloseTo(usage, 6);
+  });
+});

@@ -39,32 +39,34 @@ export async function writeReadingsColumnar({rng, fleet, start, days, config, ou
   const inFlight: Promise<void>[] = [];
   let rows = 0;
   const intervalsPerPart = Math.max(1, Math.floor(rowsPerPart / n));
-  let buffer: ReturnType<typeof generateIntervals> extends Generator<infer T> ? T[] : never = [];
+  type PartColumns = {meter: Int32Array; ts: BigInt64Array; usage: Float64Array; voltage: Float64Array; powerFactor: Float64Array; segment: Int32Array; pattern: Int32Array; outage: Uint8Array};
+  let part: PartColumns | undefined;
+  let filled = 0;
+  const newPart = (): PartColumns => {
+    const total = intervalsPerPart * n;
+    return {meter: new Int32Array(total), ts: new BigInt64Array(total), usage: new Float64Array(total), voltage: new Float64Array(total), powerFactor: new Float64Array(total), segment: new Int32Array(total), pattern: new Int32Array(total), outage: new Uint8Array(Math.ceil(total / 8))};
+  };
+  // Each interval is copied into the part being filled at once, so the generator can reuse its arrays.
+  const add = (iv: {ts: Date; usage: Float64Array; voltage: Float64Array; powerFactor: Float64Array; outage: Uint8Array}) => {
+    part ??= newPart();
+    const off = filled * n;
+    part.meter.set(meterIndex, off);
+    part.segment.set(segmentIndex, off);
+    part.ts.fill(BigInt(iv.ts.getTime()) * 1000n, off, off + n);
+    part.usage.set(iv.usage, off);
+    part.voltage.set(iv.voltage, off);
+    part.powerFactor.set(iv.powerFactor, off);
+    for (let i = 0; i < n; i++) if (iv.outage[i]) part.outage[(off + i) >> 3]! |= 1 << ((off + i) & 7);
+    filled++;
+  };
   const flush = async () => {
-    if (!buffer.length) return;
-    const intervals = buffer;
-    buffer = [];
-    const total = intervals.length * n;
-    const columns = {
-      meter: new Int32Array(total),
-      ts: new BigInt64Array(total),
-      usage: new Float64Array(total),
-      voltage: new Float64Array(total),
-      powerFactor: new Float64Array(total),
-      segment: new Int32Array(total),
-      pattern: new Int32Array(total),
-      outage: new Uint8Array(Math.ceil(total / 8))
-    };
-    intervals.forEach((iv, j) => {
-      const off = j * n;
-      columns.meter.set(meterIndex, off);
-      columns.segment.set(segmentIndex, off);
-      columns.ts.fill(BigInt(iv.ts.getTime()) * 1000n, off, off + n);
-      columns.usage.set(iv.usage, off);
-      columns.voltage.set(iv.voltage, off);
-      columns.powerFactor.set(iv.powerFactor, off);
-      for (let i = 0; i < n; i++) if (iv.outage[i]) columns.outage[(off + i) >> 3]! |= 1 << ((off + i) & 7);
-    });
+    if (!part || !filled) return;
+    const total = filled * n;
+    // The last part may be short: trim its columns to what was filled.
+    const trim = <T extends {length: number; slice(a: number, b: number): T}>(a: T, size: number): T => (a.length === size ? a : a.slice(0, size));
+    const columns: PartColumns = {meter: trim(part.meter, total), ts: trim(part.ts, total), usage: trim(part.usage, total), voltage: trim(part.voltage, total), powerFactor: trim(part.powerFactor, total), segment: trim(part.segment, total), pattern: trim(part.pattern, total), outage: trim(part.outage, Math.ceil(total / 8))};
+    part = undefined;
+    filled = 0;
     while (!idle.length) await new Promise<void>((r) => waiting.push(r));
     const worker = idle.pop()!;
     const id = parts.length;
@@ -72,12 +74,12 @@ export async function writeReadingsColumnar({rng, fleet, start, days, config, ou
     parts.push(path);
     rows += total;
     inFlight.push(new Promise<void>((resolve, reject) => pending.set(id, {resolve, reject})));
-    worker.postMessage({type: "part", id, path, n: total, ...columns}, Object.values(columns).map((c) => c.buffer));
+    worker.postMessage({type: "part", id, path, n: total, ...columns}, Object.values(columns).map((c) => c.buffer as ArrayBuffer));
   };
   try {
-    for (const interval of generateIntervals({rng, fleet, start, days, config})) {
-      buffer.push(interval);
-      if (buffer.length >= intervalsPerPart) await flush();
+    for (const interval of generateIntervals({rng, fleet, start, days, config, reuseBuffers: true})) {
+      add(interval);
+      if (filled >= intervalsPerPart) await flush();
     }
     await flush();
     await Promise.all(inFlight);

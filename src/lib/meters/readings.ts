@@ -72,7 +72,7 @@ export interface IntervalColumns {
  * autocorrelated noise; voltage sags with the transformer's load and on occasional events; whole
  * transformers go out. No per-reading objects, so the fast writers can use it directly.
  */
-export function* generateIntervals({rng, fleet, start, days, config, utcOffsetMinutes = 330}: Omit<GenerateOptions, "pattern">): Generator<IntervalColumns> {
+export function* generateIntervals({rng, fleet, start, days, config, utcOffsetMinutes = 330, reuseBuffers = false}: Omit<GenerateOptions, "pattern"> & {reuseBuffers?: boolean}): Generator<IntervalColumns> {
   const intervalMs = config.intervalMinutes * 60_000;
   const intervals = Math.round((days * 1440) / config.intervalMinutes);
   const n = fleet.length;
@@ -95,6 +95,7 @@ export function* generateIntervals({rng, fleet, start, days, config, utcOffsetMi
   const meterShape = fleet.map((m) => shapeTable[segments.indexOf(m.customer_segment)]!);
   for (let i = 0; i < n; i++) capacity[meterTransformer[i]!]! += 3.5 * scaled[i]! * 1.3;
   const [lo, hi] = config.voltageRangeA;
+  const buffers: {usage?: Float64Array; voltage?: Float64Array; powerFactor?: Float64Array; outage?: Uint8Array} = {};
   for (let k = 0; k < intervals; k++) {
     const ts = new Date(start.getTime() + k * intervalMs);
     const local = new Date(ts.getTime() + utcOffsetMinutes * 60_000);
@@ -106,10 +107,12 @@ export function* generateIntervals({rng, fleet, start, days, config, utcOffsetMi
       voltageEvent[t] = eventRng.bernoulli(0.002) ? (eventRng.bernoulli(0.7) ? -eventRng.uniform(6, 12) : eventRng.uniform(4, 8)) : 0;
     }
     load.fill(0);
-    const usage = new Float64Array(n);
-    const voltage = new Float64Array(n);
-    const powerFactor = new Float64Array(n);
-    const outage = new Uint8Array(n);
+    // With reuseBuffers the same arrays come back every interval: the consumer copies them first
+    // (the columnar writer does), which keeps memory flat for any fleet size.
+    const usage = reuseBuffers ? (buffers.usage ??= new Float64Array(n)) : new Float64Array(n);
+    const voltage = reuseBuffers ? (buffers.voltage ??= new Float64Array(n)) : new Float64Array(n);
+    const powerFactor = reuseBuffers ? (buffers.powerFactor ??= new Float64Array(n)) : new Float64Array(n);
+    const outage = reuseBuffers ? (buffers.outage ??= new Uint8Array(n)) : new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const m = fleet[i]!;
       noise[i] = 0.85 * noise[i]! + noiseRng.normal(0, 0.08);
