@@ -1,0 +1,31 @@
+/**
+ * Normalises the timestamp forms event exports mix: ISO 8601 with a zone (`2024-03-01T10:00:00Z`,
+ * `…+05:30`), a date (`2024-03-01`), a zone-less local time (`2024-03-01 10:00[:00]`, read at
+ * `assumeUtcOffsetMinutes`), and epoch seconds or milliseconds. Returns a reason for anything else.
+ */
+export function parseTimestamp(text: unknown, assumeUtcOffsetMinutes = 0): Date | string {
+  if (typeof text === "number") return epoch(text);
+  const s = String(text ?? "").trim();
+  if (!s) return "empty timestamp";
+  if (/^\d{9,13}(\.\d+)?$/.test(s)) return epoch(Number(s));
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+  if (!m) return `unrecognised timestamp "${s}" (use ISO 8601, YYYY-MM-DD, or epoch seconds)`;
+  const [, y, mo, d, h = "0", mi = "0", sec = "0", frac = "", zone] = m;
+  const day = new Date(Date.UTC(+y!, +mo! - 1, +d!));
+  if (day.getUTCMonth() + 1 !== +mo! || day.getUTCDate() !== +d!) return `impossible date "${s}"`;
+  if (+h > 23 || +mi > 59 || +sec > 59) return `impossible time "${s}"`;
+  let ms = Date.UTC(+y!, +mo! - 1, +d!, +h, +mi, +sec, Math.round(Number(`0${frac}`) * 1000));
+  if (m[4] === undefined) return new Date(ms); // a bare date is that calendar day
+  if (zone === undefined) ms -= assumeUtcOffsetMinutes * 60_000;
+  else if (zone !== "Z") {
+    const sign = zone[0] === "-" ? -1 : 1;
+    const digits = zone.slice(1).replace(":", "");
+    ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  }
+  return new Date(ms);
+}
+
+function epoch(n: number): Date | string {
+  if (!Number.isFinite(n)) return `not a timestamp: ${n}`;
+  return new Date(n < 1e11 ? n * 1000 : n); // seconds until year 5138, else milliseconds
+}
