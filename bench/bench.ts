@@ -6,10 +6,11 @@ import {parseArgs} from "../cli/verb.js";
 import type {Benchmark} from "./benchmark.js";
 import {catalogBenchmark} from "./catalog.js";
 import {effluentBenchmark} from "./effluent.js";
+import {kpiBenchmark} from "./kpi.js";
 import {metersBenchmark} from "./meters.js";
 import {parquetBenchmark} from "./parquet.js";
 
-const benchmarks: Benchmark[] = [catalogBenchmark, effluentBenchmark, metersBenchmark, parquetBenchmark];
+const benchmarks: Benchmark[] = [catalogBenchmark, effluentBenchmark, kpiBenchmark, metersBenchmark, parquetBenchmark];
 
 const args = parseArgs(process.argv.slice(2));
 const [name] = args.positionals;

@@ -32,8 +32,9 @@ export async function runKpi({files, outDir, strict, seed, mapping = {}, log = (
   const problems: EventProblem[] = [];
   for (const path of files) {
     const result = ingestEvents({path, strict, ...mapping});
-    problems.push(...result.problems);
-    events.push(...result.events);
+    // Loops, not push(...spread): a file can hold millions of rows.
+    for (const p of result.problems) problems.push(p);
+    for (const e of result.events) events.push(e);
     log(`${path}: ${result.counts.read} read, ${result.counts.kept} kept, ${result.counts.quarantined} quarantined${result.rejected ? " (file rejected)" : ""}`);
   }
   if (strict && problems.length) {
