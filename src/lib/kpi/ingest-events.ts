@@ -49,17 +49,24 @@ export interface IngestEventsResult {
 
 interface RawRecord {
   line: number;
-  values: Record<string, unknown>;
-  raw: string;
+  /** JSON records: the object; CSV records: the fields, read through the header's index. */
+  values: Record<string, unknown> | string[];
+  raw: () => string;
 }
 
-function csvRecords(text: string, file: string): RawRecord[] {
+/** CSV rows stay arrays (no object per row: files run to millions of rows); `names` is the header. */
+function csvRecords(text: string, file: string): {names: string[]; records: RawRecord[]} {
   const parser = new CsvParser(file);
-  const records = [...parser.push(text.replace(/^\uFEFF/, "")), ...parser.end()];
-  const [header, ...rows] = records;
-  if (!header) return [];
-  const names = header.fields.map((f) => f.trim());
-  return rows.map((r) => ({line: r.line, raw: r.fields.join(","), values: r.fields.length === names.length ? Object.fromEntries(names.map((n, i) => [n, r.fields[i]])) : {__ragged: `${r.fields.length} fields, header has ${names.length}`}}));
+  const parsed = parser.push(text.replace(/^\uFEFF/, ""));
+  for (const r of parser.end()) parsed.push(r);
+  const header = parsed[0];
+  if (!header) return {names: [], records: []};
+  const records: RawRecord[] = new Array(parsed.length - 1);
+  for (let i = 1; i < parsed.length; i++) {
+    const r = parsed[i]!;
+    records[i - 1] = {line: r.line, values: r.fields, raw: () => r.fields.join(",")};
+  }
+  return {names: header.fields.map((f) => f.trim()), records};
 }
 
 function lineOf(text: string, offset: number): {line: number; column: number} {
@@ -76,7 +83,7 @@ function jsonRecords(text: string, file: string, problems: EventProblem[]): RawR
     text.split("\n").forEach((raw, i) => {
       if (!raw.trim()) return;
       try {
-        records.push({line: i + 1, raw, values: JSON.parse(raw)});
+        records.push({line: i + 1, raw: () => raw, values: JSON.parse(raw)});
       } catch (error) {
         problems.push({file, line: i + 1, column: null, reason: `not valid JSON (${(error as Error).message})`, raw});
       }
@@ -101,7 +108,7 @@ function jsonRecords(text: string, file: string, problems: EventProblem[]): RawR
         const raw = text.slice(start, i + 1);
         const {line} = lineOf(text, start);
         try {
-          records.push({line, raw, values: JSON.parse(raw)});
+          records.push({line, raw: () => raw, values: JSON.parse(raw)});
         } catch (error) {
           problems.push({file, line, column: null, reason: `not valid JSON (${(error as Error).message})`, raw});
         }
@@ -114,8 +121,8 @@ function jsonRecords(text: string, file: string, problems: EventProblem[]): RawR
   return records;
 }
 
-const pick = (values: Record<string, unknown>, names: (string | undefined)[]) => {
-  for (const n of names) if (n && n in values) return n;
+const pick = (columns: string[], names: (string | undefined)[]) => {
+  for (const n of names) if (n && columns.includes(n)) return n;
   return undefined;
 };
 
@@ -131,39 +138,44 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
   const text = readFileSync(path, "utf-8");
   const problems: EventProblem[] = [];
   const ext = extname(path).toLowerCase();
-  const records = ext === ".csv" || ext === ".tsv" ? csvRecords(text, file) : jsonRecords(text, file, problems);
+  const csv = ext === ".csv" || ext === ".tsv" ? csvRecords(text, file) : undefined;
+  const records = csv ? csv.records : jsonRecords(text, file, problems);
+  const columns = csv ? csv.names : Object.keys((records[0]?.values as Record<string, unknown> | undefined) ?? {});
+  const index = new Map(columns.map((c, i) => [c, i]));
+  const get = (r: RawRecord, column: string | undefined): unknown => (column === undefined ? undefined : Array.isArray(r.values) ? r.values[index.get(column)!] : r.values[column]);
   const stem = basename(path, ext).replace(/[^A-Za-z0-9]+/g, "_").toLowerCase();
-  const first = records[0]?.values ?? {};
-  const tsColumn = options.tsColumn ?? pick(first, ["ts", "timestamp", "time", "date", "datetime", "event_time"]);
-  const valueColumn = options.valueColumn ?? pick(first, ["value", "amount", "count", "val"]);
-  const metricColumn = options.metricColumn ?? (options.metric ? undefined : pick(first, ["metric", "name", "kpi"]));
-  const sourceColumn = options.sourceColumn ?? pick(first, ["source"]);
+  const tsColumn = options.tsColumn ?? pick(columns, ["ts", "timestamp", "time", "date", "datetime", "event_time"]);
+  const valueColumn = options.valueColumn ?? pick(columns, ["value", "amount", "count", "val"]);
+  const metricColumn = options.metricColumn ?? (options.metric ? undefined : pick(columns, ["metric", "name", "kpi"]));
+  const sourceColumn = options.sourceColumn ?? pick(columns, ["source"]);
   const missing = [!tsColumn && "a timestamp column (ts, timestamp, time or date; or --ts COL)", !valueColumn && "a value column (value or amount; or --value COL)"].filter(Boolean);
   if (records.length && missing.length) {
-    problems.push({file, line: 1, column: null, reason: `missing ${missing.join(" and ")}; columns are: ${Object.keys(first).join(", ")}`, raw: ""});
+    problems.push({file, line: 1, column: null, reason: `missing ${missing.join(" and ")}; columns are: ${columns.join(", ")}`, raw: ""});
     return {events: [], problems, rejected: true, counts: {read: records.length, kept: 0, quarantined: records.length}};
   }
+  const used = new Set([tsColumn, valueColumn, metricColumn, sourceColumn]);
+  const extras = columns.filter((c) => !used.has(c));
   const seen = new Map<string, number>();
   const events: CleanEvent[] = [];
   for (const r of records) {
-    const fail = (column: string | null, reason: string) => problems.push({file, line: r.line, column, reason, raw: r.raw});
-    if ("__ragged" in r.values) {
-      fail(null, `ragged row: ${r.values.__ragged}`);
+    const fail = (column: string | null, reason: string) => problems.push({file, line: r.line, column, reason, raw: r.raw()});
+    if (Array.isArray(r.values) && r.values.length !== columns.length) {
+      fail(null, `ragged row: ${r.values.length} fields, header has ${columns.length}`);
       continue;
     }
-    const ts = parseTimestamp(r.values[tsColumn!], options.assumeUtcOffsetMinutes ?? 0);
+    const ts = parseTimestamp(get(r, tsColumn), options.assumeUtcOffsetMinutes ?? 0);
     if (typeof ts === "string") {
       fail(tsColumn!, ts);
       continue;
     }
-    const rawValue = r.values[valueColumn!];
+    const rawValue = get(r, valueColumn);
     const value = typeof rawValue === "number" ? rawValue : Number(String(rawValue ?? "").trim().replace(/,(?=\d{3}\b)/g, ""));
     if (rawValue === null || rawValue === undefined || String(rawValue).trim() === "" || !Number.isFinite(value)) {
       fail(valueColumn!, `not a number: ${JSON.stringify(rawValue ?? null)}`);
       continue;
     }
-    const metric = String((metricColumn ? r.values[metricColumn] : undefined) ?? options.metric ?? stem).trim();
-    const source = String((sourceColumn ? r.values[sourceColumn] : undefined) ?? options.source ?? stem).trim();
+    const metric = String(get(r, metricColumn) ?? options.metric ?? stem).trim();
+    const source = String(get(r, sourceColumn) ?? options.source ?? stem).trim();
     if (!metric) {
       fail(metricColumn ?? "metric", "empty metric name");
       continue;
@@ -175,8 +187,10 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
       continue;
     }
     seen.set(key, r.line);
-    const extra = Object.fromEntries(Object.entries(r.values).filter(([k]) => ![tsColumn, valueColumn, metricColumn, sourceColumn].includes(k)));
-    events.push({source, ts, metric, value, attributes: JSON.stringify(extra)});
+    const attributes = Array.isArray(r.values)
+      ? extras.length ? JSON.stringify(Object.fromEntries(extras.map((c) => [c, get(r, c)]))) : "{}"
+      : JSON.stringify(Object.fromEntries(Object.entries(r.values).filter(([k]) => !used.has(k))));
+    events.push({source, ts, metric, value, attributes});
   }
   const rejected = strict && problems.length > 0;
   return {events: rejected ? [] : events, problems, rejected, counts: {read: records.length, kept: rejected ? 0 : events.length, quarantined: rejected ? records.length : problems.length}};

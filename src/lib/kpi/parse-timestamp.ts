@@ -6,6 +6,11 @@
 export function parseTimestamp(text: unknown, assumeUtcOffsetMinutes = 0): Date | string {
   if (typeof text === "number") return epoch(text);
   const s = String(text ?? "").trim();
+  // The common case, a full ISO instant in UTC, straight through Date.parse (exact for this form).
+  if (s.length === 24 && s[10] === "T" && s[23] === "Z") {
+    const ms = Date.parse(s);
+    if (!Number.isNaN(ms) && new Date(ms).toISOString() === s) return new Date(ms);
+  }
   if (!s) return "empty timestamp";
   if (/^\d{9,13}(\.\d+)?$/.test(s)) return epoch(Number(s));
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
