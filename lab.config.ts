@@ -11,6 +11,8 @@ export default {
     {glob: "effluent/**/*.sim.json", tag: "sim:cetp-plant"},
     {glob: "effluent/**/*mpcb*.csv", tag: "effluent:mpcb"},
     {glob: "meters/**/*.sim.json", tag: "sim:ami-fleet"},
+    {glob: "kpi/**/*.sim.json", tag: "sim:kpi-events"},
+    {glob: "kpi/**/*.{csv,json,jsonl,ndjson}", tag: "kpi:events"},
     ...defaultConfig.routing
   ]
 } satisfies Partial<LabConfig>;

@@ -19,6 +19,11 @@ export default {
       pages: [{name: "Fleet, quality and voltage", path: "/pages/meters/"}]
     },
     {
+      name: "Event KPIs",
+      open: true,
+      pages: [{name: "KPIs and anomalies", path: "/pages/kpi/"}]
+    },
+    {
       name: "Catalog",
       open: true,
       pages: [{name: "Files, jobs and lineage", path: "/pages/catalog/"}]

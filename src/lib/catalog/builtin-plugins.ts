@@ -7,5 +7,7 @@ export const builtinPluginModules: {module: string; exportName: string}[] = [
   {module: new URL("../demo/plugin.ts", import.meta.url).href, exportName: "demoPlugin"},
   {module: new URL("../effluent/plugin.ts", import.meta.url).href, exportName: "effluentSimulationPlugin"},
   {module: new URL("../effluent/plugin.ts", import.meta.url).href, exportName: "mpcbExportPlugin"},
-  {module: new URL("../meters/plugin.ts", import.meta.url).href, exportName: "metersSimulationPlugin"}
+  {module: new URL("../meters/plugin.ts", import.meta.url).href, exportName: "metersSimulationPlugin"},
+  {module: new URL("../kpi/plugin.ts", import.meta.url).href, exportName: "kpiSimulationPlugin"},
+  {module: new URL("../kpi/plugin.ts", import.meta.url).href, exportName: "kpiEventsPlugin"}
 ];

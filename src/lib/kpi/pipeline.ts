@@ -79,6 +79,7 @@ export const kpiPipeline: Pipeline = {
   name: "kpi",
   title: "Event KPIs",
   summary: "Event files into daily KPIs with two anomaly detectors (forecasts to come).",
+  page: "/pages/kpi/",
   usage: "lab run kpi --events FILE[,FILE…] [--strict] [--ts COL --value COL --metric NAME --source NAME] --out DIR   (or --simulate [--seed N])",
   tables: [
     {name: "clean_events", description: "one row per (source, ts, metric), extra columns as JSON"},
