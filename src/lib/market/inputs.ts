@@ -81,3 +81,14 @@ export async function invalidNumbers({duck, inputs, levels}: {duck: Duck; inputs
   if (levels) await check("book", `isnan(bid_0_price::DOUBLE) OR isnan(ask_0_price::DOUBLE)${Array.from({length: levels}, (_, i) => ` OR isnan(bid_${i}_size::DOUBLE) OR isnan(ask_${i}_size::DOUBLE)`).join("")}`, "a snapshot with a NaN price or size");
   return problems;
 }
+
+/**
+ * SQL reading one input file in file order from file position `fromRow` on, with no row
+ * numbers computed (a CSV's row numbers would need a window over the whole file): what the
+ * window reader streams.
+ */
+export function inputScanSql(path: string, fromRow: number): string {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".csv" || ext === ".gz") return `read_csv(${quoteString(path)}, header = true, auto_detect = true)${fromRow ? ` OFFSET ${fromRow}` : ""}`;
+  return fromRow ? `read_parquet(${quoteString(path)}, file_row_number = true) WHERE file_row_number >= ${fromRow}` : `read_parquet(${quoteString(path)})`;
+}

@@ -3,12 +3,13 @@ import {join} from "node:path";
 import {PlainParquetWriter, type PlainColumn, type PlainWriterState} from "../core/parquet-plain-writer.js";
 import {ParquetWriterThread} from "../core/parquet-writer-thread.js";
 import {openDuckDB, type Duck} from "../core/duckdb.js";
-import {LabError} from "../core/errors.js";
+import {LabError, isLabError} from "../core/errors.js";
 import {copyQueryToParquet} from "../core/parquet-write.js";
 import {quoteList, quoteString} from "../core/sql.js";
 import {ASK, BID, Book, type Side} from "./book.js";
 import {ColumnStream, type ColumnChunk} from "./column-stream.js";
-import {bookLevels, inferIncrements, invalidNumbers, registerInputs, type MarketInputs} from "./inputs.js";
+import {bookLevels, inferIncrements, inputScanSql, invalidNumbers, registerInputs, type MarketInputs} from "./inputs.js";
+import {ReorderOverflow, ReorderWindow, type ReorderState} from "./reorder-window.js";
 
 export type Strategy = "full_event_replay" | "snapshot_anchored" | "origin_time_sort";
 export const STRATEGIES: Strategy[] = ["full_event_replay", "snapshot_anchored", "origin_time_sort"];
@@ -44,6 +45,16 @@ export interface ReconstructOptions {
   resume?: boolean;
   /** Scratch DuckDB memory (it spills beyond): the sorts of larger-than-memory inputs. */
   memoryLimit?: string;
+  /**
+   * How inputs are brought into replay order. `window` (the default): read in file order and
+   * sorted on the fly within `reorderWindowRows` rows — one pass, bounded memory — falling back
+   * to `sort` by itself when an input is further out of order than that. `sort`: DuckDB sorts
+   * each input first (spilling to disk beyond `memoryLimit`). Both give the same rows in the same
+   * order.
+   */
+  reader?: "window" | "sort";
+  /** How far (rows) an input row may lie from its sorted place for the window reader (default 4,096). */
+  reorderWindowRows?: number;
   log?: (line: string) => void;
   onEvent?: (view: ReplayView) => void;
   /** Tests: stop (as if killed) after this many segments are written. */
@@ -138,16 +149,18 @@ class OutBuffer {
 /** A sorted input stream read chunk by chunk, with its position (rows consumed) for checkpoints. */
 class Cursor {
   chunk: ColumnChunk | undefined;
+  window: ReorderWindow | undefined;
   i = 0;
   n = 0;
   consumed = 0;
   /** The current chunk's first two columns (time, id): the merge reads them on every event. */
   t: Float64Array = new Float64Array(0);
   id: Float64Array = new Float64Array(0);
-  cols: (Float64Array | Uint8Array)[] = [];
-  constructor(readonly stream: ColumnStream) {}
-  static async open(stream: ColumnStream, consumed: number): Promise<Cursor> {
+  cols: Float64Array[] = [];
+  constructor(readonly stream: ChunkSource) {}
+  static async open(stream: ChunkSource, consumed: number): Promise<Cursor> {
     const c = new Cursor(stream);
+    if (stream instanceof ReorderWindow) c.window = stream;
     c.consumed = consumed;
     c.set(await stream.next());
     return c;
@@ -157,14 +170,14 @@ class Cursor {
     this.i = 0;
     if (!chunk) return;
     this.n = chunk.n;
-    this.cols = chunk.columns;
+    this.cols = chunk.columns as Float64Array[];
     this.t = chunk.columns[0] as Float64Array;
     this.id = chunk.columns[1] as Float64Array;
   }
   get done(): boolean {
     return !this.chunk;
   }
-  col(k: number): Float64Array | Uint8Array {
+  col(k: number): Float64Array {
     return this.cols[k]!;
   }
   /**
@@ -180,10 +193,18 @@ class Cursor {
   }
 }
 
+interface ChunkSource {
+  next(): Promise<ColumnChunk | undefined>;
+  close(): void;
+}
+
 interface Checkpoint {
   segment: number;
   events: number;
+  reader: "window" | "sort";
   consumed: {deltas: number; snapshots: number; trades: number};
+  /** Window reader: where each input's window stood. */
+  windows?: {deltas?: ReorderState; snapshots: ReorderState; trades: ReorderState};
   lastUpdateId: number;
   initialised: boolean;
   gap: boolean;
@@ -213,8 +234,31 @@ interface Checkpoint {
  * the same order as an uninterrupted run.
  */
 export async function reconstructMarket(options: ReconstructOptions): Promise<ReconstructResult> {
+  try {
+    return await replayOnce(options);
+  } catch (error) {
+    if (error instanceof ReorderOverflow) {
+      // An input further out of order than the window: the same replay over DuckDB's full sort.
+      (options.log ?? (() => {}))(`${error.message}; replaying again with the inputs fully sorted first`);
+      discardOutputs(options.outDir);
+      return replayOnce({...options, reader: "sort", resume: false});
+    }
+    // Bad input: nothing is published and nothing is left to resume from.
+    if (isLabError(error)) discardOutputs(options.outDir);
+    throw error;
+  }
+}
+
+/** Removes a failed run's unpublished files (its partial outputs and checkpoints). */
+function discardOutputs(outDir: string): void {
+  for (const f of ["market_events.parquet.partial", "book_samples.parquet.partial"]) rmSync(join(outDir, f), {force: true});
+  rmSync(join(outDir, "segments"), {recursive: true, force: true});
+}
+
+async function replayOnce(options: ReconstructOptions): Promise<ReconstructResult> {
   const started = performance.now();
   const {inputs, strategy, outDir, segmentEvents = 1_000_000, log = () => {}} = options;
+  const phase = (what: string) => process.env.LAB_REPLAY_TRACE && log(`[${((performance.now() - started) / 1000).toFixed(2)}s] ${what}`);
   if (!STRATEGIES.includes(strategy)) throw new LabError({column: "--strategy", reason: `unknown strategy "${strategy}"; one of ${STRATEGIES.join(", ")}`});
   const needs = {deltas: strategy !== "snapshot_anchored", book: true, trades: true};
   for (const [name, needed] of Object.entries(needs)) {
@@ -230,19 +274,6 @@ export async function reconstructMarket(options: ReconstructOptions): Promise<Re
   const duck = await openDuckDB({path: join(work, "replay.duckdb"), tempDirectory: work, memoryLimit: options.memoryLimit ?? "1GB"});
   let writerThread: ParquetWriterThread | undefined;
   try {
-    await registerInputs({duck, inputs: used});
-    const levels = await bookLevels({duck});
-    if (!levels) throw new LabError({file: used.book, reason: "the book input has no bid_0_price/ask_0_price columns"});
-    const problems = await invalidNumbers({duck, inputs: used, levels});
-    if (problems.length) throw new LabError({reason: `malformed input; nothing was replayed:\n  ${problems.join("\n  ")}`, hint: "fix or drop these rows; a NaN price cannot be placed in the book"});
-    const inferred = await inferIncrements({duck, inputs: used});
-    const tickSize = options.tickSize ?? inferred.tickSize;
-    const lotSize = options.lotSize ?? inferred.lotSize;
-    const priceScale = Math.max(0, Math.round(-Math.log10(tickSize)));
-    const quantityScale = Math.max(0, Math.round(-Math.log10(lotSize)));
-    const baseRows = await duck.all<{b: bigint}>(`SELECT min(b) AS b FROM (${Object.keys(used).filter((k) => used[k as keyof MarketInputs]).map((k) => `SELECT min(epoch_ns(origin_time)) AS b FROM ${k}`).join(" UNION ALL ")})`);
-    const base = baseRows[0]!.b;
-
     // Resume: the last complete segment's checkpoint, if any.
     let checkpoint: Checkpoint | undefined;
     if (options.resume) {
@@ -256,35 +287,84 @@ export async function reconstructMarket(options: ReconstructOptions): Promise<Re
       if (checkpoint && !existsSync(join(outDir, "market_events.parquet.partial"))) checkpoint = undefined;
       if (checkpoint) log(`resuming after segment ${checkpoint.segment} (${checkpoint.events.toLocaleString("en-US")} events)`);
     }
+    const reader = checkpoint?.reader ?? options.reader ?? "window";
+    const windowRows = options.reorderWindowRows ?? 4096;
+
+    await registerInputs({duck, inputs: used});
+    const levels = await bookLevels({duck});
+    if (!levels) throw new LabError({file: used.book, reason: "the book input has no bid_0_price/ask_0_price columns"});
+    // The window reader checks deltas and trades row by row as it reads them (a bad row fails the
+    // run naming its line, before it reaches the book); snapshots, few and wide, are checked here.
+    const problems = await invalidNumbers({duck, inputs: reader === "window" ? {book: used.book} : used, levels});
+    if (problems.length) throw new LabError({reason: `malformed input; nothing was replayed:\n  ${problems.join("\n  ")}`, hint: "fix or drop these rows; a NaN price cannot be placed in the book"});
+    const inferred = await inferIncrements({duck, inputs: used});
+    const tickSize = options.tickSize ?? inferred.tickSize;
+    const lotSize = options.lotSize ?? inferred.lotSize;
+    const priceScale = Math.max(0, Math.round(-Math.log10(tickSize)));
+    const quantityScale = Math.max(0, Math.round(-Math.log10(lotSize)));
+    const baseRows = await duck.all<{b: bigint}>(`SELECT min(b) AS b FROM (${Object.keys(used).filter((k) => used[k as keyof MarketInputs]).map((k) => `SELECT min(epoch_ns(origin_time)) AS b FROM ${k}`).join(" UNION ALL ")})`);
+    const base = baseRows[0]!.b;
+    phase("inputs checked");
+
     const consumed = checkpoint?.consumed ?? {deltas: 0, snapshots: 0, trades: 0};
     const byOrigin = strategy !== "full_event_replay";
     const px = (c: string) => `round(${c}::DOUBLE / ${tickSize})::DOUBLE`;
     const qx = (c: string) => `round(${c}::DOUBLE / ${lotSize})::DOUBLE`;
     const nanIfNull = (e: string) => `coalesce(${e}, 'NaN'::DOUBLE)`;
     const o = `(epoch_ns(origin_time) - ${base})::DOUBLE`;
-    const open = async (sql: string, skip: number) => Cursor.open(await ColumnStream.open({connection: await duck.connect(), sql: `${sql}${skip ? ` OFFSET ${skip}` : ""}`}), skip);
-    const deltaCursor = used.deltas
-      ? await open(`SELECT ${o} AS o, update_id::DOUBLE AS u, (side = 'ask')::UTINYINT AS s, ${px("price")} AS p, ${qx("new_quantity")} AS q FROM deltas ORDER BY ${byOrigin ? "origin_time, update_id" : "update_id"}, file_row_number`, consumed.deltas)
-      : undefined;
     const levelCols = [
       ...Array.from({length: levels}, (_, i) => `${nanIfNull(px(`bid_${i}_price`))}, ${nanIfNull(qx(`bid_${i}_size`))}`),
       ...Array.from({length: levels}, (_, i) => `${nanIfNull(px(`ask_${i}_price`))}, ${nanIfNull(qx(`ask_${i}_size`))}`)
     ];
-    const snapCursor = await open(`SELECT ${o} AS o, sequence_number::DOUBLE AS seq, ${levelCols.join(", ")} FROM book ORDER BY ${byOrigin ? "origin_time, sequence_number" : "sequence_number"}, file_row_number`, consumed.snapshots);
-    const tradeCursor = await open(`SELECT ${o} AS o, trade_id::DOUBLE AS id, (side = 'sell')::UTINYINT AS s, ${px("price")} AS p, ${qx("quantity")} AS q FROM trades ORDER BY origin_time, trade_id, file_row_number`, consumed.trades);
-
+    // Codes: 255 marks a side that is neither of the two (or missing): a bad row.
+    const code = (c: string, zero: string, one: string) => `(CASE ${c} WHEN '${zero}' THEN 0 WHEN '${one}' THEN 1 ELSE 255 END)::DOUBLE`;
+    const select = {
+      deltas: `SELECT ${nanIfNull(o)} AS o, ${nanIfNull("update_id::DOUBLE")} AS u, ${code("side", "bid", "ask")} AS s, ${nanIfNull(px("price"))} AS p, ${nanIfNull(qx("new_quantity"))} AS q`,
+      book: `SELECT ${nanIfNull(o)} AS o, ${nanIfNull("sequence_number::DOUBLE")} AS seq, ${levelCols.join(", ")}`,
+      trades: `SELECT ${nanIfNull(o)} AS o, ${nanIfNull("trade_id::DOUBLE")} AS id, ${code("side", "buy", "sell")} AS s, ${nanIfNull(px("price"))} AS p, ${nanIfNull(qx("quantity"))} AS q`
+    };
+    const stream = async (sql: string) => ColumnStream.open({connection: await duck.connect(), sql});
+    const sources: Record<"deltas" | "book" | "trades", ChunkSource | undefined> = {deltas: undefined, book: undefined, trades: undefined};
+    if (reader === "sort") {
+      const order = {deltas: byOrigin ? "origin_time, update_id" : "update_id", book: byOrigin ? "origin_time, sequence_number" : "sequence_number", trades: "origin_time, trade_id"};
+      const skip = {deltas: consumed.deltas, book: consumed.snapshots, trades: consumed.trades};
+      for (const name of ["deltas", "book", "trades"] as const) {
+        if (used[name]) sources[name] = await stream(`${select[name]} FROM ${name} ORDER BY ${order[name]}, file_row_number${skip[name] ? ` OFFSET ${skip[name]}` : ""}`);
+      }
+    } else if (!options.scanOnly) {
+      const states = checkpoint?.windows;
+      const specs = {
+        deltas: {columns: 5, keys: byOrigin ? [0, 1] : [1], checked: {nonNegative: [3, 4], codes: [2], what: "a delta with a missing, NaN or negative price or quantity, or a side other than bid/ask"}, state: states?.deltas},
+        book: {columns: 2 + 4 * levels, keys: byOrigin ? [0, 1] : [1], checked: undefined, state: states?.snapshots},
+        trades: {columns: 5, keys: [0, 1], checked: {nonNegative: [3, 4], codes: [2], what: "a trade with a missing, NaN or negative price or quantity, or a side other than buy/sell"}, state: states?.trades}
+      };
+      for (const name of ["deltas", "book", "trades"] as const) {
+        const path = used[name];
+        if (!path) continue;
+        const spec = specs[name];
+        const from = spec.state?.reopenAt ?? 0;
+        sources[name] = new ReorderWindow({source: await stream(`${select[name]} FROM ${inputScanSql(path, from)}`), columns: spec.columns, keys: spec.keys, windowRows, name, file: path, checked: spec.checked, startRow: from, resume: spec.state});
+      }
+    }
     if (options.scanOnly) {
+      // The same queries through the same reader, every value touched, nothing else: in window
+      // mode the inputs in file order, in sort mode DuckDB's sorted streams.
       let rows = 0, checksum = 0;
-      for (const c of [deltaCursor, snapCursor, tradeCursor]) {
-        if (!c) continue;
-        for (let chunk = c.chunk; chunk; chunk = await c.stream.next()) {
-          for (const column of chunk.columns) for (let i = 0; i < chunk.n; i++) checksum += column[i]! || 0;
+      for (const name of ["deltas", "book", "trades"] as const) {
+        const path = used[name];
+        if (!path) continue;
+        const source = reader === "window" ? await stream(`${select[name]} FROM ${inputScanSql(path, 0)}`) : sources[name]!;
+        for (let chunk = await source.next(); chunk; chunk = await source.next()) {
+          for (const column of chunk.columns) checksum += touch(column, chunk.n);
           rows += chunk.n;
         }
-        c.stream.close();
+        source.close();
       }
       return {path: "", events: rows, segments: 0, counts: {checksum} as unknown as ReplayCounts, tickSize, lotSize, seconds: (performance.now() - started) / 1000};
     }
+    const deltaCursor = sources.deltas ? await Cursor.open(sources.deltas, consumed.deltas) : undefined;
+    const snapCursor = await Cursor.open(sources.book!, consumed.snapshots);
+    const tradeCursor = await Cursor.open(sources.trades!, consumed.trades);
 
     // State.
     const book = new Book();
@@ -391,7 +471,9 @@ export async function reconstructMarket(options: ReconstructOptions): Promise<Re
       const marker: Checkpoint = {
         segment: k,
         events,
+        reader,
         consumed: {deltas: deltaCursor?.consumed ?? 0, snapshots: snapCursor.consumed, trades: tradeCursor.consumed},
+        ...(reader === "window" ? {windows: {...(deltaCursor ? {deltas: deltaCursor.window!.state(deltaCursor.i)} : {}), snapshots: snapCursor.window!.state(snapCursor.i), trades: tradeCursor.window!.state(tradeCursor.i)}} : {}),
         lastUpdateId: lastU,
         initialised,
         gap,
@@ -410,8 +492,7 @@ export async function reconstructMarket(options: ReconstructOptions): Promise<Re
       if (options.stopAfterSegments && k >= options.stopAfterSegments) throw new StoppedForTest();
     };
     const waits = {writer: 0, reader: 0};
-    const phase = (what: string) => process.env.LAB_REPLAY_TRACE && log(`[${((performance.now() - started) / 1000).toFixed(2)}s] ${what}`);
-    phase("inputs checked, streams open");
+    phase("streams open");
 
     let bid5 = 0, ask5 = 0, bid5Edge = -Infinity, ask5Edge = Infinity, depthDirtyBid = true, depthDirtyAsk = true;
     const touched = (side: Side, tick: number) => {
@@ -686,3 +767,13 @@ export class StoppedForTest extends Error {
 }
 
 const pad = (k: number) => String(k).padStart(5, "0");
+
+/** Sum of a column's first n values (NaN as 0): reads every value, one array type per call. */
+function touch(column: Float64Array | Uint8Array, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const v = column[i]!;
+    if (v === v) sum += v;
+  }
+  return sum;
+}

@@ -1,0 +1,109 @@
+import {join} from "node:path";
+import {describe, expect, test} from "vitest";
+import {openDuckDB} from "../../src/lib/core/duckdb.js";
+import {createRng} from "../../src/lib/core/random.js";
+import type {ColumnChunk} from "../../src/lib/market/column-stream.js";
+import {reconstructMarket} from "../../src/lib/market/reconstruct.js";
+import {ReorderOverflow, ReorderWindow, type ReorderState} from "../../src/lib/market/reorder-window.js";
+import {simulatedHistory} from "./helpers.js";
+
+/** Rows (key, payload) from `from` on, in chunks of `size`, as a ColumnStream would give them. */
+function source(keys: number[], from = 0, size = 97) {
+  let at = from;
+  return {
+    async next(): Promise<ColumnChunk | undefined> {
+      if (at >= keys.length) return undefined;
+      const n = Math.min(size, keys.length - at);
+      const k = new Float64Array(n), payload = new Float64Array(n);
+      for (let i = 0; i < n; i++) (k[i] = keys[at + i]!), (payload[i] = at + i);
+      at += n;
+      return {n, columns: [k, payload], owner: null};
+    },
+    close() {}
+  };
+}
+
+/** Keys in file order that are nearly sorted: each is its position plus up to `displacement` (÷ 3, so there are ties). */
+function jittered(n: number, displacement: number, seed = "jitter"): number[] {
+  const rng = createRng(seed);
+  return Array.from({length: n}, (_, i) => Math.floor((i + Math.floor(rng.next() * displacement)) / 3));
+}
+
+async function drain(w: ReorderWindow, limit = Infinity): Promise<{key: number; pos: number}[]> {
+  const rows: {key: number; pos: number}[] = [];
+  for (let c = await w.next(); c; c = rows.length >= limit ? undefined : await w.next()) {
+    for (let i = 0; i < c.n; i++) rows.push({key: c.columns[0]![i]!, pos: c.columns[1]![i]!});
+  }
+  return rows;
+}
+
+const sorted = (keys: number[]) => keys.map((key, pos) => ({key, pos})).sort((a, b) => a.key - b.key || a.pos - b.pos);
+
+describe("reorder window", () => {
+  test("nearly sorted rows come out exactly as a stable sort by key, then file position", async () => {
+    const keys = jittered(20_000, 40);
+    const w = new ReorderWindow({source: source(keys), columns: 2, keys: [0], windowRows: 256, name: "deltas", file: "d.parquet", chunkRows: 1000});
+    expect(await drain(w)).toEqual(sorted(keys));
+  });
+
+  test("a checkpoint taken mid-chunk and a window reopened there continue with exactly the remaining rows", async () => {
+    const keys = jittered(20_000, 40, "resume");
+    const expected = sorted(keys);
+    const first = new ReorderWindow({source: source(keys), columns: 2, keys: [0], windowRows: 256, name: "deltas", file: "d.parquet", chunkRows: 1000});
+    const head: {key: number; pos: number}[] = [];
+    let state: ReorderState | undefined;
+    for (let c = await first.next(); c; c = await first.next()) {
+      // Consume 7,345 rows, then stop part-way through a chunk, as a replay killed after a checkpoint.
+      const take = Math.min(c.n, 7345 - head.length);
+      for (let i = 0; i < take; i++) head.push({key: c.columns[0]![i]!, pos: c.columns[1]![i]!});
+      if (head.length === 7345) {
+        state = first.state(take);
+        break;
+      }
+    }
+    expect(state!.reopenAt).toBeLessThan(state!.read);
+    const second = new ReorderWindow({source: source(keys, state!.reopenAt), columns: 2, keys: [0], windowRows: 256, name: "deltas", file: "d.parquet", startRow: state!.reopenAt, resume: state, chunkRows: 1000});
+    expect([...head, ...(await drain(second))]).toEqual(expected);
+  });
+
+  test("a row further than the window from its place, or input far from sorted, is refused (the replay then sorts fully)", async () => {
+    const late = Array.from({length: 5000}, (_, i) => i);
+    late.splice(4000, 0, 10); // key 10 arrives ~3,990 rows late
+    await expect(drain(new ReorderWindow({source: source(late), columns: 2, keys: [0], windowRows: 1000, name: "deltas", file: "d.parquet"}))).rejects.toThrow(/position 4,000 belongs before rows already replayed/);
+    await expect(drain(new ReorderWindow({source: source(late), columns: 2, keys: [0], windowRows: 4096, name: "deltas", file: "d.parquet"}))).resolves.toHaveLength(5001);
+    const reversed = Array.from({length: 50_000}, (_, i) => 50_000 - i);
+    const error = await drain(new ReorderWindow({source: source(reversed), columns: 2, keys: [0], windowRows: 1000, name: "deltas", file: "d.parquet"})).catch((e) => e);
+    expect(error).toBeInstanceOf(ReorderOverflow);
+  });
+
+  test("the window reader and DuckDB's full sort replay to the same rows in the same order; a shuffled file falls back to the sort", async () => {
+    const sim = await simulatedHistory({seed: 11, seconds: 120, config: {dropDeltaRate: 0.01, originJitterMs: 0.5}});
+    const fingerprint = async (path: string) => {
+      const duck = await openDuckDB();
+      try {
+        const [row] = await duck.all<{n: bigint; h: bigint}>(`SELECT count(*) AS n, sum(hash(rn, e)) AS h FROM (SELECT row_number() OVER () AS rn, t::VARCHAR AS e FROM read_parquet('${path}') t)`);
+        return {n: Number(row!.n), h: String(row!.h)};
+      } finally {
+        duck.close();
+      }
+    };
+    for (const strategy of ["full_event_replay", "origin_time_sort"] as const) {
+      const windowed = await reconstructMarket({inputs: sim.inputs, strategy, outDir: join(sim.dir, `${strategy}-window`), reader: "window"});
+      const sortedRun = await reconstructMarket({inputs: sim.inputs, strategy, outDir: join(sim.dir, `${strategy}-sort`), reader: "sort"});
+      expect(windowed.events).toBeGreaterThan(20_000);
+      expect(await fingerprint(windowed.path)).toEqual(await fingerprint(sortedRun.path));
+      expect(windowed.counts).toEqual(sortedRun.counts);
+    }
+    // The deltas in random order: far outside any window, so the replay sorts them first, says so, and still agrees.
+    const duck = await openDuckDB();
+    const shuffled = join(sim.dir, "shuffled-deltas.parquet");
+    await duck.run(`COPY (SELECT * FROM read_parquet('${sim.inputs.deltas}') ORDER BY hash(update_id)) TO '${shuffled}' (FORMAT parquet)`);
+    duck.close();
+    const lines: string[] = [];
+    const fallback = await reconstructMarket({inputs: {...sim.inputs, deltas: shuffled}, strategy: "full_event_replay", outDir: join(sim.dir, "shuffled"), log: (l) => lines.push(l)});
+    expect(lines.some((l) => /further than 4,096 rows from its sorted place|far from sorted/.test(l) && l.includes("replaying again with the inputs fully sorted first"))).toBe(true);
+    const reference = await reconstructMarket({inputs: sim.inputs, strategy: "full_event_replay", outDir: join(sim.dir, "reference"), reader: "sort"});
+    // Same rows; ties between equal update ids may order differently, since file positions differ.
+    expect(fallback.counts).toEqual(reference.counts);
+  });
+});
