@@ -2,6 +2,7 @@ import {join} from "node:path";
 import {describe, expect, test} from "vitest";
 import {readParquetAll} from "../../src/lib/core/parquet-read.js";
 import {EVENT_DELTA, reconstructMarket} from "../../src/lib/market/reconstruct.js";
+import {ASK, BID} from "../../src/lib/market/book.js";
 import {simulatedHistory, topLevels} from "./helpers.js";
 
 describe("order book reconstruction", () => {
@@ -9,6 +10,8 @@ describe("order book reconstruction", () => {
     const sim = await simulatedHistory({seed: 3, seconds: 90});
     const truth = sim.truthBook();
     let checked = 0, mismatches = 0, known = 0;
+    // Depth over 5 levels walked afresh from the live book after every event: the replay keeps it incrementally.
+    const walked: number[] = [];
     const result = await reconstructMarket({
       inputs: sim.inputs,
       strategy: "full_event_replay",
@@ -19,6 +22,7 @@ describe("order book reconstruction", () => {
         // never in a snapshot or a delta. It must cover most of the top 20.
         if (JSON.stringify(topLevels(view.book, 20, view)) !== JSON.stringify(topLevels(truth.book, 20, view))) mismatches++;
         known += topLevels(view.book, 20, view).length;
+        walked.push(view.book.depth(BID, 5), view.book.depth(ASK, 5));
         checked++;
       }
     });
@@ -32,5 +36,7 @@ describe("order book reconstruction", () => {
     expect(row).toMatchObject({n: result.events, deltas: result.counts.deltas, gaps: 0, price_type: "DECIMAL(18,2)", mid_ok: true});
     expect(row!.min_spread).toBeGreaterThanOrEqual(0.01);
     expect(EVENT_DELTA).toBe(2);
+    const depths = await readParquetAll({path: result.path, sql: `SELECT round(bid_depth_5 / ${result.lotSize})::DOUBLE AS b, round(ask_depth_5 / ${result.lotSize})::DOUBLE AS a FROM t`});
+    expect(depths.flatMap((d) => [d.b, d.a])).toEqual(walked);
   }, 60_000);
 });

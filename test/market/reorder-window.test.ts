@@ -29,10 +29,13 @@ function jittered(n: number, displacement: number, seed = "jitter"): number[] {
   return Array.from({length: n}, (_, i) => Math.floor((i + Math.floor(rng.next() * displacement)) / 3));
 }
 
-async function drain(w: ReorderWindow, limit = Infinity): Promise<{key: number; pos: number}[]> {
+/** Every row the window hands on (key, position), consuming it as the replay does. */
+async function drain(w: ReorderWindow, already = 0): Promise<{key: number; pos: number}[]> {
   const rows: {key: number; pos: number}[] = [];
-  for (let c = await w.next(); c; c = rows.length >= limit ? undefined : await w.next()) {
-    for (let i = 0; i < c.n; i++) rows.push({key: c.columns[0]![i]!, pos: c.columns[1]![i]!});
+  await w.start(already);
+  while (!w.done) {
+    rows.push({key: w.col(0)[w.i]!, pos: w.col(1)[w.i]!});
+    if (w.advance()) await w.refill();
   }
   return rows;
 }
@@ -42,28 +45,28 @@ const sorted = (keys: number[]) => keys.map((key, pos) => ({key, pos})).sort((a,
 describe("reorder window", () => {
   test("nearly sorted rows come out exactly as a stable sort by key, then file position", async () => {
     const keys = jittered(20_000, 40);
-    const w = new ReorderWindow({source: source(keys), columns: 2, keys: [0], windowRows: 256, name: "deltas", file: "d.parquet", chunkRows: 1000});
+    const w = new ReorderWindow({source: source(keys), columns: 2, keys: [0], windowRows: 256, name: "deltas", file: "d.parquet"});
     expect(await drain(w)).toEqual(sorted(keys));
   });
 
   test("a checkpoint taken mid-chunk and a window reopened there continue with exactly the remaining rows", async () => {
     const keys = jittered(20_000, 40, "resume");
     const expected = sorted(keys);
-    const first = new ReorderWindow({source: source(keys), columns: 2, keys: [0], windowRows: 256, name: "deltas", file: "d.parquet", chunkRows: 1000});
+    const first = new ReorderWindow({source: source(keys), columns: 2, keys: [0], windowRows: 256, name: "deltas", file: "d.parquet"});
     const head: {key: number; pos: number}[] = [];
-    let state: ReorderState | undefined;
-    for (let c = await first.next(); c; c = await first.next()) {
-      // Consume 7,345 rows, then stop part-way through a chunk, as a replay killed after a checkpoint.
-      const take = Math.min(c.n, 7345 - head.length);
-      for (let i = 0; i < take; i++) head.push({key: c.columns[0]![i]!, pos: c.columns[1]![i]!});
-      if (head.length === 7345) {
-        state = first.state(take);
-        break;
-      }
+    await first.start(0);
+    // Consume 7,345 rows and take a checkpoint, as a replay killed after it would have.
+    while (head.length < 7345) {
+      head.push({key: first.col(0)[first.i]!, pos: first.col(1)[first.i]!});
+      if (first.advance()) await first.refill();
     }
-    expect(state!.reopenAt).toBeLessThan(state!.read);
-    const second = new ReorderWindow({source: source(keys, state!.reopenAt), columns: 2, keys: [0], windowRows: 256, name: "deltas", file: "d.parquet", startRow: state!.reopenAt, resume: state, chunkRows: 1000});
-    expect([...head, ...(await drain(second))]).toEqual(expected);
+    const state: ReorderState = first.state();
+    expect(state.reopenAt).toBeLessThan(state.read);
+    expect(first.consumed).toBe(7345);
+    const second = new ReorderWindow({source: source(keys, state.reopenAt), columns: 2, keys: [0], windowRows: 256, name: "deltas", file: "d.parquet", startRow: state.reopenAt, resume: state});
+    const rest = await drain(second, 7345);
+    expect([...head, ...rest]).toEqual(expected);
+    expect(second.consumed).toBe(keys.length);
   });
 
   test("a row further than the window from its place, or input far from sorted, is refused (the replay then sorts fully)", async () => {
@@ -71,6 +74,10 @@ describe("reorder window", () => {
     late.splice(4000, 0, 10); // key 10 arrives ~3,990 rows late
     await expect(drain(new ReorderWindow({source: source(late), columns: 2, keys: [0], windowRows: 1000, name: "deltas", file: "d.parquet"}))).rejects.toThrow(/position 4,000 belongs before rows already replayed/);
     await expect(drain(new ReorderWindow({source: source(late), columns: 2, keys: [0], windowRows: 4096, name: "deltas", file: "d.parquet"}))).resolves.toHaveLength(5001);
+    // A row 40,000 rows early waits until its slot comes round again: refused too.
+    const early = Array.from({length: 60_000}, (_, i) => i);
+    early.splice(0, 0, 45_000);
+    await expect(drain(new ReorderWindow({source: source(early), columns: 2, keys: [0], windowRows: 1000, name: "deltas", file: "d.parquet"}))).rejects.toThrow(/position 0 is still waiting/);
     const reversed = Array.from({length: 50_000}, (_, i) => 50_000 - i);
     const error = await drain(new ReorderWindow({source: source(reversed), columns: 2, keys: [0], windowRows: 1000, name: "deltas", file: "d.parquet"})).catch((e) => e);
     expect(error).toBeInstanceOf(ReorderOverflow);

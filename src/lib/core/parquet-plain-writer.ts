@@ -149,23 +149,6 @@ function pageHeader({type, size, values, encoding, dictionary}: {type: 0 | 2; si
   return w.end().bytes();
 }
 
-/** Bit-packed run (RLE/bit-packing hybrid) of small integers at `width` bits, LSB first. */
-function bitPacked(values: ArrayLike<number>, n: number, width: number): Buffer {
-  const groups = Math.ceil(n / 8);
-  const header: number[] = [];
-  let h = (groups << 1) | 1;
-  while (h >= 0x80) header.push((h & 0x7f) | 0x80), (h >>>= 7);
-  header.push(h);
-  const out = Buffer.alloc(header.length + groups * width);
-  out.set(header, 0);
-  let bit = header.length * 8;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    for (let b = 0; b < width; b++, bit++) if ((v >> b) & 1) out[bit >> 3]! |= 1 << (bit & 7);
-  }
-  return out;
-}
-
 export class PlainParquetWriter {
   private fd: number;
   private offset: number;
@@ -208,83 +191,17 @@ export class PlainParquetWriter {
     if (n <= 0) return;
     const metas: ChunkMeta[] = [];
     this.columns.forEach((col, c) => {
-      const values = data[c]!.subarray(from, to);
       const start = this.offset;
       let dictionaryOffset: number | null = null;
-      let defLevels: Buffer | undefined;
-      let present = n;
-      let isPresent: Uint8Array | undefined;
-      if (col.nullable) {
-        isPresent = new Uint8Array(n);
-        present = 0;
-        const isNumber = col.type === "INT64" || col.type === "INT32" || col.type === "DOUBLE";
-        for (let i = 0; i < n; i++) {
-          const v = values[i]!;
-          const ok = isNumber ? !Number.isNaN(v) : v !== 255;
-          isPresent[i] = ok ? 1 : 0;
-          if (ok) present++;
-        }
-        const packed = bitPacked(isPresent, n, 1);
-        defLevels = Buffer.alloc(4 + packed.length);
-        defLevels.writeUInt32LE(packed.length, 0);
-        packed.copy(defLevels, 4);
-      }
-      let body: Buffer;
-      let encoding = 0;
       if (col.type === "ENUM") {
-        // Dictionary page (the labels, PLAIN byte arrays), then indices bit-packed.
-        const dict = Buffer.concat(col.labels.map((l) => {
-          const s = Buffer.from(l);
-          const len = Buffer.alloc(4);
-          len.writeUInt32LE(s.length, 0);
-          return Buffer.concat([len, s]);
-        }));
         dictionaryOffset = this.offset;
+        const dict = dictionaryPage(col.labels);
         this.write(pageHeader({type: 2, size: dict.length, values: col.labels.length, encoding: 0, dictionary: true}));
         this.write(dict);
-        const width = Math.max(1, Math.ceil(Math.log2(Math.max(2, col.labels.length))));
-        const idx = isPresent ? Uint8Array.from({length: present}) : values;
-        if (isPresent) for (let i = 0, k = 0; i < n; i++) if (isPresent[i]) idx[k++] = values[i]!;
-        body = Buffer.concat([Buffer.from([width]), bitPacked(idx, present, width)]);
-        encoding = 8;
-      } else if (col.type === "BOOLEAN") {
-        const bits = Buffer.alloc(Math.ceil(present / 8));
-        for (let i = 0, k = 0; i < n; i++) {
-          if (isPresent && !isPresent[i]) continue;
-          if (values[i]) bits[k >> 3]! |= 1 << (k & 7);
-          k++;
-        }
-        body = bits;
-      } else if (col.type === "DOUBLE") {
-        const out = new Float64Array(present);
-        if (isPresent) for (let i = 0, k = 0; i < n; i++) (isPresent[i] ? (out[k++] = values[i]!) : 0);
-        else out.set(values as Float64Array);
-        body = Buffer.from(out.buffer);
-      } else if (col.type === "INT32") {
-        const out = new Int32Array(present);
-        for (let i = 0, k = 0; i < n; i++) if (!isPresent || isPresent[i]) out[k++] = values[i]!;
-        body = Buffer.from(out.buffer);
-      } else {
-        // INT64 from exact doubles: two 32-bit words, no BigInt per value.
-        const out = new Int32Array(present * 2);
-        const mul = col.multiply ?? 1;
-        const add = col.add ?? 0n;
-        const addHi = Number(add >> 32n), addLo = Number(add & 0xffffffffn);
-        for (let i = 0, k = 0; i < n; i++) {
-          if (isPresent && !isPresent[i]) continue;
-          const x = values[i]! * mul;
-          let hi = Math.floor(x / 4294967296);
-          let lo = x - hi * 4294967296 + addLo;
-          if (lo >= 4294967296) (lo -= 4294967296), hi++;
-          out[k] = lo;
-          out[k + 1] = hi + addHi;
-          k += 2;
-        }
-        body = Buffer.from(out.buffer);
       }
-      const page = defLevels ? Buffer.concat([defLevels, body]) : body;
+      const page = encodePage(col, data[c]!, from, n);
       const dataOffset = this.offset;
-      this.write(pageHeader({type: 0, size: page.length, values: n, encoding}));
+      this.write(pageHeader({type: 0, size: page.length, values: n, encoding: col.type === "ENUM" ? 8 : 0}));
       this.write(page);
       metas.push({offset: dataOffset, dictionaryOffset, size: this.offset - start, values: n});
     });
@@ -345,4 +262,187 @@ export class PlainParquetWriter {
     closeSync(this.fd);
     rmSync(this.temp, {force: true});
   }
+}
+
+/** The labels of an ENUM column as a PLAIN byte-array dictionary page body. */
+function dictionaryPage(labels: string[]): Buffer {
+  return Buffer.concat(labels.map((l) => {
+    const bytes = Buffer.from(l);
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(bytes.length, 0);
+    return Buffer.concat([len, bytes]);
+  }));
+}
+
+/** 1.5 × 2^52: x + INT64_MAGIC holds the integer x (|x| < 2^51) in the low 51 bits of its mantissa. */
+const INT64_MAGIC = 6755399441055744;
+const MAGIC_HIGH = 0x43380000;
+const LIMIT = 2 ** 51;
+
+/**
+ * One data page body: definition levels (nullable columns: a bit-packed run, LSB first, after
+ * its 4-byte length) then the present values, PLAIN (or dictionary indices). Numbers are encoded
+ * in one pass that sets the definition bits and writes the value through an aligned typed-array
+ * view; each column type has its own loop over its own array type, so every loop stays monomorphic.
+ */
+function encodePage(col: PlainColumn, values: PlainData, from: number, n: number): Uint8Array {
+  const nullable = !!col.nullable;
+  const groups = (n + 7) >>> 3;
+  const runHeader = varintBytes((groups << 1) | 1);
+  const defBytes = nullable ? 4 + runHeader.length + groups : 0;
+  const numeric = col.type === "INT64" || col.type === "INT32" || col.type === "DOUBLE";
+  const width = col.type === "ENUM" ? Math.max(1, Math.ceil(Math.log2(Math.max(2, col.labels.length)))) : 0;
+  // Room for every value present: 8 bytes a number, 4 for INT32, bits for the rest; numbers start
+  // on an 8-byte boundary of the buffer (the page is the subarray after `pad`).
+  const valueBytes = col.type === "INT32" ? 4 * n : numeric ? 8 * n : col.type === "BOOLEAN" ? groups : 1 + 5 + groups * width;
+  const pad = (8 - (defBytes & 7)) & 7;
+  const buffer = new ArrayBuffer(pad + defBytes + valueBytes + 8);
+  const out = new Uint8Array(buffer, pad);
+  const valuesAt = pad + defBytes;
+  let end: number;
+  if (nullable) {
+    out.set(runHeader, 4);
+    new DataView(buffer, pad).setUint32(0, runHeader.length + groups, true);
+  }
+  const defAt = 4 + runHeader.length;
+  if (col.type === "INT64") end = int64Values(values as Float64Array, from, n, nullable, col.multiply ?? 1, col.add ?? 0n, out, defAt, new Int32Array(buffer, valuesAt)) - pad;
+  else if (col.type === "DOUBLE") end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Float64Array(buffer, valuesAt)) - pad;
+  else if (col.type === "INT32") {
+    if (nullable) definitionBitsNumber(values as Float64Array, from, n, out, defAt);
+    const view = new Int32Array(buffer, valuesAt);
+    let k = 0;
+    for (let i = from; i < from + n; i++) {
+      const v = (values as Float64Array)[i]!;
+      if (v === v) view[k++] = v;
+    }
+    end = defBytes + 4 * k;
+  } else {
+    if (nullable) definitionBitsCode(values as Uint8Array, from, n, out, defAt);
+    if (col.type === "BOOLEAN") end = bitValues(values as Uint8Array, from, n, out, defBytes, 1, false);
+    else {
+      out[defBytes] = width;
+      end = bitValues(values as Uint8Array, from, n, out, defBytes + 1, width, true);
+    }
+  }
+  return out.subarray(0, end);
+}
+
+function varintBytes(v: number): number[] {
+  const bytes: number[] = [];
+  while (v >= 0x80) bytes.push((v & 0x7f) | 0x80), (v >>>= 7);
+  bytes.push(v);
+  return bytes;
+}
+
+/** Definition levels of a number column (NaN = null) as bits at out[at…]; returns how many are present. */
+function definitionBitsNumber(values: Float64Array, from: number, n: number, out: Uint8Array, at: number): number {
+  let present = 0;
+  for (let g = 0; g < n; g += 8) {
+    let byte = 0;
+    const m = Math.min(8, n - g);
+    for (let b = 0; b < m; b++) {
+      const v = values[from + g + b]!;
+      if (v === v) (byte |= 1 << b), present++;
+    }
+    out[at + (g >>> 3)] = byte;
+  }
+  return present;
+}
+
+/** Definition levels of a code column (255 = null). */
+function definitionBitsCode(values: Uint8Array, from: number, n: number, out: Uint8Array, at: number): number {
+  let present = 0;
+  for (let g = 0; g < n; g += 8) {
+    let byte = 0;
+    const m = Math.min(8, n - g);
+    for (let b = 0; b < m; b++) if (values[from + g + b] !== 255) (byte |= 1 << b), present++;
+    out[at + (g >>> 3)] = byte;
+  }
+  return present;
+}
+
+/**
+ * INT64 values (× multiply + add, exactly) of the present rows as (lo, hi) words into `words`,
+ * and their definition bits at out[defAt…] when nullable; returns the byte end of the values
+ * (counted from the start of the buffer).
+ */
+function int64Values(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, add: bigint, out: Uint8Array, defAt: number, words: Int32Array): number {
+  const scratch = new Float64Array(1), bits = new Int32Array(scratch.buffer);
+  const addHi = Number(BigInt.asIntN(64, add) >> 32n), addLo = Number(BigInt.asUintN(64, add) & 0xffffffffn);
+  const adding = addHi !== 0 || addLo !== 0;
+  let k = 0, byte = 0;
+  for (let r = 0; r < n; r++) {
+    const x = values[from + r]! * multiply;
+    if (nullable) {
+      if (x === x) byte |= 1 << (r & 7);
+      if ((r & 7) === 7 || r === n - 1) (out[defAt + (r >>> 3)] = byte), (byte = 0);
+      if (x !== x) continue;
+    }
+    let lo: number, hi: number;
+    if (x > -LIMIT && x < LIMIT) {
+      scratch[0] = x + INT64_MAGIC;
+      lo = bits[0]!;
+      hi = bits[1]! - MAGIC_HIGH;
+      if (adding) {
+        const sum = (lo >>> 0) + addLo;
+        lo = sum | 0;
+        hi += addHi + (sum >= 4294967296 ? 1 : 0);
+      }
+    } else {
+      hi = Math.floor(x / 4294967296);
+      let l = x - hi * 4294967296 + addLo;
+      if (l >= 4294967296) (l -= 4294967296), hi++;
+      hi += addHi;
+      lo = l | 0;
+    }
+    words[k] = lo;
+    words[k + 1] = hi;
+    k += 2;
+  }
+  return words.byteOffset + 4 * k;
+}
+
+function doubleValues(values: Float64Array, from: number, n: number, nullable: boolean, out: Uint8Array, defAt: number, dst: Float64Array): number {
+  let k = 0, byte = 0;
+  for (let r = 0; r < n; r++) {
+    const v = values[from + r]!;
+    if (nullable) {
+      if (v === v) byte |= 1 << (r & 7);
+      if ((r & 7) === 7 || r === n - 1) (out[defAt + (r >>> 3)] = byte), (byte = 0);
+      if (v !== v) continue;
+    }
+    dst[k++] = v;
+  }
+  return dst.byteOffset + 8 * k;
+}
+
+/**
+ * Bit-packed values of the present rows (booleans at width 1, dictionary indices at `width`),
+ * LSB first; indices get the RLE/bit-packing hybrid's run header first. Returns the end.
+ */
+function bitValues(values: Uint8Array, from: number, n: number, out: Uint8Array, at: number, width: number, hybrid: boolean): number {
+  let present = 0;
+  for (let i = from; i < from + n; i++) if (values[i] !== 255) present++;
+  let k = at;
+  if (hybrid) {
+    for (const b of varintBytes((((present + 7) >>> 3) << 1) | 1)) out[k++] = b;
+  }
+  let acc = 0, bits = 0;
+  for (let i = from; i < from + n; i++) {
+    const v = values[i]!;
+    if (v === 255) continue;
+    acc |= v << bits;
+    bits += width;
+    while (bits >= 8) {
+      out[k++] = acc & 0xff;
+      acc >>>= 8;
+      bits -= 8;
+    }
+  }
+  if (bits > 0) out[k++] = acc & 0xff;
+  // A bit-packed run covers whole groups of 8 values: pad to the group's last byte.
+  const groupBytes = ((present + 7) >>> 3) * width;
+  const written = k - at - (hybrid ? varintBytes((((present + 7) >>> 3) << 1) | 1).length : 0);
+  for (let p = written; p < groupBytes; p++) out[k++] = 0;
+  return k;
 }

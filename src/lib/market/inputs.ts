@@ -92,3 +92,9 @@ export function inputScanSql(path: string, fromRow: number): string {
   if (ext === ".csv" || ext === ".gz") return `read_csv(${quoteString(path)}, header = true, auto_detect = true)${fromRow ? ` OFFSET ${fromRow}` : ""}`;
   return fromRow ? `read_parquet(${quoteString(path)}, file_row_number = true) WHERE file_row_number >= ${fromRow}` : `read_parquet(${quoteString(path)})`;
 }
+
+/** Whether an input is read as Parquet (anything but .csv / .csv.gz). */
+export function isParquet(path: string): boolean {
+  const ext = extname(path).toLowerCase();
+  return ext !== ".csv" && ext !== ".gz";
+}

@@ -8,8 +8,9 @@ import {copyQueryToParquet} from "../core/parquet-write.js";
 import {quoteList, quoteString} from "../core/sql.js";
 import {ASK, BID, Book, type Side} from "./book.js";
 import {ColumnStream, type ColumnChunk} from "./column-stream.js";
-import {bookLevels, inferIncrements, inputScanSql, invalidNumbers, registerInputs, type MarketInputs} from "./inputs.js";
+import {bookLevels, inferIncrements, inputScanSql, invalidNumbers, isParquet, registerInputs, type MarketInputs} from "./inputs.js";
 import {ReorderOverflow, ReorderWindow, type ReorderState} from "./reorder-window.js";
+import {SliceReader} from "./slice-reader.js";
 
 export type Strategy = "full_event_replay" | "snapshot_anchored" | "origin_time_sort";
 export const STRATEGIES: Strategy[] = ["full_event_replay", "snapshot_anchored", "origin_time_sort"];
@@ -146,21 +147,34 @@ class OutBuffer {
   }
 }
 
-/** A sorted input stream read chunk by chunk, with its position (rows consumed) for checkpoints. */
-class Cursor {
+/** What the merge reads an input through: the current row at index `i` of its columns. */
+interface ReplayCursor {
+  t: Float64Array;
+  id: Float64Array;
+  i: number;
+  done: boolean;
+  /** Rows consumed, for checkpoints. */
+  consumed: number;
+  col(k: number): Float64Array;
+  /** Moves past the current row; true when `refill` must be awaited first. */
+  advance(): boolean;
+  refill(): Promise<void>;
+  close(): void;
+}
+
+/** A sorted input stream (DuckDB's ORDER BY) read chunk by chunk. */
+class Cursor implements ReplayCursor {
   chunk: ColumnChunk | undefined;
-  window: ReorderWindow | undefined;
   i = 0;
   n = 0;
   consumed = 0;
-  /** The current chunk's first two columns (time, id): the merge reads them on every event. */
+  done = false;
   t: Float64Array = new Float64Array(0);
   id: Float64Array = new Float64Array(0);
   cols: Float64Array[] = [];
   constructor(readonly stream: ChunkSource) {}
   static async open(stream: ChunkSource, consumed: number): Promise<Cursor> {
     const c = new Cursor(stream);
-    if (stream instanceof ReorderWindow) c.window = stream;
     c.consumed = consumed;
     c.set(await stream.next());
     return c;
@@ -168,28 +182,27 @@ class Cursor {
   private set(chunk: ColumnChunk | undefined): void {
     this.chunk = chunk;
     this.i = 0;
-    if (!chunk) return;
+    if (!chunk) {
+      this.done = true;
+      return;
+    }
     this.n = chunk.n;
     this.cols = chunk.columns as Float64Array[];
-    this.t = chunk.columns[0] as Float64Array;
-    this.id = chunk.columns[1] as Float64Array;
-  }
-  get done(): boolean {
-    return !this.chunk;
+    this.t = this.cols[0]!;
+    this.id = this.cols[1]!;
   }
   col(k: number): Float64Array {
     return this.cols[k]!;
   }
-  /**
-   * Advances past the current row; true when the chunk is used up and `refill` must be awaited
-   * (a promise per chunk, not per row: the merge loop stays synchronous within a chunk).
-   */
   advance(): boolean {
     this.consumed++;
     return ++this.i >= this.n;
   }
   async refill(): Promise<void> {
     this.set(await this.stream.next());
+  }
+  close(): void {
+    this.stream.close();
   }
 }
 
@@ -312,10 +325,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     const qx = (c: string) => `round(${c}::DOUBLE / ${lotSize})::DOUBLE`;
     const nanIfNull = (e: string) => `coalesce(${e}, 'NaN'::DOUBLE)`;
     const o = `(epoch_ns(origin_time) - ${base})::DOUBLE`;
-    const levelCols = [
-      ...Array.from({length: levels}, (_, i) => `${nanIfNull(px(`bid_${i}_price`))}, ${nanIfNull(qx(`bid_${i}_size`))}`),
-      ...Array.from({length: levels}, (_, i) => `${nanIfNull(px(`ask_${i}_price`))}, ${nanIfNull(qx(`ask_${i}_size`))}`)
-    ];
+    const levelCols = ["bid", "ask"].flatMap((side) => Array.from({length: levels}, (_, i) => [nanIfNull(px(`${side}_${i}_price`)), nanIfNull(qx(`${side}_${i}_size`))]).flat());
     // Codes: 255 marks a side that is neither of the two (or missing): a bad row.
     const code = (c: string, zero: string, one: string) => `(CASE ${c} WHEN '${zero}' THEN 0 WHEN '${one}' THEN 1 ELSE 255 END)::DOUBLE`;
     const select = {
@@ -324,7 +334,16 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       trades: `SELECT ${nanIfNull(o)} AS o, ${nanIfNull("trade_id::DOUBLE")} AS id, ${code("side", "buy", "sell")} AS s, ${nanIfNull(px("price"))} AS p, ${nanIfNull(qx("quantity"))} AS q`
     };
     const stream = async (sql: string) => ColumnStream.open({connection: await duck.connect(), sql});
+    // File order: Parquet a slice of row groups at a time (row-major arrays), CSV as one stream.
+    const expressions = {
+      deltas: [nanIfNull(o), nanIfNull("update_id::DOUBLE"), code("side", "bid", "ask"), nanIfNull(px("price")), nanIfNull(qx("new_quantity"))],
+      book: [nanIfNull(o), nanIfNull("sequence_number::DOUBLE"), ...levelCols],
+      trades: [nanIfNull(o), nanIfNull("trade_id::DOUBLE"), code("side", "buy", "sell"), nanIfNull(px("price")), nanIfNull(qx("quantity"))]
+    };
+    const windowSource = async (name: "deltas" | "book" | "trades", path: string, from: number): Promise<ChunkSource> =>
+      isParquet(path) ? SliceReader.open({duck, path, expressions: expressions[name], fromRow: from}) : stream(`${select[name]} FROM ${inputScanSql(path, from)}`);
     const sources: Record<"deltas" | "book" | "trades", ChunkSource | undefined> = {deltas: undefined, book: undefined, trades: undefined};
+    const windows: Record<"deltas" | "book" | "trades", ReorderWindow | undefined> = {deltas: undefined, book: undefined, trades: undefined};
     if (reader === "sort") {
       const order = {deltas: byOrigin ? "origin_time, update_id" : "update_id", book: byOrigin ? "origin_time, sequence_number" : "sequence_number", trades: "origin_time, trade_id"};
       const skip = {deltas: consumed.deltas, book: consumed.snapshots, trades: consumed.trades};
@@ -343,7 +362,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         if (!path) continue;
         const spec = specs[name];
         const from = spec.state?.reopenAt ?? 0;
-        sources[name] = new ReorderWindow({source: await stream(`${select[name]} FROM ${inputScanSql(path, from)}`), columns: spec.columns, keys: spec.keys, windowRows, name, file: path, checked: spec.checked, startRow: from, resume: spec.state});
+        windows[name] = new ReorderWindow({source: await windowSource(name, path, from), columns: spec.columns, keys: spec.keys, windowRows, name, file: path, checked: spec.checked, startRow: from, resume: spec.state});
       }
     }
     if (options.scanOnly) {
@@ -353,7 +372,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       for (const name of ["deltas", "book", "trades"] as const) {
         const path = used[name];
         if (!path) continue;
-        const source = reader === "window" ? await stream(`${select[name]} FROM ${inputScanSql(path, 0)}`) : sources[name]!;
+        const source = reader === "window" ? await windowSource(name, path, 0) : sources[name]!;
         for (let chunk = await source.next(); chunk; chunk = await source.next()) {
           for (const column of chunk.columns) checksum += touch(column, chunk.n);
           rows += chunk.n;
@@ -362,9 +381,15 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       }
       return {path: "", events: rows, segments: 0, counts: {checksum} as unknown as ReplayCounts, tickSize, lotSize, seconds: (performance.now() - started) / 1000};
     }
-    const deltaCursor = sources.deltas ? await Cursor.open(sources.deltas, consumed.deltas) : undefined;
-    const snapCursor = await Cursor.open(sources.book!, consumed.snapshots);
-    const tradeCursor = await Cursor.open(sources.trades!, consumed.trades);
+    const cursor = async (name: "deltas" | "book" | "trades", already: number): Promise<ReplayCursor> => {
+      const w = windows[name];
+      if (!w) return Cursor.open(sources[name]!, already);
+      await w.start(already);
+      return w;
+    };
+    const deltaCursor = used.deltas ? await cursor("deltas", consumed.deltas) : undefined;
+    const snapCursor = await cursor("book", consumed.snapshots);
+    const tradeCursor = await cursor("trades", consumed.trades);
 
     // State.
     const book = new Book();
@@ -473,7 +498,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         events,
         reader,
         consumed: {deltas: deltaCursor?.consumed ?? 0, snapshots: snapCursor.consumed, trades: tradeCursor.consumed},
-        ...(reader === "window" ? {windows: {...(deltaCursor ? {deltas: deltaCursor.window!.state(deltaCursor.i)} : {}), snapshots: snapCursor.window!.state(snapCursor.i), trades: tradeCursor.window!.state(tradeCursor.i)}} : {}),
+        ...(reader === "window" ? {windows: {...(windows.deltas ? {deltas: windows.deltas.state()} : {}), snapshots: windows.book!.state(), trades: windows.trades!.state()}} : {}),
         lastUpdateId: lastU,
         initialised,
         gap,
@@ -495,10 +520,18 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     phase("streams open");
 
     let bid5 = 0, ask5 = 0, bid5Edge = -Infinity, ask5Edge = Infinity, depthDirtyBid = true, depthDirtyAsk = true;
-    const touched = (side: Side, tick: number) => {
+    // Depth over 5 levels: a size change at a level inside them moves it by the difference; a
+    // level appearing or vanishing there needs a fresh walk; anything beyond them cannot move it.
+    const touched = (side: Side, tick: number, before: number, after: number) => {
       if (side === BID) {
-        if (tick >= bid5Edge) depthDirtyBid = true;
-      } else if (tick <= ask5Edge) depthDirtyAsk = true;
+        if (tick >= bid5Edge && !depthDirtyBid) {
+          if (before > 0 && after > 0) bid5 += after - before;
+          else depthDirtyBid = true;
+        }
+      } else if (tick <= ask5Edge && !depthDirtyAsk) {
+        if (before > 0 && after > 0) ask5 += after - before;
+        else depthDirtyAsk = true;
+      }
     };
 
     // The output row for the current event: the book state after it.
@@ -535,7 +568,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     };
 
     const wideP = new Float64Array(levels * 4), wideQ = new Float64Array(levels * 4);
-    const applySnapshot = (c: Cursor) => {
+    const applySnapshot = (c: ReplayCursor) => {
       const i = c.i;
       const seq = c.col(1)[i]!;
       const bestBid = c.col(2)[i]!, bestAsk = c.col(2 + 2 * levels)[i]!;
@@ -569,10 +602,17 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           // Levels we hold inside the snapshot's range that it does not have count as errors too.
           if (!Number.isNaN(worst)) {
             const k = book.top(side, wideP.length, wideP, wideQ, worst);
-            for (let l = 0; l < k; l++) {
+            // Both lists run best first: one walk along each (a snapshot out of order is searched).
+            const sorted = snapshotSorted(c, off, side);
+            for (let l = 0, j = 0; l < k; l++) {
               const p = wideP[l]!;
               if (side === BID ? p < worst : p > worst) break;
-              if (!snapshotHas(c, off, p)) (sum += wideQ[l]! ** 2), n++;
+              let has: boolean;
+              if (sorted) {
+                while (j < levels && (side === BID ? c.col(off + 2 * j)[c.i]! > p : c.col(off + 2 * j)[c.i]! < p)) j++;
+                has = j < levels && c.col(off + 2 * j)[c.i] === p;
+              } else has = snapshotHas(c, off, p);
+              if (!has) (sum += wideQ[l]! ** 2), n++;
             }
           }
         }
@@ -623,13 +663,23 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       if (seq > lastU) lastU = seq;
       return {resync, drift, seq, used: true};
     };
-    const snapshotHas = (c: Cursor, off: number, p: number) => {
+    const snapshotHas = (c: ReplayCursor, off: number, p: number) => {
       for (let l = 0; l < levels; l++) {
         const q = c.col(off + 2 * l)[c.i]!;
         if (q === p) return true;
         if (Number.isNaN(q)) return false;
       }
       return false;
+    };
+    const snapshotSorted = (c: ReplayCursor, off: number, side: Side) => {
+      let prev = c.col(off)[c.i]!;
+      for (let l = 1; l < levels; l++) {
+        const p = c.col(off + 2 * l)[c.i]!;
+        if (Number.isNaN(p)) return true;
+        if (side === BID ? !(p < prev) : !(p > prev)) return false;
+        prev = p;
+      }
+      return true;
     };
     const clearSide = (side: Side, worst: number) => book.clearFrom(side, worst);
 
@@ -650,7 +700,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         }
       } else {
         let best = Infinity, bestRank = 9, bestId = Infinity;
-        const consider = (source: number, c: Cursor | undefined, rank: number, idCol: number, idOffset: number) => {
+        const consider = (source: number, c: ReplayCursor | undefined, rank: number, idCol: number, idOffset: number) => {
           if (!c || c.done) return;
           const t = c.t[c.i]!, id = c.col(idCol)[c.i]! + idOffset;
           if (t < best || (t === best && (rank < bestRank || (rank === bestRank && id < bestId)))) (best = t), (bestRank = rank), (bestId = id), (src = source);
@@ -678,8 +728,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             gap = true;
           }
           const side = c.col(2)[i]! as Side, tick = c.col(3)[i]!, lots = c.col(4)[i]!;
-          book.set(side, tick, lots);
-          touched(side, tick);
+          touched(side, tick, book.set(side, tick, lots), lots);
           if (u > lastU) lastU = u;
           const r = emit(EVENT_DELTA, c.col(0)[i]!, u, false, NaN);
           out.deltaSide[r] = side;
@@ -744,9 +793,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       if (cursor.consumed !== Number(n)) throw new LabError({file: used[name], reason: `the replay read ${cursor.consumed.toLocaleString("en-US")} of ${Number(n).toLocaleString("en-US")} rows of the ${name} input; the sorted read ended early`, hint: "give the replay more memory (--memory-limit) or fewer threads; nothing was published"});
     }
     await endSegment(true);
-    deltaCursor?.stream.close();
-    snapCursor.stream.close();
-    tradeCursor.stream.close();
+    deltaCursor?.close();
+    snapCursor.close();
+    tradeCursor.close();
     await writer.close();
     sampleWriter?.close();
     phase(`written (waited ${(waits.reader / 1000).toFixed(2)}s for the reader, ${(waits.writer / 1000).toFixed(2)}s for the writer thread)`);

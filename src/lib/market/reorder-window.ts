@@ -5,20 +5,20 @@ import type {ColumnChunk} from "./column-stream.js";
 export interface ReorderState {
   /** Rows read from the file so far (file positions below this have been seen). */
   read: number;
-  /** The smallest file position not yet handed on (the file is reopened there on resume). */
+  /** The smallest file position not yet consumed (the file is reopened there on resume). */
   reopenAt: number;
-  /** The sort key of the last row handed on, with its file position; null before the first. */
+  /** The sort key of the last row consumed, with its file position; null before the first. */
   last: [number, number, number] | null;
 }
 
 export interface ReorderWindowOptions {
-  /** Rows in file order, starting at file position `startRow` (typed-array chunks). */
+  /** Rows in file order, starting at file position `startRow` (chunks of DOUBLE columns). */
   source: {next(): Promise<ColumnChunk | undefined>; close(): void};
-  /** Columns per row (all DOUBLE: one array type keeps every copy loop monomorphic). */
+  /** Columns per row (all DOUBLE: one array type keeps every loop monomorphic). */
   columns: number;
-  /** The sort key: one or two (double) columns, compared in order; ties go by file position. */
+  /** The sort key: one or two columns, compared in order; ties go by file position. */
   keys: number[];
-  /** How far (in rows) a row may sit from its sorted place in the file. */
+  /** How far (in rows) a row may lie from its sorted place in the file. */
   windowRows: number;
   /** The input's name and file, for errors. */
   name: string;
@@ -28,8 +28,6 @@ export interface ReorderWindowOptions {
   /** File position of the source's first row, and a checkpoint to continue from. */
   startRow?: number;
   resume?: ReorderState;
-  /** Rows per output chunk. */
-  chunkRows?: number;
 }
 
 /** A row that lies further from its sorted place than the window: the caller sorts the whole input instead. */
@@ -42,37 +40,41 @@ export class ReorderOverflow extends Error {
 /**
  * Sorts a nearly sorted stream on the fly. Exchange collectors write rows in arrival order,
  * which differs from the exchange's sequence only by network jitter — a few rows, a few hundred
- * at worst — so a window of the last `windowRows` rows, kept in key order by insertion from the
- * end, gives the fully sorted order (key, then file position: the same total order as
+ * at worst — so holding the last `windowRows` rows, kept in key order by insertion from the end,
+ * gives the fully sorted order (key, then file position: the same total order as
  * `ORDER BY key, file_row_number`) in one pass with bounded memory and no external sort.
  *
- * A row that belongs before a row already handed on cannot be placed: the window throws
- * `ReorderOverflow` and the caller falls back to a full sort, so the output never differs from
- * the sorted order. So does input whose disorder would make insertion cost more than
- * ~64 steps a row (a file sorted by something else). Chunks returned by `next()` are views that
- * stay valid until the following call.
+ * Rows are copied in whole chunks into ring buffers (one per column, indexed by file position
+ * modulo the ring size) and never copied out: the consumer reads the current row in place, at
+ * slot `i` of `cols`, and calls `advance()`; when that returns true it must `await refill()`.
+ *
+ * A row that belongs before a row already consumed, or that would still be waiting when its slot
+ * comes round again, cannot be placed: the window throws `ReorderOverflow` and the caller falls
+ * back to a full sort, so the output never differs from the sorted order. So does input whose
+ * disorder would make insertion cost more than ~64 steps a row (a file sorted by something else).
  */
 export class ReorderWindow {
+  /** Ring buffers, one per column; the current row is at slot `i`. */
+  readonly cols: Float64Array[];
+  /** Slot of the current row (valid while !done). */
+  i = 0;
+  /** The time and id columns (the merge reads them on every event). */
+  readonly t: Float64Array;
+  readonly id: Float64Array;
+  done = false;
+  /** Rows consumed (handed on) so far, counting those before a resume. */
+  consumed = 0;
   private readonly src: ReorderWindowOptions["source"];
   private readonly nCols: number;
-  /** Row storage by slot, row-major (`nCols` values a slot; slots are recycled through `free`). */
-  private readonly store: Float64Array;
-  private readonly pos: Float64Array;
-  private readonly k1: Float64Array;
-  private readonly k2: Float64Array;
-  private readonly free: Int32Array;
-  private freeTop: number;
-  /** Slots in key order, a ring indexed by `head`…`tail` (& mask). */
+  private readonly ringMask: number;
+  private readonly ring: number;
+  private readonly waiting: Uint8Array;
+  /** Slots in key order, a ring indexed by `head`…`tail` (& orderMask). */
   private readonly order: Int32Array;
-  private readonly mask: number;
+  private readonly orderMask: number;
   private head = 0;
   private tail = 0;
   private readonly window: number;
-  private readonly out: Float64Array[];
-  private readonly outPos: Float64Array;
-  private readonly outRows: number;
-  private chunk: ColumnChunk | undefined;
-  private chunkI = 0;
   private srcDone = false;
   private read: number;
   private steps = 0;
@@ -80,108 +82,156 @@ export class ReorderWindow {
   private lastK1 = -Infinity;
   private lastK2 = -Infinity;
   private lastPos = -Infinity;
-  private emitted = false;
-  /** Key columns (indices into the row). */
-  private readonly key1: number;
-  private readonly key2: number;
-  /** Output chunk of the previous `next()`: kept for the checkpoint. */
-  private outN = 0;
+  private consumedAny = false;
+  private readonly k1: Float64Array;
+  private readonly k2: Float64Array;
 
   constructor(private readonly options: ReorderWindowOptions) {
     const {columns, keys, windowRows} = options;
     this.src = options.source;
     this.nCols = columns;
     this.window = windowRows;
-    // Room for the window plus one source chunk's worth of rows taken in before popping.
-    const capacity = windowRows + 1;
+    // The ring holds the window, a source chunk taken in at once, and slack so that a row still
+    // waiting when its slot comes round again is rare enough to mean real disorder.
     let ring = 1;
-    while (ring < capacity) ring <<= 1;
-    this.mask = ring - 1;
-    this.order = new Int32Array(ring);
-    this.store = new Float64Array(capacity * columns);
-    this.pos = new Float64Array(capacity);
-    this.k1 = new Float64Array(capacity);
-    this.k2 = new Float64Array(capacity);
-    this.free = new Int32Array(capacity);
-    for (let s = 0; s < capacity; s++) this.free[s] = capacity - 1 - s;
-    this.freeTop = capacity;
-    this.key1 = keys[0]!;
-    this.key2 = keys[1] ?? keys[0]!;
-    this.outRows = options.chunkRows ?? 4096;
-    this.out = Array.from({length: columns}, () => new Float64Array(this.outRows));
-    this.outPos = new Float64Array(this.outRows);
+    while (ring < 2 * (windowRows + 4096)) ring <<= 1;
+    this.ring = ring;
+    this.ringMask = ring - 1;
+    this.cols = Array.from({length: columns}, () => new Float64Array(ring));
+    this.waiting = new Uint8Array(ring);
+    this.t = this.cols[0]!;
+    this.id = this.cols[1]!;
+    let orderSize = 1;
+    while (orderSize < windowRows + 4096 + 1) orderSize <<= 1;
+    this.order = new Int32Array(orderSize);
+    this.orderMask = orderSize - 1;
+    this.k1 = this.cols[keys[0]!]!;
+    this.k2 = this.cols[keys[1] ?? keys[0]!]!;
     this.read = options.startRow ?? 0;
     this.resumeRead = options.resume?.read ?? 0;
     if (options.resume?.last) {
       [this.lastK1, this.lastK2, this.lastPos] = options.resume.last;
-      this.emitted = true;
+      this.consumedAny = true;
     }
   }
 
-  /** Rows waiting in the window. */
+  /** Fills the window and positions on the first row. */
+  async start(consumed: number): Promise<void> {
+    this.consumed = consumed;
+    await this.refill();
+  }
+
+  /** Rows waiting in the window, the current one included. */
   get pending(): number {
     return this.tail - this.head;
   }
 
-  /** The next chunk of rows in sorted order (columns as given, plus nothing else), or undefined at the end. */
-  async next(): Promise<ColumnChunk | undefined> {
-    let n = 0;
-    const outRows = this.outRows;
-    this.previousLast = this.emitted ? [this.lastK1, this.lastK2, this.lastPos] : null;
-    while (n < outRows) {
-      if (this.tail - this.head > this.window || (this.srcDone && this.tail > this.head)) {
-        this.pop(n++);
-        continue;
-      }
-      if (this.srcDone) break;
-      const c = this.chunk;
-      if (!c || this.chunkI >= c.n) {
-        this.chunk = await this.src.next();
-        this.chunkI = 0;
-        if (!this.chunk) this.srcDone = true;
-        continue;
-      }
-      // Take rows in until the window is full, then pop one per row taken.
-      const cols = c.columns as Float64Array[];
-      let i = this.chunkI;
-      while (i < c.n && this.tail - this.head <= this.window) this.insert(cols, i++);
-      this.chunkI = i;
+  /**
+   * Moves past the current row; true when the window must take in more input first (`refill`):
+   * the next row is known to be the smallest only once `windowRows` rows wait behind it.
+   */
+  advance(): boolean {
+    const s = this.i;
+    this.waiting[s] = 0;
+    this.lastK1 = this.k1[s]!;
+    this.lastK2 = this.k2[s]!;
+    this.lastPos = this.positionOf(s);
+    this.consumedAny = true;
+    this.consumed++;
+    this.head++;
+    if (this.tail - this.head > this.window) {
+      this.i = this.order[this.head & this.orderMask]!;
+      return false;
     }
-    this.outN = n;
-    if (!n) return undefined;
-    return {n, columns: this.out, owner: this};
+    if (this.srcDone) {
+      if (this.tail > this.head) this.i = this.order[this.head & this.orderMask]!;
+      else this.done = true;
+      return false;
+    }
+    return true;
   }
 
-  /** File positions of the rows of the last chunk returned (same index). */
-  get positions(): Float64Array {
-    return this.outPos;
+  /** Takes in source chunks until `windowRows` rows wait behind the next one (or the input ends). */
+  async refill(): Promise<void> {
+    while (!this.srcDone && this.tail - this.head <= this.window) {
+      const chunk = await this.src.next();
+      if (!chunk) this.srcDone = true;
+      else this.take(chunk);
+    }
+    if (this.tail > this.head) this.i = this.order[this.head & this.orderMask]!;
+    else this.done = true;
   }
 
-  private insert(cols: Float64Array[], i: number): void {
-    const p = this.read++;
-    const a = cols[this.key1]![i]!, b = cols[this.key2]![i]!;
-    // Resuming: rows read before the checkpoint at or before its last key were handed on then.
-    if (p < this.resumeRead && this.emitted && (a < this.lastK1 || (a === this.lastK1 && (b < this.lastK2 || (b === this.lastK2 && p <= this.lastPos))))) return;
-    const checked = this.options.checked;
-    if (checked) {
-      for (const c of checked.nonNegative) {
-        const v = cols[c]![i]!;
-        if (!(v >= 0)) throw new LabError({file: this.options.file, line: p + 2, reason: `${checked.what} (counting the header as line 1)`, hint: "fix or drop this row; a NaN or negative price or size cannot be placed in the book"});
-      }
-      for (const c of checked.codes) {
-        if (cols[c]![i] === 255) throw new LabError({file: this.options.file, line: p + 2, reason: `${checked.what} (counting the header as line 1)`, hint: "fix or drop this row"});
+  /** File position of the row in slot `s` (the ring is indexed by position). */
+  private positionOf(s: number): number {
+    // The row in slot s is the latest position ≡ s (mod ring) that has been read.
+    const last = this.read - 1;
+    return last - ((last - s) & this.ringMask);
+  }
+
+  private take(chunk: ColumnChunk & {stride?: number}): void {
+    const n = chunk.n;
+    const cols = chunk.columns as Float64Array[];
+    const first = this.read;
+    // A slot about to be overwritten must not hold a row still waiting.
+    const waiting = this.waiting, mask = this.ringMask;
+    for (let r = 0; r < n; r++) {
+      if (waiting[(first + r) & mask]) {
+        const p = this.positionOf((first + r) & mask);
+        throw new ReorderOverflow(this.options.file, p, `the ${this.options.name} row at file position ${p.toLocaleString("en-US")} is still waiting ${this.ring.toLocaleString("en-US")} rows later: it lies further than the window from its sorted place`);
       }
     }
-    const s = this.free[--this.freeTop]!;
-    const store = this.store, nCols = this.nCols, at = s * nCols;
-    for (let c = 0; c < nCols; c++) store[at + c] = cols[c]![i]!;
-    this.pos[s] = p;
-    this.k1[s] = a;
-    this.k2[s] = b;
+    const at = first & mask;
+    if (chunk.stride) {
+      // Row-major values (a reader's fixed-size arrays): spread over the rings.
+      const data = cols[0]!, stride = chunk.stride;
+      for (let c = 0; c < this.nCols; c++) {
+        const dst = this.cols[c]!;
+        for (let r = 0, o = c; r < n; r++, o += stride) dst[(at + r) & mask] = data[o]!;
+      }
+    } else {
+      // Columns: copied into the rings whole (two pieces where they wrap).
+      const head = Math.min(n, this.ring - at);
+      for (let c = 0; c < this.nCols; c++) {
+        const src = cols[c]!, dst = this.cols[c]!;
+        dst.set(head === n ? src.subarray(0, n) : src.subarray(0, head), at);
+        if (head < n) dst.set(src.subarray(head, n), 0);
+      }
+    }
+    this.check(first, n);
+    this.read += n;
+    for (let r = 0; r < n; r++) this.insert((first + r) & mask, first + r);
+  }
+
+  /** Checks rows [first, first + n), already in the rings. */
+  private check(first: number, n: number): void {
+    const checked = this.options.checked, mask = this.ringMask;
+    for (const c of checked?.nonNegative ?? []) {
+      const col = this.cols[c]!;
+      for (let r = first; r < first + n; r++) if (!(col[r & mask]! >= 0)) this.bad(r, checked!.what, "a NaN or negative price or size cannot be placed in the book");
+    }
+    for (const c of checked?.codes ?? []) {
+      const col = this.cols[c]!;
+      for (let r = first; r < first + n; r++) if (col[r & mask] === 255) this.bad(r, checked!.what, "fix or drop this row");
+    }
+    for (const col of [this.cols[0]!, this.cols[1]!]) {
+      for (let r = first; r < first + n; r++) if (col[r & mask] !== col[r & mask]) this.bad(r, "a row without origin_time or its id", "every row needs an origin_time and an update, sequence or trade id");
+    }
+  }
+
+  private bad(p: number, what: string, hint: string): never {
+    throw new LabError({file: this.options.file, line: p + 2, reason: `${what} (counting the header as line 1)`, hint});
+  }
+
+  private insert(s: number, p: number): void {
+    const k1 = this.k1, k2 = this.k2;
+    const a = k1[s]!, b = k2[s]!;
+    // Resuming: rows read before the checkpoint at or before its last key were consumed then.
+    if (p < this.resumeRead && this.consumedAny && (a < this.lastK1 || (a === this.lastK1 && (b < this.lastK2 || (b === this.lastK2 && p <= this.lastPos))))) return;
     // Insertion from the end: in arrival order most rows are already in place.
-    const order = this.order, mask = this.mask, k1 = this.k1, k2 = this.k2;
+    const order = this.order, mask = this.orderMask, head = this.head;
     let j = this.tail;
-    while (j > this.head) {
+    while (j > head) {
       const t = order[(j - 1) & mask]!;
       const ta = k1[t]!;
       if (ta < a || (ta === a && k2[t]! <= b)) break;
@@ -189,55 +239,31 @@ export class ReorderWindow {
       j--;
     }
     this.steps += this.tail - j;
-    if (j === this.head && this.emitted && (a < this.lastK1 || (a === this.lastK1 && b < this.lastK2))) {
+    if (j === head && this.consumedAny && (a < this.lastK1 || (a === this.lastK1 && b < this.lastK2))) {
+      // Undo the shift before failing, so the window stays consistent for whoever reads the error.
+      for (let q = j; q < this.tail; q++) order[q & mask] = order[(q + 1) & mask]!;
       throw new ReorderOverflow(this.options.file, p, `the ${this.options.name} row at file position ${p.toLocaleString("en-US")} belongs before rows already replayed: it is further than ${this.window.toLocaleString("en-US")} rows from its sorted place`);
     }
     if (this.steps > 64 * (this.read + this.window)) {
       throw new ReorderOverflow(this.options.file, p, `the ${this.options.name} input is far from sorted (${(this.steps / this.read).toFixed(0)} moves a row to keep the window in order)`);
     }
     order[j & mask] = s;
+    this.waiting[s] = 1;
     this.tail++;
   }
 
-  private pop(k: number): void {
-    const s = this.order[this.head & this.mask]!;
-    this.head++;
-    const store = this.store, out = this.out, nCols = this.nCols, at = s * nCols;
-    for (let c = 0; c < nCols; c++) out[c]![k] = store[at + c]!;
-    this.outPos[k] = this.pos[s]!;
-    this.lastK1 = this.k1[s]!;
-    this.lastK2 = this.k2[s]!;
-    this.lastPos = this.pos[s]!;
-    this.emitted = true;
-    this.free[this.freeTop++] = s;
+  /** A checkpoint: the current row and everything waiting behind it are not consumed yet. */
+  state(): ReorderState {
+    let reopenAt = this.read;
+    for (let j = this.head; j < this.tail; j++) reopenAt = Math.min(reopenAt, this.positionOf(this.order[j & this.orderMask]!));
+    return {read: this.read, reopenAt, last: this.consumedAny ? [this.lastK1, this.lastK2, this.lastPos] : null};
   }
 
-  /**
-   * A checkpoint when the consumer has used the first `used` rows of the last chunk: rows after
-   * them and everything still in the window are not handed on yet.
-   */
-  state(used: number): ReorderState {
-    let reopenAt = this.read;
-    for (let k = used; k < this.outN; k++) reopenAt = Math.min(reopenAt, this.outPos[k]!);
-    for (let j = this.head; j < this.tail; j++) reopenAt = Math.min(reopenAt, this.pos[this.order[j & this.mask]!]!);
-    let last: [number, number, number] | null;
-    if (used > 0) {
-      const k = used - 1;
-      last = [this.out[this.key1]![k]!, this.out[this.key2]![k]!, this.outPos[k]!];
-    } else if (this.outN > 0) {
-      // Nothing of the current chunk used: the last row handed on is the one before it.
-      last = this.previousLast;
-    } else last = this.emitted ? [this.lastK1, this.lastK2, this.lastPos] : null;
-    return {read: this.read, reopenAt, last};
+  col(k: number): Float64Array {
+    return this.cols[k]!;
   }
-  private previousLast: [number, number, number] | null = null;
 
   close(): void {
     this.src.close();
-  }
-
-  /** Number of columns per row. */
-  get columns(): number {
-    return this.nCols;
   }
 }
