@@ -155,6 +155,8 @@ export class PlainParquetWriter {
   private readonly rowGroups: PlainWriterState["rowGroups"];
   rows: number;
   private readonly temp: string;
+  /** One page's buffer, reused (a page is written before the next is encoded). */
+  private readonly scratch = {buffer: new ArrayBuffer(0)};
 
   constructor(readonly path: string, readonly columns: PlainColumn[], resume?: PlainWriterState) {
     this.temp = `${path}.partial`;
@@ -199,7 +201,7 @@ export class PlainParquetWriter {
         this.write(pageHeader({type: 2, size: dict.length, values: col.labels.length, encoding: 0, dictionary: true}));
         this.write(dict);
       }
-      const page = encodePage(col, data[c]!, from, n);
+      const page = encodePage(col, data[c]!, from, n, this.scratch);
       const dataOffset = this.offset;
       this.write(pageHeader({type: 0, size: page.length, values: n, encoding: col.type === "ENUM" ? 8 : 0}));
       this.write(page);
@@ -285,7 +287,7 @@ const LIMIT = 2 ** 51;
  * in one pass that sets the definition bits and writes the value through an aligned typed-array
  * view; each column type has its own loop over its own array type, so every loop stays monomorphic.
  */
-function encodePage(col: PlainColumn, values: PlainData, from: number, n: number): Uint8Array {
+function encodePage(col: PlainColumn, values: PlainData, from: number, n: number, scratch: {buffer: ArrayBuffer}): Uint8Array {
   const nullable = !!col.nullable;
   const groups = (n + 7) >>> 3;
   const runHeader = varintBytes((groups << 1) | 1);
@@ -296,7 +298,10 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
   // on an 8-byte boundary of the buffer (the page is the subarray after `pad`).
   const valueBytes = col.type === "INT32" ? 4 * n : numeric ? 8 * n : col.type === "BOOLEAN" ? groups : 1 + 5 + groups * width;
   const pad = (8 - (defBytes & 7)) & 7;
-  const buffer = new ArrayBuffer(pad + defBytes + valueBytes + 8);
+  const bytes = pad + defBytes + valueBytes + 8;
+  if (scratch.buffer.byteLength < bytes) scratch.buffer = new ArrayBuffer(Math.max(bytes, 2 * scratch.buffer.byteLength));
+  // Every byte of the page is assigned below, so a reused buffer needs no clearing.
+  const buffer = scratch.buffer;
   const out = new Uint8Array(buffer, pad);
   const valuesAt = pad + defBytes;
   let end: number;
@@ -305,7 +310,11 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
     new DataView(buffer, pad).setUint32(0, runHeader.length + groups, true);
   }
   const defAt = 4 + runHeader.length;
-  if (col.type === "INT64") end = int64Values(values as Float64Array, from, n, nullable, col.multiply ?? 1, col.add ?? 0n, out, defAt, new Int32Array(buffer, valuesAt)) - pad;
+  if (col.type === "INT64") {
+    const add = col.add ?? 0n;
+    const addHi = Number(BigInt.asIntN(64, add) >> 32n), addLo = Number(BigInt.asUintN(64, add) & 0xffffffffn);
+    end = int64Values(values as Float64Array, from, n, nullable, col.multiply ?? 1, addHi, addLo, out, defAt, new Int32Array(buffer, valuesAt)) - pad;
+  }
   else if (col.type === "DOUBLE") end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Float64Array(buffer, valuesAt)) - pad;
   else if (col.type === "INT32") {
     if (nullable) definitionBitsNumber(values as Float64Array, from, n, out, defAt);
@@ -366,9 +375,8 @@ function definitionBitsCode(values: Uint8Array, from: number, n: number, out: Ui
  * and their definition bits at out[defAt…] when nullable; returns the byte end of the values
  * (counted from the start of the buffer).
  */
-function int64Values(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, add: bigint, out: Uint8Array, defAt: number, words: Int32Array): number {
+function int64Values(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, addHi: number, addLo: number, out: Uint8Array, defAt: number, words: Int32Array): number {
   const scratch = new Float64Array(1), bits = new Int32Array(scratch.buffer);
-  const addHi = Number(BigInt.asIntN(64, add) >> 32n), addLo = Number(BigInt.asUintN(64, add) & 0xffffffffn);
   const adding = addHi !== 0 || addLo !== 0;
   let k = 0, byte = 0;
   for (let r = 0; r < n; r++) {
@@ -433,7 +441,8 @@ function bitValues(values: Uint8Array, from: number, n: number, out: Uint8Array,
     if (v === 255) continue;
     acc |= v << bits;
     bits += width;
-    while (bits >= 8) {
+    // width ≤ 8: at most one whole byte is ready.
+    if (bits >= 8) {
       out[k++] = acc & 0xff;
       acc >>>= 8;
       bits -= 8;

@@ -58,12 +58,18 @@ export async function simulateMarketFiles({outDir, seed, minutes, config = {}, l
   return {...files, ...(liveFiles ? {live: liveFiles} : {})};
 }
 
+function readerFlag(value: unknown): "window" | "sort" | undefined {
+  if (value === undefined) return undefined;
+  if (value === "window" || value === "sort") return value;
+  throw new LabError({column: "--reader", reason: `unknown reader "${String(value)}"; window (one pass, sorted within --reorder-window rows, falling back to sort by itself) or sort (DuckDB sorts each input first)`});
+}
+
 export const marketPipeline: Pipeline = {
   name: "market",
   title: "Market replay",
   summary: "A simulated L2 market and a crash-safe order-book reconstruction from Crypto Lake-style history, measured against the truth.",
   page: "/pages/market/",
-  usage: "lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--memory-limit 1GB] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, replayed in parallel worker threads)",
+  usage: "lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, replayed in parallel worker threads)",
   tables: [{name: "market_events", description: "one row per trade, snapshot and delta in replay order, with the book state after it (best bid/ask, spread, mid, depth and imbalance over 5 levels, gap, resync, drift)"}],
   async run({outDir, flags, log}) {
     const file = (name: string) => (typeof flags[name] === "string" ? resolve(flags[name] as string) : undefined);
@@ -99,6 +105,8 @@ export const marketPipeline: Pipeline = {
       segmentEvents: num("segment-events"),
       sampleEveryMs: num("sample-ms") ?? 100,
       memoryLimit: typeof flags["memory-limit"] === "string" ? flags["memory-limit"] : undefined,
+      reader: readerFlag(flags.reader),
+      reorderWindowRows: num("reorder-window"),
       log
     });
     log(`market: ${result.events.toLocaleString("en-US")} events in ${result.seconds.toFixed(1)}s (${(result.events / result.seconds / 1e6).toFixed(2)} M events/s), ${result.segments} segment(s)`);

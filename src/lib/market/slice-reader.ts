@@ -92,3 +92,4 @@ export class SliceReader {
     this.pending = [undefined, undefined];
   }
 }
+
