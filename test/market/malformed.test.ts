@@ -1,4 +1,4 @@
-import {mkdtempSync, writeFileSync} from "node:fs";
+import {existsSync, mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {describe, expect, test} from "vitest";
@@ -27,6 +27,16 @@ describe("malformed market inputs", () => {
   test("a NaN price is an error naming the file and line, and nothing is written", async () => {
     const deltas = write("nan.csv", [deltaHeader, [t(10), t(11), 11, "bid", "100.0", "2.0"].join(","), [t(20), t(21), 12, "ask", "NaN", "1.0"].join(",")]);
     await expect(reconstructMarket({inputs: {book, trades, deltas}, strategy: "full_event_replay", outDir: join(dir, "o2")})).rejects.toThrow(`${deltas}:3: a delta with a missing, NaN or negative price or quantity`);
+  });
+
+  test("an unknown side or a missing origin_time is an error naming the file and line, and leaves no partial output", async () => {
+    const side = write("bad-side.csv", [deltaHeader, [t(10), t(11), 11, "bid", "100.0", "2.0"].join(","), [t(20), t(21), 12, "bdi", "100.0", "1.0"].join(",")]);
+    const out = join(dir, "o6");
+    await expect(reconstructMarket({inputs: {book, trades, deltas: side}, strategy: "full_event_replay", outDir: out})).rejects.toThrow(`${side}:3: a delta with a missing, NaN or negative price or quantity, or a side other than bid/ask`);
+    expect(existsSync(join(out, "market_events.parquet.partial"))).toBe(false);
+    expect(existsSync(join(out, "market_events.parquet"))).toBe(false);
+    const noTime = write("no-time.csv", [deltaHeader, [t(10), t(11), 11, "bid", "100.0", "2.0"].join(","), ["", t(21), 12, "ask", "100.1", "1.0"].join(",")]);
+    await expect(reconstructMarket({inputs: {book, trades, deltas: noTime}, strategy: "full_event_replay", outDir: join(dir, "o7")})).rejects.toThrow(`${noTime}:3: a row without origin_time or its id`);
   });
 
   test("update ids out of order in the file are replayed in sequence; a missing id is a gap that the next snapshot repairs", async () => {

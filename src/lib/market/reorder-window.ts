@@ -85,6 +85,8 @@ export class ReorderWindow {
   private consumedAny = false;
   private readonly k1: Float64Array;
   private readonly k2: Float64Array;
+  /** What each column is checked for as it is read (NONE, NON_NEGATIVE, CODE, KEY). */
+  private readonly kinds: Uint8Array;
 
   constructor(private readonly options: ReorderWindowOptions) {
     const {columns, keys, windowRows} = options;
@@ -101,6 +103,11 @@ export class ReorderWindow {
     this.waiting = new Uint8Array(ring);
     this.t = this.cols[0]!;
     this.id = this.cols[1]!;
+    this.kinds = new Uint8Array(columns);
+    for (const c of options.checked?.nonNegative ?? []) this.kinds[c] = NON_NEGATIVE;
+    for (const c of options.checked?.codes ?? []) this.kinds[c] = CODE;
+    this.kinds[0] = KEY;
+    this.kinds[1] = KEY;
     let orderSize = 1;
     while (orderSize < windowRows + 4096 + 1) orderSize <<= 1;
     this.order = new Int32Array(orderSize);
@@ -181,42 +188,25 @@ export class ReorderWindow {
         throw new ReorderOverflow(this.options.file, p, `the ${this.options.name} row at file position ${p.toLocaleString("en-US")} is still waiting ${this.ring.toLocaleString("en-US")} rows later: it lies further than the window from its sorted place`);
       }
     }
-    const at = first & mask;
-    if (chunk.stride) {
-      // Row-major values (a reader's fixed-size arrays): spread over the rings.
-      const data = cols[0]!, stride = chunk.stride;
-      for (let c = 0; c < this.nCols; c++) {
-        const dst = this.cols[c]!;
-        for (let r = 0, o = c; r < n; r++, o += stride) dst[(at + r) & mask] = data[o]!;
-      }
-    } else {
-      // Columns: copied into the rings whole (two pieces where they wrap).
-      const head = Math.min(n, this.ring - at);
-      for (let c = 0; c < this.nCols; c++) {
-        const src = cols[c]!, dst = this.cols[c]!;
-        dst.set(head === n ? src.subarray(0, n) : src.subarray(0, head), at);
-        if (head < n) dst.set(src.subarray(head, n), 0);
-      }
+    // Copy each column into its ring (in two pieces where it wraps), checking it on the way.
+    const at = first & mask, head = Math.min(n, this.ring - at);
+    const stride = chunk.stride ?? 1;
+    for (let c = 0; c < this.nCols; c++) {
+      const src = chunk.stride ? cols[0]! : cols[c]!, offset = chunk.stride ? c : 0, kind = this.kinds[c]!, dst = this.cols[c]!;
+      let bad = copyColumn(dst, at, src, offset, stride, 0, head, kind);
+      if (bad < 0 && head < n) bad = copyColumn(dst, -head, src, offset, stride, head, n, kind);
+      if (bad >= 0) this.refuse(first + bad, kind);
     }
-    this.check(first, n);
     this.read += n;
     for (let r = 0; r < n; r++) this.insert((first + r) & mask, first + r);
   }
 
-  /** Checks rows [first, first + n), already in the rings. */
-  private check(first: number, n: number): void {
-    const checked = this.options.checked, mask = this.ringMask;
-    for (const c of checked?.nonNegative ?? []) {
-      const col = this.cols[c]!;
-      for (let r = first; r < first + n; r++) if (!(col[r & mask]! >= 0)) this.bad(r, checked!.what, "a NaN or negative price or size cannot be placed in the book");
-    }
-    for (const c of checked?.codes ?? []) {
-      const col = this.cols[c]!;
-      for (let r = first; r < first + n; r++) if (col[r & mask] === 255) this.bad(r, checked!.what, "fix or drop this row");
-    }
-    for (const col of [this.cols[0]!, this.cols[1]!]) {
-      for (let r = first; r < first + n; r++) if (col[r & mask] !== col[r & mask]) this.bad(r, "a row without origin_time or its id", "every row needs an origin_time and an update, sequence or trade id");
-    }
+  /** The error for a bad value at file position p in a column checked as `kind`. */
+  private refuse(p: number, kind: number): never {
+    const checked = this.options.checked;
+    if (kind === KEY) this.bad(p, "a row without origin_time or its id", "every row needs an origin_time and an update, sequence or trade id");
+    if (kind === CODE) this.bad(p, checked!.what, "fix or drop this row");
+    this.bad(p, checked!.what, "a NaN or negative price or size cannot be placed in the book");
   }
 
   private bad(p: number, what: string, hint: string): never {
@@ -266,4 +256,19 @@ export class ReorderWindow {
   close(): void {
     this.src.close();
   }
+}
+
+const NON_NEGATIVE = 1, CODE = 2, KEY = 3;
+
+/**
+ * Copies rows [from, to) of one column (src[offset + r × stride]) to dst[shift + r], checking
+ * each value for its column's kind; returns the first bad row, or -1.
+ */
+function copyColumn(dst: Float64Array, shift: number, src: Float64Array, offset: number, stride: number, from: number, to: number, kind: number): number {
+  for (let r = from, o = offset + from * stride; r < to; r++, o += stride) {
+    const v = src[o]!;
+    dst[shift + r] = v;
+    if (kind !== 0 && (kind === NON_NEGATIVE ? !(v >= 0) : kind === CODE ? v === 255 : v !== v)) return r;
+  }
+  return -1;
 }
