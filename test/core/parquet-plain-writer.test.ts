@@ -5,6 +5,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {describe, expect, test} from "vitest";
 import {openDuckDB} from "../../src/lib/core/duckdb.js";
+import {createRng} from "../../src/lib/core/random.js";
 import {PlainParquetWriter, type PlainColumn} from "../../src/lib/core/parquet-plain-writer.js";
 
 const dir = mkdtempSync(join(tmpdir(), "plain-parquet-"));
@@ -83,6 +84,55 @@ describe("plain Parquet writer", () => {
     const [agg] = await duck.all(`SELECT count(*)::INT AS n, sum(n)::INT AS s FROM '${path}'`);
     expect(agg).toEqual({n: 3000, s: Array.from({length: 3000}, (_, i) => i - 500).reduce((a, b) => a + b, 0)});
     duck.close();
+  });
+
+  test("integers are delta-encoded exactly: a random walk with nulls, big jumps, an epoch-ns offset, and values too large for deltas", async () => {
+    const path = join(dir, "delta.parquet");
+    const n = 50_000;
+    const rng = createRng("delta");
+    const walk = new Float64Array(n), jumpy = new Float64Array(n), ts = new Float64Array(n), huge = new Float64Array(n);
+    let x = 6_000_000, t = 0;
+    for (let i = 0; i < n; i++) {
+      x += Math.floor(rng.next() * 7) - 3;
+      t += Math.floor(rng.next() * 3) * 1_000_000;
+      walk[i] = i % 11 === 0 ? NaN : x;
+      jumpy[i] = i === 2 || i % 89 === 0 ? 2 ** 50 - i : i % 97 === 0 ? -(2 ** 50) + i : i; // widths past 32 bits
+      ts[i] = t;
+      huge[i] = 2 ** 52 + i * 2; // beyond 2^51: written PLAIN
+    }
+    const spec: PlainColumn[] = [
+      {name: "walk", type: "INT64", logical: {decimal: {precision: 18, scale: 2}}, nullable: true},
+      {name: "jumpy", type: "INT64"},
+      {name: "ts", type: "INT64", logical: "TIMESTAMP_NS", add: 1_709_251_200_123_456_789n},
+      {name: "huge", type: "INT64"}
+    ];
+    const w = new PlainParquetWriter(path, spec);
+    // Row groups of odd sizes, so blocks and miniblocks end part-way (a two-value page with a 50-bit jump among them).
+    for (const [a, b] of [[0, 1], [1, 3], [3, 130], [130, 20_000], [20_000, n]]) w.writeRowGroup([walk, jumpy, ts, huge], a!, b!);
+    w.close();
+    const duck = await openDuckDB();
+    const got = await duck.all<{walk: string | null; jumpy: string; ts: string; huge: string}>(`SELECT (walk * 100)::BIGINT::VARCHAR AS walk, jumpy::VARCHAR AS jumpy, epoch_ns(ts)::VARCHAR AS ts, huge::VARCHAR AS huge FROM '${path}'`);
+    const encodings = await duck.all<{c: string; e: string}>(`SELECT DISTINCT path_in_schema AS c, encodings AS e FROM parquet_metadata('${path}') ORDER BY 1`);
+    duck.close();
+    expect(got.length).toBe(n);
+    for (let i = 0; i < n; i += 1) {
+      const row = got[i]!;
+      if (row.walk !== (Number.isNaN(walk[i]!) ? null : String(walk[i]))) throw new Error(`walk row ${i}: ${row.walk} vs ${walk[i]}`);
+      if (row.jumpy !== String(jumpy[i]) || row.huge !== String(huge[i]) || row.ts !== String(1_709_251_200_123_456_789n + BigInt(ts[i]!))) throw new Error(`row ${i}: ${JSON.stringify(row)}`);
+    }
+    expect(encodings.length).toBe(4);
+    // A fresh writer whose first page is three values: up 2^50 and down again, one miniblock at 52 bits.
+    const tiny = join(dir, "delta-tiny.parquet");
+    const t2 = new PlainParquetWriter(tiny, [{name: "jumpy", type: "INT64"}]);
+    t2.writeRowGroup([jumpy], 1, 4);
+    t2.close();
+    const duck2 = await openDuckDB();
+    expect(await duck2.all(`SELECT jumpy::VARCHAR AS j FROM '${tiny}'`)).toEqual([{j: "1"}, {j: String(2 ** 50 - 2)}, {j: "3"}]);
+    duck2.close();
+    const pw = createRequire(import.meta.url)("parquet-wasm/node");
+    const {tableFromIPC} = await import("apache-arrow");
+    const table = tableFromIPC(pw.readParquet(readFileSync(path)).intoIPCStream());
+    expect(Number(table.getChild("jumpy")!.get(97))).toBe(-(2 ** 50) + 97);
   });
 
   test("an empty file has the schema and no rows; abort leaves nothing", async () => {
