@@ -374,7 +374,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         if (!path) continue;
         const source = reader === "window" ? await windowSource(name, path, 0) : sources[name]!;
         for (let chunk = await source.next(); chunk; chunk = await source.next()) {
-          for (const column of chunk.columns) checksum += touch(column, chunk.n);
+          // Row-major chunks (the slice reader's) hold n × stride values in one array.
+          const values = chunk.n * ((chunk as {stride?: number}).stride ?? 1);
+          for (const column of chunk.columns) checksum += touch(column, values);
           rows += chunk.n;
         }
         source.close();
