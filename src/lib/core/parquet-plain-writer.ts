@@ -360,7 +360,8 @@ function presentValues(values: Float64Array, from: number, n: number, nullable: 
       if ((r & 7) === 7 || r === n - 1) (out[defAt + (r >>> 3)] = byte), (byte = 0);
       if (x !== x) continue;
     }
-    if (!(x > -LIMIT && x < LIMIT) || Math.floor(x) !== x) ok = false;
+    // One test for "an integer below 2^51 in size": x + 2^52·1.5 − 2^52·1.5 gives x back only then.
+    if (x + INT64_MAGIC - INT64_MAGIC !== x || !(x > -LIMIT && x < LIMIT)) ok = false;
     dst[k++] = x;
   }
   return ok ? k : -1;
@@ -388,14 +389,13 @@ function deltaValues(values: Float64Array, count: number, add: bigint, out: Uint
     out[k++] = Number(z & 127n) | 128;
     z >>= 7n;
   }
+  // Deltas in place, from the end (values[i] becomes values[i] − values[i − 1]).
+  for (let i = count - 1; i > 0; i--) values[i] = values[i]! - values[i - 1]!;
   const words = new Uint32Array(64), wordBytes = new Uint8Array(words.buffer);
   for (let b = 1; b < count; b += BLOCK) {
     const end = Math.min(count, b + BLOCK);
-    let min = Infinity;
-    for (let i = b; i < end; i++) {
-      const d = values[i]! - values[i - 1]!;
-      if (d < min) min = d;
-    }
+    let min = values[b]!;
+    for (let i = b + 1; i < end; i++) if (values[i]! < min) min = values[i]!;
     k = varint(out, k, min >= 0 ? 2 * min : -2 * min - 1);
     const widthsAt = k;
     k += MINIBLOCKS;
@@ -405,20 +405,21 @@ function deltaValues(values: Float64Array, count: number, add: bigint, out: Uint
       if (s >= end) continue;
       const e = Math.min(end, s + MINI);
       let max = 0;
-      for (let i = s; i < e; i++) {
-        const v = values[i]! - values[i - 1]! - min;
-        if (v > max) max = v;
-      }
+      for (let i = s; i < e; i++) if (values[i]! - min > max) max = values[i]! - min;
       const w = max === 0 ? 0 : max < 4294967296 ? 32 - Math.clz32(max) : 64 - Math.clz32(Math.floor(max / 4294967296));
       out[widthsAt + m] = w;
       if (!w) continue;
       words.fill(0, 0, w);
       // A short last miniblock is padded with zeros to 32 values.
-      for (let i = s, bit = 0; i < e; i++, bit += w) {
-        const v = values[i]! - values[i - 1]! - min;
-        if (w <= 32) put(words, bit, v >>> 0, w);
-        else {
-          const hi = Math.floor(v / 4294967296);
+      if (w <= 32) {
+        for (let i = s, bit = 0; i < e; i++, bit += w) {
+          const v = (values[i]! - min) >>> 0, wi = bit >>> 5, o = bit & 31;
+          words[wi]! |= v << o;
+          if (o + w > 32) words[wi + 1]! |= v >>> (32 - o);
+        }
+      } else {
+        for (let i = s, bit = 0; i < e; i++, bit += w) {
+          const v = values[i]! - min, hi = Math.floor(v / 4294967296);
           put(words, bit, (v - hi * 4294967296) >>> 0, 32);
           put(words, bit + 32, hi, w - 32);
         }
