@@ -2,9 +2,8 @@ import {spawn} from "node:child_process";
 import {existsSync, readdirSync} from "node:fs";
 import {join} from "node:path";
 import {describe, expect, test} from "vitest";
-import {openDuckDB} from "../../src/lib/core/duckdb.js";
 import {createRng} from "../../src/lib/core/random.js";
-import {simulatedHistory} from "./helpers.js";
+import {fingerprint, simulatedHistory} from "./helpers.js";
 
 const repo = join(import.meta.dirname, "..", "..");
 
@@ -18,17 +17,6 @@ function runLab(args: string[]): {done: Promise<number | null>; kill(): void} {
     }),
     kill: () => child.kill("SIGKILL")
   };
-}
-
-/** Every row in file order, hashed with its position: equal fingerprints = same rows, same order. */
-async function fingerprint(path: string) {
-  const duck = await openDuckDB();
-  try {
-    const [row] = await duck.all<{n: bigint; h: bigint}>(`SELECT count(*) AS n, sum(hash(rn, e)) AS h FROM (SELECT row_number() OVER () AS rn, t::VARCHAR AS e FROM read_parquet('${path}') t)`);
-    return {n: Number(row!.n), h: String(row!.h)};
-  } finally {
-    duck.close();
-  }
 }
 
 describe("crash safety", () => {

@@ -1,6 +1,7 @@
 import {mkdtempSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {openDuckDB} from "../../src/lib/core/duckdb.js";
 import {createRng} from "../../src/lib/core/random.js";
 import {ASK, BID, Book} from "../../src/lib/market/book.js";
 import {defaultMarketConfig, type MarketConfig} from "../../src/lib/market/config.js";
@@ -58,4 +59,15 @@ export function topLevels(book: Book, levels = 20, range: {bidFloor: number; ask
     }
   }
   return out;
+}
+
+/** Every row in file order, hashed with its position: equal fingerprints = same rows, same order. */
+export async function fingerprint(path: string): Promise<{n: number; h: string}> {
+  const duck = await openDuckDB();
+  try {
+    const [row] = await duck.all<{n: bigint; h: bigint}>(`SELECT count(*) AS n, sum(hash(rn, e)) AS h FROM (SELECT row_number() OVER () AS rn, t::VARCHAR AS e FROM read_parquet('${path}') t)`);
+    return {n: Number(row!.n), h: String(row!.h)};
+  } finally {
+    duck.close();
+  }
 }

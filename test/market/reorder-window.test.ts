@@ -5,7 +5,7 @@ import {createRng} from "../../src/lib/core/random.js";
 import type {ColumnChunk} from "../../src/lib/market/column-stream.js";
 import {reconstructMarket} from "../../src/lib/market/reconstruct.js";
 import {ReorderOverflow, ReorderWindow, type ReorderState} from "../../src/lib/market/reorder-window.js";
-import {simulatedHistory} from "./helpers.js";
+import {fingerprint, simulatedHistory} from "./helpers.js";
 
 /** Rows (key, payload) from `from` on, in chunks of `size`, as a ColumnStream would give them. */
 function source(keys: number[], from = 0, size = 97) {
@@ -85,15 +85,6 @@ describe("reorder window", () => {
 
   test("the window reader and DuckDB's full sort replay to the same rows in the same order; a shuffled file falls back to the sort", async () => {
     const sim = await simulatedHistory({seed: 11, seconds: 120, config: {dropDeltaRate: 0.01, originJitterMs: 0.5}});
-    const fingerprint = async (path: string) => {
-      const duck = await openDuckDB();
-      try {
-        const [row] = await duck.all<{n: bigint; h: bigint}>(`SELECT count(*) AS n, sum(hash(rn, e)) AS h FROM (SELECT row_number() OVER () AS rn, t::VARCHAR AS e FROM read_parquet('${path}') t)`);
-        return {n: Number(row!.n), h: String(row!.h)};
-      } finally {
-        duck.close();
-      }
-    };
     for (const strategy of ["full_event_replay", "origin_time_sort"] as const) {
       const windowed = await reconstructMarket({inputs: sim.inputs, strategy, outDir: join(sim.dir, `${strategy}-window`), reader: "window"});
       const sortedRun = await reconstructMarket({inputs: sim.inputs, strategy, outDir: join(sim.dir, `${strategy}-sort`), reader: "sort"});

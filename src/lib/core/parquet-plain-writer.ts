@@ -326,16 +326,8 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
     end = int64Values(values as Float64Array, from, n, nullable, col.multiply ?? 1, addHi, addLo, out, defAt, new Int32Array(buffer, valuesAt)) - pad;
   }
   else if (col.type === "DOUBLE") end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Float64Array(buffer, valuesAt)) - pad;
-  else if (col.type === "INT32") {
-    if (nullable) definitionBitsNumber(values as Float64Array, from, n, out, defAt);
-    const view = new Int32Array(buffer, valuesAt);
-    let k = 0;
-    for (let i = from; i < from + n; i++) {
-      const v = (values as Float64Array)[i]!;
-      if (v === v) view[k++] = v;
-    }
-    end = defBytes + 4 * k;
-  } else {
+  else if (col.type === "INT32") end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Int32Array(buffer, valuesAt)) - pad;
+  else {
     if (nullable) definitionBitsCode(values as Uint8Array, from, n, out, defAt);
     if (col.type === "BOOLEAN") end = bitValues(values as Uint8Array, from, n, out, defBytes, 1, false);
     else {
@@ -455,21 +447,6 @@ function varintBytes(v: number): number[] {
   return bytes;
 }
 
-/** Definition levels of a number column (NaN = null) as bits at out[at…]; returns how many are present. */
-function definitionBitsNumber(values: Float64Array, from: number, n: number, out: Uint8Array, at: number): number {
-  let present = 0;
-  for (let g = 0; g < n; g += 8) {
-    let byte = 0;
-    const m = Math.min(8, n - g);
-    for (let b = 0; b < m; b++) {
-      const v = values[from + g + b]!;
-      if (v === v) (byte |= 1 << b), present++;
-    }
-    out[at + (g >>> 3)] = byte;
-  }
-  return present;
-}
-
 /** Definition levels of a code column (255 = null). */
 function definitionBitsCode(values: Uint8Array, from: number, n: number, out: Uint8Array, at: number): number {
   let present = 0;
@@ -522,7 +499,8 @@ function int64Values(values: Float64Array, from: number, n: number, nullable: bo
   return words.byteOffset + 4 * k;
 }
 
-function doubleValues(values: Float64Array, from: number, n: number, nullable: boolean, out: Uint8Array, defAt: number, dst: Float64Array): number {
+/** DOUBLE (or INT32) values of the present rows into `dst`, definition bits at out[defAt…]; returns the byte end (from the buffer's start). */
+function doubleValues(values: Float64Array, from: number, n: number, nullable: boolean, out: Uint8Array, defAt: number, dst: Float64Array | Int32Array): number {
   let k = 0, byte = 0;
   for (let r = 0; r < n; r++) {
     const v = values[from + r]!;
@@ -533,7 +511,7 @@ function doubleValues(values: Float64Array, from: number, n: number, nullable: b
     }
     dst[k++] = v;
   }
-  return dst.byteOffset + 8 * k;
+  return dst.byteOffset + dst.BYTES_PER_ELEMENT * k;
 }
 
 /**
