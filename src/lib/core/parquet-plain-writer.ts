@@ -323,7 +323,7 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
     if (present >= 0) return {page: out.subarray(0, deltaValues(scratch.values, present, col.add ?? 0n, out, defBytes)), encoding: 5};
     const add = col.add ?? 0n;
     const addHi = Number(BigInt.asIntN(64, add) >> 32n), addLo = Number(BigInt.asUintN(64, add) & 0xffffffffn);
-    end = int64Values(values as Float64Array, from, n, nullable, col.multiply ?? 1, addHi, addLo, out, defAt, new Int32Array(buffer, valuesAt)) - pad;
+    end = int64Values(scratch.values, -present - 1, addHi, addLo, new Int32Array(buffer, valuesAt)) - pad;
   }
   else if (col.type === "DOUBLE") end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Float64Array(buffer, valuesAt)) - pad;
   else if (col.type === "INT32") end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Int32Array(buffer, valuesAt)) - pad;
@@ -340,8 +340,8 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
 
 /**
  * The present values × multiply into `dst` (definition bits at out[defAt…] when nullable);
- * returns how many, or -1 when one is not an integer below 2^51 in size (deltas of such values,
- * and deltas less their block's minimum, stay exact in doubles).
+ * returns how many, or −1 − how many when one is not an integer below 2^51 in size (deltas of
+ * such values, and deltas less their block's minimum, stay exact in doubles).
  */
 function presentValues(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, out: Uint8Array, defAt: number, dst: Float64Array): number {
   let k = 0, byte = 0, ok = true;
@@ -356,7 +356,7 @@ function presentValues(values: Float64Array, from: number, n: number, nullable: 
     if (x + INT64_MAGIC - INT64_MAGIC !== x || !(x > -LIMIT && x < LIMIT)) ok = false;
     dst[k++] = x;
   }
-  return ok ? k : -1;
+  return ok ? k : -k - 1;
 }
 
 const BLOCK = 128, MINIBLOCKS = 4, MINI = 32;
@@ -459,44 +459,26 @@ function definitionBitsCode(values: Uint8Array, from: number, n: number, out: Ui
   return present;
 }
 
-/**
- * INT64 values (× multiply + add, exactly) of the present rows as (lo, hi) words into `words`,
- * and their definition bits at out[defAt…] when nullable; returns the byte end of the values
- * (counted from the start of the buffer).
- */
-function int64Values(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, addHi: number, addLo: number, out: Uint8Array, defAt: number, words: Int32Array): number {
+/** The first `count` values (exact integers) + add as INT64 (lo, hi) words; returns the byte end (from the buffer's start). */
+function int64Values(values: Float64Array, count: number, addHi: number, addLo: number, words: Int32Array): number {
   const scratch = new Float64Array(1), bits = new Int32Array(scratch.buffer);
-  const adding = addHi !== 0 || addLo !== 0;
-  let k = 0, byte = 0;
-  for (let r = 0; r < n; r++) {
-    const x = values[from + r]! * multiply;
-    if (nullable) {
-      if (x === x) byte |= 1 << (r & 7);
-      if ((r & 7) === 7 || r === n - 1) (out[defAt + (r >>> 3)] = byte), (byte = 0);
-      if (x !== x) continue;
-    }
+  for (let r = 0, k = 0; r < count; r++, k += 2) {
+    const x = values[r]!;
     let lo: number, hi: number;
     if (x > -LIMIT && x < LIMIT) {
       scratch[0] = x + INT64_MAGIC;
-      lo = bits[0]!;
+      lo = bits[0]! >>> 0;
       hi = bits[1]! - MAGIC_HIGH;
-      if (adding) {
-        const sum = (lo >>> 0) + addLo;
-        lo = sum | 0;
-        hi += addHi + (sum >= 4294967296 ? 1 : 0);
-      }
     } else {
       hi = Math.floor(x / 4294967296);
-      let l = x - hi * 4294967296 + addLo;
-      if (l >= 4294967296) (l -= 4294967296), hi++;
-      hi += addHi;
-      lo = l | 0;
+      lo = x - hi * 4294967296;
     }
-    words[k] = lo;
-    words[k + 1] = hi;
-    k += 2;
+    lo += addLo;
+    if (lo >= 4294967296) (lo -= 4294967296), hi++;
+    words[k] = lo | 0;
+    words[k + 1] = hi + addHi;
   }
-  return words.byteOffset + 4 * k;
+  return words.byteOffset + 8 * count;
 }
 
 /** DOUBLE (or INT32) values of the present rows into `dst`, definition bits at out[defAt…]; returns the byte end (from the buffer's start). */
