@@ -141,6 +141,10 @@ class OutBuffer {
   constructor(buffers?: ArrayBuffer[]) {
     const cols = OutBuffer.BYTES.map((bytes, i) => (buffers ? (bytes ? new Uint8Array(buffers[i]!) : new Float64Array(buffers[i]!)) : bytes ? new Uint8Array(OutBuffer.capacity) : new Float64Array(OutBuffer.capacity)));
     [this.t, this.type, this.u, this.tradeTick, this.tradeLots, this.tradeSide, this.deltaSide, this.deltaTick, this.deltaLots, this.bestBid, this.bestAsk, this.spread, this.midSum, this.bid5, this.ask5, this.imbalance, this.gap, this.resync, this.drift] = cols as [Float64Array, Uint8Array, Float64Array, Float64Array, Float64Array, Uint8Array, Uint8Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Uint8Array, Uint8Array, Float64Array];
+    // What only some events set starts empty, a fill per buffer rather than a store per event.
+    for (const c of [this.tradeTick, this.tradeLots, this.deltaTick, this.deltaLots, this.drift]) c.fill(NaN);
+    for (const c of [this.tradeSide, this.deltaSide]) c.fill(NONE);
+    this.resync.fill(0);
   }
   get columns(): (Float64Array | Uint8Array)[] {
     return [this.t, this.type, this.u, this.tradeTick, this.tradeLots, this.tradeSide, this.deltaSide, this.deltaTick, this.deltaLots, this.bestBid, this.bestAsk, this.spread, this.midSum, this.bid5, this.ask5, this.imbalance, this.gap, this.resync, this.drift];
@@ -476,13 +480,6 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     const flushOut = async () => {
       const n = out.n;
       if (!n) return;
-      for (let r = 0; r < n; r++) {
-        const bb = out.bestBid[r]!, ba = out.bestAsk[r]!, b5 = out.bid5[r]!, a5 = out.ask5[r]!;
-        out.spread[r] = ba - bb;
-        out.midSum[r] = bb + ba;
-        out.imbalance[r] = b5 + a5 > 0 ? (b5 - a5) / (b5 + a5) : NaN;
-        out.drift[r] = out.drift[r]! * lotSize;
-      }
       const w0 = performance.now();
       await writer.writeRowGroup(out.columns, n);
       waits.writer += performance.now() - w0;
@@ -542,12 +539,6 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       out.t[r] = t;
       out.type[r] = type;
       out.u[r] = u;
-      out.tradeTick[r] = NaN;
-      out.tradeLots[r] = NaN;
-      out.tradeSide[r] = NONE;
-      out.deltaSide[r] = NONE;
-      out.deltaTick[r] = NaN;
-      out.deltaLots[r] = NaN;
       const bb = book.bestBid, ba = book.bestAsk;
       out.bestBid[r] = bb >= 0 ? bb : NaN;
       out.bestAsk[r] = ba >= 0 ? ba : NaN;
@@ -556,13 +547,19 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       if (depthDirtyAsk) (ask5 = book.depth(ASK, 5)), (ask5Edge = book.depthEdge), (depthDirtyAsk = false);
       out.bid5[r] = bid5;
       out.ask5[r] = ask5;
+      // Derived here, while the values are at hand (NaN when a side is empty).
+      out.spread[r] = out.bestAsk[r]! - out.bestBid[r]!;
+      out.midSum[r] = out.bestBid[r]! + out.bestAsk[r]!;
+      out.imbalance[r] = bid5 + ask5 > 0 ? (bid5 - ask5) / (bid5 + ask5) : NaN;
       if (bb >= 0 && ba >= 0 && bb >= ba) {
         counts.crossedEvents++;
         if (!gap) (gap = true), counts.gaps++;
       }
       out.gap[r] = gap ? 1 : 0;
-      out.resync[r] = resync ? 1 : 0;
-      out.drift[r] = drift;
+      if (type === EVENT_SNAPSHOT) {
+        out.resync[r] = resync ? 1 : 0;
+        out.drift[r] = drift * lotSize;
+      }
       out.n++;
       events++;
       segEvents++;
