@@ -372,22 +372,21 @@ function deltaValues(values: Float64Array, count: number, add: bigint, out: Uint
   k = varint(out, k, BLOCK);
   k = varint(out, k, MINIBLOCKS);
   k = varint(out, k, count);
-  const first = count ? BigInt(values[0]!) + add : 0n;
-  for (let z = BigInt.asUintN(64, (first << 1n) ^ (first >> 63n)); ; ) {
-    if (z < 128n) {
-      out[k++] = Number(z);
-      break;
-    }
-    out[k++] = Number(z & 127n) | 128;
-    z >>= 7n;
+  k = firstValue(out, k, count ? values[0]! : 0, add);
+  // Deltas in place (values[i] becomes values[i] − values[i − 1]), and each block's smallest, in one pass.
+  const mins = new Float64Array(Math.ceil(count / BLOCK));
+  let prev = values[0]!, min = Infinity;
+  for (let i = 1; i < count; i++) {
+    const cur = values[i]!, d = cur - prev;
+    values[i] = d;
+    prev = cur;
+    if (d < min) min = d;
+    if (i % BLOCK === 0 || i === count - 1) (mins[(i - 1) >>> 7] = min), (min = Infinity);
   }
-  // Deltas in place, from the end (values[i] becomes values[i] − values[i − 1]).
-  for (let i = count - 1; i > 0; i--) values[i] = values[i]! - values[i - 1]!;
   const words = new Uint32Array(64), wordBytes = new Uint8Array(words.buffer);
   for (let b = 1; b < count; b += BLOCK) {
     const end = Math.min(count, b + BLOCK);
-    let min = values[b]!;
-    for (let i = b + 1; i < end; i++) if (values[i]! < min) min = values[i]!;
+    const min = mins[(b - 1) >>> 7]!;
     k = varint(out, k, min >= 0 ? 2 * min : -2 * min - 1);
     const widthsAt = k;
     k += MINIBLOCKS;
@@ -416,11 +415,23 @@ function deltaValues(values: Float64Array, count: number, add: bigint, out: Uint
           put(words, bit + 32, hi, w - 32);
         }
       }
-      out.set(wordBytes.subarray(0, 4 * w), k);
-      k += 4 * w;
+      for (let j = 0, bytes = 4 * w; j < bytes; j++) out[k++] = wordBytes[j]!;
     }
   }
   return k;
+}
+
+/** The first value + add, zigzag LEB128, in 64 bits (BigInt, kept out of the hot loops' functions). */
+function firstValue(out: Uint8Array, k: number, first: number, add: bigint): number {
+  const v = BigInt(first) + add;
+  for (let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)); ; ) {
+    if (z < 128n) {
+      out[k++] = Number(z);
+      return k;
+    }
+    out[k++] = Number(z & 127n) | 128;
+    z >>= 7n;
+  }
 }
 
 /** Writes the low `width` (≤ 32) bits of v at bit `bit` of little-endian 32-bit words. */
