@@ -198,7 +198,7 @@ export class ReorderWindow {
       if (bad >= 0) this.refuse(first + bad, kind);
     }
     this.read += n;
-    for (let r = 0; r < n; r++) this.insert((first + r) & mask, first + r);
+    this.insertAll(first, n);
   }
 
   /** The error for a bad value at file position p in a column checked as `kind`. */
@@ -213,33 +213,40 @@ export class ReorderWindow {
     throw new LabError({file: this.options.file, line: p + 2, reason: `${what} (counting the header as line 1)`, hint});
   }
 
-  private insert(s: number, p: number): void {
-    const k1 = this.k1, k2 = this.k2;
-    const a = k1[s]!, b = k2[s]!;
-    // Resuming: rows read before the checkpoint at or before its last key were consumed then.
-    if (p < this.resumeRead && this.consumedAny && (a < this.lastK1 || (a === this.lastK1 && (b < this.lastK2 || (b === this.lastK2 && p <= this.lastPos))))) return;
-    // Insertion from the end: in arrival order most rows are already in place.
-    const order = this.order, mask = this.orderMask, head = this.head;
-    let j = this.tail;
-    while (j > head) {
-      const t = order[(j - 1) & mask]!;
-      const ta = k1[t]!;
-      if (ta < a || (ta === a && k2[t]! <= b)) break;
-      order[j & mask] = t;
-      j--;
+  /** Puts rows [first, first + n), already in the rings, in key order (the hot loop: all in locals). */
+  private insertAll(first: number, n: number): void {
+    const k1 = this.k1, k2 = this.k2, order = this.order, omask = this.orderMask, rmask = this.ringMask, waiting = this.waiting, head = this.head;
+    const resumeRead = this.resumeRead, consumedAny = this.consumedAny, lastK1 = this.lastK1, lastK2 = this.lastK2, lastPos = this.lastPos;
+    let tail = this.tail, steps = this.steps;
+    for (let p = first; p < first + n; p++) {
+      const s = p & rmask, a = k1[s]!, b = k2[s]!;
+      // Resuming: rows read before the checkpoint at or before its last key were consumed then.
+      if (p < resumeRead && consumedAny && (a < lastK1 || (a === lastK1 && (b < lastK2 || (b === lastK2 && p <= lastPos))))) continue;
+      // Insertion from the end: in arrival order most rows are already in place.
+      let j = tail;
+      while (j > head) {
+        const t = order[(j - 1) & omask]!;
+        const ta = k1[t]!;
+        if (ta < a || (ta === a && k2[t]! <= b)) break;
+        order[j & omask] = t;
+        j--;
+      }
+      steps += tail - j;
+      if (j === head && consumedAny && (a < lastK1 || (a === lastK1 && b < lastK2))) {
+        // Undo the shift before failing, so the window stays consistent for whoever reads the error.
+        for (let q = j; q < tail; q++) order[q & omask] = order[(q + 1) & omask]!;
+        this.tail = tail;
+        throw new ReorderOverflow(this.options.file, p, `the ${this.options.name} row at file position ${p.toLocaleString("en-US")} belongs before rows already replayed: it is further than ${this.window.toLocaleString("en-US")} rows from its sorted place`);
+      }
+      order[j & omask] = s;
+      waiting[s] = 1;
+      tail++;
     }
-    this.steps += this.tail - j;
-    if (j === head && this.consumedAny && (a < this.lastK1 || (a === this.lastK1 && b < this.lastK2))) {
-      // Undo the shift before failing, so the window stays consistent for whoever reads the error.
-      for (let q = j; q < this.tail; q++) order[q & mask] = order[(q + 1) & mask]!;
-      throw new ReorderOverflow(this.options.file, p, `the ${this.options.name} row at file position ${p.toLocaleString("en-US")} belongs before rows already replayed: it is further than ${this.window.toLocaleString("en-US")} rows from its sorted place`);
+    this.tail = tail;
+    this.steps = steps;
+    if (steps > 64 * (this.read + this.window)) {
+      throw new ReorderOverflow(this.options.file, first, `the ${this.options.name} input is far from sorted (${(steps / this.read).toFixed(0)} moves a row to keep the window in order)`);
     }
-    if (this.steps > 64 * (this.read + this.window)) {
-      throw new ReorderOverflow(this.options.file, p, `the ${this.options.name} input is far from sorted (${(this.steps / this.read).toFixed(0)} moves a row to keep the window in order)`);
-    }
-    order[j & mask] = s;
-    this.waiting[s] = 1;
-    this.tail++;
   }
 
   /** A checkpoint: the current row and everything waiting behind it are not consumed yet. */
