@@ -76,6 +76,8 @@ export const marketPipeline: Pipeline = {
     const strategy = String(flags.strategy ?? "full_event_replay") as Strategy;
     if (!STRATEGIES.includes(strategy)) throw new LabError({column: "--strategy", reason: `unknown strategy "${strategy}"; one of ${STRATEGIES.join(", ")}`});
     const num = (name: string) => (flags[name] === undefined ? undefined : Number(flags[name]));
+    // Flags are checked before any work (the assessor writes its report first).
+    const reader = readerFlag(flags.reader);
     if (typeof flags.history === "string") {
       const results = await reconstructSymbols({jobs: symbolJobs({dir: resolve(flags.history)}), strategy, outDir, segmentEvents: num("segment-events"), log});
       const path = join(outDir, "market_events.parquet");
@@ -105,7 +107,7 @@ export const marketPipeline: Pipeline = {
       segmentEvents: num("segment-events"),
       sampleEveryMs: num("sample-ms") ?? 100,
       memoryLimit: typeof flags["memory-limit"] === "string" ? flags["memory-limit"] : undefined,
-      reader: readerFlag(flags.reader),
+      reader,
       reorderWindowRows: num("reorder-window"),
       log
     });
