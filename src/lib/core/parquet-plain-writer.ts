@@ -292,8 +292,8 @@ const LIMIT = 2 ** 51;
 function encodePage(col: PlainColumn, values: PlainData, from: number, n: number, scratch: {buffer: ArrayBuffer; values: Float64Array}): {page: Uint8Array; encoding: number} {
   const nullable = !!col.nullable;
   const groups = (n + 7) >>> 3;
-  const runHeader = varintBytes((groups << 1) | 1);
-  const defBytes = nullable ? 4 + runHeader.length + groups : 0;
+  const runHeader = (groups << 1) | 1, runHeaderBytes = varintLength(runHeader);
+  const defBytes = nullable ? 4 + runHeaderBytes + groups : 0;
   const numeric = col.type === "INT64" || col.type === "INT32" || col.type === "DOUBLE";
   const width = col.type === "ENUM" ? Math.max(1, Math.ceil(Math.log2(Math.max(2, col.labels.length)))) : 0;
   // Room for every value present: 8 bytes a number, 4 for INT32, bits for the rest; numbers start
@@ -311,10 +311,10 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
   const valuesAt = pad + defBytes;
   let end: number;
   if (nullable) {
-    out.set(runHeader, 4);
-    new DataView(buffer, pad).setUint32(0, runHeader.length + groups, true);
+    varint(out, 4, runHeader);
+    new DataView(buffer, pad).setUint32(0, runHeaderBytes + groups, true);
   }
-  const defAt = 4 + runHeader.length;
+  const defAt = 4 + runHeaderBytes;
   if (col.type === "INT64") {
     // DELTA_BINARY_PACKED: successive prices, sizes, ids and times differ by little, so a page
     // shrinks to a byte or two a value; PLAIN when a value is too large for exact deltas in doubles.
@@ -451,11 +451,11 @@ function varint(out: Uint8Array, k: number, v: number): number {
   return k;
 }
 
-function varintBytes(v: number): number[] {
-  const bytes: number[] = [];
-  while (v >= 0x80) bytes.push((v & 0x7f) | 0x80), (v >>>= 7);
-  bytes.push(v);
-  return bytes;
+/** How many bytes `varint` writes for v. */
+function varintLength(v: number): number {
+  let n = 1;
+  for (; v >= 128; n++) v = Math.floor(v / 128);
+  return n;
 }
 
 /** Definition levels of a code column (255 = null). */
@@ -514,10 +514,8 @@ function doubleValues(values: Float64Array, from: number, n: number, nullable: b
 function bitValues(values: Uint8Array, from: number, n: number, out: Uint8Array, at: number, width: number, hybrid: boolean): number {
   let present = 0;
   for (let i = from; i < from + n; i++) if (values[i] !== 255) present++;
-  let k = at;
-  if (hybrid) {
-    for (const b of varintBytes((((present + 7) >>> 3) << 1) | 1)) out[k++] = b;
-  }
+  let k = hybrid ? varint(out, at, (((present + 7) >>> 3) << 1) | 1) : at;
+  const body = k;
   let acc = 0, bits = 0;
   for (let i = from; i < from + n; i++) {
     const v = values[i]!;
@@ -534,7 +532,6 @@ function bitValues(values: Uint8Array, from: number, n: number, out: Uint8Array,
   if (bits > 0) out[k++] = acc & 0xff;
   // A bit-packed run covers whole groups of 8 values: pad to the group's last byte.
   const groupBytes = ((present + 7) >>> 3) * width;
-  const written = k - at - (hybrid ? varintBytes((((present + 7) >>> 3) << 1) | 1).length : 0);
-  for (let p = written; p < groupBytes; p++) out[k++] = 0;
+  while (k - body < groupBytes) out[k++] = 0;
   return k;
 }

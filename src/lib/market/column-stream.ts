@@ -6,6 +6,14 @@ export interface ColumnChunk {
   columns: (Float64Array | Uint8Array)[];
   /** The chunk the arrays view: kept referenced so its memory lives as long as they do. */
   owner: unknown;
+  /** Set when the chunk is row-major: `columns[0]` holds n rows × stride values. */
+  stride?: number;
+}
+
+/** Anything the replay reads chunks from: a query's stream, a slice reader. */
+export interface ChunkSource {
+  next(): Promise<ColumnChunk | undefined>;
+  close(): void;
 }
 
 /**

@@ -19,8 +19,7 @@ export const REQUIRED_COLUMNS = {
 
 /** SQL reading one input file with its row number (Parquet or CSV, by extension). */
 export function sourceSql(path: string): string {
-  const ext = extname(path).toLowerCase();
-  if (ext === ".csv" || ext === ".gz") return `(SELECT *, (row_number() OVER ()) - 1 AS file_row_number FROM read_csv(${quoteString(path)}, header = true, auto_detect = true))`;
+  if (!isParquet(path)) return `(SELECT *, (row_number() OVER ()) - 1 AS file_row_number FROM ${csvScanSql(path, 0)})`;
   return `read_parquet(${quoteString(path)}, file_row_number = true)`;
 }
 
@@ -82,19 +81,16 @@ export async function invalidNumbers({duck, inputs, levels}: {duck: Duck; inputs
   return problems;
 }
 
-/**
- * SQL reading one input file in file order from file position `fromRow` on, with no row
- * numbers computed (a CSV's row numbers would need a window over the whole file): what the
- * window reader streams.
- */
-export function inputScanSql(path: string, fromRow: number): string {
-  const ext = extname(path).toLowerCase();
-  if (ext === ".csv" || ext === ".gz") return `read_csv(${quoteString(path)}, header = true, auto_detect = true)${fromRow ? ` OFFSET ${fromRow}` : ""}`;
-  return fromRow ? `read_parquet(${quoteString(path)}, file_row_number = true) WHERE file_row_number >= ${fromRow}` : `read_parquet(${quoteString(path)})`;
-}
-
 /** Whether an input is read as Parquet (anything but .csv / .csv.gz). */
 export function isParquet(path: string): boolean {
   const ext = extname(path).toLowerCase();
   return ext !== ".csv" && ext !== ".gz";
+}
+
+/**
+ * SQL reading a CSV input in file order from row `fromRow` on, with no row numbers computed
+ * (they would need a window over the whole file): what the window reader streams for CSV.
+ */
+export function csvScanSql(path: string, fromRow: number): string {
+  return `read_csv(${quoteString(path)}, header = true, auto_detect = true)${fromRow ? ` OFFSET ${fromRow}` : ""}`;
 }

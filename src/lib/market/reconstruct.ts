@@ -7,8 +7,8 @@ import {LabError, isLabError} from "../core/errors.js";
 import {copyQueryToParquet} from "../core/parquet-write.js";
 import {quoteList, quoteString} from "../core/sql.js";
 import {ASK, BID, Book, type Side} from "./book.js";
-import {ColumnStream, type ColumnChunk} from "./column-stream.js";
-import {bookLevels, inferIncrements, inputScanSql, invalidNumbers, isParquet, registerInputs, type MarketInputs} from "./inputs.js";
+import {ColumnStream, type ChunkSource, type ColumnChunk} from "./column-stream.js";
+import {bookLevels, csvScanSql, inferIncrements, invalidNumbers, isParquet, registerInputs, type MarketInputs} from "./inputs.js";
 import {ReorderOverflow, ReorderWindow, type ReorderState} from "./reorder-window.js";
 import {SliceReader} from "./slice-reader.js";
 
@@ -210,11 +210,6 @@ class Cursor implements ReplayCursor {
   }
 }
 
-interface ChunkSource {
-  next(): Promise<ColumnChunk | undefined>;
-  close(): void;
-}
-
 interface Checkpoint {
   segment: number;
   events: number;
@@ -332,27 +327,24 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     const levelCols = ["bid", "ask"].flatMap((side) => Array.from({length: levels}, (_, i) => [nanIfNull(px(`${side}_${i}_price`)), nanIfNull(qx(`${side}_${i}_size`))]).flat());
     // Codes: 255 marks a side that is neither of the two (or missing): a bad row.
     const code = (c: string, zero: string, one: string) => `(CASE ${c} WHEN '${zero}' THEN 0 WHEN '${one}' THEN 1 ELSE 255 END)::DOUBLE`;
-    const select = {
-      deltas: `SELECT ${nanIfNull(o)} AS o, ${nanIfNull("update_id::DOUBLE")} AS u, ${code("side", "bid", "ask")} AS s, ${nanIfNull(px("price"))} AS p, ${nanIfNull(qx("new_quantity"))} AS q`,
-      book: `SELECT ${nanIfNull(o)} AS o, ${nanIfNull("sequence_number::DOUBLE")} AS seq, ${levelCols.join(", ")}`,
-      trades: `SELECT ${nanIfNull(o)} AS o, ${nanIfNull("trade_id::DOUBLE")} AS id, ${code("side", "buy", "sell")} AS s, ${nanIfNull(px("price"))} AS p, ${nanIfNull(qx("quantity"))} AS q`
-    };
-    const stream = async (sql: string) => ColumnStream.open({connection: await duck.connect(), sql});
-    // File order: Parquet a slice of row groups at a time (row-major arrays), CSV as one stream.
+    // Each input's row as DOUBLE values, in this order: time, id, then the rest (read by position).
     const expressions = {
       deltas: [nanIfNull(o), nanIfNull("update_id::DOUBLE"), code("side", "bid", "ask"), nanIfNull(px("price")), nanIfNull(qx("new_quantity"))],
       book: [nanIfNull(o), nanIfNull("sequence_number::DOUBLE"), ...levelCols],
       trades: [nanIfNull(o), nanIfNull("trade_id::DOUBLE"), code("side", "buy", "sell"), nanIfNull(px("price")), nanIfNull(qx("quantity"))]
     };
-    const windowSource = async (name: "deltas" | "book" | "trades", path: string, from: number): Promise<ChunkSource> =>
-      isParquet(path) ? SliceReader.open({duck, path, expressions: expressions[name], fromRow: from}) : stream(`${select[name]} FROM ${inputScanSql(path, from)}`);
+    const select = (name: keyof typeof expressions) => `SELECT ${expressions[name].join(", ")}`;
+    const stream = async (sql: string) => ColumnStream.open({connection: await duck.connect(), sql});
+    // File order: Parquet a slice of row groups at a time (row-major arrays), CSV as one stream.
+    const windowSource = async (name: keyof typeof expressions, path: string, from: number): Promise<ChunkSource> =>
+      isParquet(path) ? SliceReader.open({duck, path, expressions: expressions[name], fromRow: from}) : stream(`${select(name)} FROM ${csvScanSql(path, from)}`);
     const sources: Record<"deltas" | "book" | "trades", ChunkSource | undefined> = {deltas: undefined, book: undefined, trades: undefined};
     const windows: Record<"deltas" | "book" | "trades", ReorderWindow | undefined> = {deltas: undefined, book: undefined, trades: undefined};
     if (reader === "sort") {
       const order = {deltas: byOrigin ? "origin_time, update_id" : "update_id", book: byOrigin ? "origin_time, sequence_number" : "sequence_number", trades: "origin_time, trade_id"};
       const skip = {deltas: consumed.deltas, book: consumed.snapshots, trades: consumed.trades};
       for (const name of ["deltas", "book", "trades"] as const) {
-        if (used[name]) sources[name] = await stream(`${select[name]} FROM ${name} ORDER BY ${order[name]}, file_row_number${skip[name] ? ` OFFSET ${skip[name]}` : ""}`);
+        if (used[name]) sources[name] = await stream(`${select(name)} FROM ${name} ORDER BY ${order[name]}, file_row_number${skip[name] ? ` OFFSET ${skip[name]}` : ""}`);
       }
     } else if (!options.scanOnly) {
       const states = checkpoint?.windows;
@@ -379,7 +371,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         const source = reader === "window" ? await windowSource(name, path, 0) : sources[name]!;
         for (let chunk = await source.next(); chunk; chunk = await source.next()) {
           // Row-major chunks (the slice reader's) hold n × stride values in one array.
-          const values = chunk.n * ((chunk as {stride?: number}).stride ?? 1);
+          const values = chunk.n * (chunk.stride ?? 1);
           for (const column of chunk.columns) checksum += touch(column, values);
           rows += chunk.n;
         }

@@ -1,5 +1,5 @@
 import {LabError} from "../core/errors.js";
-import type {ColumnChunk} from "./column-stream.js";
+import type {ChunkSource, ColumnChunk} from "./column-stream.js";
 
 /** Where a window stands, for a checkpoint: enough to reopen the file and carry on exactly. */
 export interface ReorderState {
@@ -13,7 +13,7 @@ export interface ReorderState {
 
 export interface ReorderWindowOptions {
   /** Rows in file order, starting at file position `startRow` (chunks of DOUBLE columns). */
-  source: {next(): Promise<ColumnChunk | undefined>; close(): void};
+  source: ChunkSource;
   /** Columns per row (all DOUBLE: one array type keeps every loop monomorphic). */
   columns: number;
   /** The sort key: one or two columns, compared in order; ties go by file position. */
@@ -64,7 +64,7 @@ export class ReorderWindow {
   done = false;
   /** Rows consumed (handed on) so far, counting those before a resume. */
   consumed = 0;
-  private readonly src: ReorderWindowOptions["source"];
+  private readonly src: ChunkSource;
   private readonly nCols: number;
   private readonly ringMask: number;
   private readonly ring: number;
@@ -128,11 +128,6 @@ export class ReorderWindow {
     await this.refill();
   }
 
-  /** Rows waiting in the window, the current one included. */
-  get pending(): number {
-    return this.tail - this.head;
-  }
-
   /**
    * Moves past the current row; true when the window must take in more input first (`refill`):
    * the next row is known to be the smallest only once `windowRows` rows wait behind it.
@@ -176,7 +171,7 @@ export class ReorderWindow {
     return last - ((last - s) & this.ringMask);
   }
 
-  private take(chunk: ColumnChunk & {stride?: number}): void {
+  private take(chunk: ColumnChunk): void {
     const n = chunk.n;
     const cols = chunk.columns as Float64Array[];
     const first = this.read;

@@ -56,7 +56,7 @@ export class SliceReader {
   }
 
   /** The next chunk: `columns[0]` holds n rows × stride values, row-major; undefined at the end. */
-  async next(): Promise<(ColumnChunk & {stride: number}) | undefined> {
+  async next(): Promise<ColumnChunk | undefined> {
     for (;;) {
       if (this.current && this.current.at < this.current.chunks) {
         const c = this.current;
