@@ -4,7 +4,6 @@
  * open every page in Chromium, and require plots drawn, SQL results with rows, and no console
  * error, page error, failed request or request off the origin.
  */
-import {spawnSync} from "node:child_process";
 import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join, relative} from "node:path";
@@ -12,6 +11,7 @@ import type {Browser} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {browserUnavailable, launchChromium} from "./browser.js";
 import {pageExpectations} from "./pages.js";
+import {runNode} from "../run-node.js";
 import {serveStatic} from "./static-server.js";
 
 const projectDir = join(import.meta.dirname, "..", "..");
@@ -45,11 +45,10 @@ describe.skipIf(!!skipReason)("built site in Chromium", () => {
     const work = mkdtempSync(join(tmpdir(), "lab-e2e-"));
     netLog = join(work, "net.log");
     rmSync(join(projectDir, "src", ".observablehq", "cache", "_npm"), {recursive: true, force: true});
-    const build = spawnSync(process.execPath, ["--import", "tsx", "tools/observable.ts", "build"], {
+    const build = await runNode(["--import", "tsx", "tools/observable.ts", "build"], {
       cwd: projectDir,
       env: {...process.env, LAB_NET_LOG: netLog, FORCE_COLOR: "0"},
-      encoding: "utf-8",
-      timeout: 600_000
+      timeoutMs: 600_000
     });
     buildOutput = `${build.stdout}\n${build.stderr}`;
     if (build.status !== 0) throw new Error(`build failed (exit ${build.status}):\n${buildOutput.slice(-4000)}`);

@@ -1,8 +1,8 @@
-import {spawnSync} from "node:child_process";
 import {mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterEach, describe, expect, test} from "vitest";
+import {runNode} from "../run-node.js";
 import {OfflineRefusal, answer, indexInstalledPackages, installOfflineFetch, parseSpecifier, pruneNpmCache} from "../../tools/offline-npm.js";
 
 const projectDir = join(import.meta.dirname, "..", "..");
@@ -67,14 +67,14 @@ describe("offline npm", () => {
     expect(pruneNpmCache({cacheDir, index}).sort()).toEqual(["@observablehq/plot@0.6.1", "d3@7.8.0"]);
   });
 
-  test("a build importing a package that is not installed fails loudly, naming it", () => {
+  test("a build importing a package that is not installed fails loudly, naming it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "offline-build-"));
     symlinkSync(join(projectDir, "node_modules"), join(dir, "node_modules"));
     mkdirSync(join(dir, "src"));
     writeFileSync(join(dir, "package.json"), '{"type": "module"}');
     writeFileSync(join(dir, "observablehq.config.js"), 'export default {root: "src", globalStylesheets: []};');
     writeFileSync(join(dir, "src", "index.md"), '# T\n\n```js\nimport pad from "npm:left-pad-not-installed";\ndisplay(pad);\n```\n');
-    const result = spawnSync(process.execPath, ["--import", "tsx", join(projectDir, "tools", "observable.ts"), "build"], {cwd: dir, encoding: "utf-8", timeout: 120_000, env: {...process.env, FORCE_COLOR: "0"}});
+    const result = await runNode(["--import", "tsx", join(projectDir, "tools", "observable.ts"), "build"], {cwd: dir, timeoutMs: 120_000, env: {...process.env, FORCE_COLOR: "0"}});
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("offline build failed: 1 request(s)");
     expect(result.stderr).toContain("npm install --save-exact left-pad-not-installed");
