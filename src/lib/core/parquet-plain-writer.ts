@@ -344,19 +344,33 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
  * such values, and deltas less their block's minimum, stay exact in doubles).
  */
 function presentValues(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, out: Uint8Array, defAt: number, dst: Float64Array): number {
-  let k = 0, byte = 0, ok = true;
-  for (let r = 0; r < n; r++) {
-    const x = values[from + r]! * multiply;
-    if (nullable) {
+  // "An integer below 2^51 in size": x + 2^52·1.5 − 2^52·1.5 gives x back only then, and the
+  // smallest and largest values say the rest: no branch in the loop (a NaN or infinity makes the
+  // sum of |roundings| NaN or the range fail).
+  let k = 0, fractional = 0, lo = 0, hi = 0;
+  if (!nullable) {
+    for (let r = 0; r < n; r++) {
+      const x = values[from + r]! * multiply;
+      fractional += Math.abs(x + INT64_MAGIC - INT64_MAGIC - x);
+      lo = x < lo ? x : lo;
+      hi = x > hi ? x : hi;
+      dst[r] = x;
+    }
+    k = n;
+  } else {
+    let byte = 0;
+    for (let r = 0; r < n; r++) {
+      const x = values[from + r]! * multiply;
       if (x === x) byte |= 1 << (r & 7);
       if ((r & 7) === 7 || r === n - 1) (out[defAt + (r >>> 3)] = byte), (byte = 0);
       if (x !== x) continue;
+      fractional += Math.abs(x + INT64_MAGIC - INT64_MAGIC - x);
+      lo = x < lo ? x : lo;
+      hi = x > hi ? x : hi;
+      dst[k++] = x;
     }
-    // One test for "an integer below 2^51 in size": x + 2^52·1.5 − 2^52·1.5 gives x back only then.
-    if (x + INT64_MAGIC - INT64_MAGIC !== x || !(x > -LIMIT && x < LIMIT)) ok = false;
-    dst[k++] = x;
   }
-  return ok ? k : -k - 1;
+  return fractional === 0 && lo > -LIMIT && hi < LIMIT ? k : -k - 1;
 }
 
 const BLOCK = 128, MINIBLOCKS = 4, MINI = 32;
@@ -373,15 +387,21 @@ function deltaValues(values: Float64Array, count: number, add: bigint, out: Uint
   k = varint(out, k, MINIBLOCKS);
   k = varint(out, k, count);
   k = firstValue(out, k, count ? values[0]! : 0, add);
-  // Deltas in place (values[i] becomes values[i] − values[i − 1]), and each block's smallest, in one pass.
-  const mins = new Float64Array(Math.ceil(count / BLOCK));
-  let prev = values[0]!, min = Infinity;
+  // Deltas in place (values[i] becomes values[i] − values[i − 1]), each block's smallest and each
+  // miniblock's largest, in one pass (miniblock m of block b holds deltas 1 + 128b + 32m …).
+  const mins = new Float64Array(Math.ceil(count / BLOCK)), maxes = new Float64Array(Math.ceil(count / MINI));
+  let prev = values[0]!, min = Infinity, max = -Infinity;
   for (let i = 1; i < count; i++) {
     const cur = values[i]!, d = cur - prev;
     values[i] = d;
     prev = cur;
     if (d < min) min = d;
-    if (i % BLOCK === 0 || i === count - 1) (mins[(i - 1) >>> 7] = min), (min = Infinity);
+    if (d > max) max = d;
+    if (i % MINI === 0 || i === count - 1) {
+      maxes[(i - 1) >>> 5] = max;
+      max = -Infinity;
+      if (i % BLOCK === 0 || i === count - 1) (mins[(i - 1) >>> 7] = min), (min = Infinity);
+    }
   }
   const words = new Uint32Array(64), wordBytes = new Uint8Array(words.buffer);
   for (let b = 1; b < count; b += BLOCK) {
@@ -395,8 +415,7 @@ function deltaValues(values: Float64Array, count: number, add: bigint, out: Uint
       out[widthsAt + m] = 0;
       if (s >= end) continue;
       const e = Math.min(end, s + MINI);
-      let max = 0;
-      for (let i = s; i < e; i++) if (values[i]! - min > max) max = values[i]! - min;
+      const max = maxes[(s - 1) >>> 5]! - min;
       const w = max === 0 ? 0 : max < 4294967296 ? 32 - Math.clz32(max) : 64 - Math.clz32(Math.floor(max / 4294967296));
       out[widthsAt + m] = w;
       if (!w) continue;
