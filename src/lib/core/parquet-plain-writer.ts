@@ -345,8 +345,9 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
  */
 function presentValues(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, out: Uint8Array, defAt: number, dst: Float64Array): number {
   // "An integer below 2^51 in size": x + 2^52·1.5 − 2^52·1.5 gives x back only then, and the
-  // smallest and largest values say the rest: no branch in the loop (a NaN or infinity makes the
-  // sum of |roundings| NaN or the range fail).
+  // page's smallest and largest values say the rest, so the test itself needs no branch (a NaN or
+  // infinity makes the sum of |roundings| NaN or the range fail). Nullable pages branch on
+  // presence only; each case has its own loop so both stay tight.
   let k = 0, fractional = 0, lo = 0, hi = 0;
   if (!nullable) {
     for (let r = 0; r < n; r++) {
