@@ -34,7 +34,7 @@ async function drain(w: ReorderWindow, already = 0): Promise<{key: number; pos: 
   const rows: {key: number; pos: number}[] = [];
   await w.start(already);
   while (!w.done) {
-    rows.push({key: w.col(0)[w.i]!, pos: w.col(1)[w.i]!});
+    rows.push({key: w.rows[w.at]!, pos: w.rows[w.at + 1]!});
     if (w.advance()) await w.refill();
   }
   return rows;
@@ -57,7 +57,7 @@ describe("reorder window", () => {
     await first.start(0);
     // Consume 7,345 rows and take a checkpoint, as a replay killed after it would have.
     while (head.length < 7345) {
-      head.push({key: first.col(0)[first.i]!, pos: first.col(1)[first.i]!});
+      head.push({key: first.rows[first.at]!, pos: first.rows[first.at + 1]!});
       if (first.advance()) await first.refill();
     }
     const state: ReorderState = first.state();

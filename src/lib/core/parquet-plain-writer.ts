@@ -319,8 +319,9 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
     // DELTA_BINARY_PACKED: successive prices, sizes, ids and times differ by little, so a page
     // shrinks to a byte or two a value; PLAIN when a value is too large for exact deltas in doubles.
     if (scratch.values.length < n) scratch.values = new Float64Array(Math.max(n, 2 * scratch.values.length));
+    const deltas = presentDeltas(values as Float64Array, from, n, nullable, col.multiply ?? 1, out, defAt, scratch.values);
+    if (deltas >= 0) return {page: out.subarray(0, deltaValues(scratch.values, deltas, col.add ?? 0n, out, defBytes)), encoding: 5};
     const present = presentValues(values as Float64Array, from, n, nullable, col.multiply ?? 1, out, defAt, scratch.values);
-    if (present >= 0) return {page: out.subarray(0, deltaValues(scratch.values, present, col.add ?? 0n, out, defBytes)), encoding: 5};
     const add = col.add ?? 0n;
     const addHi = Number(BigInt.asIntN(64, add) >> 32n), addLo = Number(BigInt.asUintN(64, add) & 0xffffffffn);
     end = int64Values(scratch.values, -present - 1, addHi, addLo, new Int32Array(buffer, valuesAt)) - pad;
@@ -336,6 +337,41 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
     }
   }
   return {page: out.subarray(0, end), encoding: col.type === "ENUM" ? 8 : 0};
+}
+
+/**
+ * The present values × multiply as deltas into `dst` (dst[0] the first value, dst[i] value i −
+ * value i − 1), definition bits at out[defAt…] when nullable: the pass DELTA_BINARY_PACKED starts
+ * from, fused with the presence and exactness tests. Returns how many values, or −1 when one is
+ * not an integer below 2^51 in size (the page is then written PLAIN from `presentValues`).
+ */
+function presentDeltas(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, out: Uint8Array, defAt: number, dst: Float64Array): number {
+  let k = 0, fractional = 0, lo = 0, hi = 0, prev = 0;
+  if (!nullable) {
+    for (let r = 0; r < n; r++) {
+      const x = values[from + r]! * multiply;
+      fractional += Math.abs(x + INT64_MAGIC - INT64_MAGIC - x);
+      lo = x < lo ? x : lo;
+      hi = x > hi ? x : hi;
+      dst[r] = x - prev;
+      prev = x;
+    }
+    k = n;
+  } else {
+    let byte = 0;
+    for (let r = 0; r < n; r++) {
+      const x = values[from + r]! * multiply;
+      if (x === x) byte |= 1 << (r & 7);
+      if ((r & 7) === 7 || r === n - 1) (out[defAt + (r >>> 3)] = byte), (byte = 0);
+      if (x !== x) continue;
+      fractional += Math.abs(x + INT64_MAGIC - INT64_MAGIC - x);
+      lo = x < lo ? x : lo;
+      hi = x > hi ? x : hi;
+      dst[k++] = x - prev;
+      prev = x;
+    }
+  }
+  return fractional === 0 && lo > -LIMIT && hi < LIMIT ? k : -1;
 }
 
 /**
@@ -377,37 +413,34 @@ function presentValues(values: Float64Array, from: number, n: number, nullable: 
 const BLOCK = 128, MINIBLOCKS = 4, MINI = 32;
 
 /**
- * DELTA_BINARY_PACKED (Parquet's encoding for sorted-ish integers): a header (block size,
- * miniblocks a block, value count, first value), then per block of 128 values the smallest
- * delta and four miniblocks of 32 deltas less it, bit-packed at each miniblock's own width.
- * `add` is added to every value (exactly, in 64 bits): it changes only the first value.
+ * DELTA_BINARY_PACKED (Parquet's encoding for sorted-ish integers) of `count` values given as
+ * deltas (from `presentDeltas`): a header (block size, miniblocks a block, value count, first
+ * value), then per block of 128 values the smallest delta and four miniblocks of 32 deltas less
+ * it, bit-packed at each miniblock's own width. `add` is added to every value (exactly, in 64
+ * bits): it changes only the first value. Per block, one pass finds the smallest delta and each
+ * miniblock's largest, a second packs: bits gather in a 32-bit word stored whole (little-endian
+ * through a DataView) when full, so no byte is written twice.
  */
-function deltaValues(values: Float64Array, count: number, add: bigint, out: Uint8Array, at: number): number {
+function deltaValues(deltas: Float64Array, count: number, add: bigint, out: Uint8Array, at: number): number {
   let k = at;
   k = varint(out, k, BLOCK);
   k = varint(out, k, MINIBLOCKS);
   k = varint(out, k, count);
-  k = firstValue(out, k, count ? values[0]! : 0, add);
-  // Deltas in place (values[i] becomes values[i] − values[i − 1]), each block's smallest and each
-  // miniblock's largest, in one pass (miniblock m of block b holds deltas 1 + 128b + 32m …).
-  const mins = new Float64Array(Math.ceil(count / BLOCK)), maxes = new Float64Array(Math.ceil(count / MINI));
-  let prev = values[0]!, min = Infinity, max = -Infinity;
-  for (let i = 1; i < count; i++) {
-    const cur = values[i]!, d = cur - prev;
-    values[i] = d;
-    prev = cur;
-    if (d < min) min = d;
-    if (d > max) max = d;
-    if (i % MINI === 0 || i === count - 1) {
-      maxes[(i - 1) >>> 5] = max;
-      max = -Infinity;
-      if (i % BLOCK === 0 || i === count - 1) (mins[(i - 1) >>> 7] = min), (min = Infinity);
-    }
-  }
-  const words = new Uint32Array(64), wordBytes = new Uint8Array(words.buffer);
+  k = firstValue(out, k, count ? deltas[0]! : 0, add);
+  const view = new DataView(out.buffer, out.byteOffset);
+  const maxes = new Float64Array(MINIBLOCKS);
   for (let b = 1; b < count; b += BLOCK) {
     const end = Math.min(count, b + BLOCK);
-    const min = mins[(b - 1) >>> 7]!;
+    let min = Infinity;
+    for (let m = 0; m < MINIBLOCKS; m++) {
+      let max = -Infinity;
+      for (let i = b + m * MINI, e = Math.min(end, i + MINI); i < e; i++) {
+        const d = deltas[i]!;
+        min = d < min ? d : min;
+        max = d > max ? d : max;
+      }
+      maxes[m] = max;
+    }
     k = varint(out, k, min >= 0 ? 2 * min : -2 * min - 1);
     const widthsAt = k;
     k += MINIBLOCKS;
@@ -416,26 +449,36 @@ function deltaValues(values: Float64Array, count: number, add: bigint, out: Uint
       out[widthsAt + m] = 0;
       if (s >= end) continue;
       const e = Math.min(end, s + MINI);
-      const max = maxes[(s - 1) >>> 5]! - min;
+      const max = maxes[m]! - min;
       const w = max === 0 ? 0 : max < 4294967296 ? 32 - Math.clz32(max) : 64 - Math.clz32(Math.floor(max / 4294967296));
       out[widthsAt + m] = w;
       if (!w) continue;
-      words.fill(0, 0, w);
-      // A short last miniblock is padded with zeros to 32 values.
+      // A miniblock is 32 values × w bits = w words; a short last one is padded with zeros.
+      const last = k + 4 * w;
       if (w <= 32) {
-        for (let i = s, bit = 0; i < e; i++, bit += w) {
-          const v = (values[i]! - min) >>> 0, wi = bit >>> 5, o = bit & 31;
-          words[wi]! |= v << o;
-          if (o + w > 32) words[wi + 1]! |= v >>> (32 - o);
+        let acc = 0, bits = 0;
+        for (let i = s; i < e; i++) {
+          const v = (deltas[i]! - min) >>> 0;
+          acc |= v << bits;
+          bits += w;
+          if (bits >= 32) {
+            view.setUint32(k, acc, true);
+            k += 4;
+            bits -= 32;
+            acc = bits ? v >>> (w - bits) : 0;
+          }
         }
+        if (bits) view.setUint32(k, acc, true), (k += 4);
       } else {
+        const words = new Uint32Array(64);
         for (let i = s, bit = 0; i < e; i++, bit += w) {
-          const v = values[i]! - min, hi = Math.floor(v / 4294967296);
+          const v = deltas[i]! - min, hi = Math.floor(v / 4294967296);
           put(words, bit, (v - hi * 4294967296) >>> 0, 32);
           put(words, bit + 32, hi, w - 32);
         }
+        for (let j = 0; j < w; j++, k += 4) view.setUint32(k, words[j]!, true);
       }
-      for (let j = 0, bytes = 4 * w; j < bytes; j++) out[k++] = wordBytes[j]!;
+      while (k < last) view.setUint32(k, 0, true), (k += 4);
     }
   }
   return k;

@@ -134,9 +134,20 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
   };
 
   const fetchJson = async <T>(path: string): Promise<T> => {
-    const res = await fetch(`${restUrl}${path}`, {signal});
-    if (!res.ok) throw new LabError({reason: `GET ${restUrl}${path}: HTTP ${res.status} ${await res.text()}`});
-    return (await res.json()) as T;
+    // Each request gets its own controller, tied to the capture's signal only while it runs:
+    // fetch leaves its abort listener on a signal it is given, so a long capture (a re-snapshot
+    // after every gap) would pile thousands of them onto one signal.
+    const request = new AbortController();
+    const abort = () => request.abort(signal?.reason);
+    if (signal?.aborted) abort();
+    signal?.addEventListener("abort", abort, {once: true});
+    try {
+      const res = await fetch(`${restUrl}${path}`, {signal: request.signal});
+      if (!res.ok) throw new LabError({reason: `GET ${restUrl}${path}: HTTP ${res.status} ${await res.text()}`});
+      return (await res.json()) as T;
+    } finally {
+      signal?.removeEventListener("abort", abort);
+    }
   };
   const measureClock = async () => {
     const before = Date.now();

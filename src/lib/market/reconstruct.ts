@@ -151,56 +151,54 @@ class OutBuffer {
   }
 }
 
-/** What the merge reads an input through: the current row at index `i` of its columns. */
+/** What the merge reads an input through: the current row, `rows[at …]` (time, id, then the rest). */
 interface ReplayCursor {
-  t: Float64Array;
-  id: Float64Array;
-  i: number;
+  rows: Float64Array;
+  at: number;
   done: boolean;
   /** Rows consumed, for checkpoints. */
   consumed: number;
-  col(k: number): Float64Array;
   /** Moves past the current row; true when `refill` must be awaited first. */
   advance(): boolean;
   refill(): Promise<void>;
   close(): void;
 }
 
-/** A sorted input stream (DuckDB's ORDER BY) read chunk by chunk. */
+/** A sorted input stream (DuckDB's ORDER BY) read chunk by chunk, each chunk made row-major. */
 class Cursor implements ReplayCursor {
-  chunk: ColumnChunk | undefined;
-  i = 0;
-  n = 0;
+  at = 0;
+  private end = 0;
   consumed = 0;
   done = false;
-  t: Float64Array = new Float64Array(0);
-  id: Float64Array = new Float64Array(0);
-  cols: Float64Array[] = [];
-  constructor(readonly stream: ChunkSource) {}
-  static async open(stream: ChunkSource, consumed: number): Promise<Cursor> {
-    const c = new Cursor(stream);
+  rows: Float64Array = new Float64Array(0);
+  private constructor(readonly stream: ChunkSource, private readonly width: number) {}
+  static async open(stream: ChunkSource, width: number, consumed: number): Promise<Cursor> {
+    const c = new Cursor(stream, width);
     c.consumed = consumed;
     c.set(await stream.next());
     return c;
   }
   private set(chunk: ColumnChunk | undefined): void {
-    this.chunk = chunk;
-    this.i = 0;
+    this.at = 0;
     if (!chunk) {
       this.done = true;
       return;
     }
-    this.n = chunk.n;
-    this.cols = chunk.columns as Float64Array[];
-    this.t = this.cols[0]!;
-    this.id = this.cols[1]!;
-  }
-  col(k: number): Float64Array {
-    return this.cols[k]!;
+    const n = chunk.n, w = this.width;
+    this.end = n * w;
+    if (chunk.stride) this.rows = chunk.columns[0] as Float64Array;
+    else {
+      if (this.rows.length < n * w) this.rows = new Float64Array(n * w);
+      for (let c = 0; c < w; c++) {
+        const col = chunk.columns[c]!;
+        for (let r = 0, o = c; r < n; r++, o += w) this.rows[o] = col[r]!;
+      }
+    }
   }
   advance(): boolean {
     this.consumed++;
-    return ++this.i >= this.n;
+    this.at += this.width;
+    return this.at >= this.end;
   }
   async refill(): Promise<void> {
     this.set(await this.stream.next());
@@ -381,7 +379,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     }
     const cursor = async (name: "deltas" | "book" | "trades", already: number): Promise<ReplayCursor> => {
       const w = windows[name];
-      if (!w) return Cursor.open(sources[name]!, already);
+      if (!w) return Cursor.open(sources[name]!, expressions[name].length, already);
       await w.start(already);
       return w;
     };
@@ -560,9 +558,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
 
     const wideP = new Float64Array(levels * 4), wideQ = new Float64Array(levels * 4);
     const applySnapshot = (c: ReplayCursor) => {
-      const i = c.i;
-      const seq = c.col(1)[i]!;
-      const bestBid = c.col(2)[i]!, bestAsk = c.col(2 + 2 * levels)[i]!;
+      const seq = c.rows[c.at + 1]!;
+      const bestBid = c.rows[c.at + 2]!, bestAsk = c.rows[c.at + 2 + 2 * levels]!;
       if (!Number.isNaN(bestBid) && !Number.isNaN(bestAsk) && bestBid >= bestAsk) {
         // A crossed snapshot cannot be a true book: flagged, not used.
         counts.crossedSnapshots++;
@@ -578,14 +575,14 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           let worst = NaN;
           const floor = side === BID ? bidFloor : askCeiling;
           for (let l = 0; l < levels; l++) {
-            const p = c.col(off + 2 * l)[i]!;
+            const p = c.rows[c.at + off + 2 * l]!;
             if (Number.isNaN(p)) break;
             // Levels beyond what the replay could know are learned from the snapshot, not drift.
             if (side === BID ? p < floor : p > floor) {
               extends_ = true;
               break;
             }
-            const diff = book.quantity(side, p) - c.col(off + 2 * l + 1)[i]!;
+            const diff = book.quantity(side, p) - c.rows[c.at + off + 2 * l + 1]!;
             sum += diff * diff;
             n++;
             worst = p;
@@ -600,8 +597,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
               if (side === BID ? p < worst : p > worst) break;
               let has: boolean;
               if (sorted) {
-                while (j < levels && (side === BID ? c.col(off + 2 * j)[c.i]! > p : c.col(off + 2 * j)[c.i]! < p)) j++;
-                has = j < levels && c.col(off + 2 * j)[c.i] === p;
+                while (j < levels && (side === BID ? c.rows[c.at + off + 2 * j]! > p : c.rows[c.at + off + 2 * j]! < p)) j++;
+                has = j < levels && c.rows[c.at + off + 2 * j] === p;
               } else has = snapshotHas(c, off, p);
               if (!has) (sum += wideQ[l]! ** 2), n++;
             }
@@ -619,7 +616,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           const off = side === BID ? 2 : 2 + 2 * levels;
           let worst = NaN;
           for (let l = 0; l < levels; l++) {
-            const p = c.col(off + 2 * l)[i]!;
+            const p = c.rows[c.at + off + 2 * l]!;
             if (Number.isNaN(p)) break;
             worst = p;
           }
@@ -630,9 +627,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             clearSide(side, NaN);
           } else clearSide(side, worst);
           for (let l = 0; l < levels; l++) {
-            const p = c.col(off + 2 * l)[i]!;
+            const p = c.rows[c.at + off + 2 * l]!;
             if (Number.isNaN(p)) break;
-            book.set(side, p, c.col(off + 2 * l + 1)[i]!);
+            book.set(side, p, c.rows[c.at + off + 2 * l + 1]!);
           }
         }
         if (resync) counts.resyncs++;
@@ -643,7 +640,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       for (const side of [BID, ASK] as Side[]) {
         const off = side === BID ? 2 : 2 + 2 * levels;
         let worst = NaN;
-        for (let l = 0; l < levels && !Number.isNaN(c.col(off + 2 * l)[i]!); l++) worst = c.col(off + 2 * l)[i]!;
+        for (let l = 0; l < levels && !Number.isNaN(c.rows[c.at + off + 2 * l]!); l++) worst = c.rows[c.at + off + 2 * l]!;
         if (Number.isNaN(worst)) continue;
         const keep = initialised && !wasGapped;
         if (side === BID) bidFloor = keep ? Math.min(bidFloor, worst) : worst;
@@ -656,16 +653,16 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     };
     const snapshotHas = (c: ReplayCursor, off: number, p: number) => {
       for (let l = 0; l < levels; l++) {
-        const q = c.col(off + 2 * l)[c.i]!;
+        const q = c.rows[c.at + off + 2 * l]!;
         if (q === p) return true;
         if (Number.isNaN(q)) return false;
       }
       return false;
     };
     const snapshotSorted = (c: ReplayCursor, off: number, side: Side) => {
-      let prev = c.col(off)[c.i]!;
+      let prev = c.rows[c.at + off]!;
       for (let l = 1; l < levels; l++) {
-        const p = c.col(off + 2 * l)[c.i]!;
+        const p = c.rows[c.at + off + 2 * l]!;
         if (Number.isNaN(p)) return true;
         if (side === BID ? !(p < prev) : !(p > prev)) return false;
         prev = p;
@@ -681,19 +678,19 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       let src = -1; // 0 delta, 1 snapshot, 2 trade
       if (strategy === "full_event_replay") {
         let book: 0 | 1 | -1 = -1;
-        if (D && !D.done && !S.done) book = D.id[D.i]! <= S.id[S.i]! ? 0 : 1;
+        if (D && !D.done && !S.done) book = D.rows[D.at + 1]! <= S.rows[S.at + 1]! ? 0 : 1;
         else if (D && !D.done) book = 0;
         else if (!S.done) book = 1;
         if (book === -1) src = T.done ? -1 : 2;
         else {
-          const bookOrigin = book === 0 ? D!.t[D!.i]! : S.t[S.i]!;
-          src = !T.done && T.t[T.i]! < bookOrigin ? 2 : book;
+          const bookOrigin = book === 0 ? D!.rows[D!.at]! : S.rows[S.at]!;
+          src = !T.done && T.rows[T.at]! < bookOrigin ? 2 : book;
         }
       } else {
         let best = Infinity, bestRank = 9, bestId = Infinity;
         const consider = (source: number, c: ReplayCursor | undefined, rank: number, idCol: number, idOffset: number) => {
           if (!c || c.done) return;
-          const t = c.t[c.i]!, id = c.col(idCol)[c.i]! + idOffset;
+          const t = c.rows[c.at]!, id = c.rows[c.at + idCol]! + idOffset;
           if (t < best || (t === best && (rank < bestRank || (rank === bestRank && id < bestId)))) (best = t), (bestRank = rank), (bestId = id), (src = source);
         };
         if (strategy === "origin_time_sort") consider(0, D, 0, 1, 0);
@@ -701,10 +698,10 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         consider(2, T, 1, 1, 0);
       }
       if (src === -1) break;
-      if (sampleStep) sampleUpTo((src === 0 ? D! : src === 1 ? S : T).col(0)[(src === 0 ? D! : src === 1 ? S : T).i]!);
+      if (sampleStep) sampleUpTo(src === 0 ? D!.rows[D!.at]! : src === 1 ? S.rows[S.at]! : T.rows[T.at]!);
       if (src === 0) {
-        const c = D!, i = c.i;
-        const u = c.col(1)[i]!;
+        const c = D!;
+        const u = c.rows[c.at + 1]!;
         if (!initialised) {
           counts.preInit++;
         } else {
@@ -718,10 +715,10 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             if (!gap) counts.gaps++;
             gap = true;
           }
-          const side = c.col(2)[i]! as Side, tick = c.col(3)[i]!, lots = c.col(4)[i]!;
+          const side = c.rows[c.at + 2]! as Side, tick = c.rows[c.at + 3]!, lots = c.rows[c.at + 4]!;
           touched(side, tick, book.set(side, tick, lots), lots);
           if (u > lastU) lastU = u;
-          const r = emit(EVENT_DELTA, c.col(0)[i]!, u, false, NaN);
+          const r = emit(EVENT_DELTA, c.rows[c.at]!, u, false, NaN);
           out.deltaSide[r] = side;
           out.deltaTick[r] = tick;
           out.deltaLots[r] = lots;
@@ -737,9 +734,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         const c = S;
         const {resync, drift, seq, used: ok} = applySnapshot(c);
         if (ok || initialised) {
-          emit(EVENT_SNAPSHOT, c.t[c.i]!, seq, resync, drift);
+          emit(EVENT_SNAPSHOT, c.rows[c.at]!, seq, resync, drift);
           counts.snapshots++;
-          options.onEvent?.({type: EVENT_SNAPSHOT, tNs: c.t[c.i]!, updateId: seq, book, gap, bidFloor, askCeiling});
+          options.onEvent?.({type: EVENT_SNAPSHOT, tNs: c.rows[c.at]!, updateId: seq, book, gap, bidFloor, askCeiling});
         }
         if (c.advance()) {
           const r0 = performance.now();
@@ -747,9 +744,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           waits.reader += performance.now() - r0;
         }
       } else {
-        const c = T, i = c.i;
+        const c = T;
         if (initialised) {
-          const side = c.col(2)[i]! as Side, tick = c.col(3)[i]!, lots = c.col(4)[i]!;
+          const side = c.rows[c.at + 2]! as Side, tick = c.rows[c.at + 3]!, lots = c.rows[c.at + 4]!;
           if (strategy === "snapshot_anchored") {
             // The taker's fill took this size at this price, and everything better before it.
             const passive: Side = side === 0 ? ASK : BID;
@@ -758,7 +755,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             book.consume(passive, tick, lots);
             depthDirtyBid = depthDirtyAsk = true;
           }
-          const r = emit(EVENT_TRADE, c.col(0)[i]!, NaN, false, NaN);
+          const r = emit(EVENT_TRADE, c.rows[c.at]!, NaN, false, NaN);
           out.tradeTick[r] = tick;
           out.tradeLots[r] = lots;
           out.tradeSide[r] = side;

@@ -44,9 +44,10 @@ export class ReorderOverflow extends Error {
  * gives the fully sorted order (key, then file position: the same total order as
  * `ORDER BY key, file_row_number`) in one pass with bounded memory and no external sort.
  *
- * Rows are copied in whole chunks into ring buffers (one per column, indexed by file position
- * modulo the ring size) and never copied out: the consumer reads the current row in place, at
- * slot `i` of `cols`, and calls `advance()`; when that returns true it must `await refill()`.
+ * Rows are copied in whole chunks into a row-major ring (`columns` values a row, indexed by file
+ * position modulo the ring size: a row-major chunk goes in as one block copy) and never copied
+ * out: the consumer reads the current row in place, `rows[at … at + columns)`, and calls
+ * `advance()`; when that returns true it must `await refill()`.
  *
  * A row that belongs before a row already consumed, or that would still be waiting when its slot
  * comes round again, cannot be placed: the window throws `ReorderOverflow` and the caller falls
@@ -54,13 +55,11 @@ export class ReorderOverflow extends Error {
  * disorder would make insertion cost more than ~64 steps a row (a file sorted by something else).
  */
 export class ReorderWindow {
-  /** Ring buffers, one per column; the current row is at slot `i`. */
-  readonly cols: Float64Array[];
-  /** Slot of the current row (valid while !done). */
+  /** The ring, row-major: slot s holds rows[s × columns … (s + 1) × columns). */
+  readonly rows: Float64Array;
+  /** Slot of the current row, and where its values start in `rows` (valid while !done). */
   i = 0;
-  /** The time and id columns (the merge reads them on every event). */
-  readonly t: Float64Array;
-  readonly id: Float64Array;
+  at = 0;
   done = false;
   /** Rows consumed (handed on) so far, counting those before a resume. */
   consumed = 0;
@@ -83,8 +82,9 @@ export class ReorderWindow {
   private lastK2 = -Infinity;
   private lastPos = -Infinity;
   private consumedAny = false;
-  private readonly k1: Float64Array;
-  private readonly k2: Float64Array;
+  /** The key columns' positions within a row. */
+  private readonly k1: number;
+  private readonly k2: number;
   /** What each column is checked for as it is read (NONE, NON_NEGATIVE, CODE, KEY). */
   private readonly kinds: Uint8Array;
 
@@ -99,10 +99,8 @@ export class ReorderWindow {
     while (ring < 2 * (windowRows + 4096)) ring <<= 1;
     this.ring = ring;
     this.ringMask = ring - 1;
-    this.cols = Array.from({length: columns}, () => new Float64Array(ring));
+    this.rows = new Float64Array(ring * columns);
     this.waiting = new Uint8Array(ring);
-    this.t = this.cols[0]!;
-    this.id = this.cols[1]!;
     this.kinds = new Uint8Array(columns);
     for (const c of options.checked?.nonNegative ?? []) this.kinds[c] = NON_NEGATIVE;
     for (const c of options.checked?.codes ?? []) this.kinds[c] = CODE;
@@ -112,8 +110,8 @@ export class ReorderWindow {
     while (orderSize < windowRows + 4096 + 1) orderSize <<= 1;
     this.order = new Int32Array(orderSize);
     this.orderMask = orderSize - 1;
-    this.k1 = this.cols[keys[0]!]!;
-    this.k2 = this.cols[keys[1] ?? keys[0]!]!;
+    this.k1 = keys[0]!;
+    this.k2 = keys[1] ?? keys[0]!;
     this.read = options.startRow ?? 0;
     this.resumeRead = options.resume?.read ?? 0;
     if (options.resume?.last) {
@@ -135,18 +133,19 @@ export class ReorderWindow {
   advance(): boolean {
     const s = this.i;
     this.waiting[s] = 0;
-    this.lastK1 = this.k1[s]!;
-    this.lastK2 = this.k2[s]!;
+    this.lastK1 = this.rows[s * this.nCols + this.k1]!;
+    this.lastK2 = this.rows[s * this.nCols + this.k2]!;
     this.lastPos = this.positionOf(s);
     this.consumedAny = true;
     this.consumed++;
     this.head++;
     if (this.tail - this.head > this.window) {
       this.i = this.order[this.head & this.orderMask]!;
+      this.at = this.i * this.nCols;
       return false;
     }
     if (this.srcDone) {
-      if (this.tail > this.head) this.i = this.order[this.head & this.orderMask]!;
+      if (this.tail > this.head) (this.i = this.order[this.head & this.orderMask]!), (this.at = this.i * this.nCols);
       else this.done = true;
       return false;
     }
@@ -160,7 +159,7 @@ export class ReorderWindow {
       if (!chunk) this.srcDone = true;
       else this.take(chunk);
     }
-    if (this.tail > this.head) this.i = this.order[this.head & this.orderMask]!;
+    if (this.tail > this.head) (this.i = this.order[this.head & this.orderMask]!), (this.at = this.i * this.nCols);
     else this.done = true;
   }
 
@@ -183,14 +182,25 @@ export class ReorderWindow {
         throw new ReorderOverflow(this.options.file, p, `the ${this.options.name} row at file position ${p.toLocaleString("en-US")} is still waiting ${this.ring.toLocaleString("en-US")} rows later: it lies further than the window from its sorted place`);
       }
     }
-    // Copy each column into its ring (in two pieces where it wraps), checking it on the way.
-    const at = first & mask, head = Math.min(n, this.ring - at);
-    const stride = chunk.stride ?? 1;
-    for (let c = 0; c < this.nCols; c++) {
-      const src = chunk.stride ? cols[0]! : cols[c]!, offset = chunk.stride ? c : 0, kind = this.kinds[c]!, dst = this.cols[c]!;
-      let bad = copyColumn(dst, at, src, offset, stride, 0, head, kind);
-      if (bad < 0 && head < n) bad = copyColumn(dst, -head, src, offset, stride, head, n, kind);
+    // Check each column, then copy the rows into the ring (in two pieces where it wraps): a
+    // row-major chunk as two block copies, a column-major one value by value.
+    const at = first & mask, head = Math.min(n, this.ring - at), w = this.nCols;
+    for (let c = 0; c < w; c++) {
+      const kind = this.kinds[c]!;
+      if (kind === 0) continue;
+      const bad = chunk.stride ? checkColumn(cols[0]!, c, chunk.stride, n, kind) : checkColumn(cols[c]!, 0, 1, n, kind);
       if (bad >= 0) this.refuse(first + bad, kind);
+    }
+    if (chunk.stride) {
+      if (chunk.stride !== w) throw new Error(`${this.options.name}: chunks of ${chunk.stride} values a row, the window holds ${w}`);
+      const src = cols[0]!;
+      this.rows.set(src.subarray(0, head * w), at * w);
+      if (head < n) this.rows.set(src.subarray(head * w, n * w), 0);
+    } else {
+      for (let c = 0; c < w; c++) {
+        transpose(this.rows, at * w + c, w, cols[c]!, 0, head);
+        if (head < n) transpose(this.rows, c - head * w, w, cols[c]!, head, n);
+      }
     }
     this.read += n;
     this.insertAll(first, n);
@@ -210,19 +220,19 @@ export class ReorderWindow {
 
   /** Puts rows [first, first + n), already in the rings, in key order (the hot loop: all in locals). */
   private insertAll(first: number, n: number): void {
-    const k1 = this.k1, k2 = this.k2, order = this.order, omask = this.orderMask, rmask = this.ringMask, waiting = this.waiting, head = this.head;
+    const rows = this.rows, w = this.nCols, c1 = this.k1, c2 = this.k2, order = this.order, omask = this.orderMask, rmask = this.ringMask, waiting = this.waiting, head = this.head;
     const resumeRead = this.resumeRead, consumedAny = this.consumedAny, lastK1 = this.lastK1, lastK2 = this.lastK2, lastPos = this.lastPos;
     let tail = this.tail, steps = this.steps;
     for (let p = first; p < first + n; p++) {
-      const s = p & rmask, a = k1[s]!, b = k2[s]!;
+      const s = p & rmask, a = rows[s * w + c1]!, b = rows[s * w + c2]!;
       // Resuming: rows read before the checkpoint at or before its last key were consumed then.
       if (p < resumeRead && consumedAny && (a < lastK1 || (a === lastK1 && (b < lastK2 || (b === lastK2 && p <= lastPos))))) continue;
       // Insertion from the end: in arrival order most rows are already in place.
       let j = tail;
       while (j > head) {
         const t = order[(j - 1) & omask]!;
-        const ta = k1[t]!;
-        if (ta < a || (ta === a && k2[t]! <= b)) break;
+        const ta = rows[t * w + c1]!;
+        if (ta < a || (ta === a && rows[t * w + c2]! <= b)) break;
         order[j & omask] = t;
         j--;
       }
@@ -251,10 +261,6 @@ export class ReorderWindow {
     return {read: this.read, reopenAt, last: this.consumedAny ? [this.lastK1, this.lastK2, this.lastPos] : null};
   }
 
-  col(k: number): Float64Array {
-    return this.cols[k]!;
-  }
-
   close(): void {
     this.src.close();
   }
@@ -262,15 +268,16 @@ export class ReorderWindow {
 
 const NON_NEGATIVE = 1, CODE = 2, KEY = 3;
 
-/**
- * Copies rows [from, to) of one column (src[offset + r × stride]) to dst[shift + r], checking
- * each value for its column's kind; returns the first bad row, or -1.
- */
-function copyColumn(dst: Float64Array, shift: number, src: Float64Array, offset: number, stride: number, from: number, to: number, kind: number): number {
-  for (let r = from, o = offset + from * stride; r < to; r++, o += stride) {
+/** Checks rows [0, n) of one column (src[offset + r × stride]) for its kind; returns the first bad row, or -1. */
+function checkColumn(src: Float64Array, offset: number, stride: number, n: number, kind: number): number {
+  for (let r = 0, o = offset; r < n; r++, o += stride) {
     const v = src[o]!;
-    dst[shift + r] = v;
-    if (kind !== 0 && (kind === NON_NEGATIVE ? !(v >= 0) : kind === CODE ? v === 255 : v !== v)) return r;
+    if (kind === NON_NEGATIVE ? !(v >= 0) : kind === CODE ? v === 255 : v !== v) return r;
   }
   return -1;
+}
+
+/** Copies src[from … to) to dst[start + r × stride] for each row r: a column into a row-major block. */
+function transpose(dst: Float64Array, start: number, stride: number, src: Float64Array, from: number, to: number): void {
+  for (let r = from, o = start + from * stride; r < to; r++, o += stride) dst[o] = src[r]!;
 }
