@@ -1,4 +1,4 @@
-import type {DuckDBConnection, DuckDBMaterializedResult} from "@duckdb/node-api";
+import type {DuckDBConnection, DuckDBMaterializedResult, DuckDBResult} from "@duckdb/node-api";
 import duckdb from "@duckdb/node-bindings";
 import type {Duck} from "../core/duckdb.js";
 import {quoteString} from "../core/sql.js";
@@ -12,84 +12,139 @@ export interface SliceReaderOptions {
   expressions: string[];
   /** File position of the first row to read. */
   fromRow?: number;
-  /** Bytes of values per slice (rows = bytes ÷ 8 ÷ columns, at least one vector). */
+  /** Bytes of values a slice aims at (whole row groups, at least one); default 8 MiB. */
   sliceBytes?: number;
 }
 
 /**
- * A Parquet file's rows in file order, as row-major DOUBLE chunks (`stride` values a row), read
- * a slice of row groups at a time. Two slices are in flight on two connections, so DuckDB decodes
- * the next one on its own threads (in parallel) while JavaScript works through this one, and a
- * row is fetched as part of a fixed-size ARRAY: one typed-array view per 2,048 rows instead of one
- * per column — each view costs tens of microseconds in the bindings, which for narrow rows costs
- * more than the rows themselves. Memory: two slices, whatever the file's size.
+ * A Parquet file's rows in file order, as row-major DOUBLE chunks (`stride` values a row). A row
+ * is fetched as part of a fixed-size ARRAY: one typed-array view per 2,048 rows instead of one per
+ * column — each view costs tens of microseconds in the bindings, which for narrow rows costs more
+ * than the rows themselves.
+ *
+ * Narrow rows (deltas, trades) are read a slice of whole row groups at a time, two slices in
+ * flight on two connections, so DuckDB decodes the next one on its own threads (in parallel)
+ * while JavaScript works through this one. Slices follow the file's row groups because a query
+ * for part of a row group decodes all of it (the bench's 11.5 M-event replay: 9.3–9.6 CPU-seconds
+ * with 8 MiB slices cut across its 122,880-row groups, 8.4–8.6 with whole groups). Rows so
+ * wide that one row group is more than two slices (the top-20 snapshots: 82 values, 80 MB a
+ * group) are read as one streaming query instead, a vector at a time with one fetched ahead —
+ * no group is decoded twice and memory stays at a few vectors. Memory: two slices or two
+ * vectors, whatever the file's size.
  */
 export class SliceReader {
   private readonly connections: DuckDBConnection[];
-  private readonly sliceRows: number;
   private readonly stride: number;
-  private next_: number;
+  /** Slice boundaries (file positions) still to query, in order. */
+  private readonly bounds: [number, number][];
   private pending: [Promise<DuckDBMaterializedResult> | undefined, Promise<DuckDBMaterializedResult> | undefined] = [undefined, undefined];
   private turn = 0;
-  private current: {raw: duckdb.Result; result: DuckDBMaterializedResult; chunks: number; at: number; rows: number} | undefined;
+  private current: {raw: duckdb.Result; result: DuckDBMaterializedResult; chunks: number; at: number} | undefined;
+  private stream: {result: DuckDBResult; next: Promise<duckdb.DataChunk | null> | undefined} | undefined;
   private ended = false;
 
-  private constructor(private readonly options: SliceReaderOptions, connections: DuckDBConnection[]) {
+  private constructor(private readonly options: SliceReaderOptions, connections: DuckDBConnection[], bounds: [number, number][]) {
     this.connections = connections;
     this.stride = options.expressions.length;
-    this.sliceRows = Math.max(2048, Math.floor((options.sliceBytes ?? 8 << 20) / 8 / this.stride / 2048) * 2048);
-    this.next_ = options.fromRow ?? 0;
+    this.bounds = bounds;
   }
 
   static async open(options: SliceReaderOptions): Promise<SliceReader> {
-    const reader = new SliceReader(options, [await options.duck.connect(), await options.duck.connect()]);
+    const {duck, path, expressions, fromRow = 0, sliceBytes = 8 << 20} = options;
+    const groups = await duck.all<{rows: bigint}>(`SELECT any_value(row_group_num_rows) AS rows FROM parquet_metadata(${quoteString(path)}) GROUP BY row_group_id ORDER BY row_group_id`);
+    const rowBytes = 8 * expressions.length;
+    const widest = Math.max(0, ...groups.map((g) => Number(g.rows)));
+    if (widest * rowBytes > 2 * sliceBytes) {
+      const reader = new SliceReader(options, [await duck.connect()], []);
+      const result = await reader.connections[0]!.stream(reader.sql(fromRow, Infinity));
+      reader.stream = {result, next: duckdb.fetch_chunk((result as unknown as {result: duckdb.Result}).result)};
+      return reader;
+    }
+    // Whole row groups per slice, up to sliceBytes (the first begins at fromRow, inside its group).
+    const bounds: [number, number][] = [];
+    let start = fromRow, at = 0;
+    for (const g of groups) {
+      const end = at + Number(g.rows);
+      at = end;
+      if (end <= start) continue;
+      if ((end - start) * rowBytes >= sliceBytes) {
+        bounds.push([start, end]);
+        start = end;
+      }
+    }
+    if (start < at) bounds.push([start, at]);
+    const reader = new SliceReader(options, [await duck.connect(), await duck.connect()], bounds);
     reader.pending[0] = reader.query(0);
     reader.pending[1] = reader.query(1);
     return reader;
   }
 
-  private query(k: number): Promise<DuckDBMaterializedResult> {
-    const a = this.next_;
-    this.next_ += this.sliceRows;
+  private sql(from: number, to: number): string {
     const {path, expressions} = this.options;
-    return this.connections[k]!.run(`SELECT [${expressions.join(", ")}]::DOUBLE[${expressions.length}] AS r FROM read_parquet(${quoteString(path)}, file_row_number = true) WHERE file_row_number >= ${a} AND file_row_number < ${a + this.sliceRows}`);
+    return `SELECT [${expressions.join(", ")}]::DOUBLE[${expressions.length}] AS r FROM read_parquet(${quoteString(path)}, file_row_number = true) WHERE file_row_number >= ${from}${Number.isFinite(to) ? ` AND file_row_number < ${to}` : ""}`;
+  }
+
+  private query(k: number): Promise<DuckDBMaterializedResult> | undefined {
+    const slice = this.bounds.shift();
+    return slice && this.connections[k]!.run(this.sql(slice[0], slice[1]));
+  }
+
+  /** A chunk's rows as one row-major view (valid while `owner` lives). */
+  private view(chunk: duckdb.DataChunk, n: number, owner: unknown): ColumnChunk {
+    const child = duckdb.array_vector_get_child(duckdb.data_chunk_get_vector(chunk, 0));
+    const bytes = duckdb.vector_get_data(child, n * this.stride * 8);
+    return {n, stride: this.stride, columns: [new Float64Array(bytes.buffer, bytes.byteOffset, n * this.stride)], owner};
   }
 
   /** The next chunk: `columns[0]` holds n rows × stride values, row-major; undefined at the end. */
   async next(): Promise<ColumnChunk | undefined> {
+    if (this.stream) {
+      for (;;) {
+        if (this.ended || !this.stream.next) return undefined;
+        const chunk = await this.stream.next;
+        const n = chunk ? duckdb.data_chunk_get_size(chunk) : 0;
+        if (!chunk || !n) {
+          this.ended = true;
+          return undefined;
+        }
+        this.stream.next = duckdb.fetch_chunk((this.stream.result as unknown as {result: duckdb.Result}).result);
+        return this.view(chunk, n, [chunk, this.stream.result]);
+      }
+    }
     for (;;) {
       if (this.current && this.current.at < this.current.chunks) {
         const c = this.current;
         const chunk = duckdb.result_get_chunk(c.raw, c.at++);
         const n = duckdb.data_chunk_get_size(chunk);
         if (!n) continue;
-        const child = duckdb.array_vector_get_child(duckdb.data_chunk_get_vector(chunk, 0));
-        const bytes = duckdb.vector_get_data(child, n * this.stride * 8);
-        c.rows += n;
-        return {n, stride: this.stride, columns: [new Float64Array(bytes.buffer, bytes.byteOffset, n * this.stride)], owner: [chunk, c.result]};
+        return this.view(chunk, n, [chunk, c.result]);
       }
-      // A slice shorter than asked for was the file's last.
-      if (this.current && this.current.rows < this.sliceRows) this.ended = true;
       if (this.ended) return undefined;
       const k = this.turn;
-      const result = await this.pending[k]!;
+      const pending = this.pending[k];
+      if (!pending) {
+        this.ended = true;
+        return undefined;
+      }
+      const result = await pending;
       this.pending[k] = this.query(k);
       this.turn ^= 1;
       // The bindings' result behind the materialized one: its chunks can be read synchronously.
       const raw = (result as unknown as {result: duckdb.Result}).result;
-      this.current = {raw, result, chunks: duckdb.result_chunk_count(raw), at: 0, rows: 0};
+      this.current = {raw, result, chunks: duckdb.result_chunk_count(raw), at: 0};
     }
   }
 
   close(): void {
     this.ended = true;
     // Queries still in flight finish on their own; their connections close once they have.
-    for (const [k, p] of this.pending.entries()) {
-      const connection = this.connections[k]!;
+    const inFlight = this.stream ? [this.stream.next] : this.pending;
+    for (const [k, connection] of this.connections.entries()) {
+      const p = inFlight[k];
       if (p) p.then(() => connection.closeSync(), () => connection.closeSync());
       else connection.closeSync();
     }
     this.pending = [undefined, undefined];
+    if (this.stream) this.stream.next = undefined;
   }
 }
-
