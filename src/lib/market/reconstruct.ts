@@ -523,10 +523,11 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       }
     };
 
-    // The output row for the current event: the book state after it.
-    const emit = (type: number, t: number, u: number, resync: boolean, drift: number) => {
+    // The output row for the current event: the book state after it; returns its index.
+    // (The caller stores the event's time: a double argument to a call that is not inlined would
+    // be boxed, a heap allocation per event.)
+    const emit = (type: number, u: number, resync: boolean, drift: number) => {
       const r = out.n;
-      out.t[r] = t;
       out.type[r] = type;
       out.u[r] = u;
       const bb = book.bestBid, ba = book.bestAsk;
@@ -718,7 +719,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           const side = c.rows[c.at + 2]! as Side, tick = c.rows[c.at + 3]!, lots = c.rows[c.at + 4]!;
           touched(side, tick, book.set(side, tick, lots), lots);
           if (u > lastU) lastU = u;
-          const r = emit(EVENT_DELTA, c.rows[c.at]!, u, false, NaN);
+          const r = emit(EVENT_DELTA, u, false, NaN);
+          out.t[r] = c.rows[c.at]!;
           out.deltaSide[r] = side;
           out.deltaTick[r] = tick;
           out.deltaLots[r] = lots;
@@ -734,7 +736,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         const c = S;
         const {resync, drift, seq, used: ok} = applySnapshot(c);
         if (ok || initialised) {
-          emit(EVENT_SNAPSHOT, c.rows[c.at]!, seq, resync, drift);
+          out.t[emit(EVENT_SNAPSHOT, seq, resync, drift)] = c.rows[c.at]!;
           counts.snapshots++;
           options.onEvent?.({type: EVENT_SNAPSHOT, tNs: c.rows[c.at]!, updateId: seq, book, gap, bidFloor, askCeiling});
         }
@@ -755,7 +757,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             book.consume(passive, tick, lots);
             depthDirtyBid = depthDirtyAsk = true;
           }
-          const r = emit(EVENT_TRADE, c.rows[c.at]!, NaN, false, NaN);
+          const r = emit(EVENT_TRADE, NaN, false, NaN);
+          out.t[r] = c.rows[c.at]!;
           out.tradeTick[r] = tick;
           out.tradeLots[r] = lots;
           out.tradeSide[r] = side;
