@@ -145,4 +145,40 @@ describe("plain Parquet writer", () => {
     gone.abort();
     expect(existsSync(join(dir, "gone.parquet.partial"))).toBe(false);
   });
+  test("sparse columns: values packed for the rows of one event type, placed by that type (and null elsewhere), across row groups that start mid-array", async () => {
+    const path = join(dir, "sparse.parquet");
+    const onTrades = {column: 0, code: 0}, onDeltas = {column: 0, code: 2};
+    const cols: PlainColumn[] = [
+      {name: "kind", type: "ENUM", labels: ["TRADE", "BOOK_SNAPSHOT", "BOOK_DELTA"]},
+      {name: "trade_price", type: "INT64", logical: {decimal: {precision: 18, scale: 2}}, nullable: true, sparse: onTrades},
+      {name: "trade_side", type: "ENUM", labels: ["buy", "sell"], nullable: true, sparse: onTrades},
+      {name: "delta_qty", type: "INT64", nullable: true, multiply: 10, sparse: onDeltas},
+      // A page that cannot be delta-encoded exactly (a value beyond 2^51) is written PLAIN.
+      {name: "delta_id", type: "INT64", nullable: true, sparse: onDeltas}
+    ];
+    const rng = createRng("sparse");
+    const n = 3000;
+    const kind = Uint8Array.from({length: n}, () => (rng.next() < 0.15 ? 0 : rng.next() < 0.05 ? 1 : 2));
+    const trades: number[] = [], deltas: number[] = [];
+    kind.forEach((k, i) => (k === 0 ? trades : k === 2 ? deltas : []).push(i));
+    const tradePrice = Float64Array.from(trades, (i) => 6_000_000 + i), tradeSide = Uint8Array.from(trades, (i) => i % 2);
+    const deltaQty = Float64Array.from(deltas, (i) => i * 3), deltaId = Float64Array.from(deltas, (i) => (i === deltas[7] ? 2 ** 52 : i));
+    const w = new PlainParquetWriter(path, cols);
+    for (const [a, b] of [[0, 1000], [1000, 1001], [1001, 3000]]) w.writeRowGroup([kind, tradePrice, tradeSide, deltaQty, deltaId], a, b);
+    w.close();
+    const duck = await openDuckDB();
+    const got = await duck.all<{kind: string; trade_price: number | null; trade_side: string | null; delta_qty: bigint | null; delta_id: bigint | null}>(`SELECT kind, trade_price::DOUBLE AS trade_price, trade_side, delta_qty, delta_id FROM '${path}'`);
+    duck.close();
+    expect(got).toHaveLength(n);
+    for (let i = 0; i < n; i++) {
+      const k = kind[i]!;
+      expect(got[i], `row ${i}`).toEqual({
+        kind: ["TRADE", "BOOK_SNAPSHOT", "BOOK_DELTA"][k],
+        trade_price: k === 0 ? (6_000_000 + i) / 100 : null,
+        trade_side: k === 0 ? ["buy", "sell"][i % 2] : null,
+        delta_qty: k === 2 ? BigInt(i * 30) : null,
+        delta_id: k === 2 ? (i === deltas[7] ? 2n ** 52n : BigInt(i)) : null
+      });
+    }
+  });
 });

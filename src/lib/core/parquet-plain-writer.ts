@@ -21,11 +21,25 @@ export type PlainColumn =
       multiply?: number;
       /** Stored = value + add, added exactly in 64 bits (values beyond 2^53, e.g. epoch nanoseconds). */
       add?: bigint;
+      sparse?: Sparse;
     }
   | {name: string; type: "INT32"; nullable?: boolean}
   | {name: string; type: "DOUBLE"; nullable?: boolean}
   | {name: string; type: "BOOLEAN"; nullable?: boolean}
-  | {name: string; type: "ENUM"; labels: string[]; nullable?: boolean};
+  | {name: string; type: "ENUM"; labels: string[]; nullable?: boolean; sparse?: Sparse};
+
+/**
+ * A nullable column present exactly in the rows where code column `column` (a Uint8Array of the
+ * same row group) holds `code`, and null elsewhere: its array holds only those rows' values,
+ * packed in order. A replay's trade fields exist only on trade rows, its delta fields only on
+ * delta rows — the writer reads their presence once from the event type (shared by every
+ * column that names it) and encodes only the values there are, instead of scanning a mostly
+ * null column row by row.
+ */
+export interface Sparse {
+  column: number;
+  code: number;
+}
 
 /** Column values: Float64Array (NaN = null for nullable numbers; integers exact below 2^53) or Uint8Array (booleans 0/1, enum codes; 255 = null). */
 export type PlainData = Float64Array | Uint8Array;
@@ -194,6 +208,15 @@ export class PlainParquetWriter {
     const n = to - from;
     if (n <= 0) return;
     const metas: ChunkMeta[] = [];
+    // Presence of each sparse key in this row group, worked out once: definition bits, how many
+    // rows, and where the row group's values start in the packed arrays.
+    const presence = new Map<string, SparseRows>();
+    for (const col of this.columns) {
+      if (col.type !== "INT64" && col.type !== "ENUM") continue;
+      const sparse = col.sparse;
+      if (!sparse || presence.has(`${sparse.column}:${sparse.code}`)) continue;
+      presence.set(`${sparse.column}:${sparse.code}`, sparseRows(data[sparse.column] as Uint8Array, sparse.code, from, n));
+    }
     this.columns.forEach((col, c) => {
       const start = this.offset;
       let dictionaryOffset: number | null = null;
@@ -203,7 +226,8 @@ export class PlainParquetWriter {
         this.write(pageHeader({type: 2, size: dict.length, values: col.labels.length, encoding: 0, dictionary: true}));
         this.write(dict);
       }
-      const {page, encoding} = encodePage(col, data[c]!, from, n, this.scratch);
+      const sparse = (col.type === "INT64" || col.type === "ENUM") && col.sparse ? presence.get(`${col.sparse.column}:${col.sparse.code}`) : undefined;
+      const {page, encoding} = encodePage(col, data[c]!, from, n, this.scratch, sparse);
       const dataOffset = this.offset;
       this.write(pageHeader({type: 0, size: page.length, values: n, encoding}));
       this.write(page);
@@ -289,7 +313,8 @@ const LIMIT = 2 ** 51;
  * in one pass that sets the definition bits and writes the value through an aligned typed-array
  * view; each column type has its own loop over its own array type, so every loop stays monomorphic.
  */
-function encodePage(col: PlainColumn, values: PlainData, from: number, n: number, scratch: {buffer: ArrayBuffer; values: Float64Array}): {page: Uint8Array; encoding: number} {
+function encodePage(col: PlainColumn, values: PlainData, from: number, n: number, scratch: {buffer: ArrayBuffer; values: Float64Array}, sparse?: SparseRows): {page: Uint8Array; encoding: number} {
+  if (sparse && !col.nullable) throw new Error(`column ${col.name}: a sparse column must be nullable`);
   const nullable = !!col.nullable;
   const groups = (n + 7) >>> 3;
   const runHeader = (groups << 1) | 1, runHeaderBytes = varintLength(runHeader);
@@ -315,6 +340,21 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
     new DataView(buffer, pad).setUint32(0, runHeaderBytes + groups, true);
   }
   const defAt = 4 + runHeaderBytes;
+  if (sparse) {
+    // Definition bits from the key column; the values, all present, are the packed run at `start`.
+    out.set(sparse.bits.subarray(0, groups), defAt);
+    if (col.type === "INT64") {
+      if (scratch.values.length < sparse.present) scratch.values = new Float64Array(Math.max(sparse.present, 2 * scratch.values.length));
+      const deltas = presentDeltas(values as Float64Array, sparse.start, sparse.present, false, col.multiply ?? 1, out, defAt, scratch.values);
+      if (deltas >= 0) return {page: out.subarray(0, deltaValues(scratch.values, deltas, col.add ?? 0n, out, defBytes)), encoding: 5};
+      const present = presentValues(values as Float64Array, sparse.start, sparse.present, false, col.multiply ?? 1, out, defAt, scratch.values);
+      const add = col.add ?? 0n;
+      const addHi = Number(BigInt.asIntN(64, add) >> 32n), addLo = Number(BigInt.asUintN(64, add) & 0xffffffffn);
+      return {page: out.subarray(0, int64Values(scratch.values, -present - 1, addHi, addLo, new Int32Array(buffer, valuesAt)) - pad), encoding: 0};
+    }
+    out[defBytes] = width;
+    return {page: out.subarray(0, bitValues(values as Uint8Array, sparse.start, sparse.present, out, defBytes + 1, width, true)), encoding: 8};
+  }
   if (col.type === "INT64") {
     // DELTA_BINARY_PACKED: successive prices, sizes, ids and times differ by little, so a page
     // shrinks to a byte or two a value; PLAIN when a value is too large for exact deltas in doubles.
@@ -519,6 +559,31 @@ function varintLength(v: number): number {
   let n = 1;
   for (; v >= 128; n++) v = Math.floor(v / 128);
   return n;
+}
+
+/** Where a sparse key is present in a row group: definition bits (LSB first), count, and the packed values' start. */
+interface SparseRows {
+  bits: Uint8Array;
+  present: number;
+  start: number;
+}
+
+/** Rows [from, from + n) of a code column that hold `code`; `start` counts those before `from`. */
+function sparseRows(codes: Uint8Array, code: number, from: number, n: number): SparseRows {
+  let start = 0;
+  for (let r = 0; r < from; r++) start += codes[r] === code ? 1 : 0;
+  const bits = new Uint8Array((n + 7) >>> 3);
+  let present = 0;
+  for (let g = 0; g < n; g += 8) {
+    let byte = 0;
+    for (let b = 0, m = Math.min(8, n - g); b < m; b++) {
+      const hit = codes[from + g + b] === code ? 1 : 0;
+      byte |= hit << b;
+      present += hit;
+    }
+    bits[g >>> 3] = byte;
+  }
+  return {bits, present, start};
 }
 
 /** Definition levels of a code column (255 = null). */

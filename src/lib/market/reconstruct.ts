@@ -1,6 +1,6 @@
 import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
-import {PlainParquetWriter, type PlainColumn, type PlainWriterState} from "../core/parquet-plain-writer.js";
+import {PlainParquetWriter, type PlainColumn, type PlainWriterState, type Sparse} from "../core/parquet-plain-writer.js";
 import {ParquetWriterThread} from "../core/parquet-writer-thread.js";
 import {openDuckDB, type Duck} from "../core/duckdb.js";
 import {LabError, isLabError} from "../core/errors.js";
@@ -105,17 +105,20 @@ export interface ReplayCounts {
   driftSnapshots: number;
 }
 
-const NONE = 255;
-
 /**
- * Output rows buffered as typed-array columns, in market_events column order (the derived ones —
- * spread, bid + ask, imbalance, drift in base units — are filled at flush time). The arrays are
+ * Output rows buffered as typed-array columns, in market_events column order. The arrays are
  * handed to the writer thread whole and come back to be reused.
  */
 class OutBuffer {
   static readonly capacity = 1 << 17;
   readonly capacity = OutBuffer.capacity;
   n = 0;
+  /**
+   * Trade and delta fields are packed: the k-th trade's at index k of the trade columns, the
+   * k-th delta's at index k of the delta columns (the writer places them by the event type).
+   */
+  trades = 0;
+  deltas = 0;
   readonly t: Float64Array;
   readonly type: Uint8Array;
   readonly u: Float64Array;
@@ -141,9 +144,8 @@ class OutBuffer {
   constructor(buffers?: ArrayBuffer[]) {
     const cols = OutBuffer.BYTES.map((bytes, i) => (buffers ? (bytes ? new Uint8Array(buffers[i]!) : new Float64Array(buffers[i]!)) : bytes ? new Uint8Array(OutBuffer.capacity) : new Float64Array(OutBuffer.capacity)));
     [this.t, this.type, this.u, this.tradeTick, this.tradeLots, this.tradeSide, this.deltaSide, this.deltaTick, this.deltaLots, this.bestBid, this.bestAsk, this.spread, this.midSum, this.bid5, this.ask5, this.imbalance, this.gap, this.resync, this.drift] = cols as [Float64Array, Uint8Array, Float64Array, Float64Array, Float64Array, Uint8Array, Uint8Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Uint8Array, Uint8Array, Float64Array];
-    // What only some events set starts empty, a fill per buffer rather than a store per event.
-    for (const c of [this.tradeTick, this.tradeLots, this.deltaTick, this.deltaLots, this.drift]) c.fill(NaN);
-    for (const c of [this.tradeSide, this.deltaSide]) c.fill(NONE);
+    // What only snapshots set starts empty, a fill per buffer rather than a store per event.
+    this.drift.fill(NaN);
     this.resync.fill(0);
   }
   get columns(): (Float64Array | Uint8Array)[] {
@@ -406,18 +408,20 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     // writer, one row group per flush; a segment ends at a flush, and its DONE marker holds the
     // writers' states, so a resumed run truncates the files to the last segment and carries on.
     const pm = Math.round(tickSize * 10 ** priceScale), qm = Math.round(lotSize * 10 ** quantityScale);
-    const price = (name: string, extra = 0): PlainColumn => ({name, type: "INT64", logical: {decimal: {precision: 18, scale: priceScale + extra}}, multiply: pm * 10 ** extra, nullable: true});
-    const quantity = (name: string): PlainColumn => ({name, type: "INT64", logical: {decimal: {precision: 18, scale: quantityScale}}, multiply: qm, nullable: true});
+    const price = (name: string, extra = 0, sparse?: Sparse): PlainColumn => ({name, type: "INT64", logical: {decimal: {precision: 18, scale: priceScale + extra}}, multiply: pm * 10 ** extra, nullable: true, ...(sparse ? {sparse} : {})});
+    const quantity = (name: string, sparse?: Sparse): PlainColumn => ({name, type: "INT64", logical: {decimal: {precision: 18, scale: quantityScale}}, multiply: qm, nullable: true, ...(sparse ? {sparse} : {})});
+    const onTrades: Sparse = {column: 1, code: EVENT_TRADE}, onDeltas: Sparse = {column: 1, code: EVENT_DELTA};
     const eventColumns: PlainColumn[] = [
       {name: "event_ts_ns", type: "INT64", add: base},
       {name: "event_type", type: "ENUM", labels: ["TRADE", "BOOK_SNAPSHOT", "BOOK_DELTA"]},
       {name: "update_id", type: "INT64", nullable: true},
-      price("trade_price"),
-      quantity("trade_quantity"),
-      {name: "trade_side", type: "ENUM", labels: ["buy", "sell"], nullable: true},
-      {name: "delta_side", type: "ENUM", labels: ["bid", "ask"], nullable: true},
-      price("delta_price"),
-      quantity("delta_quantity"),
+      // Trade fields on trade rows only, delta fields on delta rows only (packed; column 1 is the type).
+      price("trade_price", 0, onTrades),
+      quantity("trade_quantity", onTrades),
+      {name: "trade_side", type: "ENUM", labels: ["buy", "sell"], nullable: true, sparse: onTrades},
+      {name: "delta_side", type: "ENUM", labels: ["bid", "ask"], nullable: true, sparse: onDeltas},
+      price("delta_price", 0, onDeltas),
+      quantity("delta_quantity", onDeltas),
       price("best_bid"),
       price("best_ask"),
       price("spread"),
@@ -721,9 +725,10 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           if (u > lastU) lastU = u;
           const r = emit(EVENT_DELTA, u, false, NaN);
           out.t[r] = c.rows[c.at]!;
-          out.deltaSide[r] = side;
-          out.deltaTick[r] = tick;
-          out.deltaLots[r] = lots;
+          const d = out.deltas++;
+          out.deltaSide[d] = side;
+          out.deltaTick[d] = tick;
+          out.deltaLots[d] = lots;
           counts.deltas++;
           options.onEvent?.({type: EVENT_DELTA, tNs: out.t[r]!, updateId: u, book, gap, bidFloor, askCeiling});
         }
@@ -759,9 +764,10 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           }
           const r = emit(EVENT_TRADE, NaN, false, NaN);
           out.t[r] = c.rows[c.at]!;
-          out.tradeTick[r] = tick;
-          out.tradeLots[r] = lots;
-          out.tradeSide[r] = side;
+          const k = out.trades++;
+          out.tradeTick[k] = tick;
+          out.tradeLots[k] = lots;
+          out.tradeSide[k] = side;
           counts.trades++;
           options.onEvent?.({type: EVENT_TRADE, tNs: out.t[r]!, updateId: lastU, book, gap, bidFloor, askCeiling});
         }
