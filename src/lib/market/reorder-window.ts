@@ -223,11 +223,22 @@ export class ReorderWindow {
     const rows = this.rows, w = this.nCols, c1 = this.k1, c2 = this.k2, order = this.order, omask = this.orderMask, rmask = this.ringMask, waiting = this.waiting, head = this.head;
     const resumeRead = this.resumeRead, consumedAny = this.consumedAny, lastK1 = this.lastK1, lastK2 = this.lastK2, lastPos = this.lastPos;
     let tail = this.tail, steps = this.steps;
+    // The key of the last row in order (of none: nothing is appended without the checks below).
+    const last = tail > head ? order[(tail - 1) & omask]! : 0;
+    let tailA = tail > head ? rows[last * w + c1]! : Infinity, tailB = tail > head ? rows[last * w + c2]! : Infinity;
     for (let p = first; p < first + n; p++) {
       const s = p & rmask, a = rows[s * w + c1]!, b = rows[s * w + c2]!;
       // Resuming: rows read before the checkpoint at or before its last key were consumed then.
       if (p < resumeRead && consumedAny && (a < lastK1 || (a === lastK1 && (b < lastK2 || (b === lastK2 && p <= lastPos))))) continue;
-      // Insertion from the end: in arrival order most rows are already in place.
+      // Insertion from the end: in arrival order most rows are already in place, and a row at or
+      // after the last one's key (kept at hand) is appended without reading the ring.
+      if (tail > head && (tailA < a || (tailA === a && tailB <= b))) {
+        order[tail & omask] = s;
+        waiting[s] = 1;
+        tail++;
+        (tailA = a), (tailB = b);
+        continue;
+      }
       let j = tail;
       while (j > head) {
         const t = order[(j - 1) & omask]!;
@@ -245,6 +256,7 @@ export class ReorderWindow {
       }
       order[j & omask] = s;
       waiting[s] = 1;
+      if (j === tail) (tailA = a), (tailB = b);
       tail++;
     }
     this.tail = tail;
