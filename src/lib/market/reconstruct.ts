@@ -427,8 +427,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       price("spread"),
       // (bid + ask) / 2 at one more decimal place: (bid + ask) × 5 units of 10^-(scale+1).
       {name: "mid", type: "INT64", logical: {decimal: {precision: 18, scale: priceScale + 1}}, multiply: pm * 5, nullable: true},
-      quantity("bid_depth_5"),
-      quantity("ask_depth_5"),
+      // Depth is a number whatever the book holds (0 lots on an empty side): never null.
+      {...quantity("bid_depth_5"), nullable: false},
+      {...quantity("ask_depth_5"), nullable: false},
       {name: "imbalance_5", type: "DOUBLE", nullable: true},
       {name: "gap", type: "BOOLEAN"},
       {name: "resync", type: "BOOLEAN"},
