@@ -123,10 +123,17 @@ export async function followEffluent({cetpPath, factoryPaths, outDir, config, si
   try {
     while (!signal.aborted) {
       step();
+      // One wait per poll: its abort listener goes when the wait ends, however it ends (a listener
+      // left behind on every poll piled up on the signal, a leak over a long follow).
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        wake = () => (clearTimeout(timer), resolve());
-        signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), {once: true});
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, pollMs);
+        wake = done;
+        signal.addEventListener("abort", done, {once: true});
       });
     }
   } finally {
