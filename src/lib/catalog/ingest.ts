@@ -469,9 +469,14 @@ class Coordinator {
     try {
       while (!signal?.aborted) {
         if (!dirty) {
+          // The abort listener goes when the wait ends (one left per wake-up would pile up).
           await new Promise<void>((r) => {
-            wake = r;
-            signal?.addEventListener("abort", () => r(), {once: true});
+            const done = () => {
+              signal?.removeEventListener("abort", done);
+              r();
+            };
+            wake = done;
+            signal?.addEventListener("abort", done, {once: true});
           });
           wake = undefined;
           continue;
