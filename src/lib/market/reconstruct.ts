@@ -679,104 +679,121 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
 
     // The merge. Keys: book events by update id (full replay) or origin time; trades by origin time.
     const D = deltaCursor, S = snapCursor, T = tradeCursor;
-    for (;;) {
-      // Pick the next source.
-      let src = -1; // 0 delta, 1 snapshot, 2 trade
-      if (strategy === "full_event_replay") {
-        let book: 0 | 1 | -1 = -1;
-        if (D && !D.done && !S.done) book = D.rows[D.at + 1]! <= S.rows[S.at + 1]! ? 0 : 1;
-        else if (D && !D.done) book = 0;
-        else if (!S.done) book = 1;
-        if (book === -1) src = T.done ? -1 : 2;
-        else {
-          const bookOrigin = book === 0 ? D!.rows[D!.at]! : S.rows[S.at]!;
-          src = !T.done && T.rows[T.at]! < bookOrigin ? 2 : book;
-        }
-      } else {
-        let best = Infinity, bestRank = 9, bestId = Infinity;
-        const consider = (source: number, c: ReplayCursor | undefined, rank: number, idCol: number, idOffset: number) => {
-          if (!c || c.done) return;
-          const t = c.rows[c.at]!, id = c.rows[c.at + idCol]! + idOffset;
-          if (t < best || (t === best && (rank < bestRank || (rank === bestRank && id < bestId)))) (best = t), (bestRank = rank), (bestId = id), (src = source);
-        };
-        if (strategy === "origin_time_sort") consider(0, D, 0, 1, 0);
-        consider(1, S, 0, 1, 0.5);
-        consider(2, T, 1, 1, 0);
-      }
-      if (src === -1) break;
-      if (sampleStep) sampleUpTo(src === 0 ? D!.rows[D!.at]! : src === 1 ? S.rows[S.at]! : T.rows[T.at]!);
-      if (src === 0) {
-        const c = D!;
-        const u = c.rows[c.at + 1]!;
-        if (!initialised) {
-          counts.preInit++;
+    // The hot loop is synchronous: it runs events until one needs an await (an input to refill,
+    // a full buffer to hand over, a segment to end) and says which; the async loop below awaits
+    // it and calls again. (An async function's loop keeps its state through the generator; this
+    // one is plain optimised code.)
+    const FINISHED = 0, REFILL = 1, FLUSH = 2;
+    let starved: ReplayCursor | undefined;
+    const replayUntilAwait = (): number => {
+      for (;;) {
+        // Pick the next source.
+        let src = -1; // 0 delta, 1 snapshot, 2 trade
+        if (strategy === "full_event_replay") {
+          let book: 0 | 1 | -1 = -1;
+          if (D && !D.done && !S.done) book = D.rows[D.at + 1]! <= S.rows[S.at + 1]! ? 0 : 1;
+          else if (D && !D.done) book = 0;
+          else if (!S.done) book = 1;
+          if (book === -1) src = T.done ? -1 : 2;
+          else {
+            const bookOrigin = book === 0 ? D!.rows[D!.at]! : S.rows[S.at]!;
+            src = !T.done && T.rows[T.at]! < bookOrigin ? 2 : book;
+          }
         } else {
-          if (u > lastU + 1 && lastU >= 0) {
-            if (!gap) counts.gaps++;
-            counts.missingUpdates += u - lastU - 1;
-            gap = true;
-          } else if (u < lastU) {
-            // An older update after a newer one: the book may now hold a stale size.
-            counts.outOfOrder++;
-            if (!gap) counts.gaps++;
-            gap = true;
+          let best = Infinity, bestRank = 9, bestId = Infinity;
+          const consider = (source: number, c: ReplayCursor | undefined, rank: number, idCol: number, idOffset: number) => {
+            if (!c || c.done) return;
+            const t = c.rows[c.at]!, id = c.rows[c.at + idCol]! + idOffset;
+            if (t < best || (t === best && (rank < bestRank || (rank === bestRank && id < bestId)))) (best = t), (bestRank = rank), (bestId = id), (src = source);
+          };
+          if (strategy === "origin_time_sort") consider(0, D, 0, 1, 0);
+          consider(1, S, 0, 1, 0.5);
+          consider(2, T, 1, 1, 0);
+        }
+        if (src === -1) return FINISHED;
+        if (sampleStep) sampleUpTo(src === 0 ? D!.rows[D!.at]! : src === 1 ? S.rows[S.at]! : T.rows[T.at]!);
+        if (src === 0) {
+          const c = D!;
+          const u = c.rows[c.at + 1]!;
+          if (!initialised) {
+            counts.preInit++;
+          } else {
+            if (u > lastU + 1 && lastU >= 0) {
+              if (!gap) counts.gaps++;
+              counts.missingUpdates += u - lastU - 1;
+              gap = true;
+            } else if (u < lastU) {
+              // An older update after a newer one: the book may now hold a stale size.
+              counts.outOfOrder++;
+              if (!gap) counts.gaps++;
+              gap = true;
+            }
+            const side = c.rows[c.at + 2]! as Side, tick = c.rows[c.at + 3]!, lots = c.rows[c.at + 4]!;
+            touched(side, tick, book.set(side, tick, lots), lots);
+            if (u > lastU) lastU = u;
+            const r = emit(EVENT_DELTA, u, false, NaN);
+            out.t[r] = c.rows[c.at]!;
+            const d = out.deltas++;
+            out.deltaSide[d] = side;
+            out.deltaTick[d] = tick;
+            out.deltaLots[d] = lots;
+            counts.deltas++;
+            options.onEvent?.({type: EVENT_DELTA, tNs: out.t[r]!, updateId: u, book, gap, bidFloor, askCeiling});
           }
-          const side = c.rows[c.at + 2]! as Side, tick = c.rows[c.at + 3]!, lots = c.rows[c.at + 4]!;
-          touched(side, tick, book.set(side, tick, lots), lots);
-          if (u > lastU) lastU = u;
-          const r = emit(EVENT_DELTA, u, false, NaN);
-          out.t[r] = c.rows[c.at]!;
-          const d = out.deltas++;
-          out.deltaSide[d] = side;
-          out.deltaTick[d] = tick;
-          out.deltaLots[d] = lots;
-          counts.deltas++;
-          options.onEvent?.({type: EVENT_DELTA, tNs: out.t[r]!, updateId: u, book, gap, bidFloor, askCeiling});
-        }
-        if (c.advance()) {
-          const r0 = performance.now();
-          await c.refill();
-          waits.reader += performance.now() - r0;
-        }
-      } else if (src === 1) {
-        const c = S;
-        const {resync, drift, seq, used: ok} = applySnapshot(c);
-        if (ok || initialised) {
-          out.t[emit(EVENT_SNAPSHOT, seq, resync, drift)] = c.rows[c.at]!;
-          counts.snapshots++;
-          options.onEvent?.({type: EVENT_SNAPSHOT, tNs: c.rows[c.at]!, updateId: seq, book, gap, bidFloor, askCeiling});
-        }
-        if (c.advance()) {
-          const r0 = performance.now();
-          await c.refill();
-          waits.reader += performance.now() - r0;
-        }
-      } else {
-        const c = T;
-        if (initialised) {
-          const side = c.rows[c.at + 2]! as Side, tick = c.rows[c.at + 3]!, lots = c.rows[c.at + 4]!;
-          if (strategy === "snapshot_anchored") {
-            // The taker's fill took this size at this price, and everything better before it.
-            const passive: Side = side === 0 ? ASK : BID;
-            if (passive === ASK) while (book.bestAsk >= 0 && book.bestAsk < tick) book.set(ASK, book.bestAsk, 0);
-            else while (book.bestBid >= 0 && book.bestBid > tick) book.set(BID, book.bestBid, 0);
-            book.consume(passive, tick, lots);
-            depthDirtyBid = depthDirtyAsk = true;
+          if (c.advance()) {
+            starved = c;
+            return REFILL;
           }
-          const r = emit(EVENT_TRADE, NaN, false, NaN);
-          out.t[r] = c.rows[c.at]!;
-          const k = out.trades++;
-          out.tradeTick[k] = tick;
-          out.tradeLots[k] = lots;
-          out.tradeSide[k] = side;
-          counts.trades++;
-          options.onEvent?.({type: EVENT_TRADE, tNs: out.t[r]!, updateId: lastU, book, gap, bidFloor, askCeiling});
+        } else if (src === 1) {
+          const c = S;
+          const {resync, drift, seq, used: ok} = applySnapshot(c);
+          if (ok || initialised) {
+            out.t[emit(EVENT_SNAPSHOT, seq, resync, drift)] = c.rows[c.at]!;
+            counts.snapshots++;
+            options.onEvent?.({type: EVENT_SNAPSHOT, tNs: c.rows[c.at]!, updateId: seq, book, gap, bidFloor, askCeiling});
+          }
+          if (c.advance()) {
+            starved = c;
+            return REFILL;
+          }
+        } else {
+          const c = T;
+          if (initialised) {
+            const side = c.rows[c.at + 2]! as Side, tick = c.rows[c.at + 3]!, lots = c.rows[c.at + 4]!;
+            if (strategy === "snapshot_anchored") {
+              // The taker's fill took this size at this price, and everything better before it.
+              const passive: Side = side === 0 ? ASK : BID;
+              if (passive === ASK) while (book.bestAsk >= 0 && book.bestAsk < tick) book.set(ASK, book.bestAsk, 0);
+              else while (book.bestBid >= 0 && book.bestBid > tick) book.set(BID, book.bestBid, 0);
+              book.consume(passive, tick, lots);
+              depthDirtyBid = depthDirtyAsk = true;
+            }
+            const r = emit(EVENT_TRADE, NaN, false, NaN);
+            out.t[r] = c.rows[c.at]!;
+            const k = out.trades++;
+            out.tradeTick[k] = tick;
+            out.tradeLots[k] = lots;
+            out.tradeSide[k] = side;
+            counts.trades++;
+            options.onEvent?.({type: EVENT_TRADE, tNs: out.t[r]!, updateId: lastU, book, gap, bidFloor, askCeiling});
+          }
+          if (c.advance()) {
+            starved = c;
+            return REFILL;
+          }
         }
-        if (c.advance()) {
-          const r0 = performance.now();
-          await c.refill();
-          waits.reader += performance.now() - r0;
-        }
+        if (out.n === out.capacity || segEvents >= segmentEvents) return FLUSH;
+        if (events % 1_000_000 === 0 && segEvents) log(`replay: ${events.toLocaleString("en-US")} events`);
+      }
+    };
+    for (;;) {
+      const why = replayUntilAwait();
+      if (why === FINISHED) break;
+      if (why === REFILL) {
+        const r0 = performance.now();
+        await starved!.refill();
+        waits.reader += performance.now() - r0;
+        starved = undefined;
       }
       if (out.n === out.capacity) await flushOut();
       if (segEvents >= segmentEvents) await endSegment(false);
