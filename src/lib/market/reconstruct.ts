@@ -528,35 +528,38 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       }
     };
 
-    // The output row for the current event: the book state after it; returns its index.
-    // (The caller stores the event's time: a double argument to a call that is not inlined would
-    // be boxed, a heap allocation per event.)
-    const emit = (type: number, u: number, resync: boolean, drift: number) => {
-      const r = out.n;
-      out.type[r] = type;
-      out.u[r] = u;
-      const bb = book.bestBid, ba = book.bestAsk;
-      out.bestBid[r] = bb >= 0 ? bb : NaN;
-      out.bestAsk[r] = ba >= 0 ? ba : NaN;
+    // The output row for the current event: the book state after it; returns its index. Kept
+    // small enough to be inlined into the merge loop (the rare work is in functions of its own),
+    // and the caller stores the event's time and any snapshot fields: a double argument to a call
+    // that is not inlined would be boxed, a heap allocation per event.
+    const refreshDepth = () => {
       // Depth over 5 levels changes only when an update lands inside them: cached otherwise.
       if (depthDirtyBid) (bid5 = book.depth(BID, 5)), (bid5Edge = book.depthEdge), (depthDirtyBid = false);
       if (depthDirtyAsk) (ask5 = book.depth(ASK, 5)), (ask5Edge = book.depthEdge), (depthDirtyAsk = false);
-      out.bid5[r] = bid5;
-      out.ask5[r] = ask5;
+    };
+    const crossed = () => {
+      counts.crossedEvents++;
+      if (!gap) (gap = true), counts.gaps++;
+    };
+    const emit = (type: number, u: number) => {
+      const o = out, r = o.n;
+      o.type[r] = type;
+      o.u[r] = u;
+      const bb = book.bestBid, ba = book.bestAsk;
+      const bid = bb >= 0 ? bb : NaN, ask = ba >= 0 ? ba : NaN;
+      o.bestBid[r] = bid;
+      o.bestAsk[r] = ask;
+      if (depthDirtyBid || depthDirtyAsk) refreshDepth();
+      o.bid5[r] = bid5;
+      o.ask5[r] = ask5;
       // Derived here, while the values are at hand (NaN when a side is empty).
-      out.spread[r] = out.bestAsk[r]! - out.bestBid[r]!;
-      out.midSum[r] = out.bestBid[r]! + out.bestAsk[r]!;
-      out.imbalance[r] = bid5 + ask5 > 0 ? (bid5 - ask5) / (bid5 + ask5) : NaN;
-      if (bb >= 0 && ba >= 0 && bb >= ba) {
-        counts.crossedEvents++;
-        if (!gap) (gap = true), counts.gaps++;
-      }
-      out.gap[r] = gap ? 1 : 0;
-      if (type === EVENT_SNAPSHOT) {
-        out.resync[r] = resync ? 1 : 0;
-        out.drift[r] = drift * lotSize;
-      }
-      out.n++;
+      o.spread[r] = ask - bid;
+      o.midSum[r] = bid + ask;
+      const both = bid5 + ask5;
+      o.imbalance[r] = both > 0 ? (bid5 - ask5) / both : NaN;
+      if (bid >= ask) crossed();
+      o.gap[r] = gap ? 1 : 0;
+      o.n = r + 1;
       events++;
       segEvents++;
       return r;
@@ -731,7 +734,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             const side = c.rows[c.at + 2]! as Side, tick = c.rows[c.at + 3]!, lots = c.rows[c.at + 4]!;
             touched(side, tick, book.set(side, tick, lots), lots);
             if (u > lastU) lastU = u;
-            const r = emit(EVENT_DELTA, u, false, NaN);
+            const r = emit(EVENT_DELTA, u);
             out.t[r] = c.rows[c.at]!;
             const d = out.deltas++;
             out.deltaSide[d] = side;
@@ -748,7 +751,10 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           const c = S;
           const {resync, drift, seq, used: ok} = applySnapshot(c);
           if (ok || initialised) {
-            out.t[emit(EVENT_SNAPSHOT, seq, resync, drift)] = c.rows[c.at]!;
+            const r = emit(EVENT_SNAPSHOT, seq);
+            out.t[r] = c.rows[c.at]!;
+            out.resync[r] = resync ? 1 : 0;
+            out.drift[r] = drift * lotSize;
             counts.snapshots++;
             options.onEvent?.({type: EVENT_SNAPSHOT, tNs: c.rows[c.at]!, updateId: seq, book, gap, bidFloor, askCeiling});
           }
@@ -768,7 +774,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
               book.consume(passive, tick, lots);
               depthDirtyBid = depthDirtyAsk = true;
             }
-            const r = emit(EVENT_TRADE, NaN, false, NaN);
+            const r = emit(EVENT_TRADE, NaN);
             out.t[r] = c.rows[c.at]!;
             const k = out.trades++;
             out.tradeTick[k] = tick;
