@@ -1,9 +1,9 @@
-import {spawn} from "node:child_process";
 import {existsSync, readdirSync} from "node:fs";
 import {join} from "node:path";
 import {describe, expect, test} from "vitest";
 import {ingest} from "../../src/lib/catalog/ingest.js";
 import {readManifest} from "../../src/lib/catalog/warehouse.js";
+import {startNode} from "../run-node.js";
 import {makeProject, pluginTypes, repoDir} from "./helpers.js";
 
 const ROWS = 300_000;
@@ -30,7 +30,7 @@ export default plugin;
 `;
 
 function runCli(dir: string, env: Record<string, string> = {}) {
-  return spawn(process.execPath, ["--import", "tsx", join(repoDir, "cli", "lab.ts"), "ingest", "--lab-dir", ".lab"], {cwd: dir, env: {...process.env, ...env, CI: "true"}, stdio: ["ignore", "pipe", "pipe"]});
+  return startNode(["--import", "tsx", join(repoDir, "cli", "lab.ts"), "ingest", "--lab-dir", ".lab"], {cwd: dir, env: {...process.env, ...env, CI: "true"}});
 }
 
 describe("crashes and watch mode", () => {
@@ -40,28 +40,17 @@ describe("crashes and watch mode", () => {
     p.write("plugins/big.ts", slowPlugin);
     p.write("datasets/numbers.big", String(ROWS));
     const child = runCli(p.dir, {LAB_TEST_PAUSE: "1"});
-    let output = "";
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`never got halfway:\n${output}`)), 60_000);
-      const onData = (chunk: Buffer) => {
-        output += chunk;
-        if (output.includes("halfway")) clearTimeout(timer), resolve();
-      };
-      child.stdout.on("data", onData);
-      child.stderr.on("data", onData);
-    });
-    child.kill("SIGKILL");
-    await new Promise((r) => child.once("exit", r));
+    await child.waitFor("halfway", 60_000);
+    child.kill();
+    expect((await child.done).signal).toBe("SIGKILL");
     // Half the rows were staged, none are visible.
     expect(readManifest(p.paths).topics.big_rows).toBeUndefined();
     expect(existsSync(join(p.paths.warehouseDir, "big_rows"))).toBe(false);
     expect(await p.catalog("SELECT status, attempts FROM jobs")).toEqual([{status: "RUNNING", attempts: 1}]);
 
     const rerun = runCli(p.dir);
-    let log = "";
-    rerun.stdout.on("data", (c) => (log += c));
-    rerun.stderr.on("data", (c) => (log += c));
-    const code = await new Promise((r) => rerun.once("exit", r));
+    const {status: code} = await rerun.done;
+    const log = rerun.output();
     expect(code, log).toBe(0);
     expect(log).toContain("requeued 1 job(s) held by a dead worker");
     expect(await p.query(["big_rows"], "SELECT count(*)::INT AS n, count(DISTINCT i)::INT AS d, min(i)::INT AS lo, max(i)::INT AS hi FROM big_rows")).toEqual([{n: ROWS, d: ROWS, lo: 0, hi: ROWS - 1}]);

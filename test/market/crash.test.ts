@@ -1,21 +1,22 @@
-import {spawn} from "node:child_process";
 import {existsSync, readdirSync} from "node:fs";
 import {join} from "node:path";
 import {describe, expect, test} from "vitest";
 import {createRng} from "../../src/lib/core/random.js";
+import {startNode} from "../run-node.js";
 import {fingerprint, simulatedHistory} from "./helpers.js";
 
 const repo = join(import.meta.dirname, "..", "..");
 
+/** The lab CLI: `done` gives 0 on success and null when killed, and fails on any other exit. */
 function runLab(args: string[]): {done: Promise<number | null>; kill(): void} {
-  const child = spawn(process.execPath, ["--import", "tsx", join(repo, "cli", "lab.ts"), ...args], {cwd: repo, stdio: ["ignore", "ignore", "pipe"]});
-  let err = "";
-  child.stderr.on("data", (d) => (err += d));
+  const lab = startNode(["--import", "tsx", join(repo, "cli", "lab.ts"), ...args], {cwd: repo});
   return {
-    done: new Promise((resolve, reject) => {
-      child.on("exit", (code, signal) => (signal ? resolve(null) : code === 0 ? resolve(0) : reject(new Error(`lab exited ${code}: ${err}`))));
+    done: lab.done.then((r) => {
+      if (r.signal) return null;
+      if (r.status !== 0) throw new Error(`lab exited ${r.status}: ${r.stderr}`);
+      return 0;
     }),
-    kill: () => child.kill("SIGKILL")
+    kill: lab.kill
   };
 }
 
