@@ -11,8 +11,20 @@ import {reconstructMarket} from "../src/lib/market/reconstruct.js";
 const [dir, mode] = process.argv.slice(2);
 const inputs = {trades: join(dir!, "history", "trades.parquet"), book: join(dir!, "history", "book.parquet"), deltas: join(dir!, "history", "book_delta_v2.parquet")};
 const out = join(dir!, "replay-out");
+// CPU-seconds of the whole process (every thread: JavaScript, the writer, DuckDB) during each.
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 let scan: {events: number; seconds: number} | undefined;
-if (mode !== "--replay-only") scan = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out, scanOnly: true});
+let scanCpu: number | null = null;
+if (mode !== "--replay-only") {
+  const c0 = cpu();
+  scan = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out, scanOnly: true});
+  scanCpu = cpu() - c0;
+}
+const c0 = cpu();
 const replay = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out});
+const replayCpu = cpu() - c0;
 rmSync(out, {recursive: true, force: true});
-console.log(JSON.stringify({events: replay.events, replay_s: replay.seconds, scan_rows: scan?.events ?? null, scan_s: scan?.seconds ?? null, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024)}));
+console.log(JSON.stringify({events: replay.events, replay_s: replay.seconds, replay_cpu_s: replayCpu, scan_rows: scan?.events ?? null, scan_s: scan?.seconds ?? null, scan_cpu_s: scanCpu, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024)}));
