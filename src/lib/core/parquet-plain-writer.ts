@@ -343,29 +343,11 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
   if (sparse) {
     // Definition bits from the key column; the values, all present, are the packed run at `start`.
     out.set(sparse.bits.subarray(0, groups), defAt);
-    if (col.type === "INT64") {
-      if (scratch.values.length < sparse.present) scratch.values = new Float64Array(Math.max(sparse.present, 2 * scratch.values.length));
-      const deltas = presentDeltas(values as Float64Array, sparse.start, sparse.present, false, col.multiply ?? 1, out, defAt, scratch.values);
-      if (deltas >= 0) return {page: out.subarray(0, deltaValues(scratch.values, deltas, col.add ?? 0n, out, defBytes)), encoding: 5};
-      const present = presentValues(values as Float64Array, sparse.start, sparse.present, false, col.multiply ?? 1, out, defAt, scratch.values);
-      const add = col.add ?? 0n;
-      const addHi = Number(BigInt.asIntN(64, add) >> 32n), addLo = Number(BigInt.asUintN(64, add) & 0xffffffffn);
-      return {page: out.subarray(0, int64Values(scratch.values, -present - 1, addHi, addLo, new Int32Array(buffer, valuesAt)) - pad), encoding: 0};
-    }
+    if (col.type === "INT64") return int64Page(col, values as Float64Array, sparse.start, sparse.present, false, {out, defAt, defBytes, valuesAt, pad}, scratch);
     out[defBytes] = width;
     return {page: out.subarray(0, packedBits(values as Uint8Array, sparse.start, sparse.present, out, defBytes + 1, width, true)), encoding: 8};
   }
-  if (col.type === "INT64") {
-    // DELTA_BINARY_PACKED: successive prices, sizes, ids and times differ by little, so a page
-    // shrinks to a byte or two a value; PLAIN when a value is too large for exact deltas in doubles.
-    if (scratch.values.length < n) scratch.values = new Float64Array(Math.max(n, 2 * scratch.values.length));
-    const deltas = presentDeltas(values as Float64Array, from, n, nullable, col.multiply ?? 1, out, defAt, scratch.values);
-    if (deltas >= 0) return {page: out.subarray(0, deltaValues(scratch.values, deltas, col.add ?? 0n, out, defBytes)), encoding: 5};
-    const present = presentValues(values as Float64Array, from, n, nullable, col.multiply ?? 1, out, defAt, scratch.values);
-    const add = col.add ?? 0n;
-    const addHi = Number(BigInt.asIntN(64, add) >> 32n), addLo = Number(BigInt.asUintN(64, add) & 0xffffffffn);
-    end = int64Values(scratch.values, -present - 1, addHi, addLo, new Int32Array(buffer, valuesAt)) - pad;
-  }
+  if (col.type === "INT64") return int64Page(col, values as Float64Array, from, n, nullable, {out, defAt, defBytes, valuesAt, pad}, scratch);
   else if (col.type === "DOUBLE") end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Float64Array(buffer, valuesAt)) - pad;
   else if (col.type === "INT32") end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Int32Array(buffer, valuesAt)) - pad;
   else {
@@ -381,24 +363,56 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
   return {page: out.subarray(0, end), encoding: col.type === "ENUM" ? 8 : 0};
 }
 
+/** Where a page's parts go in its buffer: definition bits at `defAt`, values after `defBytes`, 8-aligned at `valuesAt` − `pad` in `out`. */
+interface PageLayout {
+  out: Uint8Array;
+  defAt: number;
+  defBytes: number;
+  valuesAt: number;
+  pad: number;
+}
+
 /**
- * The present values × multiply as deltas into `dst` (dst[0] the first value, dst[i] value i −
- * value i − 1), definition bits at out[defAt…] when nullable: the pass DELTA_BINARY_PACKED starts
- * from, fused with the presence and exactness tests. Returns how many values, or −1 when one is
- * not an integer below 2^51 in size (the page is then written PLAIN from `presentValues`).
+ * An INT64 page of `count` values from values[start…]: DELTA_BINARY_PACKED (successive prices,
+ * sizes, ids and times differ by little, so a page shrinks to a byte or two a value), or PLAIN
+ * when a value is too large for exact deltas in doubles.
  */
-function presentDeltas(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, out: Uint8Array, defAt: number, dst: Float64Array): number {
-  let k = 0, fractional = 0, lo = 0, hi = 0, prev = 0;
+function int64Page(col: PlainColumn & {type: "INT64"}, values: Float64Array, start: number, count: number, nullable: boolean, at: PageLayout, scratch: {buffer: ArrayBuffer; values: Float64Array}): {page: Uint8Array; encoding: number} {
+  const {out, defAt, defBytes, valuesAt, pad} = at;
+  if (scratch.values.length < count) scratch.values = new Float64Array(Math.max(count, 2 * scratch.values.length));
+  const multiply = col.multiply ?? 1, add = col.add ?? 0n;
+  const deltas = presentNumbers(values, start, count, nullable, multiply, out, defAt, scratch.values, true);
+  if (deltas === NULL_SEEN) throw new Error(`column ${col.name}: a null (NaN) in a column that is not nullable`);
+  if (deltas >= 0) return {page: out.subarray(0, deltaValues(scratch.values, deltas, add, out, defBytes)), encoding: 5};
+  const present = -presentNumbers(values, start, count, nullable, multiply, out, defAt, scratch.values, false) - 1;
+  const addHi = Number(BigInt.asIntN(64, add) >> 32n), addLo = Number(BigInt.asUintN(64, add) & 0xffffffffn);
+  return {page: out.subarray(0, int64Values(scratch.values, present, addHi, addLo, new Int32Array(scratch.buffer, valuesAt)) - pad), encoding: 0};
+}
+
+/**
+ * The present values × multiply into `dst`, as deltas when `deltas` (dst[0] the first value,
+ * dst[i] value i − value i − 1: the pass DELTA_BINARY_PACKED starts from) or as they are (for
+ * PLAIN); definition bits at out[defAt…] when nullable. Returns how many, or −1 − how many when
+ * one is not an integer below 2^51 in size (deltas of such values, and deltas less their block's
+ * minimum, stay exact in doubles).
+ *
+ * "An integer below 2^51 in size": x + 2^52·1.5 − 2^52·1.5 gives x back only then, and the page's
+ * smallest and largest values say the rest, so the test itself needs no branch (a NaN or infinity
+ * makes the sum of |roundings| NaN or the range fail). Nullable pages branch on presence only;
+ * each case has its own loop so both stay tight.
+ */
+function presentNumbers(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, out: Uint8Array, defAt: number, dst: Float64Array, deltas: boolean): number {
   // A nullable page that looks full (a sample of its rows all present: a replay's best prices)
   // first takes the loop without presence tests — 2.6 against 5.9 ns a value here — which a null
   // anywhere turns NaN, and then the page goes through the nullable loop after all.
   if (nullable && looksFull(values, from, n)) {
-    const dense = presentDeltas(values, from, n, false, multiply, out, defAt, dst);
+    const dense = presentNumbers(values, from, n, false, multiply, out, defAt, dst, deltas);
     if (dense !== NULL_SEEN) {
       allPresent(out, defAt, n);
       return dense;
     }
   }
+  let k = 0, fractional = 0, lo = 0, hi = 0, prev = 0;
   if (!nullable) {
     for (let r = 0; r < n; r++) {
       const x = values[from + r]! * multiply;
@@ -406,7 +420,7 @@ function presentDeltas(values: Float64Array, from: number, n: number, nullable: 
       lo = x < lo ? x : lo;
       hi = x > hi ? x : hi;
       dst[r] = x - prev;
-      prev = x;
+      prev = deltas ? x : 0;
     }
     // A NaN (a null) or an infinity makes the sum NaN; only an infinity may stay (it fails below).
     if (fractional !== fractional) {
@@ -424,14 +438,14 @@ function presentDeltas(values: Float64Array, from: number, n: number, nullable: 
       lo = x < lo ? x : lo;
       hi = x > hi ? x : hi;
       dst[k++] = x - prev;
-      prev = x;
+      prev = deltas ? x : 0;
     }
   }
-  return fractional === 0 && lo > -LIMIT && hi < LIMIT ? k : -1;
+  return fractional === 0 && lo > -LIMIT && hi < LIMIT ? k : -k - 1;
 }
 
-/** What `presentDeltas` without presence tests returns when it met a null after all. */
-const NULL_SEEN = -2;
+/** What `presentNumbers` without presence tests returns when it met a null after all (−1 − k is never this). */
+const NULL_SEEN = -Infinity;
 
 /** Whether 16 rows spread over the page are all present (not NaN): worth trying the page as full. */
 function looksFull(values: Float64Array, from: number, n: number): boolean {
@@ -450,47 +464,11 @@ function allPresent(out: Uint8Array, defAt: number, n: number): void {
   if (n & 7) out[defAt + full] = (1 << (n & 7)) - 1;
 }
 
-/**
- * The present values × multiply into `dst` (definition bits at out[defAt…] when nullable);
- * returns how many, or −1 − how many when one is not an integer below 2^51 in size (deltas of
- * such values, and deltas less their block's minimum, stay exact in doubles).
- */
-function presentValues(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, out: Uint8Array, defAt: number, dst: Float64Array): number {
-  // "An integer below 2^51 in size": x + 2^52·1.5 − 2^52·1.5 gives x back only then, and the
-  // page's smallest and largest values say the rest, so the test itself needs no branch (a NaN or
-  // infinity makes the sum of |roundings| NaN or the range fail). Nullable pages branch on
-  // presence only; each case has its own loop so both stay tight.
-  let k = 0, fractional = 0, lo = 0, hi = 0;
-  if (!nullable) {
-    for (let r = 0; r < n; r++) {
-      const x = values[from + r]! * multiply;
-      fractional += Math.abs(x + INT64_MAGIC - INT64_MAGIC - x);
-      lo = x < lo ? x : lo;
-      hi = x > hi ? x : hi;
-      dst[r] = x;
-    }
-    k = n;
-  } else {
-    let byte = 0;
-    for (let r = 0; r < n; r++) {
-      const x = values[from + r]! * multiply;
-      if (x === x) byte |= 1 << (r & 7);
-      if ((r & 7) === 7 || r === n - 1) (out[defAt + (r >>> 3)] = byte), (byte = 0);
-      if (x !== x) continue;
-      fractional += Math.abs(x + INT64_MAGIC - INT64_MAGIC - x);
-      lo = x < lo ? x : lo;
-      hi = x > hi ? x : hi;
-      dst[k++] = x;
-    }
-  }
-  return fractional === 0 && lo > -LIMIT && hi < LIMIT ? k : -k - 1;
-}
-
 const BLOCK = 128, MINIBLOCKS = 4, MINI = 32;
 
 /**
  * DELTA_BINARY_PACKED (Parquet's encoding for sorted-ish integers) of `count` values given as
- * deltas (from `presentDeltas`): a header (block size, miniblocks a block, value count, first
+ * deltas (from `presentNumbers`): a header (block size, miniblocks a block, value count, first
  * value), then per block of 128 values the smallest delta and four miniblocks of 32 deltas less
  * it, bit-packed at each miniblock's own width. `add` is added to every value (exactly, in 64
  * bits): it changes only the first value. Per block, one pass finds the smallest delta and each
