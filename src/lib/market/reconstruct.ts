@@ -714,9 +714,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           consider(2, T, 1, 1, 0);
         }
         if (src === -1) return FINISHED;
-        if (sampleStep) sampleUpTo(src === 0 ? D!.rows[D!.at]! : src === 1 ? S.rows[S.at]! : T.rows[T.at]!);
+        const c = src === 0 ? D! : src === 1 ? S : T;
+        if (sampleStep) sampleUpTo(c.rows[c.at]!);
         if (src === 0) {
-          const c = D!;
           const u = c.rows[c.at + 1]!;
           if (!initialised) {
             counts.preInit++;
@@ -743,12 +743,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             counts.deltas++;
             options.onEvent?.({type: EVENT_DELTA, tNs: out.t[r]!, updateId: u, book, gap, bidFloor, askCeiling});
           }
-          if (c.advance()) {
-            starved = c;
-            return REFILL;
-          }
         } else if (src === 1) {
-          const c = S;
           const {resync, drift, seq, used: ok} = applySnapshot(c);
           if (ok || initialised) {
             const r = emit(EVENT_SNAPSHOT, seq);
@@ -758,12 +753,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             counts.snapshots++;
             options.onEvent?.({type: EVENT_SNAPSHOT, tNs: c.rows[c.at]!, updateId: seq, book, gap, bidFloor, askCeiling});
           }
-          if (c.advance()) {
-            starved = c;
-            return REFILL;
-          }
         } else {
-          const c = T;
           if (initialised) {
             const side = c.rows[c.at + 2]! as Side, tick = c.rows[c.at + 3]!, lots = c.rows[c.at + 4]!;
             if (strategy === "snapshot_anchored") {
@@ -783,10 +773,11 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             counts.trades++;
             options.onEvent?.({type: EVENT_TRADE, tNs: out.t[r]!, updateId: lastU, book, gap, bidFloor, askCeiling});
           }
-          if (c.advance()) {
-            starved = c;
-            return REFILL;
-          }
+        }
+        // Past the event's row; an input that must take in more first ends this call.
+        if (c.advance()) {
+          starved = c;
+          return REFILL;
         }
         if (out.n === out.capacity || segEvents >= segmentEvents) return FLUSH;
         if (events % 1_000_000 === 0 && segEvents) log(`replay: ${events.toLocaleString("en-US")} events`);
