@@ -9,7 +9,7 @@ import {quoteList, quoteString} from "../core/sql.js";
 import {ASK, BID, Book, type Side} from "./book.js";
 import {ColumnStream, type ChunkSource, type ColumnChunk} from "./column-stream.js";
 import {bookLevels, csvScanSql, inferIncrements, invalidNumbers, isParquet, registerInputs, type MarketInputs} from "./inputs.js";
-import {ReorderOverflow, ReorderWindow, type ReorderState} from "./reorder-window.js";
+import {ReorderOverflow, ReorderWindow, transpose, type ReorderState} from "./reorder-window.js";
 import {SliceReader} from "./slice-reader.js";
 
 export type Strategy = "full_event_replay" | "snapshot_anchored" | "origin_time_sort";
@@ -191,10 +191,7 @@ class Cursor implements ReplayCursor {
     if (chunk.stride) this.rows = chunk.columns[0] as Float64Array;
     else {
       if (this.rows.length < n * w) this.rows = new Float64Array(n * w);
-      for (let c = 0; c < w; c++) {
-        const col = chunk.columns[c]!;
-        for (let r = 0, o = c; r < n; r++, o += w) this.rows[o] = col[r]!;
-      }
+      for (let c = 0; c < w; c++) transpose(this.rows, c, w, chunk.columns[c] as Float64Array, 0, n);
     }
   }
   advance(): boolean {

@@ -140,12 +140,11 @@ export class ReorderWindow {
     this.consumed++;
     this.head++;
     if (this.tail - this.head > this.window) {
-      this.i = this.order[this.head & this.orderMask]!;
-      this.at = this.i * this.nCols;
+      this.toHead();
       return false;
     }
     if (this.srcDone) {
-      if (this.tail > this.head) (this.i = this.order[this.head & this.orderMask]!), (this.at = this.i * this.nCols);
+      if (this.tail > this.head) this.toHead();
       else this.done = true;
       return false;
     }
@@ -159,8 +158,14 @@ export class ReorderWindow {
       if (!chunk) this.srcDone = true;
       else this.take(chunk);
     }
-    if (this.tail > this.head) (this.i = this.order[this.head & this.orderMask]!), (this.at = this.i * this.nCols);
+    if (this.tail > this.head) this.toHead();
     else this.done = true;
+  }
+
+  /** Makes the row first in order the current one. */
+  private toHead(): void {
+    this.i = this.order[this.head & this.orderMask]!;
+    this.at = this.i * this.nCols;
   }
 
   /** File position of the row in slot `s` (the ring is indexed by position). */
@@ -290,6 +295,6 @@ function checkColumn(src: Float64Array, offset: number, stride: number, n: numbe
 }
 
 /** Copies src[from … to) to dst[start + r × stride] for each row r: a column into a row-major block. */
-function transpose(dst: Float64Array, start: number, stride: number, src: Float64Array, from: number, to: number): void {
+export function transpose(dst: Float64Array, start: number, stride: number, src: Float64Array, from: number, to: number): void {
   for (let r = from, o = start + from * stride; r < to; r++, o += stride) dst[o] = src[r]!;
 }
