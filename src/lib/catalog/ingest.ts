@@ -5,6 +5,7 @@ import {openDuckDB, type Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {createProgress, defaultProgressOutput, type ProgressOutput} from "../core/progress.js";
 import {quoteIdent, quoteString} from "../core/sql.js";
+import {interruptibleWait} from "../core/wait.js";
 import {openCatalog, type JobRow} from "./catalog-db.js";
 import {loadConfig, type LabConfig} from "./config.js";
 import type {RunJobMessage, StagedOutput, WorkerReply} from "./job-worker.js";
@@ -469,15 +470,9 @@ class Coordinator {
     try {
       while (!signal?.aborted) {
         if (!dirty) {
-          // The abort listener goes when the wait ends (one left per wake-up would pile up).
-          await new Promise<void>((r) => {
-            const done = () => {
-              signal?.removeEventListener("abort", done);
-              r();
-            };
-            wake = done;
-            signal?.addEventListener("abort", done, {once: true});
-          });
+          const wait = interruptibleWait(signal);
+          wake = wait.wake;
+          await wait.done;
           wake = undefined;
           continue;
         }

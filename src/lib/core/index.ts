@@ -8,6 +8,7 @@ export * from "./parquet-write.js";
 export * from "./pipeline.js";
 export * from "./progress.js";
 export * from "./random.js";
+export * from "./wait.js";
 export * from "./sql.js";
 export * from "./stdout.js";
 export * from "./time.js";

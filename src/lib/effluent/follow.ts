@@ -1,5 +1,6 @@
 import {appendFileSync, existsSync, mkdirSync, readdirSync, statSync, watch, type FSWatcher} from "node:fs";
 import {join} from "node:path";
+import {interruptibleWait} from "../core/wait.js";
 import {analyzeEffluent, learnTravelTimes} from "./analyze.js";
 import type {EffluentConfig} from "./config.js";
 import {appendEvidence} from "./evidence-log.js";
@@ -123,18 +124,9 @@ export async function followEffluent({cetpPath, factoryPaths, outDir, config, si
   try {
     while (!signal.aborted) {
       step();
-      // One wait per poll: its abort listener goes when the wait ends, however it ends (a listener
-      // left behind on every poll piled up on the signal, a leak over a long follow).
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          signal.removeEventListener("abort", done);
-          resolve();
-        };
-        const timer = setTimeout(done, pollMs);
-        wake = done;
-        signal.addEventListener("abort", done, {once: true});
-      });
+      const wait = interruptibleWait(signal, pollMs);
+      wake = wait.wake;
+      await wait.done;
     }
   } finally {
     for (const w of watchers) w.close();
