@@ -1,28 +1,41 @@
 import {Worker} from "node:worker_threads";
 import type {PlainColumn, PlainData, PlainWriterState} from "./parquet-plain-writer.js";
 
-type Reply = {id: number; state?: PlainWriterState; buffers?: ArrayBuffer[]; error?: string};
+type Reply = {id: number; state?: PlainWriterState; slot?: number; error?: string};
 
 /**
- * A PlainParquetWriter on its own thread: row groups are handed over (their buffers transferred,
- * not copied) and come back empty to be filled again, so encoding and disk writes run on another
- * core while the caller keeps computing. At most `maxInFlight` row groups wait; `state()` waits
- * for everything handed over to be written.
+ * A PlainParquetWriter on its own thread, fed through shared slots: row-group buffers over
+ * SharedArrayBuffers, handed to the thread once when it starts. A row group is then a message
+ * naming a slot and a row count — nothing is copied or transferred — and the slot comes back to
+ * be filled again once encoded, so encoding and disk writes run on another core while the caller
+ * keeps computing.
+ *
+ * (Transferring ArrayBuffers instead made every returned buffer a new external allocation of the
+ * caller's heap: the bench's replay took 55 full garbage collections for 11.5 M events, most of
+ * them for these — see `npm run bench -- market`.)
  */
 export class ParquetWriterThread {
   private readonly worker: Worker;
   private next = 0;
   private readonly waiting = new Map<number, {resolve: (r: Reply) => void; reject: (e: Error) => void}>();
-  private readonly free: ArrayBuffer[][] = [];
-  private inFlight = 0;
+  private readonly free: number[] = [];
+  private wakeTaker: (() => void) | undefined;
   private failure: Error | undefined;
 
-  constructor(path: string, columns: PlainColumn[], resume?: PlainWriterState, private readonly maxInFlight = 3) {
+  /**
+   * `slots`: each a row group's columns (in `columns` order) over SharedArrayBuffers; all are
+   * free to fill at first.
+   */
+  constructor(path: string, columns: PlainColumn[], resume: PlainWriterState | undefined, slots: PlainData[][]) {
+    for (const slot of slots) {
+      for (const d of slot) if (!(d.buffer instanceof SharedArrayBuffer)) throw new Error("ParquetWriterThread: slot columns must be views of SharedArrayBuffers");
+    }
+    this.free.push(...slots.map((_, k) => k));
     this.worker = new Worker(new URL("../catalog/worker-entry.mjs", import.meta.url), {workerData: {module: new URL("./parquet-writer-worker.ts", import.meta.url).href}});
     this.worker.on("message", (m: Reply) => {
-      if (m.buffers) {
-        this.inFlight--;
-        this.free.push(m.buffers);
+      if (m.slot !== undefined) {
+        this.free.push(m.slot);
+        this.wakeTaker?.();
       }
       const w = this.waiting.get(m.id);
       if (!w) return;
@@ -30,32 +43,39 @@ export class ParquetWriterThread {
       if (m.error) w.reject(new Error(m.error));
       else w.resolve(m);
     });
-    this.worker.on("error", (e) => (this.failure = e));
-    this.request({type: "open", path, columns, resume}).catch((e: Error) => (this.failure = e));
+    this.worker.on("error", (e) => {
+      this.failure = e;
+      this.wakeTaker?.();
+    });
+    this.request({type: "open", path, columns, resume, slots}).catch((e: Error) => (this.failure = e));
   }
 
-  private request(message: object, transfer: ArrayBuffer[] = []): Promise<Reply> {
+  private request(message: object): Promise<Reply> {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, {resolve, reject});
-      this.worker.postMessage({id, ...message}, transfer);
+      this.worker.postMessage({id, ...message});
     });
   }
 
-  /** Empty buffers returned by the writer (same layout as handed over), if any. */
-  takeFree(): ArrayBuffer[] | undefined {
-    return this.free.pop();
-  }
-
-  /** Hands over rows [0, n) of the columns; their buffers are transferred (unusable until returned). */
-  async writeRowGroup(data: PlainData[], n: number): Promise<void> {
+  /** A slot free to fill (waits while every slot is with the writer). */
+  async take(): Promise<number> {
+    while (!this.free.length && !this.failure) await new Promise<void>((r) => (this.wakeTaker = r));
+    this.wakeTaker = undefined;
     if (this.failure) throw this.failure;
-    while (this.inFlight >= this.maxInFlight) await new Promise((r) => setTimeout(r, 1));
-    this.inFlight++;
-    const buffers = data.map((d) => d.buffer as ArrayBuffer);
-    this.request({type: "rowGroup", data, n}, buffers).catch((e: Error) => (this.failure = e));
+    return this.free.shift()!;
   }
 
+  /** Hands rows [0, n) of slot k to the writer: the slot is not to be touched until `take` gives it back. */
+  write(slot: number, n: number): void {
+    if (this.failure) throw this.failure;
+    this.request({type: "rowGroup", slot, n}).catch((e: Error) => {
+      this.failure = e;
+      this.wakeTaker?.();
+    });
+  }
+
+  /** Waits for everything handed over to be written, and returns the writer's progress. */
   async state(): Promise<PlainWriterState> {
     const reply = await this.request({type: "state"});
     if (this.failure) throw this.failure;

@@ -141,12 +141,19 @@ class OutBuffer {
   /** Which columns are bytes (the rest are doubles), in order. */
   static readonly BYTES = [false, true, false, false, false, true, true, false, false, false, false, false, false, false, false, false, true, true, false];
 
-  constructor(buffers?: ArrayBuffer[]) {
-    const cols = OutBuffer.BYTES.map((bytes, i) => (buffers ? (bytes ? new Uint8Array(buffers[i]!) : new Float64Array(buffers[i]!)) : bytes ? new Uint8Array(OutBuffer.capacity) : new Float64Array(OutBuffer.capacity)));
+  constructor() {
+    // Shared memory: the writer thread reads these buffers where they are.
+    const cols = OutBuffer.BYTES.map((bytes) => (bytes ? new Uint8Array(new SharedArrayBuffer(OutBuffer.capacity)) : new Float64Array(new SharedArrayBuffer(8 * OutBuffer.capacity))));
     [this.t, this.type, this.u, this.tradeTick, this.tradeLots, this.tradeSide, this.deltaSide, this.deltaTick, this.deltaLots, this.bestBid, this.bestAsk, this.spread, this.midSum, this.bid5, this.ask5, this.imbalance, this.gap, this.resync, this.drift] = cols as [Float64Array, Uint8Array, Float64Array, Float64Array, Float64Array, Uint8Array, Uint8Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Uint8Array, Uint8Array, Float64Array];
+    this.reset();
+  }
+  /** Empty again, to be filled from row 0. */
+  reset(): this {
+    this.n = this.trades = this.deltas = 0;
     // What only snapshots set starts empty, a fill per buffer rather than a store per event.
     this.drift.fill(NaN);
     this.resync.fill(0);
+    return this;
   }
   get columns(): (Float64Array | Uint8Array)[] {
     return [this.t, this.type, this.u, this.tradeTick, this.tradeLots, this.tradeSide, this.deltaSide, this.deltaTick, this.deltaLots, this.bestBid, this.bestAsk, this.spread, this.midSum, this.bid5, this.ask5, this.imbalance, this.gap, this.resync, this.drift];
@@ -400,7 +407,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     let events = checkpoint?.events ?? 0;
     let segment = checkpoint?.segment ?? 0;
     let segEvents = 0;
-    let out = new OutBuffer();
+    // Output buffers: one being filled while the writer thread encodes up to three.
+    const outs = Array.from({length: 4}, () => new OutBuffer());
+    let out = outs[0]!;
     // Output: market_events.parquet (and book_samples.parquet) written directly by the plain
     // writer, one row group per flush; a segment ends at a flush, and its DONE marker holds the
     // writers' states, so a resumed run truncates the files to the last segment and carries on.
@@ -434,8 +443,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     ];
     const path = join(outDir, "market_events.parquet");
     // Encoding and disk writes run on the writer thread, overlapping the replay.
-    const writer = new ParquetWriterThread(path, eventColumns, checkpoint?.writer);
+    const writer = new ParquetWriterThread(path, eventColumns, checkpoint?.writer, outs.map((o) => o.columns));
     writerThread = writer;
+    out = outs[await writer.take()]!;
     const sampleStep = (options.sampleEveryMs ?? 0) * 1e6;
     const sampleLevels = options.sampleLevels ?? Math.min(20, levels);
     const samplesPath = sampleStep ? join(outDir, "book_samples.parquet") : undefined;
@@ -473,10 +483,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       const n = out.n;
       if (!n) return;
       const w0 = performance.now();
-      await writer.writeRowGroup(out.columns, n);
+      writer.write(outs.indexOf(out), n);
+      out = outs[await writer.take()]!.reset();
       waits.writer += performance.now() - w0;
-      const reused = writer.takeFree();
-      out = new OutBuffer(reused);
     };
     /** Ends a segment: flushes both files, and writes its DONE marker (the checkpoint). */
     const endSegment = async (final: boolean) => {

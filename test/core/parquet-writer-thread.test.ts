@@ -1,0 +1,53 @@
+import {mkdtempSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {describe, expect, test} from "vitest";
+import {openDuckDB} from "../../src/lib/core/duckdb.js";
+import type {PlainColumn} from "../../src/lib/core/parquet-plain-writer.js";
+import {ParquetWriterThread} from "../../src/lib/core/parquet-writer-thread.js";
+
+const dir = mkdtempSync(join(tmpdir(), "writer-thread-"));
+const columns: PlainColumn[] = [
+  {name: "id", type: "INT64"},
+  {name: "x", type: "DOUBLE", nullable: true}
+];
+const slot = (rows: number) => [new Float64Array(new SharedArrayBuffer(8 * rows)), new Float64Array(new SharedArrayBuffer(8 * rows))];
+
+describe("Parquet writer thread", () => {
+  test("row groups filled in shared slots are written in the order handed over, each slot reused once the thread gives it back", async () => {
+    const path = join(dir, "slots.parquet");
+    const slots = [slot(1000), slot(1000)];
+    const w = new ParquetWriterThread(path, columns, undefined, slots);
+    let id = 0;
+    const seen: number[] = [];
+    for (let g = 0; g < 7; g++) {
+      const k = await w.take();
+      seen.push(k);
+      const [ids, xs] = slots[k]!;
+      const n = 300 + 100 * g;
+      for (let i = 0; i < n; i++, id++) (ids![i] = id), (xs![i] = id % 10 === 0 ? NaN : id / 2);
+      w.write(k, n);
+    }
+    await w.close();
+    // Two slots for seven row groups: each came back and was filled again.
+    expect(new Set(seen)).toEqual(new Set([0, 1]));
+    const duck = await openDuckDB();
+    const [r] = await duck.all<{n: number; groups: number; ordered: boolean; xs: number; x_sum: number}>(`SELECT count(*)::INT AS n, (SELECT count(DISTINCT row_group_id)::INT FROM parquet_metadata('${path}')) AS groups,
+      bool_and(id = file_row_number) AS ordered, count(x)::INT AS xs, sum(x) AS x_sum FROM read_parquet('${path}', file_row_number = true)`);
+    let xSum = 0, xs = 0;
+    for (let i = 0; i < id; i++) if (i % 10) (xSum += i / 2), xs++;
+    expect(r).toEqual({n: id, groups: 7, ordered: true, xs, x_sum: xSum});
+    duck.close();
+  });
+
+  test("a slot outside shared memory is refused, and an encoding error reaches the caller", async () => {
+    expect(() => new ParquetWriterThread(join(dir, "x.parquet"), columns, undefined, [[new Float64Array(4), new Float64Array(4)]])).toThrow(/SharedArrayBuffer/);
+    const slots = [slot(4)];
+    const w = new ParquetWriterThread(join(dir, "bad.parquet"), columns, undefined, slots);
+    const k = await w.take();
+    slots[k]![0]!.set([1, NaN, 3, 4]);
+    w.write(k, 4);
+    await expect(w.state()).rejects.toThrow(/column id: a null/);
+    await w.terminate();
+  });
+});
