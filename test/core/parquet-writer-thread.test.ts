@@ -1,4 +1,4 @@
-import {mkdtempSync} from "node:fs";
+import {existsSync, mkdtempSync, readFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {describe, expect, test} from "vitest";
@@ -38,6 +38,30 @@ describe("Parquet writer thread", () => {
     for (let i = 0; i < id; i++) if (i % 10) (xSum += i / 2), xs++;
     expect(r).toEqual({n: id, groups: 7, ordered: true, xs, x_sum: xSum});
     duck.close();
+  });
+
+  test("a checkpoint is written by the thread once the rows before it are on disk, while the caller goes on", async () => {
+    const path = join(dir, "checkpointed.parquet"), marker = join(dir, "seg-1.done.json");
+    const slots = [slot(500), slot(500)];
+    const w = new ParquetWriterThread(path, columns, undefined, slots);
+    for (let g = 0; g < 3; g++) {
+      const k = await w.take();
+      slots[k]![0]!.fill(g), slots[k]![1]!.fill(g / 2);
+      w.write(k, 500);
+    }
+    const committed = w.checkpoint(marker, {segment: 1, events: 1500});
+    // The caller fills and hands over the next row group before the marker is written.
+    const k = await w.take();
+    w.write(k, 100);
+    await committed;
+    const record = JSON.parse(readFileSync(marker, "utf-8"));
+    expect(record).toMatchObject({segment: 1, events: 1500, writer: {rows: 1500}});
+    expect(record.writer.rowGroups).toHaveLength(3);
+    expect(existsSync(`${marker}.tmp`)).toBe(false);
+    // A marker that cannot be written breaks the writer: the caller's next step fails.
+    await expect(w.checkpoint(join(dir, "missing", "seg-2.done.json"), {segment: 2})).rejects.toThrow(/ENOENT/);
+    await expect(w.take()).rejects.toThrow(/ENOENT/);
+    await w.terminate();
   });
 
   test("a slot outside shared memory is refused, and an encoding error reaches the caller", async () => {

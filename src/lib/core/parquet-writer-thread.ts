@@ -75,6 +75,27 @@ export class ParquetWriterThread {
     });
   }
 
+  /**
+   * A checkpoint that does not hold the caller up: once every row group handed over so far is on
+   * disk (fsynced), the thread writes `record` with its progress as `writer` — JSON, to `path`
+   * through a temporary file and a rename, so a reader sees all of it or none. Resolves when the
+   * file is in place; the caller may go on filling slots meanwhile.
+   */
+  checkpoint(path: string, record: object): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return this.request({type: "checkpoint", path, record}).then(
+      () => {
+        if (this.failure) throw this.failure;
+      },
+      (e: Error) => {
+        // The writer is broken: whatever the caller does next fails with this.
+        this.failure = e;
+        this.wakeTaker?.();
+        throw e;
+      }
+    );
+  }
+
   /** Waits for everything handed over to be written, and returns the writer's progress. */
   async state(): Promise<PlainWriterState> {
     const reply = await this.request({type: "state"});

@@ -1,11 +1,12 @@
 // The writer thread behind ParquetWriterThread: one PlainParquetWriter, messages in order; row
 // groups arrive as slots (shared buffers handed over once, at open).
+import {renameSync, writeFileSync} from "node:fs";
 import {parentPort} from "node:worker_threads";
 import {PlainParquetWriter, type PlainColumn, type PlainData, type PlainWriterState} from "./parquet-plain-writer.js";
 
 let writer: PlainParquetWriter | undefined;
 let slots: PlainData[][] = [];
-parentPort!.on("message", (m: {id: number; type: string; path?: string; columns?: PlainColumn[]; resume?: PlainWriterState; slots?: PlainData[][]; slot?: number; n?: number}) => {
+parentPort!.on("message", (m: {id: number; type: string; path?: string; columns?: PlainColumn[]; resume?: PlainWriterState; slots?: PlainData[][]; slot?: number; n?: number; record?: object}) => {
   try {
     if (m.type === "open") {
       slots = m.slots!;
@@ -13,6 +14,10 @@ parentPort!.on("message", (m: {id: number; type: string; path?: string; columns?
     } else if (m.type === "rowGroup") {
       writer!.writeRowGroup(slots[m.slot!]!, 0, m.n!);
       return parentPort!.postMessage({id: m.id, slot: m.slot});
+    } else if (m.type === "checkpoint") {
+      // Everything before this message is written: its state, synced, goes into the record.
+      writeFileSync(`${m.path}.tmp`, JSON.stringify({...m.record, writer: writer!.state()}));
+      renameSync(`${m.path}.tmp`, m.path!);
     } else if (m.type === "state") return parentPort!.postMessage({id: m.id, state: writer!.state()});
     else if (m.type === "close") writer!.close();
     else if (m.type === "abort") writer?.abort();

@@ -487,13 +487,19 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       out = outs[await writer.take()]!.reset();
       waits.writer += performance.now() - w0;
     };
-    /** Ends a segment: flushes both files, and writes its DONE marker (the checkpoint). */
+    /**
+     * Ends a segment: hands its last rows to the writer thread, and has the thread write its
+     * DONE marker (the checkpoint, as the replay stands now) once they are on disk — the replay
+     * goes on meanwhile (waiting for each segment's fsync held it up ~1 s in the bench's 11.5 M
+     * events). A marker exists only for a segment whose rows are all written.
+     */
+    let committing: Promise<void> = Promise.resolve();
     const endSegment = async (final: boolean) => {
       await flushOut();
       if (sampleWriter) flushSamples();
       segment++;
       const k = segment;
-      const marker: Checkpoint = {
+      const marker: Omit<Checkpoint, "writer"> = {
         segment: k,
         events,
         reader,
@@ -505,15 +511,15 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         bidFloor,
         askCeiling,
         nextSample,
-        writer: await writer.state(),
         ...(sampleWriter ? {sampleWriter: sampleWriter.state()} : {}),
         ...(final ? {bids: [], asks: []} : book.levels()),
         counts: {...counts}
       };
-      const done = join(segDir, `seg-${pad(k)}.done.json`);
-      writeFileSync(`${done}.tmp`, JSON.stringify(marker));
-      renameSync(`${done}.tmp`, done);
+      committing = writer.checkpoint(join(segDir, `seg-${pad(k)}.done.json`), marker);
+      // A failed marker write fails the run at its next hand-over to the writer, or at the end.
+      committing.catch(() => {});
       segEvents = 0;
+      if (final || (options.stopAfterSegments && k >= options.stopAfterSegments)) await committing;
       if (options.stopAfterSegments && k >= options.stopAfterSegments) throw new StoppedForTest();
     };
     const waits = {writer: 0, reader: 0};
