@@ -406,40 +406,53 @@ function presentNumbers(values: Float64Array, from: number, n: number, nullable:
   // first takes the loop without presence tests — 2.6 against 5.9 ns a value here — which a null
   // anywhere turns NaN, and then the page goes through the nullable loop after all.
   if (nullable && looksFull(values, from, n)) {
-    const dense = presentNumbers(values, from, n, false, multiply, out, defAt, dst, deltas);
+    const dense = denseNumbers(values, from, n, multiply, dst, deltas);
     if (dense !== NULL_SEEN) {
       allPresent(out, defAt, n);
       return dense;
     }
   }
-  let k = 0, fractional = 0, lo = 0, hi = 0, prev = 0;
-  if (!nullable) {
-    for (let r = 0; r < n; r++) {
-      const x = values[from + r]! * multiply;
-      fractional += Math.abs(x + INT64_MAGIC - INT64_MAGIC - x);
-      lo = x < lo ? x : lo;
-      hi = x > hi ? x : hi;
-      dst[r] = x - prev;
-      prev = deltas ? x : 0;
-    }
-    // A NaN (a null) or an infinity makes the sum NaN; only an infinity may stay (it fails below).
-    if (fractional !== fractional) {
-      for (let r = 0; r < n; r++) if (values[from + r] !== values[from + r]) return NULL_SEEN;
-    }
-    k = n;
-  } else {
-    let byte = 0;
-    for (let r = 0; r < n; r++) {
-      const x = values[from + r]! * multiply;
-      if (x === x) byte |= 1 << (r & 7);
-      if ((r & 7) === 7 || r === n - 1) (out[defAt + (r >>> 3)] = byte), (byte = 0);
-      if (x !== x) continue;
-      fractional += Math.abs(x + INT64_MAGIC - INT64_MAGIC - x);
-      lo = x < lo ? x : lo;
-      hi = x > hi ? x : hi;
-      dst[k++] = x - prev;
-      prev = deltas ? x : 0;
-    }
+  return nullable ? nullableNumbers(values, from, n, multiply, out, defAt, dst, deltas) : denseNumbers(values, from, n, multiply, dst, deltas);
+}
+
+// The two loops of `presentNumbers` are functions of their own: each is optimised for the one
+// path it has (as one function, the code compiled while a page ran one loop was thrown away at
+// the other, ~25 times a replay).
+
+/** `presentNumbers` of a page without nulls: NULL_SEEN if it has one after all. */
+function denseNumbers(values: Float64Array, from: number, n: number, multiply: number, dst: Float64Array, deltas: boolean): number {
+  let fractional = 0, lo = 0, hi = 0, prev = 0;
+  for (let r = 0; r < n; r++) {
+    const x = values[from + r]! * multiply;
+    fractional += Math.abs(x + INT64_MAGIC - INT64_MAGIC - x);
+    lo = x < lo ? x : lo;
+    hi = x > hi ? x : hi;
+    dst[r] = x - prev;
+    prev = deltas ? x : 0;
+  }
+  // A NaN (a null) or an infinity makes the sum NaN; only an infinity may stay (it fails below).
+  if (fractional !== fractional && hasNaN(values, from, n)) return NULL_SEEN;
+  return fractional === 0 && lo > -LIMIT && hi < LIMIT ? n : -n - 1;
+}
+
+function hasNaN(values: Float64Array, from: number, n: number): boolean {
+  for (let r = 0; r < n; r++) if (values[from + r] !== values[from + r]) return true;
+  return false;
+}
+
+/** `presentNumbers` of a page with nulls (NaN): the definition bits, then the present values. */
+function nullableNumbers(values: Float64Array, from: number, n: number, multiply: number, out: Uint8Array, defAt: number, dst: Float64Array, deltas: boolean): number {
+  let k = 0, fractional = 0, lo = 0, hi = 0, prev = 0, byte = 0;
+  for (let r = 0; r < n; r++) {
+    const x = values[from + r]! * multiply;
+    if (x === x) byte |= 1 << (r & 7);
+    if ((r & 7) === 7 || r === n - 1) (out[defAt + (r >>> 3)] = byte), (byte = 0);
+    if (x !== x) continue;
+    fractional += Math.abs(x + INT64_MAGIC - INT64_MAGIC - x);
+    lo = x < lo ? x : lo;
+    hi = x > hi ? x : hi;
+    dst[k++] = x - prev;
+    prev = deltas ? x : 0;
   }
   return fractional === 0 && lo > -LIMIT && hi < LIMIT ? k : -k - 1;
 }
