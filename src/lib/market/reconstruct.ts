@@ -16,6 +16,7 @@ export type Strategy = "full_event_replay" | "snapshot_anchored" | "origin_time_
 export const STRATEGIES: Strategy[] = ["full_event_replay", "snapshot_anchored", "origin_time_sort"];
 
 export const EVENT_TRADE = 0, EVENT_SNAPSHOT = 1, EVENT_DELTA = 2;
+const SNAPSHOT_USED = 1, SNAPSHOT_RESYNC = 2;
 
 /** What a test hook sees after each output event (the live book, not a copy). */
 export interface ReplayView {
@@ -553,10 +554,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       counts.crossedEvents++;
       if (!gap) (gap = true), counts.gaps++;
     };
-    const emit = (type: number, u: number) => {
+    const emit = (type: number) => {
       const o = out, r = o.n;
       o.type[r] = type;
-      o.u[r] = u;
       const bb = book.bestBid, ba = book.bestAsk;
       const bid = bb >= 0 ? bb : NaN, ask = ba >= 0 ? ba : NaN;
       o.bestBid[r] = bid;
@@ -578,20 +578,24 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     };
 
     const wideP = new Float64Array(levels * 4), wideQ = new Float64Array(levels * 4);
-    const applySnapshot = (c: ReplayCursor) => {
+    // What a snapshot did, as SNAPSHOT_USED | SNAPSHOT_RESYNC, and its drift in snapshotDrift[0]:
+    // no object or boxed number made for each of them.
+    const snapshotDrift = new Float64Array(1);
+    const applySnapshot = (c: ReplayCursor): number => {
       const seq = c.rows[c.at + 1]!;
       const bestBid = c.rows[c.at + 2]!, bestAsk = c.rows[c.at + 2 + 2 * levels]!;
       if (!Number.isNaN(bestBid) && !Number.isNaN(bestAsk) && bestBid >= bestAsk) {
         // A crossed snapshot cannot be a true book: flagged, not used.
         counts.crossedSnapshots++;
-        return {resync: false, drift: NaN, seq, used: false};
+        snapshotDrift[0] = NaN;
+        return 0;
       }
       let drift = NaN;
       let extends_ = false;
       if (initialised) {
         // Drift: RMS over the snapshot's levels of (our size − its size), before resyncing.
         let sum = 0, n = 0;
-        for (const side of [BID, ASK] as Side[]) {
+        for (let side: Side = BID; side <= ASK; side++) {
           const off = side === BID ? 2 : 2 + 2 * levels;
           let worst = NaN;
           const floor = side === BID ? bidFloor : askCeiling;
@@ -633,7 +637,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       const wasGapped = gap;
       const resync = initialised && (gap || drift > 0);
       if (!initialised || resync || extends_) {
-        for (const side of [BID, ASK] as Side[]) {
+        for (let side: Side = BID; side <= ASK; side++) {
           const off = side === BID ? 2 : 2 + 2 * levels;
           let worst = NaN;
           for (let l = 0; l < levels; l++) {
@@ -658,7 +662,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       }
       // What a snapshot shows is known from now on (it matched, or the book now copies it); a gap
       // had made everything else unknown.
-      for (const side of [BID, ASK] as Side[]) {
+      for (let side: Side = BID; side <= ASK; side++) {
         const off = side === BID ? 2 : 2 + 2 * levels;
         let worst = NaN;
         for (let l = 0; l < levels && !Number.isNaN(c.rows[c.at + off + 2 * l]!); l++) worst = c.rows[c.at + off + 2 * l]!;
@@ -670,7 +674,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       if (!initialised || resync || extends_) depthDirtyBid = depthDirtyAsk = true;
       initialised = true;
       if (seq > lastU) lastU = seq;
-      return {resync, drift, seq, used: true};
+      snapshotDrift[0] = drift;
+      return SNAPSHOT_USED | (resync ? SNAPSHOT_RESYNC : 0);
     };
     const snapshotHas = (c: ReplayCursor, off: number, p: number) => {
       for (let l = 0; l < levels; l++) {
@@ -746,8 +751,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             const side = c.rows[c.at + 2]! as Side, tick = c.rows[c.at + 3]!, lots = c.rows[c.at + 4]!;
             touched(side, tick, book.set(side, tick, lots), lots);
             if (u > lastU) lastU = u;
-            const r = emit(EVENT_DELTA, u);
+            const r = emit(EVENT_DELTA);
             out.t[r] = c.rows[c.at]!;
+            out.u[r] = u;
             const d = out.deltas++;
             out.deltaSide[d] = side;
             out.deltaTick[d] = tick;
@@ -756,12 +762,13 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             options.onEvent?.({type: EVENT_DELTA, tNs: out.t[r]!, updateId: u, book, gap, bidFloor, askCeiling});
           }
         } else if (src === 1) {
-          const {resync, drift, seq, used: ok} = applySnapshot(c);
-          if (ok || initialised) {
-            const r = emit(EVENT_SNAPSHOT, seq);
+          const applied = applySnapshot(c), seq = c.rows[c.at + 1]!;
+          if (applied & SNAPSHOT_USED || initialised) {
+            const r = emit(EVENT_SNAPSHOT);
             out.t[r] = c.rows[c.at]!;
-            out.resync[r] = resync ? 1 : 0;
-            out.drift[r] = drift * lotSize;
+            out.u[r] = seq;
+            out.resync[r] = applied & SNAPSHOT_RESYNC ? 1 : 0;
+            out.drift[r] = snapshotDrift[0]! * lotSize;
             counts.snapshots++;
             options.onEvent?.({type: EVENT_SNAPSHOT, tNs: c.rows[c.at]!, updateId: seq, book, gap, bidFloor, askCeiling});
           }
@@ -776,8 +783,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
               book.consume(passive, tick, lots);
               depthDirtyBid = depthDirtyAsk = true;
             }
-            const r = emit(EVENT_TRADE, NaN);
+            const r = emit(EVENT_TRADE);
             out.t[r] = c.rows[c.at]!;
+            out.u[r] = NaN;
             const k = out.trades++;
             out.tradeTick[k] = tick;
             out.tradeLots[k] = lots;
