@@ -106,13 +106,21 @@ export interface ReplayCounts {
   driftSnapshots: number;
 }
 
+/** Rows an output buffer holds (a row group of market_events). */
+const CAP = 1 << 17;
+// Where each column starts in an output buffer: numbers in `f`, bytes in `b`.
+const F_T = 0, F_U = CAP, F_TRADE_TICK = 2 * CAP, F_TRADE_LOTS = 3 * CAP, F_DELTA_TICK = 4 * CAP, F_DELTA_LOTS = 5 * CAP, F_BID = 6 * CAP, F_ASK = 7 * CAP;
+const F_SPREAD = 8 * CAP, F_MID_SUM = 9 * CAP, F_BID5 = 10 * CAP, F_ASK5 = 11 * CAP, F_IMBALANCE = 12 * CAP, F_DRIFT = 13 * CAP, F_COLUMNS = 14;
+const B_TYPE = 0, B_TRADE_SIDE = CAP, B_DELTA_SIDE = 2 * CAP, B_GAP = 3 * CAP, B_RESYNC = 4 * CAP, B_COLUMNS = 5;
+
 /**
- * Output rows buffered as typed-array columns, in market_events column order. The arrays are
- * handed to the writer thread whole and come back to be reused.
+ * Output rows buffered as columns: every number column a stretch of one shared Float64Array,
+ * every byte column of one Uint8Array, so an event's dozen stores go through two arrays (the
+ * merge loop loads each array once, not a dozen). `columns` views them in market_events order
+ * for the writer thread, which reads them where they are.
  */
 class OutBuffer {
-  static readonly capacity = 1 << 17;
-  readonly capacity = OutBuffer.capacity;
+  readonly capacity = CAP;
   n = 0;
   /**
    * Trade and delta fields are packed: the k-th trade's at index k of the trade columns, the
@@ -120,44 +128,22 @@ class OutBuffer {
    */
   trades = 0;
   deltas = 0;
-  readonly t: Float64Array;
-  readonly type: Uint8Array;
-  readonly u: Float64Array;
-  readonly tradeTick: Float64Array;
-  readonly tradeLots: Float64Array;
-  readonly tradeSide: Uint8Array;
-  readonly deltaSide: Uint8Array;
-  readonly deltaTick: Float64Array;
-  readonly deltaLots: Float64Array;
-  readonly bestBid: Float64Array;
-  readonly bestAsk: Float64Array;
-  readonly spread: Float64Array;
-  readonly midSum: Float64Array;
-  readonly bid5: Float64Array;
-  readonly ask5: Float64Array;
-  readonly imbalance: Float64Array;
-  readonly gap: Uint8Array;
-  readonly resync: Uint8Array;
-  readonly drift: Float64Array;
-  /** Which columns are bytes (the rest are doubles), in order. */
-  static readonly BYTES = [false, true, false, false, false, true, true, false, false, false, false, false, false, false, false, false, true, true, false];
+  readonly f = new Float64Array(new SharedArrayBuffer(8 * F_COLUMNS * CAP));
+  readonly b = new Uint8Array(new SharedArrayBuffer(B_COLUMNS * CAP));
+  readonly columns: (Float64Array | Uint8Array)[];
 
   constructor() {
-    // Shared memory: the writer thread reads these buffers where they are.
-    const cols = OutBuffer.BYTES.map((bytes) => (bytes ? new Uint8Array(new SharedArrayBuffer(OutBuffer.capacity)) : new Float64Array(new SharedArrayBuffer(8 * OutBuffer.capacity))));
-    [this.t, this.type, this.u, this.tradeTick, this.tradeLots, this.tradeSide, this.deltaSide, this.deltaTick, this.deltaLots, this.bestBid, this.bestAsk, this.spread, this.midSum, this.bid5, this.ask5, this.imbalance, this.gap, this.resync, this.drift] = cols as [Float64Array, Uint8Array, Float64Array, Float64Array, Float64Array, Uint8Array, Uint8Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Uint8Array, Uint8Array, Float64Array];
+    const f = (at: number) => this.f.subarray(at, at + CAP), b = (at: number) => this.b.subarray(at, at + CAP);
+    this.columns = [f(F_T), b(B_TYPE), f(F_U), f(F_TRADE_TICK), f(F_TRADE_LOTS), b(B_TRADE_SIDE), b(B_DELTA_SIDE), f(F_DELTA_TICK), f(F_DELTA_LOTS), f(F_BID), f(F_ASK), f(F_SPREAD), f(F_MID_SUM), f(F_BID5), f(F_ASK5), f(F_IMBALANCE), b(B_GAP), b(B_RESYNC), f(F_DRIFT)];
     this.reset();
   }
   /** Empty again, to be filled from row 0. */
   reset(): this {
     this.n = this.trades = this.deltas = 0;
     // What only snapshots set starts empty, a fill per buffer rather than a store per event.
-    this.drift.fill(NaN);
-    this.resync.fill(0);
+    this.f.fill(NaN, F_DRIFT, F_DRIFT + CAP);
+    this.b.fill(0, B_RESYNC, B_RESYNC + CAP);
     return this;
-  }
-  get columns(): (Float64Array | Uint8Array)[] {
-    return [this.t, this.type, this.u, this.tradeTick, this.tradeLots, this.tradeSide, this.deltaSide, this.deltaTick, this.deltaLots, this.bestBid, this.bestAsk, this.spread, this.midSum, this.bid5, this.ask5, this.imbalance, this.gap, this.resync, this.drift];
   }
 }
 
@@ -555,22 +541,22 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       if (!gap) (gap = true), counts.gaps++;
     };
     const emit = (type: number) => {
-      const o = out, r = o.n;
-      o.type[r] = type;
+      const o = out, r = o.n, f = o.f;
+      o.b[B_TYPE + r] = type;
       const bb = book.bestBid, ba = book.bestAsk;
       const bid = bb >= 0 ? bb : NaN, ask = ba >= 0 ? ba : NaN;
-      o.bestBid[r] = bid;
-      o.bestAsk[r] = ask;
+      f[F_BID + r] = bid;
+      f[F_ASK + r] = ask;
       if (depthDirtyBid || depthDirtyAsk) refreshDepth();
-      o.bid5[r] = bid5;
-      o.ask5[r] = ask5;
+      f[F_BID5 + r] = bid5;
+      f[F_ASK5 + r] = ask5;
       // Derived here, while the values are at hand (NaN when a side is empty).
-      o.spread[r] = ask - bid;
-      o.midSum[r] = bid + ask;
+      f[F_SPREAD + r] = ask - bid;
+      f[F_MID_SUM + r] = bid + ask;
       const both = bid5 + ask5;
-      o.imbalance[r] = both > 0 ? (bid5 - ask5) / both : NaN;
+      f[F_IMBALANCE + r] = both > 0 ? (bid5 - ask5) / both : NaN;
       if (bid >= ask) crossed();
-      o.gap[r] = gap ? 1 : 0;
+      o.b[B_GAP + r] = gap ? 1 : 0;
       o.n = r + 1;
       events++;
       segEvents++;
@@ -752,23 +738,23 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             touched(side, tick, book.set(side, tick, lots), lots);
             if (u > lastU) lastU = u;
             const r = emit(EVENT_DELTA);
-            out.t[r] = c.rows[c.at]!;
-            out.u[r] = u;
-            const d = out.deltas++;
-            out.deltaSide[d] = side;
-            out.deltaTick[d] = tick;
-            out.deltaLots[d] = lots;
+            const f = out.f, d = out.deltas++;
+            f[F_T + r] = c.rows[c.at]!;
+            f[F_U + r] = u;
+            out.b[B_DELTA_SIDE + d] = side;
+            f[F_DELTA_TICK + d] = tick;
+            f[F_DELTA_LOTS + d] = lots;
             counts.deltas++;
-            options.onEvent?.({type: EVENT_DELTA, tNs: out.t[r]!, updateId: u, book, gap, bidFloor, askCeiling});
+            options.onEvent?.({type: EVENT_DELTA, tNs: f[F_T + r]!, updateId: u, book, gap, bidFloor, askCeiling});
           }
         } else if (src === 1) {
           const applied = applySnapshot(c), seq = c.rows[c.at + 1]!;
           if (applied & SNAPSHOT_USED || initialised) {
             const r = emit(EVENT_SNAPSHOT);
-            out.t[r] = c.rows[c.at]!;
-            out.u[r] = seq;
-            out.resync[r] = applied & SNAPSHOT_RESYNC ? 1 : 0;
-            out.drift[r] = snapshotDrift[0]! * lotSize;
+            out.f[F_T + r] = c.rows[c.at]!;
+            out.f[F_U + r] = seq;
+            out.b[B_RESYNC + r] = applied & SNAPSHOT_RESYNC ? 1 : 0;
+            out.f[F_DRIFT + r] = snapshotDrift[0]! * lotSize;
             counts.snapshots++;
             options.onEvent?.({type: EVENT_SNAPSHOT, tNs: c.rows[c.at]!, updateId: seq, book, gap, bidFloor, askCeiling});
           }
@@ -784,14 +770,14 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
               depthDirtyBid = depthDirtyAsk = true;
             }
             const r = emit(EVENT_TRADE);
-            out.t[r] = c.rows[c.at]!;
-            out.u[r] = NaN;
-            const k = out.trades++;
-            out.tradeTick[k] = tick;
-            out.tradeLots[k] = lots;
-            out.tradeSide[k] = side;
+            const f = out.f, k = out.trades++;
+            f[F_T + r] = c.rows[c.at]!;
+            f[F_U + r] = NaN;
+            f[F_TRADE_TICK + k] = tick;
+            f[F_TRADE_LOTS + k] = lots;
+            out.b[B_TRADE_SIDE + k] = side;
             counts.trades++;
-            options.onEvent?.({type: EVENT_TRADE, tNs: out.t[r]!, updateId: lastU, book, gap, bidFloor, askCeiling});
+            options.onEvent?.({type: EVENT_TRADE, tNs: f[F_T + r]!, updateId: lastU, book, gap, bidFloor, askCeiling});
           }
         }
         // Past the event's row; an input that must take in more first ends this call.
