@@ -4,6 +4,7 @@ import {join} from "node:path";
 import {describe, expect, test} from "vitest";
 import {readParquetAll} from "../../src/lib/core/parquet-read.js";
 import {reconstructMarket} from "../../src/lib/market/reconstruct.js";
+import {decimalsOf} from "../../src/lib/market/inputs.js";
 
 const dir = mkdtempSync(join(tmpdir(), "market-bad-"));
 const write = (name: string, lines: string[]) => {
@@ -52,6 +53,14 @@ describe("malformed market inputs", () => {
       {event_type: "TRADE", u: null, gap: true, resync: false, bid: 100, bid5: 2},
       {event_type: "BOOK_SNAPSHOT", u: 14, gap: false, resync: true, bid: 100, bid5: 1}
     ]);
+  });
+
+  test("an overridden tick of 0.05 or a lot of 0.5 is written exactly (decimals that hold their multiples)", async () => {
+    expect([0.01, 0.5, 0.25, 0.05, 5, 1, 0.001].map(decimalsOf)).toEqual([2, 1, 2, 2, 0, 0, 3]);
+    const deltas = write("coarse.csv", [deltaHeader, [t(10), t(11), 11, "bid", "100.05", "2.5"].join(",")]);
+    const r = await reconstructMarket({inputs: {book, trades, deltas}, strategy: "full_event_replay", outDir: join(dir, "o8"), tickSize: 0.05, lotSize: 0.5});
+    const rows = await readParquetAll({path: r.path, sql: "SELECT event_type, best_bid::DOUBLE AS bid, delta_price::DOUBLE AS dp, delta_quantity::DOUBLE AS dq, typeof(best_bid) AS type FROM t WHERE event_type = 'BOOK_DELTA'"});
+    expect(rows).toEqual([{event_type: "BOOK_DELTA", bid: 100.05, dp: 100.05, dq: 2.5, type: "DECIMAL(18,2)"}]);
   });
 
   test("a crossed snapshot is flagged and not used; a crossed book after a delta is flagged as a gap", async () => {

@@ -65,6 +65,18 @@ export async function inferIncrements({duck, inputs}: {duck: Duck; inputs: Marke
   return {tickSize: Number(`1e-${priceScale}`), lotSize: Number(`1e-${quantityScale}`), priceScale, quantityScale};
 }
 
+/**
+ * Decimal places that hold multiples of `increment` exactly: 2 for 0.01, 1 for 0.5, 2 for 0.25
+ * and 0.05, 0 for 5 (Parquet keeps prices as decimals of this scale). Up to 18.
+ */
+export function decimalsOf(increment: number): number {
+  for (let k = 0; k < 18; k++) {
+    const x = increment * 10 ** k;
+    if (Math.abs(x - Math.round(x)) < 1e-9 * Math.max(1, x)) return k;
+  }
+  return 18;
+}
+
 /** Rows with a missing or NaN price or size, per input, as errors naming file and row. */
 export async function invalidNumbers({duck, inputs, levels}: {duck: Duck; inputs: MarketInputs; levels: number}): Promise<string[]> {
   const bad = (c: string) => `(${c} IS NULL OR isnan(${c}::DOUBLE) OR ${c}::DOUBLE < 0)`;

@@ -8,7 +8,7 @@ import {copyQueryToParquet} from "../core/parquet-write.js";
 import {quoteList, quoteString} from "../core/sql.js";
 import {ASK, BID, Book, type Side} from "./book.js";
 import {ColumnStream, type ChunkSource, type ColumnChunk} from "./column-stream.js";
-import {bookLevels, csvScanSql, inferIncrements, invalidNumbers, isParquet, registerInputs, type MarketInputs} from "./inputs.js";
+import {bookLevels, csvScanSql, decimalsOf, inferIncrements, invalidNumbers, isParquet, registerInputs, type MarketInputs} from "./inputs.js";
 import {ReorderOverflow, ReorderWindow, transpose, type ReorderState} from "./reorder-window.js";
 import {SliceReader} from "./slice-reader.js";
 
@@ -303,8 +303,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     const inferred = await inferIncrements({duck, inputs: used});
     const tickSize = options.tickSize ?? inferred.tickSize;
     const lotSize = options.lotSize ?? inferred.lotSize;
-    const priceScale = Math.max(0, Math.round(-Math.log10(tickSize)));
-    const quantityScale = Math.max(0, Math.round(-Math.log10(lotSize)));
+    // Decimals that hold every multiple of the increments (an override such as a 0.5 tick needs one).
+    const priceScale = decimalsOf(tickSize);
+    const quantityScale = decimalsOf(lotSize);
     const baseRows = await duck.all<{b: bigint}>(`SELECT min(b) AS b FROM (${Object.keys(used).filter((k) => used[k as keyof MarketInputs]).map((k) => `SELECT min(epoch_ns(origin_time)) AS b FROM ${k}`).join(" UNION ALL ")})`);
     const base = baseRows[0]!.b;
     phase("inputs checked");
