@@ -1,4 +1,5 @@
 import {Worker} from "node:worker_threads";
+import {bundledWorker} from "./bundled-worker.js";
 import type {PlainColumn, PlainData, PlainWriterState} from "./parquet-plain-writer.js";
 
 type Reply = {id: number; state?: PlainWriterState; slot?: number; error?: string};
@@ -31,7 +32,8 @@ export class ParquetWriterThread {
       for (const d of slot) if (!(d.buffer instanceof SharedArrayBuffer)) throw new Error("ParquetWriterThread: slot columns must be views of SharedArrayBuffers");
     }
     this.free.push(...slots.map((_, k) => k));
-    this.worker = new Worker(new URL("../catalog/worker-entry.mjs", import.meta.url), {workerData: {module: new URL("./parquet-writer-worker.ts", import.meta.url).href}});
+    // Plain JavaScript, bundled once: no TypeScript loader to start in the thread.
+    this.worker = new Worker(bundledWorker(new URL("./parquet-writer-worker.ts", import.meta.url)));
     this.worker.on("message", (m: Reply) => {
       if (m.slot !== undefined) {
         this.free.push(m.slot);
