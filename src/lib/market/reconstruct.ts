@@ -846,19 +846,24 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         if (events % 1_000_000 === 0 && segEvents) log(`replay: ${events.toLocaleString("en-US")} events`);
       }
     };
-    for (;;) {
-      const why = replayUntilAwait();
-      if (why === FINISHED) break;
-      if (why === REFILL) {
-        const r0 = performance.now();
-        await starved!.refill();
-        waits.reader += performance.now() - r0;
-        starved = undefined;
+    // The awaiting loop is a function of its own: thousands of turns make it hot, and compiling it
+    // is cheap, where as part of this function they made V8 optimise all of this (~0.1 CPU-s).
+    const drive = async () => {
+      for (;;) {
+        const why = replayUntilAwait();
+        if (why === FINISHED) return;
+        if (why === REFILL) {
+          const r0 = performance.now();
+          await starved!.refill();
+          waits.reader += performance.now() - r0;
+          starved = undefined;
+        }
+        if (out.n === out.capacity) await flushOut();
+        if (segEvents >= segmentEvents) await endSegment(false);
+        if (events % 1_000_000 === 0 && segEvents) log(`replay: ${events.toLocaleString("en-US")} events`);
       }
-      if (out.n === out.capacity) await flushOut();
-      if (segEvents >= segmentEvents) await endSegment(false);
-      if (events % 1_000_000 === 0 && segEvents) log(`replay: ${events.toLocaleString("en-US")} events`);
-    }
+    };
+    await drive();
     phase("replayed");
     // Every input row must have been read: a stream that ended early (DuckDB can end a result
     // instead of failing when it runs out of memory) would otherwise leave a silently short replay.
