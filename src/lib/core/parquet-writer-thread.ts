@@ -32,8 +32,16 @@ export class ParquetWriterThread {
       for (const d of slot) if (!(d.buffer instanceof SharedArrayBuffer)) throw new Error("ParquetWriterThread: slot columns must be views of SharedArrayBuffers");
     }
     this.free.push(...slots.map((_, k) => k));
-    // Plain JavaScript, bundled once: no TypeScript loader to start in the thread.
-    this.worker = new Worker(bundledWorker(new URL("./parquet-writer-worker.ts", import.meta.url)));
+    // Plain JavaScript, bundled once: no TypeScript loader to start in the thread. Where the
+    // bundle cannot be made (a read-only install), the thread loads the TypeScript through tsx.
+    const module = new URL("./parquet-writer-worker.ts", import.meta.url);
+    let bundle: URL | undefined;
+    try {
+      bundle = bundledWorker(module);
+    } catch {
+      bundle = undefined;
+    }
+    this.worker = bundle ? new Worker(bundle) : new Worker(new URL("../catalog/worker-entry.mjs", import.meta.url), {workerData: {module: module.href}});
     this.worker.on("message", (m: Reply) => {
       if (m.slot !== undefined) {
         this.free.push(m.slot);
