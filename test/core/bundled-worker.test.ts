@@ -37,4 +37,21 @@ describe("bundled worker", () => {
     expect(readFileSync(second, "utf-8")).not.toContain("// cached");
     expect(await answer(second)).toBe(63);
   });
+
+  test("threads of one process building the same bundle at once each get a whole file", async () => {
+    const root = mkdtempSync(join(tmpdir(), "bundled-worker-"));
+    writeFileSync(join(root, "package.json"), "{}");
+    writeFileSync(join(root, "w.ts"), `import {parentPort} from "node:worker_threads";\nparentPort!.postMessage("ok" as string);\n`);
+    const entry = pathToFileURL(join(root, "w.ts")).href;
+    const build = () =>
+      new Promise<{url?: string; error?: string}>((resolve, reject) => {
+        const w = new Worker(new URL("../../src/lib/catalog/worker-entry.mjs", import.meta.url), {workerData: {module: new URL("./fixtures/bundle-in-thread.ts", import.meta.url).href, entry}});
+        w.once("message", (m) => void w.terminate().then(() => resolve(m)));
+        w.once("error", reject);
+      });
+    const results = await Promise.all([build(), build(), build(), build()]);
+    expect(results.map((r) => r.error)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(new Set(results.map((r) => r.url)).size).toBe(1);
+    expect(await answer(new URL(results[0]!.url!))).toBe("ok");
+  });
 });

@@ -1,7 +1,8 @@
-import {createHash} from "node:crypto";
+import {createHash, randomBytes} from "node:crypto";
 import {existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from "node:fs";
 import {dirname, join} from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
+import {threadId} from "node:worker_threads";
 import {buildSync} from "esbuild";
 
 /**
@@ -26,11 +27,12 @@ export function bundledWorker(entry: URL): URL {
   const result = buildSync({entryPoints: [source], absWorkingDir: root, bundle: true, platform: "node", format: "esm", target: "node20", write: false, metafile: true, logLevel: "silent"});
   const inputs = Object.keys(result.metafile!.inputs).map((p) => join(root, p));
   mkdirSync(cacheDir, {recursive: true});
-  const temp = `${out}.${process.pid}.tmp`;
-  writeFileSync(temp, result.outputFiles[0]!.text);
-  writeFileSync(`${manifest}.${process.pid}.tmp`, JSON.stringify(inputs.map(stamp)));
-  renameSync(temp, out);
-  renameSync(`${manifest}.${process.pid}.tmp`, manifest);
+  // Temporary names of this process and thread alone: two builds at once each rename a whole file.
+  const tag = `${process.pid}-${threadId}-${randomBytes(4).toString("hex")}.tmp`;
+  writeFileSync(`${out}.${tag}`, result.outputFiles[0]!.text);
+  writeFileSync(`${manifest}.${tag}`, JSON.stringify(inputs.map(stamp)));
+  renameSync(`${out}.${tag}`, out);
+  renameSync(`${manifest}.${tag}`, manifest);
   return pathToFileURL(out);
 }
 
