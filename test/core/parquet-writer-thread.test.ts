@@ -71,7 +71,7 @@ describe("Parquet writer thread", () => {
     const k = await w.take();
     slots[k]![0]!.set([1, NaN, 3, 4]);
     w.write(k, 4);
-    await expect(w.state()).rejects.toThrow(/column id: a null/);
+    await expect(w.checkpoint(join(dir, "bad.done.json"), {})).rejects.toThrow(/column id: a null/);
     await w.terminate();
   });
 });

@@ -1,9 +1,9 @@
-import {createHash, randomBytes} from "node:crypto";
+import {createHash} from "node:crypto";
 import {existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from "node:fs";
 import {dirname, join} from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
-import {threadId} from "node:worker_threads";
 import {buildSync} from "esbuild";
+import {tempPathFor} from "./atomic-file.js";
 
 /**
  * A plain-JavaScript copy of a self-contained TypeScript worker module (it and what it imports,
@@ -19,20 +19,20 @@ import {buildSync} from "esbuild";
  */
 export function bundledWorker(entry: URL): URL {
   const source = fileURLToPath(entry);
-  const cacheDir = join(projectRoot(source), "node_modules", ".cache", "pipeline-lab");
+  const root = projectRoot(source);
+  const cacheDir = join(root, "node_modules", ".cache", "pipeline-lab");
   const key = createHash("sha256").update(source).digest("hex").slice(0, 16);
   const out = join(cacheDir, `${key}.mjs`), manifest = join(cacheDir, `${key}.json`);
   if (existsSync(out) && existsSync(manifest) && fresh(JSON.parse(readFileSync(manifest, "utf-8")) as Stamp[])) return pathToFileURL(out);
-  const root = projectRoot(source);
   const result = buildSync({entryPoints: [source], absWorkingDir: root, bundle: true, platform: "node", format: "esm", target: "node20", write: false, metafile: true, logLevel: "silent"});
   const inputs = Object.keys(result.metafile!.inputs).map((p) => join(root, p));
   mkdirSync(cacheDir, {recursive: true});
-  // Temporary names of this process and thread alone: two builds at once each rename a whole file.
-  const tag = `${process.pid}-${threadId}-${randomBytes(4).toString("hex")}.tmp`;
-  writeFileSync(`${out}.${tag}`, result.outputFiles[0]!.text);
-  writeFileSync(`${manifest}.${tag}`, JSON.stringify(inputs.map(stamp)));
-  renameSync(`${out}.${tag}`, out);
-  renameSync(`${manifest}.${tag}`, manifest);
+  // Temporary names of their own (a random tag): two builds at once each rename a whole file.
+  const tempOut = tempPathFor(out), tempManifest = tempPathFor(manifest);
+  writeFileSync(tempOut, result.outputFiles[0]!.text);
+  writeFileSync(tempManifest, JSON.stringify(inputs.map(stamp)));
+  renameSync(tempOut, out);
+  renameSync(tempManifest, manifest);
   return pathToFileURL(out);
 }
 

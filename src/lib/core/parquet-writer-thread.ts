@@ -2,7 +2,7 @@ import {Worker} from "node:worker_threads";
 import {bundledWorker} from "./bundled-worker.js";
 import type {PlainColumn, PlainData, PlainWriterState} from "./parquet-plain-writer.js";
 
-type Reply = {id: number; state?: PlainWriterState; slot?: number; error?: string};
+type Reply = {id: number; slot?: number; error?: string};
 
 /**
  * A PlainParquetWriter on its own thread, fed through shared slots: row-group buffers over
@@ -104,13 +104,6 @@ export class ParquetWriterThread {
         throw e;
       }
     );
-  }
-
-  /** Waits for everything handed over to be written, and returns the writer's progress. */
-  async state(): Promise<PlainWriterState> {
-    const reply = await this.request({type: "state"});
-    if (this.failure) throw this.failure;
-    return reply.state!;
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@
 // groups arrive as slots (shared buffers handed over once, at open).
 import {renameSync, writeFileSync} from "node:fs";
 import {parentPort} from "node:worker_threads";
+import {tempPathFor} from "./atomic-file.js";
 import {PlainParquetWriter, type PlainColumn, type PlainData, type PlainWriterState} from "./parquet-plain-writer.js";
 
 let writer: PlainParquetWriter | undefined;
@@ -16,9 +17,10 @@ parentPort!.on("message", (m: {id: number; type: string; path?: string; columns?
       return parentPort!.postMessage({id: m.id, slot: m.slot});
     } else if (m.type === "checkpoint") {
       // Everything before this message is written: its state, synced, goes into the record.
-      writeFileSync(`${m.path}.tmp`, JSON.stringify({...m.record, writer: writer!.state()}));
-      renameSync(`${m.path}.tmp`, m.path!);
-    } else if (m.type === "state") return parentPort!.postMessage({id: m.id, state: writer!.state()});
+      const temp = tempPathFor(m.path!);
+      writeFileSync(temp, JSON.stringify({...m.record, writer: writer!.state()}));
+      renameSync(temp, m.path!);
+    }
     else if (m.type === "close") writer!.close();
     else if (m.type === "abort") writer?.abort();
     parentPort!.postMessage({id: m.id});

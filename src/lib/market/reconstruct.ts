@@ -114,6 +114,21 @@ const F_SPREAD = 8 * CAP, F_MID_SUM = 9 * CAP, F_BID5 = 10 * CAP, F_ASK5 = 11 * 
 const B_TYPE = 0, B_TRADE_SIDE = CAP, B_DELTA_SIDE = 2 * CAP, B_GAP = 3 * CAP, B_RESYNC = 4 * CAP, B_COLUMNS = 5;
 
 /**
+ * The book's state after an event, into row r of an output buffer's numbers: best prices (NaN
+ * for an empty side), depths over 5 levels, and what derives from them while they are at hand.
+ */
+function storeState(f: Float64Array, r: number, bid: number, ask: number, bid5: number, ask5: number): void {
+  f[F_BID + r] = bid;
+  f[F_ASK + r] = ask;
+  f[F_BID5 + r] = bid5;
+  f[F_ASK5 + r] = ask5;
+  f[F_SPREAD + r] = ask - bid;
+  f[F_MID_SUM + r] = bid + ask;
+  const both = bid5 + ask5;
+  f[F_IMBALANCE + r] = both > 0 ? (bid5 - ask5) / both : NaN;
+}
+
+/**
  * Output rows buffered as columns: every number column a stretch of one shared Float64Array,
  * every byte column of one Uint8Array, so an event's dozen stores go through two arrays (the
  * merge loop loads each array once, not a dozen). `columns` views them in market_events order
@@ -531,20 +546,12 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       if (!gap) (gap = true), counts.gaps++;
     };
     const emit = (type: number) => {
-      const o = out, r = o.n, f = o.f;
+      const o = out, r = o.n;
       o.b[B_TYPE + r] = type;
       const bb = book.bestBid, ba = book.bestAsk;
       const bid = bb >= 0 ? bb : NaN, ask = ba >= 0 ? ba : NaN;
-      f[F_BID + r] = bid;
-      f[F_ASK + r] = ask;
       if (depthDirtyBid || depthDirtyAsk) refreshDepth();
-      f[F_BID5 + r] = bid5;
-      f[F_ASK5 + r] = ask5;
-      // Derived here, while the values are at hand (NaN when a side is empty).
-      f[F_SPREAD + r] = ask - bid;
-      f[F_MID_SUM + r] = bid + ask;
-      const both = bid5 + ask5;
-      f[F_IMBALANCE + r] = both > 0 ? (bid5 - ask5) / both : NaN;
+      storeState(o.f, r, bid, ask, bid5, ask5);
       if (bid >= ask) crossed();
       o.b[B_GAP + r] = gap ? 1 : 0;
       o.n = r + 1;
@@ -735,14 +742,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         }
         f[F_T + r] = t;
         f[F_U + r] = u;
-        f[F_BID + r] = bid;
-        f[F_ASK + r] = ask;
-        f[F_BID5 + r] = b5;
-        f[F_ASK5 + r] = a5;
-        f[F_SPREAD + r] = ask - bid;
-        f[F_MID_SUM + r] = bid + ask;
-        const both = b5 + a5;
-        f[F_IMBALANCE + r] = both > 0 ? (b5 - a5) / both : NaN;
+        storeState(f, r, bid, ask, b5, a5);
         bytes[B_TYPE + r] = EVENT_DELTA;
         bytes[B_GAP + r] = gapped ? 1 : 0;
         bytes[B_DELTA_SIDE + d] = side;
@@ -799,7 +799,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           if (initialised) {
             // Deltas come in runs (83% of the bench's events): a run is replayed by a loop of
             // its own, which ends where a snapshot or a trade comes first.
-            const why = deltaRun(c, strategy === "full_event_replay" && !S.done ? S.rows[S.at + 1]! : strategy === "full_event_replay" ? Infinity : -Infinity, T.done ? Infinity : T.rows[T.at]!);
+            const snapshotId = strategy !== "full_event_replay" ? -Infinity : S.done ? Infinity : S.rows[S.at + 1]!;
+            const why = deltaRun(c, snapshotId, T.done ? Infinity : T.rows[T.at]!);
             if (why !== RUN_ENDED) return why;
             continue;
           }
