@@ -201,4 +201,59 @@ describe("plain Parquet writer", () => {
     expect(got).toHaveLength(2 * n);
     for (let i = 0; i < 2 * n; i++) expect(got[i], `row ${i}`).toEqual(i === n + 501 ? {p: null, x: null} : {p: BigInt(1000 + ((i * 37) % 11)), x: i / 8});
   });
+  test("columns made of runs are dictionary-encoded exactly; pages that are not, or that break the dictionary, fall back to deltas", async () => {
+    const path = join(dir, "runs.parquet");
+    const rng = createRng("runs");
+    const n = 40_000;
+    // best: a price that changes at one row in ten (a replay's best bid); depth: at one in five,
+    // in 1e-4 lots scaled ×10 into the stored unit; ts: an epoch-ns time with runs of ties.
+    const best = new Float64Array(n), depth = new Float64Array(n), ts = new Float64Array(n), wide = new Float64Array(n), gappy = new Float64Array(n);
+    let b = 3_000_000, d = 400, t = 0;
+    const samples = [0, 1, 2, 3].map((k) => Math.floor(((25_000 - 256) * k) / 3));
+    for (let i = 0; i < n; i++) {
+      if (rng.next() < 0.1) b += Math.floor(rng.next() * 9) - 4;
+      if (rng.next() < 0.2) d = Math.max(0, d + Math.floor(rng.next() * 201) - 100);
+      if (rng.next() < 0.1) t += 1_000_000;
+      best[i] = b;
+      depth[i] = d;
+      ts[i] = t;
+      // Every value new (more than a dictionary holds), except runs of four where the first row
+      // group's sample looks (its four 256-row stretches): it looks like runs, and is not.
+      wide[i] = samples.some((s) => i >= s && i < s + 256) ? Math.floor(i / 4) * 7 : i * 7 + 1;
+      // Runs, with a null in the second row group (a side of the book empty for a moment).
+      gappy[i] = i === 30_123 ? NaN : b;
+    }
+    const spec: PlainColumn[] = [
+      {name: "best", type: "INT64", logical: {decimal: {precision: 18, scale: 2}}, nullable: true},
+      {name: "depth", type: "INT64", multiply: 10},
+      {name: "ts", type: "INT64", logical: "TIMESTAMP_NS", add: 1_709_251_200_000_000_000n},
+      {name: "wide", type: "INT64"},
+      {name: "gappy", type: "INT64", nullable: true}
+    ];
+    const w = new PlainParquetWriter(path, spec);
+    for (const [a, z] of [[0, 25_000], [25_000, 25_500], [25_500, n]]) w.writeRowGroup([best, depth, ts, wide, gappy], a!, z!);
+    w.close();
+    const duck = await openDuckDB();
+    const got = await duck.all<{best: string | null; depth: string; ts: string; wide: string; gappy: string | null}>(`SELECT (best * 100)::BIGINT::VARCHAR AS best, depth::VARCHAR AS depth, epoch_ns(ts)::VARCHAR AS ts, wide::VARCHAR AS wide, gappy::VARCHAR AS gappy FROM '${path}'`);
+    const pages = await duck.all<{c: string; g: bigint; dict: boolean}>(`SELECT path_in_schema AS c, row_group_id AS g, dictionary_page_offset IS NOT NULL AS dict FROM parquet_metadata('${path}') ORDER BY 1, 2`);
+    duck.close();
+    expect(got).toHaveLength(n);
+    for (let i = 0; i < n; i++) {
+      const row = got[i]!;
+      const want = {best: String(best[i]), depth: String(depth[i]! * 10), ts: String(1_709_251_200_000_000_000n + BigInt(ts[i]!)), wide: String(wide[i]), gappy: i === 30_123 ? null : String(best[i])};
+      if (JSON.stringify(row) !== JSON.stringify(want)) throw new Error(`row ${i}: ${JSON.stringify(row)} vs ${JSON.stringify(want)}`);
+    }
+    const dict = (c: string) => pages.filter((p) => p.c === c).map((p) => p.dict);
+    // Runs → a dictionary; the 500-row group is too short to judge (deltas); `wide`'s first page
+    // overflows the dictionary after all; the null sends its page to deltas.
+    expect(dict("best")).toEqual([true, false, true]);
+    expect(dict("depth")).toEqual([true, false, true]);
+    expect(dict("ts")).toEqual([true, false, true]);
+    expect(dict("wide")).toEqual([false, false, false]);
+    expect(dict("gappy")).toEqual([true, false, false]);
+    const pw = createRequire(import.meta.url)("parquet-wasm/node");
+    const {tableFromIPC} = await import("apache-arrow");
+    const table = tableFromIPC(pw.readParquet(readFileSync(path)).intoIPCStream());
+    expect(Number(table.getChild("depth")!.get(31_000))).toBe(depth[31_000]! * 10);
+  });
 });
