@@ -135,6 +135,15 @@ describe("plain Parquet writer", () => {
     expect(Number(table.getChild("jumpy")!.get(97))).toBe(-(2 ** 50) + 97);
   });
 
+  test("a null in a column that is not nullable is refused, in a full block and in a short one", () => {
+    for (const at of [200, 1290]) {
+      const values = Float64Array.from({length: 1300}, (_, i) => (i === at ? NaN : i * 3));
+      const w = new PlainParquetWriter(join(dir, `refused-${at}.parquet`), [{name: "id", type: "INT64"}]);
+      expect(() => w.writeRowGroup([values], 0, 1300)).toThrow("column id: a null (NaN) in a column that is not nullable");
+      w.abort();
+    }
+  });
+
   test("an empty file has the schema and no rows; abort leaves nothing", async () => {
     const path = join(dir, "empty.parquet");
     new PlainParquetWriter(path, columns).close();
