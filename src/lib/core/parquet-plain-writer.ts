@@ -31,15 +31,16 @@ export type PlainColumn =
 
 /**
  * A nullable column present exactly in the rows where code column `column` (a Uint8Array of the
- * same row group) holds `code`, and null elsewhere: its array holds only those rows' values,
- * packed in order. A replay's trade fields exist only on trade rows, its delta fields only on
- * delta rows — the writer reads their presence once from the event type (shared by every
- * column that names it) and encodes only the values there are, instead of scanning a mostly
- * null column row by row.
+ * same row group) holds `code` (with `except`: every row where it does not), and null elsewhere:
+ * its array holds only those rows' values, packed in order. A replay's trade fields exist only on
+ * trade rows, its delta fields only on delta rows, its update ids everywhere but on trades — the
+ * writer reads their presence once from the event type (shared by every column that names it)
+ * and encodes only the values there are, instead of testing a column for nulls row by row.
  */
 export interface Sparse {
   column: number;
   code: number;
+  except?: boolean;
 }
 
 /** Column values: Float64Array (NaN = null for nullable numbers; integers exact below 2^53) or Uint8Array (booleans 0/1, enum codes; 255 = null). */
@@ -215,13 +216,13 @@ export class PlainParquetWriter {
     for (const col of this.columns) {
       if (col.type !== "INT64" && col.type !== "ENUM") continue;
       const sparse = col.sparse;
-      if (!sparse || presence.has(`${sparse.column}:${sparse.code}`)) continue;
-      presence.set(`${sparse.column}:${sparse.code}`, sparseRows(data[sparse.column] as Uint8Array, sparse.code, from, n));
+      if (!sparse || presence.has(sparseKey(sparse))) continue;
+      presence.set(sparseKey(sparse), sparseRows(data[sparse.column] as Uint8Array, sparse.code, !!sparse.except, from, n));
     }
     this.columns.forEach((col, c) => {
       const start = this.offset;
       let dictionaryOffset: number | null = null;
-      const sparse = (col.type === "INT64" || col.type === "ENUM") && col.sparse ? presence.get(`${col.sparse.column}:${col.sparse.code}`) : undefined;
+      const sparse = (col.type === "INT64" || col.type === "ENUM") && col.sparse ? presence.get(sparseKey(col.sparse)) : undefined;
       const {page, encoding, dictionary} = encodePage(col, data[c]!, from, n, this.scratch, sparse);
       // A dictionary page comes first in its column chunk: an ENUM's labels, or the distinct
       // values of an INT64 page made of runs.
@@ -834,16 +835,19 @@ interface SparseRows {
   start: number;
 }
 
-/** Rows [from, from + n) of a code column that hold `code`; `start` counts those before `from`. */
-function sparseRows(codes: Uint8Array, code: number, from: number, n: number): SparseRows {
+const sparseKey = (s: Sparse) => `${s.column}:${s.code}:${s.except ? 1 : 0}`;
+
+/** Rows [from, from + n) of a code column that hold `code` (or, `except`, do not); `start` counts those before `from`. */
+function sparseRows(codes: Uint8Array, code: number, except: boolean, from: number, n: number): SparseRows {
+  const flip = except ? 1 : 0;
   let start = 0;
-  for (let r = 0; r < from; r++) start += codes[r] === code ? 1 : 0;
+  for (let r = 0; r < from; r++) start += (codes[r] === code ? 1 : 0) ^ flip;
   const bits = new Uint8Array((n + 7) >>> 3);
   let present = 0;
   for (let g = 0; g < n; g += 8) {
     let byte = 0;
     for (let b = 0, m = Math.min(8, n - g); b < m; b++) {
-      const hit = codes[from + g + b] === code ? 1 : 0;
+      const hit = (codes[from + g + b] === code ? 1 : 0) ^ flip;
       byte |= hit << b;
       present += hit;
     }

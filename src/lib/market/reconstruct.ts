@@ -139,7 +139,8 @@ class OutBuffer {
   n = 0;
   /**
    * Trade and delta fields are packed: the k-th trade's at index k of the trade columns, the
-   * k-th delta's at index k of the delta columns (the writer places them by the event type).
+   * k-th delta's at index k of the delta columns, and update ids, which all but trades have, at
+   * the row's index less the trades before it (the writer places them by the event type).
    */
   trades = 0;
   deltas = 0;
@@ -419,11 +420,12 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     const pm = Math.round(tickSize * 10 ** priceScale), qm = Math.round(lotSize * 10 ** quantityScale);
     const price = (name: string, extra = 0, sparse?: Sparse): PlainColumn => ({name, type: "INT64", logical: {decimal: {precision: 18, scale: priceScale + extra}}, multiply: pm * 10 ** extra, nullable: true, ...(sparse ? {sparse} : {})});
     const quantity = (name: string, sparse?: Sparse): PlainColumn => ({name, type: "INT64", logical: {decimal: {precision: 18, scale: quantityScale}}, multiply: qm, nullable: true, ...(sparse ? {sparse} : {})});
-    const onTrades: Sparse = {column: 1, code: EVENT_TRADE}, onDeltas: Sparse = {column: 1, code: EVENT_DELTA};
+    const onTrades: Sparse = {column: 1, code: EVENT_TRADE}, onDeltas: Sparse = {column: 1, code: EVENT_DELTA}, notOnTrades: Sparse = {column: 1, code: EVENT_TRADE, except: true};
     const eventColumns: PlainColumn[] = [
       {name: "event_ts_ns", type: "INT64", add: base},
       {name: "event_type", type: "ENUM", labels: ["TRADE", "BOOK_SNAPSHOT", "BOOK_DELTA"]},
-      {name: "update_id", type: "INT64", nullable: true},
+      // Update ids on book events (packed: a trade has none).
+      {name: "update_id", type: "INT64", nullable: true, sparse: notOnTrades},
       // Trade fields on trade rows only, delta fields on delta rows only (packed; column 1 is the type).
       price("trade_price", 0, onTrades),
       quantity("trade_quantity", onTrades),
@@ -698,7 +700,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
      * id, the level set, the 5-level depths kept up to date, and the output row.
      */
     const deltaRun = (c: ReplayCursor, snapshotId: number, tradeOrigin: number): number => {
-      const o = out, f = o.f, bytes = o.b, onEvent = options.onEvent;
+      const o = out, f = o.f, bytes = o.b, onEvent = options.onEvent, tradesBefore = o.trades;
       let r = o.n, d = o.deltas, n = 0, ev = events, seg = segEvents;
       let u0 = lastU, gapped = gap;
       let b5 = bid5, a5 = ask5, b5Edge = bid5Edge, a5Edge = ask5Edge, dirtyB = depthDirtyBid, dirtyA = depthDirtyAsk;
@@ -741,7 +743,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           if (!gapped) (gapped = true), counts.gaps++;
         }
         f[F_T + r] = t;
-        f[F_U + r] = u;
+        f[F_U + r - tradesBefore] = u;
         storeState(f, r, bid, ask, b5, a5);
         bytes[B_TYPE + r] = EVENT_DELTA;
         bytes[B_GAP + r] = gapped ? 1 : 0;
@@ -810,7 +812,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           if (applied & SNAPSHOT_USED || initialised) {
             const r = emit(EVENT_SNAPSHOT);
             out.f[F_T + r] = c.rows[c.at]!;
-            out.f[F_U + r] = seq;
+            out.f[F_U + r - out.trades] = seq;
             out.b[B_RESYNC + r] = applied & SNAPSHOT_RESYNC ? 1 : 0;
             out.f[F_DRIFT + r] = snapshotDrift[0]! * lotSize;
             counts.snapshots++;
@@ -830,7 +832,6 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             const r = emit(EVENT_TRADE);
             const f = out.f, k = out.trades++;
             f[F_T + r] = c.rows[c.at]!;
-            f[F_U + r] = NaN;
             f[F_TRADE_TICK + k] = tick;
             f[F_TRADE_LOTS + k] = lots;
             out.b[B_TRADE_SIDE + k] = side;
