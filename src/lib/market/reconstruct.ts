@@ -567,8 +567,10 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     // no object or boxed number made for each of them.
     const snapshotDrift = new Float64Array(1);
     const applySnapshot = (c: ReplayCursor): number => {
-      const seq = c.rows[c.at + 1]!;
-      const bestBid = c.rows[c.at + 2]!, bestAsk = c.rows[c.at + 2 + 2 * levels]!;
+      // The snapshot's row, read in place (its levels: price, size pairs from 2, bids then asks).
+      const rows = c.rows, at = c.at;
+      const seq = rows[at + 1]!;
+      const bestBid = rows[at + 2]!, bestAsk = rows[at + 2 + 2 * levels]!;
       if (!Number.isNaN(bestBid) && !Number.isNaN(bestAsk) && bestBid >= bestAsk) {
         // A crossed snapshot cannot be a true book: flagged, not used.
         counts.crossedSnapshots++;
@@ -585,14 +587,14 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           let worst = NaN;
           const floor = side === BID ? bidFloor : askCeiling;
           for (let l = 0; l < levels; l++) {
-            const p = c.rows[c.at + off + 2 * l]!;
+            const p = rows[at + off + 2 * l]!;
             if (Number.isNaN(p)) break;
             // Levels beyond what the replay could know are learned from the snapshot, not drift.
             if (side === BID ? p < floor : p > floor) {
               extends_ = true;
               break;
             }
-            const diff = book.quantity(side, p) - c.rows[c.at + off + 2 * l + 1]!;
+            const diff = book.quantity(side, p) - rows[at + off + 2 * l + 1]!;
             sum += diff * diff;
             n++;
             worst = p;
@@ -601,15 +603,15 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           if (!Number.isNaN(worst)) {
             const k = book.top(side, wideP.length, wideP, wideQ, worst);
             // Both lists run best first: one walk along each (a snapshot out of order is searched).
-            const sorted = snapshotSorted(c, off, side);
+            const sorted = snapshotSorted(rows, at, off, side);
             for (let l = 0, j = 0; l < k; l++) {
               const p = wideP[l]!;
               if (side === BID ? p < worst : p > worst) break;
               let has: boolean;
               if (sorted) {
-                while (j < levels && (side === BID ? c.rows[c.at + off + 2 * j]! > p : c.rows[c.at + off + 2 * j]! < p)) j++;
-                has = j < levels && c.rows[c.at + off + 2 * j] === p;
-              } else has = snapshotHas(c, off, p);
+                while (j < levels && (side === BID ? rows[at + off + 2 * j]! > p : rows[at + off + 2 * j]! < p)) j++;
+                has = j < levels && rows[at + off + 2 * j] === p;
+              } else has = snapshotHas(rows, at, off, p);
               if (!has) (sum += wideQ[l]! ** 2), n++;
             }
           }
@@ -626,7 +628,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           const off = side === BID ? 2 : 2 + 2 * levels;
           let worst = NaN;
           for (let l = 0; l < levels; l++) {
-            const p = c.rows[c.at + off + 2 * l]!;
+            const p = rows[at + off + 2 * l]!;
             if (Number.isNaN(p)) break;
             worst = p;
           }
@@ -637,9 +639,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             clearSide(side, NaN);
           } else clearSide(side, worst);
           for (let l = 0; l < levels; l++) {
-            const p = c.rows[c.at + off + 2 * l]!;
+            const p = rows[at + off + 2 * l]!;
             if (Number.isNaN(p)) break;
-            book.set(side, p, c.rows[c.at + off + 2 * l + 1]!);
+            book.set(side, p, rows[at + off + 2 * l + 1]!);
           }
         }
         if (resync) counts.resyncs++;
@@ -650,7 +652,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       for (let side: Side = BID; side <= ASK; side++) {
         const off = side === BID ? 2 : 2 + 2 * levels;
         let worst = NaN;
-        for (let l = 0; l < levels && !Number.isNaN(c.rows[c.at + off + 2 * l]!); l++) worst = c.rows[c.at + off + 2 * l]!;
+        for (let l = 0; l < levels && !Number.isNaN(rows[at + off + 2 * l]!); l++) worst = rows[at + off + 2 * l]!;
         if (Number.isNaN(worst)) continue;
         const keep = initialised && !wasGapped;
         if (side === BID) bidFloor = keep ? Math.min(bidFloor, worst) : worst;
@@ -662,18 +664,18 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       snapshotDrift[0] = drift;
       return SNAPSHOT_USED | (resync ? SNAPSHOT_RESYNC : 0);
     };
-    const snapshotHas = (c: ReplayCursor, off: number, p: number) => {
+    const snapshotHas = (rows: Float64Array, at: number, off: number, p: number) => {
       for (let l = 0; l < levels; l++) {
-        const q = c.rows[c.at + off + 2 * l]!;
+        const q = rows[at + off + 2 * l]!;
         if (q === p) return true;
         if (Number.isNaN(q)) return false;
       }
       return false;
     };
-    const snapshotSorted = (c: ReplayCursor, off: number, side: Side) => {
-      let prev = c.rows[c.at + off]!;
+    const snapshotSorted = (rows: Float64Array, at: number, off: number, side: Side) => {
+      let prev = rows[at + off]!;
       for (let l = 1; l < levels; l++) {
-        const p = c.rows[c.at + off + 2 * l]!;
+        const p = rows[at + off + 2 * l]!;
         if (Number.isNaN(p)) return true;
         if (side === BID ? !(p < prev) : !(p > prev)) return false;
         prev = p;

@@ -62,7 +62,10 @@ export class ReorderWindow {
   at = 0;
   done = false;
   /** Rows consumed (handed on) so far, counting those before a resume. */
-  consumed = 0;
+  get consumed(): number {
+    return this.consumedBefore + this.head;
+  }
+  private consumedBefore = 0;
   private readonly src: ChunkSource;
   private readonly nCols: number;
   private readonly ringMask: number;
@@ -82,6 +85,8 @@ export class ReorderWindow {
   private lastK2 = -Infinity;
   private lastPos = -Infinity;
   private consumedAny = false;
+  /** `head` when the last consumed row's key was last noted (see `noteLast`). */
+  private notedHead = 0;
   /** The key columns' positions within a row. */
   private readonly k1: number;
   private readonly k2: number;
@@ -122,7 +127,7 @@ export class ReorderWindow {
 
   /** Fills the window and positions on the first row. */
   async start(consumed: number): Promise<void> {
-    this.consumed = consumed;
+    this.consumedBefore = consumed - this.head;
     await this.refill();
   }
 
@@ -131,13 +136,7 @@ export class ReorderWindow {
    * the next row is known to be the smallest only once `windowRows` rows wait behind it.
    */
   advance(): boolean {
-    const s = this.i;
-    this.waiting[s] = 0;
-    this.lastK1 = this.rows[s * this.nCols + this.k1]!;
-    this.lastK2 = this.rows[s * this.nCols + this.k2]!;
-    this.lastPos = this.positionOf(s);
-    this.consumedAny = true;
-    this.consumed++;
+    this.waiting[this.i] = 0;
     this.head++;
     if (this.tail - this.head > this.window) {
       this.toHead();
@@ -162,6 +161,21 @@ export class ReorderWindow {
     else this.done = true;
   }
 
+  /**
+   * The last consumed row's key and file position, read from its slot while it is still there:
+   * before a chunk is taken in (which may overwrite the slot) and for a checkpoint. Noting it here
+   * rather than at every row keeps `advance` to a flag and a counter.
+   */
+  private noteLast(): void {
+    if (this.head === this.notedHead) return;
+    const s = this.order[(this.head - 1) & this.orderMask]!;
+    this.lastK1 = this.rows[s * this.nCols + this.k1]!;
+    this.lastK2 = this.rows[s * this.nCols + this.k2]!;
+    this.lastPos = this.positionOf(s);
+    this.consumedAny = true;
+    this.notedHead = this.head;
+  }
+
   /** Makes the row first in order the current one. */
   private toHead(): void {
     this.i = this.order[this.head & this.orderMask]!;
@@ -176,6 +190,7 @@ export class ReorderWindow {
   }
 
   private take(chunk: ColumnChunk): void {
+    this.noteLast();
     const n = chunk.n;
     const cols = chunk.columns as Float64Array[];
     const first = this.read;
@@ -273,6 +288,7 @@ export class ReorderWindow {
 
   /** A checkpoint: the current row and everything waiting behind it are not consumed yet. */
   state(): ReorderState {
+    this.noteLast();
     let reopenAt = this.read;
     for (let j = this.head; j < this.tail; j++) reopenAt = Math.min(reopenAt, this.positionOf(this.order[j & this.orderMask]!));
     return {read: this.read, reopenAt, last: this.consumedAny ? [this.lastK1, this.lastK2, this.lastPos] : null};
