@@ -163,7 +163,10 @@ describe("plain Parquet writer", () => {
       {name: "trade_side", type: "ENUM", labels: ["buy", "sell"], nullable: true, sparse: onTrades},
       {name: "delta_qty", type: "INT64", nullable: true, multiply: 10, sparse: onDeltas},
       // A page that cannot be delta-encoded exactly (a value beyond 2^51) is written PLAIN.
-      {name: "delta_id", type: "INT64", nullable: true, sparse: onDeltas}
+      {name: "delta_id", type: "INT64", nullable: true, sparse: onDeltas},
+      // Present on snapshots, a NaN among them a null too; and everywhere but on trades.
+      {name: "snap_x", type: "DOUBLE", nullable: true, sparse: {column: 0, code: 1}},
+      {name: "book_id", type: "INT64", nullable: true, sparse: {column: 0, code: 0, except: true}}
     ];
     const rng = createRng("sparse");
     const n = 3000;
@@ -172,11 +175,14 @@ describe("plain Parquet writer", () => {
     kind.forEach((k, i) => (k === 0 ? trades : k === 2 ? deltas : []).push(i));
     const tradePrice = Float64Array.from(trades, (i) => 6_000_000 + i), tradeSide = Uint8Array.from(trades, (i) => i % 2);
     const deltaQty = Float64Array.from(deltas, (i) => i * 3), deltaId = Float64Array.from(deltas, (i) => (i === deltas[7] ? 2 ** 52 : i));
+    const snaps: number[] = [], books: number[] = [];
+    kind.forEach((k, i) => (k === 1 && snaps.push(i), k !== 0 && books.push(i)));
+    const snapX = Float64Array.from(snaps, (i, j) => (j === 3 ? NaN : i / 4)), bookId = Float64Array.from(books, (i) => 10 * i);
     const w = new PlainParquetWriter(path, cols);
-    for (const [a, b] of [[0, 1000], [1000, 1001], [1001, 3000]]) w.writeRowGroup([kind, tradePrice, tradeSide, deltaQty, deltaId], a, b);
+    for (const [a, b] of [[0, 1000], [1000, 1001], [1001, 3000]]) w.writeRowGroup([kind, tradePrice, tradeSide, deltaQty, deltaId, snapX, bookId], a, b);
     w.close();
     const duck = await openDuckDB();
-    const got = await duck.all<{kind: string; trade_price: number | null; trade_side: string | null; delta_qty: bigint | null; delta_id: bigint | null}>(`SELECT kind, trade_price::DOUBLE AS trade_price, trade_side, delta_qty, delta_id FROM '${path}'`);
+    const got = await duck.all<{kind: string; trade_price: number | null; trade_side: string | null; delta_qty: bigint | null; delta_id: bigint | null; snap_x: number | null; book_id: bigint | null}>(`SELECT kind, trade_price::DOUBLE AS trade_price, trade_side, delta_qty, delta_id, snap_x, book_id FROM '${path}'`);
     duck.close();
     expect(got).toHaveLength(n);
     for (let i = 0; i < n; i++) {
@@ -186,7 +192,9 @@ describe("plain Parquet writer", () => {
         trade_price: k === 0 ? (6_000_000 + i) / 100 : null,
         trade_side: k === 0 ? ["buy", "sell"][i % 2] : null,
         delta_qty: k === 2 ? BigInt(i * 30) : null,
-        delta_id: k === 2 ? (i === deltas[7] ? 2n ** 52n : BigInt(i)) : null
+        delta_id: k === 2 ? (i === deltas[7] ? 2n ** 52n : BigInt(i)) : null,
+        snap_x: k === 1 && i !== snaps[3] ? i / 4 : null,
+        book_id: k !== 0 ? BigInt(10 * i) : null
       });
     }
   });

@@ -25,7 +25,7 @@ export type PlainColumn =
       sparse?: Sparse;
     }
   | {name: string; type: "INT32"; nullable?: boolean}
-  | {name: string; type: "DOUBLE"; nullable?: boolean}
+  | {name: string; type: "DOUBLE"; nullable?: boolean; sparse?: Sparse}
   | {name: string; type: "BOOLEAN"; nullable?: boolean}
   | {name: string; type: "ENUM"; labels: string[]; nullable?: boolean; sparse?: Sparse};
 
@@ -214,7 +214,7 @@ export class PlainParquetWriter {
     // rows, and where the row group's values start in the packed arrays.
     const presence = new Map<string, SparseRows>();
     for (const col of this.columns) {
-      if (col.type !== "INT64" && col.type !== "ENUM") continue;
+      if (col.type !== "INT64" && col.type !== "ENUM" && col.type !== "DOUBLE") continue;
       const sparse = col.sparse;
       if (!sparse || presence.has(sparseKey(sparse))) continue;
       presence.set(sparseKey(sparse), sparseRows(data[sparse.column] as Uint8Array, sparse.code, !!sparse.except, from, n));
@@ -222,7 +222,7 @@ export class PlainParquetWriter {
     this.columns.forEach((col, c) => {
       const start = this.offset;
       let dictionaryOffset: number | null = null;
-      const sparse = (col.type === "INT64" || col.type === "ENUM") && col.sparse ? presence.get(sparseKey(col.sparse)) : undefined;
+      const sparse = (col.type === "INT64" || col.type === "ENUM" || col.type === "DOUBLE") && col.sparse ? presence.get(sparseKey(col.sparse)) : undefined;
       const {page, encoding, dictionary} = encodePage(col, data[c]!, from, n, this.scratch, sparse);
       // A dictionary page comes first in its column chunk: an ENUM's labels, or the distinct
       // values of an INT64 page made of runs.
@@ -348,6 +348,7 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
     // Definition bits from the key column; the values, all present, are the packed run at `start`.
     out.set(sparse.bits.subarray(0, groups), defAt);
     if (col.type === "INT64") return int64Page(col, values as Float64Array, sparse.start, sparse.present, false, {out, defAt, defBytes, valuesAt, pad}, scratch, false);
+    if (col.type === "DOUBLE") return {page: out.subarray(0, sparseDoubles(values as Float64Array, sparse.start, out, defAt, groups, new Float64Array(buffer, valuesAt)) - pad), encoding: 0};
     out[defBytes] = width;
     return {page: out.subarray(0, packedBits(values as Uint8Array, sparse.start, sparse.present, out, defBytes + 1, width, true)), encoding: 8};
   }
@@ -854,6 +855,28 @@ function sparseRows(codes: Uint8Array, code: number, except: boolean, from: numb
     bits[g >>> 3] = byte;
   }
   return {bits, present, start};
+}
+
+/**
+ * A sparse DOUBLE page: its packed values from values[start…], one for each definition bit set
+ * at out[defAt…] (a row group's rows of the key code), PLAIN into `dst`; a NaN among them is a
+ * null there too (its bit is cleared). Bytes of rows without the code (most) are skipped whole.
+ * Returns the byte end (from the buffer's start).
+ */
+function sparseDoubles(values: Float64Array, start: number, out: Uint8Array, defAt: number, groups: number, dst: Float64Array): number {
+  let k = 0, v = start;
+  for (let g = 0; g < groups; g++) {
+    let byte = out[defAt + g]!;
+    if (byte === 0) continue;
+    for (let bit = 0; bit < 8; bit++) {
+      if (!(byte & (1 << bit))) continue;
+      const x = values[v++]!;
+      if (x === x) dst[k++] = x;
+      else byte &= ~(1 << bit);
+    }
+    out[defAt + g] = byte;
+  }
+  return dst.byteOffset + 8 * k;
 }
 
 /** Definition levels of a code column (255 = null). */

@@ -144,6 +144,8 @@ class OutBuffer {
    */
   trades = 0;
   deltas = 0;
+  /** Snapshots so far: the k-th one's drift is at index k of the drift column. */
+  snapshots = 0;
   readonly f = new Float64Array(new SharedArrayBuffer(8 * F_COLUMNS * CAP));
   readonly b = new Uint8Array(new SharedArrayBuffer(B_COLUMNS * CAP));
   readonly columns: (Float64Array | Uint8Array)[];
@@ -155,9 +157,8 @@ class OutBuffer {
   }
   /** Empty again, to be filled from row 0. */
   reset(): this {
-    this.n = this.trades = this.deltas = 0;
-    // What only snapshots set starts empty, a fill per buffer rather than a store per event.
-    this.f.fill(NaN, F_DRIFT, F_DRIFT + CAP);
+    this.n = this.trades = this.deltas = this.snapshots = 0;
+    // What only snapshots set starts false, a fill per buffer rather than a store per event.
     this.b.fill(0, B_RESYNC, B_RESYNC + CAP);
     return this;
   }
@@ -420,7 +421,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     const pm = Math.round(tickSize * 10 ** priceScale), qm = Math.round(lotSize * 10 ** quantityScale);
     const price = (name: string, extra = 0, sparse?: Sparse): PlainColumn => ({name, type: "INT64", logical: {decimal: {precision: 18, scale: priceScale + extra}}, multiply: pm * 10 ** extra, nullable: true, ...(sparse ? {sparse} : {})});
     const quantity = (name: string, sparse?: Sparse): PlainColumn => ({name, type: "INT64", logical: {decimal: {precision: 18, scale: quantityScale}}, multiply: qm, nullable: true, ...(sparse ? {sparse} : {})});
-    const onTrades: Sparse = {column: 1, code: EVENT_TRADE}, onDeltas: Sparse = {column: 1, code: EVENT_DELTA}, notOnTrades: Sparse = {column: 1, code: EVENT_TRADE, except: true};
+    const onTrades: Sparse = {column: 1, code: EVENT_TRADE}, onDeltas: Sparse = {column: 1, code: EVENT_DELTA}, onSnapshots: Sparse = {column: 1, code: EVENT_SNAPSHOT}, notOnTrades: Sparse = {column: 1, code: EVENT_TRADE, except: true};
     const eventColumns: PlainColumn[] = [
       {name: "event_ts_ns", type: "INT64", add: base},
       {name: "event_type", type: "ENUM", labels: ["TRADE", "BOOK_SNAPSHOT", "BOOK_DELTA"]},
@@ -444,7 +445,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       {name: "imbalance_5", type: "DOUBLE", nullable: true},
       {name: "gap", type: "BOOLEAN"},
       {name: "resync", type: "BOOLEAN"},
-      {name: "drift", type: "DOUBLE", nullable: true}
+      // Drift on snapshots (packed; null where a snapshot has none: the first, a crossed one).
+      {name: "drift", type: "DOUBLE", nullable: true, sparse: onSnapshots}
     ];
     const path = join(outDir, "market_events.parquet");
     // Encoding and disk writes run on the writer thread, overlapping the replay.
@@ -816,7 +818,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             out.f[F_T + r] = c.rows[c.at]!;
             out.f[F_U + r - out.trades] = seq;
             out.b[B_RESYNC + r] = applied & SNAPSHOT_RESYNC ? 1 : 0;
-            out.f[F_DRIFT + r] = snapshotDrift[0]! * lotSize;
+            out.f[F_DRIFT + out.snapshots++] = snapshotDrift[0]! * lotSize;
             counts.snapshots++;
             options.onEvent?.({type: EVENT_SNAPSHOT, tNs: c.rows[c.at]!, updateId: seq, book, gap, bidFloor, askCeiling});
           }
