@@ -1,8 +1,8 @@
 /**
  * Child process of the market benchmark: in one process, a read-only scan of the inputs through
  * the replay's own reader, then the full replay (read, merge, replay, write market_events); prints
- * one JSON line with both rates and this process's peak RSS. `--replay-only` skips the scan, so
- * the peak belongs to the replay alone.
+ * one JSON line with both rates (each round's under `rounds`) and this process's peak RSS.
+ * `--replay-only` skips the scan, so the peak belongs to the replay alone.
  */
 import {readFileSync, rmSync} from "node:fs";
 import {join} from "node:path";
@@ -30,16 +30,24 @@ const since = (start: number | null) => {
   const now = mainCpu();
   return start === null || now === null ? null : +(now - start).toFixed(2);
 };
-let scan: {events: number; seconds: number} | undefined;
-let scanCpu: number | null = null, scanMain: number | null = null;
-if (mode !== "--replay-only") {
+// Rounds (`--rounds N`, default 1): scan then replay, N times over, so a bench can take the median
+// of several pairs on a machine whose speed drifts between and within runs.
+const roundsAt = process.argv.indexOf("--rounds");
+const rounds = roundsAt > 0 ? Math.max(1, Math.floor(Number(process.argv[roundsAt + 1])) || 1) : 1;
+const runs: {events: number; replay_s: number; replay_cpu_s: number; replay_main_cpu_s: number | null; scan_main_cpu_s: number | null; scan_rows: number | null; scan_s: number | null; scan_cpu_s: number | null}[] = [];
+for (let k = 0; k < rounds; k++) {
+  let scan: {events: number; seconds: number} | undefined;
+  let scanCpu: number | null = null, scanMain: number | null = null;
+  if (mode !== "--replay-only") {
+    const c0 = cpu(), m0 = mainCpu();
+    scan = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out, scanOnly: true});
+    scanCpu = cpu() - c0;
+    scanMain = since(m0);
+  }
   const c0 = cpu(), m0 = mainCpu();
-  scan = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out, scanOnly: true});
-  scanCpu = cpu() - c0;
-  scanMain = since(m0);
+  const replay = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out});
+  const replayCpu = cpu() - c0, replayMain = since(m0);
+  rmSync(out, {recursive: true, force: true});
+  runs.push({events: replay.events, replay_s: replay.seconds, replay_cpu_s: replayCpu, replay_main_cpu_s: replayMain, scan_main_cpu_s: scanMain, scan_rows: scan?.events ?? null, scan_s: scan?.seconds ?? null, scan_cpu_s: scanCpu});
 }
-const c0 = cpu(), m0 = mainCpu();
-const replay = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out});
-const replayCpu = cpu() - c0, replayMain = since(m0);
-rmSync(out, {recursive: true, force: true});
-console.log(JSON.stringify({events: replay.events, replay_s: replay.seconds, replay_cpu_s: replayCpu, replay_main_cpu_s: replayMain, scan_main_cpu_s: scanMain, scan_rows: scan?.events ?? null, scan_s: scan?.seconds ?? null, scan_cpu_s: scanCpu, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024)}));
+console.log(JSON.stringify({...runs[0]!, rounds: runs, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024)}));
