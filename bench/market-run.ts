@@ -30,24 +30,30 @@ const since = (start: number | null) => {
   const now = mainCpu();
   return start === null || now === null ? null : +(now - start).toFixed(2);
 };
-// Rounds (`--rounds N`, default 1): scan then replay, N times over, so a bench can take the median
-// of several pairs on a machine whose speed drifts between and within runs.
+// Rounds (`--rounds N`, default 1): a scan and a replay, N times over, so a bench can take the
+// median of several pairs on a machine whose speed drifts between and within runs.
 const roundsAt = process.argv.indexOf("--rounds");
 const rounds = roundsAt > 0 ? Math.max(1, Math.floor(Number(process.argv[roundsAt + 1])) || 1) : 1;
-const runs: {events: number; replay_s: number; replay_cpu_s: number; replay_main_cpu_s: number | null; scan_main_cpu_s: number | null; scan_rows: number | null; scan_s: number | null; scan_cpu_s: number | null}[] = [];
-for (let k = 0; k < rounds; k++) {
-  let scan: {events: number; seconds: number} | undefined;
-  let scanCpu: number | null = null, scanMain: number | null = null;
-  if (mode !== "--replay-only") {
-    const c0 = cpu(), m0 = mainCpu();
-    scan = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out, scanOnly: true});
-    scanCpu = cpu() - c0;
-    scanMain = since(m0);
-  }
+const runs: {events: number; replay_s: number; replay_cpu_s: number; replay_main_cpu_s: number | null; scan_main_cpu_s: number | null; scan_rows: number | null; scan_s: number | null; scan_cpu_s: number | null; scan_first: boolean}[] = [];
+// Odd rounds scan first, even rounds replay first: this machine runs faster for a while after
+// being idle, so a fixed order would favour whichever pass comes first.
+const scanPass = async () => {
+  const c0 = cpu(), m0 = mainCpu();
+  const scan = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out, scanOnly: true});
+  return {scan, scanCpu: cpu() - c0, scanMain: since(m0)};
+};
+const replayPass = async () => {
   const c0 = cpu(), m0 = mainCpu();
   const replay = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out});
   const replayCpu = cpu() - c0, replayMain = since(m0);
   rmSync(out, {recursive: true, force: true});
-  runs.push({events: replay.events, replay_s: replay.seconds, replay_cpu_s: replayCpu, replay_main_cpu_s: replayMain, scan_main_cpu_s: scanMain, scan_rows: scan?.events ?? null, scan_s: scan?.seconds ?? null, scan_cpu_s: scanCpu});
+  return {replay, replayCpu, replayMain};
+};
+for (let k = 0; k < rounds; k++) {
+  const withScan = mode !== "--replay-only";
+  const s1 = withScan && k % 2 === 0 ? await scanPass() : undefined;
+  const {replay, replayCpu, replayMain} = await replayPass();
+  const s = s1 ?? (withScan ? await scanPass() : undefined);
+  runs.push({events: replay.events, replay_s: replay.seconds, replay_cpu_s: replayCpu, replay_main_cpu_s: replayMain, scan_main_cpu_s: s?.scanMain ?? null, scan_rows: s?.scan.events ?? null, scan_s: s?.scan.seconds ?? null, scan_cpu_s: s?.scanCpu ?? null, scan_first: !!s1});
 }
 console.log(JSON.stringify({...runs[0]!, rounds: runs, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024)}));
