@@ -2,6 +2,7 @@ import type {DuckDBConnection, DuckDBMaterializedResult, DuckDBResult} from "@du
 import duckdb from "@duckdb/node-bindings";
 import {setFlagsFromString} from "node:v8";
 import {runInNewContext} from "node:vm";
+import {PerformanceObserver, constants as perfConstants} from "node:perf_hooks";
 import type {Duck} from "../core/duckdb.js";
 import {quoteString} from "../core/sql.js";
 import type {ColumnChunk} from "./column-stream.js";
@@ -53,6 +54,7 @@ export class SliceReader {
   }
 
   static async open(options: SliceReaderOptions): Promise<SliceReader> {
+    watchCollections();
     const {duck, path, expressions, fromRow = 0, sliceBytes = 8 << 20} = options;
     const groups = await duck.all<{rows: bigint}>(`SELECT any_value(row_group_num_rows) AS rows FROM parquet_metadata(${quoteString(path)}) GROUP BY row_group_id ORDER BY row_group_id`);
     const rowBytes = 8 * expressions.length;
@@ -156,8 +158,11 @@ export class SliceReader {
  * DuckDB's results and chunks are freed by finalizers only (the bindings expose no destroy), and
  * V8 does not know their native size: a replay that makes little JavaScript garbage left spent
  * results waiting for a collection that came late — the bench's 600-minute replay grew by
- * ~65 MB/s to 1.2 GB. So every `NATIVE_GC_BYTES` of results let go of, a full collection is run
- * (a few milliseconds: the JavaScript heap is ~10 MB), and memory stays flat (~450 MB there).
+ * ~65 MB/s to 1.2 GB. So when `NATIVE_GC_BYTES` of results have been let go of since the last
+ * full collection, the reader runs one (a few milliseconds: the JavaScript heap is ~10 MB), and
+ * memory stays flat (~480 MB there). V8's own full collections, which free them as well, reset
+ * the count, so a replay that collects often by itself is not held up by more (one forced
+ * collection in the bench's 360-minute replay).
  */
 const NATIVE_GC_BYTES = 96 << 20;
 let released = 0;
@@ -166,11 +171,17 @@ function releasedNative(bytes: number): void {
   released += bytes;
   if (released < NATIVE_GC_BYTES) return;
   released = 0;
-  if (!collect) {
-    setFlagsFromString("--expose-gc");
-    collect = runInNewContext("gc") as () => void;
-  }
-  collect();
+  collect?.();
+}
+
+/** Makes `collect` available (once a process) and has every full collection reset the count. */
+function watchCollections(): void {
+  if (collect) return;
+  setFlagsFromString("--expose-gc");
+  collect = runInNewContext("gc") as () => void;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if ((e as unknown as {detail?: {kind?: number}}).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) released = 0;
+  }).observe({entryTypes: ["gc"]});
 }
 
 /** Vectors a streaming read keeps fetched ahead (each ~1.3 MB for a top-20 snapshot row). */
