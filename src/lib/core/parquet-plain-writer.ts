@@ -408,9 +408,8 @@ function int64Page(col: PlainColumn & {type: "INT64"}, values: Float64Array, sta
     const runs = dictionaryRuns(values, start, count, multiply, dict);
     if (runs >= 0) {
       if (nullable) allPresent(out, defAt, count);
-      const addHi = Number(BigInt.asIntN(64, add) >> 32n), addLo = Number(BigInt.asUintN(64, add) & 0xffffffffn);
       const words = new Int32Array(2 * dict.size);
-      int64Values(dict.scaled, dict.size, addHi, addLo, words);
+      int64Values(dict.scaled, dict.size, ...addWords(add), words);
       return {page: out.subarray(0, runValues(dict, runs, out, defBytes)), encoding: 8, dictionary: {bytes: new Uint8Array(words.buffer), values: dict.size}};
     }
   }
@@ -427,8 +426,17 @@ function int64Page(col: PlainColumn & {type: "INT64"}, values: Float64Array, sta
   if (deltas === NULL_SEEN) throw new Error(`column ${col.name}: a null (NaN) in a column that is not nullable`);
   if (deltas >= 0) return {page: out.subarray(0, deltaValues(scratch.values, deltas, add, out, defBytes)), encoding: 5};
   const present = -presentNumbers(values, start, count, nullable, multiply, out, defAt, scratch.values, false) - 1;
-  const addHi = Number(BigInt.asIntN(64, add) >> 32n), addLo = Number(BigInt.asUintN(64, add) & 0xffffffffn);
-  return {page: out.subarray(0, int64Values(scratch.values, present, addHi, addLo, new Int32Array(scratch.buffer, valuesAt)) - pad), encoding: 0};
+  return {page: out.subarray(0, int64Values(scratch.values, present, ...addWords(add), new Int32Array(scratch.buffer, valuesAt)) - pad), encoding: 0};
+}
+
+/** The 64-bit offset `add` as its high (signed) and low (unsigned) 32-bit words, for `int64Values`. */
+function addWords(add: bigint): [number, number] {
+  return [Number(BigInt.asIntN(64, add) >> 32n), Number(BigInt.asUintN(64, add) & 0xffffffffn)];
+}
+
+/** Whether x is an integer below 2^51 in size: exact in doubles, and so are its deltas. */
+function exactInteger(x: number): boolean {
+  return Math.abs(x) < LIMIT && x + INT64_MAGIC - INT64_MAGIC === x;
 }
 
 /**
@@ -584,7 +592,7 @@ function dictionaryRuns(values: Float64Array, from: number, n: number, multiply:
   runLength[runs++] = n - start;
   for (let k = 0; k < dict.size; k++) {
     const v = keys[k]! * multiply;
-    if (!(Math.abs(v) < LIMIT) || v + INT64_MAGIC - INT64_MAGIC !== v || v / multiply !== keys[k]) return -1;
+    if (!exactInteger(v) || v / multiply !== keys[k]) return -1;
     dict.scaled[k] = v;
   }
   return runs;
@@ -687,7 +695,7 @@ const blockMaxes = new Float64Array(MINIBLOCKS);
  */
 function deltaPage(values: Float64Array, from: number, n: number, multiply: number, add: bigint, out: Uint8Array, at: number): number {
   const x0 = values[from]! * multiply;
-  if (!(Math.abs(x0) < LIMIT) || x0 + INT64_MAGIC - INT64_MAGIC !== x0) return -1;
+  if (!exactInteger(x0)) return -1;
   let k = deltaHeader(out, at, n, x0, add);
   const view = new DataView(out.buffer, out.byteOffset);
   const blk = blockDeltas, maxes = blockMaxes;

@@ -116,6 +116,8 @@ const B_TYPE = 0, B_TRADE_SIDE = CAP, B_DELTA_SIDE = 2 * CAP, B_GAP = 3 * CAP, B
 /**
  * The book's state after an event, into row r of an output buffer's numbers: best prices (NaN
  * for an empty side), depths over 5 levels, and what derives from them while they are at hand.
+ * For trades and snapshots (`emit`); `deltaRun` writes the same stores out itself (see there
+ * why), so a change here is a change there.
  */
 function storeState(f: Float64Array, r: number, bid: number, ask: number, bid5: number, ask5: number): void {
   f[F_BID + r] = bid;
@@ -753,7 +755,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         f[F_U + r - tradesBefore] = u;
         // storeState's stores, written out: with set, advance and the depth walk inlined, V8 has no
         // inlining budget left for it here, and a call per delta with its numbers boxed made
-        // 144 MB of garbage a bench replay (--trace-gc-nvp: 314 → 170 MB allocated in all).
+        // 144 MB of garbage a bench replay (--trace-gc-nvp: 314 → 170 MB allocated in all; one
+        // call site for both depth walks did not free enough budget: 319 MB).
         f[F_BID + r] = bid;
         f[F_ASK + r] = ask;
         f[F_BID5 + r] = b5;

@@ -106,7 +106,7 @@ export class SliceReader {
       if (this.ended) return undefined;
       const chunk = await this.stream.take();
       const n = chunk ? duckdb.data_chunk_get_size(chunk) : 0;
-      // The previous vector is let go of now.
+      // Each vector taken means one let go of (the one before it): counted as it arrives.
       releasedNative(n * this.stride * 8);
       if (!chunk || !n) {
         this.ended = true;
