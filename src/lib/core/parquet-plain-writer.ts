@@ -23,9 +23,10 @@ export type PlainColumn =
       /** Stored = value + add, added exactly in 64 bits (values beyond 2^53, e.g. epoch nanoseconds). */
       add?: bigint;
       sparse?: Sparse;
+      runs?: Runs;
     }
   | {name: string; type: "INT32"; nullable?: boolean}
-  | {name: string; type: "DOUBLE"; nullable?: boolean; sparse?: Sparse}
+  | {name: string; type: "DOUBLE"; nullable?: boolean; sparse?: Sparse; runs?: Runs}
   | {name: string; type: "BOOLEAN"; nullable?: boolean}
   | {name: string; type: "ENUM"; labels: string[]; nullable?: boolean; sparse?: Sparse};
 
@@ -41,6 +42,18 @@ export interface Sparse {
   column: number;
   code: number;
   except?: boolean;
+}
+
+/**
+ * A column given as runs of one value: its array holds a value per run, and the data array at
+ * index `starts` (a Float64Array beside the columns, not one of the file's) the row each run
+ * starts at, ascending, then one entry at or past the row group's end. A replay's best prices and
+ * depths change at one event in five to fifteen: the replay writes a run where the book's state
+ * changes instead of the state at every row, and the writer encodes the runs as they are
+ * (RLE_DICTIONARY) instead of finding them again in a page of repeated values.
+ */
+export interface Runs {
+  starts: number;
 }
 
 /** Column values: Float64Array (NaN = null for nullable numbers; integers exact below 2^53) or Uint8Array (booleans 0/1, enum codes; 255 = null). */
@@ -223,7 +236,8 @@ export class PlainParquetWriter {
       const start = this.offset;
       let dictionaryOffset: number | null = null;
       const sparse = (col.type === "INT64" || col.type === "ENUM" || col.type === "DOUBLE") && col.sparse ? presence.get(sparseKey(col.sparse)) : undefined;
-      const {page, encoding, dictionary} = encodePage(col, data[c]!, from, n, this.scratch, sparse);
+      const runs = (col.type === "INT64" || col.type === "DOUBLE") && col.runs ? (data[col.runs.starts] as Float64Array) : undefined;
+      const {page, encoding, dictionary} = encodePage(col, data[c]!, from, n, this.scratch, sparse, runs);
       // A dictionary page comes first in its column chunk: an ENUM's labels, or the distinct
       // values of an INT64 page made of runs.
       const dict = col.type === "ENUM" ? {bytes: dictionaryPage(col.labels), values: col.labels.length} : dictionary;
@@ -317,7 +331,7 @@ const LIMIT = 2 ** 51;
  * in one pass that sets the definition bits and writes the value through an aligned typed-array
  * view; each column type has its own loop over its own array type, so every loop stays monomorphic.
  */
-function encodePage(col: PlainColumn, values: PlainData, from: number, n: number, scratch: PageScratch, sparse?: SparseRows): EncodedPage {
+function encodePage(col: PlainColumn, values: PlainData, from: number, n: number, scratch: PageScratch, sparse?: SparseRows, runStarts?: Float64Array): EncodedPage {
   if (sparse && !col.nullable) throw new Error(`column ${col.name}: a sparse column must be nullable`);
   const nullable = !!col.nullable;
   const groups = (n + 7) >>> 3;
@@ -352,6 +366,7 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
     out[defBytes] = width;
     return {page: out.subarray(0, packedBits(values as Uint8Array, sparse.start, sparse.present, out, defBytes + 1, width, true)), encoding: 8};
   }
+  if (runStarts && (col.type === "INT64" || col.type === "DOUBLE")) return runsPage(col, values as Float64Array, runStarts, from, n, {out, defAt, defBytes, valuesAt, pad}, scratch);
   if (col.type === "INT64") return int64Page(col, values as Float64Array, from, n, nullable, {out, defAt, defBytes, valuesAt, pad}, scratch, true);
   else if (col.type === "DOUBLE") end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Float64Array(buffer, valuesAt)) - pad;
   else if (col.type === "INT32") end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Int32Array(buffer, valuesAt)) - pad;
@@ -389,6 +404,8 @@ interface PageScratch {
   buffer: ArrayBuffer;
   values: Float64Array;
   dictionary?: DictionaryScratch;
+  /** An INT64 runs column's page as values, where its runs do not make a dictionary page. */
+  expanded?: Float64Array;
 }
 
 /**
@@ -405,12 +422,10 @@ function int64Page(col: PlainColumn & {type: "INT64"}, values: Float64Array, sta
   if (runsOk && looksLikeRuns(values, start, count)) {
     const dict = (scratch.dictionary ??= newDictionaryScratch(count));
     if (dict.runIndex.length < count) Object.assign(dict, newDictionaryScratch(count));
-    const runs = dictionaryRuns(values, start, count, multiply, dict);
-    if (runs >= 0) {
+    const runs = dictionaryRuns(values, start, count, dict);
+    if (runs >= 0 && scaleDictionary(dict, multiply)) {
       if (nullable) allPresent(out, defAt, count);
-      const words = new Int32Array(2 * dict.size);
-      int64Values(dict.scaled, dict.size, ...addWords(add), words);
-      return {page: out.subarray(0, runValues(dict, runs, out, defBytes)), encoding: 8, dictionary: {bytes: new Uint8Array(words.buffer), values: dict.size}};
+      return {page: out.subarray(0, runValues(dict, runs, out, defBytes)), encoding: 8, dictionary: int64Dictionary(dict, add)};
     }
   }
   // A page with every value present: deltas straight from the values, a block at a time.
@@ -427,6 +442,107 @@ function int64Page(col: PlainColumn & {type: "INT64"}, values: Float64Array, sta
   if (deltas >= 0) return {page: out.subarray(0, deltaValues(scratch.values, deltas, add, out, defBytes)), encoding: 5};
   const present = -presentNumbers(values, start, count, nullable, multiply, out, defAt, scratch.values, false) - 1;
   return {page: out.subarray(0, int64Values(scratch.values, present, ...addWords(add), new Int32Array(scratch.buffer, valuesAt)) - pad), encoding: 0};
+}
+
+/** The dictionary page of an INT64 dictionary: its values × multiply, + add, PLAIN. */
+function int64Dictionary(dict: DictionaryScratch, add: bigint): {bytes: Uint8Array; values: number} {
+  const words = new Int32Array(2 * dict.size);
+  int64Values(dict.scaled, dict.size, ...addWords(add), words);
+  return {bytes: new Uint8Array(words.buffer), values: dict.size};
+}
+
+/**
+ * A runs column's page (see `Runs`): for INT64, RLE_DICTIONARY straight from the runs — the
+ * page's bytes are those of `dictionaryRuns` over the same values — or, where the runs do not make
+ * one (too many distinct values, a value that is no exact integer × multiply), the runs laid out
+ * as values and encoded as any page; a DOUBLE is PLAIN, written from the runs.
+ */
+function runsPage(col: PlainColumn & {type: "INT64" | "DOUBLE"}, values: Float64Array, starts: Float64Array, from: number, n: number, at: PageLayout, scratch: PageScratch): EncodedPage {
+  const nullable = !!col.nullable;
+  if (col.type === "INT64") {
+    const dict = (scratch.dictionary ??= newDictionaryScratch(n));
+    if (dict.runIndex.length < n) Object.assign(dict, newDictionaryScratch(n));
+    const runs = runsDictionary(values, starts, from, n, dict, nullable, at.out, at.defAt);
+    if (runs >= 0 && scaleDictionary(dict, col.multiply ?? 1)) return {page: at.out.subarray(0, runValues(dict, runs, at.out, at.defBytes)), encoding: 8, dictionary: int64Dictionary(dict, col.add ?? 0n)};
+  }
+  if (col.type === "DOUBLE") return {page: at.out.subarray(0, runDoubles(values, starts, from, n, nullable, at.out, at.defAt, new Float64Array(at.out.buffer, at.valuesAt)) - at.pad), encoding: 0};
+  if (!scratch.expanded || scratch.expanded.length < n) scratch.expanded = new Float64Array(n);
+  const page = scratch.expanded;
+  const to = from + n;
+  for (let k = firstRun(starts, from), r = 0; r < n; k++) {
+    const v = values[k]!;
+    for (const e = Math.min(starts[k + 1]!, to) - from; r < e; r++) page[r] = v;
+  }
+  return int64Page(col, page, 0, n, nullable, at, scratch, false);
+}
+
+/**
+ * A DOUBLE runs column's PLAIN values (what `doubleValues` writes for the same rows), from the
+ * runs: each run's value repeated, a null run's definition bits cleared. Returns the byte end
+ * (from the buffer's start).
+ */
+function runDoubles(values: Float64Array, starts: Float64Array, from: number, n: number, nullable: boolean, out: Uint8Array, defAt: number, dst: Float64Array): number {
+  if (nullable) allPresent(out, defAt, n);
+  const to = from + n;
+  let j = 0;
+  for (let k = firstRun(starts, from), r = 0; r < n; k++) {
+    const v = values[k]!, e = Math.min(starts[k + 1]!, to) - from;
+    if (v !== v && nullable) {
+      clearBits(out, defAt, r, e);
+      r = e;
+      continue;
+    }
+    for (; r < e; r++) dst[j++] = v;
+  }
+  return dst.byteOffset + 8 * j;
+}
+
+/** The run that holds row `from`: the last whose start is at or before it. */
+function firstRun(starts: Float64Array, from: number): number {
+  let k = 0;
+  while (starts[k + 1]! <= from) k++;
+  return k;
+}
+
+/**
+ * `dictionaryRuns` for a runs column: the runs of rows [from, from + n) merged where a value
+ * repeats (so the runs are maximal, as a scan of the values finds them), their dictionary indices
+ * and lengths in `dict`; null runs (NaN) are left out of them, their definition bits cleared (the
+ * others set). Returns how many runs, or −1 (nothing written that counts) for a null in a column
+ * that is not nullable or more than MAX_DICTIONARY distinct values; the caller then scales the
+ * dictionary (`scaleDictionary`), which may still refuse it.
+ */
+function runsDictionary(values: Float64Array, starts: Float64Array, from: number, n: number, dict: DictionaryScratch, nullable: boolean, out: Uint8Array, defAt: number): number {
+  const {slots, runIndex, runLength} = dict;
+  slots.fill(0);
+  dict.size = 0;
+  if (nullable) allPresent(out, defAt, n);
+  const to = from + n;
+  let k = firstRun(starts, from);
+  // The open run: its value and first row; each is closed where a different value starts (or at
+  // the page's end), by one piece of code for both.
+  let v = values[k]!, s = from, runs = 0;
+  for (;;) {
+    let e = starts[++k]!;
+    if (e < to) {
+      const x = values[k]!;
+      if (x === v || (x !== x && v !== v)) continue;
+    } else e = to;
+    if (v === v) {
+      const index = dictionaryIndex(dict, v);
+      if (index < 0) return -1;
+      runIndex[runs] = index;
+      runLength[runs++] = e - s;
+    } else if (nullable) clearBits(out, defAt, s - from, e - from);
+    else return -1;
+    if (e === to) return runs;
+    (v = values[k]!), (s = e);
+  }
+}
+
+/** Clears definition bits [a, b) (rows of a null run). */
+function clearBits(out: Uint8Array, defAt: number, a: number, b: number): void {
+  for (let r = a; r < b; r++) out[defAt + (r >>> 3)]! &= ~(1 << (r & 7));
 }
 
 /** The 64-bit offset `add` as its high (signed) and low (unsigned) 32-bit words, for `int64Values`. */
@@ -567,13 +683,15 @@ function looksLikeRuns(values: Float64Array, from: number, n: number): boolean {
 
 /**
  * A page without nulls as runs of one value each: their dictionary indices and lengths in
- * `dict.runIndex`/`runLength`, the distinct values in order of first appearance in `dict.keys`
- * (× multiply in `dict.scaled`). Returns how many runs, or −1 when the page has a null (NaN), more
- * than MAX_DICTIONARY distinct values, or one that × multiply is not an integer below 2^51 in
- * size: such a page is encoded otherwise.
+ * `dict.runIndex`/`runLength`, the distinct values in order of first appearance in `dict.keys`.
+ * Returns how many runs, or −1 when the page has a null (NaN) or more than MAX_DICTIONARY distinct
+ * values; then `scaleDictionary` (× multiply, into `dict.scaled`) refuses a value that is not an
+ * integer below 2^51 in size. A page refused is encoded otherwise. (The scaling is the caller's:
+ * code after the hot loop, never run when V8 compiled the loop on the stack, threw that code away
+ * at every call.)
  */
-function dictionaryRuns(values: Float64Array, from: number, n: number, multiply: number, dict: DictionaryScratch): number {
-  const {slots, keys, runIndex, runLength} = dict;
+function dictionaryRuns(values: Float64Array, from: number, n: number, dict: DictionaryScratch): number {
+  const {slots, runIndex, runLength} = dict;
   slots.fill(0);
   dict.size = 0;
   let prev = values[from]!, index = dictionaryIndex(dict, prev), runs = 0, start = 0;
@@ -590,12 +708,18 @@ function dictionaryRuns(values: Float64Array, from: number, n: number, multiply:
   }
   runIndex[runs] = index;
   runLength[runs++] = n - start;
+  return runs;
+}
+
+/** The dictionary's values × multiply into `dict.scaled`; false when one is not an integer below 2^51 in size (or does not divide back exactly). */
+function scaleDictionary(dict: DictionaryScratch, multiply: number): boolean {
+  const keys = dict.keys;
   for (let k = 0; k < dict.size; k++) {
     const v = keys[k]! * multiply;
-    if (!exactInteger(v) || v / multiply !== keys[k]) return -1;
+    if (!exactInteger(v) || v / multiply !== keys[k]) return false;
     dict.scaled[k] = v;
   }
-  return runs;
+  return true;
 }
 
 /** The dictionary index of x, added if new; −1 when the dictionary is full. */
@@ -846,24 +970,58 @@ interface SparseRows {
 
 const sparseKey = (s: Sparse) => `${s.column}:${s.code}:${s.except ? 1 : 0}`;
 
-/** Rows [from, from + n) of a code column that hold `code` (or, `except`, do not); `start` counts those before `from`. */
+/**
+ * Rows [from, from + n) of a code column that hold `code` (or, `except`, do not); `start` counts
+ * those before `from`. Eight rows make a byte of bits at a time, counted by table: a byte loop of
+ * its own per row cost ~5 ns a row, four times a row group, in the bench's replay.
+ */
 function sparseRows(codes: Uint8Array, code: number, except: boolean, from: number, n: number): SparseRows {
-  const flip = except ? 1 : 0;
   let start = 0;
-  for (let r = 0; r < from; r++) start += (codes[r] === code ? 1 : 0) ^ flip;
+  for (let r = 0; r < from; r++) start += (codes[r] === code) !== except ? 1 : 0;
   const bits = new Uint8Array((n + 7) >>> 3);
+  const whole = n >>> 3;
   let present = 0;
-  for (let g = 0; g < n; g += 8) {
+  if (n & 7) {
     let byte = 0;
-    for (let b = 0, m = Math.min(8, n - g); b < m; b++) {
-      const hit = (codes[from + g + b] === code ? 1 : 0) ^ flip;
-      byte |= hit << b;
-      present += hit;
-    }
-    bits[g >>> 3] = byte;
+    for (let b = 0, i = from + 8 * whole; b < (n & 7); b++, i++) byte |= (codes[i] === code) !== except ? 1 << b : 0;
+    bits[whole] = byte;
+    present += BIT_COUNT[byte]!;
   }
+  present += codeBits(codes, code, except ? 255 : 0, from, whole, bits);
   return {bits, present, start};
 }
+
+/**
+ * Bytes [0, whole) of `sparseRows`' bits (rows from…from + 8 × whole), returning how many are set.
+ * A function of its own so nothing follows its loop but a return: V8 compiles a loop that gets hot
+ * in its first call on the stack, and reuses that code in later calls — code after the loop, which
+ * had never run when it was compiled, threw it away at every call (a deoptimisation each).
+ */
+function codeBits(codes: Uint8Array, code: number, flip: number, from: number, whole: number, bits: Uint8Array): number {
+  let present = 0;
+  for (let g = 0, i = from; g < whole; g++, i += 8) {
+    const byte =
+      ((codes[i] === code ? 1 : 0) |
+        (codes[i + 1] === code ? 2 : 0) |
+        (codes[i + 2] === code ? 4 : 0) |
+        (codes[i + 3] === code ? 8 : 0) |
+        (codes[i + 4] === code ? 16 : 0) |
+        (codes[i + 5] === code ? 32 : 0) |
+        (codes[i + 6] === code ? 64 : 0) |
+        (codes[i + 7] === code ? 128 : 0)) ^
+      flip;
+    bits[g] = byte;
+    present += BIT_COUNT[byte]!;
+  }
+  return present;
+}
+
+/** Set bits in each byte value. */
+const BIT_COUNT = Uint8Array.from({length: 256}, (_, b) => {
+  let k = 0;
+  for (let v = b; v; v >>>= 1) k += v & 1;
+  return k;
+});
 
 /**
  * A sparse DOUBLE page: its packed values from values[start…], one for each definition bit set
