@@ -108,33 +108,51 @@ export interface ReplayCounts {
 
 /** Rows an output buffer holds (a row group of market_events). */
 const CAP = 1 << 17;
-// Where each column starts in an output buffer: numbers in `f`, bytes in `b`.
-const F_T = 0, F_U = CAP, F_TRADE_TICK = 2 * CAP, F_TRADE_LOTS = 3 * CAP, F_DELTA_TICK = 4 * CAP, F_DELTA_LOTS = 5 * CAP, F_BID = 6 * CAP, F_ASK = 7 * CAP;
-const F_SPREAD = 8 * CAP, F_MID_SUM = 9 * CAP, F_BID5 = 10 * CAP, F_ASK5 = 11 * CAP, F_IMBALANCE = 12 * CAP, F_DRIFT = 13 * CAP, F_COLUMNS = 14;
+// Where each column starts in an output buffer: numbers in `f`, bytes in `b`. Then, in `f`, the
+// book state's runs (CAP + 1 entries each: a run may start at every row, and the starts end with
+// the row count): each run's first row, and the state from there on.
+const F_T = 0, F_U = CAP, F_TRADE_TICK = 2 * CAP, F_TRADE_LOTS = 3 * CAP, F_DELTA_TICK = 4 * CAP, F_DELTA_LOTS = 5 * CAP, F_DRIFT = 6 * CAP, F_IMBALANCE = 7 * CAP;
+const RUN = CAP + 1, R_START = 8 * CAP, R_BID = R_START + RUN, R_ASK = R_START + 2 * RUN, R_SPREAD = R_START + 3 * RUN, R_MID_SUM = R_START + 4 * RUN, R_BID5 = R_START + 5 * RUN, R_ASK5 = R_START + 6 * RUN;
+const F_LENGTH = R_START + 7 * RUN;
 const B_TYPE = 0, B_TRADE_SIDE = CAP, B_DELTA_SIDE = 2 * CAP, B_GAP = 3 * CAP, B_RESYNC = 4 * CAP, B_COLUMNS = 5;
+/** Where the runs' starts sit among an output buffer's `columns` (after market_events' 19). */
+const RUN_STARTS = 19;
 
 /**
- * The book's state after an event, into row r of an output buffer's numbers: best prices (NaN
- * for an empty side), depths over 5 levels, and what derives from them while they are at hand.
- * For trades and snapshots (`emit`); `deltaRun` writes the same stores out itself (see there
- * why), so a change here is a change there.
+ * The book's state after an event at row r, as the runs of an output buffer: a run begins where it
+ * differs from the last one (best prices in ticks, -1 for an empty side; depths over 5 levels),
+ * holding what derives from it too (NaN for an empty side); the imbalance, which changes at
+ * nearly every run, is a value a row (the writer copies it as it is). For trades and snapshots
+ * (`emit`); `deltaRun` does the same itself (see there why), so a change here is a change there.
  */
-function storeState(f: Float64Array, r: number, bid: number, ask: number, bid5: number, ask5: number): void {
-  f[F_BID + r] = bid;
-  f[F_ASK + r] = ask;
-  f[F_BID5 + r] = bid5;
-  f[F_ASK5 + r] = ask5;
-  f[F_SPREAD + r] = ask - bid;
-  f[F_MID_SUM + r] = bid + ask;
-  const both = bid5 + ask5;
-  f[F_IMBALANCE + r] = both > 0 ? (bid5 - ask5) / both : NaN;
+function storeState(o: OutBuffer, r: number, bb: number, ba: number, bid5: number, ask5: number): void {
+  const f = o.f;
+  if (bb !== o.lastBid || ba !== o.lastAsk || bid5 !== o.lastBid5 || ask5 !== o.lastAsk5) {
+    const k = o.runs;
+    const bid = bb >= 0 ? bb : NaN, ask = ba >= 0 ? ba : NaN;
+    f[R_START + k] = r;
+    f[R_BID + k] = bid;
+    f[R_ASK + k] = ask;
+    f[R_BID5 + k] = bid5;
+    f[R_ASK5 + k] = ask5;
+    f[R_SPREAD + k] = ask - bid;
+    f[R_MID_SUM + k] = bid + ask;
+    const both = bid5 + ask5;
+    o.lastImbalance = both > 0 ? (bid5 - ask5) / both : NaN;
+    o.runs = k + 1;
+    (o.lastBid = bb), (o.lastAsk = ba), (o.lastBid5 = bid5), (o.lastAsk5 = ask5);
+  }
+  f[F_IMBALANCE + r] = o.lastImbalance;
 }
 
 /**
  * Output rows buffered as columns: every number column a stretch of one shared Float64Array,
- * every byte column of one Uint8Array, so an event's dozen stores go through two arrays (the
- * merge loop loads each array once, not a dozen). `columns` views them in market_events order
- * for the writer thread, which reads them where they are.
+ * every byte column of one Uint8Array, so an event's stores go through two arrays (the merge loop
+ * loads each array once, not a dozen). The book state is kept as runs (`storeState`): it changes
+ * at 43% of the bench's events, the best prices at 13%, so a run per change is fewer stores here
+ * and far less for the writer to encode than the state at every row. `columns` views them in
+ * market_events order (then the runs' starts) for the writer thread, which reads them where they
+ * are.
  */
 class OutBuffer {
   readonly capacity = CAP;
@@ -148,21 +166,33 @@ class OutBuffer {
   deltas = 0;
   /** Snapshots so far: the k-th one's drift is at index k of the drift column. */
   snapshots = 0;
-  readonly f = new Float64Array(new SharedArrayBuffer(8 * F_COLUMNS * CAP));
+  /** Runs of the book state so far, and the state of the last (NaN before the first). */
+  runs = 0;
+  lastBid = NaN;
+  lastAsk = NaN;
+  lastBid5 = NaN;
+  lastAsk5 = NaN;
+  lastImbalance = NaN;
+  readonly f = new Float64Array(new SharedArrayBuffer(8 * F_LENGTH));
   readonly b = new Uint8Array(new SharedArrayBuffer(B_COLUMNS * CAP));
   readonly columns: (Float64Array | Uint8Array)[];
 
   constructor() {
-    const f = (at: number) => this.f.subarray(at, at + CAP), b = (at: number) => this.b.subarray(at, at + CAP);
-    this.columns = [f(F_T), b(B_TYPE), f(F_U), f(F_TRADE_TICK), f(F_TRADE_LOTS), b(B_TRADE_SIDE), b(B_DELTA_SIDE), f(F_DELTA_TICK), f(F_DELTA_LOTS), f(F_BID), f(F_ASK), f(F_SPREAD), f(F_MID_SUM), f(F_BID5), f(F_ASK5), f(F_IMBALANCE), b(B_GAP), b(B_RESYNC), f(F_DRIFT)];
+    const f = (at: number) => this.f.subarray(at, at + CAP), b = (at: number) => this.b.subarray(at, at + CAP), run = (at: number) => this.f.subarray(at, at + RUN);
+    this.columns = [f(F_T), b(B_TYPE), f(F_U), f(F_TRADE_TICK), f(F_TRADE_LOTS), b(B_TRADE_SIDE), b(B_DELTA_SIDE), f(F_DELTA_TICK), f(F_DELTA_LOTS), run(R_BID), run(R_ASK), run(R_SPREAD), run(R_MID_SUM), run(R_BID5), run(R_ASK5), f(F_IMBALANCE), b(B_GAP), b(B_RESYNC), f(F_DRIFT), run(R_START)];
     this.reset();
   }
   /** Empty again, to be filled from row 0. */
   reset(): this {
-    this.n = this.trades = this.deltas = this.snapshots = 0;
+    this.n = this.trades = this.deltas = this.snapshots = this.runs = 0;
+    this.lastBid = this.lastAsk = this.lastBid5 = this.lastAsk5 = this.lastImbalance = NaN;
     // What only snapshots set starts false, a fill per buffer rather than a store per event.
     this.b.fill(0, B_RESYNC, B_RESYNC + CAP);
     return this;
+  }
+  /** Ends the runs at the row count (what the writer reads them up to): before handing over. */
+  seal(): void {
+    this.f[R_START + this.runs] = this.n;
   }
 }
 
@@ -423,6 +453,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     const pm = Math.round(tickSize * 10 ** priceScale), qm = Math.round(lotSize * 10 ** quantityScale);
     const price = (name: string, extra = 0, sparse?: Sparse): PlainColumn => ({name, type: "INT64", logical: {decimal: {precision: 18, scale: priceScale + extra}}, multiply: pm * 10 ** extra, nullable: true, ...(sparse ? {sparse} : {})});
     const quantity = (name: string, sparse?: Sparse): PlainColumn => ({name, type: "INT64", logical: {decimal: {precision: 18, scale: quantityScale}}, multiply: qm, nullable: true, ...(sparse ? {sparse} : {})});
+    // The book state: runs (see OutBuffer), their starts beside the columns.
+    const runs = {runs: {starts: RUN_STARTS}};
     const onTrades: Sparse = {column: 1, code: EVENT_TRADE}, onDeltas: Sparse = {column: 1, code: EVENT_DELTA}, onSnapshots: Sparse = {column: 1, code: EVENT_SNAPSHOT}, notOnTrades: Sparse = {column: 1, code: EVENT_TRADE, except: true};
     const eventColumns: PlainColumn[] = [
       {name: "event_ts_ns", type: "INT64", add: base},
@@ -436,14 +468,14 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       {name: "delta_side", type: "ENUM", labels: ["bid", "ask"], nullable: true, sparse: onDeltas},
       price("delta_price", 0, onDeltas),
       quantity("delta_quantity", onDeltas),
-      price("best_bid"),
-      price("best_ask"),
-      price("spread"),
+      {...price("best_bid"), ...runs},
+      {...price("best_ask"), ...runs},
+      {...price("spread"), ...runs},
       // (bid + ask) / 2 at one more decimal place: (bid + ask) × 5 units of 10^-(scale+1).
-      {name: "mid", type: "INT64", logical: {decimal: {precision: 18, scale: priceScale + 1}}, multiply: pm * 5, nullable: true},
+      {name: "mid", type: "INT64", logical: {decimal: {precision: 18, scale: priceScale + 1}}, multiply: pm * 5, nullable: true, ...runs},
       // Depth is a number whatever the book holds (0 lots on an empty side): never null.
-      {...quantity("bid_depth_5"), nullable: false},
-      {...quantity("ask_depth_5"), nullable: false},
+      {...quantity("bid_depth_5"), nullable: false, ...runs},
+      {...quantity("ask_depth_5"), nullable: false, ...runs},
       {name: "imbalance_5", type: "DOUBLE", nullable: true},
       {name: "gap", type: "BOOLEAN"},
       {name: "resync", type: "BOOLEAN"},
@@ -492,6 +524,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       const n = out.n;
       if (!n) return;
       const w0 = performance.now();
+      out.seal();
       writer.write(outs.indexOf(out), n);
       out = outs[await writer.take()]!.reset();
       waits.writer += performance.now() - w0;
@@ -555,10 +588,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       const o = out, r = o.n;
       o.b[B_TYPE + r] = type;
       const bb = book.bestBid, ba = book.bestAsk;
-      const bid = bb >= 0 ? bb : NaN, ask = ba >= 0 ? ba : NaN;
       if (depthDirtyBid || depthDirtyAsk) refreshDepth();
-      storeState(o.f, r, bid, ask, bid5, ask5);
-      if (bid >= ask) crossed();
+      storeState(o, r, bb, ba, bid5, ask5);
+      if (bb >= 0 && ba >= 0 && bb >= ba) crossed();
       o.b[B_GAP + r] = gap ? 1 : 0;
       o.n = r + 1;
       events++;
@@ -711,6 +743,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       const tradeOrigin = T.done ? Infinity : T.rows[T.at]!;
       const o = out, f = o.f, bytes = o.b, onEvent = options.onEvent, tradesBefore = o.trades;
       let r = o.n, d = o.deltas, n = 0, ev = events, seg = segEvents;
+      let k = o.runs, lastBB = o.lastBid, lastBA = o.lastAsk, last5B = o.lastBid5, last5A = o.lastAsk5, imbalance = o.lastImbalance;
       let u0 = lastU, gapped = gap;
       let b5 = bid5, a5 = ask5, b5Edge = bid5Edge, a5Edge = ask5Edge, dirtyB = depthDirtyBid, dirtyA = depthDirtyAsk;
       let why = RUN_ENDED;
@@ -744,27 +777,33 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         if (u > u0) u0 = u;
         if (dirtyB) (book.measureDepth(BID, 5), (b5 = book.depthTotal)), (b5Edge = book.depthEdge), (dirtyB = false);
         if (dirtyA) (book.measureDepth(ASK, 5), (a5 = book.depthTotal)), (a5Edge = book.depthEdge), (dirtyA = false);
-        // The output row: the event, then the book after it (NaN for an empty side).
+        // The output row: the event, then the book after it — a run of the state where it changed.
         const bb = book.bestBid, ba = book.bestAsk;
-        const bid = bb >= 0 ? bb : NaN, ask = ba >= 0 ? ba : NaN;
-        if (bid >= ask) {
+        if (bb >= ba && bb >= 0 && ba >= 0) {
           counts.crossedEvents++;
           if (!gapped) (gapped = true), counts.gaps++;
         }
         f[F_T + r] = t;
         f[F_U + r - tradesBefore] = u;
-        // storeState's stores, written out: with set, advance and the depth walk inlined, V8 has no
+        // storeState, written out: with set, advance and the depth walk inlined, V8 has no
         // inlining budget left for it here, and a call per delta with its numbers boxed made
         // 144 MB of garbage a bench replay (--trace-gc-nvp: 314 → 170 MB allocated in all; one
         // call site for both depth walks did not free enough budget: 319 MB).
-        f[F_BID + r] = bid;
-        f[F_ASK + r] = ask;
-        f[F_BID5 + r] = b5;
-        f[F_ASK5 + r] = a5;
-        f[F_SPREAD + r] = ask - bid;
-        f[F_MID_SUM + r] = bid + ask;
-        const both = b5 + a5;
-        f[F_IMBALANCE + r] = both > 0 ? (b5 - a5) / both : NaN;
+        if (bb !== lastBB || ba !== lastBA || b5 !== last5B || a5 !== last5A) {
+          const bid = bb >= 0 ? bb : NaN, ask = ba >= 0 ? ba : NaN;
+          f[R_START + k] = r;
+          f[R_BID + k] = bid;
+          f[R_ASK + k] = ask;
+          f[R_BID5 + k] = b5;
+          f[R_ASK5 + k] = a5;
+          f[R_SPREAD + k] = ask - bid;
+          f[R_MID_SUM + k] = bid + ask;
+          const both = b5 + a5;
+          imbalance = both > 0 ? (b5 - a5) / both : NaN;
+          k++;
+          (lastBB = bb), (lastBA = ba), (last5B = b5), (last5A = a5);
+        }
+        f[F_IMBALANCE + r] = imbalance;
         bytes[B_TYPE + r] = EVENT_DELTA;
         bytes[B_GAP + r] = gapped ? 1 : 0;
         bytes[B_DELTA_SIDE + d] = side;
@@ -784,6 +823,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         if (c.done || !(c.rows[c.at + 1]! <= snapshotId) || tradeOrigin < c.rows[c.at]!) break;
       }
       (o.n = r), (o.deltas = d), (counts.deltas += n), (events = ev), (segEvents = seg);
+      (o.runs = k), (o.lastBid = lastBB), (o.lastAsk = lastBA), (o.lastBid5 = last5B), (o.lastAsk5 = last5A), (o.lastImbalance = imbalance);
       (lastU = u0), (gap = gapped);
       (bid5 = b5), (ask5 = a5), (bid5Edge = b5Edge), (ask5Edge = a5Edge), (depthDirtyBid = dirtyB), (depthDirtyAsk = dirtyA);
       return why;
