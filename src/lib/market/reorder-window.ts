@@ -92,6 +92,9 @@ export class ReorderWindow {
   private readonly k2: number;
   /** What each column is checked for as it is read (NONE, NON_NEGATIVE, CODE, KEY). */
   private readonly kinds: Uint8Array;
+  /** The columns checked ≥ 0 and as codes, for row-major chunks (checked a row at a time). */
+  private readonly nonNegative: Int32Array;
+  private readonly codes: Int32Array;
 
   constructor(private readonly options: ReorderWindowOptions) {
     const {columns, keys, windowRows} = options;
@@ -111,6 +114,8 @@ export class ReorderWindow {
     for (const c of options.checked?.codes ?? []) this.kinds[c] = CODE;
     this.kinds[0] = KEY;
     this.kinds[1] = KEY;
+    this.nonNegative = Int32Array.from(options.checked?.nonNegative ?? []);
+    this.codes = Int32Array.from(options.checked?.codes ?? []);
     let orderSize = 1;
     while (orderSize < windowRows + 4096 + 1) orderSize <<= 1;
     this.order = new Int32Array(orderSize);
@@ -205,11 +210,23 @@ export class ReorderWindow {
     // Check each column, then copy the rows into the ring (in two pieces where it wraps): a
     // row-major chunk as two block copies, a column-major one value by value.
     const at = first & mask, head = Math.min(n, this.ring - at), w = this.nCols;
-    for (let c = 0; c < w; c++) {
-      const kind = this.kinds[c]!;
-      if (kind === 0) continue;
-      const bad = chunk.stride ? checkColumn(cols[0]!, c, chunk.stride, n, kind) : checkColumn(cols[c]!, 0, 1, n, kind);
-      if (bad >= 0) this.refuse(first + bad, kind);
+    if (chunk.stride) {
+      // Row-major: every check of a row in one pass (a pass per checked column cost ~3 ns a row
+      // each); the first bad row is refused for the first of its columns that fails.
+      const bad = checkRows(cols[0]!, chunk.stride, n, this.nonNegative, this.codes);
+      if (bad >= 0) {
+        for (let c = 0; c < w; c++) {
+          const kind = this.kinds[c]!;
+          if (kind && checkColumn(cols[0]!, bad * chunk.stride + c, chunk.stride, 1, kind) === 0) this.refuse(first + bad, kind);
+        }
+      }
+    } else {
+      for (let c = 0; c < w; c++) {
+        const kind = this.kinds[c]!;
+        if (kind === 0) continue;
+        const bad = checkColumn(cols[c]!, 0, 1, n, kind);
+        if (bad >= 0) this.refuse(first + bad, kind);
+      }
     }
     if (chunk.stride) {
       if (chunk.stride !== w) throw new Error(`${this.options.name}: chunks of ${chunk.stride} values a row, the window holds ${w}`);
@@ -306,6 +323,30 @@ function checkColumn(src: Float64Array, offset: number, stride: number, n: numbe
   for (let r = 0, o = offset; r < n; r++, o += stride) {
     const v = src[o]!;
     if (kind === NON_NEGATIVE ? !(v >= 0) : kind === CODE ? v === 255 : v !== v) return r;
+  }
+  return -1;
+}
+
+/**
+ * The first row of a row-major chunk (n rows of `stride` values) whose key (columns 0 and 1) is
+ * NaN, a `nonNegative` column negative or NaN, or a `codes` column 255; -1 if none.
+ */
+function checkRows(src: Float64Array, stride: number, n: number, nonNegative: Int32Array, codes: Int32Array): number {
+  const nn = nonNegative.length, nc = codes.length;
+  if (nn === 2 && nc === 1) {
+    // Deltas and trades (price and size ≥ 0, a side): the loops unrolled, ~3× faster.
+    const p = nonNegative[0]!, q = nonNegative[1]!, c = codes[0]!;
+    for (let r = 0, o = 0; r < n; r++, o += stride) {
+      const t = src[o]!, u = src[o + 1]!;
+      if (t !== t || u !== u || !(src[o + p]! >= 0) || !(src[o + q]! >= 0) || src[o + c] === 255) return r;
+    }
+    return -1;
+  }
+  for (let r = 0, o = 0; r < n; r++, o += stride) {
+    const t = src[o]!, u = src[o + 1]!;
+    if (t !== t || u !== u) return r;
+    for (let j = 0; j < nn; j++) if (!(src[o + nonNegative[j]!]! >= 0)) return r;
+    for (let j = 0; j < nc; j++) if (src[o + codes[j]!] === 255) return r;
   }
   return -1;
 }
