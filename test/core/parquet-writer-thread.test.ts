@@ -74,4 +74,42 @@ describe("Parquet writer thread", () => {
     await expect(w.checkpoint(join(dir, "bad.done.json"), {})).rejects.toThrow(/column id: a null/);
     await w.terminate();
   });
+  test("a writer closed cleanly leaves its thread to the next one, which writes its own file; a failed writer's thread is stopped, not reused", async () => {
+    const write = async (w: ParquetWriterThread, slots: Float64Array[][], base: number) => {
+      for (let g = 0; g < 3; g++) {
+        const k = await w.take();
+        for (let i = 0; i < 200; i++) (slots[k]![0]![i] = base + 200 * g + i), (slots[k]![1]![i] = (base + i) / 4);
+        w.write(k, 200);
+      }
+      await w.close();
+    };
+    const aSlots = [slot(200), slot(200)];
+    const a = new ParquetWriterThread(join(dir, "a.parquet"), columns, undefined, aSlots);
+    await write(a, aSlots, 0);
+    // The idle threads are taken last closed first: b gets a's.
+    const bSlots = [slot(200)];
+    const b = new ParquetWriterThread(join(dir, "b.parquet"), columns, undefined, bSlots);
+    expect(b.threadId).toBe(a.threadId);
+    await write(b, bSlots, 10_000);
+    await b.terminate(); // nothing: b's thread is idle again, not stopped
+    const duck = await openDuckDB();
+    for (const [f, base] of [["a.parquet", 0], ["b.parquet", 10_000]] as const) {
+      const [r] = await duck.all<{n: number; lo: number; hi: number; x: number}>(`SELECT count(*)::INT AS n, min(id)::INT AS lo, max(id)::INT AS hi, sum(x) AS x FROM '${join(dir, f)}'`);
+      let x = 0;
+      for (let g = 0; g < 3; g++) for (let i = 0; i < 200; i++) x += (base + i) / 4;
+      expect(r).toEqual({n: 600, lo: base, hi: base + 599, x});
+    }
+    duck.close();
+    // A failed writer: its thread is stopped, and the next writer does not get it.
+    const badSlots = [slot(4)];
+    const bad = new ParquetWriterThread(join(dir, "bad2.parquet"), columns, undefined, badSlots);
+    const k = await bad.take();
+    badSlots[k]![0]!.set([1, NaN, 3, 4]);
+    bad.write(k, 4);
+    await expect(bad.close()).rejects.toThrow(/column id: a null/);
+    await bad.terminate();
+    const after = new ParquetWriterThread(join(dir, "after.parquet"), columns, undefined, [slot(4)]);
+    expect(after.threadId).not.toBe(bad.threadId);
+    await after.close();
+  });
 });

@@ -1,3 +1,4 @@
+import {availableParallelism} from "node:os";
 import {Worker} from "node:worker_threads";
 import {bundledWorker} from "./bundled-worker.js";
 import type {PlainColumn, PlainData, PlainWriterState} from "./parquet-plain-writer.js";
@@ -22,42 +23,46 @@ export class ParquetWriterThread {
   private readonly free: number[] = [];
   private wakeTaker: (() => void) | undefined;
   private failure: Error | undefined;
+  /** Given back to the idle threads (after a clean close): not this writer's to stop any more. */
+  private released = false;
+  private readonly onMessage = (m: Reply) => {
+    if (m.slot !== undefined) {
+      this.free.push(m.slot);
+      this.wakeTaker?.();
+    }
+    const w = this.waiting.get(m.id);
+    if (!w) return;
+    this.waiting.delete(m.id);
+    if (m.error) w.reject(new Error(m.error));
+    else w.resolve(m);
+  };
+  private readonly onError = (e: Error) => {
+    this.failure = e;
+    this.wakeTaker?.();
+  };
 
   /**
    * `slots`: each a row group's columns (in `columns` order) over SharedArrayBuffers; all are
-   * free to fill at first.
+   * free to fill at first. The thread is one a writer of this process closed before, if one is
+   * idle: its code is compiled and warm already (a new thread compiled the encoder again, ~0.3
+   * CPU-s a replay of the bench's size, and ran it slowly until it had) — several replays in a
+   * process (the accuracy report's six, several symbols, the bench's rounds) share it.
    */
   constructor(path: string, columns: PlainColumn[], resume: PlainWriterState | undefined, slots: PlainData[][]) {
     for (const slot of slots) {
       for (const d of slot) if (!(d.buffer instanceof SharedArrayBuffer)) throw new Error("ParquetWriterThread: slot columns must be views of SharedArrayBuffers");
     }
     this.free.push(...slots.map((_, k) => k));
-    // Plain JavaScript, bundled once: no TypeScript loader to start in the thread. Where the
-    // bundle cannot be made (a read-only install), the thread loads the TypeScript through tsx.
-    const module = new URL("./parquet-writer-worker.ts", import.meta.url);
-    let bundle: URL | undefined;
-    try {
-      bundle = bundledWorker(module);
-    } catch {
-      bundle = undefined;
-    }
-    this.worker = bundle ? new Worker(bundle) : new Worker(new URL("../catalog/worker-entry.mjs", import.meta.url), {workerData: {module: module.href}});
-    this.worker.on("message", (m: Reply) => {
-      if (m.slot !== undefined) {
-        this.free.push(m.slot);
-        this.wakeTaker?.();
-      }
-      const w = this.waiting.get(m.id);
-      if (!w) return;
-      this.waiting.delete(m.id);
-      if (m.error) w.reject(new Error(m.error));
-      else w.resolve(m);
-    });
-    this.worker.on("error", (e) => {
-      this.failure = e;
-      this.wakeTaker?.();
-    });
+    this.worker = idleThreads.pop() ?? startThread();
+    this.worker.ref();
+    this.worker.on("message", this.onMessage);
+    this.worker.on("error", this.onError);
     this.request({type: "open", path, columns, resume, slots}).catch((e: Error) => (this.failure = e));
+  }
+
+  /** The thread's id (the same for writers that share an idle thread one after another). */
+  get threadId(): number {
+    return this.worker.threadId;
   }
 
   private request(message: object): Promise<Reply> {
@@ -106,19 +111,54 @@ export class ParquetWriterThread {
     );
   }
 
+  /** Finishes the file (footer, fsync, rename); the thread then waits, idle, for the next writer. */
   async close(): Promise<void> {
     await this.request({type: "close"});
     if (this.failure) throw this.failure;
-    await this.worker.terminate();
+    this.worker.off("message", this.onMessage);
+    this.worker.off("error", this.onError);
+    this.released = true;
+    if (idleThreads.length < MAX_IDLE) {
+      // An idle thread does not keep the process alive.
+      this.worker.unref();
+      idleThreads.push(this.worker);
+    } else await this.worker.terminate();
   }
 
-  /** Stops the thread whatever its state (a caller that failed half-way). */
+  /** Stops the thread whatever its state (a caller that failed half-way); nothing once closed. */
   async terminate(): Promise<void> {
-    await this.worker.terminate();
+    if (!this.released) await this.worker.terminate();
   }
 
   async abort(): Promise<void> {
     await this.request({type: "abort"}).catch(() => {});
-    await this.worker.terminate();
+    await this.terminate();
   }
+}
+
+/** Threads whose writer closed cleanly, waiting for the next one (at most MAX_IDLE: one a core). */
+const idleThreads: Worker[] = [];
+const MAX_IDLE = Math.max(1, availableParallelism());
+
+/**
+ * A new writer thread: plain JavaScript, bundled once (no TypeScript loader to start in it); where
+ * the bundle cannot be made (a read-only install), the thread loads the TypeScript through tsx. An
+ * idle thread that exits or fails leaves the idle list.
+ */
+function startThread(): Worker {
+  const module = new URL("./parquet-writer-worker.ts", import.meta.url);
+  let bundle: URL | undefined;
+  try {
+    bundle = bundledWorker(module);
+  } catch {
+    bundle = undefined;
+  }
+  const worker = bundle ? new Worker(bundle) : new Worker(new URL("../catalog/worker-entry.mjs", import.meta.url), {workerData: {module: module.href}});
+  const leave = () => {
+    const k = idleThreads.indexOf(worker);
+    if (k >= 0) idleThreads.splice(k, 1);
+  };
+  worker.on("exit", leave);
+  worker.on("error", leave);
+  return worker;
 }

@@ -1,5 +1,6 @@
 // The writer thread behind ParquetWriterThread: one PlainParquetWriter, messages in order; row
-// groups arrive as slots (shared buffers handed over once, at open).
+// groups arrive as slots (shared buffers handed over once, at open). After a close the thread
+// waits for the next open: one thread serves one writer after another.
 import {renameSync, writeFileSync} from "node:fs";
 import {parentPort} from "node:worker_threads";
 import {tempPathFor} from "./atomic-file.js";
@@ -21,7 +22,12 @@ parentPort!.on("message", (m: {id: number; type: string; path?: string; columns?
       writeFileSync(temp, JSON.stringify({...m.record, writer: writer!.state()}));
       renameSync(temp, m.path!);
     }
-    else if (m.type === "close") writer!.close();
+    else if (m.type === "close") {
+      writer!.close();
+      // Idle until the next "open" (a later writer of the process): nothing of this one is kept.
+      writer = undefined;
+      slots = [];
+    }
     else if (m.type === "abort") writer?.abort();
     parentPort!.postMessage({id: m.id});
   } catch (error) {
