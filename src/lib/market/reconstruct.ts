@@ -740,14 +740,14 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
      */
     const deltaRun = (c: ReplayCursor): number => {
       const snapshotId = strategy !== "full_event_replay" ? -Infinity : S.done ? Infinity : S.rows[S.at + 1]!;
-      const tradeOrigin = T.done ? Infinity : T.rows[T.at]!;
-      const o = out, f = o.f, bytes = o.b, onEvent = options.onEvent, tradesBefore = o.trades;
-      let r = o.n, d = o.deltas, n = 0, ev = events, seg = segEvents;
+      let tradeOrigin = T.done ? Infinity : T.rows[T.at]!;
+      const o = out, f = o.f, bytes = o.b, onEvent = options.onEvent;
+      let r = o.n, d = o.deltas, n = 0, ev = events, seg = segEvents, tr = o.trades, nt = 0;
       let k = o.runs, lastBB = o.lastBid, lastBA = o.lastAsk, last5B = o.lastBid5, last5A = o.lastAsk5, imbalance = o.lastImbalance;
       let u0 = lastU, gapped = gap;
       let b5 = bid5, a5 = ask5, b5Edge = bid5Edge, a5Edge = ask5Edge, dirtyB = depthDirtyBid, dirtyA = depthDirtyAsk;
       let why = RUN_ENDED;
-      for (;;) {
+      run: for (;;) {
         const rows = c.rows, at = c.at;
         const t = rows[at]!, u = rows[at + 1]!;
         if (sampleStep) sampleUpTo(t);
@@ -784,7 +784,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           if (!gapped) (gapped = true), counts.gaps++;
         }
         f[F_T + r] = t;
-        f[F_U + r - tradesBefore] = u;
+        f[F_U + r - tr] = u;
         // storeState, written out: with set, advance and the depth walk inlined, V8 has no
         // inlining budget left for it here, and a call per delta with its numbers boxed made
         // 144 MB of garbage a bench replay (--trace-gc-nvp: 314 → 170 MB allocated in all; one
@@ -820,9 +820,44 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           break;
         }
         if (ev % 1_000_000 === 0) log(`replay: ${ev.toLocaleString("en-US")} events`);
-        if (c.done || !(c.rows[c.at + 1]! <= snapshotId) || tradeOrigin < c.rows[c.at]!) break;
+        if (c.done || !(c.rows[c.at + 1]! <= snapshotId)) break;
+        if (!(tradeOrigin < c.rows[c.at]!)) continue;
+        // Trades that come before the next delta (by origin time): in the full replay a trade
+        // leaves the book as it is, so they go out here and the run goes on (a run ended at every
+        // trade, 1.7 M times a bench replay, each back through the merge and into a new run).
+        if (strategy !== "full_event_replay") break;
+        for (;;) {
+          const trows = T.rows, tat = T.at, tt = trows[tat]!;
+          if (sampleStep) sampleUpTo(tt);
+          const bb = book.bestBid, ba = book.bestAsk;
+          if (bb >= ba && bb >= 0 && ba >= 0) {
+            counts.crossedEvents++;
+            if (!gapped) (gapped = true), counts.gaps++;
+          }
+          // The book's state is the last delta's: no new run, the imbalance as it was.
+          f[F_T + r] = tt;
+          f[F_IMBALANCE + r] = imbalance;
+          bytes[B_TYPE + r] = EVENT_TRADE;
+          bytes[B_GAP + r] = gapped ? 1 : 0;
+          bytes[B_TRADE_SIDE + tr] = trows[tat + 2]!;
+          f[F_TRADE_TICK + tr] = trows[tat + 3]!;
+          f[F_TRADE_LOTS + tr] = trows[tat + 4]!;
+          r++, tr++, nt++, ev++, seg++;
+          if (onEvent) onEvent({type: EVENT_TRADE, tNs: tt, updateId: u0, book, gap: gapped, bidFloor, askCeiling});
+          if (T.advance()) {
+            (starved = T), (why = REFILL);
+            break run;
+          }
+          if (r === CAP || seg >= segmentEvents) {
+            why = FLUSH;
+            break run;
+          }
+          if (ev % 1_000_000 === 0) log(`replay: ${ev.toLocaleString("en-US")} events`);
+          tradeOrigin = T.done ? Infinity : T.rows[T.at]!;
+          if (!(tradeOrigin < c.rows[c.at]!)) break;
+        }
       }
-      (o.n = r), (o.deltas = d), (counts.deltas += n), (events = ev), (segEvents = seg);
+      (o.n = r), (o.deltas = d), (o.trades = tr), (counts.deltas += n), (counts.trades += nt), (events = ev), (segEvents = seg);
       (o.runs = k), (o.lastBid = lastBB), (o.lastAsk = lastBA), (o.lastBid5 = last5B), (o.lastAsk5 = last5A), (o.lastImbalance = imbalance);
       (lastU = u0), (gap = gapped);
       (bid5 = b5), (ask5 = a5), (bid5Edge = b5Edge), (ask5Edge = a5Edge), (depthDirtyBid = dirtyB), (depthDirtyAsk = dirtyA);
