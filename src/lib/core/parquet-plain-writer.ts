@@ -726,7 +726,7 @@ function scaleDictionary(dict: DictionaryScratch, multiply: number): boolean {
 function dictionaryIndex(dict: DictionaryScratch, x: number): number {
   const slots = dict.slots, keys = dict.keys, mask = (1 << HASH_BITS) - 1;
   // x's low and high 32 bits (as an integer), mixed: prices and sizes differ in the low bits.
-  let h = Math.imul((x | 0) ^ ((x / 4294967296) | 0), 0x9e3779b1) >>> (32 - HASH_BITS);
+  let h = Math.imul((x | 0) ^ ((x * 2 ** -32) | 0), 0x9e3779b1) >>> (32 - HASH_BITS);
   for (;;) {
     const s = slots[h]!;
     if (s === 0) break;
