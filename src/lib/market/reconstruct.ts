@@ -739,9 +739,13 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
      * id, the level set, the 5-level depths kept up to date, and the output row.
      */
     const deltaRun = (c: ReplayCursor): number => {
-      const snapshotId = strategy !== "full_event_replay" ? -Infinity : S.done ? Infinity : S.rows[S.at + 1]!;
+      const full = strategy === "full_event_replay";
+      const snapshotId = !full ? -Infinity : S.done ? Infinity : S.rows[S.at + 1]!;
       let tradeOrigin = T.done ? Infinity : T.rows[T.at]!;
-      const o = out, f = o.f, bytes = o.b, onEvent = options.onEvent;
+      // What the loop reads at every event, in locals: a closure's variables are loads from its
+      // context, and V8 folds them to constants only for the first replay of a process (its one
+      // closure); from the second on, each is a load (and a map check) at each use.
+      const o = out, f = o.f, bytes = o.b, onEvent = options.onEvent, bk = book, sampling = sampleStep > 0, perSegment = segmentEvents;
       let r = o.n, d = o.deltas, n = 0, ev = events, seg = segEvents, tr = o.trades, nt = 0;
       let k = o.runs, lastBB = o.lastBid, lastBA = o.lastAsk, last5B = o.lastBid5, last5A = o.lastAsk5, imbalance = o.lastImbalance;
       let u0 = lastU, gapped = gap;
@@ -750,7 +754,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       run: for (;;) {
         const rows = c.rows, at = c.at;
         const t = rows[at]!, u = rows[at + 1]!;
-        if (sampleStep) sampleUpTo(t);
+        if (sampling) sampleUpTo(t);
         if (u > u0 + 1 && u0 >= 0) {
           if (!gapped) counts.gaps++;
           counts.missingUpdates += u - u0 - 1;
@@ -762,7 +766,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           gapped = true;
         }
         const side = rows[at + 2]! as Side, tick = rows[at + 3]!, lots = rows[at + 4]!;
-        const before = book.set(side, tick, lots);
+        const before = bk.set(side, tick, lots);
         // Depth over 5 levels: a size change at a level inside them moves it by the difference;
         // a level appearing or vanishing there needs a fresh walk; beyond them nothing changes.
         if (side === BID) {
@@ -775,10 +779,10 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           else dirtyA = true;
         }
         if (u > u0) u0 = u;
-        if (dirtyB) (book.measureDepth(BID, 5), (b5 = book.depthTotal)), (b5Edge = book.depthEdge), (dirtyB = false);
-        if (dirtyA) (book.measureDepth(ASK, 5), (a5 = book.depthTotal)), (a5Edge = book.depthEdge), (dirtyA = false);
+        if (dirtyB) (bk.measureDepth(BID, 5), (b5 = bk.depthTotal)), (b5Edge = bk.depthEdge), (dirtyB = false);
+        if (dirtyA) (bk.measureDepth(ASK, 5), (a5 = bk.depthTotal)), (a5Edge = bk.depthEdge), (dirtyA = false);
         // The output row: the event, then the book after it — a run of the state where it changed.
-        const bb = book.bestBid, ba = book.bestAsk;
+        const bb = bk.bestBid, ba = bk.bestAsk;
         if (bb >= ba && bb >= 0 && ba >= 0) {
           counts.crossedEvents++;
           if (!gapped) (gapped = true), counts.gaps++;
@@ -815,21 +819,20 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           (starved = c), (why = REFILL);
           break;
         }
-        if (r === CAP || seg >= segmentEvents) {
+        if (r === CAP || seg >= perSegment) {
           why = FLUSH;
           break;
         }
-        if (ev % 1_000_000 === 0) log(`replay: ${ev.toLocaleString("en-US")} events`);
         if (c.done || !(c.rows[c.at + 1]! <= snapshotId)) break;
         if (!(tradeOrigin < c.rows[c.at]!)) continue;
         // Trades that come before the next delta (by origin time): in the full replay a trade
         // leaves the book as it is, so they go out here and the run goes on (a run ended at every
         // trade, 1.7 M times a bench replay, each back through the merge and into a new run).
-        if (strategy !== "full_event_replay") break;
+        if (!full) break;
         for (;;) {
           const trows = T.rows, tat = T.at, tt = trows[tat]!;
-          if (sampleStep) sampleUpTo(tt);
-          const bb = book.bestBid, ba = book.bestAsk;
+          if (sampling) sampleUpTo(tt);
+          const bb = bk.bestBid, ba = bk.bestAsk;
           if (bb >= ba && bb >= 0 && ba >= 0) {
             counts.crossedEvents++;
             if (!gapped) (gapped = true), counts.gaps++;
@@ -848,12 +851,11 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             (starved = T), (why = REFILL);
             break run;
           }
-          if (r === CAP || seg >= segmentEvents) {
+          if (r === CAP || seg >= perSegment) {
             why = FLUSH;
             break run;
           }
-          if (ev % 1_000_000 === 0) log(`replay: ${ev.toLocaleString("en-US")} events`);
-          tradeOrigin = T.done ? Infinity : T.rows[T.at]!;
+            tradeOrigin = T.done ? Infinity : T.rows[T.at]!;
           if (!(tradeOrigin < c.rows[c.at]!)) break;
         }
       }
@@ -939,11 +941,14 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           return REFILL;
         }
         if (out.n === out.capacity || segEvents >= segmentEvents) return FLUSH;
-        if (events % 1_000_000 === 0 && segEvents) log(`replay: ${events.toLocaleString("en-US")} events`);
       }
     };
     // The awaiting loop is a function of its own: thousands of turns make it hot, and compiling it
     // is cheap, where as part of this function they made V8 optimise all of this (~0.1 CPU-s).
+    // Progress on the terminal every million events, from here (each turn: a refill, a flush, a
+    // segment) rather than tested at every event; the millionth event of a segment ended it, so
+    // the test at every event never printed with the default segment size.
+    let nextProgress = (Math.floor(events / 1_000_000) + 1) * 1_000_000;
     const drive = async () => {
       for (;;) {
         const why = replayUntilAwait();
@@ -956,7 +961,10 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         }
         if (out.n === out.capacity) await flushOut();
         if (segEvents >= segmentEvents) await endSegment(false);
-        if (events % 1_000_000 === 0 && segEvents) log(`replay: ${events.toLocaleString("en-US")} events`);
+        if (events >= nextProgress) {
+          log(`replay: ${events.toLocaleString("en-US")} events`);
+          nextProgress = (Math.floor(events / 1_000_000) + 1) * 1_000_000;
+        }
       }
     };
     await drive();
