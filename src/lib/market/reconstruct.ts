@@ -394,13 +394,17 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         book: {columns: 2 + 4 * levels, keys: byOrigin ? [0, 1] : [1], checked: undefined, state: states?.snapshots},
         trades: {columns: 5, keys: [0, 1], checked: {nonNegative: [3, 4], codes: [2], what: "a trade with a missing, NaN or negative price or quantity, or a side other than buy/sell"}, state: states?.trades}
       };
-      for (const name of ["deltas", "book", "trades"] as const) {
-        const path = used[name];
-        if (!path) continue;
-        const spec = specs[name];
-        const from = spec.state?.reopenAt ?? 0;
-        windows[name] = new ReorderWindow({source: await windowSource(name, path, from), columns: spec.columns, keys: spec.keys, windowRows, name, file: path, checked: spec.checked, startRow: from, resume: spec.state});
-      }
+      // The three readers open at once (each looks up its file's row groups and starts its first
+      // queries: ~0.04 s apiece, one after another before).
+      await Promise.all(
+        (["deltas", "book", "trades"] as const).map(async (name) => {
+          const path = used[name];
+          if (!path) return;
+          const spec = specs[name];
+          const from = spec.state?.reopenAt ?? 0;
+          windows[name] = new ReorderWindow({source: await windowSource(name, path, from), columns: spec.columns, keys: spec.keys, windowRows, name, file: path, checked: spec.checked, startRow: from, resume: spec.state});
+        })
+      );
     }
     if (options.scanOnly) {
       // The same queries through the same reader, every value touched, nothing else: in window
@@ -426,9 +430,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       await w.start(already);
       return w;
     };
-    const deltaCursor = used.deltas ? await cursor("deltas", consumed.deltas) : undefined;
-    const snapCursor = await cursor("book", consumed.snapshots);
-    const tradeCursor = await cursor("trades", consumed.trades);
+    // Each waits for its first rows: together.
+    const [deltaCursor, snapCursor, tradeCursor] = await Promise.all([used.deltas ? cursor("deltas", consumed.deltas) : undefined, cursor("book", consumed.snapshots), cursor("trades", consumed.trades)]);
 
     // State.
     const book = new Book();

@@ -64,14 +64,16 @@ export class SliceReader {
       reader.stream = new StreamQueue(await reader.connections[0]!.stream(reader.sql(fromRow, Infinity)), STREAM_AHEAD);
       return reader;
     }
-    // Whole row groups per slice, up to sliceBytes (the first begins at fromRow, inside its group).
+    // Whole row groups per slice, up to sliceBytes (the first begins at fromRow, inside its group,
+    // and is that group alone).
     const bounds: [number, number][] = [];
     let start = fromRow, at = 0;
     for (const g of groups) {
       const end = at + Number(g.rows);
       at = end;
       if (end <= start) continue;
-      if ((end - start) * rowBytes >= sliceBytes) {
+      // The first slice is one row group: the replay waits for it before its first event.
+      if (!bounds.length || (end - start) * rowBytes >= sliceBytes) {
         bounds.push([start, end]);
         start = end;
       }
