@@ -149,7 +149,7 @@ function storeState(o: OutBuffer, r: number, bb: number, ba: number, bid5: numbe
  * Output rows buffered as columns: every number column a stretch of one shared Float64Array,
  * every byte column of one Uint8Array, so an event's stores go through two arrays (the merge loop
  * loads each array once, not a dozen). The book state is kept as runs (`storeState`): it changes
- * at 43% of the bench's events, the best prices at 13%, so a run per change is fewer stores here
+ * at ~41% of the bench's events, the best prices at ~13%, so a run per change is fewer stores here
  * and far less for the writer to encode than the state at every row. `columns` views them in
  * market_events order (then the runs' starts) for the writer thread, which reads them where they
  * are.
@@ -733,13 +733,15 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     const RUN_ENDED = 3;
     /**
      * A run of deltas from `c`, the current one first, while they come before the next snapshot
-     * (by update id; for strategies that merge by origin time, one delta a call) and the next
-     * trade (by origin time) — both read here from their cursors, not passed in: a time passed
-     * to a call that is not inlined is boxed, a heap allocation a call. The replay's state is held in local
-     * variables for the run — a closure's variables live in memory, reloaded after every call —
-     * and stored back when it ends: RUN_ENDED (the next event is not this run's), REFILL (the
-     * input must take in more first) or FLUSH. Each delta: gap checks against the last update
-     * id, the level set, the 5-level depths kept up to date, and the output row.
+     * (by update id; for strategies that merge by origin time, one delta a call), with the trades
+     * that come before each next delta (by origin time; full replay only, where a trade leaves the
+     * book as it is) written in between — the snapshot's id and the trades read here from their
+     * cursors, not passed in: a time passed to a call that is not inlined is boxed, a heap
+     * allocation a call. The replay's state is held in local variables for the run — a closure's
+     * variables live in memory, reloaded after every call — and stored back when it ends:
+     * RUN_ENDED (the next event is not this run's), REFILL (an input must take in more first) or
+     * FLUSH. Each delta: gap checks against the last update id, the level set, the 5-level depths
+     * kept up to date, and the output row.
      */
     const deltaRun = (c: ReplayCursor): number => {
       const full = strategy === "full_event_replay";
