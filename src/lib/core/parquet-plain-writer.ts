@@ -420,8 +420,7 @@ function int64Page(col: PlainColumn & {type: "INT64"}, values: Float64Array, sta
   const {out, defAt, defBytes, valuesAt, pad} = at;
   const multiply = col.multiply ?? 1, add = col.add ?? 0n;
   if (runsOk && looksLikeRuns(values, start, count)) {
-    const dict = (scratch.dictionary ??= newDictionaryScratch(count));
-    if (dict.runIndex.length < count) Object.assign(dict, newDictionaryScratch(count));
+    const dict = dictionaryFor(scratch, count);
     const runs = dictionaryRuns(values, start, count, dict);
     if (runs >= 0 && scaleDictionary(dict, multiply)) {
       if (nullable) allPresent(out, defAt, count);
@@ -460,8 +459,7 @@ function int64Dictionary(dict: DictionaryScratch, add: bigint): {bytes: Uint8Arr
 function runsPage(col: PlainColumn & {type: "INT64" | "DOUBLE"}, values: Float64Array, starts: Float64Array, from: number, n: number, at: PageLayout, scratch: PageScratch): EncodedPage {
   const nullable = !!col.nullable;
   if (col.type === "INT64") {
-    const dict = (scratch.dictionary ??= newDictionaryScratch(n));
-    if (dict.runIndex.length < n) Object.assign(dict, newDictionaryScratch(n));
+    const dict = dictionaryFor(scratch, n);
     const runs = runsDictionary(values, starts, from, n, dict, nullable, at.out, at.defAt);
     if (runs >= 0 && scaleDictionary(dict, col.multiply ?? 1)) return {page: at.out.subarray(0, runValues(dict, runs, at.out, at.defBytes)), encoding: 8, dictionary: int64Dictionary(dict, col.add ?? 0n)};
   }
@@ -660,6 +658,13 @@ interface DictionaryScratch {
   size: number;
   runIndex: Int32Array;
   runLength: Int32Array;
+}
+
+/** The writer's dictionary scratch, with room for a page of `rows` runs. */
+function dictionaryFor(scratch: PageScratch, rows: number): DictionaryScratch {
+  const dict = (scratch.dictionary ??= newDictionaryScratch(rows));
+  if (dict.runIndex.length < rows) Object.assign(dict, newDictionaryScratch(rows));
+  return dict;
 }
 
 function newDictionaryScratch(rows: number): DictionaryScratch {

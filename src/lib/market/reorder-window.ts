@@ -207,8 +207,9 @@ export class ReorderWindow {
         throw new ReorderOverflow(this.options.file, p, `the ${this.options.name} row at file position ${p.toLocaleString("en-US")} is still waiting ${this.ring.toLocaleString("en-US")} rows later: it lies further than the window from its sorted place`);
       }
     }
-    // Check each column, then copy the rows into the ring (in two pieces where it wraps): a
-    // row-major chunk as two block copies, a column-major one value by value.
+    // Check the rows (a row-major chunk a row at a time, a column-major one a column at a time),
+    // then copy them into the ring (in two pieces where it wraps): a row-major chunk as two block
+    // copies, a column-major one value by value.
     const at = first & mask, head = Math.min(n, this.ring - at), w = this.nCols;
     if (chunk.stride) {
       // Row-major: every check of a row in one pass (a pass per checked column cost ~3 ns a row
