@@ -198,6 +198,37 @@ describe("plain Parquet writer", () => {
       });
     }
   });
+  test("sparse keys on a code column with codes beyond 3: rows of every code placed right, by the shared pass and by the per-code one", async () => {
+    const path = join(dir, "sparse-wide.parquet");
+    const labels = ["a", "b", "c", "d", "e", "f"];
+    // Keys on codes 1 and 3 (and all but 2) share one pass over the codes, whose rows also hold
+    // 4 and 5 (a group with one is worked out by compares); a key on code 5 takes its own.
+    const cols: PlainColumn[] = [
+      {name: "kind", type: "ENUM", labels},
+      {name: "on_b", type: "INT64", nullable: true, sparse: {column: 0, code: 1}},
+      {name: "on_d", type: "DOUBLE", nullable: true, sparse: {column: 0, code: 3}},
+      {name: "not_c", type: "INT64", nullable: true, sparse: {column: 0, code: 2, except: true}},
+      {name: "on_f", type: "INT64", nullable: true, sparse: {column: 0, code: 5}}
+    ];
+    const rng = createRng("wide");
+    const n = 2500;
+    // Long stretches of codes 0–3 only, then stretches with 4 and 5 among them.
+    const kind = Uint8Array.from({length: n}, (_, i) => Math.floor(rng.next() * (Math.floor(i / 300) % 2 ? 6 : 4)));
+    const rowsOf = (keep: (k: number) => boolean) => [...kind.keys()].filter((i) => keep(kind[i]!));
+    const onB = rowsOf((k) => k === 1), onD = rowsOf((k) => k === 3), notC = rowsOf((k) => k !== 2), onF = rowsOf((k) => k === 5);
+    const w = new PlainParquetWriter(path, cols);
+    const data = [kind, Float64Array.from(onB, (i) => i), Float64Array.from(onD, (i) => i / 2), Float64Array.from(notC, (i) => 3 * i), Float64Array.from(onF, (i) => -i)];
+    for (const [a, b] of [[0, 1003], [1003, 1010], [1010, n]]) w.writeRowGroup(data, a, b);
+    w.close();
+    const duck = await openDuckDB();
+    const got = await duck.all<{kind: string; on_b: bigint | null; on_d: number | null; not_c: bigint | null; on_f: bigint | null}>(`SELECT * FROM '${path}'`);
+    duck.close();
+    expect(got).toHaveLength(n);
+    for (let i = 0; i < n; i++) {
+      const k = kind[i]!;
+      expect(got[i], `row ${i}`).toEqual({kind: labels[k], on_b: k === 1 ? BigInt(i) : null, on_d: k === 3 ? i / 2 : null, not_c: k !== 2 ? BigInt(3 * i) : null, on_f: k === 5 ? BigInt(-i) : null});
+    }
+  });
   test("nullable pages that look full: full ones, and ones with a single null the sample misses, keep every value and null", async () => {
     const path = join(dir, "nearly-full.parquet");
     const cols: PlainColumn[] = [
