@@ -70,6 +70,22 @@ describe("malformed market inputs", () => {
     expect(r.counts).toMatchObject({crossedSnapshots: 1, crossedEvents: 3, gaps: 1});
   });
 
+  test("a trade between deltas on a crossed book is a crossed event too, and the snapshot after them resyncs the book", async () => {
+    // Delta 11 crosses the book (bid 100.3 over the ask 100.1); the trade at 50 ms comes before
+    // delta 12 (60 ms), inside the same run of deltas; the snapshot at 100 ms repairs the book.
+    const deltas = write("crossing-run.csv", [deltaHeader, [t(10), t(11), 11, "bid", "100.3", "1.0"].join(","), [t(60), t(61), 12, "bid", "100.3", "2.0"].join(",")]);
+    const r = await reconstructMarket({inputs: {book, trades, deltas}, strategy: "full_event_replay", outDir: join(dir, "o9"), tickSize: 0.1, lotSize: 0.1});
+    expect(r.counts).toMatchObject({crossedEvents: 3, gaps: 1, resyncs: 1});
+    const rows = await readParquetAll({path: r.path, sql: "SELECT event_type, gap, best_bid::DOUBLE AS bid, best_ask::DOUBLE AS ask FROM t"});
+    expect(rows).toEqual([
+      {event_type: "BOOK_SNAPSHOT", gap: false, bid: 100.0, ask: 100.1},
+      {event_type: "BOOK_DELTA", gap: true, bid: 100.3, ask: 100.1},
+      {event_type: "TRADE", gap: true, bid: 100.3, ask: 100.1},
+      {event_type: "BOOK_DELTA", gap: true, bid: 100.3, ask: 100.1},
+      {event_type: "BOOK_SNAPSHOT", gap: false, bid: 100.0, ask: 100.1}
+    ]);
+  });
+
   test("origin_time order that disagrees with the update ids is flagged", async () => {
     const deltas = write("late-origin.csv", [deltaHeader, [t(30), t(31), 11, "bid", "100.0", "2.0"].join(","), [t(20), t(21), 12, "bid", "100.0", "5.0"].join(",")]);
     const r = await reconstructMarket({inputs: {book, trades, deltas}, strategy: "origin_time_sort", outDir: join(dir, "o5"), tickSize: 0.1, lotSize: 0.1});

@@ -180,24 +180,29 @@ export class Book {
    * at each of ~2 M calls a bench replay (half of its main-thread garbage).
    */
   measureDepth(side: Side, levels: number, maxTicks = 4096): void {
-    let n = 0, total = 0;
+    // One store of each result whatever the side holds: a store only an empty side reached had
+    // no type feedback when the replay's loop was compiled, and cost a deoptimisation there.
+    let n = 0, total = 0, edge: number;
     if (side === BID) {
-      this.depthEdge = -Infinity;
-      if (this.bestBid < 0) return void (this.depthTotal = 0);
-      const start = this.bestBid - this.base;
-      const stop = Math.max(0, start - maxTicks + 1);
-      let edge = stop;
-      for (let i = prevSet(this.bidBits, start, stop); i >= 0 && n < levels; i = prevSet(this.bidBits, i - 1, stop)) (total += this.bids[i]!), n++, (edge = i);
-      this.depthEdge = edge + this.base;
+      edge = -Infinity;
+      if (this.bestBid >= 0) {
+        const start = this.bestBid - this.base;
+        const stop = Math.max(0, start - maxTicks + 1);
+        let at = stop;
+        for (let i = prevSet(this.bidBits, start, stop); i >= 0 && n < levels; i = prevSet(this.bidBits, i - 1, stop)) (total += this.bids[i]!), n++, (at = i);
+        edge = at + this.base;
+      }
     } else {
-      this.depthEdge = Infinity;
-      if (this.bestAsk < 0) return void (this.depthTotal = 0);
-      const start = this.bestAsk - this.base;
-      const stop = Math.min(this.size - 1, start + maxTicks - 1);
-      let edge = stop;
-      for (let i = nextSet(this.askBits, start, stop); i >= 0 && n < levels; i = nextSet(this.askBits, i + 1, stop)) (total += this.asks[i]!), n++, (edge = i);
-      this.depthEdge = edge + this.base;
+      edge = Infinity;
+      if (this.bestAsk >= 0) {
+        const start = this.bestAsk - this.base;
+        const stop = Math.min(this.size - 1, start + maxTicks - 1);
+        let at = stop;
+        for (let i = nextSet(this.askBits, start, stop); i >= 0 && n < levels; i = nextSet(this.askBits, i + 1, stop)) (total += this.asks[i]!), n++, (at = i);
+        edge = at + this.base;
+      }
     }
+    this.depthEdge = edge;
     this.depthTotal = total;
   }
   depthEdge = 0;

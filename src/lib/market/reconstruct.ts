@@ -651,7 +651,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
                 while (j < levels && (side === BID ? rows[at + off + 2 * j]! > p : rows[at + off + 2 * j]! < p)) j++;
                 has = j < levels && rows[at + off + 2 * j] === p;
               } else has = snapshotHas(rows, at, off, p);
-              if (!has) (sum += wideQ[l]! ** 2), n++;
+              // Without a branch: arithmetic first reached mid-replay cost a deoptimisation.
+              const q = wideQ[l]!, miss = has ? 0 : 1;
+              (sum += miss * q * q), (n += miss);
             }
           }
         }
@@ -756,6 +758,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       let u0 = lastU, gapped = gap;
       let b5 = bid5, a5 = ask5, b5Edge = bid5Edge, a5Edge = ask5Edge, dirtyB = depthDirtyBid, dirtyA = depthDirtyAsk;
       let why = RUN_ENDED;
+      // Whether the last delta left the book crossed (a trade after it leaves it so); crossed
+      // events, and gaps that a crossed book began.
+      let crossedBook = false, crossings = 0, gapStarts = 0;
       run: for (;;) {
         const rows = c.rows, at = c.at;
         const t = rows[at]!, u = rows[at + 1]!;
@@ -788,10 +793,14 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         if (dirtyA) (bk.measureDepth(ASK, 5), (a5 = bk.depthTotal)), (a5Edge = bk.depthEdge), (dirtyA = false);
         // The output row: the event, then the book after it — a run of the state where it changed.
         const bb = bk.bestBid, ba = bk.bestAsk;
-        if (bb >= ba && bb >= 0 && ba >= 0) {
-          counts.crossedEvents++;
-          if (!gapped) (gapped = true), counts.gaps++;
-        }
+        // A crossed book: counted, and gapped from here. Counted in locals at every delta, both
+        // sides tested first: code that runs at every delta has type feedback when the loop is
+        // compiled, where a branch first taken mid-replay (the first crossed book, the first
+        // empty side) cost a deoptimisation of this loop and a recompile each.
+        crossedBook = bb >= 0 && ba >= 0 && bb >= ba;
+        crossings += crossedBook ? 1 : 0;
+        gapStarts += crossedBook && !gapped ? 1 : 0;
+        gapped = gapped || crossedBook;
         f[F_T + r] = t;
         f[F_U + r - tr] = u;
         // storeState, written out: with set, advance and the depth walk inlined, V8 has no
@@ -838,12 +847,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         for (;;) {
           const trows = T.rows, tat = T.at, tt = trows[tat]!;
           if (sampling) sampleUpTo(tt);
-          const bb = bk.bestBid, ba = bk.bestAsk;
-          if (bb >= ba && bb >= 0 && ba >= 0) {
-            counts.crossedEvents++;
-            if (!gapped) (gapped = true), counts.gaps++;
-          }
-          // The book's state is the last delta's: no new run, the imbalance as it was.
+          // The book is the last delta's: crossed as it was (and gapped already if so), no new
+          // run, the imbalance as it was.
+          crossings += crossedBook ? 1 : 0;
           f[F_T + r] = tt;
           f[F_IMBALANCE + r] = imbalance;
           bytes[B_TYPE + r] = EVENT_TRADE;
@@ -866,6 +872,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         }
       }
       (o.n = r), (o.deltas = d), (o.trades = tr), (counts.deltas += n), (counts.trades += nt), (events = ev), (segEvents = seg);
+      (counts.crossedEvents += crossings), (counts.gaps += gapStarts);
       (o.runs = k), (o.lastBid = lastBB), (o.lastAsk = lastBA), (o.lastBid5 = last5B), (o.lastAsk5 = last5A), (o.lastImbalance = imbalance);
       (lastU = u0), (gap = gapped);
       (bid5 = b5), (ask5 = a5), (bid5Edge = b5Edge), (ask5Edge = a5Edge), (depthDirtyBid = dirtyB), (depthDirtyAsk = dirtyA);

@@ -60,7 +60,10 @@ export class ReorderWindow {
   /** Slot of the current row, and where its values start in `rows` (valid while !done). */
   i = 0;
   at = 0;
-  done = false;
+  /** The input is used up: nothing waits and the source has ended. */
+  get done(): boolean {
+    return this.srcDone && this.tail <= this.head;
+  }
   /** Rows consumed (handed on) so far, counting those before a resume. */
   get consumed(): number {
     return this.consumedBefore + this.head;
@@ -143,13 +146,12 @@ export class ReorderWindow {
   advance(): boolean {
     this.waiting[this.i] = 0;
     this.head++;
-    if (this.tail - this.head > this.window) {
-      this.toHead();
-      return false;
-    }
-    if (this.srcDone) {
-      if (this.tail > this.head) this.toHead();
-      else this.done = true;
+    // One path for "the next row is known" and "the input has ended", and no store of its own
+    // for the end (`done` derives from the state): the replay's loop inlines this, and code first
+    // run at the end of an input had no type feedback there — a deoptimisation of the loop.
+    const waiting = this.tail - this.head;
+    if (waiting > this.window || this.srcDone) {
+      if (waiting > 0) this.toHead();
       return false;
     }
     return true;
@@ -163,7 +165,6 @@ export class ReorderWindow {
       else this.take(chunk);
     }
     if (this.tail > this.head) this.toHead();
-    else this.done = true;
   }
 
   /**
