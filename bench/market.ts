@@ -32,10 +32,11 @@ function child(dir: string, replayOnly: boolean, rounds = 1): Round & {rounds: R
  * same reader in the same process; peak memory of the replay at 1× and 10× the input (60 and 600
  * minutes: `--rss-minutes` sets the base); and the top-of-book accuracy of each strategy against
  * the truth, with complete deltas and with 1% lost. `--minutes` sets the throughput run (360).
- * The scan and the replay run as `--rounds` pairs (4) in one process, half of them scan first and
+ * The scan and the replay run as `--rounds` pairs (6) in one process, half of them scan first and
  * half replay first; the rates and the ratio are the medians over the pairs, with the ratio's range
  * beside them: this machine's speed drifts by a third within minutes, and the pass that comes
- * second in a pair ran 4–10% faster here whichever it was.
+ * second in a pair ran 4–10% faster here whichever it was. (Four pairs left the median at the
+ * mercy of one: single pairs ranged 0.40–0.59 around medians of 0.47–0.54.)
  */
 export const marketBenchmark: Benchmark = {
   name: "market",
@@ -52,7 +53,7 @@ export const marketBenchmark: Benchmark = {
       const history = {dropDeltaRate: 0.01, originJitterMs: 0.5};
       await simulateMarketFiles({outDir: big, seed: 1, minutes, config: history, live: false, log});
       // An even number of rounds, half of them with the scan first (see market-run.ts).
-      const rounds = 2 * Math.max(1, Math.round(Number(flags.rounds ?? 4) / 2));
+      const rounds = 2 * Math.max(1, Math.round(Number(flags.rounds ?? 6) / 2));
       const pairs = child(big, false, rounds).rounds;
       const ratioOf = (r: Round) => r.events / r.replay_s / (r.scan_rows! / r.scan_s!);
       const median = (xs: number[]) => {
