@@ -30,8 +30,9 @@ function child(dir: string, replayOnly: boolean, rounds = 1): Round & {rounds: R
  * Market replay: a ≥10 M-event simulated history replayed end to end (read the three inputs,
  * merge, replay, write market_events) against a read-only scan of the same columns through the
  * same reader in the same process; peak memory of the replay at 1× and 10× the input (60 and 600
- * minutes: `--rss-minutes` sets the base; medians of three processes each); and the top-of-book accuracy of each strategy against
- * the truth, with complete deltas and with 1% lost. `--minutes` sets the throughput run (360).
+ * minutes: `--rss-minutes` sets the base; medians of three processes each); and the top-of-book
+ * accuracy of each strategy against the truth, with complete deltas and with 1% lost.
+ * `--minutes` sets the throughput run (360).
  * The scan and the replay run as `--rounds` pairs (6) in one process, half of them scan first and
  * half replay first; the rates and the ratio are the medians over the pairs, with the ratio's range
  * beside them: this machine's speed drifts by a third within minutes, and the pass that comes

@@ -233,7 +233,9 @@ export class PlainParquetWriter {
       const sparse = col.sparse;
       if (!sparse || seen.has(sparseKey(sparse))) continue;
       seen.add(sparseKey(sparse));
-      keys.set(sparse.column, [...(keys.get(sparse.column) ?? []), sparse]);
+      const list = keys.get(sparse.column);
+      if (list) list.push(sparse);
+      else keys.set(sparse.column, [sparse]);
     }
     // Codes 0–3 of a key column in one pass (a replay's four keys all name the event type: four
     // passes cost 9.3 ns a row, one 4.0, in-process); a key's complement (`except`) from its code's.
