@@ -12,14 +12,24 @@ import {marketBenchmark} from "./market.js";
 import {metersBenchmark} from "./meters.js";
 import {parquetBenchmark} from "./parquet.js";
 
-const benchmarks: Benchmark[] = [captureBenchmark, catalogBenchmark, effluentBenchmark, kpiBenchmark, marketBenchmark, metersBenchmark, parquetBenchmark];
+const benchmarks: Benchmark[] = [
+  captureBenchmark,
+  catalogBenchmark,
+  effluentBenchmark,
+  kpiBenchmark,
+  marketBenchmark,
+  metersBenchmark,
+  parquetBenchmark
+];
 
 const args = parseArgs(process.argv.slice(2));
 const [name] = args.positionals;
 const benchmark = benchmarks.find((b) => b.name === name);
 if (!benchmark || args.flags.list || args.flags.help) {
   if (name && !benchmark) console.error(`bench: unknown benchmark "${name}"`);
-  console.log(`usage: npm run bench -- NAME [--json]\n\nbenchmarks:\n${benchmarks.map((b) => `  ${b.name.padEnd(10)} ${b.summary}`).join("\n")}`);
+  console.log(
+    `usage: npm run bench -- NAME [--json]\n\nbenchmarks:\n${benchmarks.map((b) => `  ${b.name.padEnd(10)} ${b.summary}`).join("\n")}`
+  );
   process.exitCode = benchmark || args.flags.list || args.flags.help ? 0 : 2;
 } else {
   const started = performance.now();

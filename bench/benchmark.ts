@@ -3,5 +3,8 @@ export interface Benchmark {
   name: string;
   summary: string;
   /** Runs the measurement; `log` prints readable lines; returns the figures by key. */
-  run(options: {log: (line: string) => void; flags: Record<string, string | boolean>}): Promise<Record<string, number | string | boolean>>;
+  run(options: {
+    log: (line: string) => void;
+    flags: Record<string, string | boolean>;
+  }): Promise<Record<string, number | string | boolean>>;
 }

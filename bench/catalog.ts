@@ -50,12 +50,20 @@ export const catalogBenchmark: Benchmark = {
 
       const catalog = await openCatalog({path: join(work, "catalog.duckdb")});
       t = performance.now();
-      const first = await scout({catalog, projectDir: work, sourceRoots: ["data"], stableWaitMs: 0, hashThreads: defaultConfig.workers});
+      const first = await scout({
+        catalog,
+        projectDir: work,
+        sourceRoots: ["data"],
+        stableWaitMs: 0,
+        hashThreads: defaultConfig.workers
+      });
       const ourSeconds = (performance.now() - t) / 1000;
       const totalBytes = bytesEach * files;
       const ratio = shaSeconds / ourSeconds;
       log(`sha256sum: ${(totalBytes / 2 ** 20 / shaSeconds).toFixed(0)} MiB/s (${shaSeconds.toFixed(2)}s)`);
-      log(`scout:     ${(totalBytes / 2 ** 20 / ourSeconds).toFixed(0)} MiB/s (${ourSeconds.toFixed(2)}s, ${first.newVersions} versions registered, ${defaultConfig.workers} hash threads)`);
+      log(
+        `scout:     ${(totalBytes / 2 ** 20 / ourSeconds).toFixed(0)} MiB/s (${ourSeconds.toFixed(2)}s, ${first.newVersions} versions registered, ${defaultConfig.workers} hash threads)`
+      );
       log(`ratio (ours / sha256sum throughput): ${ratio.toFixed(2)} (target ≥ 0.70)`);
       catalog.close();
 
@@ -69,13 +77,27 @@ export const catalogBenchmark: Benchmark = {
       }
       const catalog2 = await openCatalog({path: join(work, "catalog2.duckdb")});
       t = performance.now();
-      await scout({catalog: catalog2, projectDir: work, sourceRoots: ["tree"], stableWaitMs: 0, hashThreads: defaultConfig.workers});
+      await scout({
+        catalog: catalog2,
+        projectDir: work,
+        sourceRoots: ["tree"],
+        stableWaitMs: 0,
+        hashThreads: defaultConfig.workers
+      });
       const firstScan = (performance.now() - t) / 1000;
       t = performance.now();
-      const again = await scout({catalog: catalog2, projectDir: work, sourceRoots: ["tree"], stableWaitMs: 0, hashThreads: defaultConfig.workers});
+      const again = await scout({
+        catalog: catalog2,
+        projectDir: work,
+        sourceRoots: ["tree"],
+        stableWaitMs: 0,
+        hashThreads: defaultConfig.workers
+      });
       const rescan = (performance.now() - t) / 1000;
       catalog2.close();
-      log(`${rescanFiles} files: first scan ${firstScan.toFixed(2)}s, re-scan unchanged ${rescan.toFixed(3)}s (${again.changed} re-hashed; target < 2 s)`);
+      log(
+        `${rescanFiles} files: first scan ${firstScan.toFixed(2)}s, re-scan unchanged ${rescan.toFixed(3)}s (${again.changed} re-hashed; target < 2 s)`
+      );
       return {
         hash_bytes: totalBytes,
         sha256sum_mib_s: +(totalBytes / 2 ** 20 / shaSeconds).toFixed(1),

@@ -20,15 +20,35 @@ export const effluentBenchmark: Benchmark = {
   summary: "attribution vs the fixed look-back, tamper recall, and the one-month build time",
   async run({log, flags}) {
     const seeds = Number(flags.seeds ?? 5);
-    const totals = {ours: {right: 0, shocks: 0, blamed: 0, orphans: 0}, base: {right: 0, shocks: 0, blamed: 0, orphans: 0}, tamperFound: 0, tamperInjected: 0};
+    const totals = {
+      ours: {right: 0, shocks: 0, blamed: 0, orphans: 0},
+      base: {right: 0, shocks: 0, blamed: 0, orphans: 0},
+      tamperFound: 0,
+      tamperInjected: 0
+    };
     for (let seed = 1; seed <= seeds; seed++) {
       const sim = simulatePlant({rng: createRng(seed)});
       const analysis = analyzeEffluent({cetp: sim.cetp, factories: sim.factories, config: defaultEffluentConfig});
       const line: string[] = [];
-      for (const [key, method] of [["ours", "robust_lag"], ["base", "fixed_lookback"]] as const) {
-        const s = scoreAttribution({events: analysis.shocks, attributions: analysis.attributions, truth: sim.truthShocks, method});
-        Object.assign(totals[key], {right: totals[key].right + s.correct, shocks: totals[key].shocks + s.factoryShocks, blamed: totals[key].blamed + s.falselyAttributed, orphans: totals[key].orphans + s.noFactoryEvents});
-        line.push(`${method} ${s.correct}/${s.factoryShocks} right, ${s.falselyAttributed}/${s.noFactoryEvents} no-factory blamed`);
+      for (const [key, method] of [
+        ["ours", "robust_lag"],
+        ["base", "fixed_lookback"]
+      ] as const) {
+        const s = scoreAttribution({
+          events: analysis.shocks,
+          attributions: analysis.attributions,
+          truth: sim.truthShocks,
+          method
+        });
+        Object.assign(totals[key], {
+          right: totals[key].right + s.correct,
+          shocks: totals[key].shocks + s.factoryShocks,
+          blamed: totals[key].blamed + s.falselyAttributed,
+          orphans: totals[key].orphans + s.noFactoryEvents
+        });
+        line.push(
+          `${method} ${s.correct}/${s.factoryShocks} right, ${s.falselyAttributed}/${s.noFactoryEvents} no-factory blamed`
+        );
       }
       const t = scoreTamper({findings: analysis.tamper, truth: sim.truthTamper, cleanFactories: []});
       totals.tamperFound += t.found;
@@ -36,7 +56,11 @@ export const effluentBenchmark: Benchmark = {
       log(`seed ${seed}: ${analysis.shocks.length} shocks; ${line.join("; ")}; tamper ${t.found}/${t.injected}`);
     }
     const clean = simulatePlant({rng: createRng(1000), tamper: false});
-    const cleanFindings = analyzeEffluent({cetp: clean.cetp, factories: clean.factories, config: defaultEffluentConfig}).tamper;
+    const cleanFindings = analyzeEffluent({
+      cetp: clean.cetp,
+      factories: clean.factories,
+      config: defaultEffluentConfig
+    }).tamper;
     log(`clean plant (a sensor reporting every 3 min, no tampering): ${cleanFindings.length} tamper windows`);
     const dir = mkdtempSync(join(tmpdir(), "bench-effluent-"));
     try {
@@ -55,7 +79,9 @@ export const effluentBenchmark: Benchmark = {
         tamper_false_windows_regular_gaps: cleanFindings.length,
         build_s: +buildSeconds.toFixed(2)
       };
-      log(`ours: accuracy ${figures.attribution_accuracy}, false ${figures.false_attribution_rate}; reference: accuracy ${figures.baseline_attribution_accuracy}, false ${figures.baseline_false_attribution_rate}`);
+      log(
+        `ours: accuracy ${figures.attribution_accuracy}, false ${figures.false_attribution_rate}; reference: accuracy ${figures.baseline_attribution_accuracy}, false ${figures.baseline_false_attribution_rate}`
+      );
       return figures;
     } finally {
       rmSync(dir, {recursive: true, force: true});

@@ -49,29 +49,48 @@ export const kpiBenchmark: Benchmark = {
       for (const metric of new Set(sim.daily.map((d) => d.metric))) {
         const d = deriveMetric({metric, points: sim.daily.filter((x) => x.metric === metric), seed});
         const chosen = d.reliability.find((r) => r.chosen)!;
-        wins.push({seed, metric, model: chosen.model, order: chosen.order ?? "", mase: chosen.mase, snaive: d.reliability.find((r) => r.model === "seasonal_naive")!.mase});
+        wins.push({
+          seed,
+          metric,
+          model: chosen.model,
+          order: chosen.order ?? "",
+          mase: chosen.mase,
+          snaive: d.reliability.find((r) => r.model === "seasonal_naive")!.mase
+        });
       }
     }
     log("forecast backtest (5 folds × 7 days), MASE of the chosen model vs seasonal naive:");
     log("  seed  metric            model     order              MASE   sNaive  win");
-    for (const w of wins) log(`  ${String(w.seed).padEnd(5)} ${w.metric.padEnd(17)} ${w.model.padEnd(9)} ${w.order.padEnd(18)} ${w.mase.toFixed(3)}  ${w.snaive.toFixed(3)}   ${w.mase < w.snaive ? "yes" : "no"}`);
+    for (const w of wins)
+      log(
+        `  ${String(w.seed).padEnd(5)} ${w.metric.padEnd(17)} ${w.model.padEnd(9)} ${w.order.padEnd(18)} ${w.mase.toFixed(3)}  ${w.snaive.toFixed(3)}   ${w.mase < w.snaive ? "yes" : "no"}`
+      );
     figures.mase_win_share = +(wins.filter((w) => w.mase < w.snaive).length / wins.length).toFixed(3);
     figures.mase_chosen_mean = +(wins.reduce((a, w) => a + w.mase, 0) / wins.length).toFixed(3);
     figures.mase_seasonal_naive_mean = +(wins.reduce((a, w) => a + w.snaive, 0) / wins.length).toFixed(3);
-    log(`the chosen model beats seasonal naive on ${(figures.mase_win_share * 100).toFixed(0)}% of ${wins.length} metric series (mean MASE ${figures.mase_chosen_mean} vs ${figures.mase_seasonal_naive_mean})`);
-    log(`detectors over ${seeds} simulated datasets (${t.truth} injected anomalies): z-score P ${figures.zscore_precision} R ${figures.zscore_recall}; Isolation Forest P ${figures.iforest_precision} R ${figures.iforest_recall}`);
+    log(
+      `the chosen model beats seasonal naive on ${(figures.mase_win_share * 100).toFixed(0)}% of ${wins.length} metric series (mean MASE ${figures.mase_chosen_mean} vs ${figures.mase_seasonal_naive_mean})`
+    );
+    log(
+      `detectors over ${seeds} simulated datasets (${t.truth} injected anomalies): z-score P ${figures.zscore_precision} R ${figures.zscore_recall}; Isolation Forest P ${figures.iforest_precision} R ${figures.iforest_recall}`
+    );
     const dir = mkdtempSync(join(tmpdir(), "bench-kpi-"));
     try {
       const path = join(dir, "events.csv");
       const rng = createRng(1);
       const lines = ["source,ts,metric,value"];
       const t0 = Date.parse("2022-01-01T00:00:00Z");
-      for (let i = 0; i < 1_000_000; i++) lines.push(`app,${new Date(t0 + Math.floor(i / 20) * 60_000).toISOString()},metric_${i % 20},${(rng.next() * 100).toFixed(2)}`);
+      for (let i = 0; i < 1_000_000; i++)
+        lines.push(
+          `app,${new Date(t0 + Math.floor(i / 20) * 60_000).toISOString()},metric_${i % 20},${(rng.next() * 100).toFixed(2)}`
+        );
       writeFileSync(path, lines.join("\n") + "\n");
       const started = performance.now();
       const tables = await runKpi({files: [path], outDir: join(dir, "out"), strict: true, seed: 1});
       figures.ingest_1m_s = +((performance.now() - started) / 1000).toFixed(2);
-      log(`1,000,000 events (20 metrics, one a minute each): ingested and all KPI tables written in ${figures.ingest_1m_s}s (${tables.map((x) => `${x.name} ${x.rows}`).join(", ")})`);
+      log(
+        `1,000,000 events (20 metrics, one a minute each): ingested and all KPI tables written in ${figures.ingest_1m_s}s (${tables.map((x) => `${x.name} ${x.rows}`).join(", ")})`
+      );
     } finally {
       rmSync(dir, {recursive: true, force: true});
     }

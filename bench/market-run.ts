@@ -9,7 +9,11 @@ import {join} from "node:path";
 import {reconstructMarket} from "../src/lib/market/reconstruct.js";
 
 const [dir, mode] = process.argv.slice(2);
-const inputs = {trades: join(dir!, "history", "trades.parquet"), book: join(dir!, "history", "book.parquet"), deltas: join(dir!, "history", "book_delta_v2.parquet")};
+const inputs = {
+  trades: join(dir!, "history", "trades.parquet"),
+  book: join(dir!, "history", "book.parquet"),
+  deltas: join(dir!, "history", "book_delta_v2.parquet")
+};
 const out = join(dir!, "replay-out");
 // CPU-seconds of the whole process (every thread: JavaScript, the writer, DuckDB) during each.
 const cpu = () => {
@@ -34,18 +38,31 @@ const since = (start: number | null) => {
 // median of several pairs on a machine whose speed drifts between and within runs.
 const roundsAt = process.argv.indexOf("--rounds");
 const rounds = roundsAt > 0 ? Math.max(1, Math.floor(Number(process.argv[roundsAt + 1])) || 1) : 1;
-const runs: {events: number; replay_s: number; replay_cpu_s: number; replay_main_cpu_s: number | null; scan_main_cpu_s: number | null; scan_rows: number | null; scan_s: number | null; scan_cpu_s: number | null; scan_first: boolean}[] = [];
+const runs: {
+  events: number;
+  replay_s: number;
+  replay_cpu_s: number;
+  replay_main_cpu_s: number | null;
+  scan_main_cpu_s: number | null;
+  scan_rows: number | null;
+  scan_s: number | null;
+  scan_cpu_s: number | null;
+  scan_first: boolean;
+}[] = [];
 // Odd rounds scan first, even rounds replay first: this machine runs faster for a while after
 // being idle, so a fixed order would favour whichever pass comes first.
 const scanPass = async () => {
-  const c0 = cpu(), m0 = mainCpu();
+  const c0 = cpu(),
+    m0 = mainCpu();
   const scan = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out, scanOnly: true});
   return {scan, scanCpu: cpu() - c0, scanMain: since(m0)};
 };
 const replayPass = async () => {
-  const c0 = cpu(), m0 = mainCpu();
+  const c0 = cpu(),
+    m0 = mainCpu();
   const replay = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out});
-  const replayCpu = cpu() - c0, replayMain = since(m0);
+  const replayCpu = cpu() - c0,
+    replayMain = since(m0);
   rmSync(out, {recursive: true, force: true});
   return {replay, replayCpu, replayMain};
 };
@@ -54,6 +71,18 @@ for (let k = 0; k < rounds; k++) {
   const s1 = withScan && k % 2 === 0 ? await scanPass() : undefined;
   const {replay, replayCpu, replayMain} = await replayPass();
   const s = s1 ?? (withScan ? await scanPass() : undefined);
-  runs.push({events: replay.events, replay_s: replay.seconds, replay_cpu_s: replayCpu, replay_main_cpu_s: replayMain, scan_main_cpu_s: s?.scanMain ?? null, scan_rows: s?.scan.events ?? null, scan_s: s?.scan.seconds ?? null, scan_cpu_s: s?.scanCpu ?? null, scan_first: !!s1});
+  runs.push({
+    events: replay.events,
+    replay_s: replay.seconds,
+    replay_cpu_s: replayCpu,
+    replay_main_cpu_s: replayMain,
+    scan_main_cpu_s: s?.scanMain ?? null,
+    scan_rows: s?.scan.events ?? null,
+    scan_s: s?.scan.seconds ?? null,
+    scan_cpu_s: s?.scanCpu ?? null,
+    scan_first: !!s1
+  });
 }
-console.log(JSON.stringify({...runs[0]!, rounds: runs, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024)}));
+console.log(
+  JSON.stringify({...runs[0]!, rounds: runs, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024)})
+);

@@ -19,11 +19,23 @@ const start = new Date("2024-06-02T18:30:00Z");
 try {
   const fleet = generateFleet({rng: createRng(1), meters, mix: utilityProfiles.default!});
   let t = performance.now();
-  const written = await writeReadingsColumnar({rng: createRng(2), fleet, start, days: Number(process.env.BENCH_DAYS ?? 1), config: defaultMeterConfig, outDir: join(dir, "ours")});
+  const written = await writeReadingsColumnar({
+    rng: createRng(2),
+    fleet,
+    start,
+    days: Number(process.env.BENCH_DAYS ?? 1),
+    config: defaultMeterConfig,
+    outDir: join(dir, "ours")
+  });
   const ours = (performance.now() - t) / 1000;
   // Peak memory of our generation and write alone, before DuckDB's own run adds its own.
   const oursPeakRss = Math.round(process.resourceUsage().maxRSS / 1024);
-  if (process.env.MEM_TRACE) console.error(JSON.stringify(Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)]))));
+  if (process.env.MEM_TRACE)
+    console.error(
+      JSON.stringify(
+        Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 2 ** 20)]))
+      )
+    );
   const duck = await openDuckDB({tempDirectory: dir});
   t = performance.now();
   await duck.run(`COPY (SELECT 'MTR-PUN-' || lpad((i % ${meters} + 1)::VARCHAR, 6, '0') AS meter_id, TIMESTAMP '2024-06-02 18:30:00' + to_minutes((i // ${meters}) * 15) AS reading_ts,
@@ -32,7 +44,9 @@ try {
                  FROM range(${written.rows}) t(i)) TO '${join(dir, "range.parquet")}' (FORMAT parquet, COMPRESSION zstd)`);
   const range = (performance.now() - t) / 1000;
   duck.close();
-  console.log(JSON.stringify({meters, rows: written.rows, ours_s: ours, duckdb_range_s: range, peak_rss_mb: oursPeakRss}));
+  console.log(
+    JSON.stringify({meters, rows: written.rows, ours_s: ours, duckdb_range_s: range, peak_rss_mb: oursPeakRss})
+  );
 } finally {
   rmSync(dir, {recursive: true, force: true});
 }

@@ -6,8 +6,15 @@ import {startAmiFeed} from "../src/lib/meters/feed-server.js";
 import {landAmi, percentile} from "../src/lib/meters/land.js";
 import type {Benchmark} from "./benchmark.js";
 
-function generate(meters: number, days = 1): {rows: number; ours_s: number; duckdb_range_s: number; peak_rss_mb: number} {
-  const out = execFileSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "meters-generate.ts"), String(meters)], {encoding: "utf-8", maxBuffer: 1 << 20, env: {...process.env, BENCH_DAYS: String(days)}});
+function generate(
+  meters: number,
+  days = 1
+): {rows: number; ours_s: number; duckdb_range_s: number; peak_rss_mb: number} {
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", join(import.meta.dirname, "meters-generate.ts"), String(meters)],
+    {encoding: "utf-8", maxBuffer: 1 << 20, env: {...process.env, BENCH_DAYS: String(days)}}
+  );
   return JSON.parse(out.trim().split("\n").at(-1)!);
 }
 
@@ -25,20 +32,41 @@ export const metersBenchmark: Benchmark = {
   async run({log, flags}) {
     const big = Number(flags.meters ?? 100_000);
     const small = generate(10_000, Math.max(1, Math.round(big / 10_000)));
-    log(`10,000 meters × ${Math.max(1, Math.round(big / 10_000))} days: ${small.rows.toLocaleString("en-US")} readings in ${small.ours_s.toFixed(2)}s (DuckDB range ${small.duckdb_range_s.toFixed(2)}s), peak RSS ${small.peak_rss_mb} MB`);
+    log(
+      `10,000 meters × ${Math.max(1, Math.round(big / 10_000))} days: ${small.rows.toLocaleString("en-US")} readings in ${small.ours_s.toFixed(2)}s (DuckDB range ${small.duckdb_range_s.toFixed(2)}s), peak RSS ${small.peak_rss_mb} MB`
+    );
     const large = generate(big);
-    log(`${big.toLocaleString("en-US")} meters: ${large.rows.toLocaleString("en-US")} readings in ${large.ours_s.toFixed(2)}s (DuckDB range ${large.duckdb_range_s.toFixed(2)}s), peak RSS ${large.peak_rss_mb} MB`);
+    log(
+      `${big.toLocaleString("en-US")} meters: ${large.rows.toLocaleString("en-US")} readings in ${large.ours_s.toFixed(2)}s (DuckDB range ${large.duckdb_range_s.toFixed(2)}s), peak RSS ${large.peak_rss_mb} MB`
+    );
     const ratio = large.duckdb_range_s / large.ours_s;
     log(`generation ratio vs DuckDB range (target ≥ 0.5): ${ratio.toFixed(3)}`);
-    const feed = await startAmiFeed({token: "bench", ratePerSecond: 10_000, meters: 10_000, days: 1, pattern: "UNIFORM", seed: 1, batchSize: 200});
+    const feed = await startAmiFeed({
+      token: "bench",
+      ratePerSecond: 10_000,
+      meters: 10_000,
+      days: 1,
+      pattern: "UNIFORM",
+      seed: 1,
+      batchSize: 200
+    });
     const dir = mkdtempSync(join(tmpdir(), "bench-land-"));
     const controller = new AbortController();
     setTimeout(() => controller.abort(), Number(flags.seconds ?? 10) * 1000);
-    const landed = await landAmi({url: feed.url, token: "bench", outDir: dir, commitMs: 200, signal: controller.signal});
+    const landed = await landAmi({
+      url: feed.url,
+      token: "bench",
+      outDir: dir,
+      commitMs: 200,
+      signal: controller.signal
+    });
     await feed.close();
     rmSync(dir, {recursive: true, force: true});
-    const p50 = percentile(landed.latenciesMs, 50), p99 = percentile(landed.latenciesMs, 99);
-    log(`stream at 10,000 readings/s: ${landed.committed.toLocaleString("en-US")} landed, latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`);
+    const p50 = percentile(landed.latenciesMs, 50),
+      p99 = percentile(landed.latenciesMs, 99);
+    log(
+      `stream at 10,000 readings/s: ${landed.committed.toLocaleString("en-US")} landed, latency p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms`
+    );
     return {
       gen_rows: large.rows,
       gen_s: +large.ours_s.toFixed(2),

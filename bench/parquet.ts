@@ -19,7 +19,13 @@ export const parquetBenchmark: Benchmark = {
       async function* batches() {
         for (let i = 0; i < rows; i += 10_000) {
           const batch = [];
-          for (let j = i; j < Math.min(rows, i + 10_000); j++) batch.push({id: j, ts: new Date(1.7e12 + j * 1000), value: rng.normal(), tag: j % 7 === 0 ? "seven" : "other"});
+          for (let j = i; j < Math.min(rows, i + 10_000); j++)
+            batch.push({
+              id: j,
+              ts: new Date(1.7e12 + j * 1000),
+              value: rng.normal(),
+              tag: j % 7 === 0 ? "seven" : "other"
+            });
           yield batch;
         }
       }
@@ -36,14 +42,24 @@ export const parquetBenchmark: Benchmark = {
       });
       const writeSeconds = (performance.now() - t) / 1000;
       const bytes = statSync(path).size;
-      log(`write: ${rows.toLocaleString()} rows in ${writeSeconds.toFixed(2)}s = ${Math.round(rows / writeSeconds).toLocaleString()} rows/s, ${(bytes / 2 ** 20).toFixed(1)} MiB`);
+      log(
+        `write: ${rows.toLocaleString()} rows in ${writeSeconds.toFixed(2)}s = ${Math.round(rows / writeSeconds).toLocaleString()} rows/s, ${(bytes / 2 ** 20).toFixed(1)} MiB`
+      );
       t = performance.now();
       let read = 0;
       for await (const batch of readParquet({path})) read += batch.length;
       const readSeconds = (performance.now() - t) / 1000;
-      log(`read:  ${read.toLocaleString()} rows in ${readSeconds.toFixed(2)}s = ${Math.round(read / readSeconds).toLocaleString()} rows/s`);
-      if (read !== rows || (await parquetRowCount({path})) !== rows) throw new Error(`row count mismatch: wrote ${rows}, read ${read}`);
-      return {rows, write_rows_per_s: Math.round(rows / writeSeconds), read_rows_per_s: Math.round(read / readSeconds), file_mib: +(bytes / 2 ** 20).toFixed(2)};
+      log(
+        `read:  ${read.toLocaleString()} rows in ${readSeconds.toFixed(2)}s = ${Math.round(read / readSeconds).toLocaleString()} rows/s`
+      );
+      if (read !== rows || (await parquetRowCount({path})) !== rows)
+        throw new Error(`row count mismatch: wrote ${rows}, read ${read}`);
+      return {
+        rows,
+        write_rows_per_s: Math.round(rows / writeSeconds),
+        read_rows_per_s: Math.round(read / readSeconds),
+        file_mib: +(bytes / 2 ** 20).toFixed(2)
+      };
     } finally {
       rmSync(dir, {recursive: true, force: true});
     }

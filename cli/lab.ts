@@ -17,7 +17,20 @@ import {statusVerb} from "./verbs/status.js";
 import {verifyVerb} from "./verbs/verify.js";
 import {UsageError, parseArgs, type Verb} from "./verb.js";
 
-const verbs: Verb[] = [ingestVerb, statusVerb, runVerb, acquireVerb, assessVerb, simulateVerb, feedVerb, captureVerb, fidelityVerb, landVerb, serveVerb, verifyVerb];
+const verbs: Verb[] = [
+  ingestVerb,
+  statusVerb,
+  runVerb,
+  acquireVerb,
+  assessVerb,
+  simulateVerb,
+  feedVerb,
+  captureVerb,
+  fidelityVerb,
+  landVerb,
+  serveVerb,
+  verifyVerb
+];
 
 function mainHelp(): string {
   return `usage: npm run lab -- VERB [options]

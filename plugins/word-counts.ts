@@ -7,11 +7,17 @@ const plugin: Plugin = {
   tags: ["notes"],
   topics: ["note_words"],
   async execute(ctx, file) {
-    const words = readFileSync(file.path, "utf-8").toLowerCase().match(/[a-z']+/g) ?? [];
+    const words =
+      readFileSync(file.path, "utf-8")
+        .toLowerCase()
+        .match(/[a-z']+/g) ?? [];
     const counts = new Map<string, number>();
     for (const w of words) counts.set(w, (counts.get(w) ?? 0) + 1);
     await ctx.publish("note_words", {
-      columns: [{name: "word", type: "VARCHAR"}, {name: "n", type: "INTEGER"}],
+      columns: [
+        {name: "word", type: "VARCHAR"},
+        {name: "n", type: "INTEGER"}
+      ],
       rows: [...counts].map(([word, n]) => ({word, n}))
     });
   }

@@ -25,9 +25,18 @@ export interface NodeProcess {
  * run even though every test passed. Crash tests kill it part-way (`waitFor`, `kill`); others
  * just await `done`. With `timeoutMs`, the process is killed if it runs longer.
  */
-export function startNode(args: string[], options: {cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number}): NodeProcess {
-  const child = spawn(process.execPath, args, {cwd: options.cwd, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"]});
-  let stdout = "", stderr = "", both = "";
+export function startNode(
+  args: string[],
+  options: {cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number}
+): NodeProcess {
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"]
+  });
+  let stdout = "",
+    stderr = "",
+    both = "";
   const watchers = new Set<() => void>();
   const seen = () => watchers.forEach((w) => w());
   child.stdout.setEncoding("utf-8").on("data", (text: string) => ((stdout += text), (both += text), seen()));
@@ -67,6 +76,9 @@ export function startNode(args: string[], options: {cwd: string; env?: NodeJS.Pr
 }
 
 /** Runs `node ...args` to its end. */
-export function runNode(args: string[], options: {cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number}): Promise<NodeRun> {
+export function runNode(
+  args: string[],
+  options: {cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number}
+): Promise<NodeRun> {
   return startNode(args, options).done;
 }

@@ -11,7 +11,12 @@ import {createHash} from "node:crypto";
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync} from "node:fs";
 import {dirname, join, relative} from "node:path";
 import * as esbuild from "esbuild";
-import {fingerprintPath, loaderRunRecordPath, readLoaderRunRecord, type LoaderInput} from "../src/lib/core/loader-inputs.js";
+import {
+  fingerprintPath,
+  loaderRunRecordPath,
+  readLoaderRunRecord,
+  type LoaderInput
+} from "../src/lib/core/loader-inputs.js";
 import {labPaths} from "../src/lib/catalog/paths.js";
 import {topicFingerprint} from "../src/lib/catalog/warehouse.js";
 
@@ -59,7 +64,13 @@ function sha256(data: string | Buffer): string {
 }
 
 /** Content hashes of the loader's local module graph (packages count through the lockfile). */
-export async function loaderCodeFiles({projectDir, loaderPath}: {projectDir: string; loaderPath: string}): Promise<Record<string, string>> {
+export async function loaderCodeFiles({
+  projectDir,
+  loaderPath
+}: {
+  projectDir: string;
+  loaderPath: string;
+}): Promise<Record<string, string>> {
   const result = await esbuild.build({
     entryPoints: [join(projectDir, loaderPath)],
     absWorkingDir: projectDir,
@@ -99,7 +110,13 @@ function describeChange(before: Record<string, string>, after: Record<string, st
 }
 
 /** The loaders whose cached output no longer matches their code or inputs, with the reason. */
-export async function findStaleLoaders({projectDir, loaders = findLoaders({projectDir})}: {projectDir: string; loaders?: Loader[]}): Promise<{stale: StaleLoader[]; keys: Record<string, KeyEntry>}> {
+export async function findStaleLoaders({
+  projectDir,
+  loaders = findLoaders({projectDir})
+}: {
+  projectDir: string;
+  loaders?: Loader[];
+}): Promise<{stale: StaleLoader[]; keys: Record<string, KeyEntry>}> {
   const previous = readKeys(projectDir);
   const keys: Record<string, KeyEntry> = {};
   const stale: StaleLoader[] = [];
@@ -112,7 +129,8 @@ export async function findStaleLoaders({projectDir, loaders = findLoaders({proje
     if (!reason) {
       const run = readLoaderRunRecord({projectDir, loaderPath: loader.loaderPath});
       const paths = labPaths({projectDir});
-      const current = (input: LoaderInput) => (input.topic ? topicFingerprint({paths, topic: input.topic}) : fingerprintPath(join(projectDir, input.path)));
+      const current = (input: LoaderInput) =>
+        input.topic ? topicFingerprint({paths, topic: input.topic}) : fingerprintPath(join(projectDir, input.path));
       const changed = run?.inputs.find((input) => current(input) !== input.fingerprint);
       if (changed) reason = `input ${changed.path} changed`;
     }
@@ -125,7 +143,17 @@ export async function findStaleLoaders({projectDir, loaders = findLoaders({proje
  * Removes the stale outputs and records the current code keys. With `touch` (the dev server),
  * each stale loader's mtime is bumped so Framework's watcher reruns it and reloads open pages.
  */
-export function invalidateLoaders({projectDir, stale, keys, touch = false}: {projectDir: string; stale: StaleLoader[]; keys: Record<string, KeyEntry>; touch?: boolean}): void {
+export function invalidateLoaders({
+  projectDir,
+  stale,
+  keys,
+  touch = false
+}: {
+  projectDir: string;
+  stale: StaleLoader[];
+  keys: Record<string, KeyEntry>;
+  touch?: boolean;
+}): void {
   for (const loader of stale) {
     rmSync(join(projectDir, loader.cachePath), {force: true});
     rmSync(loaderRunRecordPath({projectDir, loaderPath: loader.loaderPath}), {force: true});

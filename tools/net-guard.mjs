@@ -8,11 +8,16 @@ import net from "node:net";
 import tls from "node:tls";
 
 const isLoopback = (host) =>
-  host === undefined || host === "" || host === "localhost" || host === "::1" || host === "[::1]" || /^127\./.test(host);
+  host === undefined ||
+  host === "" ||
+  host === "localhost" ||
+  host === "::1" ||
+  host === "[::1]" ||
+  /^127\./.test(host);
 
 function hostOf(args) {
   const [first, second] = args;
-  if (first && typeof first === "object") return first.path ? undefined : first.host ?? first.hostname ?? "localhost";
+  if (first && typeof first === "object") return first.path ? undefined : (first.host ?? first.hostname ?? "localhost");
   if (typeof first === "string" && isNaN(Number(first))) return undefined; // a unix socket path
   return typeof second === "string" ? second : "localhost";
 }
@@ -22,7 +27,8 @@ function guard(original, label) {
     const host = hostOf(args);
     if (!isLoopback(host)) {
       const message = `net-guard: refused ${label} connection to ${host} — the lab runs offline and talks only to 127.0.0.1`;
-      if (process.env.LAB_NET_LOG) appendFileSync(process.env.LAB_NET_LOG, `${new Date().toISOString()} pid=${process.pid} ${label} ${host}\n`);
+      if (process.env.LAB_NET_LOG)
+        appendFileSync(process.env.LAB_NET_LOG, `${new Date().toISOString()} pid=${process.pid} ${label} ${host}\n`);
       process.stderr.write(`\x1b[31m${message}\x1b[0m\n`);
       throw new Error(message);
     }

@@ -30,12 +30,20 @@ process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --import=${pathToF
 await import(pathToFileURL(guard).href);
 
 const refusals = installOfflineFetch({projectDir});
-const pruned = pruneNpmCache({cacheDir: join(sourceRoot, ".observablehq", "cache"), index: indexInstalledPackages(projectDir)});
-if (pruned.some((spec) => !spec.endsWith(NOT_INSTALLED))) console.log(`offline npm: dropped cached ${pruned.filter((spec) => !spec.endsWith(NOT_INSTALLED)).join(", ")} (no longer installed)`);
+const pruned = pruneNpmCache({
+  cacheDir: join(sourceRoot, ".observablehq", "cache"),
+  index: indexInstalledPackages(projectDir)
+});
+if (pruned.some((spec) => !spec.endsWith(NOT_INSTALLED)))
+  console.log(
+    `offline npm: dropped cached ${pruned.filter((spec) => !spec.endsWith(NOT_INSTALLED)).join(", ")} (no longer installed)`
+  );
 
 process.on("exit", () => {
   if (!refusals.length) return;
-  console.error(`\n\x1b[31moffline build failed: ${refusals.length} request(s) could not be answered from node_modules:\x1b[0m`);
+  console.error(
+    `\n\x1b[31moffline build failed: ${refusals.length} request(s) could not be answered from node_modules:\x1b[0m`
+  );
   for (const refusal of refusals) console.error(`  ${refusal.message.replace(/\n\s*/g, "\n    ")}`);
   process.exitCode = 1;
 });
@@ -73,7 +81,8 @@ if (command === "preview") {
   for (const dir of [join(sourceRoot, "lib"), join(sourceRoot, "data"), join(projectDir, ".lab")]) {
     try {
       watch(dir, {recursive: true}, (_event, file) => {
-        if (file && /(^|\/)(loader-keys\.json|loader-runs\/|staging\/)|\.tmp-|catalog\.duckdb|ingest\.lock/.test(file)) return;
+        if (file && /(^|\/)(loader-keys\.json|loader-runs\/|staging\/)|\.tmp-|catalog\.duckdb|ingest\.lock/.test(file))
+          return;
         schedule();
       });
     } catch {

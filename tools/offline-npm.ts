@@ -51,7 +51,10 @@ export interface OfflineNpmOptions {
 }
 
 export class OfflineRefusal extends Error {
-  constructor(readonly url: string, reason: string) {
+  constructor(
+    readonly url: string,
+    reason: string
+  ) {
     super(`offline build: refused ${url}\n  ${reason}`);
     this.name = "OfflineRefusal";
   }
@@ -219,7 +222,8 @@ export function frameworkLazyPackages(projectDir: string): Set<string> {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) visit(path);
       else if (entry.name.endsWith(".js")) {
-        for (const [, spec] of readFileSync(path, "utf-8").matchAll(/["']npm:([^"']+)["']/g)) names.add(packageNameOf(spec!).replace(/(.)@.*$/, "$1"));
+        for (const [, spec] of readFileSync(path, "utf-8").matchAll(/["']npm:([^"']+)["']/g))
+          names.add(packageNameOf(spec!).replace(/(.)@.*$/, "$1"));
       }
     }
   };
@@ -228,14 +232,21 @@ export function frameworkLazyPackages(projectDir: string): Set<string> {
 }
 
 /** Answers one CDN or registry URL from node_modules, or throws OfflineRefusal. */
-export async function answer(url: string, index: Map<string, InstalledPackage[]>, lazy: Set<string> = new Set()): Promise<Response> {
+export async function answer(
+  url: string,
+  index: Map<string, InstalledPackage[]>,
+  lazy: Set<string> = new Set()
+): Promise<Response> {
   if (url.startsWith(REGISTRY)) {
     const rest = decodeURIComponent(url.slice(REGISTRY.length));
     const parts = rest.split("/");
     const name = rest.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0]!;
     const tag = parts.slice(rest.startsWith("@") ? 2 : 1).join("/");
     const installed = index.get(name);
-    if (!installed?.length && lazy.has(name)) return tag ? json({name, version: NOT_INSTALLED}) : json({name, versions: {[NOT_INSTALLED]: {version: NOT_INSTALLED}}});
+    if (!installed?.length && lazy.has(name))
+      return tag
+        ? json({name, version: NOT_INSTALLED})
+        : json({name, versions: {[NOT_INSTALLED]: {version: NOT_INSTALLED}}});
     if (!installed?.length) throw new OfflineRefusal(url, missingPackage(name));
     if (tag) {
       const top = installed.find((p) => p.topLevel) ?? installed[0]!;
@@ -247,8 +258,16 @@ export async function answer(url: string, index: Map<string, InstalledPackage[]>
     const {name, version, path} = parseSpecifier(url.slice(CDN.length));
     const pkg = index.get(name)?.find((p) => p.version === version);
     if (!pkg) {
-      const have = index.get(name)?.map((p) => p.version).join(", ");
-      throw new OfflineRefusal(url, have && version !== NOT_INSTALLED ? `${name}@${version} is needed but node_modules has ${name}@${have}; run \`npm install --save-exact ${name}@${version}\`` : missingPackage(name));
+      const have = index
+        .get(name)
+        ?.map((p) => p.version)
+        .join(", ");
+      throw new OfflineRefusal(
+        url,
+        have && version !== NOT_INSTALLED
+          ? `${name}@${version} is needed but node_modules has ${name}@${have}; run \`npm install --save-exact ${name}@${version}\``
+          : missingPackage(name)
+      );
     }
     if (path === "+esm" || path.endsWith("/+esm")) {
       const subpath = path === "+esm" ? "" : path.slice(0, -"/+esm".length);
@@ -261,7 +280,10 @@ export async function answer(url: string, index: Map<string, InstalledPackage[]>
     const type = contentTypes[extname(file)] ?? "application/octet-stream";
     return new Response(readFileSync(file), {headers: {"content-type": type}});
   }
-  throw new OfflineRefusal(url, "the lab builds offline: only the npm CDN and registry are answered (from node_modules), and no other host");
+  throw new OfflineRefusal(
+    url,
+    "the lab builds offline: only the npm CDN and registry are answered (from node_modules), and no other host"
+  );
 }
 
 function missingPackage(name: string): string {
@@ -290,7 +312,8 @@ export function installOfflineFetch({projectDir, onRequest}: OfflineNpmOptions):
       onRequest?.({url, status: "served", detail: "node_modules"});
       return response;
     } catch (error) {
-      const refusal = error instanceof OfflineRefusal ? error : new OfflineRefusal(url, String((error as Error)?.message ?? error));
+      const refusal =
+        error instanceof OfflineRefusal ? error : new OfflineRefusal(url, String((error as Error)?.message ?? error));
       refusals.push(refusal);
       onRequest?.({url, status: "refused", detail: refusal.message});
       throw refusal;

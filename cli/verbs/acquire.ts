@@ -41,7 +41,10 @@ options:
 example: npm run lab -- acquire market --from /mnt/lake --inbox datasets/inbox/market --exchange BINANCE --symbol BTC-USDT --from-date 2024-03-01 --to-date 2024-03-07`,
   async run(args) {
     const [what, ...extra] = args.positionals;
-    if (what !== "market") throw new UsageError(what ? `unknown kind "${what}"; only "market" can be acquired` : `say what to acquire: lab acquire market …`);
+    if (what !== "market")
+      throw new UsageError(
+        what ? `unknown kind "${what}"; only "market" can be acquired` : `say what to acquire: lab acquire market …`
+      );
     if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const from = stringFlag(args, "from");
     const inbox = stringFlag(args, "inbox");
@@ -49,13 +52,25 @@ example: npm run lab -- acquire market --from /mnt/lake --inbox datasets/inbox/m
     if (!inbox) throw new UsageError("--inbox DIR is required");
     const fromDate = stringFlag(args, "from-date");
     const toDate = stringFlag(args, "to-date");
-    for (const [flag, value] of [["from-date", fromDate], ["to-date", toDate]] as const) if (value !== undefined && !DATE.test(value)) throw new UsageError(`--${flag} must be a date YYYY-MM-DD, got "${value}"`);
+    for (const [flag, value] of [
+      ["from-date", fromDate],
+      ["to-date", toDate]
+    ] as const)
+      if (value !== undefined && !DATE.test(value))
+        throw new UsageError(`--${flag} must be a date YYYY-MM-DD, got "${value}"`);
     const minDayCoverage = numberFlag(args, "min-coverage", 0.98)!;
-    if (!(minDayCoverage >= 0 && minDayCoverage <= 1)) throw new UsageError(`--min-coverage must be between 0 and 1, got ${minDayCoverage}`);
+    if (!(minDayCoverage >= 0 && minDayCoverage <= 1))
+      throw new UsageError(`--min-coverage must be between 0 and 1, got ${minDayCoverage}`);
     const tablesText = stringFlag(args, "tables");
-    const tables = tablesText?.split(",").map((t) => t.trim()).filter(Boolean);
+    const tables = tablesText
+      ?.split(",")
+      .map((t) => t.trim())
+      .filter(Boolean);
     const unknown = tables?.filter((t) => !(MARKET_TABLES as readonly string[]).includes(t)) ?? [];
-    if (unknown.length) throw new UsageError(`--tables: unknown table(s) ${unknown.join(", ")}; one or more of ${MARKET_TABLES.join(", ")}`);
+    if (unknown.length)
+      throw new UsageError(
+        `--tables: unknown table(s) ${unknown.join(", ")}; one or more of ${MARKET_TABLES.join(", ")}`
+      );
     const report = await acquireMarketData({
       from: isHttp(from) ? from : resolve(from),
       inbox: resolve(inbox),

@@ -32,7 +32,10 @@ example: npm run lab -- assess --book data/book.parquet --deltas data/book_delta
       if (file) inputs[name] = resolve(file);
     }
     if (!inputs.book) throw new UsageError("--book FILE is required (the snapshots every strategy starts from)");
-    if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"; inputs are given with --trades, --book and --deltas`);
+    if (args.positionals.length)
+      throw new UsageError(
+        `unexpected argument "${args.positionals[0]}"; inputs are given with --trades, --book and --deltas`
+      );
     const out = stringFlag(args, "out");
     const assessment = await assessFiles({inputs});
     const markdown = assessmentMarkdown(assessment);
@@ -40,8 +43,12 @@ example: npm run lab -- assess --book data/book.parquet --deltas data/book_delta
     if (out) {
       const outDir = resolve(out);
       mkdirSync(outDir, {recursive: true});
-      await writeAtomically(join(outDir, "assessment.json"), (temp) => writeFile(temp, `${JSON.stringify(assessment, null, 2)}\n`));
-      await writeAtomically(join(outDir, "assessment.md"), (temp) => writeFile(temp, markdown.endsWith("\n") ? markdown : `${markdown}\n`));
+      await writeAtomically(join(outDir, "assessment.json"), (temp) =>
+        writeFile(temp, `${JSON.stringify(assessment, null, 2)}\n`)
+      );
+      await writeAtomically(join(outDir, "assessment.md"), (temp) =>
+        writeFile(temp, markdown.endsWith("\n") ? markdown : `${markdown}\n`)
+      );
     }
   }
 };

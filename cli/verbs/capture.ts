@@ -41,6 +41,8 @@ example: npm run lab -- feed binance --port 9443 --speed 5 &
       signal: controller.signal,
       log: (line) => console.log(line)
     });
-    console.log(`captured ${summary.messages.toLocaleString("en-US")} messages into ${summary.files.length} file(s); ${summary.gaps.length} gap(s) repaired, ${summary.reconnects} reconnect(s), clock offset ${summary.clock.at(-1)?.offsetMs.toFixed(1) ?? "?"} ms`);
+    console.log(
+      `captured ${summary.messages.toLocaleString("en-US")} messages into ${summary.files.length} file(s); ${summary.gaps.length} gap(s) repaired, ${summary.reconnects} reconnect(s), clock offset ${summary.clock.at(-1)?.offsetMs.toFixed(1) ?? "?"} ms`
+    );
   }
 };

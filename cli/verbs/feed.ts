@@ -36,7 +36,9 @@ example: npm run lab -- feed ami --rate 10000 --meters 10000 --token secret`,
         disconnectEverySeconds: numberFlag(args, "disconnect-every"),
         log: (line) => console.log(line)
       });
-      console.log(`capture it with: npm run lab -- capture --ws ${feed.wsUrl} --rest ${feed.url} --symbol ${feed.symbol || "BTCUSDT"} --out /tmp/capture   (Ctrl-C to stop)`);
+      console.log(
+        `capture it with: npm run lab -- capture --ws ${feed.wsUrl} --rest ${feed.url} --symbol ${feed.symbol || "BTCUSDT"} --out /tmp/capture   (Ctrl-C to stop)`
+      );
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
@@ -52,7 +54,7 @@ example: npm run lab -- feed ami --rate 10000 --meters 10000 --token secret`,
       ratePerSecond: numberFlag(args, "rate", 1000)!,
       meters: numberFlag(args, "meters", 1000)!,
       days: numberFlag(args, "days", 1)!,
-      pattern: (stringFlag(args, "pattern", "STAGGERED")!.toUpperCase() as EmissionPattern),
+      pattern: stringFlag(args, "pattern", "STAGGERED")!.toUpperCase() as EmissionPattern,
       seed: numberFlag(args, "seed", 1)!,
       batchSize: numberFlag(args, "batch", 100),
       log: (line) => console.log(line)

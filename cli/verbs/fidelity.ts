@@ -19,8 +19,15 @@ example: npm run lab -- simulate market --seed 1 --minutes 10 --out /tmp/m
   async run(args) {
     const [reconstructed, golden, out] = ["reconstructed", "golden", "out"].map((k) => stringFlag(args, k));
     if (!reconstructed || !golden || !out) throw new UsageError("--reconstructed, --golden and --out are required");
-    const report = await runFidelity({reconstructedDir: resolve(reconstructed), goldenDir: resolve(golden), outDir: resolve(out), key: captureKeyFromEnv()});
-    console.log(`${report.verdict}: fidelity score ${report.score.toFixed(4)}\n${report.reasons.map((r) => `  ${r}`).join("\n")}\nreport: ${resolve(out)}/fidelity.md`);
+    const report = await runFidelity({
+      reconstructedDir: resolve(reconstructed),
+      goldenDir: resolve(golden),
+      outDir: resolve(out),
+      key: captureKeyFromEnv()
+    });
+    console.log(
+      `${report.verdict}: fidelity score ${report.score.toFixed(4)}\n${report.reasons.map((r) => `  ${r}`).join("\n")}\nreport: ${resolve(out)}/fidelity.md`
+    );
     return report.verdict === "PASS" ? 0 : 1;
   }
 };

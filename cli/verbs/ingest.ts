@@ -26,12 +26,17 @@ example: npm run lab -- ingest --watch`,
     const paths = labPaths({projectDir, labDir: stringFlag(args, "lab-dir")});
     const base = await loadConfig({projectDir});
     const root = stringFlag(args, "root");
-    const config = {...base, ...(root ? {sourceRoots: root.split(",").map((r) => resolve(r))} : {}), workers: numberFlag(args, "workers", base.workers)!};
+    const config = {
+      ...base,
+      ...(root ? {sourceRoots: root.split(",").map((r) => resolve(r))} : {}),
+      workers: numberFlag(args, "workers", base.workers)!
+    };
     const controller = new AbortController();
     process.once("SIGINT", () => controller.abort());
     process.once("SIGTERM", () => controller.abort());
     const summary = await ingest({paths, config, watch: Boolean(args.flags.watch), signal: controller.signal});
-    if (!summary.scout.changed && !summary.scout.missing && !summary.jobsCompleted && !summary.jobsFailed) console.log(`ingest: ${summary.scout.filesSeen} files seen, nothing new (${summary.seconds.toFixed(2)}s)`);
+    if (!summary.scout.changed && !summary.scout.missing && !summary.jobsCompleted && !summary.jobsFailed)
+      console.log(`ingest: ${summary.scout.filesSeen} files seen, nothing new (${summary.seconds.toFixed(2)}s)`);
     return summary.jobsFailed ? 1 : 0;
   }
 };

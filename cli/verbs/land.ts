@@ -26,7 +26,9 @@ example: npm run lab -- land ami ws://127.0.0.1:8765/ami --token secret --out /t
     process.once("SIGTERM", () => controller.abort());
     let lastLog = 0;
     const pgUrl = stringFlag(args, "postgres");
-    const sink = pgUrl ? await openPostgresSink({url: pgUrl, schema: stringFlag(args, "pg-schema") ?? "public"}) : undefined;
+    const sink = pgUrl
+      ? await openPostgresSink({url: pgUrl, schema: stringFlag(args, "pg-schema") ?? "public"})
+      : undefined;
     const result = await landAmi({
       sink,
       url,
@@ -36,10 +38,12 @@ example: npm run lab -- land ami ws://127.0.0.1:8765/ami --token secret --out /t
       signal: controller.signal,
       log: (line) => console.log(line),
       onCommit: ({to}) => {
-        if (Date.now() - lastLog > 2000) (lastLog = Date.now()), console.log(`land: committed through reading ${to}`);
+        if (Date.now() - lastLog > 2000) ((lastLog = Date.now()), console.log(`land: committed through reading ${to}`));
       }
     });
     await sink?.close();
-    console.log(`land: latency p50 ${percentile(result.latenciesMs, 50).toFixed(0)} ms, p99 ${percentile(result.latenciesMs, 99).toFixed(0)} ms over ${result.latenciesMs.length} readings; ${result.reconnects} reconnect(s)`);
+    console.log(
+      `land: latency p50 ${percentile(result.latenciesMs, 50).toFixed(0)} ms, p99 ${percentile(result.latenciesMs, 99).toFixed(0)} ms over ${result.latenciesMs.length} readings; ${result.reconnects} reconnect(s)`
+    );
   }
 };

@@ -22,15 +22,24 @@ example: npm run lab -- run demo --steps 1000 --out /tmp/demo`,
   async run(args) {
     const [name, ...files] = args.positionals;
     const pipeline = pipelines.find((p) => p.name === name);
-    if (!pipeline) throw new UsageError(`unknown pipeline "${name ?? ""}"; one of: ${pipelines.map((p) => p.name).join(", ")}`);
+    if (!pipeline)
+      throw new UsageError(`unknown pipeline "${name ?? ""}"; one of: ${pipelines.map((p) => p.name).join(", ")}`);
     const out = stringFlag(args, "out");
     if (!out) throw new UsageError("--out DIR is required");
     const outDir = resolve(out);
     mkdirSync(outDir, {recursive: true});
     const {out: _out, seed: _seed, ...flags} = args.flags;
     const started = performance.now();
-    const result = await pipeline.run({files: files.map((f) => resolve(f)), outDir, seed: numberFlag(args, "seed", 1)!, flags, log: (line) => console.log(line)});
+    const result = await pipeline.run({
+      files: files.map((f) => resolve(f)),
+      outDir,
+      seed: numberFlag(args, "seed", 1)!,
+      flags,
+      log: (line) => console.log(line)
+    });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`${pipeline.name}: ${result.tables.length} table(s), ${result.tables.reduce((n, t) => n + t.rows, 0)} rows in ${seconds}s → ${outDir}`);
+    console.log(
+      `${pipeline.name}: ${result.tables.length} table(s), ${result.tables.reduce((n, t) => n + t.rows, 0)} rows in ${seconds}s → ${outDir}`
+    );
   }
 };

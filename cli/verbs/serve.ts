@@ -22,11 +22,13 @@ options:
   async run(args) {
     const [what] = args.positionals;
     if (what !== "mpcb") throw new UsageError("expected: serve mpcb");
-    const sites = Object.fromEntries((stringFlag(args, "site") ?? `CETP-DEMO:${process.env.MPCB_SITE_KEY ?? "demo-key"}`).split(",").map((pair) => {
-      const [id, key] = pair.split(":");
-      if (!id || !key) throw new UsageError(`--site needs ID:KEY, got "${pair}"`);
-      return [id, key];
-    }));
+    const sites = Object.fromEntries(
+      (stringFlag(args, "site") ?? `CETP-DEMO:${process.env.MPCB_SITE_KEY ?? "demo-key"}`).split(",").map((pair) => {
+        const [id, key] = pair.split(":");
+        if (!id || !key) throw new UsageError(`--site needs ID:KEY, got "${pair}"`);
+        return [id, key];
+      })
+    );
     const server = await startMpcbServer({
       port: numberFlag(args, "port", 8088),
       inboxDir: resolve(stringFlag(args, "inbox") ?? "datasets/effluent/live"),

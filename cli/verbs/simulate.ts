@@ -31,6 +31,8 @@ example: npm run lab -- simulate market --seed 1 --minutes 60 --drop-rate 0.01 -
       config: {dropDeltaRate: numberFlag(args, "drop-rate", 0)!, originJitterMs: numberFlag(args, "jitter-ms", 0)!},
       log: (line) => console.log(line)
     });
-    console.log(`history: ${files.trades}, ${files.book}, ${files.deltas}\ntruth:   ${files.truthChanges}, ${files.truthTrades}, ${files.truthRegimes}`);
+    console.log(
+      `history: ${files.trades}, ${files.book}, ${files.deltas}\ntruth:   ${files.truthChanges}, ${files.truthTrades}, ${files.truthRegimes}`
+    );
   }
 };

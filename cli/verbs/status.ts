@@ -14,14 +14,28 @@ topics with their row counts.`,
     const status = await catalogStatus({paths: labPaths({labDir: stringFlag(args, "lab-dir")})});
     if (args.flags.json) return void console.log(JSON.stringify(status, null, 2));
     const lines = [
-      status.ingestRunningPid ? `an ingest is running (pid ${status.ingestRunningPid}); showing its last published snapshot` : "",
+      status.ingestRunningPid
+        ? `an ingest is running (pid ${status.ingestRunningPid}); showing its last published snapshot`
+        : "",
       `files     ${status.files} (${status.missingFiles} gone)   versions ${status.versions}`,
-      `jobs      ${Object.entries(status.jobsByStatus).map(([s, n]) => `${s} ${n}`).join("  ") || "none"}`,
+      `jobs      ${
+        Object.entries(status.jobsByStatus)
+          .map(([s, n]) => `${s} ${n}`)
+          .join("  ") || "none"
+      }`,
       "plugins",
-      ...status.plugins.map((p) => `  ${p.status === "OK" ? "✓" : "✗"} ${p.name.padEnd(20)} ${p.source.padEnd(8)} ${p.status === "OK" ? `tags ${p.tags.join(",")} → ${p.topics.join(",")}` : p.error}`),
+      ...status.plugins.map(
+        (p) =>
+          `  ${p.status === "OK" ? "✓" : "✗"} ${p.name.padEnd(20)} ${p.source.padEnd(8)} ${p.status === "OK" ? `tags ${p.tags.join(",")} → ${p.topics.join(",")}` : p.error}`
+      ),
       "topics",
       ...status.topics.map((t) => `  ${t.topic.padEnd(28)} ${String(t.rows).padStart(12)} rows in ${t.files} file(s)`),
-      ...(status.lastErrors.length ? ["last errors", ...status.lastErrors.map((e) => `  job ${e.job_id} ${e.status} ${e.plugin} ${e.path}: ${e.error}`)] : [])
+      ...(status.lastErrors.length
+        ? [
+            "last errors",
+            ...status.lastErrors.map((e) => `  job ${e.job_id} ${e.status} ${e.plugin} ${e.path}: ${e.error}`)
+          ]
+        : [])
     ];
     console.log(lines.filter(Boolean).join("\n"));
   }

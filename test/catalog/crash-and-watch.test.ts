@@ -30,13 +30,19 @@ export default plugin;
 `;
 
 function runCli(dir: string, env: Record<string, string> = {}) {
-  return startNode(["--import", "tsx", join(repoDir, "cli", "lab.ts"), "ingest", "--lab-dir", ".lab"], {cwd: dir, env: {...process.env, ...env, CI: "true"}});
+  return startNode(["--import", "tsx", join(repoDir, "cli", "lab.ts"), "ingest", "--lab-dir", ".lab"], {
+    cwd: dir,
+    env: {...process.env, ...env, CI: "true"}
+  });
 }
 
 describe("crashes and watch mode", () => {
   test("kill -9 in the middle of a large job: no partial rows visible, and the next run completes it exactly once", async () => {
     const p = makeProject();
-    p.write("lab.config.ts", `export default {routing: [{glob: "**/*.big", tag: "big"}], workers: 1, stableWaitMs: 10};\n`);
+    p.write(
+      "lab.config.ts",
+      `export default {routing: [{glob: "**/*.big", tag: "big"}], workers: 1, stableWaitMs: 10};\n`
+    );
     p.write("plugins/big.ts", slowPlugin);
     p.write("datasets/numbers.big", String(ROWS));
     const child = runCli(p.dir, {LAB_TEST_PAUSE: "1"});
@@ -53,7 +59,12 @@ describe("crashes and watch mode", () => {
     const log = rerun.output();
     expect(code, log).toBe(0);
     expect(log).toContain("requeued 1 job(s) held by a dead worker");
-    expect(await p.query(["big_rows"], "SELECT count(*)::INT AS n, count(DISTINCT i)::INT AS d, min(i)::INT AS lo, max(i)::INT AS hi FROM big_rows")).toEqual([{n: ROWS, d: ROWS, lo: 0, hi: ROWS - 1}]);
+    expect(
+      await p.query(
+        ["big_rows"],
+        "SELECT count(*)::INT AS n, count(DISTINCT i)::INT AS d, min(i)::INT AS lo, max(i)::INT AS hi FROM big_rows"
+      )
+    ).toEqual([{n: ROWS, d: ROWS, lo: 0, hi: ROWS - 1}]);
     expect(await p.catalog("SELECT status, attempts FROM jobs")).toEqual([{status: "COMPLETED", attempts: 2}]);
     expect(readdirSync(join(p.paths.warehouseDir, "big_rows"))).toHaveLength(1);
     expect(existsSync(p.paths.stagingDir) ? readdirSync(p.paths.stagingDir) : []).toEqual([]);

@@ -27,7 +27,13 @@ export function makeProject(config: Partial<LabConfig> = {}): TestProject {
   symlinkSync(join(repoDir, "node_modules"), join(dir, "node_modules"));
   writeFileSync(join(dir, "package.json"), '{"type": "module"}');
   const paths = labPaths({projectDir: dir, labDir: ".lab"});
-  const full: LabConfig = {...defaultConfig, workers: 2, stableWaitMs: 20, retry: {maxAttempts: 3, backoffMs: 50}, ...config};
+  const full: LabConfig = {
+    ...defaultConfig,
+    workers: 2,
+    stableWaitMs: 20,
+    retry: {maxAttempts: 3, backoffMs: 50},
+    ...config
+  };
   const project: TestProject = {
     dir,
     paths,

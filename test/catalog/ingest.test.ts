@@ -9,7 +9,10 @@ describe("ingest", () => {
     const p = makeProject();
     p.write("datasets/good.csv", "day,amount\n2024-01-01,10\n2024-01-02,12\n");
     p.write("datasets/ragged.csv", "a,b,c\n1,2,3\n4,5,6\n7,8\n");
-    p.write("datasets/latin1.csv", Buffer.concat([Buffer.from("name,city\nx,M"), Buffer.from([0xfc]), Buffer.from("nchen\n")]));
+    p.write(
+      "datasets/latin1.csv",
+      Buffer.concat([Buffer.from("name,city\nx,M"), Buffer.from([0xfc]), Buffer.from("nchen\n")])
+    );
     p.write("datasets/junk.csv", Buffer.from(Array.from({length: 4096}, (_, i) => (i * 7919) % 256)));
     p.write("datasets/events.jsonl", '{"kind":"a","n":1}\n{"kind":"b","n":2}\n');
     const summary = await p.ingest();
@@ -19,8 +22,13 @@ describe("ingest", () => {
     expect(errors["ragged.csv"]).toBe("ragged.csv:4: ragged row: expected 3 fields, found 2");
     expect(errors["latin1.csv"]).toMatch(/^latin1\.csv:2: not valid UTF-8 text/);
     expect(errors["junk.csv"]).toMatch(/^junk\.csv:1: (not valid UTF-8 text|binary data)/);
-    expect(await p.query(["raw_good"], "SELECT sum(amount)::INT AS total, count(*)::INT AS n FROM raw_good")).toEqual([{total: 22, n: 2}]);
-    expect(await p.query(["raw_events"], "SELECT kind, n FROM raw_events ORDER BY n")).toEqual([{kind: "a", n: 1n}, {kind: "b", n: 2n}]);
+    expect(await p.query(["raw_good"], "SELECT sum(amount)::INT AS total, count(*)::INT AS n FROM raw_good")).toEqual([
+      {total: 22, n: 2}
+    ]);
+    expect(await p.query(["raw_events"], "SELECT kind, n FROM raw_events ORDER BY n")).toEqual([
+      {kind: "a", n: 1n},
+      {kind: "b", n: 2n}
+    ]);
     const failed = await p.catalog("SELECT status, attempts FROM jobs WHERE status = 'FAILED'");
     // Bad input fails the same way every time, so it is not retried.
     expect(failed.every((j) => j.attempts === 1)).toBe(true);
@@ -30,9 +38,12 @@ describe("ingest", () => {
     const p = makeProject();
     p.write("datasets/sales/jan.csv", "day,amount\n2024-01-01,10\n");
     await p.ingest();
-    const [row] = await p.query(["raw_sales", "catalog_files", "catalog_versions"], `
+    const [row] = await p.query(
+      ["raw_sales", "catalog_files", "catalog_versions"],
+      `
       SELECT s.amount, s._job_id, f.rel_path, v.content_hash
-      FROM raw_sales s JOIN catalog_files f ON f.file_id = s._file_id JOIN catalog_versions v ON v.file_version_id = s._file_version_id`);
+      FROM raw_sales s JOIN catalog_files f ON f.file_id = s._file_id JOIN catalog_versions v ON v.file_version_id = s._file_version_id`
+    );
     expect(row).toMatchObject({amount: 10n, rel_path: "sales/jan.csv"});
     expect(row!.content_hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -61,7 +72,10 @@ describe("ingest", () => {
     p.write("datasets/prices.csv", "item,price\napple,2\npear,3\n");
     const summary = await p.ingest();
     expect(summary.scout).toMatchObject({changed: 1, newVersions: 1});
-    expect(await p.query(["raw_prices"], "SELECT item, price FROM raw_prices ORDER BY item")).toEqual([{item: "apple", price: 2n}, {item: "pear", price: 3n}]);
+    expect(await p.query(["raw_prices"], "SELECT item, price FROM raw_prices ORDER BY item")).toEqual([
+      {item: "apple", price: 2n},
+      {item: "pear", price: 3n}
+    ]);
     expect(await p.catalog("SELECT count(*)::INT AS versions FROM file_versions")).toEqual([{versions: 2}]);
     expect(await p.catalog("SELECT count(*)::INT AS n FROM location_versions")).toEqual([{n: 2}]);
     // Lineage of the superseded version stays queryable through its job's outputs.
@@ -87,10 +101,18 @@ describe("ingest", () => {
   });
 
   test("a failing plugin is retried with backoff up to the limit while other jobs go on", async () => {
-    const p = makeProject({routing: [{glob: "**/*.flaky", tag: "flaky"}, {glob: "**/*.csv", tag: "csv"}]});
-    p.write("plugins/flaky.ts", `import type {Plugin} from ${JSON.stringify(pluginTypes)};
+    const p = makeProject({
+      routing: [
+        {glob: "**/*.flaky", tag: "flaky"},
+        {glob: "**/*.csv", tag: "csv"}
+      ]
+    });
+    p.write(
+      "plugins/flaky.ts",
+      `import type {Plugin} from ${JSON.stringify(pluginTypes)};
 const plugin: Plugin = {name: "flaky", tags: ["flaky"], topics: ["flaky_rows"], async execute() { throw new Error("upstream timed out"); }};
-export default plugin;\n`);
+export default plugin;\n`
+    );
     p.write("datasets/x.flaky", "x");
     p.write("datasets/ok.csv", "a\n1\n");
     const started = performance.now();
@@ -99,17 +121,24 @@ export default plugin;\n`);
     expect(summary.jobsCompleted).toBe(1);
     expect(summary.jobsFailed).toBe(1);
     expect(summary.jobsRetried).toBe(2);
-    expect(await p.catalog("SELECT plugin, status, attempts, error FROM jobs WHERE plugin = 'flaky'")).toEqual([{plugin: "flaky", status: "FAILED", attempts: 3, error: "upstream timed out"}]);
+    expect(await p.catalog("SELECT plugin, status, attempts, error FROM jobs WHERE plugin = 'flaky'")).toEqual([
+      {plugin: "flaky", status: "FAILED", attempts: 3, error: "upstream timed out"}
+    ]);
     expect(elapsed).toBeGreaterThan(50 + 100); // backoff 50 ms, then 100 ms
   });
 
   test("user plugins are type-checked; a broken one is reported and skipped, a good one runs", async () => {
     const p = makeProject({routing: [{glob: "**/*.txt", tag: "text"}]});
-    p.write("plugins/bad-types.ts", `import type {Plugin} from ${JSON.stringify(pluginTypes)};
+    p.write(
+      "plugins/bad-types.ts",
+      `import type {Plugin} from ${JSON.stringify(pluginTypes)};
 const plugin: Plugin = {name: "bad", tags: ["text"], topics: ["x"], async execute(ctx) { const n: number = "not a number"; ctx.log(String(n)); }};
-export default plugin;\n`);
+export default plugin;\n`
+    );
     p.write("plugins/not-a-plugin.ts", "export default {hello: 1};\n");
-    p.write("plugins/lines.ts", `import {readFileSync} from "node:fs";
+    p.write(
+      "plugins/lines.ts",
+      `import {readFileSync} from "node:fs";
 import type {Plugin} from ${JSON.stringify(pluginTypes)};
 const plugin: Plugin = {
   name: "lines", tags: ["text"], topics: ["text_lines"],
@@ -118,13 +147,22 @@ const plugin: Plugin = {
     await ctx.publish("text_lines", {columns: [{name: "n", type: "INTEGER"}, {name: "line", type: "VARCHAR"}], rows: lines.map((line, i) => ({n: i + 1, line}))});
   }
 };
-export default plugin;\n`);
+export default plugin;\n`
+    );
     p.write("datasets/poem.txt", "roses\nviolets\n");
     const summary = await p.ingest();
-    expect(summary.brokenPlugins.map((b) => b.module).sort()).toEqual(["plugins/bad-types.ts", "plugins/not-a-plugin.ts"]);
-    expect(summary.brokenPlugins.find((b) => b.module === "plugins/bad-types.ts")!.error).toMatch(/plugins\/bad-types\.ts:2:\d+: Type 'string' is not assignable to type 'number'/);
+    expect(summary.brokenPlugins.map((b) => b.module).sort()).toEqual([
+      "plugins/bad-types.ts",
+      "plugins/not-a-plugin.ts"
+    ]);
+    expect(summary.brokenPlugins.find((b) => b.module === "plugins/bad-types.ts")!.error).toMatch(
+      /plugins\/bad-types\.ts:2:\d+: Type 'string' is not assignable to type 'number'/
+    );
     expect(summary.jobsCompleted).toBe(1);
-    expect(await p.query(["text_lines"], "SELECT n, line, _job_id FROM text_lines ORDER BY n")).toEqual([{n: 1, line: "roses", _job_id: 1n}, {n: 2, line: "violets", _job_id: 1n}]);
+    expect(await p.query(["text_lines"], "SELECT n, line, _job_id FROM text_lines ORDER BY n")).toEqual([
+      {n: 1, line: "roses", _job_id: 1n},
+      {n: 2, line: "violets", _job_id: 1n}
+    ]);
     expect(await p.catalog("SELECT name, status FROM plugins WHERE source = 'user' ORDER BY name")).toEqual([
       {name: "lines", status: "OK"},
       {name: "plugins/bad-types.ts", status: "BROKEN"},
@@ -153,19 +191,31 @@ export default plugin;\n`);
   test("newer files get higher priority", async () => {
     const p = makeProject({workers: 1});
     const {utimesSync} = await import("node:fs");
-    for (const [name, days] of [["old", 30], ["week", 3], ["today", 0]] as const) {
+    for (const [name, days] of [
+      ["old", 30],
+      ["week", 3],
+      ["today", 0]
+    ] as const) {
       const path = p.write(`datasets/${name}.csv`, `a\n${days}\n`);
       const t = new Date(Date.now() - days * 86_400_000);
       utimesSync(path, t, t);
     }
     await p.ingest();
-    const jobs = await p.catalog("SELECT priority, started_at, f.rel_path FROM jobs JOIN file_locations f USING (file_id) ORDER BY started_at, job_id");
-    expect(jobs.map((j) => [j.rel_path, j.priority])).toEqual([["today.csv", 3], ["week.csv", 2], ["old.csv", 1]]);
+    const jobs = await p.catalog(
+      "SELECT priority, started_at, f.rel_path FROM jobs JOIN file_locations f USING (file_id) ORDER BY started_at, job_id"
+    );
+    expect(jobs.map((j) => [j.rel_path, j.priority])).toEqual([
+      ["today.csv", 3],
+      ["week.csv", 2],
+      ["old.csv", 1]
+    ]);
   });
 
   test("a plugin can publish an Arrow table, and worker threads heartbeat into the catalog", async () => {
     const p = makeProject({routing: [{glob: "**/*.arrow-src", tag: "arrow"}], heartbeatMs: 50});
-    p.write("plugins/arrow.ts", `import {tableFromArrays} from "apache-arrow";
+    p.write(
+      "plugins/arrow.ts",
+      `import {tableFromArrays} from "apache-arrow";
 import type {Plugin} from ${JSON.stringify(pluginTypes)};
 const plugin: Plugin = {
   name: "arrow", tags: ["arrow"], topics: ["arrow_rows"],
@@ -175,12 +225,19 @@ const plugin: Plugin = {
     await ctx.publishArrow("arrow_rows", table);
   }
 };
-export default plugin;\n`);
+export default plugin;\n`
+    );
     p.write("datasets/one.arrow-src", "1");
     const summary = await p.ingest();
     expect(summary.jobsCompleted).toBe(1);
-    expect(await p.query(["arrow_rows"], "SELECT id, x, name FROM arrow_rows ORDER BY id")).toEqual([{id: 1, x: 0.5, name: "a"}, {id: 2, x: 1.5, name: "b"}, {id: 3, x: 2.5, name: "c"}]);
-    const workers = await p.catalog("SELECT status, heartbeat_at > started_at AS beat FROM workers ORDER BY status, worker_id");
+    expect(await p.query(["arrow_rows"], "SELECT id, x, name FROM arrow_rows ORDER BY id")).toEqual([
+      {id: 1, x: 0.5, name: "a"},
+      {id: 2, x: 1.5, name: "b"},
+      {id: 3, x: 2.5, name: "c"}
+    ]);
+    const workers = await p.catalog(
+      "SELECT status, heartbeat_at > started_at AS beat FROM workers ORDER BY status, worker_id"
+    );
     expect(workers.map((w) => w.status)).toEqual(["COORDINATOR", "WORKER", "WORKER"]);
     expect(workers.some((w) => w.beat)).toBe(true);
   });
@@ -191,7 +248,10 @@ export default plugin;\n`);
     await p.ingest();
     const {openDuckDB} = await import("../../src/lib/core/duckdb.js");
     const duck = await openDuckDB({path: join(p.paths.labDir, "warehouse.duckdb")});
-    expect(await duck.all("SELECT a, b FROM raw_t ORDER BY a")).toEqual([{a: 1n, b: "x"}, {a: 2n, b: "y"}]);
+    expect(await duck.all("SELECT a, b FROM raw_t ORDER BY a")).toEqual([
+      {a: 1n, b: "x"},
+      {a: 2n, b: "y"}
+    ]);
     duck.close();
   });
 });

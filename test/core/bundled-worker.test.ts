@@ -20,7 +20,10 @@ describe("bundled worker", () => {
     mkdirSync(join(root, "src"));
     const helper = join(root, "src", "helper.ts");
     writeFileSync(helper, "export const twice = (x: number): number => 2 * x;\n");
-    writeFileSync(join(root, "src", "worker.ts"), `import {parentPort} from "node:worker_threads";\nimport {twice} from "./helper.js";\nparentPort!.postMessage(twice(21));\n`);
+    writeFileSync(
+      join(root, "src", "worker.ts"),
+      `import {parentPort} from "node:worker_threads";\nimport {twice} from "./helper.js";\nparentPort!.postMessage(twice(21));\n`
+    );
     const entry = pathToFileURL(join(root, "src", "worker.ts"));
     const first = bundledWorker(entry);
     expect(first.pathname.startsWith(join(root, "node_modules", ".cache", "pipeline-lab"))).toBe(true);
@@ -41,11 +44,16 @@ describe("bundled worker", () => {
   test("threads of one process building the same bundle at once each get a whole file", async () => {
     const root = mkdtempSync(join(tmpdir(), "bundled-worker-"));
     writeFileSync(join(root, "package.json"), "{}");
-    writeFileSync(join(root, "w.ts"), `import {parentPort} from "node:worker_threads";\nparentPort!.postMessage("ok" as string);\n`);
+    writeFileSync(
+      join(root, "w.ts"),
+      `import {parentPort} from "node:worker_threads";\nparentPort!.postMessage("ok" as string);\n`
+    );
     const entry = pathToFileURL(join(root, "w.ts")).href;
     const build = () =>
       new Promise<{url?: string; error?: string}>((resolve, reject) => {
-        const w = new Worker(new URL("../../src/lib/catalog/worker-entry.mjs", import.meta.url), {workerData: {module: new URL("./fixtures/bundle-in-thread.ts", import.meta.url).href, entry}});
+        const w = new Worker(new URL("../../src/lib/catalog/worker-entry.mjs", import.meta.url), {
+          workerData: {module: new URL("./fixtures/bundle-in-thread.ts", import.meta.url).href, entry}
+        });
         w.once("message", (m) => void w.terminate().then(() => resolve(m)));
         w.once("error", reject);
       });

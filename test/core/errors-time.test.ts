@@ -4,7 +4,13 @@ import {nsToDate, parseLocalTime, toNs} from "../../src/lib/core/time.js";
 
 describe("LabError", () => {
   test("names file, line and column, then the reason and the hint", () => {
-    const error = new LabError({file: "datasets/x.csv", line: 12, column: 4, reason: "ragged row: expected 8 fields, found 7", hint: "check quoting"});
+    const error = new LabError({
+      file: "datasets/x.csv",
+      line: 12,
+      column: 4,
+      reason: "ragged row: expected 8 fields, found 7",
+      hint: "check quoting"
+    });
     expect(error.message).toBe("datasets/x.csv:12:4: ragged row: expected 8 fields, found 7 (hint: check quoting)");
     expect(new LabError({reason: "no file"}).message).toBe("no file");
     expect(new LabError({file: "a.csv", column: "Time", reason: "bad"}).message).toBe("a.csv:Time: bad");
@@ -15,12 +21,18 @@ describe("LabError", () => {
 
 describe("time", () => {
   test("IST wall-clock times become UTC", () => {
-    expect(parseLocalTime({text: "2024-03-01 05:30", utcOffsetMinutes: 330}).toISOString()).toBe("2024-03-01T00:00:00.000Z");
-    expect(parseLocalTime({text: "2024-03-01 00:10:30", utcOffsetMinutes: 330}).toISOString()).toBe("2024-02-29T18:40:30.000Z");
+    expect(parseLocalTime({text: "2024-03-01 05:30", utcOffsetMinutes: 330}).toISOString()).toBe(
+      "2024-03-01T00:00:00.000Z"
+    );
+    expect(parseLocalTime({text: "2024-03-01 00:10:30", utcOffsetMinutes: 330}).toISOString()).toBe(
+      "2024-02-29T18:40:30.000Z"
+    );
   });
 
   test("bad or impossible times name the place", () => {
-    expect(() => parseLocalTime({text: "01/03/2024 10:00", utcOffsetMinutes: 330, file: "cetp.csv", line: 3, column: "Time"})).toThrow("cetp.csv:3:Time: bad time \"01/03/2024 10:00\" (hint: expected YYYY-MM-DD HH:MM)");
+    expect(() =>
+      parseLocalTime({text: "01/03/2024 10:00", utcOffsetMinutes: 330, file: "cetp.csv", line: 3, column: "Time"})
+    ).toThrow('cetp.csv:3:Time: bad time "01/03/2024 10:00" (hint: expected YYYY-MM-DD HH:MM)');
     expect(() => parseLocalTime({text: "2024-02-30 10:00", utcOffsetMinutes: 0})).toThrow(/impossible time/);
   });
 

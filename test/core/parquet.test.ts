@@ -35,25 +35,87 @@ describe("Parquet I/O", () => {
       path,
       columns: allTypes,
       rows: [
-        {s: "café", b: true, i: -7, big: 9007199254740993n, x: 0.1, ts: new Date("2024-01-02T03:04:05.678Z"), d: "2024-02-29", price: "67123.450000000000000001", j: {a: [1, 2]}},
-        {s: null, b: false, i: 0, big: 1714979289123000000n, x: Number.NaN, ts: 1714979289123000000n, d: new Date("2024-03-01T00:00:00Z"), price: 0.5, j: "[]"}
+        {
+          s: "café",
+          b: true,
+          i: -7,
+          big: 9007199254740993n,
+          x: 0.1,
+          ts: new Date("2024-01-02T03:04:05.678Z"),
+          d: "2024-02-29",
+          price: "67123.450000000000000001",
+          j: {a: [1, 2]}
+        },
+        {
+          s: null,
+          b: false,
+          i: 0,
+          big: 1714979289123000000n,
+          x: Number.NaN,
+          ts: 1714979289123000000n,
+          d: new Date("2024-03-01T00:00:00Z"),
+          price: 0.5,
+          j: "[]"
+        }
       ]
     });
-    const rows = await readParquetAll({path, sql: "SELECT * EXCLUDE (price, j), price::VARCHAR AS price, j::VARCHAR AS j FROM t"});
+    const rows = await readParquetAll({
+      path,
+      sql: "SELECT * EXCLUDE (price, j), price::VARCHAR AS price, j::VARCHAR AS j FROM t"
+    });
     expect(rows).toEqual([
-      {s: "café", b: true, i: -7, big: 9007199254740993n, x: 0.1, ts: new Date("2024-01-02T03:04:05.678Z"), d: new Date("2024-02-29T00:00:00Z"), price: "67123.450000000000000001", j: '{"a":[1,2]}'},
-      {s: null, b: false, i: 0, big: 1714979289123000000n, x: null, ts: new Date("2024-05-06T07:08:09.123Z"), d: new Date("2024-03-01T00:00:00Z"), price: "0.500000000000000000", j: "[]"}
+      {
+        s: "café",
+        b: true,
+        i: -7,
+        big: 9007199254740993n,
+        x: 0.1,
+        ts: new Date("2024-01-02T03:04:05.678Z"),
+        d: new Date("2024-02-29T00:00:00Z"),
+        price: "67123.450000000000000001",
+        j: '{"a":[1,2]}'
+      },
+      {
+        s: null,
+        b: false,
+        i: 0,
+        big: 1714979289123000000n,
+        x: null,
+        ts: new Date("2024-05-06T07:08:09.123Z"),
+        d: new Date("2024-03-01T00:00:00Z"),
+        price: "0.500000000000000000",
+        j: "[]"
+      }
     ]);
-    expect((await parquetSchema({path})).map((c) => c.type)).toEqual(["VARCHAR", "BOOLEAN", "INTEGER", "BIGINT", "DOUBLE", "TIMESTAMP", "DATE", "DECIMAL(38,18)", "JSON"]);
+    expect((await parquetSchema({path})).map((c) => c.type)).toEqual([
+      "VARCHAR",
+      "BOOLEAN",
+      "INTEGER",
+      "BIGINT",
+      "DOUBLE",
+      "TIMESTAMP",
+      "DATE",
+      "DECIMAL(38,18)",
+      "JSON"
+    ]);
   });
 
   test("streams two million rows from an async generator, ZSTD-compressed", async () => {
     const path = join(dir, "big.parquet");
     async function* batches() {
-      for (let i = 0; i < 2_000_000; i += 50_000) yield Array.from({length: 50_000}, (_, k) => ({id: i + k, v: (i + k) % 10}));
+      for (let i = 0; i < 2_000_000; i += 50_000)
+        yield Array.from({length: 50_000}, (_, k) => ({id: i + k, v: (i + k) % 10}));
     }
     const progress: number[] = [];
-    const {rows} = await writeParquet({path, columns: [{name: "id", type: "BIGINT"}, {name: "v", type: "INTEGER"}], rows: batches(), onProgress: (n) => progress.push(n)});
+    const {rows} = await writeParquet({
+      path,
+      columns: [
+        {name: "id", type: "BIGINT"},
+        {name: "v", type: "INTEGER"}
+      ],
+      rows: batches(),
+      onProgress: (n) => progress.push(n)
+    });
     expect(rows).toBe(2_000_000);
     expect(progress.at(-1)).toBe(2_000_000);
     expect(await parquetRowCount({path})).toBe(2_000_000);
@@ -63,8 +125,9 @@ describe("Parquet I/O", () => {
     const codecs = await duck.all<{c: string}>(`SELECT DISTINCT compression AS c FROM parquet_metadata('${path}')`);
     duck.close();
     expect(codecs.map((c) => c.c)).toEqual(["ZSTD"]);
-    let batchesRead = 0, count = 0;
-    for await (const batch of readParquet({path})) batchesRead++, (count += batch.length);
+    let batchesRead = 0,
+      count = 0;
+    for await (const batch of readParquet({path})) (batchesRead++, (count += batch.length));
     expect(count).toBe(2_000_000);
     expect(batchesRead).toBeGreaterThan(10);
   });
@@ -77,10 +140,14 @@ describe("Parquet I/O", () => {
       yield [{n: 3}];
       throw new Error("source died");
     }
-    await expect(writeParquet({path, columns: [{name: "n", type: "INTEGER"}], rows: failing()})).rejects.toThrow("source died");
+    await expect(writeParquet({path, columns: [{name: "n", type: "INTEGER"}], rows: failing()})).rejects.toThrow(
+      "source died"
+    );
     expect(readFileSync(path).equals(before)).toBe(true);
     expect(readdirSync(dir)).toEqual(["t.parquet"]);
-    await expect(writeParquet({path: join(dir, "new.parquet"), columns: [{name: "n", type: "INTEGER"}], rows: [{n: "seven"}]})).rejects.toThrow(/row 1, column n: cannot store "seven" as INTEGER/);
+    await expect(
+      writeParquet({path: join(dir, "new.parquet"), columns: [{name: "n", type: "INTEGER"}], rows: [{n: "seven"}]})
+    ).rejects.toThrow(/row 1, column n: cannot store "seven" as INTEGER/);
     expect(readdirSync(dir)).toEqual(["t.parquet"]);
   });
 

@@ -4,13 +4,25 @@ import {createProgress} from "../../src/lib/core/progress.js";
 function fake(isTTY: boolean) {
   const chunks: string[] = [];
   let t = 0;
-  return {output: {write: (s: string) => void chunks.push(s), isTTY, columns: 100}, chunks, advance: (ms: number) => (t += ms), now: () => t};
+  return {
+    output: {write: (s: string) => void chunks.push(s), isTTY, columns: 100},
+    chunks,
+    advance: (ms: number) => (t += ms),
+    now: () => t
+  };
 }
 
 describe("progress", () => {
   test("plain lines at most every interval, with percent and rate, then a summary", () => {
     const f = fake(false);
-    const p = createProgress({label: "ingest", total: 1000, unit: "rows", output: f.output, now: f.now, intervalMs: 2000});
+    const p = createProgress({
+      label: "ingest",
+      total: 1000,
+      unit: "rows",
+      output: f.output,
+      now: f.now,
+      intervalMs: 2000
+    });
     f.advance(1000);
     p.tick(100); // first update always prints
     f.advance(500);

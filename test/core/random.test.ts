@@ -10,7 +10,9 @@ const draws = (n: number, f: () => number) => Array.from({length: n}, f);
 
 describe("createRng", () => {
   test("is deterministic for a seed and differs across seeds", () => {
-    const a = createRng(42), b = createRng(42), c = createRng(43);
+    const a = createRng(42),
+      b = createRng(42),
+      c = createRng(43);
     const xs = draws(5, () => a.next());
     expect(draws(5, () => b.next())).toEqual(xs);
     expect(draws(5, () => c.next())).not.toEqual(xs);
@@ -51,7 +53,10 @@ describe("createRng", () => {
     expect(largePoisson.variance / 400).toBeCloseTo(1, 1);
     // Pareto(xm=1, alpha=3): mean = alpha/(alpha-1) = 1.5.
     expect(moments(draws(200_000, () => rng.pareto(1, 3))).mean).toBeCloseTo(1.5, 1);
-    expect(draws(100_000, () => Number(rng.bernoulli(0.2))).filter((x) => x === 1).length / 100_000).toBeCloseTo(0.2, 2);
+    expect(draws(100_000, () => Number(rng.bernoulli(0.2))).filter((x) => x === 1).length / 100_000).toBeCloseTo(
+      0.2,
+      2
+    );
   });
 
   test("shuffle permutes without mutating", () => {

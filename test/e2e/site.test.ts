@@ -26,7 +26,11 @@ function builtPages(): string[] {
       const path = join(dir, entry.name);
       if (entry.isDirectory() && !entry.name.startsWith("_")) visit(path);
       else if (entry.name.endsWith(".html") && entry.name !== "404.html") {
-        const route = "/" + relative(distDir, path).replace(/\.html$/, "").replace(/(^|\/)index$/, "");
+        const route =
+          "/" +
+          relative(distDir, path)
+            .replace(/\.html$/, "")
+            .replace(/(^|\/)index$/, "");
         pages.push(route === "/" ? "/" : route.replace(/\/$/, ""));
       }
     }
@@ -82,10 +86,13 @@ describe.skipIf(!!skipReason)("built site in Chromium", () => {
         if (message.type() === "error") problems.push(`console error: ${message.text()}`);
       });
       page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-      page.on("requestfailed", (request) => problems.push(`failed request: ${request.url()} (${request.failure()?.errorText})`));
+      page.on("requestfailed", (request) =>
+        problems.push(`failed request: ${request.url()} (${request.failure()?.errorText})`)
+      );
       page.on("request", (request) => {
         const url = request.url();
-        if (!url.startsWith(site.origin) && !url.startsWith("data:") && !url.startsWith("blob:")) problems.push(`request off the origin: ${url}`);
+        if (!url.startsWith(site.origin) && !url.startsWith("data:") && !url.startsWith("blob:"))
+          problems.push(`request off the origin: ${url}`);
       });
       page.on("response", (response) => {
         if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
@@ -94,23 +101,32 @@ describe.skipIf(!!skipReason)("built site in Chromium", () => {
       const counts = () =>
         page.evaluate(() => {
           // A plot counts only if a data mark (not an axis, rule or text) drew a shape with a size.
-          const dataMark = /^(bar|line|dot|area|rect|cell|link|arrow|geo|image|vector|hexagon|density|contour|raster|tick)$/;
+          const dataMark =
+            /^(bar|line|dot|area|rect|cell|link|arrow|geo|image|vector|hexagon|density|contour|raster|tick)$/;
           const plots = Array.from(document.querySelectorAll("svg[class^='plot-']")).filter((svg) =>
             Array.from(svg.querySelectorAll("g[aria-label]")).some(
-              (g) => dataMark.test(g.getAttribute("aria-label") ?? "") && Array.from(g.querySelectorAll("path, rect, circle, line")).some((shape) => {
-                const box = (shape as SVGGraphicsElement).getBBox();
-                return box.width > 0 || box.height > 0;
-              })
+              (g) =>
+                dataMark.test(g.getAttribute("aria-label") ?? "") &&
+                Array.from(g.querySelectorAll("path, rect, circle, line")).some((shape) => {
+                  const box = (shape as SVGGraphicsElement).getBBox();
+                  return box.width > 0 || box.height > 0;
+                })
             )
           ).length;
-          const tables = Array.from(document.querySelectorAll("form[class^='inputs-'] table")).filter((t) => t.querySelectorAll("tbody tr").length > 0).length;
+          const tables = Array.from(document.querySelectorAll("form[class^='inputs-'] table")).filter(
+            (t) => t.querySelectorAll("tbody tr").length > 0
+          ).length;
           const loading = document.querySelectorAll("observablehq-loading").length;
           const errors = Array.from(document.querySelectorAll(".observablehq--error")).map((e) => e.textContent ?? "");
           return {plots, tables, loading, errors, text: document.body.innerText};
         });
       let state = await counts();
       const deadline = Date.now() + 90_000;
-      while ((state.loading > 0 || state.plots < expected.plots || state.tables < expected.tables) && !state.errors.length && Date.now() < deadline) {
+      while (
+        (state.loading > 0 || state.plots < expected.plots || state.tables < expected.tables) &&
+        !state.errors.length &&
+        Date.now() < deadline
+      ) {
         await page.waitForTimeout(250);
         state = await counts();
       }
@@ -120,7 +136,10 @@ describe.skipIf(!!skipReason)("built site in Chromium", () => {
       expect(state.plots, "plots drawn").toBeGreaterThanOrEqual(expected.plots);
       expect(state.tables, "SQL tables with rows").toBeGreaterThanOrEqual(expected.tables);
       for (const text of expected.text ?? []) expect(state.text).toContain(text);
-      await page.screenshot({path: join(projectDir, "test-results", `${route === "/" ? "index" : route.slice(1).replaceAll("/", "_")}.png`), fullPage: true});
+      await page.screenshot({
+        path: join(projectDir, "test-results", `${route === "/" ? "index" : route.slice(1).replaceAll("/", "_")}.png`),
+        fullPage: true
+      });
       await page.close();
     }, 120_000);
   }

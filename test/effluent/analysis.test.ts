@@ -7,13 +7,32 @@ import {simulatePlant} from "../../src/lib/effluent/simulate.js";
 import {detectShocks} from "../../src/lib/effluent/tripwire.js";
 import type {CetpReading} from "../../src/lib/effluent/types.js";
 
-const reading = (minute: number, cod: number | null): CetpReading => ({ts: new Date(Date.UTC(2024, 2, 1, 0, minute)), inlet_cod: cod, inlet_bod: null, inlet_ph: null, inlet_tss: null, outlet_cod: null, outlet_bod: null, outlet_ph: null, outlet_tss: null});
+const reading = (minute: number, cod: number | null): CetpReading => ({
+  ts: new Date(Date.UTC(2024, 2, 1, 0, minute)),
+  inlet_cod: cod,
+  inlet_bod: null,
+  inlet_ph: null,
+  inlet_tss: null,
+  outlet_cod: null,
+  outlet_bod: null,
+  outlet_ph: null,
+  outlet_tss: null
+});
 
 describe("tripwire", () => {
   test("consecutive breaches form one event with start, peak, end, breach and level", () => {
     const cods = [190, 195, 205, 230, 410, null, 220, 199, 190, 190, 190, 190, 190, 201, 190];
     const events = detectShocks({readings: cods.map((c, i) => reading(i, c)), config: {...defaultEffluentConfig}});
-    expect(events.map((e) => [e.start_ts.getUTCMinutes(), e.peak_ts.getUTCMinutes(), e.end_ts.getUTCMinutes(), e.peak_cod, e.breach, e.level])).toEqual([
+    expect(
+      events.map((e) => [
+        e.start_ts.getUTCMinutes(),
+        e.peak_ts.getUTCMinutes(),
+        e.end_ts.getUTCMinutes(),
+        e.peak_cod,
+        e.breach,
+        e.level
+      ])
+    ).toEqual([
       [2, 4, 6, 410, 210, "HIGH"],
       [13, 13, 13, 201, 1, "MEDIUM"]
     ]);
@@ -26,9 +45,22 @@ describe("attribution and tampering on simulated plants", () => {
       const sim = simulatePlant({rng: createRng(seed)});
       const analysis = analyzeEffluent({cetp: sim.cetp, factories: sim.factories, config: defaultEffluentConfig});
       // Travel times are learned within two minutes of the truth.
-      for (const p of sim.profiles) expect(Math.abs(analysis.travel.find((t) => t.factory_id === p.factory_id)!.lag_minutes - p.travelMinutes)).toBeLessThanOrEqual(2);
-      const ours = scoreAttribution({events: analysis.shocks, attributions: analysis.attributions, truth: sim.truthShocks, method: "robust_lag"});
-      const baseline = scoreAttribution({events: analysis.shocks, attributions: analysis.attributions, truth: sim.truthShocks, method: "fixed_lookback"});
+      for (const p of sim.profiles)
+        expect(
+          Math.abs(analysis.travel.find((t) => t.factory_id === p.factory_id)!.lag_minutes - p.travelMinutes)
+        ).toBeLessThanOrEqual(2);
+      const ours = scoreAttribution({
+        events: analysis.shocks,
+        attributions: analysis.attributions,
+        truth: sim.truthShocks,
+        method: "robust_lag"
+      });
+      const baseline = scoreAttribution({
+        events: analysis.shocks,
+        attributions: analysis.attributions,
+        truth: sim.truthShocks,
+        method: "fixed_lookback"
+      });
       expect(ours.factoryShocks).toBe(20);
       expect(ours.accuracy).toBeGreaterThanOrEqual(0.95);
       expect(ours.falseAttributionRate).toBeLessThanOrEqual(0.05);
@@ -51,7 +83,9 @@ describe("attribution and tampering on simulated plants", () => {
   test("a plant with no tampering and a sensor reporting every third minute yields no tamper findings", () => {
     const sim = simulatePlant({rng: createRng(11), tamper: false, days: 10});
     expect(sim.truthTamper).toEqual([]);
-    expect(analyzeEffluent({cetp: sim.cetp, factories: sim.factories, config: defaultEffluentConfig}).tamper).toEqual([]);
+    expect(analyzeEffluent({cetp: sim.cetp, factories: sim.factories, config: defaultEffluentConfig}).tamper).toEqual(
+      []
+    );
   });
 
   test("the simulator is deterministic for a seed", () => {
@@ -59,7 +93,9 @@ describe("attribution and tampering on simulated plants", () => {
     const b = simulatePlant({rng: createRng(5), days: 2, shocksPerFactory: 1, orphanShocks: 1, tamper: false});
     expect(b.cetp.slice(0, 50)).toEqual(a.cetp.slice(0, 50));
     expect(b.truthShocks).toEqual(a.truthShocks);
-    const inlet = a.cetp.map((r) => r.inlet_cod!).filter((v, i) => !a.truthShocks.some((t) => a.cetp[i]!.ts >= t.inlet_start && a.cetp[i]!.ts <= t.inlet_end));
+    const inlet = a.cetp
+      .map((r) => r.inlet_cod!)
+      .filter((v, i) => !a.truthShocks.some((t) => a.cetp[i]!.ts >= t.inlet_start && a.cetp[i]!.ts <= t.inlet_end));
     const mean = inlet.reduce((s, v) => s + v, 0) / inlet.length;
     expect(mean).toBeGreaterThan(188);
     expect(mean).toBeLessThan(198);

@@ -5,7 +5,16 @@ import {describe, expect, test} from "vitest";
 import {appendEvidence, verifyEvidence} from "../../src/lib/effluent/evidence-log.js";
 import type {Attribution} from "../../src/lib/effluent/types.js";
 
-const attribution = (i: number): Attribution => ({event_id: `E${i}`, method: "robust_lag", factory_id: `F0${i}`, lag_minutes: 10 + i, factory_cod: 1000 + i, score: 10 + i, confidence: 0.9, evidence: `F0${i} z=${10 + i}`});
+const attribution = (i: number): Attribution => ({
+  event_id: `E${i}`,
+  method: "robust_lag",
+  factory_id: `F0${i}`,
+  lag_minutes: 10 + i,
+  factory_cod: 1000 + i,
+  score: 10 + i,
+  confidence: 0.9,
+  evidence: `F0${i} z=${10 + i}`
+});
 
 function freshLog(): string {
   const path = join(mkdtempSync(join(tmpdir(), "evidence-")), "evidence_log.jsonl");
@@ -16,7 +25,10 @@ function freshLog(): string {
 describe("evidence log", () => {
   test("each record holds the hash of the one before; reruns append nothing twice", () => {
     const path = freshLog();
-    const lines = readFileSync(path, "utf-8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(path, "utf-8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(4);
     expect(lines[0].prev_hash).toBe("");
     expect(lines[2].prev_hash).toBe(lines[1].hash);
@@ -29,7 +41,9 @@ describe("evidence log", () => {
     const lines = readFileSync(path, "utf-8").trim().split("\n");
     lines[1] = lines[1]!.replace('"factory_id":"F02"', '"factory_id":"F09"');
     writeFileSync(path, lines.join("\n") + "\n");
-    expect(verifyEvidence({path}).problems).toEqual([{line: 2, problem: "edited: its content no longer matches its hash"}]);
+    expect(verifyEvidence({path}).problems).toEqual([
+      {line: 2, problem: "edited: its content no longer matches its hash"}
+    ]);
   });
 
   test("a removed line breaks the chain at the line after it", () => {
@@ -37,7 +51,9 @@ describe("evidence log", () => {
     const lines = readFileSync(path, "utf-8").trim().split("\n");
     lines.splice(1, 1);
     writeFileSync(path, lines.join("\n") + "\n");
-    expect(verifyEvidence({path}).problems).toEqual([{line: 2, problem: "chain broken: the line before it was removed, reordered or edited"}]);
+    expect(verifyEvidence({path}).problems).toEqual([
+      {line: 2, problem: "chain broken: the line before it was removed, reordered or edited"}
+    ]);
   });
 
   test("reordered lines are named", () => {

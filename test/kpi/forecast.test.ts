@@ -2,7 +2,14 @@ import {describe, expect, test} from "vitest";
 import {createRng} from "../../src/lib/core/random.js";
 import {deriveMetric} from "../../src/lib/kpi/derive.js";
 import {simulateKpiEvents} from "../../src/lib/kpi/simulate.js";
-import {accuracy, backtest, forecastSeries, naive, reliabilityScore, seasonalNaive} from "../../src/lib/kpi/forecast.js";
+import {
+  accuracy,
+  backtest,
+  forecastSeries,
+  naive,
+  reliabilityScore,
+  seasonalNaive
+} from "../../src/lib/kpi/forecast.js";
 
 const weekly = Array.from({length: 70}, (_, i) => [10, 20, 30, 40, 50, 60, 70][i % 7]!);
 
@@ -18,7 +25,11 @@ describe("forecasting building blocks", () => {
 
   test("MAPE, sMAPE and MASE (scaled by in-sample seasonal naive)", () => {
     const train = [1, 2, 3, 4, 5, 6, 7, 2, 3, 4, 5, 6, 7, 8]; // seasonal naive error 1 everywhere
-    expect(accuracy({actual: [10, 20], predicted: [11, 18], train})).toEqual({mape: 10, smape: expect.closeTo(100 * ((2 / 21 + 4 / 38) / 2), 6), mase: 1.5});
+    expect(accuracy({actual: [10, 20], predicted: [11, 18], train})).toEqual({
+      mape: 10,
+      smape: expect.closeTo(100 * ((2 / 21 + 4 / 38) / 2), 6),
+      mase: 1.5
+    });
   });
 
   test("reliability: one formula from MASE and sMAPE, 0 to 100", () => {
@@ -28,26 +39,51 @@ describe("forecasting building blocks", () => {
   });
 
   test("backtest: a perfectly weekly series is forecast exactly by seasonal naive", () => {
-    expect(backtest({series: weekly, model: (train, h) => seasonalNaive({series: train, horizon: h}).yhat})).toEqual({mape: 0, smape: 0, mase: 0, folds: 5});
-    expect(backtest({series: weekly, model: (train, h) => naive({series: train, horizon: h}).yhat}).mase).toBeGreaterThan(1);
+    expect(backtest({series: weekly, model: (train, h) => seasonalNaive({series: train, horizon: h}).yhat})).toEqual({
+      mape: 0,
+      smape: 0,
+      mase: 0,
+      folds: 5
+    });
+    expect(
+      backtest({series: weekly, model: (train, h) => naive({series: train, horizon: h}).yhat}).mase
+    ).toBeGreaterThan(1);
   });
 
   test("short series fall back to simpler models, saying why", () => {
-    expect(forecastSeries({series: weekly.slice(0, 10), horizon: 7})).toMatchObject({model: "naive", fallbackReason: "only 10 days: under two seasons"});
-    expect(forecastSeries({series: weekly.slice(0, 20), horizon: 7})).toMatchObject({model: "seasonal_naive", fallbackReason: "only 20 days: under four seasons"});
+    expect(forecastSeries({series: weekly.slice(0, 10), horizon: 7})).toMatchObject({
+      model: "naive",
+      fallbackReason: "only 10 days: under two seasons"
+    });
+    expect(forecastSeries({series: weekly.slice(0, 20), horizon: 7})).toMatchObject({
+      model: "seasonal_naive",
+      fallbackReason: "only 20 days: under four seasons"
+    });
   });
 
   test("a failing fit falls back to seasonal naive and records why", () => {
-    const f = forecastSeries({series: weekly.slice(0, 60), horizon: 7, grid: [{p: -1, d: 0, q: 0, P: 0, D: 1, Q: 1, s: 7}]});
+    const f = forecastSeries({
+      series: weekly.slice(0, 60),
+      horizon: 7,
+      grid: [{p: -1, d: 0, q: 0, P: 0, D: 1, Q: 1, s: 7}]
+    });
     expect(f.model).toBe("seasonal_naive");
-    expect(f.fallbackReason).toMatch(/^no SARIMAX order fitted \(\(-1,0,0\)\(0,1,1\)7: Model parameter can't be negative\)$/);
+    expect(f.fallbackReason).toMatch(
+      /^no SARIMAX order fitted \(\(-1,0,0\)\(0,1,1\)7: Model parameter can't be negative\)$/
+    );
   });
 });
 
 describe("SARIMAX on the simulated KPIs", () => {
   const sim = simulateKpiEvents({rng: createRng(1)});
   const metrics = ["orders", "revenue", "signups", "support_tickets"];
-  const derived = metrics.map((metric) => deriveMetric({metric, points: sim.daily.filter((d) => d.metric === metric).map((d) => ({day: d.day, value: d.value})), seed: 1}));
+  const derived = metrics.map((metric) =>
+    deriveMetric({
+      metric,
+      points: sim.daily.filter((d) => d.metric === metric).map((d) => ({day: d.day, value: d.value})),
+      seed: 1
+    })
+  );
 
   test("the chosen model beats seasonal naive's backtest MASE on most metrics, and says which orders it chose", () => {
     const wins = derived.filter((d) => {
@@ -63,8 +99,11 @@ describe("SARIMAX on the simulated KPIs", () => {
   test("intervals nest around the forecast, widen with the horizon, and the holiday regressor dips holidays", () => {
     for (const d of derived) {
       expect(d.forecasts).toHaveLength(28);
-      for (const f of d.forecasts) expect(f.lo95 <= f.lo80 && f.lo80 <= f.yhat && f.yhat <= f.hi80 && f.hi80 <= f.hi95).toBe(true);
-      expect(d.forecasts[27]!.hi95 - d.forecasts[27]!.lo95).toBeGreaterThan(d.forecasts[0]!.hi95 - d.forecasts[0]!.lo95);
+      for (const f of d.forecasts)
+        expect(f.lo95 <= f.lo80 && f.lo80 <= f.yhat && f.yhat <= f.hi80 && f.hi80 <= f.hi95).toBe(true);
+      expect(d.forecasts[27]!.hi95 - d.forecasts[27]!.lo95).toBeGreaterThan(
+        d.forecasts[0]!.hi95 - d.forecasts[0]!.lo95
+      );
     }
     // The series end on 2024-12-30; the horizon holds 2025-01-26 (Republic Day, a Sunday).
     const orders = derived[0]!.forecasts;
@@ -73,4 +112,3 @@ describe("SARIMAX on the simulated KPIs", () => {
     expect(holiday.yhat / weekBefore.yhat).toBeLessThan(0.75);
   });
 });
-

@@ -29,7 +29,15 @@ describe("timestamps", () => {
 describe("strict and tolerant ingestion", () => {
   const messy = file(
     "orders.csv",
-    ["ts,metric,value,region", "2024-03-01,orders,10,west", "2024-13-01,orders,11,west", "2024-03-02,orders,ten,east", "2024-03-03,orders,12", "2024-03-01,orders,99,west", "2024-03-04,orders,13,east"].join("\n")
+    [
+      "ts,metric,value,region",
+      "2024-03-01,orders,10,west",
+      "2024-13-01,orders,11,west",
+      "2024-03-02,orders,ten,east",
+      "2024-03-03,orders,12",
+      "2024-03-01,orders,99,west",
+      "2024-03-04,orders,13,east"
+    ].join("\n")
   );
 
   test("strict mode rejects the file and names every error with line, column and reason", () => {
@@ -47,7 +55,9 @@ describe("strict and tolerant ingestion", () => {
   test("tolerant mode keeps every good row and quarantines the rest", () => {
     const result = ingestEvents({path: messy, strict: false});
     expect(result.rejected).toBe(false);
-    expect(result.events.map((e) => [e.ts.toISOString().slice(0, 10), e.metric, e.value, JSON.parse(e.attributes).region])).toEqual([
+    expect(
+      result.events.map((e) => [e.ts.toISOString().slice(0, 10), e.metric, e.value, JSON.parse(e.attributes).region])
+    ).toEqual([
       ["2024-03-01", "orders", 10, "west"],
       ["2024-03-04", "orders", 13, "east"]
     ]);
@@ -57,26 +67,55 @@ describe("strict and tolerant ingestion", () => {
   test("a file missing its value column fails with the columns it has", () => {
     const result = ingestEvents({path: file("no-value.csv", "ts,metric\n2024-03-01,x\n"), strict: false});
     expect(result.rejected).toBe(true);
-    expect(result.problems[0]!.reason).toBe("missing a value column (value or amount; or --value COL); columns are: ts, metric");
+    expect(result.problems[0]!.reason).toBe(
+      "missing a value column (value or amount; or --value COL); columns are: ts, metric"
+    );
   });
 
   test("a plain timestamp,value export becomes one metric named after the file; flags map other names", () => {
-    const plain = ingestEvents({path: file("daily-signups.csv", "timestamp,value\n2024-03-01T00:00:00Z,5\n2024-03-02T00:00:00Z,7\n"), strict: true});
-    expect(plain.events.map((e) => [e.metric, e.source, e.value])).toEqual([["daily_signups", "daily_signups", 5], ["daily_signups", "daily_signups", 7]]);
-    const mapped = ingestEvents({path: file("export.csv", "when,amt\n2024-03-01,1.5\n"), strict: true, tsColumn: "when", valueColumn: "amt", metric: "revenue", source: "shop"});
+    const plain = ingestEvents({
+      path: file("daily-signups.csv", "timestamp,value\n2024-03-01T00:00:00Z,5\n2024-03-02T00:00:00Z,7\n"),
+      strict: true
+    });
+    expect(plain.events.map((e) => [e.metric, e.source, e.value])).toEqual([
+      ["daily_signups", "daily_signups", 5],
+      ["daily_signups", "daily_signups", 7]
+    ]);
+    const mapped = ingestEvents({
+      path: file("export.csv", "when,amt\n2024-03-01,1.5\n"),
+      strict: true,
+      tsColumn: "when",
+      valueColumn: "amt",
+      metric: "revenue",
+      source: "shop"
+    });
     expect(mapped.events.map((e) => [e.source, e.metric, e.value])).toEqual([["shop", "revenue", 1.5]]);
   });
 
   test("a truncated JSON array keeps its complete objects (tolerant) and names where it broke", () => {
-    const path = file("events.json", '[\n {"ts": "2024-03-01T10:00:00Z", "metric": "visits", "value": 3},\n {"ts": "2024-03-01T11:00:00Z", "metric": "visits", "value": 4},\n {"ts": "2024-03-01T12:00:00Z", "metric": "vis');
+    const path = file(
+      "events.json",
+      '[\n {"ts": "2024-03-01T10:00:00Z", "metric": "visits", "value": 3},\n {"ts": "2024-03-01T11:00:00Z", "metric": "visits", "value": 4},\n {"ts": "2024-03-01T12:00:00Z", "metric": "vis'
+    );
     const tolerant = ingestEvents({path, strict: false});
     expect(tolerant.events.map((e) => e.value)).toEqual([3, 4]);
-    expect(tolerant.problems).toEqual([expect.objectContaining({line: 4, reason: expect.stringMatching(/^truncated JSON: the array ends without "\]" inside an object/)})]);
+    expect(tolerant.problems).toEqual([
+      expect.objectContaining({
+        line: 4,
+        reason: expect.stringMatching(/^truncated JSON: the array ends without "\]" inside an object/)
+      })
+    ]);
     expect(ingestEvents({path, strict: true}).rejected).toBe(true);
   });
 
   test("JSON Lines: a bad line is named, the others are kept", () => {
-    const result = ingestEvents({path: file("events.jsonl", '{"ts": 1709287200, "metric": "m", "value": 1}\n{oops\n{"ts": 1709290800, "metric": "m", "value": 2}\n'), strict: false});
+    const result = ingestEvents({
+      path: file(
+        "events.jsonl",
+        '{"ts": 1709287200, "metric": "m", "value": 1}\n{oops\n{"ts": 1709290800, "metric": "m", "value": 2}\n'
+      ),
+      strict: false
+    });
     expect(result.events.map((e) => e.value)).toEqual([1, 2]);
     expect(result.problems.map((p) => [p.line, p.reason.slice(0, 14)])).toEqual([[2, "not valid JSON"]]);
   });

@@ -1,5 +1,15 @@
 import {createHash} from "node:crypto";
-import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from "node:fs";
 import {createServer, type Server} from "node:http";
 import type {AddressInfo} from "node:net";
 import {tmpdir} from "node:os";
@@ -23,10 +33,17 @@ const PARTIAL = "2024-03-02";
 const TABLES = ["trades", "book", "book_delta_v2"] as const;
 const dayDir = (table: string, day: string) => `${table}/exchange=BINANCE/symbol=BTC-USDT/dt=${day}`;
 const sha = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
-const walk = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)])) : []);
+const walk = (dir: string): string[] =>
+  existsSync(dir)
+    ? readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
+        e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]
+      )
+    : [];
 const readManifest = (dir: string) => JSON.parse(readFileSync(join(dir, "manifest.json"), "utf-8")) as Manifest;
-const writeManifest = (dir: string, manifest: Manifest) => writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest, null, 1));
-const day = (report: AcquireReport, table: string, d: string) => report.days.find((x) => x.table === table && x.day === d)!;
+const writeManifest = (dir: string, manifest: Manifest) =>
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest, null, 1));
+const day = (report: AcquireReport, table: string, d: string) =>
+  report.days.find((x) => x.table === table && x.day === d)!;
 /** A copy of the lake to damage in one test without touching the others. */
 const variant = (name: string) => {
   const dir = join(root, name);
@@ -43,24 +60,37 @@ beforeAll(async () => {
   const duck = await openDuckDB();
   const manifest: Manifest = {files: []};
   const add = async (path: string) => {
-    const [{n}] = await duck.all<{n: bigint}>(`SELECT count(*) AS n FROM read_parquet(${quoteString(join(lake, path))})`);
+    const {n} = await duck.one<{n: bigint}>(`SELECT count(*) AS n FROM read_parquet(${quoteString(join(lake, path))})`);
     manifest.files.push({path, rows: Number(n), sha256: sha(join(lake, path))});
   };
   try {
-    for (const [table, file] of [["trades", sim.trades], ["book", sim.book], ["book_delta_v2", sim.deltas]] as const) {
-      for (const [d, spanNs] of [[FULL, 86_399_999_000_000], [PARTIAL, 9 * 3600e9]] as const) {
+    for (const [table, file] of [
+      ["trades", sim.trades],
+      ["book", sim.book],
+      ["book_delta_v2", sim.deltas]
+    ] as const) {
+      for (const [d, spanNs] of [
+        [FULL, 86_399_999_000_000],
+        [PARTIAL, 9 * 3600e9]
+      ] as const) {
         mkdirSync(join(lake, dayDir(table, d)), {recursive: true});
         const start = BigInt(Date.parse(`${d}T00:00:00Z`)) * 1_000_000n;
-        const map = (c: string) => `make_timestamp_ns(${start} + (((epoch_us(${c}) - b.lo)::DOUBLE / (b.hi - b.lo)) * ${spanNs})::BIGINT)`;
+        const map = (c: string) =>
+          `make_timestamp_ns(${start} + (((epoch_us(${c}) - b.lo)::DOUBLE / (b.hi - b.lo)) * ${spanNs})::BIGINT)`;
         const stretched = `SELECT s.* EXCLUDE (file_row_number) REPLACE (${map("origin_time")} AS origin_time, ${map("received_time")} AS received_time)
           FROM read_parquet(${quoteString(file)}, file_row_number = true) s,
                (SELECT min(epoch_us(origin_time)) AS lo, max(epoch_us(origin_time)) AS hi FROM read_parquet(${quoteString(file)})) b
           ORDER BY s.file_row_number`;
         if (table === "trades" && d === FULL) {
           // A day split over two files: the morning and the rest.
-          for (const [name, where] of [["1", "<"], ["2", ">="]] as const) {
+          for (const [name, where] of [
+            ["1", "<"],
+            ["2", ">="]
+          ] as const) {
             const path = `${dayDir(table, d)}/${name}.parquet`;
-            await duck.run(`COPY (SELECT * FROM (${stretched}) WHERE origin_time ${where} TIMESTAMP '${d} 12:00:00') TO ${quoteString(join(lake, path))} (FORMAT parquet)`);
+            await duck.run(
+              `COPY (SELECT * FROM (${stretched}) WHERE origin_time ${where} TIMESTAMP '${d} 12:00:00') TO ${quoteString(join(lake, path))} (FORMAT parquet)`
+            );
             await add(path);
           }
         } else {
@@ -78,7 +108,8 @@ beforeAll(async () => {
   // A static file server over `root` (files only; 404 otherwise), on loopback.
   server = createServer((req, res) => {
     const path = resolve(root, `.${decodeURIComponent(new URL(req.url ?? "/", "http://127.0.0.1").pathname)}`);
-    if (!path.startsWith(root + sep) || !existsSync(path) || !statSync(path).isFile()) return void res.writeHead(404, "Not Found").end();
+    if (!path.startsWith(root + sep) || !existsSync(path) || !statSync(path).isFile())
+      return void res.writeHead(404, "Not Found").end();
     res.writeHead(200, {"content-type": "application/octet-stream"}).end(readFileSync(path));
   });
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
@@ -99,11 +130,17 @@ describe("lab acquire market", () => {
       expect(day(report, table, FULL).coverage).toBeGreaterThan(0.999);
       expect(day(report, table, FULL).files.every((f) => f.state === "copied")).toBe(true);
       expect(day(report, table, PARTIAL).status).toBe("REFUSED");
-      expect(day(report, table, PARTIAL).reasons.join("\n")).toContain(`covers only 37.5% of ${PARTIAL} (00:00:00–09:00:00)`);
+      expect(day(report, table, PARTIAL).reasons.join("\n")).toContain(
+        `covers only 37.5% of ${PARTIAL} (00:00:00–09:00:00)`
+      );
       expect(existsSync(join(inbox, dayDir(table, PARTIAL)))).toBe(false);
     }
-    expect(day(report, "trades", FULL).files.map((f) => f.path)).toEqual([`${dayDir("trades", FULL)}/1.parquet`, `${dayDir("trades", FULL)}/2.parquet`]);
-    for (const entry of readManifest(lake).files.filter((f) => f.path.includes(FULL))) expect(readFileSync(join(inbox, entry.path)).equals(readFileSync(join(lake, entry.path)))).toBe(true);
+    expect(day(report, "trades", FULL).files.map((f) => f.path)).toEqual([
+      `${dayDir("trades", FULL)}/1.parquet`,
+      `${dayDir("trades", FULL)}/2.parquet`
+    ]);
+    for (const entry of readManifest(lake).files.filter((f) => f.path.includes(FULL)))
+      expect(readFileSync(join(inbox, entry.path)).equals(readFileSync(join(lake, entry.path)))).toBe(true);
     expect(walk(inbox).filter((f) => f.includes(PARTIAL) || f.includes(".tmp"))).toEqual([]);
     expect(walk(inbox)).toHaveLength(4);
     expect(report).toMatchObject({accepted: 3, refused: 3});
@@ -122,12 +159,17 @@ describe("lab acquire market", () => {
     const src = variant("lake-corrupt");
     const file = join(src, `${dayDir("book", FULL)}/1.parquet`);
     const bytes = readFileSync(file);
-    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = bytes[middle]! ^ 0x01;
     writeFileSync(file, bytes);
     const inbox = join(root, "inbox-corrupt");
     const report = await acquireMarketData({from: src, inbox, toDate: FULL});
     expect(day(report, "book", FULL).status).toBe("REFUSED");
-    expect(day(report, "book", FULL).reasons.join("\n")).toMatch(new RegExp(`${dayDir("book", FULL)}/1\\.parquet: checksum mismatch: the manifest says sha256 ${sha(join(lake, `${dayDir("book", FULL)}/1.parquet`))}, the file has ${sha(file)}`));
+    expect(day(report, "book", FULL).reasons.join("\n")).toMatch(
+      new RegExp(
+        `${dayDir("book", FULL)}/1\\.parquet: checksum mismatch: the manifest says sha256 ${sha(join(lake, `${dayDir("book", FULL)}/1.parquet`))}, the file has ${sha(file)}`
+      )
+    );
     expect(day(report, "trades", FULL).status).toBe("ACCEPTED");
     expect(existsSync(join(inbox, dayDir("book", FULL)))).toBe(false);
     expect(walk(inbox).filter((f) => f.includes(".tmp"))).toEqual([]);
@@ -142,7 +184,9 @@ describe("lab acquire market", () => {
     writeManifest(src, manifest);
     const report = await acquireMarketData({from: src, inbox: join(root, "inbox-rows"), toDate: FULL});
     expect(day(report, "book_delta_v2", FULL).status).toBe("REFUSED");
-    expect(day(report, "book_delta_v2", FULL).reasons.join("\n")).toContain(`the manifest says ${(actual + 7).toLocaleString("en-US")} rows, the file has ${actual.toLocaleString("en-US")}`);
+    expect(day(report, "book_delta_v2", FULL).reasons.join("\n")).toContain(
+      `the manifest says ${(actual + 7).toLocaleString("en-US")} rows, the file has ${actual.toLocaleString("en-US")}`
+    );
     expect(existsSync(join(root, "inbox-rows", dayDir("book_delta_v2", FULL)))).toBe(false);
   }, 30_000);
 
@@ -151,7 +195,9 @@ describe("lab acquire market", () => {
     const path = `${dayDir("trades", FULL)}/2.parquet`;
     const duck = await openDuckDB();
     try {
-      await duck.run(`COPY (SELECT * EXCLUDE (side) FROM read_parquet(${quoteString(join(lake, path))})) TO ${quoteString(join(src, path))} (FORMAT parquet)`);
+      await duck.run(
+        `COPY (SELECT * EXCLUDE (side) FROM read_parquet(${quoteString(join(lake, path))})) TO ${quoteString(join(src, path))} (FORMAT parquet)`
+      );
     } finally {
       duck.close();
     }
@@ -175,14 +221,17 @@ describe("lab acquire market", () => {
     writeManifest(src, manifest);
     const report = await acquireMarketData({from: src, inbox: join(root, "inbox-no-deltas"), toDate: FULL});
     expect(report.days.map((d) => d.status)).toEqual(["ACCEPTED", "ACCEPTED"]);
-    expect(day(report, "book", FULL).warnings.join("\n")).toMatch(/book_delta_v2 missing for BINANCE BTC-USDT on 2024-03-01/);
+    expect(day(report, "book", FULL).warnings.join("\n")).toMatch(
+      /book_delta_v2 missing for BINANCE BTC-USDT on 2024-03-01/
+    );
   }, 30_000);
 
   test("an HTTP source is read through its manifest; a listed file answering 404 refuses its day; without a manifest it says so", async () => {
     const inbox = join(root, "inbox-http");
     const report = await acquireMarketData({from: `${base}lake/`, inbox, toDate: FULL});
     expect(report.days.map((d) => d.status)).toEqual(["ACCEPTED", "ACCEPTED", "ACCEPTED"]);
-    for (const entry of readManifest(lake).files.filter((f) => f.path.includes(FULL))) expect(readFileSync(join(inbox, entry.path)).equals(readFileSync(join(lake, entry.path)))).toBe(true);
+    for (const entry of readManifest(lake).files.filter((f) => f.path.includes(FULL)))
+      expect(readFileSync(join(inbox, entry.path)).equals(readFileSync(join(lake, entry.path)))).toBe(true);
     const again = await acquireMarketData({from: `${base}lake`, inbox, toDate: FULL});
     expect(again.days.flatMap((d) => d.files).every((f) => f.state === "present")).toBe(true);
 
@@ -201,7 +250,9 @@ describe("lab acquire market", () => {
 
     const bare = variant("lake-bare");
     rmSync(join(bare, "manifest.json"));
-    await expect(acquireMarketData({from: `${base}lake-bare/`, inbox: join(root, "inbox-bare")})).rejects.toThrow(/an HTTP source needs a manifest\.json listing its files, since HTTP has no directory listing/);
+    await expect(acquireMarketData({from: `${base}lake-bare/`, inbox: join(root, "inbox-bare")})).rejects.toThrow(
+      /an HTTP source needs a manifest\.json listing its files, since HTTP has no directory listing/
+    );
     // The same folder read locally is listed by walking it.
     const local = await acquireMarketData({from: bare, inbox: join(root, "inbox-bare"), toDate: FULL});
     expect(local.days.map((d) => d.status)).toEqual(["ACCEPTED", "ACCEPTED", "ACCEPTED"]);
@@ -212,8 +263,12 @@ describe("lab acquire market", () => {
     try {
       const inbox = join(root, "inbox-cli");
       expect(await acquireVerb.run(parseArgs(["market", "--from", lake, "--inbox", inbox, "--to-date", FULL]))).toBe(0);
-      expect(await acquireVerb.run(parseArgs(["market", "--from", lake, "--inbox", inbox, "--symbol", "BTC-USDT"]))).toBe(1);
-      expect(out.mock.calls.map((c) => String(c[0])).join("\n")).toMatch(/\| REFUSED \| trades \| BINANCE \| BTC-USDT \| 2024-03-02 \|/);
+      expect(
+        await acquireVerb.run(parseArgs(["market", "--from", lake, "--inbox", inbox, "--symbol", "BTC-USDT"]))
+      ).toBe(1);
+      expect(out.mock.calls.map((c) => String(c[0])).join("\n")).toMatch(
+        /\| REFUSED \| trades \| BINANCE \| BTC-USDT \| 2024-03-02 \|/
+      );
       expect(existsSync(join(inbox, dayDir("trades", FULL), "1.parquet"))).toBe(true);
     } finally {
       out.mockRestore();

@@ -18,14 +18,21 @@ async function simulate(options: Parameters<typeof simulatedHistory>[0]) {
   return sim;
 }
 
-const fileRows = async (path: string) => Number((await readParquetAll({path, sql: "SELECT count(*) AS n FROM t"}))[0]!.n);
+const fileRows = async (path: string) =>
+  Number((await readParquetAll({path, sql: "SELECT count(*) AS n FROM t"}))[0]!.n);
 const table = (a: Assessment, name: string) => a.tables.find((t) => t.table === name)!;
 
 describe("market data assessment", () => {
   test("complete deltas: completeness 1, no gaps, full event replay; rows as in the files", async () => {
     const sim = await simulate({seed: 11, seconds: 60});
     const a = await assessFiles({inputs: sim.inputs});
-    expect(a.deltas).toMatchObject({present: true, completeness: 1, missingUpdateIds: 0, duplicateRows: 0, originOrderInversions: 0});
+    expect(a.deltas).toMatchObject({
+      present: true,
+      completeness: 1,
+      missingUpdateIds: 0,
+      duplicateRows: 0,
+      originOrderInversions: 0
+    });
     expect(a.deltas.gaps.count).toBe(0);
     expect(a.deltas.gaps.buckets.every((b) => b.count === 0)).toBe(true);
     expect(a.deltas.distinctUpdateIds).toBe(sim.truth.u.length);
@@ -50,7 +57,8 @@ describe("market data assessment", () => {
     expect(a.snapshots.medianIntervalMs).toBeLessThan(110);
     expect(a.memory.spillsToDisk).toBe(false);
     expect(a.memory.denseBookMB).toBeCloseTo((2 * 131072 * 8) / 1e6, 6);
-    const sortBytes = table(a, "deltas").rows * 40 + table(a, "book").rows * (2 + 4 * 20) * 8 + table(a, "trades").rows * 40;
+    const sortBytes =
+      table(a, "deltas").rows * 40 + table(a, "book").rows * (2 + 4 * 20) * 8 + table(a, "trades").rows * 40;
     expect(a.memory.sortDataMB).toBeCloseTo(sortBytes / 1e6, 6);
     expect(a.memory.totalMB).toBeCloseTo(a.memory.denseBookMB + 5 + sortBytes / 1e6, 6);
   });
@@ -104,7 +112,16 @@ describe("market data assessment", () => {
     const sim = await simulate({seed: 15, seconds: 60});
     const a = await assessFiles({inputs: sim.inputs});
     const md = assessmentMarkdown(a);
-    for (const heading of ["# Market data assessment", "## Recommendation", "## Tables", "## origin_time", "## Delta completeness", "## Sequence gaps", "## Snapshots", "## Memory estimate"]) {
+    for (const heading of [
+      "# Market data assessment",
+      "## Recommendation",
+      "## Tables",
+      "## origin_time",
+      "## Delta completeness",
+      "## Sequence gaps",
+      "## Snapshots",
+      "## Memory estimate"
+    ]) {
       expect(md).toContain(`${heading}\n`);
     }
     expect(md).toContain("**full_event_replay**");
@@ -113,7 +130,18 @@ describe("market data assessment", () => {
     const printed: string[] = [];
     const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void printed.push(args.join(" ")));
     try {
-      await assessVerb.run(parseArgs(["--trades", sim.inputs.trades, "--book", sim.inputs.book, "--deltas", sim.inputs.deltas, "--out", out]));
+      await assessVerb.run(
+        parseArgs([
+          "--trades",
+          sim.inputs.trades,
+          "--book",
+          sim.inputs.book,
+          "--deltas",
+          sim.inputs.deltas,
+          "--out",
+          out
+        ])
+      );
     } finally {
       spy.mockRestore();
     }

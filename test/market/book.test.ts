@@ -5,11 +5,13 @@ import {ASK, BID, Book, type Side} from "../../src/lib/market/book.js";
 /** The same book as a plain map of levels, walked the slow way. */
 function model() {
   const sides = [new Map<number, number>(), new Map<number, number>()];
-  const sorted = (side: Side) => [...sides[side]!].filter(([, q]) => q > 0).sort((a, b) => (side === BID ? b[0] - a[0] : a[0] - b[0]));
+  const sorted = (side: Side) =>
+    [...sides[side]!].filter(([, q]) => q > 0).sort((a, b) => (side === BID ? b[0] - a[0] : a[0] - b[0]));
   return {
     set: (side: Side, tick: number, q: number) => void sides[side]!.set(tick, q),
     clearFrom: (side: Side, worst: number) => {
-      for (const [tick] of sides[side]!) if (Number.isNaN(worst) || (side === BID ? tick >= worst : tick <= worst)) sides[side]!.delete(tick);
+      for (const [tick] of sides[side]!)
+        if (Number.isNaN(worst) || (side === BID ? tick >= worst : tick <= worst)) sides[side]!.delete(tick);
     },
     sorted
   };
@@ -38,7 +40,8 @@ describe("order book", () => {
       for (const s of [BID, ASK] as Side[]) {
         const levels = m.sorted(s);
         expect(s === BID ? book.bestBid : book.bestAsk).toBe(levels[0]?.[0] ?? -1);
-        const p = new Float64Array(20), q = new Float64Array(20);
+        const p = new Float64Array(20),
+          q = new Float64Array(20);
         const n = book.top(s, 20, p, q);
         expect([...p.subarray(0, n)].map((t, i) => [t, q[i]])).toEqual(levels.slice(0, 20));
         expect(book.depth(s, 5)).toBe(levels.slice(0, 5).reduce((a, [, x]) => a + x, 0));
@@ -55,7 +58,13 @@ describe("order book", () => {
     book.set(ASK, 110, 7);
     book.set(ASK, 200, 2); // the window moves to 72…327
     expect(book.bestAsk).toBe(110);
-    expect(book.levels()).toEqual({bids: [[100, 5]], asks: [[110, 7], [200, 2]]});
+    expect(book.levels()).toEqual({
+      bids: [[100, 5]],
+      asks: [
+        [110, 7],
+        [200, 2]
+      ]
+    });
     expect(book.dropped).toBe(0);
     book.set(ASK, 400, 1); // 100 and 110 fall out of the window 272…527, and are counted
     expect(book.levels()).toEqual({bids: [], asks: [[400, 1]]});

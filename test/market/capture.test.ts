@@ -45,7 +45,15 @@ describe("capture from the local Binance-protocol feed", () => {
     const dir = mkdtempSync(join(tmpdir(), "capture-"));
     const controller = new AbortController();
     const resyncs: {u: number; levels: number[][]}[] = [];
-    const capture = captureBinance({wsUrl: feed.wsUrl, restUrl: feed.url, symbol: "BTCUSDT", outDir: dir, signal: controller.signal, backoff: {initialMs: 50, maxMs: 200}, onResync: (book, u) => resyncs.push({u, levels: topLevels(book, 50)})});
+    const capture = captureBinance({
+      wsUrl: feed.wsUrl,
+      restUrl: feed.url,
+      symbol: "BTCUSDT",
+      outDir: dir,
+      signal: controller.signal,
+      backoff: {initialMs: 50, maxMs: 200},
+      onResync: (book, u) => resyncs.push({u, levels: topLevels(book, 50)})
+    });
     await new Promise((r) => setTimeout(r, 1000));
     feed.faults.dropNext(1);
     await new Promise((r) => setTimeout(r, 700));
@@ -66,7 +74,10 @@ describe("capture from the local Binance-protocol feed", () => {
     // The first sync, one per gap, one after the reconnect.
     expect(resyncs.length).toBe(summary.resyncs);
     expect(resyncs.length).toBeGreaterThanOrEqual(5);
-    const truth = truthAt(3, resyncs.map((r) => r.u));
+    const truth = truthAt(
+      3,
+      resyncs.map((r) => r.u)
+    );
     for (const r of resyncs) expect({u: r.u, levels: r.levels}).toEqual({u: r.u, levels: truth.get(r.u)});
     // Every dropped update id shows up as a gap.
     for (const u of feed.stats.dropped) expect(summary.gaps.some((g) => g.expected <= u && u < g.got)).toBe(true);
@@ -84,12 +95,22 @@ describe("capture from the local Binance-protocol feed", () => {
     const dir = mkdtempSync(join(tmpdir(), "capture-rot-"));
     const controller = new AbortController();
     const key = Buffer.alloc(32, 7);
-    const capture = captureBinance({wsUrl: feed.wsUrl, restUrl: feed.url, symbol: "BTCUSDT", outDir: dir, rotateMs: 300, key, signal: controller.signal});
+    const capture = captureBinance({
+      wsUrl: feed.wsUrl,
+      restUrl: feed.url,
+      symbol: "BTCUSDT",
+      outDir: dir,
+      rotateMs: 300,
+      key,
+      signal: controller.signal
+    });
     await new Promise((r) => setTimeout(r, 2500));
     controller.abort();
     const summary = await capture;
     await feed.close();
-    const files = readdirSync(dir).filter((f) => f.endsWith(".jsonl.gz.enc")).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(".jsonl.gz.enc"))
+      .sort();
     expect(files.length).toBeGreaterThanOrEqual(6);
     expect(readdirSync(dir).some((f) => f.endsWith(".partial"))).toBe(false);
     const records = files.flatMap((f) => readCaptureLines(join(dir, f), key).map((l) => JSON.parse(l)));
@@ -108,7 +129,14 @@ describe("capture from the local Binance-protocol feed", () => {
     const feed = await startBinanceFeed({seed: 6, speed: 20});
     const dir = mkdtempSync(join(tmpdir(), "capture-replay-"));
     let controller = new AbortController();
-    let run = captureBinance({wsUrl: feed.wsUrl, restUrl: feed.url, symbol: "BTCUSDT", outDir: join(dir, "first"), gzip: true, signal: controller.signal});
+    let run = captureBinance({
+      wsUrl: feed.wsUrl,
+      restUrl: feed.url,
+      symbol: "BTCUSDT",
+      outDir: join(dir, "first"),
+      gzip: true,
+      signal: controller.signal
+    });
     await new Promise((r) => setTimeout(r, 1500));
     controller.abort();
     await run;
@@ -118,17 +146,31 @@ describe("capture from the local Binance-protocol feed", () => {
     // The public "<local_ns> <json>" format too: the same messages, snapshots as bare objects.
     const shared = join(dir, "shared.txt");
     const {writeFileSync} = await import("node:fs");
-    writeFileSync(shared, original.filter((r) => r.stream || r.type === "snapshot").map((r) => `${r.local_ns} ${JSON.stringify(r.stream ? {stream: r.stream, data: r.data} : r.data)}`).join("\n") + "\n");
+    writeFileSync(
+      shared,
+      original
+        .filter((r) => r.stream || r.type === "snapshot")
+        .map((r) => `${r.local_ns} ${JSON.stringify(r.stream ? {stream: r.stream, data: r.data} : r.data)}`)
+        .join("\n") + "\n"
+    );
     for (const source of [join(dir, "first", recorded!), shared]) {
       const replay = await startBinanceFeed({replay: source, speed: 1});
       controller = new AbortController();
       const out = join(dir, `again-${source.endsWith(".txt") ? "shared" : "lab"}`);
-      run = captureBinance({wsUrl: replay.wsUrl, restUrl: replay.url, symbol: "BTCUSDT", outDir: out, signal: controller.signal});
+      run = captureBinance({
+        wsUrl: replay.wsUrl,
+        restUrl: replay.url,
+        symbol: "BTCUSDT",
+        outDir: out,
+        signal: controller.signal
+      });
       await new Promise((r) => setTimeout(r, 2200));
       controller.abort();
       const summary = await run;
       await replay.close();
-      const again = readdirSync(out).flatMap((f) => readCaptureLines(join(out, f)).map((l) => JSON.parse(l))).filter((r) => r.stream);
+      const again = readdirSync(out)
+        .flatMap((f) => readCaptureLines(join(out, f)).map((l) => JSON.parse(l)))
+        .filter((r) => r.stream);
       // The replay starts where the client connected; what it got is a contiguous run of the original.
       const originalData = original.filter((r) => r.stream).map((r) => JSON.stringify(r.data));
       const start = originalData.indexOf(JSON.stringify(again[0].data));
@@ -143,7 +185,14 @@ describe("capture from the local Binance-protocol feed", () => {
     const feed = await startBinanceFeed({seed: 8, speed: 20});
     const dir = mkdtempSync(join(tmpdir(), "capture-roll-"));
     const controller = new AbortController();
-    const capture = captureBinance({wsUrl: feed.wsUrl, restUrl: feed.url, symbol: "BTCUSDT", outDir: dir, maxConnectionMs: 600, signal: controller.signal});
+    const capture = captureBinance({
+      wsUrl: feed.wsUrl,
+      restUrl: feed.url,
+      symbol: "BTCUSDT",
+      outDir: dir,
+      maxConnectionMs: 600,
+      signal: controller.signal
+    });
     await new Promise((r) => setTimeout(r, 2200));
     controller.abort();
     const summary = await capture;
@@ -155,4 +204,3 @@ describe("capture from the local Binance-protocol feed", () => {
     expect(records.filter((r) => r.type === "disconnect" && r.reason === "rolled").length).toBe(summary.reconnects);
   }, 20_000);
 });
-

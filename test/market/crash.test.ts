@@ -23,7 +23,18 @@ function runLab(args: string[]): {done: Promise<number | null>; kill(): void} {
 describe("crash safety", () => {
   test("kill -9 at random points in three runs: --resume gives the clean run's rows in the same order", async () => {
     const sim = await simulatedHistory({seed: 5, seconds: 600, config: {dropDeltaRate: 0.01}});
-    const base = ["run", "market", "--trades", sim.files.trades, "--book", sim.files.book, "--deltas", sim.files.deltas, "--segment-events", "6000"];
+    const base = [
+      "run",
+      "market",
+      "--trades",
+      sim.files.trades,
+      "--book",
+      sim.files.book,
+      "--deltas",
+      sim.files.deltas,
+      "--segment-events",
+      "6000"
+    ];
     const clean = join(sim.dir, "clean");
     const started = performance.now();
     await runLab([...base, "--out", clean]).done;
@@ -37,7 +48,10 @@ describe("crash safety", () => {
       const first = runLab([...base, "--out", out]);
       // Run 0 dies anywhere in its first stretch; runs 1 and 2 a random moment after their
       // first and third checkpoints, so resuming from a checkpoint is exercised for sure.
-      const doneMarkers = () => (existsSync(join(out, "segments")) ? readdirSync(join(out, "segments")).filter((f) => f.endsWith(".done.json")).length : 0);
+      const doneMarkers = () =>
+        existsSync(join(out, "segments"))
+          ? readdirSync(join(out, "segments")).filter((f) => f.endsWith(".done.json")).length
+          : 0;
       if (run === 0) await new Promise((r) => setTimeout(r, rng.uniform(0.2, 0.6) * duration));
       else {
         const target = run === 1 ? 1 : 3;
@@ -46,7 +60,9 @@ describe("crash safety", () => {
       }
       first.kill();
       const code = await first.done;
-      const segments = existsSync(join(out, "segments")) ? readdirSync(join(out, "segments")).filter((f) => f.endsWith(".done.json")).length : 0;
+      const segments = existsSync(join(out, "segments"))
+        ? readdirSync(join(out, "segments")).filter((f) => f.endsWith(".done.json")).length
+        : 0;
       await runLab([...base, "--out", out, "--resume"]).done;
       kills.push({killed: code === null, segments});
       expect({run, ...(await fingerprint(join(out, "market_events.parquet")))}).toEqual({run, ...expected});
@@ -54,6 +70,8 @@ describe("crash safety", () => {
     // The kills really interrupted the runs, at different points.
     expect(kills.every((k) => k.killed)).toBe(true);
     expect(kills.filter((k) => k.segments > 0).length).toBeGreaterThanOrEqual(2);
-    console.log(`clean run ${(duration / 1000).toFixed(1)}s; killed after ${kills.map((k) => k.segments).join(", ")} complete segment(s)`);
+    console.log(
+      `clean run ${(duration / 1000).toFixed(1)}s; killed after ${kills.map((k) => k.segments).join(", ")} complete segment(s)`
+    );
   }, 180_000);
 });

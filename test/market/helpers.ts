@@ -9,7 +9,11 @@ import {createHistoryWriter, type HistoryFiles} from "../../src/lib/market/histo
 import {simulateMarket} from "../../src/lib/market/simulator.js";
 
 /** A simulated market written as history, with every truth change kept in memory (columns). */
-export async function simulatedHistory({seed = 1, seconds = 120, config = {}}: {seed?: number; seconds?: number; config?: Partial<MarketConfig>} = {}) {
+export async function simulatedHistory({
+  seed = 1,
+  seconds = 120,
+  config = {}
+}: {seed?: number; seconds?: number; config?: Partial<MarketConfig>} = {}) {
   const dir = mkdtempSync(join(tmpdir(), "market-"));
   const cfg = {...defaultMarketConfig, ...config};
   const rng = createRng(seed);
@@ -21,7 +25,7 @@ export async function simulatedHistory({seed = 1, seconds = 120, config = {}}: {
     seconds,
     sink: {
       change(t, u, side, tick, lots) {
-        truth.u.push(u), truth.side.push(side), truth.tick.push(tick), truth.lots.push(lots);
+        (truth.u.push(u), truth.side.push(side), truth.tick.push(tick), truth.lots.push(lots));
         writer.sink.change(t, u, side, tick, lots);
       },
       trade: (...a) => writer.sink.trade(...a),
@@ -44,12 +48,24 @@ export async function simulatedHistory({seed = 1, seconds = 120, config = {}}: {
       }
     };
   };
-  return {dir, files, inputs: {trades: files.trades, book: files.book, deltas: files.deltas}, truth, truthBook, config: cfg};
+  return {
+    dir,
+    files,
+    inputs: {trades: files.trades, book: files.book, deltas: files.deltas},
+    truth,
+    truthBook,
+    config: cfg
+  };
 }
 
 /** The top `levels` levels of both sides as [side, tick, lots], within a known price range. */
-export function topLevels(book: Book, levels = 20, range: {bidFloor: number; askCeiling: number} = {bidFloor: -Infinity, askCeiling: Infinity}): number[][] {
-  const p = new Float64Array(levels), q = new Float64Array(levels);
+export function topLevels(
+  book: Book,
+  levels = 20,
+  range: {bidFloor: number; askCeiling: number} = {bidFloor: -Infinity, askCeiling: Infinity}
+): number[][] {
+  const p = new Float64Array(levels),
+    q = new Float64Array(levels);
   const out: number[][] = [];
   for (const side of [BID, ASK]) {
     const n = book.top(side, levels, p, q);
@@ -65,7 +81,9 @@ export function topLevels(book: Book, levels = 20, range: {bidFloor: number; ask
 export async function fingerprint(path: string): Promise<{n: number; h: string}> {
   const duck = await openDuckDB();
   try {
-    const [row] = await duck.all<{n: bigint; h: bigint}>(`SELECT count(*) AS n, sum(hash(rn, e)) AS h FROM (SELECT row_number() OVER () AS rn, t::VARCHAR AS e FROM read_parquet('${path}') t)`);
+    const [row] = await duck.all<{n: bigint; h: bigint}>(
+      `SELECT count(*) AS n, sum(hash(rn, e)) AS h FROM (SELECT row_number() OVER () AS rn, t::VARCHAR AS e FROM read_parquet('${path}') t)`
+    );
     return {n: Number(row!.n), h: String(row!.h)};
   } finally {
     duck.close();

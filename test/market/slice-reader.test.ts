@@ -27,9 +27,12 @@ describe("slice reader", () => {
   test("slices of whole row groups and the streaming read of wide rows give every row from fromRow on, in file order", async () => {
     const duck = await openDuckDB();
     // 50,000 rows in row groups of 10,000 (the last slice of groups ends the file).
-    await duck.run(`COPY (SELECT i AS a, i * 7 % 1000 AS b FROM range(50000) t(i)) TO '${join(dir, "rows.parquet")}' (FORMAT parquet, ROW_GROUP_SIZE 10000)`);
+    await duck.run(
+      `COPY (SELECT i AS a, i * 7 % 1000 AS b FROM range(50000) t(i)) TO '${join(dir, "rows.parquet")}' (FORMAT parquet, ROW_GROUP_SIZE 10000)`
+    );
     duck.close();
-    const expected = (from: number) => Array.from({length: 50000 - from}, (_, k) => [from + k, ((from + k) * 7) % 1000]);
+    const expected = (from: number) =>
+      Array.from({length: 50000 - from}, (_, k) => [from + k, ((from + k) * 7) % 1000]);
     for (const from of [0, 12345, 49999]) {
       // 16 bytes a row: 320,000 bytes is two groups a slice; 1,000 bytes cannot hold a group (stream).
       for (const sliceBytes of [320_000, 1_000]) {

@@ -5,7 +5,10 @@ const repoDir = join(import.meta.dirname, "..", "..");
 
 /** `lab land ami …` as a child process (so a test can kill it with SIGKILL). */
 export function spawnLander(args: string[]): ChildProcess & {log(): string} {
-  const child = spawn(process.execPath, ["--import", "tsx", join(repoDir, "cli", "lab.ts"), "land", "ami", ...args], {cwd: repoDir, stdio: ["ignore", "pipe", "pipe"]});
+  const child = spawn(process.execPath, ["--import", "tsx", join(repoDir, "cli", "lab.ts"), "land", "ami", ...args], {
+    cwd: repoDir,
+    stdio: ["ignore", "pipe", "pipe"]
+  });
   let log = "";
   child.stdout!.on("data", (c) => (log += c));
   child.stderr!.on("data", (c) => (log += c));
@@ -17,7 +20,7 @@ export function afterFirstCommits(child: ReturnType<typeof spawnLander>): Promis
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no commit seen:\n${child.log()}`)), 30_000);
     child.stdout!.on("data", () => {
-      if (/committed through reading [1-9]\d{3,}/.test(child.log())) clearTimeout(timer), resolve();
+      if (/committed through reading [1-9]\d{3,}/.test(child.log())) (clearTimeout(timer), resolve());
     });
   });
 }

@@ -13,11 +13,15 @@ describe("fleet", () => {
   test("10,000 meters follow the utility mix within 1%, with ids and a hierarchy", () => {
     for (const [name, mix] of Object.entries(utilityProfiles)) {
       const fleet = generateFleet({rng: createRng(name), meters: 10_000, mix});
-      for (const [segment, share] of Object.entries(mix)) expect(Math.abs([...fleet].filter((m) => m.customer_segment === segment).length / 10_000 - share)).toBeLessThanOrEqual(0.01);
+      for (const [segment, share] of Object.entries(mix))
+        expect(
+          Math.abs([...fleet].filter((m) => m.customer_segment === segment).length / 10_000 - share)
+        ).toBeLessThanOrEqual(0.01);
       expect(fleet.at(122).meter_id).toBe("MTR-PUN-000123");
       // Transformers never mix segments, and industrial customers have their own.
       const bySegment = new Map<string, Set<string>>();
-      for (const m of fleet) bySegment.set(m.transformer_id, (bySegment.get(m.transformer_id) ?? new Set()).add(m.customer_segment));
+      for (const m of fleet)
+        bySegment.set(m.transformer_id, (bySegment.get(m.transformer_id) ?? new Set()).add(m.customer_segment));
       expect([...bySegment.values()].every((s) => s.size === 1)).toBe(true);
       const industrialTx = [...fleet].filter((m) => m.customer_segment === "INDUSTRIAL").map((m) => m.transformer_id);
       expect(new Set(industrialTx).size).toBe(industrialTx.length);
@@ -50,7 +54,10 @@ describe("medallion", () => {
 
   test("each pattern reports at its target rate within 0.5%", async () => {
     for (const [pattern, out] of runs) {
-      const [row] = await readParquetAll({path: join(out, "readings_bronze.parquet"), sql: "SELECT count(DISTINCT (payload->>'meter_id') || (payload->>'reading_ts'))::INT AS n FROM t"});
+      const [row] = await readParquetAll({
+        path: join(out, "readings_bronze.parquet"),
+        sql: "SELECT count(DISTINCT (payload->>'meter_id') || (payload->>'reading_ts'))::INT AS n FROM t"
+      });
       const rate = Number(row!.n) / (1000 * 3 * 96);
       expect(Math.abs(rate - emissionPatterns[pattern].reportRate), pattern).toBeLessThanOrEqual(0.005);
     }
@@ -58,10 +65,16 @@ describe("medallion", () => {
 
   test("bronze keeps duplicates and late arrivals; silver has exactly one row per meter and interval", async () => {
     const out = runs.get("PARTIAL")!;
-    const [bronze] = await readParquetAll({path: join(out, "readings_bronze.parquet"), sql: "SELECT count(*)::INT AS deliveries, count(DISTINCT payload->>'meter_id' || (payload->>'reading_ts'))::INT AS readings, count(*) FILTER (WHERE ingested_at > (payload->>'reading_ts')::TIMESTAMP + INTERVAL 1 HOUR)::INT AS late FROM t"});
+    const [bronze] = await readParquetAll({
+      path: join(out, "readings_bronze.parquet"),
+      sql: "SELECT count(*)::INT AS deliveries, count(DISTINCT payload->>'meter_id' || (payload->>'reading_ts'))::INT AS readings, count(*) FILTER (WHERE ingested_at > (payload->>'reading_ts')::TIMESTAMP + INTERVAL 1 HOUR)::INT AS late FROM t"
+    });
     expect(bronze!.deliveries).toBeGreaterThan(bronze!.readings as number);
     expect(bronze!.late).toBeGreaterThan(0);
-    const [silver] = await readParquetAll({path: join(out, "readings.parquet"), sql: "SELECT count(*)::INT AS n, count(DISTINCT (meter_id, reading_ts))::INT AS distinct_n FROM t"});
+    const [silver] = await readParquetAll({
+      path: join(out, "readings.parquet"),
+      sql: "SELECT count(*)::INT AS n, count(DISTINCT (meter_id, reading_ts))::INT AS distinct_n FROM t"
+    });
     expect(silver!.n).toBe(silver!.distinct_n);
   });
 
@@ -79,16 +92,25 @@ describe("medallion", () => {
     });
     expect(check!.estimated).toBeGreaterThan(1000);
     expect(check!.outside).toBe(0);
-    const [gaps] = await readParquetAll({path: join(out, "reading_gaps.parquet"), sql: "SELECT count(*) FILTER (WHERE estimated AND intervals > 4)::INT AS long_estimated, count(*) FILTER (WHERE NOT estimated)::INT AS left_missing FROM t"});
+    const [gaps] = await readParquetAll({
+      path: join(out, "reading_gaps.parquet"),
+      sql: "SELECT count(*) FILTER (WHERE estimated AND intervals > 4)::INT AS long_estimated, count(*) FILTER (WHERE NOT estimated)::INT AS left_missing FROM t"
+    });
     expect(gaps!.long_estimated).toBe(0);
     expect(gaps!.left_missing).toBeGreaterThan(0);
   });
 
   test("gold: daily completeness and voltage in ANSI Range A most of the time; outages take out transformers", async () => {
     const out = runs.get("UNIFORM")!;
-    const [daily] = await readParquetAll({path: join(out, "meter_daily.parquet"), sql: "SELECT count(*)::INT AS n, min(completeness) AS min_c, max(completeness) AS max_c FROM t"});
+    const [daily] = await readParquetAll({
+      path: join(out, "meter_daily.parquet"),
+      sql: "SELECT count(*)::INT AS n, min(completeness) AS min_c, max(completeness) AS max_c FROM t"
+    });
     expect(daily).toMatchObject({n: 3000, max_c: 1});
-    const [volts] = await readParquetAll({path: join(out, "readings.parquet"), sql: "SELECT avg(CASE WHEN voltage BETWEEN 114 AND 126 THEN 1 ELSE 0 END) FILTER (WHERE NOT is_outage) AS in_range FROM t"});
+    const [volts] = await readParquetAll({
+      path: join(out, "readings.parquet"),
+      sql: "SELECT avg(CASE WHEN voltage BETWEEN 114 AND 126 THEN 1 ELSE 0 END) FILTER (WHERE NOT is_outage) AS in_range FROM t"
+    });
     expect(volts!.in_range as number).toBeGreaterThan(0.95);
     const {openDuckDB} = await import("../../src/lib/core/duckdb.js");
     const duck = await openDuckDB();
@@ -107,7 +129,9 @@ describe("medallion", () => {
     const out = mkdtempSync(join(tmpdir(), "meters-again-"));
     await runMeters({outDir: out, seed: 7, meters: 1000, days: 3, pattern: "PARTIAL"});
     const sql = "SELECT sum(usage_kwh)::DECIMAL(18,3) AS s, count(*)::INT AS n FROM t";
-    expect(await readParquetAll({path: join(out, "readings.parquet"), sql})).toEqual(await readParquetAll({path: join(runs.get("PARTIAL")!, "readings.parquet"), sql}));
+    expect(await readParquetAll({path: join(out, "readings.parquet"), sql})).toEqual(
+      await readParquetAll({path: join(runs.get("PARTIAL")!, "readings.parquet"), sql})
+    );
   }, 60_000);
 });
 
@@ -119,14 +143,26 @@ describe("columnar fast path", () => {
     const fleet = generateFleet({rng: createRng(4), meters: 300, mix: utilityProfiles.default!});
     const start = new Date("2024-06-02T18:30:00Z");
     const out = mkdtempSync(join(tmpdir(), "meters-columnar-"));
-    const {parts, rows} = await writeReadingsColumnar({rng: createRng(9), fleet, start, days: 2, config: defaultMeterConfig, outDir: out, rowsPerPart: 10_000});
+    const {parts, rows} = await writeReadingsColumnar({
+      rng: createRng(9),
+      fleet,
+      start,
+      days: 2,
+      config: defaultMeterConfig,
+      outDir: out,
+      rowsPerPart: 10_000
+    });
     expect(rows).toBe(300 * 192);
     expect(parts.length).toBe(Math.ceil(192 / Math.floor(10_000 / 300)));
-    let usage = 0, outages = 0;
+    let usage = 0,
+      outages = 0;
     for (const iv of generateIntervals({rng: createRng(9), fleet, start, days: 2, config: defaultMeterConfig})) {
-      for (let i = 0; i < iv.usage.length; i++) (usage += iv.usage[i]!), (outages += iv.outage[i]!);
+      for (let i = 0; i < iv.usage.length; i++) ((usage += iv.usage[i]!), (outages += iv.outage[i]!));
     }
-    const [check] = await readParquetAll({path: parts, sql: "SELECT count(*)::INT AS n, count(DISTINCT (meter_id, reading_ts))::INT AS d, sum(usage_kwh) AS usage, count(*) FILTER (WHERE is_outage)::INT AS outages, min(reading_ts) AS first FROM t"});
+    const [check] = await readParquetAll({
+      path: parts,
+      sql: "SELECT count(*)::INT AS n, count(DISTINCT (meter_id, reading_ts))::INT AS d, sum(usage_kwh) AS usage, count(*) FILTER (WHERE is_outage)::INT AS outages, min(reading_ts) AS first FROM t"
+    });
     expect(check).toMatchObject({n: rows, d: rows, outages, first: start});
     expect(check!.usage as number).toBeCloseTo(usage, 6);
   });

@@ -9,8 +9,11 @@ import {afterFirstCommits, exitCode, killHard, spawnLander} from "./lander-proce
 
 const url = process.env.LAB_TEST_POSTGRES_URL;
 if (!url) {
-  if (process.env.CI) throw new Error("LAB_TEST_POSTGRES_URL is not set: CI must start PostgreSQL (tools/postgres-up.sh)");
-  console.warn("postgres tests skipped: no server (run `export LAB_TEST_POSTGRES_URL=$(bash tools/postgres-up.sh)` to enable them)");
+  if (process.env.CI)
+    throw new Error("LAB_TEST_POSTGRES_URL is not set: CI must start PostgreSQL (tools/postgres-up.sh)");
+  console.warn(
+    "postgres tests skipped: no server (run `export LAB_TEST_POSTGRES_URL=$(bash tools/postgres-up.sh)` to enable them)"
+  );
 }
 const START = new Date("2024-06-02T18:30:00Z");
 
@@ -28,30 +31,58 @@ describe.skipIf(!url)("dual write to PostgreSQL", () => {
 
   test("upserts are idempotent on (meter_id, reading_ts)", async () => {
     const sink = await openPostgresSink({url: url!, schema, table: "idempotent"});
-    const rows = [...feedSequence({meters: 20, days: 1, pattern: "UNIFORM", seed: 1, start: START})].slice(0, 500).map((r) => ({...r, reading_ts: r.reading_ts.toISOString()}));
+    const rows = [...feedSequence({meters: 20, days: 1, pattern: "UNIFORM", seed: 1, start: START})]
+      .slice(0, 500)
+      .map((r) => ({...r, reading_ts: r.reading_ts.toISOString()}));
     // The feed itself re-sends some readings (as head ends do): those count once.
     const distinct = new Set(rows.map((r) => `${r.meter_id} ${r.reading_ts}`)).size;
     expect(distinct).toBeLessThan(500);
     expect(await sink.write(rows, new Date())).toBe(distinct);
     expect(await sink.write(rows.slice(100, 300), new Date())).toBe(0);
     await sink.close();
-    const {rows: [count]} = await client.query(`SELECT count(*)::int AS n, count(DISTINCT (meter_id, reading_ts))::int AS d FROM ${schema}.idempotent`);
+    const {
+      rows: [count]
+    } = await client.query(
+      `SELECT count(*)::int AS n, count(DISTINCT (meter_id, reading_ts))::int AS d FROM ${schema}.idempotent`
+    );
     expect(count).toEqual({n: distinct, d: distinct});
   });
 
   test("a lander killed mid-stream and restarted leaves each reading in PostgreSQL exactly once", async () => {
-    const feed = await startAmiFeed({token: "pg", ratePerSecond: 5000, meters: 300, days: 1, pattern: "DEGRADED", seed: 5, start: START});
+    const feed = await startAmiFeed({
+      token: "pg",
+      ratePerSecond: 5000,
+      meters: 300,
+      days: 1,
+      pattern: "DEGRADED",
+      seed: 5,
+      start: START
+    });
     const sequence = [...feedSequence({meters: 300, days: 1, pattern: "DEGRADED", seed: 5, start: START})];
     const distinct = new Set(sequence.map((r) => `${r.meter_id} ${r.reading_ts.toISOString()}`)).size;
     const out = mkdtempSync(join(tmpdir(), "land-pg-"));
-    const args = [feed.url, "--token", "pg", "--out", out, "--commit-ms", "100", "--postgres", url!, "--pg-schema", schema];
+    const args = [
+      feed.url,
+      "--token",
+      "pg",
+      "--out",
+      out,
+      "--commit-ms",
+      "100",
+      "--postgres",
+      url!,
+      "--pg-schema",
+      schema
+    ];
     const first = spawnLander(args);
     await afterFirstCommits(first);
     await killHard(first);
     const second = spawnLander(args);
     expect(await exitCode(second), second.log()).toBe(0);
     await feed.close();
-    const {rows: [count]} = await client.query(`SELECT count(*)::int AS n FROM ${schema}.readings`);
+    const {
+      rows: [count]
+    } = await client.query(`SELECT count(*)::int AS n FROM ${schema}.readings`);
     expect(count.n).toBe(distinct);
   }, 90_000);
 });

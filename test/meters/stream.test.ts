@@ -16,7 +16,12 @@ async function bronzeStats(dir: string) {
       SELECT count(*) AS rows, count(DISTINCT feed_offset) AS offsets, max(feed_offset) AS max_offset,
              count(DISTINCT (payload->>'meter_id', payload->>'reading_ts')) AS silver
       FROM read_parquet('${join(dir, "bronze", "*.parquet")}')`);
-    return {rows: Number(row!.rows), offsets: Number(row!.offsets), maxOffset: Number(row!.max_offset), silver: Number(row!.silver)};
+    return {
+      rows: Number(row!.rows),
+      offsets: Number(row!.offsets),
+      maxOffset: Number(row!.max_offset),
+      silver: Number(row!.silver)
+    };
   } finally {
     duck.close();
   }
@@ -28,12 +33,22 @@ describe("AMI stream", () => {
   const distinctReadings = new Set(sequence.map((r) => `${r.meter_id} ${r.reading_ts.toISOString()}`)).size;
 
   beforeAll(async () => {
-    feed = await startAmiFeed({token: "t0ken", ratePerSecond: 5000, meters: 200, days: 1, pattern: "PARTIAL", seed: 3, start: START});
+    feed = await startAmiFeed({
+      token: "t0ken",
+      ratePerSecond: 5000,
+      meters: 200,
+      days: 1,
+      pattern: "PARTIAL",
+      seed: 3,
+      start: START
+    });
   });
   afterAll(() => feed.close());
 
   test("clients without the token are refused with 401", async () => {
-    await expect(landAmi({url: feed.url, token: "nope", outDir: mkdtempSync(join(tmpdir(), "land-"))})).rejects.toThrow("the feed refused our token (401)");
+    await expect(landAmi({url: feed.url, token: "nope", outDir: mkdtempSync(join(tmpdir(), "land-"))})).rejects.toThrow(
+      "the feed refused our token (401)"
+    );
   });
 
   test("killed mid-stream and restarted, the lander leaves every reading in bronze at least once and in silver exactly once", async () => {
@@ -55,10 +70,25 @@ describe("AMI stream", () => {
   }, 90_000);
 
   test("p99 latency from generated to landed stays under 1 s at 10,000 readings/s on loopback", async () => {
-    const fast = await startAmiFeed({token: "t", ratePerSecond: 10_000, meters: 1000, days: 1, pattern: "UNIFORM", seed: 1, start: START, batchSize: 200});
+    const fast = await startAmiFeed({
+      token: "t",
+      ratePerSecond: 10_000,
+      meters: 1000,
+      days: 1,
+      pattern: "UNIFORM",
+      seed: 1,
+      start: START,
+      batchSize: 200
+    });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 4000);
-    const result = await landAmi({url: fast.url, token: "t", outDir: mkdtempSync(join(tmpdir(), "land-fast-")), commitMs: 200, signal: controller.signal});
+    const result = await landAmi({
+      url: fast.url,
+      token: "t",
+      outDir: mkdtempSync(join(tmpdir(), "land-fast-")),
+      commitMs: 200,
+      signal: controller.signal
+    });
     await fast.close();
     expect(result.committed).toBeGreaterThan(30_000);
     expect(percentile(result.latenciesMs, 99)).toBeLessThan(1000);

@@ -137,12 +137,27 @@ describe("ksTwoSample exact p-value", () => {
 
   test("equals the brute-force permutation probability over every split", () => {
     const cases: Array<[number[], number[]]> = [
-      [[0.1, 0.5, 0.9, 1.3, 2.0], [0.3, 0.4, 1.1, 1.5, 1.7, 2.2]],
-      [[0.1, 0.2, 0.35, 1.3, 1.4], [0.3, 0.9, 1.0, 1.1, 1.7, 2.2]],
-      [[1, 2, 3, 4, 5, 6], [3.5, 4.5, 5.5, 6.5, 7.5, 8.5]],
-      [[1, 3, 5, 7, 9, 11, 13], [2, 4, 6, 8, 10, 12, 14, 16, 18]],
+      [
+        [0.1, 0.5, 0.9, 1.3, 2.0],
+        [0.3, 0.4, 1.1, 1.5, 1.7, 2.2]
+      ],
+      [
+        [0.1, 0.2, 0.35, 1.3, 1.4],
+        [0.3, 0.9, 1.0, 1.1, 1.7, 2.2]
+      ],
+      [
+        [1, 2, 3, 4, 5, 6],
+        [3.5, 4.5, 5.5, 6.5, 7.5, 8.5]
+      ],
+      [
+        [1, 3, 5, 7, 9, 11, 13],
+        [2, 4, 6, 8, 10, 12, 14, 16, 18]
+      ],
       [[0.5], [0.1, 0.2, 0.3, 0.4, 0.6, 0.7]],
-      [[2, 9], [1, 3, 4, 5, 6, 7, 8, 10]]
+      [
+        [2, 9],
+        [1, 3, 4, 5, 6, 7, 8, 10]
+      ]
     ];
     for (const [a, b] of cases) {
       const result = ksTwoSample({a, b});
@@ -153,7 +168,14 @@ describe("ksTwoSample exact p-value", () => {
 
   test("equals exact BigInt path counts for unequal sizes up to n·m = 10 000", () => {
     const next = lcg(2024);
-    for (const [n, m, shift] of [[40, 60, 0.2], [40, 60, 0.45], [25, 400, 0.1], [1, 10_000, 0], [73, 136, 0.3], [90, 111, 0.05]] as const) {
+    for (const [n, m, shift] of [
+      [40, 60, 0.2],
+      [40, 60, 0.45],
+      [25, 400, 0.1],
+      [1, 10_000, 0],
+      [73, 136, 0.3],
+      [90, 111, 0.05]
+    ] as const) {
       const result = ksTwoSample({a: draw(next, n, 0), b: draw(next, m, shift)});
       const gap = Math.round(result.statistic * n * m);
       const reference = bigIntPValue(n, m, gap);
@@ -231,7 +253,8 @@ describe("kolmogorovSurvival", () => {
       for (let k = 1; k <= 200; k++) sum += (k % 2 === 1 ? 2 : -2) * Math.exp(-2 * k * k * x * x);
       return sum;
     };
-    for (const x of [0.6, 0.75, 0.9, 0.999999]) expect(Math.abs(kolmogorovSurvival(x) - alternating(x))).toBeLessThan(1e-14);
+    for (const x of [0.6, 0.75, 0.9, 0.999999])
+      expect(Math.abs(kolmogorovSurvival(x) - alternating(x))).toBeLessThan(1e-14);
     expect(Math.abs(kolmogorovSurvival(1 - 1e-12) - kolmogorovSurvival(1))).toBeLessThan(1e-11);
     expect(kolmogorovSurvival(0)).toBe(1);
     expect(kolmogorovSurvival(-1)).toBe(1);

@@ -82,8 +82,18 @@ describe("autocorrelation", () => {
 describe("pearson", () => {
   test("exact linear relations and a hand-computed value", () => {
     const xs = Array.from({length: 50}, (_, i) => Math.sin(i) * 10 + i * 0.3);
-    expect(pearson(xs, xs.map((x) => 2 * x + 1))).toBe(1);
-    expect(pearson(xs, xs.map((x) => -3 * x + 7))).toBe(-1);
+    expect(
+      pearson(
+        xs,
+        xs.map((x) => 2 * x + 1)
+      )
+    ).toBe(1);
+    expect(
+      pearson(
+        xs,
+        xs.map((x) => -3 * x + 7)
+      )
+    ).toBe(-1);
     expect(pearson([1, 2, 3], [1, 3, 2])).toBeCloseTo(0.5, 15);
   });
 

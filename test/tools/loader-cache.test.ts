@@ -69,7 +69,10 @@ describe("loader cache", () => {
     const before = statSync(join(dir, "src/data/a.json.ts")).mtimeMs;
     await new Promise((r) => setTimeout(r, 20));
     const stale = await refreshLoaderCache({projectDir: dir, touch: true});
-    expect(stale.map((s) => s.reason)).toEqual(["no record of the code that made it", "no record of the code that made it"]);
+    expect(stale.map((s) => s.reason)).toEqual([
+      "no record of the code that made it",
+      "no record of the code that made it"
+    ]);
     expect(statSync(join(dir, "src/data/a.json.ts")).mtimeMs).toBeGreaterThan(before);
   });
 
@@ -87,14 +90,35 @@ describe("loader cache and warehouse topics", () => {
     const {labPaths} = await import("../../src/lib/catalog/paths.js");
     const {writeManifest, topicFingerprint} = await import("../../src/lib/catalog/warehouse.js");
     const paths = labPaths({projectDir: dir, labDir: ".lab"});
-    const entry = (file: string) => ({fingerprint: "f", schema: [{name: "a", type: "INTEGER"}], files: [{path: file, job_id: 1, file_version_id: 1, file_id: 1, rows: 1}]});
-    writeManifest({paths, manifest: {generated_at: "", topics: {sales: entry("sales/1.parquet"), other: entry("other/1.parquet")}}});
+    const entry = (file: string) => ({
+      fingerprint: "f",
+      schema: [{name: "a", type: "INTEGER"}],
+      files: [{path: file, job_id: 1, file_version_id: 1, file_id: 1, rows: 1}]
+    });
+    writeManifest({
+      paths,
+      manifest: {generated_at: "", topics: {sales: entry("sales/1.parquet"), other: entry("other/1.parquet")}}
+    });
     await refreshLoaderCache({projectDir: dir});
     runAll();
-    noteLoaderInput({projectDir: dir, loaderPath: join(dir, "src/data/b.parquet.ts"), path: ".lab/warehouse/sales", topic: "sales", fingerprint: topicFingerprint({paths, topic: "sales"})});
-    writeManifest({paths, manifest: {generated_at: "", topics: {sales: entry("sales/1.parquet"), other: entry("other/2.parquet")}}});
+    noteLoaderInput({
+      projectDir: dir,
+      loaderPath: join(dir, "src/data/b.parquet.ts"),
+      path: ".lab/warehouse/sales",
+      topic: "sales",
+      fingerprint: topicFingerprint({paths, topic: "sales"})
+    });
+    writeManifest({
+      paths,
+      manifest: {generated_at: "", topics: {sales: entry("sales/1.parquet"), other: entry("other/2.parquet")}}
+    });
     expect(await refreshLoaderCache({projectDir: dir})).toEqual([]);
-    writeManifest({paths, manifest: {generated_at: "", topics: {sales: entry("sales/2.parquet"), other: entry("other/2.parquet")}}});
-    expect((await refreshLoaderCache({projectDir: dir})).map((s) => [s.loaderPath, s.reason])).toEqual([["src/data/b.parquet.ts", "input .lab/warehouse/sales changed"]]);
+    writeManifest({
+      paths,
+      manifest: {generated_at: "", topics: {sales: entry("sales/2.parquet"), other: entry("other/2.parquet")}}
+    });
+    expect((await refreshLoaderCache({projectDir: dir})).map((s) => [s.loaderPath, s.reason])).toEqual([
+      ["src/data/b.parquet.ts", "input .lab/warehouse/sales changed"]
+    ]);
   });
 });

@@ -3,7 +3,14 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterEach, describe, expect, test} from "vitest";
 import {runNode} from "../run-node.js";
-import {OfflineRefusal, answer, indexInstalledPackages, installOfflineFetch, parseSpecifier, pruneNpmCache} from "../../tools/offline-npm.js";
+import {
+  OfflineRefusal,
+  answer,
+  indexInstalledPackages,
+  installOfflineFetch,
+  parseSpecifier,
+  pruneNpmCache
+} from "../../tools/offline-npm.js";
 
 const projectDir = join(import.meta.dirname, "..", "..");
 const index = indexInstalledPackages(projectDir);
@@ -15,7 +22,11 @@ describe("offline npm", () => {
   });
 
   test("parses CDN specifiers", () => {
-    expect(parseSpecifier("@duckdb/duckdb-wasm@1.29.0/dist/duckdb-eh.wasm")).toEqual({name: "@duckdb/duckdb-wasm", version: "1.29.0", path: "dist/duckdb-eh.wasm"});
+    expect(parseSpecifier("@duckdb/duckdb-wasm@1.29.0/dist/duckdb-eh.wasm")).toEqual({
+      name: "@duckdb/duckdb-wasm",
+      version: "1.29.0",
+      path: "dist/duckdb-eh.wasm"
+    });
     expect(parseSpecifier("d3@7.9.0/+esm")).toEqual({name: "d3", version: "7.9.0", path: "+esm"});
     expect(parseSpecifier("htl")).toEqual({name: "htl", version: undefined, path: ""});
   });
@@ -41,13 +52,21 @@ describe("offline npm", () => {
     const response = await answer("https://cdn.jsdelivr.net/npm/parquet-wasm@0.6.1/esm/parquet_wasm_bg.wasm", index);
     expect(response.headers.get("content-type")).toBe("application/wasm");
     const bytes = Buffer.from(await response.arrayBuffer());
-    expect(bytes.equals(readFileSync(join(projectDir, "node_modules/parquet-wasm/esm/parquet_wasm_bg.wasm")))).toBe(true);
+    expect(bytes.equals(readFileSync(join(projectDir, "node_modules/parquet-wasm/esm/parquet_wasm_bg.wasm")))).toBe(
+      true
+    );
   });
 
   test("refuses what node_modules cannot answer, naming the package to add", async () => {
-    await expect(answer("https://registry.npmjs.org/not-a-lab-dependency", index)).rejects.toThrow(/npm install --save-exact not-a-lab-dependency/);
-    await expect(answer("https://cdn.jsdelivr.net/npm/d3@6.0.0/+esm", index)).rejects.toThrow(/d3@6\.0\.0 is needed but node_modules has d3@7\.9\.0/);
-    await expect(answer("https://fonts.googleapis.com/css2?family=Inter", index)).rejects.toBeInstanceOf(OfflineRefusal);
+    await expect(answer("https://registry.npmjs.org/not-a-lab-dependency", index)).rejects.toThrow(
+      /npm install --save-exact not-a-lab-dependency/
+    );
+    await expect(answer("https://cdn.jsdelivr.net/npm/d3@6.0.0/+esm", index)).rejects.toThrow(
+      /d3@6\.0\.0 is needed but node_modules has d3@7\.9\.0/
+    );
+    await expect(answer("https://fonts.googleapis.com/css2?family=Inter", index)).rejects.toBeInstanceOf(
+      OfflineRefusal
+    );
   });
 
   test("the fetch shim records refusals and lets loopback through", async () => {
@@ -56,7 +75,10 @@ describe("offline npm", () => {
     await expect(fetch("https://example.invalid/")).rejects.toBeInstanceOf(OfflineRefusal);
     expect((await fetch("https://cdn.jsdelivr.net/npm/htl@0.3.1/package.json")).ok).toBe(true);
     expect(refusals.map((r) => r.url)).toEqual(["https://example.invalid/"]);
-    expect(events).toEqual(["refused https://example.invalid/", "served https://cdn.jsdelivr.net/npm/htl@0.3.1/package.json"]);
+    expect(events).toEqual([
+      "refused https://example.invalid/",
+      "served https://cdn.jsdelivr.net/npm/htl@0.3.1/package.json"
+    ]);
   });
 
   test("prunes cached versions that are no longer installed", () => {
@@ -73,8 +95,15 @@ describe("offline npm", () => {
     mkdirSync(join(dir, "src"));
     writeFileSync(join(dir, "package.json"), '{"type": "module"}');
     writeFileSync(join(dir, "observablehq.config.js"), 'export default {root: "src", globalStylesheets: []};');
-    writeFileSync(join(dir, "src", "index.md"), '# T\n\n```js\nimport pad from "npm:left-pad-not-installed";\ndisplay(pad);\n```\n');
-    const result = await runNode(["--import", "tsx", join(projectDir, "tools", "observable.ts"), "build"], {cwd: dir, timeoutMs: 120_000, env: {...process.env, FORCE_COLOR: "0"}});
+    writeFileSync(
+      join(dir, "src", "index.md"),
+      '# T\n\n```js\nimport pad from "npm:left-pad-not-installed";\ndisplay(pad);\n```\n'
+    );
+    const result = await runNode(["--import", "tsx", join(projectDir, "tools", "observable.ts"), "build"], {
+      cwd: dir,
+      timeoutMs: 120_000,
+      env: {...process.env, FORCE_COLOR: "0"}
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("offline build failed: 1 request(s)");
     expect(result.stderr).toContain("npm install --save-exact left-pad-not-installed");

@@ -8,10 +8,21 @@ export interface HashResult {
 }
 
 /** SHA-256 of many files on a pool of worker threads (one per core by default). */
-export async function hashFiles({paths, threads, onHashed}: {paths: string[]; threads: number; onHashed?: (result: HashResult) => void}): Promise<Map<string, HashResult>> {
+export async function hashFiles({
+  paths,
+  threads,
+  onHashed
+}: {
+  paths: string[];
+  threads: number;
+  onHashed?: (result: HashResult) => void;
+}): Promise<Map<string, HashResult>> {
   const results = new Map<string, HashResult>();
   if (!paths.length) return results;
-  const workers = Array.from({length: Math.max(1, Math.min(threads, paths.length))}, () => new Worker(new URL("./hash-worker.mjs", import.meta.url)));
+  const workers = Array.from(
+    {length: Math.max(1, Math.min(threads, paths.length))},
+    () => new Worker(new URL("./hash-worker.mjs", import.meta.url))
+  );
   let next = 0;
   try {
     await Promise.all(

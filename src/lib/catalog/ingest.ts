@@ -16,7 +16,14 @@ import {loadPlugins, type BrokenPlugin} from "./plugin-loader.js";
 import {agePriority, routeTag} from "./routing.js";
 import {formatSchemaDiff} from "./schema-diff.js";
 import {scout, type ScoutResult} from "./scout.js";
-import {readManifest, removeOrphans, schemaFingerprint, topicSource, writeManifest, type Manifest} from "./warehouse.js";
+import {
+  readManifest,
+  removeOrphans,
+  schemaFingerprint,
+  topicSource,
+  writeManifest,
+  type Manifest
+} from "./warehouse.js";
 import type {Derivation} from "./derivation.js";
 import {kpiDerivation} from "../kpi/derivation.js";
 import {createHash} from "node:crypto";
@@ -113,24 +120,54 @@ class Coordinator {
     return next;
   }
 
-  constructor(private readonly o: {paths: LabPaths; config: LabConfig; catalog: Duck; log: (line: string) => void; output: ProgressOutput; now: () => Date}) {}
+  constructor(
+    private readonly o: {
+      paths: LabPaths;
+      config: LabConfig;
+      catalog: Duck;
+      log: (line: string) => void;
+      output: ProgressOutput;
+      now: () => Date;
+    }
+  ) {}
 
   /** Loads plugins, records config, and recovers from whatever a killed run left behind. */
   async prepare(): Promise<void> {
     const {catalog, config, paths, now} = this.o;
-    ({plugins: this.plugins, broken: this.broken} = await loadPlugins({projectDir: paths.projectDir, pluginsDir: config.pluginsDir}));
+    ({plugins: this.plugins, broken: this.broken} = await loadPlugins({
+      projectDir: paths.projectDir,
+      pluginsDir: config.pluginsDir
+    }));
     for (const b of this.broken) this.o.log(`plugin ${b.module} skipped: ${b.error}`);
     const at = now();
     await catalog.run("BEGIN TRANSACTION");
     await catalog.run("DELETE FROM routing_rules");
-    for (const [i, rule] of config.routing.entries()) await catalog.run("INSERT INTO routing_rules VALUES (?, ?, ?)", [i, rule.glob, rule.tag]);
+    for (const [i, rule] of config.routing.entries())
+      await catalog.run("INSERT INTO routing_rules VALUES (?, ?, ?)", [i, rule.glob, rule.tag]);
     await catalog.run("DELETE FROM plugins");
-    for (const p of this.plugins) await catalog.run(`INSERT INTO plugins VALUES (?, ?, ?, ${sqlList(p.tags)}, ${sqlList(p.topics)}, ?, 'OK', NULL, ?::TIMESTAMP)`, [p.name, p.source, p.module, p.version, at]);
-    for (const b of this.broken) await catalog.run(`INSERT INTO plugins VALUES (?, 'user', ?, [], [], NULL, 'BROKEN', ?, ?::TIMESTAMP)`, [b.module, b.module, b.error, at]);
+    for (const p of this.plugins)
+      await catalog.run(
+        `INSERT INTO plugins VALUES (?, ?, ?, ${sqlList(p.tags)}, ${sqlList(p.topics)}, ?, 'OK', NULL, ?::TIMESTAMP)`,
+        [p.name, p.source, p.module, p.version, at]
+      );
+    for (const b of this.broken)
+      await catalog.run(`INSERT INTO plugins VALUES (?, 'user', ?, [], [], NULL, 'BROKEN', ?, ?::TIMESTAMP)`, [
+        b.module,
+        b.module,
+        b.error,
+        at
+      ]);
     // Only one coordinator runs at a time (the lock), so any RUNNING job belongs to a dead one.
-    const requeued = await catalog.all<{job_id: number}>(`UPDATE jobs SET status = 'QUEUED', worker_id = NULL, error = 'requeued: its worker died (heartbeat stopped)' WHERE status = 'RUNNING' RETURNING job_id`);
+    const requeued = await catalog.all<{job_id: number}>(
+      `UPDATE jobs SET status = 'QUEUED', worker_id = NULL, error = 'requeued: its worker died (heartbeat stopped)' WHERE status = 'RUNNING' RETURNING job_id`
+    );
     await catalog.run("DELETE FROM workers");
-    await catalog.run(`INSERT INTO workers VALUES (?, ?, ?::TIMESTAMP, ?::TIMESTAMP, 'COORDINATOR')`, [this.coordinatorId, process.pid, at, at]);
+    await catalog.run(`INSERT INTO workers VALUES (?, ?, ?::TIMESTAMP, ?::TIMESTAMP, 'COORDINATOR')`, [
+      this.coordinatorId,
+      process.pid,
+      at,
+      at
+    ]);
     await catalog.run("COMMIT");
     if (requeued.length) this.o.log(`requeued ${requeued.length} job(s) held by a dead worker`);
     rmSync(paths.stagingDir, {recursive: true, force: true});
@@ -145,29 +182,64 @@ class Coordinator {
     const started = performance.now();
     const {catalog, config, paths} = this.o;
     const hashing = createProgress({label: "scan", unit: "bytes", output: this.o.output});
-    const scouted = await scout({catalog, projectDir: paths.projectDir, sourceRoots: config.sourceRoots, stableWaitMs: config.stableWaitMs, hashThreads: config.workers, now: this.o.now, log: (l) => hashing.log(l), onHashed: (bytes) => hashing.tick(bytes)});
-    if (scouted.changed || scouted.unstable.length) hashing.done(`${scouted.filesSeen} files, ${scouted.changed} new or changed, ${scouted.newVersions} new versions`);
+    const scouted = await scout({
+      catalog,
+      projectDir: paths.projectDir,
+      sourceRoots: config.sourceRoots,
+      stableWaitMs: config.stableWaitMs,
+      hashThreads: config.workers,
+      now: this.o.now,
+      log: (l) => hashing.log(l),
+      onHashed: (bytes) => hashing.tick(bytes)
+    });
+    if (scouted.changed || scouted.unstable.length)
+      hashing.done(
+        `${scouted.filesSeen} files, ${scouted.changed} new or changed, ${scouted.newVersions} new versions`
+      );
     const queued = await this.enqueue();
-    const summary: IngestSummary = {scout: scouted, jobsQueued: queued, jobsCompleted: 0, jobsFailed: 0, jobsRetried: 0, rowsByTopic: {}, failures: [], brokenPlugins: this.broken, seconds: 0};
+    const summary: IngestSummary = {
+      scout: scouted,
+      jobsQueued: queued,
+      jobsCompleted: 0,
+      jobsFailed: 0,
+      jobsRetried: 0,
+      rowsByTopic: {},
+      failures: [],
+      brokenPlugins: this.broken,
+      seconds: 0
+    };
     await this.runJobs(summary);
     // Republishing only on change keeps the view's fingerprints (and the loaders keyed on them) still.
-    if (scouted.changed || scouted.missing || summary.jobsCompleted || summary.jobsFailed || summary.jobsRetried) await this.publishManifest({derive: true});
+    if (scouted.changed || scouted.missing || summary.jobsCompleted || summary.jobsFailed || summary.jobsRetried)
+      await this.publishManifest({derive: true});
     summary.seconds = (performance.now() - started) / 1000;
     if (scouted.changed || summary.jobsCompleted || summary.jobsFailed || scouted.missing) this.report(summary);
     return summary;
   }
 
   private report(s: IngestSummary): void {
-    const topics = Object.entries(s.rowsByTopic).map(([t, n]) => `${t} +${n.toLocaleString("en-US")}`).join(", ");
-    this.o.log(`ingest: ${s.scout.filesSeen} files seen, ${s.scout.changed} new or changed (${s.scout.newVersions} new versions), ${s.scout.missing} gone; jobs ${s.jobsCompleted} completed, ${s.jobsFailed} failed, ${s.jobsRetried} retried${topics ? `; rows ${topics}` : ""} in ${s.seconds.toFixed(1)}s`);
+    const topics = Object.entries(s.rowsByTopic)
+      .map(([t, n]) => `${t} +${n.toLocaleString("en-US")}`)
+      .join(", ");
+    this.o.log(
+      `ingest: ${s.scout.filesSeen} files seen, ${s.scout.changed} new or changed (${s.scout.newVersions} new versions), ${s.scout.missing} gone; jobs ${s.jobsCompleted} completed, ${s.jobsFailed} failed, ${s.jobsRetried} retried${topics ? `; rows ${topics}` : ""} in ${s.seconds.toFixed(1)}s`
+    );
     for (const f of s.failures) this.o.log(`  FAILED ${f.plugin} on ${f.path}: ${f.error}`);
   }
 
   /** One job per (plugin, plugin version, file version) whose tag the plugin subscribes to. */
   private async enqueue(): Promise<number> {
     const {catalog, config, now} = this.o;
-    const locations = await catalog.all<{file_id: number; rel_path: string; current_version_id: number; mtime: Date}>(`SELECT l.file_id, l.rel_path, l.current_version_id, v.mtime FROM file_locations l JOIN file_versions v ON v.file_version_id = l.current_version_id WHERE NOT l.missing ORDER BY l.file_id`);
-    const existing = new Set((await catalog.all<{k: string}>(`SELECT plugin || '@' || plugin_version || '#' || file_version_id AS k FROM jobs`)).map((r) => r.k));
+    const locations = await catalog.all<{file_id: number; rel_path: string; current_version_id: number; mtime: Date}>(
+      `SELECT l.file_id, l.rel_path, l.current_version_id, v.mtime FROM file_locations l JOIN file_versions v ON v.file_version_id = l.current_version_id WHERE NOT l.missing ORDER BY l.file_id`
+    );
+    const existing = new Set(
+      (
+        await catalog.all<{k: string}>(
+          `SELECT plugin || '@' || plugin_version || '#' || file_version_id AS k FROM jobs`
+        )
+      ).map((r) => r.k)
+    );
     const values: string[] = [];
     const at = now();
     for (const loc of locations) {
@@ -177,10 +249,15 @@ class Coordinator {
         const key = `${plugin.name}@${plugin.version}#${loc.current_version_id}`;
         if (existing.has(key)) continue; // same content, same plugin: never processed twice
         existing.add(key);
-        values.push(`(${quoteString(plugin.name)}, ${plugin.version}, ${loc.current_version_id}, ${loc.file_id}, ${quoteString(tag)}, 'QUEUED', ${agePriority({mtime: loc.mtime, now: at})}, ${quoteString(at.toISOString())}::TIMESTAMP)`);
+        values.push(
+          `(${quoteString(plugin.name)}, ${plugin.version}, ${loc.current_version_id}, ${loc.file_id}, ${quoteString(tag)}, 'QUEUED', ${agePriority({mtime: loc.mtime, now: at})}, ${quoteString(at.toISOString())}::TIMESTAMP)`
+        );
       }
     }
-    for (let i = 0; i < values.length; i += 500) await catalog.run(`INSERT INTO jobs (plugin, plugin_version, file_version_id, file_id, tag, status, priority, created_at) VALUES ${values.slice(i, i + 500).join(",")}`);
+    for (let i = 0; i < values.length; i += 500)
+      await catalog.run(
+        `INSERT INTO jobs (plugin, plugin_version, file_version_id, file_id, tag, status, priority, created_at) VALUES ${values.slice(i, i + 500).join(",")}`
+      );
     return values.length;
   }
 
@@ -196,28 +273,50 @@ class Coordinator {
   }
 
   private async fileFor(job: JobRow): Promise<CatalogFile> {
-    const [row] = await this.o.catalog.all<{root: string; rel_path: string; content_hash: string; size: bigint; mtime: Date}>(
+    const [row] = await this.o.catalog.all<{
+      root: string;
+      rel_path: string;
+      content_hash: string;
+      size: bigint;
+      mtime: Date;
+    }>(
       `SELECT r.path AS root, l.rel_path, v.content_hash, v.size, v.mtime FROM file_locations l JOIN source_roots r USING (root_id) JOIN file_versions v ON v.file_version_id = ? WHERE l.file_id = ?`,
       [job.file_version_id, job.file_id]
     );
-    return {path: resolve(this.o.paths.projectDir, row!.root, row!.rel_path), relPath: row!.rel_path, contentHash: row!.content_hash, size: Number(row!.size), mtime: row!.mtime, tag: job.tag};
+    return {
+      path: resolve(this.o.paths.projectDir, row!.root, row!.rel_path),
+      relPath: row!.rel_path,
+      contentHash: row!.content_hash,
+      size: Number(row!.size),
+      mtime: row!.mtime,
+      tag: job.tag
+    };
   }
 
   private spawn(index: number): Slot {
-    const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), {workerData: {module: new URL("./job-worker.ts", import.meta.url).href}});
+    const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), {
+      workerData: {module: new URL("./job-worker.ts", import.meta.url).href}
+    });
     return {worker, id: `worker-${process.pid}-${index}`};
   }
 
   private async runJobs(summary: IngestSummary): Promise<void> {
     const {catalog, config} = this.o;
-    const [{n}] = await catalog.all<{n: bigint}>(`SELECT count(*) AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING')`);
+    const {n} = await catalog.one<{n: bigint}>(`SELECT count(*) AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING')`);
     if (!Number(n)) return;
     const progress = createProgress({label: "jobs", total: Number(n), unit: "jobs", output: this.o.output});
     while (this.slots.length < config.workers) {
       const slot = this.spawn(this.slots.length);
       this.slots.push(slot);
       const at = this.o.now();
-      await this.exclusive(() => catalog.run(`INSERT INTO workers VALUES (?, ?, ?::TIMESTAMP, ?::TIMESTAMP, 'WORKER')`, [slot.id, process.pid, at, at]));
+      await this.exclusive(() =>
+        catalog.run(`INSERT INTO workers VALUES (?, ?, ?::TIMESTAMP, ?::TIMESTAMP, 'WORKER')`, [
+          slot.id,
+          process.pid,
+          at,
+          at
+        ])
+      );
     }
     await new Promise<void>((resolveAll, rejectAll) => {
       let active = 0;
@@ -233,15 +332,34 @@ class Coordinator {
           const file = await this.exclusive(() => this.fileFor(job));
           const plugin = this.plugins.find((p) => p.name === job.plugin);
           if (!plugin) {
-            await this.fail({slot, error: `plugin ${job.plugin} is not available (removed or broken)`, badInput: true, summary, progress});
+            await this.fail({
+              slot,
+              error: `plugin ${job.plugin} is not available (removed or broken)`,
+              badInput: true,
+              summary,
+              progress
+            });
             continue;
           }
-          const message: RunJobMessage = {type: "run", jobId: job.job_id, fileId: job.file_id, fileVersionId: job.file_version_id, attempt: job.attempt, plugin, file, stageDir, heartbeatMs: config.heartbeatMs};
+          const message: RunJobMessage = {
+            type: "run",
+            jobId: job.job_id,
+            fileId: job.file_id,
+            fileVersionId: job.file_version_id,
+            attempt: job.attempt,
+            plugin,
+            file,
+            stageDir,
+            heartbeatMs: config.heartbeatMs
+          };
           slot.worker.postMessage(message);
         }
         if (active === 0 && !this.slots.some((s) => s.claiming)) {
-          const [next] = await this.exclusive(() => catalog.all<{at: Date | null}>(`SELECT min(not_before) AS at FROM jobs WHERE status = 'QUEUED'`));
-          if (next?.at) setTimeout(() => fill().catch(rejectAll), Math.max(10, next.at.getTime() - this.o.now().getTime()));
+          const [next] = await this.exclusive(() =>
+            catalog.all<{at: Date | null}>(`SELECT min(not_before) AS at FROM jobs WHERE status = 'QUEUED'`)
+          );
+          if (next?.at)
+            setTimeout(() => fill().catch(rejectAll), Math.max(10, next.at.getTime() - this.o.now().getTime()));
           else resolveAll();
         }
       };
@@ -265,7 +383,13 @@ class Coordinator {
                 await this.exclusive(() => this.commit({job, outputs: reply.outputs, summary}));
                 progress.tick();
               } catch (error) {
-                await this.fail({slot, error: error instanceof Error ? error.message : String(error), badInput: error instanceof LabError, summary, progress});
+                await this.fail({
+                  slot,
+                  error: error instanceof Error ? error.message : String(error),
+                  badInput: error instanceof LabError,
+                  summary,
+                  progress
+                });
                 return void (active--, fill().catch(rejectAll));
               }
             } else {
@@ -281,7 +405,9 @@ class Coordinator {
           // A crashed worker thread fails its job (retried) and is replaced.
           const index = this.slots.indexOf(slot);
           (async () => {
-            if (slot.job) await this.fail({slot, error: `worker crashed: ${error.message}`, badInput: false, summary, progress}), active--;
+            if (slot.job)
+              (await this.fail({slot, error: `worker crashed: ${error.message}`, badInput: false, summary, progress}),
+                active--);
             this.slots[index] = this.spawn(index);
             await fill();
           })().catch(rejectAll);
@@ -292,23 +418,47 @@ class Coordinator {
     progress.done(`${summary.jobsCompleted} completed, ${summary.jobsFailed} failed`);
   }
 
-  private async fail(options: {slot: Slot; error: string; badInput: boolean; summary: IngestSummary; progress: {tick(): void}}): Promise<void> {
+  private async fail(options: {
+    slot: Slot;
+    error: string;
+    badInput: boolean;
+    summary: IngestSummary;
+    progress: {tick(): void};
+  }): Promise<void> {
     const job = options.slot.job!;
     options.slot.job = undefined;
     return this.exclusive(() => this.recordFailure({...options, job}));
   }
 
-  private async recordFailure({job, error, badInput, summary, progress}: {job: JobRow & {attempt: number; stageDir: string}; error: string; badInput: boolean; summary: IngestSummary; progress: {tick(): void}}): Promise<void> {
+  private async recordFailure({
+    job,
+    error,
+    badInput,
+    summary,
+    progress
+  }: {
+    job: JobRow & {attempt: number; stageDir: string};
+    error: string;
+    badInput: boolean;
+    summary: IngestSummary;
+    progress: {tick(): void};
+  }): Promise<void> {
     rmSync(job.stageDir, {recursive: true, force: true});
     const {maxAttempts, backoffMs} = this.o.config.retry;
     // Bad input fails the same way every time: no retry. Anything else may be transient.
     if (!badInput && job.attempt < maxAttempts) {
       const notBefore = new Date(this.o.now().getTime() + backoffMs * 2 ** (job.attempt - 1));
-      await this.o.catalog.run(`UPDATE jobs SET status = 'QUEUED', error = ?, worker_id = NULL, not_before = ?::TIMESTAMP WHERE job_id = ?`, [error, notBefore, job.job_id]);
+      await this.o.catalog.run(
+        `UPDATE jobs SET status = 'QUEUED', error = ?, worker_id = NULL, not_before = ?::TIMESTAMP WHERE job_id = ?`,
+        [error, notBefore, job.job_id]
+      );
       summary.jobsRetried++;
       return;
     }
-    await this.o.catalog.run(`UPDATE jobs SET status = 'FAILED', error = ?, finished_at = ?::TIMESTAMP WHERE job_id = ?`, [error, this.o.now(), job.job_id]);
+    await this.o.catalog.run(
+      `UPDATE jobs SET status = 'FAILED', error = ?, finished_at = ?::TIMESTAMP WHERE job_id = ?`,
+      [error, this.o.now(), job.job_id]
+    );
     const file = await this.fileFor(job);
     summary.jobsFailed++;
     summary.failures.push({path: relative(this.o.paths.projectDir, file.path), plugin: job.plugin, error});
@@ -316,16 +466,31 @@ class Coordinator {
   }
 
   /** Checks schemas, moves staged files into the warehouse and marks the job COMPLETED. */
-  private async commit({job, outputs, summary}: {job: JobRow & {attempt: number; stageDir: string}; outputs: StagedOutput[]; summary: IngestSummary}): Promise<void> {
+  private async commit({
+    job,
+    outputs,
+    summary
+  }: {
+    job: JobRow & {attempt: number; stageDir: string};
+    outputs: StagedOutput[];
+    summary: IngestSummary;
+  }): Promise<void> {
     const {catalog, paths, now} = this.o;
-    const known = new Map((await catalog.all<{topic: string; fingerprint: string; schema_json: string}>("SELECT * FROM topics")).map((t) => [t.topic, t]));
+    const known = new Map(
+      (await catalog.all<{topic: string; fingerprint: string; schema_json: string}>("SELECT * FROM topics")).map(
+        (t) => [t.topic, t]
+      )
+    );
     const fresh = new Map<string, {fingerprint: string; schema: StagedOutput["schema"]}>();
     for (const output of outputs) {
       const fingerprint = schemaFingerprint(output.schema);
       const existing = known.get(output.topic) ?? fresh.get(output.topic);
       if (existing && existing.fingerprint !== fingerprint) {
         const expected = "schema_json" in existing ? JSON.parse(existing.schema_json) : existing.schema;
-        throw new LabError({reason: `schema of topic ${output.topic} changed; the job's output does not match the topic:\n${formatSchemaDiff({expected, actual: output.schema})}`, hint: "rename the topic, or clear the warehouse (.lab/) to start the topic afresh"});
+        throw new LabError({
+          reason: `schema of topic ${output.topic} changed; the job's output does not match the topic:\n${formatSchemaDiff({expected, actual: output.schema})}`,
+          hint: "rename the topic, or clear the warehouse (.lab/) to start the topic afresh"
+        });
       }
       if (!existing) fresh.set(output.topic, {fingerprint, schema: output.schema});
     }
@@ -337,9 +502,19 @@ class Coordinator {
     const rows = outputs.reduce((n, o) => n + o.rows, 0);
     await catalog.run("BEGIN TRANSACTION");
     try {
-      for (const p of promoted) await catalog.run("INSERT INTO job_outputs VALUES (?, ?, ?, ?)", [job.job_id, p.topic, p.rel, p.rows]);
-      for (const [topic, t] of fresh) await catalog.run("INSERT INTO topics VALUES (?, ?, ?, ?::TIMESTAMP)", [topic, t.fingerprint, JSON.stringify(t.schema), now()]);
-      await catalog.run(`UPDATE jobs SET status = 'COMPLETED', error = NULL, finished_at = ?::TIMESTAMP, rows = ? WHERE job_id = ?`, [now(), rows, job.job_id]);
+      for (const p of promoted)
+        await catalog.run("INSERT INTO job_outputs VALUES (?, ?, ?, ?)", [job.job_id, p.topic, p.rel, p.rows]);
+      for (const [topic, t] of fresh)
+        await catalog.run("INSERT INTO topics VALUES (?, ?, ?, ?::TIMESTAMP)", [
+          topic,
+          t.fingerprint,
+          JSON.stringify(t.schema),
+          now()
+        ]);
+      await catalog.run(
+        `UPDATE jobs SET status = 'COMPLETED', error = NULL, finished_at = ?::TIMESTAMP, rows = ? WHERE job_id = ?`,
+        [now(), rows, job.job_id]
+      );
       await catalog.run("COMMIT");
     } catch (error) {
       await catalog.run("ROLLBACK");
@@ -358,8 +533,17 @@ class Coordinator {
    */
   async publishManifest({derive = false}: {derive?: boolean} = {}): Promise<void> {
     const {catalog, paths} = this.o;
-    const topics = await catalog.all<{topic: string; fingerprint: string; schema_json: string}>("SELECT * FROM topics ORDER BY topic");
-    const files = await catalog.all<{topic: string; path: string; rows: bigint; job_id: number; file_version_id: number; file_id: number}>(`
+    const topics = await catalog.all<{topic: string; fingerprint: string; schema_json: string}>(
+      "SELECT * FROM topics ORDER BY topic"
+    );
+    const files = await catalog.all<{
+      topic: string;
+      path: string;
+      rows: bigint;
+      job_id: number;
+      file_version_id: number;
+      file_id: number;
+    }>(`
       WITH latest AS (
         SELECT * FROM jobs WHERE status = 'COMPLETED'
           AND file_version_id IN (SELECT current_version_id FROM file_locations WHERE NOT missing)
@@ -367,21 +551,36 @@ class Coordinator {
       )
       SELECT o.topic, o.path, o.rows, j.job_id, j.file_version_id, j.file_id FROM job_outputs o JOIN latest j USING (job_id) ORDER BY o.topic, j.job_id, o.path`);
     const manifest: Manifest = {generated_at: this.o.now().toISOString(), topics: {}};
-    for (const t of topics) manifest.topics[t.topic] = {fingerprint: t.fingerprint, schema: JSON.parse(t.schema_json), files: []};
-    for (const f of files) manifest.topics[f.topic]?.files.push({path: f.path, job_id: f.job_id, file_version_id: f.file_version_id, file_id: f.file_id, rows: Number(f.rows)});
+    for (const t of topics)
+      manifest.topics[t.topic] = {fingerprint: t.fingerprint, schema: JSON.parse(t.schema_json), files: []};
+    for (const f of files)
+      manifest.topics[f.topic]?.files.push({
+        path: f.path,
+        job_id: f.job_id,
+        file_version_id: f.file_version_id,
+        file_id: f.file_id,
+        rows: Number(f.rows)
+      });
     const previous = readManifest(paths);
     const stamp = Date.now();
     mkdirSync(join(paths.warehouseDir, "_catalog"), {recursive: true});
     for (const [name, sql] of Object.entries(CATALOG_SNAPSHOTS)) {
       const rel = `_catalog/${name}-${stamp}.parquet`;
-      const rows = await catalog.run(`COPY (${sql}) TO ${quoteString(join(paths.warehouseDir, rel))} (FORMAT parquet, COMPRESSION zstd)`);
+      const rows = await catalog.run(
+        `COPY (${sql}) TO ${quoteString(join(paths.warehouseDir, rel))} (FORMAT parquet, COMPRESSION zstd)`
+      );
       const schema = await catalog.all<{column_name: string; column_type: string}>(`DESCRIBE ${sql}`);
       const cols = schema.map((c) => ({name: c.column_name, type: c.column_type}));
-      manifest.topics[name] = {fingerprint: schemaFingerprint(cols), schema: cols, files: [{path: rel, job_id: null, file_version_id: null, file_id: null, rows}]};
+      manifest.topics[name] = {
+        fingerprint: schemaFingerprint(cols),
+        schema: cols,
+        files: [{path: rel, job_id: null, file_version_id: null, file_id: null, rows}]
+      };
     }
     const replaced = await this.applyDerivations({manifest, previous, derive});
     writeManifest({paths, manifest});
-    for (const name of Object.keys(CATALOG_SNAPSHOTS)) for (const f of previous.topics[name]?.files ?? []) rmSync(join(paths.warehouseDir, f.path), {force: true});
+    for (const name of Object.keys(CATALOG_SNAPSHOTS))
+      for (const f of previous.topics[name]?.files ?? []) rmSync(join(paths.warehouseDir, f.path), {force: true});
     for (const dir of replaced) rmSync(join(paths.warehouseDir, dir), {recursive: true, force: true});
     if (this.o.config.sinks.includes("duckdb")) await this.syncDuckDBSink(manifest);
   }
@@ -391,17 +590,29 @@ class Coordinator {
    * recomputed (when `derive`) if its inputs' current files or its version changed. Outputs live
    * in `_derived/<name>-<stamp>/`; returns the folders the new manifest no longer names.
    */
-  private async applyDerivations({manifest, previous, derive}: {manifest: Manifest; previous: Manifest; derive: boolean}): Promise<string[]> {
+  private async applyDerivations({
+    manifest,
+    previous,
+    derive
+  }: {
+    manifest: Manifest;
+    previous: Manifest;
+    derive: boolean;
+  }): Promise<string[]> {
     const {paths} = this.o;
     const replaced: string[] = [];
     manifest.derived = {...previous.derived};
     for (const d of DERIVATIONS) {
       const before = previous.derived?.[d.name];
       const carry = () => {
-        for (const topic of d.outputs) if (previous.topics[topic] && before) manifest.topics[topic] = previous.topics[topic]!;
+        for (const topic of d.outputs)
+          if (previous.topics[topic] && before) manifest.topics[topic] = previous.topics[topic]!;
       };
       const present = d.inputs.filter((t) => manifest.topics[t]?.files.length);
-      const inputKey = createHash("sha256").update(JSON.stringify([d.version, d.inputs.map((t) => manifest.topics[t]?.files.map((f) => f.path) ?? [])])).digest("hex").slice(0, 20);
+      const inputKey = createHash("sha256")
+        .update(JSON.stringify([d.version, d.inputs.map((t) => manifest.topics[t]?.files.map((f) => f.path) ?? [])]))
+        .digest("hex")
+        .slice(0, 20);
       if (!derive || before?.inputKey === inputKey) {
         carry();
         continue;
@@ -416,11 +627,29 @@ class Coordinator {
       const dir = `_derived/${d.name}-${Date.now()}`;
       const duck = await openDuckDB();
       try {
-        for (const topic of d.inputs) await duck.run(`CREATE VIEW ${quoteIdent(topic)} AS ${topicSource({paths, entry: manifest.topics[topic]!})}`);
+        for (const topic of d.inputs)
+          await duck.run(`CREATE VIEW ${quoteIdent(topic)} AS ${topicSource({paths, entry: manifest.topics[topic]!})}`);
         const started = performance.now();
-        const outputs = await d.run({paths, duck, outDir: join(paths.warehouseDir, dir), outRel: dir, cacheDir: join(paths.labDir, "cache", `derive-${d.name}`), log: this.o.log});
-        for (const o of outputs) manifest.topics[o.topic] = {fingerprint: schemaFingerprint(o.schema), schema: o.schema, files: [{path: o.path, job_id: null, file_version_id: null, file_id: null, rows: o.rows}]};
-        manifest.derived[d.name] = {inputKey, dir, at: this.o.now().toISOString(), seconds: +((performance.now() - started) / 1000).toFixed(2)};
+        const outputs = await d.run({
+          paths,
+          duck,
+          outDir: join(paths.warehouseDir, dir),
+          outRel: dir,
+          cacheDir: join(paths.labDir, "cache", `derive-${d.name}`),
+          log: this.o.log
+        });
+        for (const o of outputs)
+          manifest.topics[o.topic] = {
+            fingerprint: schemaFingerprint(o.schema),
+            schema: o.schema,
+            files: [{path: o.path, job_id: null, file_version_id: null, file_id: null, rows: o.rows}]
+          };
+        manifest.derived[d.name] = {
+          inputKey,
+          dir,
+          at: this.o.now().toISOString(),
+          seconds: +((performance.now() - started) / 1000).toFixed(2)
+        };
       } catch (error) {
         // A failed derivation keeps its previous outputs visible and says why.
         this.o.log(`derivation ${d.name} failed: ${(error as Error).message}`);
@@ -498,4 +727,3 @@ class Coordinator {
 function sqlList(items: string[]): string {
   return `[${items.map(quoteString).join(", ")}]::VARCHAR[]`;
 }
-

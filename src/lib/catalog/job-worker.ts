@@ -12,7 +12,15 @@ import {parquetSchema} from "../core/parquet-read.js";
 import {writeParquet} from "../core/parquet-write.js";
 import {createRng} from "../core/random.js";
 import {quoteString} from "../core/sql.js";
-import {isPlugin, topicAllowed, type ArrowTableLike, type CatalogFile, type Plugin, type PluginContext, type PluginRef} from "./plugin.js";
+import {
+  isPlugin,
+  topicAllowed,
+  type ArrowTableLike,
+  type CatalogFile,
+  type Plugin,
+  type PluginContext,
+  type PluginRef
+} from "./plugin.js";
 
 export interface RunJobMessage {
   type: "run";
@@ -92,7 +100,10 @@ async function run(message: RunJobMessage): Promise<StagedOutput[]> {
   const duck = await openDuckDB({tempDirectory: scratchDir});
   const stagedPath = (topic: string) => {
     if (!/^[a-z][a-z0-9_]*$/.test(topic)) throw new Error(`invalid topic name "${topic}": use lower-case snake_case`);
-    if (!topicAllowed({plugin, topic})) throw new Error(`plugin ${plugin.name} published to "${topic}", which it does not declare (topics: ${plugin.topics.join(", ")})`);
+    if (!topicAllowed({plugin, topic}))
+      throw new Error(
+        `plugin ${plugin.name} published to "${topic}", which it does not declare (topics: ${plugin.topics.join(", ")})`
+      );
     return join(message.stageDir, `${topic}-${outputs.length}.parquet`);
   };
   const record = async (topic: string, path: string, rows: number) => {
@@ -108,7 +119,12 @@ async function run(message: RunJobMessage): Promise<StagedOutput[]> {
     log: (line) => parentPort!.postMessage({type: "log", jobId: message.jobId, line} satisfies WorkerReply),
     async publish(topic, {columns, rows}) {
       const path = stagedPath(topic);
-      const result = await writeParquet({path, columns, rows, constants: LINEAGE.map((c) => ({...c, value: BigInt(ids[c.name as keyof typeof ids])}))});
+      const result = await writeParquet({
+        path,
+        columns,
+        rows,
+        constants: LINEAGE.map((c) => ({...c, value: BigInt(ids[c.name as keyof typeof ids])}))
+      });
       return record(topic, path, result.rows);
     },
     async publishArrow(topic, table) {
@@ -116,7 +132,9 @@ async function run(message: RunJobMessage): Promise<StagedOutput[]> {
     },
     async publishQuery(topic, sql) {
       const path = stagedPath(topic);
-      const rows = await duck.run(`COPY (SELECT *, ${message.jobId}::BIGINT AS _job_id, ${message.fileVersionId}::BIGINT AS _file_version_id, ${message.fileId}::BIGINT AS _file_id FROM (${sql})) TO ${quoteString(path)} (FORMAT parquet, COMPRESSION zstd)`);
+      const rows = await duck.run(
+        `COPY (SELECT *, ${message.jobId}::BIGINT AS _job_id, ${message.fileVersionId}::BIGINT AS _file_version_id, ${message.fileId}::BIGINT AS _file_id FROM (${sql})) TO ${quoteString(path)} (FORMAT parquet, COMPRESSION zstd)`
+      );
       return record(topic, path, rows);
     }
   };
@@ -130,13 +148,21 @@ async function run(message: RunJobMessage): Promise<StagedOutput[]> {
 }
 
 parentPort!.on("message", async (message: RunJobMessage) => {
-  const heartbeat = setInterval(() => parentPort!.postMessage({type: "heartbeat", jobId: message.jobId} satisfies WorkerReply), message.heartbeatMs);
+  const heartbeat = setInterval(
+    () => parentPort!.postMessage({type: "heartbeat", jobId: message.jobId} satisfies WorkerReply),
+    message.heartbeatMs
+  );
   try {
     const outputs = await run(message);
     parentPort!.postMessage({type: "done", jobId: message.jobId, outputs} satisfies WorkerReply);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
-    parentPort!.postMessage({type: "failed", jobId: message.jobId, error: text, badInput: isLabError(error)} satisfies WorkerReply);
+    parentPort!.postMessage({
+      type: "failed",
+      jobId: message.jobId,
+      error: text,
+      badInput: isLabError(error)
+    } satisfies WorkerReply);
   } finally {
     clearInterval(heartbeat);
   }

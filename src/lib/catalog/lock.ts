@@ -35,7 +35,11 @@ export function acquireIngestLock(path: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = lockHolder(path);
       if (holder && holder !== process.pid) {
-        throw new LabError({file: path, reason: `another lab ingest (pid ${holder}) owns the catalog`, hint: "wait for it, or stop it (a dev server runs one in watch mode)"});
+        throw new LabError({
+          file: path,
+          reason: `another lab ingest (pid ${holder}) owns the catalog`,
+          hint: "wait for it, or stop it (a dev server runs one in watch mode)"
+        });
       }
       rmSync(path, {force: true}); // stale: its process is gone
     }

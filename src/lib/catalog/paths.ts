@@ -15,7 +15,10 @@ export interface LabPaths {
 }
 
 /** The layout for a project; `labDir` (or $LAB_DIR) moves the state elsewhere, e.g. for tests. */
-export function labPaths({projectDir = process.cwd(), labDir = process.env.LAB_DIR}: {projectDir?: string; labDir?: string} = {}): LabPaths {
+export function labPaths({
+  projectDir = process.cwd(),
+  labDir = process.env.LAB_DIR
+}: {projectDir?: string; labDir?: string} = {}): LabPaths {
   const root = resolve(projectDir);
   const lab = labDir ? resolve(root, labDir) : join(root, ".lab");
   const warehouseDir = join(lab, "warehouse");

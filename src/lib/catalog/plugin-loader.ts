@@ -33,8 +33,19 @@ export function typeCheck({file, projectDir}: {file: string; projectDir: string}
 async function refFor(module: string, exportName: string, source: PluginRef["source"]): Promise<PluginRef> {
   const loaded = (await import(module)) as Record<string, unknown>;
   const plugin = loaded[exportName];
-  if (!isPlugin(plugin)) throw new Error(`its ${exportName === "default" ? "default export" : `export ${exportName}`} is not a plugin: it needs name, tags[], topics[] and execute(ctx, file)`);
-  return {name: plugin.name, module, exportName, tags: plugin.tags, topics: plugin.topics, version: plugin.version ?? 1, source};
+  if (!isPlugin(plugin))
+    throw new Error(
+      `its ${exportName === "default" ? "default export" : `export ${exportName}`} is not a plugin: it needs name, tags[], topics[] and execute(ctx, file)`
+    );
+  return {
+    name: plugin.name,
+    module,
+    exportName,
+    tags: plugin.tags,
+    topics: plugin.topics,
+    version: plugin.version ?? 1,
+    source
+  };
 }
 
 /**
@@ -42,18 +53,29 @@ async function refFor(module: string, exportName: string, source: PluginRef["sou
  * type-checked before it is loaded; one that fails to check, to load, or to look like a plugin is
  * reported as broken and skipped, never fatal.
  */
-export async function loadPlugins({projectDir, pluginsDir}: {projectDir: string; pluginsDir: string}): Promise<{plugins: PluginRef[]; broken: BrokenPlugin[]}> {
+export async function loadPlugins({
+  projectDir,
+  pluginsDir
+}: {
+  projectDir: string;
+  pluginsDir: string;
+}): Promise<{plugins: PluginRef[]; broken: BrokenPlugin[]}> {
   const plugins: PluginRef[] = [];
   const broken: BrokenPlugin[] = [];
   for (const {module, exportName} of builtinPluginModules) plugins.push(await refFor(module, exportName, "builtin"));
   const dir = join(projectDir, pluginsDir);
   if (existsSync(dir)) {
-    for (const name of readdirSync(dir).filter((n) => n.endsWith(".ts") && !n.endsWith(".d.ts")).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith(".ts") && !n.endsWith(".d.ts"))
+      .sort()) {
       const file = join(dir, name);
       const rel = relative(projectDir, file);
       const diagnostics = typeCheck({file, projectDir});
       if (diagnostics.length) {
-        broken.push({module: rel, error: `type errors: ${diagnostics.slice(0, 3).join("; ")}${diagnostics.length > 3 ? ` (+${diagnostics.length - 3} more)` : ""}`});
+        broken.push({
+          module: rel,
+          error: `type errors: ${diagnostics.slice(0, 3).join("; ")}${diagnostics.length > 3 ? ` (+${diagnostics.length - 3} more)` : ""}`
+        });
         continue;
       }
       try {

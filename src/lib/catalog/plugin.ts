@@ -63,7 +63,13 @@ export interface PluginRef {
 
 export function isPlugin(value: unknown): value is Plugin {
   const p = value as Plugin;
-  return !!p && typeof p.name === "string" && Array.isArray(p.tags) && Array.isArray(p.topics) && typeof p.execute === "function";
+  return (
+    !!p &&
+    typeof p.name === "string" &&
+    Array.isArray(p.tags) &&
+    Array.isArray(p.topics) &&
+    typeof p.execute === "function"
+  );
 }
 
 export function topicAllowed({plugin, topic}: {plugin: {topics: string[]}; topic: string}): boolean {

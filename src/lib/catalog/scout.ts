@@ -38,7 +38,8 @@ interface Found {
 function walk(root: string, visit: (abs: string, size: number, mtimeMs: number) => void): void {
   for (const entry of readdirSync(root, {withFileTypes: true})) {
     // Hidden and temporary names are never data: editors and copy tools write through them.
-    if (entry.name.startsWith(".") || /\.(tmp|part|crdownload|swp)$/.test(entry.name) || entry.name.endsWith("~")) continue;
+    if (entry.name.startsWith(".") || /\.(tmp|part|crdownload|swp)$/.test(entry.name) || entry.name.endsWith("~"))
+      continue;
     const abs = join(root, entry.name);
     if (entry.isDirectory()) walk(abs, visit);
     else if (entry.isFile()) {
@@ -56,20 +57,43 @@ const ts = (d: Date) => quoteString(d.toISOString());
  * as immutable versions (one per distinct content, however many paths hold it). Unchanged files
  * (same size and mtime as recorded) are not re-read.
  */
-export async function scout({catalog, projectDir, sourceRoots, stableWaitMs, hashThreads, now = () => new Date(), sleep = (ms) => new Promise((r) => setTimeout(r, ms)), log = () => {}, onHashed}: ScoutOptions): Promise<ScoutResult> {
+export async function scout({
+  catalog,
+  projectDir,
+  sourceRoots,
+  stableWaitMs,
+  hashThreads,
+  now = () => new Date(),
+  sleep = (ms) => new Promise((r) => setTimeout(r, ms)),
+  log = () => {},
+  onHashed
+}: ScoutOptions): Promise<ScoutResult> {
   const started = now();
   const found: Found[] = [];
   for (const rootPath of sourceRoots) {
     const abs = resolve(projectDir, rootPath);
     const rel = relative(projectDir, abs) || ".";
     let [root] = await catalog.all<{root_id: number}>(`SELECT root_id FROM source_roots WHERE path = ?`, [rel]);
-    if (!root) [root] = await catalog.all<{root_id: number}>(`INSERT INTO source_roots (path, added_at) VALUES (?, ?) RETURNING root_id`, [rel, started]);
+    if (!root)
+      [root] = await catalog.all<{root_id: number}>(
+        `INSERT INTO source_roots (path, added_at) VALUES (?, ?) RETURNING root_id`,
+        [rel, started]
+      );
     if (!existsSync(abs)) continue;
-    walk(abs, (file, size, mtimeMs) => found.push({rootId: root!.root_id, rel: relative(abs, file).split(sep).join("/"), abs: file, size, mtimeMs}));
+    walk(abs, (file, size, mtimeMs) =>
+      found.push({rootId: root!.root_id, rel: relative(abs, file).split(sep).join("/"), abs: file, size, mtimeMs})
+    );
   }
 
   const known = new Map<string, {file_id: number; size: bigint; mtime_ms: number; missing: boolean}>();
-  for await (const rows of catalog.stream<{file_id: number; root_id: number; rel_path: string; size: bigint; mtime_ms: number; missing: boolean}>(`SELECT file_id, root_id, rel_path, size, mtime_ms, missing FROM file_locations`)) {
+  for await (const rows of catalog.stream<{
+    file_id: number;
+    root_id: number;
+    rel_path: string;
+    size: bigint;
+    mtime_ms: number;
+    missing: boolean;
+  }>(`SELECT file_id, root_id, rel_path, size, mtime_ms, missing FROM file_locations`)) {
     for (const row of rows) known.set(`${row.root_id}\0${row.rel_path}`, row);
   }
 
@@ -91,7 +115,11 @@ export async function scout({catalog, projectDir, sourceRoots, stableWaitMs, has
     });
   }
 
-  const hashes = await hashFiles({paths: candidates.map((c) => c.abs), threads: hashThreads, onHashed: (r) => onHashed?.(r.size ?? 0)});
+  const hashes = await hashFiles({
+    paths: candidates.map((c) => c.abs),
+    threads: hashThreads,
+    onHashed: (r) => onHashed?.(r.size ?? 0)
+  });
   const unreadable: string[] = [];
   const at = now();
   let newVersions = 0;
@@ -99,7 +127,10 @@ export async function scout({catalog, projectDir, sourceRoots, stableWaitMs, has
   const distinct = [...new Set(candidates.map((c) => hashes.get(c.abs)?.hash).filter((h): h is string => !!h))];
   for (let i = 0; i < distinct.length; i += 500) {
     const chunk = distinct.slice(i, i + 500);
-    for (const row of await catalog.all<{file_version_id: number; content_hash: string}>(`SELECT file_version_id, content_hash FROM file_versions WHERE content_hash IN (${chunk.map(quoteString).join(",")})`)) versionOf.set(row.content_hash, row.file_version_id);
+    for (const row of await catalog.all<{file_version_id: number; content_hash: string}>(
+      `SELECT file_version_id, content_hash FROM file_versions WHERE content_hash IN (${chunk.map(quoteString).join(",")})`
+    ))
+      versionOf.set(row.content_hash, row.file_version_id);
   }
   const fresh = candidates.filter((c) => {
     const h = hashes.get(c.abs)?.hash;
@@ -113,8 +144,12 @@ export async function scout({catalog, projectDir, sourceRoots, stableWaitMs, has
     return true;
   });
   for (let i = 0; i < inserts.length; i += 500) {
-    const values = inserts.slice(i, i + 500).map((c) => `(${quoteString(hashes.get(c.abs)!.hash!)}, ${c.size}, ${ts(new Date(c.mtimeMs))}, ${ts(at)})`);
-    for (const row of await catalog.all<{file_version_id: number; content_hash: string}>(`INSERT INTO file_versions (content_hash, size, mtime, first_seen) VALUES ${values.join(",")} RETURNING file_version_id, content_hash`)) {
+    const values = inserts
+      .slice(i, i + 500)
+      .map((c) => `(${quoteString(hashes.get(c.abs)!.hash!)}, ${c.size}, ${ts(new Date(c.mtimeMs))}, ${ts(at)})`);
+    for (const row of await catalog.all<{file_version_id: number; content_hash: string}>(
+      `INSERT INTO file_versions (content_hash, size, mtime, first_seen) VALUES ${values.join(",")} RETURNING file_version_id, content_hash`
+    )) {
       versionOf.set(row.content_hash, row.file_version_id);
       newVersions++;
     }
@@ -135,23 +170,34 @@ export async function scout({catalog, projectDir, sourceRoots, stableWaitMs, has
       const version = versionOf.get(result.hash)!;
       const k = known.get(`${c.rootId}\0${c.rel}`);
       if (k) {
-        const [prev] = await catalog.all<{current_version_id: number}>(`UPDATE file_locations SET size = ?, mtime_ms = ?, current_version_id = ?, last_seen = ?, missing = false WHERE file_id = ? RETURNING current_version_id`, [c.size, c.mtimeMs, version, at, k.file_id]);
+        const [prev] = await catalog.all<{current_version_id: number}>(
+          `UPDATE file_locations SET size = ?, mtime_ms = ?, current_version_id = ?, last_seen = ?, missing = false WHERE file_id = ? RETURNING current_version_id`,
+          [c.size, c.mtimeMs, version, at, k.file_id]
+        );
         if (prev) history.push(`(${k.file_id}, ${version}, ${ts(at)})`);
       } else {
-        newLocations.push(`(${c.rootId}, ${quoteString(c.rel)}, ${c.size}, ${c.mtimeMs}, ${version}, ${ts(at)}, ${ts(at)})`);
+        newLocations.push(
+          `(${c.rootId}, ${quoteString(c.rel)}, ${c.size}, ${c.mtimeMs}, ${version}, ${ts(at)}, ${ts(at)})`
+        );
       }
       changed++;
     }
     for (let i = 0; i < newLocations.length; i += 500) {
-      for (const row of await catalog.all<{file_id: number; current_version_id: number}>(`INSERT INTO file_locations (root_id, rel_path, size, mtime_ms, current_version_id, first_seen, last_seen) VALUES ${newLocations.slice(i, i + 500).join(",")} RETURNING file_id, current_version_id`)) {
+      for (const row of await catalog.all<{file_id: number; current_version_id: number}>(
+        `INSERT INTO file_locations (root_id, rel_path, size, mtime_ms, current_version_id, first_seen, last_seen) VALUES ${newLocations.slice(i, i + 500).join(",")} RETURNING file_id, current_version_id`
+      )) {
         history.push(`(${row.file_id}, ${row.current_version_id}, ${ts(at)})`);
       }
     }
-    for (let i = 0; i < history.length; i += 500) await catalog.run(`INSERT INTO location_versions VALUES ${history.slice(i, i + 500).join(",")}`);
+    for (let i = 0; i < history.length; i += 500)
+      await catalog.run(`INSERT INTO location_versions VALUES ${history.slice(i, i + 500).join(",")}`);
     // Locations that vanished are marked missing (their rows leave the current view, lineage stays).
     const present = new Set(found.map((f) => `${f.rootId}\0${f.rel}`));
     const gone = [...known.entries()].filter(([key, k]) => !k.missing && !present.has(key)).map(([, k]) => k.file_id);
-    for (let i = 0; i < gone.length; i += 500) await catalog.run(`UPDATE file_locations SET missing = true WHERE file_id IN (${gone.slice(i, i + 500).join(",")})`);
+    for (let i = 0; i < gone.length; i += 500)
+      await catalog.run(
+        `UPDATE file_locations SET missing = true WHERE file_id IN (${gone.slice(i, i + 500).join(",")})`
+      );
     await catalog.run("COMMIT");
     return {filesSeen: found.length, changed, newVersions, unstable, missing: gone.length, unreadable};
   } catch (error) {

@@ -30,27 +30,63 @@ export async function catalogStatus({paths}: {paths: LabPaths}): Promise<Catalog
       const names = ["catalog_files", "catalog_versions", "catalog_jobs", "catalog_plugins"];
       if (!names.every((n) => topics.some((t) => t.topic === n))) return empty(holder);
       await registerTopics({duck, paths, topics: names});
-      return await read(duck, {files: "catalog_files", versions: "catalog_versions", jobs: "catalog_jobs", plugins: "catalog_plugins"}, topics, holder);
+      return await read(
+        duck,
+        {files: "catalog_files", versions: "catalog_versions", jobs: "catalog_jobs", plugins: "catalog_plugins"},
+        topics,
+        holder
+      );
     }
     await duck.run(`ATTACH '${paths.catalogPath.replaceAll("'", "''")}' AS c (READ_ONLY)`);
-    await duck.run(`CREATE VIEW catalog_files AS SELECT l.*, r.path AS source_root FROM c.file_locations l JOIN c.source_roots r USING (root_id)`);
-    await duck.run(`CREATE VIEW catalog_jobs AS SELECT j.*, r.path || '/' || l.rel_path AS path FROM c.jobs j JOIN c.file_locations l USING (file_id) JOIN c.source_roots r USING (root_id)`);
-    return await read(duck, {files: "catalog_files", versions: "c.file_versions", jobs: "catalog_jobs", plugins: "c.plugins"}, topics, undefined);
+    await duck.run(
+      `CREATE VIEW catalog_files AS SELECT l.*, r.path AS source_root FROM c.file_locations l JOIN c.source_roots r USING (root_id)`
+    );
+    await duck.run(
+      `CREATE VIEW catalog_jobs AS SELECT j.*, r.path || '/' || l.rel_path AS path FROM c.jobs j JOIN c.file_locations l USING (file_id) JOIN c.source_roots r USING (root_id)`
+    );
+    return await read(
+      duck,
+      {files: "catalog_files", versions: "c.file_versions", jobs: "catalog_jobs", plugins: "c.plugins"},
+      topics,
+      undefined
+    );
   } finally {
     duck.close();
   }
 }
 
 function empty(holder?: number): CatalogStatus {
-  return {files: 0, missingFiles: 0, versions: 0, jobsByStatus: {}, lastErrors: [], plugins: [], topics: [], ingestRunningPid: holder};
+  return {
+    files: 0,
+    missingFiles: 0,
+    versions: 0,
+    jobsByStatus: {},
+    lastErrors: [],
+    plugins: [],
+    topics: [],
+    ingestRunningPid: holder
+  };
 }
 
-async function read(duck: Duck, t: {files: string; versions: string; jobs: string; plugins: string}, topics: ReturnType<typeof listTopics>, holder?: number): Promise<CatalogStatus> {
-  const [files] = await duck.all<{n: bigint; m: bigint}>(`SELECT count(*) AS n, count(*) FILTER (WHERE missing) AS m FROM ${t.files}`);
+async function read(
+  duck: Duck,
+  t: {files: string; versions: string; jobs: string; plugins: string},
+  topics: ReturnType<typeof listTopics>,
+  holder?: number
+): Promise<CatalogStatus> {
+  const [files] = await duck.all<{n: bigint; m: bigint}>(
+    `SELECT count(*) AS n, count(*) FILTER (WHERE missing) AS m FROM ${t.files}`
+  );
   const [versions] = await duck.all<{n: bigint}>(`SELECT count(*) AS n FROM ${t.versions}`);
-  const jobs = await duck.all<{status: string; n: bigint}>(`SELECT status, count(*) AS n FROM ${t.jobs} GROUP BY status ORDER BY status`);
-  const lastErrors = await duck.all<CatalogStatus["lastErrors"][number]>(`SELECT job_id, plugin, path, status, error FROM ${t.jobs} WHERE error IS NOT NULL ORDER BY job_id DESC LIMIT 10`);
-  const plugins = await duck.all<CatalogStatus["plugins"][number]>(`SELECT name, source, status, tags, topics, error FROM ${t.plugins} ORDER BY source, name`);
+  const jobs = await duck.all<{status: string; n: bigint}>(
+    `SELECT status, count(*) AS n FROM ${t.jobs} GROUP BY status ORDER BY status`
+  );
+  const lastErrors = await duck.all<CatalogStatus["lastErrors"][number]>(
+    `SELECT job_id, plugin, path, status, error FROM ${t.jobs} WHERE error IS NOT NULL ORDER BY job_id DESC LIMIT 10`
+  );
+  const plugins = await duck.all<CatalogStatus["plugins"][number]>(
+    `SELECT name, source, status, tags, topics, error FROM ${t.plugins} ORDER BY source, name`
+  );
   return {
     files: Number(files!.n),
     missingFiles: Number(files!.m),
@@ -58,7 +94,9 @@ async function read(duck: Duck, t: {files: string; versions: string; jobs: strin
     jobsByStatus: Object.fromEntries(jobs.map((j) => [j.status, Number(j.n)])),
     lastErrors,
     plugins,
-    topics: topics.filter((x) => !x.topic.startsWith("catalog_")).map((x) => ({topic: x.topic, files: x.files, rows: x.rows})),
+    topics: topics
+      .filter((x) => !x.topic.startsWith("catalog_"))
+      .map((x) => ({topic: x.topic, files: x.files, rows: x.rows})),
     ingestRunningPid: holder
   };
 }

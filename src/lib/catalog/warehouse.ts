@@ -1,5 +1,15 @@
 import {createHash} from "node:crypto";
-import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Dirent} from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type Dirent
+} from "node:fs";
 import {dirname, join} from "node:path";
 import {openDuckDB, type Duck, type Row} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
@@ -49,7 +59,10 @@ export function writeManifest({paths, manifest}: {paths: LabPaths; manifest: Man
 }
 
 export function schemaFingerprint(schema: {name: string; type: string}[]): string {
-  return createHash("sha256").update(JSON.stringify(schema.map((c) => [c.name, c.type]))).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(JSON.stringify(schema.map((c) => [c.name, c.type])))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 export interface TopicInfo {
@@ -62,7 +75,10 @@ export interface TopicInfo {
 }
 
 /** Every topic in the current view with its size and last update. */
-export function listTopics({projectDir = process.cwd(), paths = labPaths({projectDir})}: {projectDir?: string; paths?: LabPaths} = {}): TopicInfo[] {
+export function listTopics({
+  projectDir = process.cwd(),
+  paths = labPaths({projectDir})
+}: {projectDir?: string; paths?: LabPaths} = {}): TopicInfo[] {
   const manifest = readManifest(paths);
   return Object.entries(manifest.topics)
     .map(([topic, entry]) => {
@@ -81,7 +97,15 @@ export function listTopics({projectDir = process.cwd(), paths = labPaths({projec
 }
 
 /** The absolute paths of a topic's current files. */
-export function topicFiles({projectDir = process.cwd(), paths = labPaths({projectDir}), topic}: {projectDir?: string; paths?: LabPaths; topic: string}): string[] {
+export function topicFiles({
+  projectDir = process.cwd(),
+  paths = labPaths({projectDir}),
+  topic
+}: {
+  projectDir?: string;
+  paths?: LabPaths;
+  topic: string;
+}): string[] {
   return (readManifest(paths).topics[topic]?.files ?? []).map((f) => join(paths.warehouseDir, f.path));
 }
 
@@ -93,18 +117,33 @@ export function topicFingerprint({paths, topic}: {paths: LabPaths; topic: string
 
 /** SQL that reads a topic's current rows (an empty, typed relation when it has no files). */
 export function topicSource({paths, entry}: {paths: LabPaths; entry: ManifestTopic}): string {
-  if (entry.files.length) return `SELECT * FROM read_parquet(${quoteList(entry.files.map((f) => join(paths.warehouseDir, f.path)))}, union_by_name = true)`;
+  if (entry.files.length)
+    return `SELECT * FROM read_parquet(${quoteList(entry.files.map((f) => join(paths.warehouseDir, f.path)))}, union_by_name = true)`;
   return `SELECT ${entry.schema.map((c) => `NULL::${c.type} AS ${quoteIdent(c.name)}`).join(", ")} LIMIT 0`;
 }
 
 /** Creates one view per topic (named after it) over its current Parquet files. */
-export async function registerTopics({duck, paths, topics}: {duck: Duck; paths: LabPaths; topics: string[]}): Promise<void> {
+export async function registerTopics({
+  duck,
+  paths,
+  topics
+}: {
+  duck: Duck;
+  paths: LabPaths;
+  topics: string[];
+}): Promise<void> {
   const manifest = readManifest(paths);
   for (const topic of topics) {
     const entry = manifest.topics[topic];
     if (!entry) {
       const known = Object.keys(manifest.topics);
-      throw new LabError({file: paths.manifestPath, reason: `topic "${topic}" is not in the warehouse`, hint: known.length ? `known topics: ${known.join(", ")}` : "nothing has been ingested yet: drop files into datasets/ and run `npm run lab -- ingest`"});
+      throw new LabError({
+        file: paths.manifestPath,
+        reason: `topic "${topic}" is not in the warehouse`,
+        hint: known.length
+          ? `known topics: ${known.join(", ")}`
+          : "nothing has been ingested yet: drop files into datasets/ and run `npm run lab -- ingest`"
+      });
     }
     await duck.run(`CREATE OR REPLACE VIEW ${quoteIdent(topic)} AS ${topicSource({paths, entry})}`);
   }
@@ -112,7 +151,13 @@ export async function registerTopics({duck, paths, topics}: {duck: Duck; paths: 
 
 /** Records warehouse topics as inputs of the running data loader (see core/loader-inputs.ts). */
 export function noteTopics({paths, topics}: {paths: LabPaths; topics: string[]}): void {
-  for (const topic of topics) noteLoaderInput({path: join(paths.warehouseDir, topic), projectDir: paths.projectDir, fingerprint: topicFingerprint({paths, topic}), topic});
+  for (const topic of topics)
+    noteLoaderInput({
+      path: join(paths.warehouseDir, topic),
+      projectDir: paths.projectDir,
+      fingerprint: topicFingerprint({paths, topic}),
+      topic
+    });
 }
 
 export interface QueryWarehouseOptions {
@@ -124,7 +169,12 @@ export interface QueryWarehouseOptions {
 }
 
 /** For data loaders: runs SQL over warehouse topics and returns the rows (recorded as loader inputs). */
-export async function queryWarehouse({projectDir = process.cwd(), paths = labPaths({projectDir}), topics, sql}: QueryWarehouseOptions): Promise<Row[]> {
+export async function queryWarehouse({
+  projectDir = process.cwd(),
+  paths = labPaths({projectDir}),
+  topics,
+  sql
+}: QueryWarehouseOptions): Promise<Row[]> {
   noteTopics({paths, topics});
   const duck = await openDuckDB();
   try {
@@ -136,7 +186,13 @@ export async function queryWarehouse({projectDir = process.cwd(), paths = labPat
 }
 
 /** For data loaders: runs SQL over warehouse topics and prints the result as Parquet. */
-export async function emitWarehouseParquet({projectDir = process.cwd(), paths = labPaths({projectDir}), topics, sql, out = process.stdout}: QueryWarehouseOptions & {out?: NodeJS.WritableStream}): Promise<number> {
+export async function emitWarehouseParquet({
+  projectDir = process.cwd(),
+  paths = labPaths({projectDir}),
+  topics,
+  sql,
+  out = process.stdout
+}: QueryWarehouseOptions & {out?: NodeJS.WritableStream}): Promise<number> {
   noteTopics({paths, topics});
   const duck = await openDuckDB();
   try {
@@ -156,7 +212,7 @@ export function removeOrphans({paths, keep}: {paths: LabPaths; keep: Set<string>
       const abs = join(dir, entry.name);
       const r = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) visit(abs, r);
-      else if (entry.name.endsWith(".parquet") && !keep.has(r)) rmSync(abs, {force: true}), removed.push(r);
+      else if (entry.name.endsWith(".parquet") && !keep.has(r)) (rmSync(abs, {force: true}), removed.push(r));
     }
   };
   visit(paths.warehouseDir, "");

@@ -39,12 +39,16 @@ export async function parquetTable(source: ParquetSource): Promise<Arrow.Table> 
 
 /** A DuckDB-WASM client with each source registered as a table of the given name. */
 export async function parquetClient(sources: Record<string, ParquetSource>): Promise<DuckDBClient> {
-  const entries = await Promise.all(Object.entries(sources).map(async ([name, source]) => [name, await parquetTable(source)] as const));
+  const entries = await Promise.all(
+    Object.entries(sources).map(async ([name, source]) => [name, await parquetTable(source)] as const)
+  );
   return DuckDBClient.of(Object.fromEntries(entries));
 }
 
 /** The `sql` tagged template for ```sql cells, over the given Parquet attachments. */
-export async function parquetSql(sources: Record<string, ParquetSource>): Promise<(strings: TemplateStringsArray, ...params: unknown[]) => Promise<Arrow.Table>> {
+export async function parquetSql(
+  sources: Record<string, ParquetSource>
+): Promise<(strings: TemplateStringsArray, ...params: unknown[]) => Promise<Arrow.Table>> {
   const client = await parquetClient(sources);
   return client.sql.bind(client);
 }

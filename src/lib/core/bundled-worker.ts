@@ -22,13 +22,26 @@ export function bundledWorker(entry: URL): URL {
   const root = projectRoot(source);
   const cacheDir = join(root, "node_modules", ".cache", "pipeline-lab");
   const key = createHash("sha256").update(source).digest("hex").slice(0, 16);
-  const out = join(cacheDir, `${key}.mjs`), manifest = join(cacheDir, `${key}.json`);
-  if (existsSync(out) && existsSync(manifest) && fresh(JSON.parse(readFileSync(manifest, "utf-8")) as Stamp[])) return pathToFileURL(out);
-  const result = buildSync({entryPoints: [source], absWorkingDir: root, bundle: true, platform: "node", format: "esm", target: "node20", write: false, metafile: true, logLevel: "silent"});
+  const out = join(cacheDir, `${key}.mjs`),
+    manifest = join(cacheDir, `${key}.json`);
+  if (existsSync(out) && existsSync(manifest) && fresh(JSON.parse(readFileSync(manifest, "utf-8")) as Stamp[]))
+    return pathToFileURL(out);
+  const result = buildSync({
+    entryPoints: [source],
+    absWorkingDir: root,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    write: false,
+    metafile: true,
+    logLevel: "silent"
+  });
   const inputs = Object.keys(result.metafile!.inputs).map((p) => join(root, p));
   mkdirSync(cacheDir, {recursive: true});
   // Temporary names of their own (a random tag): two builds at once each rename a whole file.
-  const tempOut = tempPathFor(out), tempManifest = tempPathFor(manifest);
+  const tempOut = tempPathFor(out),
+    tempManifest = tempPathFor(manifest);
   writeFileSync(tempOut, result.outputFiles[0]!.text);
   writeFileSync(tempManifest, JSON.stringify(inputs.map(stamp)));
   renameSync(tempOut, out);

@@ -22,17 +22,31 @@ export interface ChunkAppender {
  * cell. Wider types (timestamps, decimals, labels) are made from these in the SQL that reads the
  * table, where DuckDB converts them natively.
  */
-export async function createChunkAppender({duck, table, columns}: {duck: Duck; table: string; columns: {name: string; type: ChunkColumnType}[]}): Promise<ChunkAppender> {
-  await duck.run(`CREATE OR REPLACE TABLE ${quoteIdent(table)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`);
+export async function createChunkAppender({
+  duck,
+  table,
+  columns
+}: {
+  duck: Duck;
+  table: string;
+  columns: {name: string; type: ChunkColumnType}[];
+}): Promise<ChunkAppender> {
+  await duck.run(
+    `CREATE OR REPLACE TABLE ${quoteIdent(table)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`
+  );
   const appender = await duck.connection.createAppender(table);
-  const chunk = DuckDBDataChunk.create(columns.map((c) => DUCK_TYPES[c.type]), VECTOR);
+  const chunk = DuckDBDataChunk.create(
+    columns.map((c) => DUCK_TYPES[c.type]),
+    VECTOR
+  );
   const state = {rows: 0};
   return {
     get rows() {
       return state.rows;
     },
     append(data, from, to) {
-      if (data.length !== columns.length) throw new Error(`chunk appender for ${table}: ${data.length} columns given, ${columns.length} expected`);
+      if (data.length !== columns.length)
+        throw new Error(`chunk appender for ${table}: ${data.length} columns given, ${columns.length} expected`);
       for (let start = from; start < to; start += VECTOR) {
         const n = Math.min(VECTOR, to - start);
         chunk.rowCount = n;

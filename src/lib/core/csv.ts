@@ -16,7 +16,8 @@ export interface ReadCsvOptions {
 
 function firstInvalidUtf8(bytes: Uint8Array): number {
   // Binary search for the shortest prefix that fails to decode: the bad byte is its last one.
-  let lo = 0, hi = bytes.length;
+  let lo = 0,
+    hi = bytes.length;
   const ok = (n: number) => {
     try {
       new TextDecoder("utf-8", {fatal: true}).decode(bytes.subarray(0, n), {stream: true});
@@ -51,7 +52,10 @@ export class CsvParser {
 
   private readonly delimiterCode: number;
 
-  constructor(private readonly file: string, private readonly delimiter = ",") {
+  constructor(
+    private readonly file: string,
+    private readonly delimiter = ","
+  ) {
     this.delimiterCode = delimiter.charCodeAt(0);
   }
 
@@ -64,7 +68,8 @@ export class CsvParser {
     const records: CsvRecord[] = [];
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
-      if (c === "\0") throw new LabError({file: this.file, line: this.line, reason: "binary data (NUL byte) in a text file"});
+      if (c === "\0")
+        throw new LabError({file: this.file, line: this.line, reason: "binary data (NUL byte) in a text file"});
       if (this.pendingCR) {
         this.pendingCR = false;
         if (c === "\n") continue;
@@ -86,8 +91,8 @@ export class CsvParser {
       if (this.quoted) {
         if (c === '"') {
           if (i + 1 < text.length) {
-            if (text[i + 1] === '"') (this.field += '"'), i++;
-            else (this.quoted = false), (this.afterQuote = true);
+            if (text[i + 1] === '"') ((this.field += '"'), i++);
+            else ((this.quoted = false), (this.afterQuote = true));
           } else this.pendingQuote = true;
         } else {
           if (c === "\n") this.line++;
@@ -96,13 +101,17 @@ export class CsvParser {
         continue;
       }
       if (c === '"' && this.field === "" && !this.afterQuote) this.quoted = true;
-      else if (c === this.delimiter) this.fields.push(this.field), (this.field = ""), (this.afterQuote = false);
+      else if (c === this.delimiter) (this.fields.push(this.field), (this.field = ""), (this.afterQuote = false));
       else if (c === "\n" || c === "\r") {
         this.endRecord(records);
         this.line++;
         if (c === "\r") this.pendingCR = true;
       } else if (this.afterQuote) {
-        throw new LabError({file: this.file, line: this.line, reason: `unexpected character ${JSON.stringify(c)} after a closing quote`});
+        throw new LabError({
+          file: this.file,
+          line: this.line,
+          reason: `unexpected character ${JSON.stringify(c)} after a closing quote`
+        });
       } else {
         // Fast path: take the run of ordinary characters up to the next delimiter, quote,
         // line break or NUL in one slice instead of one character at a time.
@@ -120,7 +129,7 @@ export class CsvParser {
 
   end(): CsvRecord[] {
     const records: CsvRecord[] = [];
-    if (this.pendingQuote) (this.pendingQuote = false), (this.quoted = false), (this.afterQuote = true);
+    if (this.pendingQuote) ((this.pendingQuote = false), (this.quoted = false), (this.afterQuote = true));
     if (this.quoted) throw new LabError({file: this.file, line: this.recordLine, reason: "unterminated quoted field"});
     if (this.started) this.endRecord(records);
     return records;
@@ -128,7 +137,8 @@ export class CsvParser {
 
   private endRecord(records: CsvRecord[]): void {
     this.fields.push(this.field);
-    if (!(this.fields.length === 1 && this.fields[0] === "" && !this.afterQuote)) records.push({line: this.recordLine, fields: this.fields});
+    if (!(this.fields.length === 1 && this.fields[0] === "" && !this.afterQuote))
+      records.push({line: this.recordLine, fields: this.fields});
     this.fields = [];
     this.field = "";
     this.afterQuote = false;
@@ -152,7 +162,12 @@ export async function* readCsvRecords({path, file = path, delimiter = ","}: Read
     } catch {
       const at = firstInvalidUtf8(chunk);
       const before = new TextDecoder().decode(chunk.subarray(0, at));
-      throw new LabError({file, line: parser.currentLine + (before.match(/\n/g)?.length ?? 0), reason: "not valid UTF-8 text (wrong encoding or binary data)", hint: "save the file as UTF-8"});
+      throw new LabError({
+        file,
+        line: parser.currentLine + (before.match(/\n/g)?.length ?? 0),
+        reason: "not valid UTF-8 text (wrong encoding or binary data)",
+        hint: "save the file as UTF-8"
+      });
     }
     if (first) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -176,7 +191,11 @@ export async function checkCsv(options: ReadCsvOptions): Promise<{header: string
       continue;
     }
     if (record.fields.length !== header.length) {
-      throw new LabError({file: options.file ?? options.path, line: record.line, reason: `ragged row: expected ${header.length} fields, found ${record.fields.length}`});
+      throw new LabError({
+        file: options.file ?? options.path,
+        line: record.line,
+        reason: `ragged row: expected ${header.length} fields, found ${record.fields.length}`
+      });
     }
     rows++;
   }

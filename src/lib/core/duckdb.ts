@@ -8,6 +8,8 @@ export interface Duck {
   run(sql: string, params?: unknown[]): Promise<number>;
   /** Runs a query and returns every row. */
   all<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a query that returns at least one row (an aggregate, say) and returns the first. */
+  one<T = Row>(sql: string, params?: unknown[]): Promise<T>;
   /** Streams a query's rows in chunks without materialising the whole result. */
   stream<T = Row>(sql: string, params?: unknown[]): AsyncIterable<T[]>;
   /** The underlying connection, for appenders and other low-level work. */
@@ -34,7 +36,12 @@ function toParam(value: unknown): DuckDBValue {
 }
 
 /** Opens a DuckDB database (in memory by default) behind a small promise API. */
-export async function openDuckDB({path = ":memory:", threads, memoryLimit, tempDirectory}: OpenDuckDBOptions = {}): Promise<Duck> {
+export async function openDuckDB({
+  path = ":memory:",
+  threads,
+  memoryLimit,
+  tempDirectory
+}: OpenDuckDBOptions = {}): Promise<Duck> {
   const options: Record<string, string> = {};
   if (threads !== undefined) options.threads = String(threads);
   if (memoryLimit !== undefined) options.memory_limit = memoryLimit;
@@ -52,6 +59,12 @@ export async function openDuckDB({path = ":memory:", threads, memoryLimit, tempD
     async all<T>(sql: string, list?: unknown[]) {
       const reader = await connection.runAndReadAll(sql, params(list));
       return reader.convertRowObjects(JSDuckDBValueConverter) as T[];
+    },
+    async one<T>(sql: string, list?: unknown[]) {
+      const reader = await connection.runAndReadAll(sql, params(list));
+      const [row] = reader.convertRowObjects(JSDuckDBValueConverter);
+      if (!row) throw new Error(`the query returned no row: ${sql}`);
+      return row as T;
     },
     async *stream<T>(sql: string, list?: unknown[]) {
       const result = await connection.stream(sql, params(list));

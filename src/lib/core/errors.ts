@@ -23,7 +23,10 @@ export class LabError extends Error {
 
   constructor({reason, file, line, column, hint, cause}: LabErrorOptions) {
     const where = [file, line, column].filter((part) => part !== undefined && part !== "").join(":");
-    super(`${where ? `${where}: ` : ""}${reason}${hint ? ` (hint: ${hint})` : ""}`, cause === undefined ? undefined : {cause});
+    super(
+      `${where ? `${where}: ` : ""}${reason}${hint ? ` (hint: ${hint})` : ""}`,
+      cause === undefined ? undefined : {cause}
+    );
     this.name = "LabError";
     this.reason = reason;
     this.file = file;

@@ -85,7 +85,11 @@ export function noteLoaderInput({
   started.add(file);
   const rel = relative(projectDir, resolve(projectDir, path));
   record.inputs = record.inputs.filter((input) => input.path !== rel);
-  record.inputs.push({path: rel, fingerprint: fingerprint ?? fingerprintPath(resolve(projectDir, path)), ...(topic ? {topic} : {})});
+  record.inputs.push({
+    path: rel,
+    fingerprint: fingerprint ?? fingerprintPath(resolve(projectDir, path)),
+    ...(topic ? {topic} : {})
+  });
   mkdirSync(dirname(file), {recursive: true});
   writeFileSync(file, JSON.stringify(record, null, 2));
 }

@@ -105,7 +105,7 @@ class Compact {
   private header(id: number, type: number) {
     const delta = id - this.last[this.last.length - 1]!;
     if (delta > 0 && delta <= 15) this.byte((delta << 4) | type);
-    else this.byte(type), this.zigzag(id);
+    else (this.byte(type), this.zigzag(id));
     this.last[this.last.length - 1] = id;
   }
   i32(id: number, v: number) {
@@ -143,7 +143,7 @@ class Compact {
   list<T>(id: number, elementType: number, items: T[], item: (w: Compact, x: T) => void) {
     this.header(id, 9);
     if (items.length < 15) this.byte((items.length << 4) | elementType);
-    else this.byte(0xf0 | elementType), this.varint(items.length);
+    else (this.byte(0xf0 | elementType), this.varint(items.length));
     for (const x of items) item(this, x);
     return this;
   }
@@ -172,7 +172,19 @@ class Compact {
   }
 }
 
-function pageHeader({type, size, values, encoding, dictionary}: {type: 0 | 2; size: number; values: number; encoding: number; dictionary?: boolean}): Buffer {
+function pageHeader({
+  type,
+  size,
+  values,
+  encoding,
+  dictionary
+}: {
+  type: 0 | 2;
+  size: number;
+  values: number;
+  encoding: number;
+  dictionary?: boolean;
+}): Buffer {
   const w = new Compact();
   w.i32(1, type).i32(2, size).i32(3, size);
   if (dictionary) w.struct(7, (d) => d.i32(1, values).i32(2, 0));
@@ -189,7 +201,11 @@ export class PlainParquetWriter {
   /** One page's buffer, reused (a page is written before the next is encoded). */
   private readonly scratch: PageScratch = {buffer: new ArrayBuffer(0), values: new Float64Array(0)};
 
-  constructor(readonly path: string, readonly columns: PlainColumn[], resume?: PlainWriterState) {
+  constructor(
+    readonly path: string,
+    readonly columns: PlainColumn[],
+    resume?: PlainWriterState
+  ) {
     this.temp = `${path}.partial`;
     if (resume) {
       this.fd = openSync(this.temp, "r+");
@@ -209,7 +225,11 @@ export class PlainParquetWriter {
   /** Where the writer stands: saved with a checkpoint, it lets a new writer continue (after fsync). */
   state(): PlainWriterState {
     fsyncSync(this.fd);
-    return {offset: this.offset, rows: this.rows, rowGroups: this.rowGroups.map((g) => ({rows: g.rows, columns: g.columns.map((c) => ({...c}))}))};
+    return {
+      offset: this.offset,
+      rows: this.rows,
+      rowGroups: this.rowGroups.map((g) => ({rows: g.rows, columns: g.columns.map((c) => ({...c}))}))
+    };
   }
 
   private write(buf: Buffer | Uint8Array): void {
@@ -227,7 +247,8 @@ export class PlainParquetWriter {
     // rows, and where the row group's values start in the packed arrays.
     const presence = new Map<string, SparseRows>();
     // The distinct keys, by the code column they read.
-    const seen = new Set<string>(), keys = new Map<number, Sparse[]>();
+    const seen = new Set<string>(),
+      keys = new Map<number, Sparse[]>();
     for (const col of this.columns) {
       if (col.type !== "INT64" && col.type !== "ENUM" && col.type !== "DOUBLE") continue;
       const sparse = col.sparse;
@@ -243,13 +264,27 @@ export class PlainParquetWriter {
       const codes = data[column] as Uint8Array;
       const small = (k: Sparse) => k.code >= 0 && k.code < 4;
       const all = list.some(small) ? codeRows(codes, from, n) : undefined;
-      for (const k of list) presence.set(sparseKey(k), all && small(k) ? (k.except ? complement(all[k.code]!, n, from) : all[k.code]!) : sparseRows(codes, k.code, !!k.except, from, n));
+      for (const k of list)
+        presence.set(
+          sparseKey(k),
+          all && small(k)
+            ? k.except
+              ? complement(all[k.code]!, n, from)
+              : all[k.code]!
+            : sparseRows(codes, k.code, !!k.except, from, n)
+        );
     }
     this.columns.forEach((col, c) => {
       const start = this.offset;
       let dictionaryOffset: number | null = null;
-      const sparse = (col.type === "INT64" || col.type === "ENUM" || col.type === "DOUBLE") && col.sparse ? presence.get(sparseKey(col.sparse)) : undefined;
-      const runs = (col.type === "INT64" || col.type === "DOUBLE") && col.runs ? (data[col.runs.starts] as Float64Array) : undefined;
+      const sparse =
+        (col.type === "INT64" || col.type === "ENUM" || col.type === "DOUBLE") && col.sparse
+          ? presence.get(sparseKey(col.sparse))
+          : undefined;
+      const runs =
+        (col.type === "INT64" || col.type === "DOUBLE") && col.runs
+          ? (data[col.runs.starts] as Float64Array)
+          : undefined;
       const {page, encoding, dictionary} = encodePage(col, data[c]!, from, n, this.scratch, sparse, runs);
       // A dictionary page comes first in its column chunk: an ENUM's labels, or the distinct
       // values of an INT64 page made of runs.
@@ -275,12 +310,18 @@ export class PlainParquetWriter {
       l.structItem((s) => {
         if (!col) return void s.string(4, "schema").i32(5, this.columns.length);
         const physical = col.type === "ENUM" ? TYPE.BYTE_ARRAY : TYPE[col.type];
-        s.i32(1, physical).i32(3, col.nullable ? 1 : 0).string(4, col.name);
+        s.i32(1, physical)
+          .i32(3, col.nullable ? 1 : 0)
+          .string(4, col.name);
         if (col.type === "ENUM") s.i32(6, 0).struct(10, (lt) => lt.struct(1, () => {}));
-        if (col.type === "INT64" && col.logical === "TIMESTAMP_NS") s.struct(10, (lt) => lt.struct(8, (t) => t.bool(1, false).struct(2, (u) => u.struct(3, () => {}))));
+        if (col.type === "INT64" && col.logical === "TIMESTAMP_NS")
+          s.struct(10, (lt) => lt.struct(8, (t) => t.bool(1, false).struct(2, (u) => u.struct(3, () => {}))));
         if (col.type === "INT64" && typeof col.logical === "object") {
           const {precision, scale} = col.logical.decimal;
-          s.i32(6, 5).i32(7, scale).i32(8, precision).struct(10, (lt) => lt.struct(5, (d) => d.i32(1, scale).i32(2, precision)));
+          s.i32(6, 5)
+            .i32(7, scale)
+            .i32(8, precision)
+            .struct(10, (lt) => lt.struct(5, (d) => d.i32(1, scale).i32(2, precision)));
         }
       })
     );
@@ -292,14 +333,19 @@ export class PlainParquetWriter {
             const col = this.columns[g.columns.indexOf(m)]!;
             cc.i64(2, m.offset).struct(3, (md) => {
               md.i32(1, col.type === "ENUM" ? TYPE.BYTE_ARRAY : TYPE[col.type]);
-              md.list(2, 5, col.type === "ENUM" ? [0, 3, 8] : col.type === "INT64" ? [0, 3, 5, 8] : [0, 3], (e, x) => e.rawI32(x));
+              md.list(2, 5, col.type === "ENUM" ? [0, 3, 8] : col.type === "INT64" ? [0, 3, 5, 8] : [0, 3], (e, x) =>
+                e.rawI32(x)
+              );
               md.list(3, 8, [col.name], (e, x) => e.rawString(x));
               md.i32(4, 0).i64(5, m.values).i64(6, m.size).i64(7, m.size).i64(9, m.offset);
               if (m.dictionaryOffset !== null) md.i64(11, m.dictionaryOffset);
             });
           })
         );
-        rg.i64(2, g.columns.reduce((a, m) => a + m.size, 0)).i64(3, g.rows);
+        rg.i64(
+          2,
+          g.columns.reduce((a, m) => a + m.size, 0)
+        ).i64(3, g.rows);
       })
     );
     w.string(6, "pipeline-lab plain writer");
@@ -325,12 +371,14 @@ export class PlainParquetWriter {
 
 /** The labels of an ENUM column as a PLAIN byte-array dictionary page body. */
 function dictionaryPage(labels: string[]): Buffer {
-  return Buffer.concat(labels.map((l) => {
-    const bytes = Buffer.from(l);
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(bytes.length, 0);
-    return Buffer.concat([len, bytes]);
-  }));
+  return Buffer.concat(
+    labels.map((l) => {
+      const bytes = Buffer.from(l);
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(bytes.length, 0);
+      return Buffer.concat([len, bytes]);
+    })
+  );
 }
 
 /** 1.5 × 2^52: x + INT64_MAGIC holds the integer x (|x| < 2^51) in the low 51 bits of its mantissa. */
@@ -344,11 +392,20 @@ const LIMIT = 2 ** 51;
  * in one pass that sets the definition bits and writes the value through an aligned typed-array
  * view; each column type has its own loop over its own array type, so every loop stays monomorphic.
  */
-function encodePage(col: PlainColumn, values: PlainData, from: number, n: number, scratch: PageScratch, sparse?: SparseRows, runStarts?: Float64Array): EncodedPage {
+function encodePage(
+  col: PlainColumn,
+  values: PlainData,
+  from: number,
+  n: number,
+  scratch: PageScratch,
+  sparse?: SparseRows,
+  runStarts?: Float64Array
+): EncodedPage {
   if (sparse && !col.nullable) throw new Error(`column ${col.name}: a sparse column must be nullable`);
   const nullable = !!col.nullable;
   const groups = (n + 7) >>> 3;
-  const runHeader = (groups << 1) | 1, runHeaderBytes = varintLength(runHeader);
+  const runHeader = (groups << 1) | 1,
+    runHeaderBytes = varintLength(runHeader);
   const defBytes = nullable ? 4 + runHeaderBytes + groups : 0;
   const numeric = col.type === "INT64" || col.type === "INT32" || col.type === "DOUBLE";
   const width = col.type === "ENUM" ? Math.max(1, Math.ceil(Math.log2(Math.max(2, col.labels.length)))) : 0;
@@ -356,11 +413,21 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
   // on an 8-byte boundary of the buffer (the page is the subarray after `pad`).
   // (DELTA_BINARY_PACKED: at most 64 bits for each of a miniblock's 32 values, padding included,
   // plus a block header every 128 values and the page header.)
-  const valueBytes = col.type === "INT32" ? 4 * n : col.type === "INT64" ? 256 * Math.ceil(n / 32) + 16 * Math.ceil(n / 128) + 64 : numeric ? 8 * n : col.type === "BOOLEAN" ? groups : 1 + 5 + groups * width;
+  const valueBytes =
+    col.type === "INT32"
+      ? 4 * n
+      : col.type === "INT64"
+        ? 256 * Math.ceil(n / 32) + 16 * Math.ceil(n / 128) + 64
+        : numeric
+          ? 8 * n
+          : col.type === "BOOLEAN"
+            ? groups
+            : 1 + 5 + groups * width;
   const pad = (8 - (defBytes & 7)) & 7;
   const bytes = pad + defBytes + valueBytes + 8;
   // A multiple of 8 bytes, so typed-array views from the (8-aligned) values to the end fit whole.
-  if (scratch.buffer.byteLength < bytes) scratch.buffer = new ArrayBuffer(Math.ceil(Math.max(bytes, 2 * scratch.buffer.byteLength) / 8) * 8);
+  if (scratch.buffer.byteLength < bytes)
+    scratch.buffer = new ArrayBuffer(Math.ceil(Math.max(bytes, 2 * scratch.buffer.byteLength) / 8) * 8);
   // Every byte of the page is assigned below, so a reused buffer needs no clearing.
   const buffer = scratch.buffer;
   const out = new Uint8Array(buffer, pad);
@@ -374,15 +441,52 @@ function encodePage(col: PlainColumn, values: PlainData, from: number, n: number
   if (sparse) {
     // Definition bits from the key column; the values, all present, are the packed run at `start`.
     out.set(sparse.bits.subarray(0, groups), defAt);
-    if (col.type === "INT64") return int64Page(col, values as Float64Array, sparse.start, sparse.present, false, {out, defAt, defBytes, valuesAt, pad}, scratch, false);
-    if (col.type === "DOUBLE") return {page: out.subarray(0, sparseDoubles(values as Float64Array, sparse.start, out, defAt, groups, new Float64Array(buffer, valuesAt)) - pad), encoding: 0};
+    if (col.type === "INT64")
+      return int64Page(
+        col,
+        values as Float64Array,
+        sparse.start,
+        sparse.present,
+        false,
+        {out, defAt, defBytes, valuesAt, pad},
+        scratch,
+        false
+      );
+    if (col.type === "DOUBLE")
+      return {
+        page: out.subarray(
+          0,
+          sparseDoubles(values as Float64Array, sparse.start, out, defAt, groups, new Float64Array(buffer, valuesAt)) -
+            pad
+        ),
+        encoding: 0
+      };
     out[defBytes] = width;
-    return {page: out.subarray(0, packedBits(values as Uint8Array, sparse.start, sparse.present, out, defBytes + 1, width, true)), encoding: 8};
+    return {
+      page: out.subarray(
+        0,
+        packedBits(values as Uint8Array, sparse.start, sparse.present, out, defBytes + 1, width, true)
+      ),
+      encoding: 8
+    };
   }
-  if (runStarts && (col.type === "INT64" || col.type === "DOUBLE")) return runsPage(col, values as Float64Array, runStarts, from, n, {out, defAt, defBytes, valuesAt, pad}, scratch);
-  if (col.type === "INT64") return int64Page(col, values as Float64Array, from, n, nullable, {out, defAt, defBytes, valuesAt, pad}, scratch, true);
-  else if (col.type === "DOUBLE") end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Float64Array(buffer, valuesAt)) - pad;
-  else if (col.type === "INT32") end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Int32Array(buffer, valuesAt)) - pad;
+  if (runStarts && (col.type === "INT64" || col.type === "DOUBLE"))
+    return runsPage(col, values as Float64Array, runStarts, from, n, {out, defAt, defBytes, valuesAt, pad}, scratch);
+  if (col.type === "INT64")
+    return int64Page(
+      col,
+      values as Float64Array,
+      from,
+      n,
+      nullable,
+      {out, defAt, defBytes, valuesAt, pad},
+      scratch,
+      true
+    );
+  else if (col.type === "DOUBLE")
+    end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Float64Array(buffer, valuesAt)) - pad;
+  else if (col.type === "INT32")
+    end = doubleValues(values as Float64Array, from, n, nullable, out, defAt, new Int32Array(buffer, valuesAt)) - pad;
   else {
     if (nullable) definitionBitsCode(values as Uint8Array, from, n, out, defAt);
     // A column without nulls has no 255 to skip: every value is packed, a byte at a time.
@@ -429,15 +533,29 @@ interface PageScratch {
  * shrinks to a byte or two a value), or PLAIN when a value is too large for exact deltas in
  * doubles. `runsOk`: whether a dictionary may be tried (not for a sparse column's packed values).
  */
-function int64Page(col: PlainColumn & {type: "INT64"}, values: Float64Array, start: number, count: number, nullable: boolean, at: PageLayout, scratch: PageScratch, runsOk: boolean): EncodedPage {
+function int64Page(
+  col: PlainColumn & {type: "INT64"},
+  values: Float64Array,
+  start: number,
+  count: number,
+  nullable: boolean,
+  at: PageLayout,
+  scratch: PageScratch,
+  runsOk: boolean
+): EncodedPage {
   const {out, defAt, defBytes, valuesAt, pad} = at;
-  const multiply = col.multiply ?? 1, add = col.add ?? 0n;
+  const multiply = col.multiply ?? 1,
+    add = col.add ?? 0n;
   if (runsOk && looksLikeRuns(values, start, count)) {
     const dict = dictionaryFor(scratch, count);
     const runs = dictionaryRuns(values, start, count, dict);
     if (runs >= 0 && scaleDictionary(dict, multiply)) {
       if (nullable) allPresent(out, defAt, count);
-      return {page: out.subarray(0, runValues(dict, runs, out, defBytes)), encoding: 8, dictionary: int64Dictionary(dict, add)};
+      return {
+        page: out.subarray(0, runValues(dict, runs, out, defBytes)),
+        encoding: 8,
+        dictionary: int64Dictionary(dict, add)
+      };
     }
   }
   // A page with every value present: deltas straight from the values, a block at a time.
@@ -453,7 +571,13 @@ function int64Page(col: PlainColumn & {type: "INT64"}, values: Float64Array, sta
   if (deltas === NULL_SEEN) throw new Error(`column ${col.name}: a null (NaN) in a column that is not nullable`);
   if (deltas >= 0) return {page: out.subarray(0, deltaValues(scratch.values, deltas, add, out, defBytes)), encoding: 5};
   const present = -presentNumbers(values, start, count, nullable, multiply, out, defAt, scratch.values, false) - 1;
-  return {page: out.subarray(0, int64Values(scratch.values, present, ...addWords(add), new Int32Array(scratch.buffer, valuesAt)) - pad), encoding: 0};
+  return {
+    page: out.subarray(
+      0,
+      int64Values(scratch.values, present, ...addWords(add), new Int32Array(scratch.buffer, valuesAt)) - pad
+    ),
+    encoding: 0
+  };
 }
 
 /** The dictionary page of an INT64 dictionary: its values × multiply, + add, PLAIN. */
@@ -469,14 +593,35 @@ function int64Dictionary(dict: DictionaryScratch, add: bigint): {bytes: Uint8Arr
  * one (too many distinct values, a value that is no exact integer × multiply), the runs laid out
  * as values and encoded as any page; a DOUBLE is PLAIN, written from the runs.
  */
-function runsPage(col: PlainColumn & {type: "INT64" | "DOUBLE"}, values: Float64Array, starts: Float64Array, from: number, n: number, at: PageLayout, scratch: PageScratch): EncodedPage {
+function runsPage(
+  col: PlainColumn & {type: "INT64" | "DOUBLE"},
+  values: Float64Array,
+  starts: Float64Array,
+  from: number,
+  n: number,
+  at: PageLayout,
+  scratch: PageScratch
+): EncodedPage {
   const nullable = !!col.nullable;
   if (col.type === "INT64") {
     const dict = dictionaryFor(scratch, n);
     const runs = runsDictionary(values, starts, from, n, dict, nullable, at.out, at.defAt);
-    if (runs >= 0 && scaleDictionary(dict, col.multiply ?? 1)) return {page: at.out.subarray(0, runValues(dict, runs, at.out, at.defBytes)), encoding: 8, dictionary: int64Dictionary(dict, col.add ?? 0n)};
+    if (runs >= 0 && scaleDictionary(dict, col.multiply ?? 1))
+      return {
+        page: at.out.subarray(0, runValues(dict, runs, at.out, at.defBytes)),
+        encoding: 8,
+        dictionary: int64Dictionary(dict, col.add ?? 0n)
+      };
   }
-  if (col.type === "DOUBLE") return {page: at.out.subarray(0, runDoubles(values, starts, from, n, nullable, at.out, at.defAt, new Float64Array(at.out.buffer, at.valuesAt)) - at.pad), encoding: 0};
+  if (col.type === "DOUBLE")
+    return {
+      page: at.out.subarray(
+        0,
+        runDoubles(values, starts, from, n, nullable, at.out, at.defAt, new Float64Array(at.out.buffer, at.valuesAt)) -
+          at.pad
+      ),
+      encoding: 0
+    };
   if (!scratch.expanded || scratch.expanded.length < n) scratch.expanded = new Float64Array(n);
   const page = scratch.expanded;
   const to = from + n;
@@ -492,12 +637,22 @@ function runsPage(col: PlainColumn & {type: "INT64" | "DOUBLE"}, values: Float64
  * runs: each run's value repeated, a null run's definition bits cleared. Returns the byte end
  * (from the buffer's start).
  */
-function runDoubles(values: Float64Array, starts: Float64Array, from: number, n: number, nullable: boolean, out: Uint8Array, defAt: number, dst: Float64Array): number {
+function runDoubles(
+  values: Float64Array,
+  starts: Float64Array,
+  from: number,
+  n: number,
+  nullable: boolean,
+  out: Uint8Array,
+  defAt: number,
+  dst: Float64Array
+): number {
   if (nullable) allPresent(out, defAt, n);
   const to = from + n;
   let j = 0;
   for (let k = firstRun(starts, from), r = 0; r < n; k++) {
-    const v = values[k]!, e = Math.min(starts[k + 1]!, to) - from;
+    const v = values[k]!,
+      e = Math.min(starts[k + 1]!, to) - from;
     if (v !== v && nullable) {
       clearBits(out, defAt, r, e);
       r = e;
@@ -523,7 +678,16 @@ function firstRun(starts: Float64Array, from: number): number {
  * that is not nullable or more than MAX_DICTIONARY distinct values; the caller then scales the
  * dictionary (`scaleDictionary`), which may still refuse it.
  */
-function runsDictionary(values: Float64Array, starts: Float64Array, from: number, n: number, dict: DictionaryScratch, nullable: boolean, out: Uint8Array, defAt: number): number {
+function runsDictionary(
+  values: Float64Array,
+  starts: Float64Array,
+  from: number,
+  n: number,
+  dict: DictionaryScratch,
+  nullable: boolean,
+  out: Uint8Array,
+  defAt: number
+): number {
   const {slots, runIndex, runLength} = dict;
   slots.fill(0);
   dict.size = 0;
@@ -532,7 +696,9 @@ function runsDictionary(values: Float64Array, starts: Float64Array, from: number
   let k = firstRun(starts, from);
   // The open run: its value and first row; each is closed where a different value starts (or at
   // the page's end), by one piece of code for both.
-  let v = values[k]!, s = from, runs = 0;
+  let v = values[k]!,
+    s = from,
+    runs = 0;
   for (;;) {
     let e = starts[++k]!;
     if (e < to) {
@@ -547,7 +713,7 @@ function runsDictionary(values: Float64Array, starts: Float64Array, from: number
     } else if (nullable) clearBits(out, defAt, s - from, e - from);
     else return -1;
     if (e === to) return runs;
-    (v = values[k]!), (s = e);
+    ((v = values[k]!), (s = e));
   }
 }
 
@@ -578,7 +744,17 @@ function exactInteger(x: number): boolean {
  * makes the sum of |roundings| NaN or the range fail). Nullable pages branch on presence only;
  * each case has its own loop so both stay tight.
  */
-function presentNumbers(values: Float64Array, from: number, n: number, nullable: boolean, multiply: number, out: Uint8Array, defAt: number, dst: Float64Array, deltas: boolean): number {
+function presentNumbers(
+  values: Float64Array,
+  from: number,
+  n: number,
+  nullable: boolean,
+  multiply: number,
+  out: Uint8Array,
+  defAt: number,
+  dst: Float64Array,
+  deltas: boolean
+): number {
   // A nullable page that looks full (a sample of its rows all present: a replay's best prices)
   // first takes the loop without presence tests — 2.6 against 5.9 ns a value here — which a null
   // anywhere turns NaN, and then the page goes through the nullable loop after all.
@@ -589,7 +765,9 @@ function presentNumbers(values: Float64Array, from: number, n: number, nullable:
       return dense;
     }
   }
-  return nullable ? nullableNumbers(values, from, n, multiply, out, defAt, dst, deltas) : denseNumbers(values, from, n, multiply, dst, deltas);
+  return nullable
+    ? nullableNumbers(values, from, n, multiply, out, defAt, dst, deltas)
+    : denseNumbers(values, from, n, multiply, dst, deltas);
 }
 
 // The two loops of `presentNumbers` are functions of their own: each is optimised for the one
@@ -597,8 +775,18 @@ function presentNumbers(values: Float64Array, from: number, n: number, nullable:
 // the other, ~25 times a replay).
 
 /** `presentNumbers` of a page without nulls: NULL_SEEN if it has one after all. */
-function denseNumbers(values: Float64Array, from: number, n: number, multiply: number, dst: Float64Array, deltas: boolean): number {
-  let fractional = 0, lo = 0, hi = 0, prev = 0;
+function denseNumbers(
+  values: Float64Array,
+  from: number,
+  n: number,
+  multiply: number,
+  dst: Float64Array,
+  deltas: boolean
+): number {
+  let fractional = 0,
+    lo = 0,
+    hi = 0,
+    prev = 0;
   for (let r = 0; r < n; r++) {
     const x = values[from + r]! * multiply;
     fractional += Math.abs(x + INT64_MAGIC - INT64_MAGIC - x);
@@ -618,12 +806,26 @@ function hasNaN(values: Float64Array, from: number, n: number): boolean {
 }
 
 /** `presentNumbers` of a page with nulls (NaN): the definition bits, then the present values. */
-function nullableNumbers(values: Float64Array, from: number, n: number, multiply: number, out: Uint8Array, defAt: number, dst: Float64Array, deltas: boolean): number {
-  let k = 0, fractional = 0, lo = 0, hi = 0, prev = 0, byte = 0;
+function nullableNumbers(
+  values: Float64Array,
+  from: number,
+  n: number,
+  multiply: number,
+  out: Uint8Array,
+  defAt: number,
+  dst: Float64Array,
+  deltas: boolean
+): number {
+  let k = 0,
+    fractional = 0,
+    lo = 0,
+    hi = 0,
+    prev = 0,
+    byte = 0;
   for (let r = 0; r < n; r++) {
     const x = values[from + r]! * multiply;
     if (x === x) byte |= 1 << (r & 7);
-    if ((r & 7) === 7 || r === n - 1) (out[defAt + (r >>> 3)] = byte), (byte = 0);
+    if ((r & 7) === 7 || r === n - 1) ((out[defAt + (r >>> 3)] = byte), (byte = 0));
     if (x !== x) continue;
     fractional += Math.abs(x + INT64_MAGIC - INT64_MAGIC - x);
     lo = x < lo ? x : lo;
@@ -681,7 +883,14 @@ function dictionaryFor(scratch: PageScratch, rows: number): DictionaryScratch {
 }
 
 function newDictionaryScratch(rows: number): DictionaryScratch {
-  return {slots: new Uint16Array(1 << HASH_BITS), keys: new Float64Array(MAX_DICTIONARY), scaled: new Float64Array(MAX_DICTIONARY), size: 0, runIndex: new Int32Array(rows), runLength: new Int32Array(rows)};
+  return {
+    slots: new Uint16Array(1 << HASH_BITS),
+    keys: new Float64Array(MAX_DICTIONARY),
+    scaled: new Float64Array(MAX_DICTIONARY),
+    size: 0,
+    runIndex: new Int32Array(rows),
+    runLength: new Int32Array(rows)
+  };
 }
 
 /**
@@ -712,7 +921,10 @@ function dictionaryRuns(values: Float64Array, from: number, n: number, dict: Dic
   const {slots, runIndex, runLength} = dict;
   slots.fill(0);
   dict.size = 0;
-  let prev = values[from]!, index = dictionaryIndex(dict, prev), runs = 0, start = 0;
+  let prev = values[from]!,
+    index = dictionaryIndex(dict, prev),
+    runs = 0,
+    start = 0;
   if (index < 0 || prev !== prev) return -1;
   for (let r = 1; r < n; r++) {
     const x = values[from + r]!;
@@ -742,7 +954,9 @@ function scaleDictionary(dict: DictionaryScratch, multiply: number): boolean {
 
 /** The dictionary index of x, added if new; −1 when the dictionary is full. */
 function dictionaryIndex(dict: DictionaryScratch, x: number): number {
-  const slots = dict.slots, keys = dict.keys, mask = (1 << HASH_BITS) - 1;
+  const slots = dict.slots,
+    keys = dict.keys,
+    mask = (1 << HASH_BITS) - 1;
   // x's low and high 32 bits (as an integer), mixed: prices and sizes differ in the low bits.
   let h = Math.imul((x | 0) ^ ((x * 2 ** -32) | 0), 0x9e3779b1) >>> (32 - HASH_BITS);
   for (;;) {
@@ -785,7 +999,9 @@ function runValues(dict: DictionaryScratch, runs: number, out: Uint8Array, at: n
   return k;
 }
 
-const BLOCK = 128, MINIBLOCKS = 4, MINI = 32;
+const BLOCK = 128,
+  MINIBLOCKS = 4,
+  MINI = 32;
 
 /**
  * DELTA_BINARY_PACKED (Parquet's encoding for sorted-ish integers) of `count` values given as
@@ -835,21 +1051,47 @@ const blockMaxes = new Float64Array(MINIBLOCKS);
  * `packBlock`. Returns the end, or −1 (having written nothing that counts) when a value × multiply
  * is not an integer, is NaN, or could be 2^51 or more in size: the page then takes the general path.
  */
-function deltaPage(values: Float64Array, from: number, n: number, multiply: number, add: bigint, out: Uint8Array, at: number): number {
+function deltaPage(
+  values: Float64Array,
+  from: number,
+  n: number,
+  multiply: number,
+  add: bigint,
+  out: Uint8Array,
+  at: number
+): number {
   const x0 = values[from]! * multiply;
   if (!exactInteger(x0)) return -1;
   let k = deltaHeader(out, at, n, x0, add);
   const view = new DataView(out.buffer, out.byteOffset);
-  const blk = blockDeltas, maxes = blockMaxes;
+  const blk = blockDeltas,
+    maxes = blockMaxes;
   let fractional = 0;
   for (let b = 1; b < n; b += BLOCK) {
     const len = Math.min(BLOCK, n - b);
     let min: number;
     if (len === BLOCK) {
-      let f0 = 0, f1 = 0, f2 = 0, f3 = 0, n0 = Infinity, n1 = Infinity, n2 = Infinity, n3 = Infinity, m0 = -Infinity, m1 = -Infinity, m2 = -Infinity, m3 = -Infinity;
+      let f0 = 0,
+        f1 = 0,
+        f2 = 0,
+        f3 = 0,
+        n0 = Infinity,
+        n1 = Infinity,
+        n2 = Infinity,
+        n3 = Infinity,
+        m0 = -Infinity,
+        m1 = -Infinity,
+        m2 = -Infinity,
+        m3 = -Infinity;
       for (let j = 0, i = from + b; j < MINI; j++, i++) {
-        const a0 = values[i]! * multiply, a1 = values[i + 32]! * multiply, a2 = values[i + 64]! * multiply, a3 = values[i + 96]! * multiply;
-        const d0 = a0 - values[i - 1]! * multiply, d1 = a1 - values[i + 31]! * multiply, d2 = a2 - values[i + 63]! * multiply, d3 = a3 - values[i + 95]! * multiply;
+        const a0 = values[i]! * multiply,
+          a1 = values[i + 32]! * multiply,
+          a2 = values[i + 64]! * multiply,
+          a3 = values[i + 96]! * multiply;
+        const d0 = a0 - values[i - 1]! * multiply,
+          d1 = a1 - values[i + 31]! * multiply,
+          d2 = a2 - values[i + 63]! * multiply,
+          d3 = a3 - values[i + 95]! * multiply;
         f0 += Math.abs(a0 + INT64_MAGIC - INT64_MAGIC - a0);
         f1 += Math.abs(a1 + INT64_MAGIC - INT64_MAGIC - a1);
         f2 += Math.abs(a2 + INT64_MAGIC - INT64_MAGIC - a2);
@@ -869,13 +1111,14 @@ function deltaPage(values: Float64Array, from: number, n: number, multiply: numb
       }
       fractional += f0 + f1 + f2 + f3;
       min = Math.min(n0, n1, n2, n3);
-      (maxes[0] = m0), (maxes[1] = m1), (maxes[2] = m2), (maxes[3] = m3);
+      ((maxes[0] = m0), (maxes[1] = m1), (maxes[2] = m2), (maxes[3] = m3));
     } else {
       min = Infinity;
       for (let m = 0; m < MINIBLOCKS; m++) {
         let max = -Infinity;
         for (let j = m * MINI, e = Math.min(len, j + MINI); j < e; j++) {
-          const a = values[from + b + j]! * multiply, d = a - values[from + b + j - 1]! * multiply;
+          const a = values[from + b + j]! * multiply,
+            d = a - values[from + b + j - 1]! * multiply;
           fractional += Math.abs(a + INT64_MAGIC - INT64_MAGIC - a);
           blk[j] = d;
           min = d < min ? d : min;
@@ -886,7 +1129,8 @@ function deltaPage(values: Float64Array, from: number, n: number, multiply: numb
     }
     // Every value of the block lies within BLOCK deltas of the one before it: below 2^51 in size
     // if this bound is (a NaN fails it and the integer test both).
-    const bound = Math.abs(values[from + b - 1]! * multiply) + BLOCK * Math.max(-min, maxes[0]!, maxes[1]!, maxes[2]!, maxes[3]!);
+    const bound =
+      Math.abs(values[from + b - 1]! * multiply) + BLOCK * Math.max(-min, maxes[0]!, maxes[1]!, maxes[2]!, maxes[3]!);
     if (!(bound < LIMIT)) return -1;
     k = packBlock(blk, 0, len, min, maxes, out, k, view);
   }
@@ -899,12 +1143,22 @@ function deltaPage(values: Float64Array, from: number, n: number, multiply: numb
  * gather in a 32-bit word stored whole (little-endian through `view`) when full, so no byte is
  * written twice. A short last miniblock is padded with zeros; the unused ones have width 0.
  */
-function packBlock(src: Float64Array, s0: number, len: number, min: number, maxes: Float64Array, out: Uint8Array, k: number, view: DataView): number {
+function packBlock(
+  src: Float64Array,
+  s0: number,
+  len: number,
+  min: number,
+  maxes: Float64Array,
+  out: Uint8Array,
+  k: number,
+  view: DataView
+): number {
   k = varint(out, k, min >= 0 ? 2 * min : -2 * min - 1);
   const widthsAt = k;
   k += MINIBLOCKS;
   for (let m = 0; m < MINIBLOCKS; m++) {
-    const s = s0 + m * MINI, end = s0 + len;
+    const s = s0 + m * MINI,
+      end = s0 + len;
     out[widthsAt + m] = 0;
     if (s >= end) continue;
     const e = Math.min(end, s + MINI);
@@ -915,7 +1169,8 @@ function packBlock(src: Float64Array, s0: number, len: number, min: number, maxe
     // A miniblock is 32 values × w bits = w words; a short last one is padded with zeros.
     const last = k + 4 * w;
     if (w <= 32) {
-      let acc = 0, bits = 0;
+      let acc = 0,
+        bits = 0;
       for (let i = s; i < e; i++) {
         const v = (src[i]! - min) >>> 0;
         acc |= v << bits;
@@ -927,17 +1182,18 @@ function packBlock(src: Float64Array, s0: number, len: number, min: number, maxe
           acc = bits ? v >>> (w - bits) : 0;
         }
       }
-      if (bits) view.setUint32(k, acc, true), (k += 4);
+      if (bits) (view.setUint32(k, acc, true), (k += 4));
     } else {
       const words = new Uint32Array(64);
       for (let i = s, bit = 0; i < e; i++, bit += w) {
-        const v = src[i]! - min, hi = Math.floor(v / 4294967296);
+        const v = src[i]! - min,
+          hi = Math.floor(v / 4294967296);
         put(words, bit, (v - hi * 4294967296) >>> 0, 32);
         put(words, bit + 32, hi, w - 32);
       }
       for (let j = 0; j < w; j++, k += 4) view.setUint32(k, words[j]!, true);
     }
-    while (k < last) view.setUint32(k, 0, true), (k += 4);
+    while (k < last) (view.setUint32(k, 0, true), (k += 4));
   }
   return k;
 }
@@ -945,7 +1201,7 @@ function packBlock(src: Float64Array, s0: number, len: number, min: number, maxe
 /** The first value + add, zigzag LEB128, in 64 bits (BigInt, kept out of the hot loops' functions). */
 function firstValue(out: Uint8Array, k: number, first: number, add: bigint): number {
   const v = BigInt(first) + add;
-  for (let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)); ; ) {
+  for (let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)); ;) {
     if (z < 128n) {
       out[k++] = Number(z);
       return k;
@@ -957,7 +1213,8 @@ function firstValue(out: Uint8Array, k: number, first: number, add: bigint): num
 
 /** Writes the low `width` (≤ 32) bits of v at bit `bit` of little-endian 32-bit words. */
 function put(words: Uint32Array, bit: number, v: number, width: number): void {
-  const i = bit >>> 5, o = bit & 31;
+  const i = bit >>> 5,
+    o = bit & 31;
   words[i]! |= v << o;
   if (o + width > 32) words[i + 1]! |= v >>> (32 - o);
 }
@@ -1015,7 +1272,14 @@ function sparseRows(codes: Uint8Array, code: number, except: boolean, from: numb
  * in its first call on the stack, and reuses that code in later calls — code after the loop, which
  * had never run when it was compiled, threw it away at every call (a deoptimisation each).
  */
-function codeBits(codes: Uint8Array, code: number, flip: number, from: number, whole: number, bits: Uint8Array): number {
+function codeBits(
+  codes: Uint8Array,
+  code: number,
+  flip: number,
+  from: number,
+  whole: number,
+  bits: Uint8Array
+): number {
   let present = 0;
   for (let g = 0, i = from; g < whole; g++, i += 8) {
     const byte =
@@ -1043,24 +1307,47 @@ function codeBits(codes: Uint8Array, code: number, flip: number, from: number, w
 function codeRows(codes: Uint8Array, from: number, n: number): SparseRows[] {
   const starts = [0, 0, 0, 0];
   for (let r = 0; r < from; r++) if (codes[r]! < 4) starts[codes[r]!]!++;
-  const groups = (n + 7) >>> 3, whole = n >>> 3;
+  const groups = (n + 7) >>> 3,
+    whole = n >>> 3;
   const bits = [new Uint8Array(groups), new Uint8Array(groups), new Uint8Array(groups), new Uint8Array(groups)];
   const counts = new Int32Array(4);
   codeGroups(codes, from, whole, bits[0]!, bits[1]!, bits[2]!, bits[3]!, counts);
   for (let r = from + 8 * whole, b = 0; r < from + n; r++, b++) {
     const code = codes[r]!;
-    if (code < 4) (bits[code]![whole]! |= 1 << b), counts[code]!++;
+    if (code < 4) ((bits[code]![whole]! |= 1 << b), counts[code]!++);
   }
   return bits.map((b, c) => ({bits: b, present: counts[c]!, start: starts[c]!}));
 }
 
 /** Bytes [0, whole) of each code's bits (rows from…from + 8 × whole), and how many are set, into `counts`. */
-function codeGroups(codes: Uint8Array, from: number, whole: number, b0: Uint8Array, b1: Uint8Array, b2: Uint8Array, b3: Uint8Array, counts: Int32Array): void {
-  let p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+function codeGroups(
+  codes: Uint8Array,
+  from: number,
+  whole: number,
+  b0: Uint8Array,
+  b1: Uint8Array,
+  b2: Uint8Array,
+  b3: Uint8Array,
+  counts: Int32Array
+): void {
+  let p0 = 0,
+    p1 = 0,
+    p2 = 0,
+    p3 = 0;
   for (let g = 0, i = from; g < whole; g++, i += 8) {
-    const c0 = codes[i]!, c1 = codes[i + 1]!, c2 = codes[i + 2]!, c3 = codes[i + 3]!, c4 = codes[i + 4]!, c5 = codes[i + 5]!, c6 = codes[i + 6]!, c7 = codes[i + 7]!;
+    const c0 = codes[i]!,
+      c1 = codes[i + 1]!,
+      c2 = codes[i + 2]!,
+      c3 = codes[i + 3]!,
+      c4 = codes[i + 4]!,
+      c5 = codes[i + 5]!,
+      c6 = codes[i + 6]!,
+      c7 = codes[i + 7]!;
     let all: number;
-    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7) < 4) all = CODE_NIBBLES[c0 | (c1 << 2) | (c2 << 4) | (c3 << 6)]! | (CODE_NIBBLES[c4 | (c5 << 2) | (c6 << 4) | (c7 << 6)]! << 4);
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7) < 4)
+      all =
+        CODE_NIBBLES[c0 | (c1 << 2) | (c2 << 4) | (c3 << 6)]! |
+        (CODE_NIBBLES[c4 | (c5 << 2) | (c6 << 4) | (c7 << 6)]! << 4);
     else {
       all = 0;
       for (let j = 0; j < 8; j++) {
@@ -1068,11 +1355,14 @@ function codeGroups(codes: Uint8Array, from: number, whole: number, b0: Uint8Arr
         if (c < 4) all |= 1 << (8 * c + j);
       }
     }
-    const x0 = all & 255, x1 = (all >>> 8) & 255, x2 = (all >>> 16) & 255, x3 = all >>> 24;
-    (b0[g] = x0), (b1[g] = x1), (b2[g] = x2), (b3[g] = x3);
-    (p0 += BIT_COUNT[x0]!), (p1 += BIT_COUNT[x1]!), (p2 += BIT_COUNT[x2]!), (p3 += BIT_COUNT[x3]!);
+    const x0 = all & 255,
+      x1 = (all >>> 8) & 255,
+      x2 = (all >>> 16) & 255,
+      x3 = all >>> 24;
+    ((b0[g] = x0), (b1[g] = x1), (b2[g] = x2), (b3[g] = x3));
+    ((p0 += BIT_COUNT[x0]!), (p1 += BIT_COUNT[x1]!), (p2 += BIT_COUNT[x2]!), (p3 += BIT_COUNT[x3]!));
   }
-  (counts[0] = p0), (counts[1] = p1), (counts[2] = p2), (counts[3] = p3);
+  ((counts[0] = p0), (counts[1] = p1), (counts[2] = p2), (counts[3] = p3));
 }
 
 /** For four codes (2 bits each) of four rows: bit j of byte c set where row j holds code c. */
@@ -1102,8 +1392,16 @@ const BIT_COUNT = Uint8Array.from({length: 256}, (_, b) => {
  * null there too (its bit is cleared). Bytes of rows without the code (most) are skipped whole.
  * Returns the byte end (from the buffer's start).
  */
-function sparseDoubles(values: Float64Array, start: number, out: Uint8Array, defAt: number, groups: number, dst: Float64Array): number {
-  let k = 0, v = start;
+function sparseDoubles(
+  values: Float64Array,
+  start: number,
+  out: Uint8Array,
+  defAt: number,
+  groups: number,
+  dst: Float64Array
+): number {
+  let k = 0,
+    v = start;
   for (let g = 0; g < groups; g++) {
     let byte = out[defAt + g]!;
     if (byte === 0) continue;
@@ -1124,7 +1422,7 @@ function definitionBitsCode(values: Uint8Array, from: number, n: number, out: Ui
   for (let g = 0; g < n; g += 8) {
     let byte = 0;
     const m = Math.min(8, n - g);
-    for (let b = 0; b < m; b++) if (values[from + g + b] !== 255) (byte |= 1 << b), present++;
+    for (let b = 0; b < m; b++) if (values[from + g + b] !== 255) ((byte |= 1 << b), present++);
     out[at + (g >>> 3)] = byte;
   }
   return present;
@@ -1132,7 +1430,8 @@ function definitionBitsCode(values: Uint8Array, from: number, n: number, out: Ui
 
 /** The first `count` values (exact integers) + add as INT64 (lo, hi) words; returns the byte end (from the buffer's start). */
 function int64Values(values: Float64Array, count: number, addHi: number, addLo: number, words: Int32Array): number {
-  const scratch = new Float64Array(1), bits = new Int32Array(scratch.buffer);
+  const scratch = new Float64Array(1),
+    bits = new Int32Array(scratch.buffer);
   for (let r = 0, k = 0; r < count; r++, k += 2) {
     const x = values[r]!;
     let lo: number, hi: number;
@@ -1145,7 +1444,7 @@ function int64Values(values: Float64Array, count: number, addHi: number, addLo: 
       lo = x - hi * 4294967296;
     }
     lo += addLo;
-    if (lo >= 4294967296) (lo -= 4294967296), hi++;
+    if (lo >= 4294967296) ((lo -= 4294967296), hi++);
     words[k] = lo | 0;
     words[k + 1] = hi + addHi;
   }
@@ -1153,7 +1452,15 @@ function int64Values(values: Float64Array, count: number, addHi: number, addLo: 
 }
 
 /** DOUBLE (or INT32) values of the present rows into `dst`, definition bits at out[defAt…]; returns the byte end (from the buffer's start). */
-function doubleValues(values: Float64Array, from: number, n: number, nullable: boolean, out: Uint8Array, defAt: number, dst: Float64Array | Int32Array): number {
+function doubleValues(
+  values: Float64Array,
+  from: number,
+  n: number,
+  nullable: boolean,
+  out: Uint8Array,
+  defAt: number,
+  dst: Float64Array | Int32Array
+): number {
   // A nullable page that proves full is a plain copy (the replay's imbalance: 6.5 → ~1.5 ns a row).
   if (nullable && looksFull(values, from, n)) {
     let r = 0;
@@ -1164,12 +1471,13 @@ function doubleValues(values: Float64Array, from: number, n: number, nullable: b
       return dst.byteOffset + dst.BYTES_PER_ELEMENT * n;
     }
   }
-  let k = 0, byte = 0;
+  let k = 0,
+    byte = 0;
   for (let r = 0; r < n; r++) {
     const v = values[from + r]!;
     if (nullable) {
       if (v === v) byte |= 1 << (r & 7);
-      if ((r & 7) === 7 || r === n - 1) (out[defAt + (r >>> 3)] = byte), (byte = 0);
+      if ((r & 7) === 7 || r === n - 1) ((out[defAt + (r >>> 3)] = byte), (byte = 0));
       if (v !== v) continue;
     }
     dst[k++] = v;
@@ -1182,15 +1490,34 @@ function doubleValues(values: Float64Array, from: number, n: number, nullable: b
  * test per value — widths 1 and 2 (booleans, enums of up to four labels) have their own loops,
  * wider ones take `bitValues`. Padded to whole groups of 8 values.
  */
-function packedBits(values: Uint8Array, from: number, n: number, out: Uint8Array, at: number, width: number, hybrid: boolean): number {
+function packedBits(
+  values: Uint8Array,
+  from: number,
+  n: number,
+  out: Uint8Array,
+  at: number,
+  width: number,
+  hybrid: boolean
+): number {
   if (width !== 1 && width !== 2) return bitValues(values, from, n, out, at, width, hybrid);
   let k = hybrid ? varint(out, at, (((n + 7) >>> 3) << 1) | 1) : at;
-  const body = k, end = from + n;
+  const body = k,
+    end = from + n;
   let i = from;
   if (width === 1) {
-    for (; i + 8 <= end; i += 8) out[k++] = values[i]! | (values[i + 1]! << 1) | (values[i + 2]! << 2) | (values[i + 3]! << 3) | (values[i + 4]! << 4) | (values[i + 5]! << 5) | (values[i + 6]! << 6) | (values[i + 7]! << 7);
+    for (; i + 8 <= end; i += 8)
+      out[k++] =
+        values[i]! |
+        (values[i + 1]! << 1) |
+        (values[i + 2]! << 2) |
+        (values[i + 3]! << 3) |
+        (values[i + 4]! << 4) |
+        (values[i + 5]! << 5) |
+        (values[i + 6]! << 6) |
+        (values[i + 7]! << 7);
   } else {
-    for (; i + 4 <= end; i += 4) out[k++] = values[i]! | (values[i + 1]! << 2) | (values[i + 2]! << 4) | (values[i + 3]! << 6);
+    for (; i + 4 <= end; i += 4)
+      out[k++] = values[i]! | (values[i + 1]! << 2) | (values[i + 2]! << 4) | (values[i + 3]! << 6);
   }
   if (i < end) {
     let acc = 0;
@@ -1206,12 +1533,21 @@ function packedBits(values: Uint8Array, from: number, n: number, out: Uint8Array
  * Bit-packed values of the present rows (booleans at width 1, dictionary indices at `width`),
  * LSB first; indices get the RLE/bit-packing hybrid's run header first. Returns the end.
  */
-function bitValues(values: Uint8Array, from: number, n: number, out: Uint8Array, at: number, width: number, hybrid: boolean): number {
+function bitValues(
+  values: Uint8Array,
+  from: number,
+  n: number,
+  out: Uint8Array,
+  at: number,
+  width: number,
+  hybrid: boolean
+): number {
   let present = 0;
   for (let i = from; i < from + n; i++) if (values[i] !== 255) present++;
   let k = hybrid ? varint(out, at, (((present + 7) >>> 3) << 1) | 1) : at;
   const body = k;
-  let acc = 0, bits = 0;
+  let acc = 0,
+    bits = 0;
   for (let i = from; i < from + n; i++) {
     const v = values[i]!;
     if (v === 255) continue;

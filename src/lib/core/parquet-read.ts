@@ -43,7 +43,9 @@ export async function parquetSchema({path}: {path: string | string[]}): Promise<
 export async function parquetRowCount({path}: {path: string | string[]}): Promise<number> {
   const duck = await openDuckDB();
   try {
-    const [row] = await duck.all<{n: bigint | null}>(`SELECT sum(num_rows)::BIGINT AS n FROM parquet_file_metadata(${quoteList(Array.isArray(path) ? path : [path])})`);
+    const [row] = await duck.all<{n: bigint | null}>(
+      `SELECT sum(num_rows)::BIGINT AS n FROM parquet_file_metadata(${quoteList(Array.isArray(path) ? path : [path])})`
+    );
     return Number(row?.n ?? 0);
   } finally {
     duck.close();

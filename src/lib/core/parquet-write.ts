@@ -58,7 +58,8 @@ function appenderFor(type: string): Append {
   const upper = type.toUpperCase().trim();
   const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(upper);
   if (decimal) {
-    const width = Number(decimal[1]), scale = Number(decimal[2]);
+    const width = Number(decimal[1]),
+      scale = Number(decimal[2]);
     return (a, v) => a.appendDecimal(decimalValue(toScaled(v, scale), width, scale));
   }
   switch (upper) {
@@ -93,18 +94,32 @@ async function* batchesOf(rows: RowSource): AsyncIterable<Row[]> {
   let batch: Row[] = [];
   for await (const item of rows as AsyncIterable<Row | Row[]>) {
     if (Array.isArray(item)) {
-      if (batch.length) yield batch, (batch = []);
+      if (batch.length) (yield batch, (batch = []));
       yield item;
     } else {
       batch.push(item);
-      if (batch.length >= 8192) yield batch, (batch = []);
+      if (batch.length >= 8192) (yield batch, (batch = []));
     }
   }
   if (batch.length) yield batch;
 }
 
 /** Appends rows into `table` (already created with `columns`); returns the count. */
-export async function appendRows({duck, table, columns, rows, constants = [], onProgress}: {duck: Duck; table: string; columns: Column[]; rows: RowSource; constants?: (Column & {value: unknown})[]; onProgress?: (rows: number) => void}): Promise<number> {
+export async function appendRows({
+  duck,
+  table,
+  columns,
+  rows,
+  constants = [],
+  onProgress
+}: {
+  duck: Duck;
+  table: string;
+  columns: Column[];
+  rows: RowSource;
+  constants?: (Column & {value: unknown})[];
+  onProgress?: (rows: number) => void;
+}): Promise<number> {
   const appends = columns.map((c) => appenderFor(c.type));
   const constantAppends = constants.map((c) => [appenderFor(c.type), c.value] as const);
   const names = columns.map((c) => c.name);
@@ -116,20 +131,24 @@ export async function appendRows({duck, table, columns, rows, constants = [], on
       for (const row of batch) {
         for (let i = 0; i < names.length; i++) {
           const value = row[names[i]!];
-          if (value === null || value === undefined || (typeof value === "number" && Number.isNaN(value))) appender.appendNull();
+          if (value === null || value === undefined || (typeof value === "number" && Number.isNaN(value)))
+            appender.appendNull();
           else {
             try {
               appends[i]!(appender, value);
             } catch (error) {
-              throw new LabError({reason: `row ${count + 1}, column ${names[i]}: cannot store ${JSON.stringify(String(value))} as ${columns[i]!.type} (${(error as Error).message})`});
+              throw new LabError({
+                reason: `row ${count + 1}, column ${names[i]}: cannot store ${JSON.stringify(String(value))} as ${columns[i]!.type} (${(error as Error).message})`
+              });
             }
           }
         }
-        for (const [append, value] of constantAppends) value === null || value === undefined ? appender.appendNull() : append(appender, value);
+        for (const [append, value] of constantAppends)
+          value === null || value === undefined ? appender.appendNull() : append(appender, value);
         appender.endRow();
         count++;
       }
-      if (onProgress && count >= nextReport) onProgress(count), (nextReport = count + 100_000);
+      if (onProgress && count >= nextReport) (onProgress(count), (nextReport = count + 100_000));
     }
     appender.flushSync();
   } finally {
@@ -144,7 +163,15 @@ export async function appendRows({duck, table, columns, rows, constants = [], on
  * into a scratch database that spills to disk, so tables larger than memory work. The file appears
  * atomically at `path` only when complete; on any error nothing is left behind.
  */
-export async function writeParquet({path, columns, rows, compression = "zstd", rowGroupRows = 122_880, constants = [], onProgress}: WriteParquetOptions): Promise<{path: string; rows: number}> {
+export async function writeParquet({
+  path,
+  columns,
+  rows,
+  compression = "zstd",
+  rowGroupRows = 122_880,
+  constants = [],
+  onProgress
+}: WriteParquetOptions): Promise<{path: string; rows: number}> {
   if (!columns.length) throw new LabError({file: path, reason: "writeParquet needs at least one column"});
   mkdirSync(dirname(path), {recursive: true});
   const scratch = join(tmpdir(), `lab-parquet-${process.pid}-${randomBytes(4).toString("hex")}`);
@@ -152,9 +179,15 @@ export async function writeParquet({path, columns, rows, compression = "zstd", r
   // A small buffer pool: the scratch table spills to disk, so memory stays flat however many rows.
   const duck = await openDuckDB({path: join(scratch, "scratch.duckdb"), tempDirectory: scratch, memoryLimit: "256MB"});
   try {
-    await duck.run(`CREATE TABLE t (${[...columns, ...constants].map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`);
+    await duck.run(
+      `CREATE TABLE t (${[...columns, ...constants].map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`
+    );
     const count = await appendRows({duck, table: "t", columns, rows, constants, onProgress});
-    await writeAtomically(path, (temp) => duck.run(`COPY t TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION ${compression}, ROW_GROUP_SIZE ${rowGroupRows})`));
+    await writeAtomically(path, (temp) =>
+      duck.run(
+        `COPY t TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION ${compression}, ROW_GROUP_SIZE ${rowGroupRows})`
+      )
+    );
     return {path, rows: count};
   } finally {
     duck.close();
@@ -163,7 +196,19 @@ export async function writeParquet({path, columns, rows, compression = "zstd", r
 }
 
 /** Writes the result of any query to a Parquet file, atomically; returns the row count. */
-export async function copyQueryToParquet({duck, sql, path, compression = "zstd"}: {duck: Duck; sql: string; path: string; compression?: Compression}): Promise<number> {
+export async function copyQueryToParquet({
+  duck,
+  sql,
+  path,
+  compression = "zstd"
+}: {
+  duck: Duck;
+  sql: string;
+  path: string;
+  compression?: Compression;
+}): Promise<number> {
   mkdirSync(dirname(path), {recursive: true});
-  return writeAtomically(path, (temp) => duck.run(`COPY (${sql}) TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION ${compression})`));
+  return writeAtomically(path, (temp) =>
+    duck.run(`COPY (${sql}) TO ${quoteString(temp)} (FORMAT parquet, COMPRESSION ${compression})`)
+  );
 }

@@ -50,7 +50,9 @@ export class ParquetWriterThread {
    */
   constructor(path: string, columns: PlainColumn[], resume: PlainWriterState | undefined, slots: PlainData[][]) {
     for (const slot of slots) {
-      for (const d of slot) if (!(d.buffer instanceof SharedArrayBuffer)) throw new Error("ParquetWriterThread: slot columns must be views of SharedArrayBuffers");
+      for (const d of slot)
+        if (!(d.buffer instanceof SharedArrayBuffer))
+          throw new Error("ParquetWriterThread: slot columns must be views of SharedArrayBuffers");
     }
     this.free.push(...slots.map((_, k) => k));
     this.worker = idleThreads.pop() ?? startThread();
@@ -153,7 +155,9 @@ function startThread(): Worker {
   } catch {
     bundle = undefined;
   }
-  const worker = bundle ? new Worker(bundle) : new Worker(new URL("../catalog/worker-entry.mjs", import.meta.url), {workerData: {module: module.href}});
+  const worker = bundle
+    ? new Worker(bundle)
+    : new Worker(new URL("../catalog/worker-entry.mjs", import.meta.url), {workerData: {module: module.href}});
   const leave = () => {
     const k = idleThreads.indexOf(worker);
     if (k >= 0) idleThreads.splice(k, 1);

@@ -8,30 +8,41 @@ import {PlainParquetWriter, type PlainColumn, type PlainData, type PlainWriterSt
 
 let writer: PlainParquetWriter | undefined;
 let slots: PlainData[][] = [];
-parentPort!.on("message", (m: {id: number; type: string; path?: string; columns?: PlainColumn[]; resume?: PlainWriterState; slots?: PlainData[][]; slot?: number; n?: number; record?: object}) => {
-  try {
-    if (m.type === "open") {
-      slots = m.slots!;
-      writer = new PlainParquetWriter(m.path!, m.columns!, m.resume);
-    } else if (m.type === "rowGroup") {
-      writer!.writeRowGroup(slots[m.slot!]!, 0, m.n!);
-      return parentPort!.postMessage({id: m.id, slot: m.slot});
-    } else if (m.type === "checkpoint") {
-      // Everything before this message is written: its state, synced, goes into the record.
-      const temp = tempPathFor(m.path!);
-      writeFileSync(temp, JSON.stringify({...m.record, writer: writer!.state()}));
-      renameSync(temp, m.path!);
+parentPort!.on(
+  "message",
+  (m: {
+    id: number;
+    type: string;
+    path?: string;
+    columns?: PlainColumn[];
+    resume?: PlainWriterState;
+    slots?: PlainData[][];
+    slot?: number;
+    n?: number;
+    record?: object;
+  }) => {
+    try {
+      if (m.type === "open") {
+        slots = m.slots!;
+        writer = new PlainParquetWriter(m.path!, m.columns!, m.resume);
+      } else if (m.type === "rowGroup") {
+        writer!.writeRowGroup(slots[m.slot!]!, 0, m.n!);
+        return parentPort!.postMessage({id: m.id, slot: m.slot});
+      } else if (m.type === "checkpoint") {
+        // Everything before this message is written: its state, synced, goes into the record.
+        const temp = tempPathFor(m.path!);
+        writeFileSync(temp, JSON.stringify({...m.record, writer: writer!.state()}));
+        renameSync(temp, m.path!);
+      } else if (m.type === "close") {
+        writer!.close();
+        // Idle until the next "open" (a later writer of the process): nothing of this one is kept.
+        writer = undefined;
+        slots = [];
+      } else if (m.type === "abort") writer?.abort();
+      parentPort!.postMessage({id: m.id});
+    } catch (error) {
+      // A failed row group keeps its slot: the writer is broken, and the caller stops at the error.
+      parentPort!.postMessage({id: m.id, error: (error as Error).stack ?? String(error)});
     }
-    else if (m.type === "close") {
-      writer!.close();
-      // Idle until the next "open" (a later writer of the process): nothing of this one is kept.
-      writer = undefined;
-      slots = [];
-    }
-    else if (m.type === "abort") writer?.abort();
-    parentPort!.postMessage({id: m.id});
-  } catch (error) {
-    // A failed row group keeps its slot: the writer is broken, and the caller stops at the error.
-    parentPort!.postMessage({id: m.id, error: (error as Error).stack ?? String(error)});
   }
-});
+);

@@ -28,14 +28,18 @@ export interface Progress {
 /** stderr, treated as a log (not a terminal) in CI so that CI logs stay readable. */
 export function defaultProgressOutput(): ProgressOutput {
   const stream = process.stderr;
-  return {write: (text) => void stream.write(text), isTTY: Boolean(stream.isTTY) && !process.env.CI, columns: stream.columns};
+  return {
+    write: (text) => void stream.write(text),
+    isTTY: Boolean(stream.isTTY) && !process.env.CI,
+    columns: stream.columns
+  };
 }
 
 function formatCount(n: number, unit: string): string {
   if (unit === "bytes") {
     const units = ["B", "KiB", "MiB", "GiB", "TiB"];
     let i = 0;
-    while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
+    while (n >= 1024 && i < units.length - 1) ((n /= 1024), i++);
     return `${n.toFixed(i ? 1 : 0)} ${units[i]}`;
   }
   return `${Math.round(n).toLocaleString("en-US")}`;
@@ -49,7 +53,14 @@ function formatSeconds(s: number): string {
 }
 
 /** A progress reporter: a bar with rate and ETA on a terminal, plain periodic lines otherwise. */
-export function createProgress({label, total, unit = "items", output = defaultProgressOutput(), now = () => performance.now(), intervalMs}: ProgressOptions): Progress {
+export function createProgress({
+  label,
+  total,
+  unit = "items",
+  output = defaultProgressOutput(),
+  now = () => performance.now(),
+  intervalMs
+}: ProgressOptions): Progress {
   const tty = Boolean(output.isTTY);
   const interval = intervalMs ?? (tty ? 100 : 2000);
   const start = now();
@@ -93,7 +104,7 @@ export function createProgress({label, total, unit = "items", output = defaultPr
       draw(false);
     },
     log(line) {
-      if (tty) output.write(`\r\x1b[2K${line}\n`), (lastDraw = -Infinity), draw(true);
+      if (tty) (output.write(`\r\x1b[2K${line}\n`), (lastDraw = -Infinity), draw(true));
       else output.write(`${line}\n`);
     },
     done(summary) {

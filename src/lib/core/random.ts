@@ -24,7 +24,10 @@ export interface Rng {
 }
 
 function cyrb128(text: string): [number, number, number, number] {
-  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
+  let h1 = 1779033703,
+    h2 = 3144134277,
+    h3 = 1013904242,
+    h4 = 2773480762;
   for (let i = 0; i < text.length; i++) {
     const k = text.charCodeAt(i);
     h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
@@ -47,7 +50,10 @@ export function createRng(seed: number | string): Rng {
   const seedText = String(seed);
   let [a, b, c, d] = cyrb128(seedText);
   const nextUint32 = (): number => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     let t = (a + b) | 0;
     a = b ^ (b >>> 9);
     b = (c + (c << 3)) | 0;
@@ -76,7 +82,9 @@ export function createRng(seed: number | string): Rng {
         spare = undefined;
         return mean + sd * z;
       }
-      let u = 0, v = 0, s = 0;
+      let u = 0,
+        v = 0,
+        s = 0;
       do {
         u = 2 * next() - 1;
         v = 2 * next() - 1;
@@ -94,7 +102,8 @@ export function createRng(seed: number | string): Rng {
       if (lambda < 30) {
         // Knuth's multiplication method: exact, fine for small means.
         const limit = Math.exp(-lambda);
-        let k = 0, p = 1;
+        let k = 0,
+          p = 1;
         do {
           k++;
           p *= next();

@@ -10,7 +10,15 @@ async function pipeFile(path: string, out: NodeJS.WritableStream): Promise<void>
 }
 
 /** For data loaders: the result of a query, as Parquet, written to a stream (stdout by default). */
-export async function writeQueryAsParquetToStream({duck, sql, out = process.stdout}: {duck: Duck; sql: string; out?: NodeJS.WritableStream}): Promise<number> {
+export async function writeQueryAsParquetToStream({
+  duck,
+  sql,
+  out = process.stdout
+}: {
+  duck: Duck;
+  sql: string;
+  out?: NodeJS.WritableStream;
+}): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "lab-emit-"));
   try {
     const rows = await copyQueryToParquet({duck, sql, path: join(dir, "out.parquet")});
@@ -22,7 +30,15 @@ export async function writeQueryAsParquetToStream({duck, sql, out = process.stdo
 }
 
 /** For data loaders: rows, as Parquet, written to a stream (stdout by default). */
-export async function writeRowsAsParquetToStream({columns, rows, out = process.stdout}: {columns: Column[]; rows: RowSource; out?: NodeJS.WritableStream}): Promise<number> {
+export async function writeRowsAsParquetToStream({
+  columns,
+  rows,
+  out = process.stdout
+}: {
+  columns: Column[];
+  rows: RowSource;
+  out?: NodeJS.WritableStream;
+}): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "lab-emit-"));
   try {
     const result = await writeParquet({path: join(dir, "out.parquet"), columns, rows});

@@ -17,10 +17,29 @@ const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/;
  * Parses a local wall-clock time `YYYY-MM-DD HH:MM[:SS]` at a fixed UTC offset (IST is +330
  * minutes) into a UTC Date. Anything else is a LabError naming the text.
  */
-export function parseLocalTime({text, utcOffsetMinutes, file, line, column}: {text: string; utcOffsetMinutes: number; file?: string; line?: number; column?: string | number}): Date {
+export function parseLocalTime({
+  text,
+  utcOffsetMinutes,
+  file,
+  line,
+  column
+}: {
+  text: string;
+  utcOffsetMinutes: number;
+  file?: string;
+  line?: number;
+  column?: string | number;
+}): Date {
   const m = LOCAL_TIME.exec(text.trim());
   if (!m) throw new LabError({file, line, column, reason: `bad time "${text}"`, hint: "expected YYYY-MM-DD HH:MM"});
-  const [y, mo, d, h, mi, s] = m.slice(1).map((part) => (part === undefined ? 0 : Number(part))) as [number, number, number, number, number, number];
+  const [y, mo, d, h, mi, s] = m.slice(1).map((part) => (part === undefined ? 0 : Number(part))) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number
+  ];
   const ms = Date.UTC(y, mo - 1, d, h, mi, s) - utcOffsetMinutes * 60_000;
   const check = new Date(ms + utcOffsetMinutes * 60_000);
   if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {

@@ -3,7 +3,10 @@
  * aborting. Whatever ends it, its timer and its abort listener go with it — a loop that waits
  * like this every poll leaves nothing behind on a long-lived signal.
  */
-export function interruptibleWait(signal: AbortSignal | undefined, ms?: number): {done: Promise<void>; wake: () => void} {
+export function interruptibleWait(
+  signal: AbortSignal | undefined,
+  ms?: number
+): {done: Promise<void>; wake: () => void} {
   let wake = () => {};
   const done = new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();

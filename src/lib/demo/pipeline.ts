@@ -22,7 +22,11 @@ export const demoPipeline: Pipeline = {
     const walks = Number(flags.walks ?? 3);
     const steps = Number(flags.steps ?? 500);
     const path = join(outDir, "random_walks.parquet");
-    const {rows} = await writeParquet({path, columns: randomWalkColumns, rows: randomWalks({rng: createRng(seed), walks, steps})});
+    const {rows} = await writeParquet({
+      path,
+      columns: randomWalkColumns,
+      rows: randomWalks({rng: createRng(seed), walks, steps})
+    });
     log(`random_walks: ${rows} rows → ${path}`);
     return {tables: [{name: "random_walks", path, rows}]};
   }

@@ -22,9 +22,13 @@ export const demoPlugin: Plugin = {
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as RandomWalkSpec;
     for (const key of ["seed", "walks", "steps"] as const) {
-      if (typeof spec[key] !== "number") throw new LabError({file: file.relPath, column: key, reason: `"${key}" must be a number`});
+      if (typeof spec[key] !== "number")
+        throw new LabError({file: file.relPath, column: key, reason: `"${key}" must be a number`});
     }
-    const rows = await ctx.publish("random_walks", {columns: randomWalkColumns, rows: randomWalks({rng: createRng(spec.seed), walks: spec.walks, steps: spec.steps, stepSd: spec.stepSd})});
+    const rows = await ctx.publish("random_walks", {
+      columns: randomWalkColumns,
+      rows: randomWalks({rng: createRng(spec.seed), walks: spec.walks, steps: spec.steps, stepSd: spec.stepSd})
+    });
     ctx.log(`${file.relPath}: ${rows} steps`);
   }
 };

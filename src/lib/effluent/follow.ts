@@ -26,7 +26,10 @@ export interface FollowOptions {
   onFinding?: (finding: LiveFinding) => void;
 }
 
-export type LiveFinding = {table: "shock_events"; row: ShockEvent} | {table: "attributions"; row: Attribution} | {table: "tamper_events"; row: TamperEvent};
+export type LiveFinding =
+  | {table: "shock_events"; row: ShockEvent}
+  | {table: "attributions"; row: Attribution}
+  | {table: "tamper_events"; row: TamperEvent};
 
 const RECENT_MS = 26 * 3600_000;
 
@@ -37,7 +40,17 @@ const RECENT_MS = 26 * 3600_000;
  * over the last 26 hours (enough for a day-old replay to be caught), so each batch stays cheap.
  * A shock is appended when it opens, with its attribution from the evidence at onset.
  */
-export async function followEffluent({cetpPath, factoryPaths, outDir, config, signal, pollMs = 250, webhookUrl, log = () => {}, onFinding}: FollowOptions): Promise<{shocks: number; attributions: number; tamper: number}> {
+export async function followEffluent({
+  cetpPath,
+  factoryPaths,
+  outDir,
+  config,
+  signal,
+  pollMs = 250,
+  webhookUrl,
+  log = () => {},
+  onFinding
+}: FollowOptions): Promise<{shocks: number; attributions: number; tamper: number}> {
   const liveDir = join(outDir, "live");
   mkdirSync(liveDir, {recursive: true});
   const cetpTail = new CsvTail(cetpPath);
@@ -52,7 +65,12 @@ export async function followEffluent({cetpPath, factoryPaths, outDir, config, si
 
   const discoverFactoryFiles = () => {
     for (const p of factoryPaths) {
-      const files = existsSync(p) && statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith(".csv")).map((f) => join(p, f)) : [p];
+      const files =
+        existsSync(p) && statSync(p).isDirectory()
+          ? readdirSync(p)
+              .filter((f) => f.endsWith(".csv"))
+              .map((f) => join(p, f))
+          : [p];
       for (const f of files) if (!factoryTails.has(f)) factoryTails.set(f, new CsvTail(f));
     }
   };
@@ -66,13 +84,21 @@ export async function followEffluent({cetpPath, factoryPaths, outDir, config, si
     discoverFactoryFiles();
     let fresh = 0;
     // Each followed file: its header is checked once, then every new row is parsed and kept.
-    const take = <T>(path: string, tail: CsvTail, checkHeader: (o: {fields: string[]; file: string}) => void, parseRow: RowParser<T>, into: T[]) => {
+    const take = <T>(
+      path: string,
+      tail: CsvTail,
+      checkHeader: (o: {fields: string[]; file: string}) => void,
+      parseRow: RowParser<T>,
+      into: T[]
+    ) => {
       for (const record of tail.read()) {
         if (!headerSeen.has(path)) {
           checkHeader({fields: record.fields, file: path});
           headerSeen.add(path);
         } else {
-          into.push(parseRow({fields: record.fields, line: record.line, file: path, utcOffsetMinutes: config.utcOffsetMinutes}));
+          into.push(
+            parseRow({fields: record.fields, line: record.line, file: path, utcOffsetMinutes: config.utcOffsetMinutes})
+          );
           fresh++;
         }
       }
@@ -84,7 +110,12 @@ export async function followEffluent({cetpPath, factoryPaths, outDir, config, si
     factories.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.factory_id.localeCompare(b.factory_id));
     travel = learnTravelTimes({cetp, factories, config});
     const since = cetp.at(-1)!.ts.getTime() - RECENT_MS;
-    const analysis = analyzeEffluent({cetp: cetp.filter((r) => r.ts.getTime() >= since), factories: factories.filter((r) => r.ts.getTime() >= since), config, travel});
+    const analysis = analyzeEffluent({
+      cetp: cetp.filter((r) => r.ts.getTime() >= since),
+      factories: factories.filter((r) => r.ts.getTime() >= since),
+      config,
+      travel
+    });
     const newAttributions: Attribution[] = [];
     for (const shock of analysis.shocks) {
       if (emitted.has(`shock ${shock.event_id}`)) continue;
@@ -107,7 +138,8 @@ export async function followEffluent({cetpPath, factoryPaths, outDir, config, si
       append({table: "tamper_events", row: t});
       counts.tamper++;
     }
-    if (newAttributions.length) appendEvidence({path: join(outDir, "evidence_log.jsonl"), attributions: newAttributions});
+    if (newAttributions.length)
+      appendEvidence({path: join(outDir, "evidence_log.jsonl"), attributions: newAttributions});
   };
 
   // File-system events wake the loop at once; the poll is the safety net (and catches new files).

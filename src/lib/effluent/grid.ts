@@ -1,7 +1,19 @@
 const MINUTE = 60_000;
 
 /** A series on a one-minute grid from `t0`: NaN where nothing was reported. */
-export function minuteGrid<T>({rows, t0, minutes, time, value}: {rows: readonly T[]; t0: number; minutes: number; time: (row: T) => Date; value: (row: T) => number | null}): Float64Array {
+export function minuteGrid<T>({
+  rows,
+  t0,
+  minutes,
+  time,
+  value
+}: {
+  rows: readonly T[];
+  t0: number;
+  minutes: number;
+  time: (row: T) => Date;
+  value: (row: T) => number | null;
+}): Float64Array {
   const grid = new Float64Array(minutes).fill(Number.NaN);
   for (const row of rows) {
     const m = Math.round((time(row).getTime() - t0) / MINUTE);
@@ -21,7 +33,8 @@ export function median(values: number[]): number {
 /** Median and scaled MAD (≈ sd for normal data) of the finite values in [from, to). */
 export function robustStats(series: Float64Array, from: number, to: number): {median: number; mad: number; n: number} {
   const values: number[] = [];
-  for (let i = Math.max(0, from); i < Math.min(series.length, to); i++) if (Number.isFinite(series[i]!)) values.push(series[i]!);
+  for (let i = Math.max(0, from); i < Math.min(series.length, to); i++)
+    if (Number.isFinite(series[i]!)) values.push(series[i]!);
   const m = median(values);
   return {median: m, mad: 1.4826 * median(values.map((v) => Math.abs(v - m))), n: values.length};
 }

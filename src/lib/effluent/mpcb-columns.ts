@@ -17,4 +17,13 @@ export const MPCB_COLUMNS: readonly {header: string; column: keyof CetpReading |
 /** The factory feed's header. */
 export const FACTORY_COLUMNS = ["s_no", "time", "factory_id", "cod", "bod", "ph", "tss"] as const;
 
-export const MEASURES = ["inlet_cod", "inlet_bod", "inlet_ph", "inlet_tss", "outlet_cod", "outlet_bod", "outlet_ph", "outlet_tss"] as const;
+export const MEASURES = [
+  "inlet_cod",
+  "inlet_bod",
+  "inlet_ph",
+  "inlet_tss",
+  "outlet_cod",
+  "outlet_bod",
+  "outlet_ph",
+  "outlet_tss"
+] as const;

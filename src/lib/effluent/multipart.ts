@@ -27,7 +27,12 @@ export function parseMultipart({body, contentType}: {body: Buffer; contentType: 
     const headers = part.subarray(0, headerEnd).toString("utf-8");
     const disposition = /content-disposition:[^\r\n]*name="([^"]*)"(?:; *filename="([^"]*)")?/i.exec(headers);
     if (!disposition) throw new LabError({reason: "multipart part without a Content-Disposition name"});
-    parts.push({name: disposition[1]!, filename: disposition[2], contentType: /content-type: *([^\r\n]+)/i.exec(headers)?.[1], data: part.subarray(headerEnd + 4)});
+    parts.push({
+      name: disposition[1]!,
+      filename: disposition[2],
+      contentType: /content-type: *([^\r\n]+)/i.exec(headers)?.[1],
+      data: part.subarray(headerEnd + 4)
+    });
     start = next;
   }
   return parts;

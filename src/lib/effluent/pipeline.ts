@@ -22,16 +22,35 @@ export interface EffluentInputs {
 }
 
 /** Reads an MPCB export and the factory feeds (files, or every *.csv in folders). */
-export async function readEffluentInputs({cetpPath, factoryPaths, config = defaultEffluentConfig}: {cetpPath: string; factoryPaths: string[]; config?: EffluentConfig}): Promise<EffluentInputs> {
+export async function readEffluentInputs({
+  cetpPath,
+  factoryPaths,
+  config = defaultEffluentConfig
+}: {
+  cetpPath: string;
+  factoryPaths: string[];
+  config?: EffluentConfig;
+}): Promise<EffluentInputs> {
   const notes: string[] = [];
   const cetp = await readMpcbExport({path: cetpPath, utcOffsetMinutes: config.utcOffsetMinutes});
-  if (cetp.duplicates || cetp.outOfOrder) notes.push(`${cetpPath}: ${cetp.duplicates} duplicate timestamps dropped (first kept), ${cetp.outOfOrder} rows out of order sorted`);
-  const files = factoryPaths.flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith(".csv")).sort().map((f) => join(p, f)) : [p]));
+  if (cetp.duplicates || cetp.outOfOrder)
+    notes.push(
+      `${cetpPath}: ${cetp.duplicates} duplicate timestamps dropped (first kept), ${cetp.outOfOrder} rows out of order sorted`
+    );
+  const files = factoryPaths.flatMap((p) =>
+    statSync(p).isDirectory()
+      ? readdirSync(p)
+          .filter((f) => f.endsWith(".csv"))
+          .sort()
+          .map((f) => join(p, f))
+      : [p]
+  );
   if (!files.length) throw new LabError({file: factoryPaths.join(", "), reason: "no factory feeds (*.csv) found"});
   const factories: FactoryReading[] = [];
   for (const path of files) {
     const feed = await readFactoryFeed({path, utcOffsetMinutes: config.utcOffsetMinutes});
-    if (feed.duplicates || feed.outOfOrder) notes.push(`${path}: ${feed.duplicates} duplicate readings dropped, ${feed.outOfOrder} out of order sorted`);
+    if (feed.duplicates || feed.outOfOrder)
+      notes.push(`${path}: ${feed.duplicates} duplicate readings dropped, ${feed.outOfOrder} out of order sorted`);
     factories.push(...feed.rows);
   }
   factories.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.factory_id.localeCompare(b.factory_id));
@@ -39,7 +58,17 @@ export async function readEffluentInputs({cetpPath, factoryPaths, config = defau
 }
 
 /** Writes every effluent table as `<table>.parquet` into `outDir`; returns what was written. */
-export async function writeEffluentTables({outDir, inputs, analysis, simulation}: {outDir: string; inputs: EffluentInputs; analysis: EffluentAnalysis; simulation?: PlantSimulation}): Promise<{name: string; path: string; rows: number}[]> {
+export async function writeEffluentTables({
+  outDir,
+  inputs,
+  analysis,
+  simulation
+}: {
+  outDir: string;
+  inputs: EffluentInputs;
+  analysis: EffluentAnalysis;
+  simulation?: PlantSimulation;
+}): Promise<{name: string; path: string; rows: number}[]> {
   const tables: [string, Iterable<object>][] = [
     ["cetp_readings", inputs.cetp],
     ["factory_readings", analysis.factoryReadings],
@@ -59,7 +88,11 @@ export async function writeEffluentTables({outDir, inputs, analysis, simulation}
 }
 
 /** Simulates a plant and writes its feeds as the files a real site would deliver. */
-export function simulateFeeds({dir, seed, days}: {dir: string; seed: number; days?: number}): {simulation: PlantSimulation; cetpPath: string; factoryDir: string} {
+export function simulateFeeds({dir, seed, days}: {dir: string; seed: number; days?: number}): {
+  simulation: PlantSimulation;
+  cetpPath: string;
+  factoryDir: string;
+} {
   const simulation = simulatePlant({rng: createRng(seed), days});
   const cetpPath = join(dir, "cetp_mpcb_export.csv");
   const factoryDir = join(dir, "factories");
@@ -73,7 +106,8 @@ export const effluentPipeline: Pipeline = {
   title: "Effluent shocks",
   summary: "CETP inlet COD shocks attributed to the factory that caused them; sensor tampering detected.",
   page: "/pages/effluent/",
-  usage: "lab run effluent --cetp FILE --factories DIR|FILE[,…] --out DIR   (or --simulate [--days 30] [--seed N] to generate a plant;\n             --follow FILE --factories DIR --out DIR [--webhook URL] to follow a growing export live)",
+  usage:
+    "lab run effluent --cetp FILE --factories DIR|FILE[,…] --out DIR   (or --simulate [--days 30] [--seed N] to generate a plant;\n             --follow FILE --factories DIR --out DIR [--webhook URL] to follow a growing export live)",
   tables: [
     {name: "cetp_readings", description: "CETP inlet and outlet, one row a minute (with gaps)"},
     {name: "factory_readings", description: "each factory's discharge sensor, with tamper status"},
@@ -89,7 +123,16 @@ export const effluentPipeline: Pipeline = {
       process.once("SIGTERM", () => controller.abort());
       const factoryPaths = typeof flags.factories === "string" ? flags.factories.split(",") : [];
       if (!factoryPaths.length) throw new LabError({reason: "--factories DIR is required with --follow"});
-      const counts = await followEffluent({cetpPath: flags.follow, factoryPaths, outDir, config, signal: controller.signal, webhookUrl: typeof flags.webhook === "string" ? flags.webhook : undefined, log, onFinding: (f) => log(`${f.table}: ${JSON.stringify(f.row)}`)});
+      const counts = await followEffluent({
+        cetpPath: flags.follow,
+        factoryPaths,
+        outDir,
+        config,
+        signal: controller.signal,
+        webhookUrl: typeof flags.webhook === "string" ? flags.webhook : undefined,
+        log,
+        onFinding: (f) => log(`${f.table}: ${JSON.stringify(f.row)}`)
+      });
       log(`followed: ${counts.shocks} shocks, ${counts.attributions} attributions, ${counts.tamper} tamper findings`);
       return {tables: []};
     }
@@ -103,13 +146,19 @@ export const effluentPipeline: Pipeline = {
       log(`simulated a ${flags.days ?? 30}-day plant (seed ${seed}) → ${join(outDir, "inputs")}`);
     }
     if (!factoryPaths.length) throw new LabError({reason: "--factories DIR is required with --cetp"});
-    for (const p of [cetpPath!, ...factoryPaths]) if (!existsSync(p)) throw new LabError({file: p, reason: "no such file or folder"});
+    for (const p of [cetpPath!, ...factoryPaths])
+      if (!existsSync(p)) throw new LabError({file: p, reason: "no such file or folder"});
     const inputs = await readEffluentInputs({cetpPath: cetpPath!, factoryPaths, config});
     for (const note of inputs.notes) log(note);
     const analysis = analyzeEffluent({cetp: inputs.cetp, factories: inputs.factories, config});
     const tables = await writeEffluentTables({outDir, inputs, analysis, simulation});
-    const evidence = appendEvidence({path: join(outDir, "evidence_log.jsonl"), attributions: analysis.attributions.filter((a) => a.method === "robust_lag" && a.factory_id)});
-    log(`effluent: ${analysis.shocks.length} shocks, ${analysis.attributions.filter((a) => a.method === "robust_lag" && a.factory_id).length} attributed, ${analysis.tamper.length} tamper findings; evidence log +${evidence.appended} (${evidence.skipped} already there)`);
+    const evidence = appendEvidence({
+      path: join(outDir, "evidence_log.jsonl"),
+      attributions: analysis.attributions.filter((a) => a.method === "robust_lag" && a.factory_id)
+    });
+    log(
+      `effluent: ${analysis.shocks.length} shocks, ${analysis.attributions.filter((a) => a.method === "robust_lag" && a.factory_id).length} attributed, ${analysis.tamper.length} tamper findings; evidence log +${evidence.appended} (${evidence.skipped} already there)`
+    );
     return {tables};
   }
 };

@@ -19,7 +19,8 @@ export const effluentSimulationPlugin: Plugin = {
   version: 1,
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as {seed?: unknown; days?: unknown};
-    if (typeof spec.seed !== "number") throw new LabError({file: file.relPath, column: "seed", reason: '"seed" must be a number'});
+    if (typeof spec.seed !== "number")
+      throw new LabError({file: file.relPath, column: "seed", reason: '"seed" must be a number'});
     const days = spec.days === undefined ? 30 : Number(spec.days);
     const {simulation, cetpPath, factoryDir} = simulateFeeds({dir: ctx.scratchDir, seed: spec.seed, days});
     const inputs = await readEffluentInputs({cetpPath, factoryPaths: [factoryDir]});
@@ -34,8 +35,11 @@ export const effluentSimulationPlugin: Plugin = {
       truth_shocks: simulation.truthShocks,
       truth_tamper: simulation.truthTamper
     };
-    for (const [topic, rows] of Object.entries(tables)) await ctx.publish(topic, {columns: effluentColumns[topic]!, rows});
-    ctx.log(`${file.relPath}: ${analysis.shocks.length} shocks, ${analysis.tamper.length} tamper findings over ${days} days`);
+    for (const [topic, rows] of Object.entries(tables))
+      await ctx.publish(topic, {columns: effluentColumns[topic]!, rows});
+    ctx.log(
+      `${file.relPath}: ${analysis.shocks.length} shocks, ${analysis.tamper.length} tamper findings over ${days} days`
+    );
   }
 };
 
@@ -51,6 +55,8 @@ export const mpcbExportPlugin: Plugin = {
   async execute(ctx, file) {
     const report = await readMpcbExport({path: file.path, file: file.relPath});
     await ctx.publish("cetp_live_readings", {columns: effluentColumns.cetp_readings!, rows: report.rows});
-    ctx.log(`${file.relPath}: ${report.rows.length} readings (${report.duplicates} duplicate timestamps dropped, ${report.outOfOrder} out of order)`);
+    ctx.log(
+      `${file.relPath}: ${report.rows.length} readings (${report.duplicates} duplicate timestamps dropped, ${report.outOfOrder} out of order)`
+    );
   }
 };

@@ -17,7 +17,17 @@ export interface AttributionScore {
 const overlaps = (a0: Date, a1: Date, b0: Date, b1: Date) => a0 <= b1 && b0 <= a1;
 
 /** Scores one method's attributions against the simulator's truth table. */
-export function scoreAttribution({events, attributions, truth, method}: {events: ShockEvent[]; attributions: Attribution[]; truth: TruthShock[]; method: string}): AttributionScore {
+export function scoreAttribution({
+  events,
+  attributions,
+  truth,
+  method
+}: {
+  events: ShockEvent[];
+  attributions: Attribution[];
+  truth: TruthShock[];
+  method: string;
+}): AttributionScore {
   const byEvent = new Map(attributions.filter((a) => a.method === method).map((a) => [a.event_id, a]));
   const factoryTruth = truth.filter((t) => t.factory_id);
   let correct = 0;
@@ -42,7 +52,27 @@ export function scoreAttribution({events, attributions, truth, method}: {events:
 }
 
 /** Injected tamper windows found (same factory, same kind, overlapping), and findings on clean sensors. */
-export function scoreTamper({findings, truth, cleanFactories}: {findings: TamperEvent[]; truth: TruthTamper[]; cleanFactories: string[]}): {injected: number; found: number; recall: number; falseOnClean: number} {
-  const found = truth.filter((t) => findings.some((f) => f.factory_id === t.factory_id && f.kind === t.kind && overlaps(f.window_start, f.window_end, t.window_start, t.window_end))).length;
-  return {injected: truth.length, found, recall: truth.length ? found / truth.length : 1, falseOnClean: findings.filter((f) => cleanFactories.includes(f.factory_id)).length};
+export function scoreTamper({
+  findings,
+  truth,
+  cleanFactories
+}: {
+  findings: TamperEvent[];
+  truth: TruthTamper[];
+  cleanFactories: string[];
+}): {injected: number; found: number; recall: number; falseOnClean: number} {
+  const found = truth.filter((t) =>
+    findings.some(
+      (f) =>
+        f.factory_id === t.factory_id &&
+        f.kind === t.kind &&
+        overlaps(f.window_start, f.window_end, t.window_start, t.window_end)
+    )
+  ).length;
+  return {
+    injected: truth.length,
+    found,
+    recall: truth.length ? found / truth.length : 1,
+    falseOnClean: findings.filter((f) => cleanFactories.includes(f.factory_id)).length
+  };
 }

@@ -71,7 +71,15 @@ const MINUTE = 60_000;
  * reports only every third minute. Known shocks and tamper cases are injected and returned as the
  * truth tables, so that attribution and detection can be scored exactly.
  */
-export function simulatePlant({rng, start = new Date("2024-02-29T18:30:00Z"), days = 30, factoryCount = 5, shocksPerFactory = Math.max(1, Math.round((days * 4) / 30)), orphanShocks = Math.max(1, Math.round((days * 5) / 30)), tamper = days >= 3}: SimulatePlantOptions): PlantSimulation {
+export function simulatePlant({
+  rng,
+  start = new Date("2024-02-29T18:30:00Z"),
+  days = 30,
+  factoryCount = 5,
+  shocksPerFactory = Math.max(1, Math.round((days * 4) / 30)),
+  orphanShocks = Math.max(1, Math.round((days * 5) / 30)),
+  tamper = days >= 3
+}: SimulatePlantOptions): PlantSimulation {
   const minutes = Math.round(days * 1440);
   const t0 = start.getTime();
   const at = (m: number) => new Date(t0 + m * MINUTE);
@@ -111,7 +119,7 @@ export function simulatePlant({rng, start = new Date("2024-02-29T18:30:00Z"), da
     const r = rng.fork(`factory ${p.factory_id}`);
     let ar = 0;
     for (let m = 0; m < minutes; m++) {
-      const hour = ((m / 60 + 5.5) % 24 + 24) % 24; // local time of day
+      const hour = (((m / 60 + 5.5) % 24) + 24) % 24; // local time of day
       const diurnal = 1 + 0.05 * Math.cos(((hour - p.peakHour) / 24) * 2 * Math.PI);
       ar = 0.8 * ar + r.normal(0, 0.012); // autocorrelated process noise
       cod[f]![m] = p.baseCod * diurnal * (1 + ar) * (1 + r.normal(0, 0.02));
@@ -122,8 +130,11 @@ export function simulatePlant({rng, start = new Date("2024-02-29T18:30:00Z"), da
   const truthShocks: TruthShock[] = [];
   const inletExtra = new Float64Array(minutes);
   const shockList: {f: number | null; s: number; length: number; rise: number}[] = [];
-  for (const [f] of profiles.entries()) for (let k = 0; k < shocksPerFactory; k++) shockList.push({f, s: 0, length: eventRng.int(8, 35), rise: eventRng.uniform(25, 90)});
-  for (let k = 0; k < orphanShocks; k++) shockList.push({f: null, s: 0, length: eventRng.int(8, 35), rise: eventRng.uniform(25, 90)});
+  for (const [f] of profiles.entries())
+    for (let k = 0; k < shocksPerFactory; k++)
+      shockList.push({f, s: 0, length: eventRng.int(8, 35), rise: eventRng.uniform(25, 90)});
+  for (let k = 0; k < orphanShocks; k++)
+    shockList.push({f: null, s: 0, length: eventRng.int(8, 35), rise: eventRng.uniform(25, 90)});
   for (const shock of shockList) {
     const lag = shock.f === null ? 0 : profiles[shock.f]!.travelMinutes;
     shock.s = place(shock.length + lag + 10);
@@ -136,7 +147,8 @@ export function simulatePlant({rng, start = new Date("2024-02-29T18:30:00Z"), da
         cod[shock.f]![m]! += p.baseCod * factor * ramp;
       }
     } else {
-      for (let m = shock.s; m < shock.s + shock.length; m++) inletExtra[m]! += shock.rise * Math.min(1, (m - shock.s + 1) / 3, (shock.s + shock.length - m) / 3);
+      for (let m = shock.s; m < shock.s + shock.length; m++)
+        inletExtra[m]! += shock.rise * Math.min(1, (m - shock.s + 1) / 3, (shock.s + shock.length - m) / 3);
     }
     truthShocks.push({
       shock_id: `S${String(truthShocks.length + 1).padStart(3, "0")}`,
@@ -170,17 +182,25 @@ export function simulatePlant({rng, start = new Date("2024-02-29T18:30:00Z"), da
 
   // Tamper cases, applied to what the sensors report.
   const truthTamper: TruthTamper[] = [];
-  const reported = profiles.map((_, f) => Array.from({length: minutes}, (_, m) => m % profiles[f]!.cadenceMinutes === 0));
+  const reported = profiles.map((_, f) =>
+    Array.from({length: minutes}, (_, m) => m % profiles[f]!.cadenceMinutes === 0)
+  );
   const codOut = cod.map((series) => Float64Array.from(series));
   const tssOut = tss.map((series) => Float64Array.from(series));
   if (tamper && factoryCount >= 4) {
     const add = (f: number, kind: TamperKind, length: number, apply: (s: number) => string | void) => {
       const s = place(length, 180, 1500); // after the first day, so a replay has a past to copy
       const source = apply(s) ?? undefined;
-      truthTamper.push({factory_id: profiles[f]!.factory_id, kind, window_start: at(s), window_end: at(s + length), ...(source ? {source} : {})});
+      truthTamper.push({
+        factory_id: profiles[f]!.factory_id,
+        kind,
+        window_start: at(s),
+        window_end: at(s + length),
+        ...(source ? {source} : {})
+      });
     };
     add(0, "FROZEN", 180, (s) => {
-      for (let m = s; m < s + 180; m++) codOut[0]![m] = codOut[0]![s]!, tssOut[0]![m] = tssOut[0]![s]!;
+      for (let m = s; m < s + 180; m++) ((codOut[0]![m] = codOut[0]![s]!), (tssOut[0]![m] = tssOut[0]![s]!));
     });
     add(1, "BLACKOUT", 120, (s) => {
       for (let m = s; m < s + 120; m++) reported[1]![m] = false;
@@ -189,11 +209,12 @@ export function simulatePlant({rng, start = new Date("2024-02-29T18:30:00Z"), da
       for (let m = s; m < s + 150; m++) codOut[2]![m]! *= 0.1;
     });
     add(3, "FINGERPRINT", 180, (s) => {
-      for (let m = s; m < s + 180; m++) codOut[3]![m] = codOut[1]![m]!, tssOut[3]![m] = tssOut[1]![m]!;
+      for (let m = s; m < s + 180; m++) ((codOut[3]![m] = codOut[1]![m]!), (tssOut[3]![m] = tssOut[1]![m]!));
       return profiles[1]!.factory_id;
     });
     add(0, "FINGERPRINT", 120, (s) => {
-      for (let m = s; m < s + 120; m++) codOut[0]![m] = codOut[0]![m - 1440]!, tssOut[0]![m] = tssOut[0]![m - 1440]!;
+      for (let m = s; m < s + 120; m++)
+        ((codOut[0]![m] = codOut[0]![m - 1440]!), (tssOut[0]![m] = tssOut[0]![m - 1440]!));
       return profiles[0]!.factory_id;
     });
   }
@@ -212,7 +233,15 @@ export function simulatePlant({rng, start = new Date("2024-02-29T18:30:00Z"), da
         continue;
       }
       const c = codOut[f]![m]!;
-      factories.push({ts: at(m), factory_id: p.factory_id, cod: round1(c), bod: round1(c * 0.42 * (1 + gapRng.normal(0, 0.03))), ph: round1(7.1 + gapRng.normal(0, 0.15)), tss: round1(tssOut[f]![m]!), status: "OK"});
+      factories.push({
+        ts: at(m),
+        factory_id: p.factory_id,
+        cod: round1(c),
+        bod: round1(c * 0.42 * (1 + gapRng.normal(0, 0.03))),
+        ph: round1(7.1 + gapRng.normal(0, 0.15)),
+        tss: round1(tssOut[f]![m]!),
+        status: "OK"
+      });
     }
   });
   factories.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.factory_id.localeCompare(b.factory_id));

@@ -29,10 +29,17 @@ function frozen(id: string, rows: FactoryReading[], config: EffluentConfig): Tam
   let runStart = 0;
   for (let i = 1; i <= rows.length; i++) {
     if (i < rows.length && rows[i]!.cod !== null && rows[i]!.cod === rows[runStart]!.cod) continue;
-    const first = rows[runStart]!, last = rows[i - 1]!;
+    const first = rows[runStart]!,
+      last = rows[i - 1]!;
     const span = last.ts.getTime() - first.ts.getTime();
     if (first.cod !== null && i - runStart >= 3 && span >= config.frozenMinutes * MINUTE) {
-      out.push({factory_id: id, kind: "FROZEN", window_start: first.ts, window_end: last.ts, detail: `COD stuck at ${first.cod} mg/L for ${fmtMin(span)} (${i - runStart} identical readings): a live sensor always varies`});
+      out.push({
+        factory_id: id,
+        kind: "FROZEN",
+        window_start: first.ts,
+        window_end: last.ts,
+        detail: `COD stuck at ${first.cod} mg/L for ${fmtMin(span)} (${i - runStart} identical readings): a live sensor always varies`
+      });
     }
     runStart = i;
   }
@@ -46,7 +53,14 @@ function blackout(id: string, rows: FactoryReading[], config: EffluentConfig): T
   const out: TamperEvent[] = [];
   for (let i = 1; i < rows.length; i++) {
     const gap = rows[i]!.ts.getTime() - rows[i - 1]!.ts.getTime();
-    if (gap > limit) out.push({factory_id: id, kind: "BLACKOUT", window_start: rows[i - 1]!.ts, window_end: rows[i]!.ts, detail: `no readings for ${fmtMin(gap)}; this sensor normally reports every ${cadence} min`});
+    if (gap > limit)
+      out.push({
+        factory_id: id,
+        kind: "BLACKOUT",
+        window_start: rows[i - 1]!.ts,
+        window_end: rows[i]!.ts,
+        detail: `no readings for ${fmtMin(gap)}; this sensor normally reports every ${cadence} min`
+      });
   }
   return out;
 }
@@ -58,15 +72,24 @@ function dilution(id: string, rows: FactoryReading[], config: EffluentConfig): T
   let lo = 0;
   const codHist: number[] = [];
   const tssHist: number[] = [];
-  let start: FactoryReading | undefined, last: FactoryReading | undefined, ratio = 1;
+  let start: FactoryReading | undefined,
+    last: FactoryReading | undefined,
+    ratio = 1;
   const close = () => {
     if (start && last && last.ts.getTime() - start.ts.getTime() >= config.dilutionMinMinutes * MINUTE) {
-      out.push({factory_id: id, kind: "DILUTION", window_start: start.ts, window_end: last.ts, detail: `COD fell to ${(ratio * 100).toFixed(0)}% of its 6 h median while TSS held: water added to the discharge, or at the sensor`});
+      out.push({
+        factory_id: id,
+        kind: "DILUTION",
+        window_start: start.ts,
+        window_end: last.ts,
+        detail: `COD fell to ${(ratio * 100).toFixed(0)}% of its 6 h median while TSS held: water added to the discharge, or at the sensor`
+      });
     }
     start = last = undefined;
   };
   // Baselines from the trailing 6 h of readings, refreshed every 30 readings (cheap and robust).
-  let codBase = Number.NaN, tssBase = Number.NaN;
+  let codBase = Number.NaN,
+    tssBase = Number.NaN;
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     while (rows[lo]!.ts.getTime() < r.ts.getTime() - window) lo++;
@@ -76,10 +99,12 @@ function dilution(id: string, rows: FactoryReading[], config: EffluentConfig): T
         if (rows[k]!.cod !== null) codHist.push(rows[k]!.cod!);
         if (rows[k]!.tss !== null) tssHist.push(rows[k]!.tss!);
       }
-      if (codHist.length >= 30 && !start) (codBase = median(codHist)), (tssBase = median(tssHist));
+      if (codHist.length >= 30 && !start) ((codBase = median(codHist)), (tssBase = median(tssHist)));
     }
     if (r.cod === null || r.tss === null || !Number.isFinite(codBase)) continue;
-    const diluted = r.cod <= (1 - config.dilutionDropFraction) * codBase && Math.abs(r.tss - tssBase) <= config.tssToleranceFraction * tssBase;
+    const diluted =
+      r.cod <= (1 - config.dilutionDropFraction) * codBase &&
+      Math.abs(r.tss - tssBase) <= config.tssToleranceFraction * tssBase;
     if (diluted) {
       start ??= r;
       last = r;
@@ -110,7 +135,8 @@ function fingerprints(groups: Map<string, FactoryReading[]>, config: EffluentCon
         const list = hits.get(id) ?? [];
         const previous = list.at(-1);
         if (previous && i <= previous.to + 1 && previous.source === prior.id) previous.to = i + k - 1;
-        else list.push({id, from: i, to: i + k - 1, source: prior.id, sourceTs: groups.get(prior.id)![prior.index]!.ts});
+        else
+          list.push({id, from: i, to: i + k - 1, source: prior.id, sourceTs: groups.get(prior.id)![prior.index]!.ts});
         hits.set(id, list);
       } else seen.set(key, {id, index: i});
     }
@@ -125,7 +151,9 @@ function fingerprints(groups: Map<string, FactoryReading[]>, config: EffluentCon
         kind: "FINGERPRINT",
         window_start: rows[h.from]!.ts,
         window_end: rows[h.to]!.ts,
-        detail: own ? `${h.to - h.from + 1} readings replay this sensor's own series from ${h.sourceTs.toISOString().slice(0, 16)} UTC` : `${h.to - h.from + 1} readings identical to ${h.source}'s series from ${h.sourceTs.toISOString().slice(0, 16)} UTC`
+        detail: own
+          ? `${h.to - h.from + 1} readings replay this sensor's own series from ${h.sourceTs.toISOString().slice(0, 16)} UTC`
+          : `${h.to - h.from + 1} readings identical to ${h.source}'s series from ${h.sourceTs.toISOString().slice(0, 16)} UTC`
       });
     }
   }
@@ -133,10 +161,19 @@ function fingerprints(groups: Map<string, FactoryReading[]>, config: EffluentCon
 }
 
 /** All four tamper detectors over the factory feeds, each finding with a window and a reason. */
-export function detectTampering({readings, config}: {readings: readonly FactoryReading[]; config: EffluentConfig}): TamperEvent[] {
+export function detectTampering({
+  readings,
+  config
+}: {
+  readings: readonly FactoryReading[];
+  config: EffluentConfig;
+}): TamperEvent[] {
   const groups = byFactory(readings);
   const events: TamperEvent[] = [];
-  for (const [id, rows] of groups) events.push(...frozen(id, rows, config), ...blackout(id, rows, config), ...dilution(id, rows, config));
+  for (const [id, rows] of groups)
+    events.push(...frozen(id, rows, config), ...blackout(id, rows, config), ...dilution(id, rows, config));
   events.push(...fingerprints(groups, config));
-  return events.sort((a, b) => a.window_start.getTime() - b.window_start.getTime() || a.factory_id.localeCompare(b.factory_id));
+  return events.sort(
+    (a, b) => a.window_start.getTime() - b.window_start.getTime() || a.factory_id.localeCompare(b.factory_id)
+  );
 }

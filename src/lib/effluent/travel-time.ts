@@ -13,7 +13,17 @@ export interface TravelEstimate {
  * are clipped so one huge slug cannot dominate, and only positive parts count (a factory raises the
  * inlet, never lowers it), which keeps shared diurnal cycles from blurring the peak.
  */
-export function estimateTravelTime({factoryId, factory, inlet, maxLagMinutes}: {factoryId: string; factory: Float64Array; inlet: Float64Array; maxLagMinutes: number}): TravelEstimate {
+export function estimateTravelTime({
+  factoryId,
+  factory,
+  inlet,
+  maxLagMinutes
+}: {
+  factoryId: string;
+  factory: Float64Array;
+  inlet: Float64Array;
+  maxLagMinutes: number;
+}): TravelEstimate {
   const excursions = (series: Float64Array) => {
     const {median, mad} = robustStats(series, 0, series.length);
     const scale = mad > 0 ? mad : 1;
@@ -21,7 +31,8 @@ export function estimateTravelTime({factoryId, factory, inlet, maxLagMinutes}: {
   };
   // Sensors that report every few minutes: carry the last value forward before correlating.
   const filled = Float64Array.from(factory);
-  for (let i = 1; i < filled.length; i++) if (!Number.isFinite(filled[i]!) && Number.isFinite(filled[i - 1]!)) filled[i] = filled[i - 1]!;
+  for (let i = 1; i < filled.length; i++)
+    if (!Number.isFinite(filled[i]!) && Number.isFinite(filled[i - 1]!)) filled[i] = filled[i - 1]!;
   const f = excursions(filled);
   const g = excursions(inlet);
   const scores: number[] = [];
@@ -34,5 +45,9 @@ export function estimateTravelTime({factoryId, factory, inlet, maxLagMinutes}: {
   for (let lag = 1; lag < scores.length; lag++) if (scores[lag]! > scores[best]!) best = lag;
   const others = scores.filter((_, lag) => Math.abs(lag - best) > 3);
   const mean = others.reduce((a, b) => a + b, 0) / Math.max(1, others.length);
-  return {factory_id: factoryId, lag_minutes: best, clarity: mean > 0 ? scores[best]! / mean : scores[best]! > 0 ? Infinity : 0};
+  return {
+    factory_id: factoryId,
+    lag_minutes: best,
+    clarity: mean > 0 ? scores[best]! / mean : scores[best]! > 0 ? Infinity : 0
+  };
 }

@@ -7,7 +7,13 @@ import type {CetpReading, ShockEvent} from "./types.js";
  * `mergeGapMinutes` belong to one event. Level is HIGH at `highMultiple` × the inlet baseline
  * (the median inlet COD) or more, else MEDIUM.
  */
-export function detectShocks({readings, config}: {readings: readonly CetpReading[]; config: Pick<EffluentConfig, "thresholdMgL" | "mergeGapMinutes" | "highMultiple">}): ShockEvent[] {
+export function detectShocks({
+  readings,
+  config
+}: {
+  readings: readonly CetpReading[];
+  config: Pick<EffluentConfig, "thresholdMgL" | "mergeGapMinutes" | "highMultiple">;
+}): ShockEvent[] {
   const cods = readings.filter((r) => r.inlet_cod !== null);
   const baseline = median(cods.map((r) => r.inlet_cod!));
   const events: ShockEvent[] = [];

@@ -11,23 +11,57 @@ export function formatLocalTime(date: Date, utcOffsetMinutes: number): string {
 const quote = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 /** Writes readings as an MPCB export, exactly as the portal produces it (quoted, NA, IST, CRLF). */
-export function writeMpcbExport({path, readings, utcOffsetMinutes = 330}: {path: string; readings: readonly CetpReading[]; utcOffsetMinutes?: number}): void {
+export function writeMpcbExport({
+  path,
+  readings,
+  utcOffsetMinutes = 330
+}: {
+  path: string;
+  readings: readonly CetpReading[];
+  utcOffsetMinutes?: number;
+}): void {
   const lines = [MPCB_COLUMNS.map((c) => quote(c.header)).join(",")];
   readings.forEach((r, i) => {
-    lines.push([String(i + 1), formatLocalTime(r.ts, utcOffsetMinutes), ...MEASURES.map((m) => (r[m] === null ? "NA" : String(r[m])))].map(quote).join(","));
+    lines.push(
+      [
+        String(i + 1),
+        formatLocalTime(r.ts, utcOffsetMinutes),
+        ...MEASURES.map((m) => (r[m] === null ? "NA" : String(r[m])))
+      ]
+        .map(quote)
+        .join(",")
+    );
   });
   mkdirSync(dirname(path), {recursive: true});
   writeFileSync(path, lines.join("\r\n") + "\r\n");
 }
 
 /** Writes one CSV feed per factory into `dir` (`<factory_id>.csv`); returns the paths. */
-export function writeFactoryFeeds({dir, readings, utcOffsetMinutes = 330}: {dir: string; readings: readonly FactoryReading[]; utcOffsetMinutes?: number}): string[] {
+export function writeFactoryFeeds({
+  dir,
+  readings,
+  utcOffsetMinutes = 330
+}: {
+  dir: string;
+  readings: readonly FactoryReading[];
+  utcOffsetMinutes?: number;
+}): string[] {
   mkdirSync(dir, {recursive: true});
   const byFactory = new Map<string, string[]>();
   for (const r of readings) {
     const lines = byFactory.get(r.factory_id) ?? [FACTORY_COLUMNS.join(",")];
     const v = (x: number | null) => (x === null ? "" : String(x));
-    lines.push([String(lines.length), formatLocalTime(r.ts, utcOffsetMinutes), r.factory_id, v(r.cod), v(r.bod), v(r.ph), v(r.tss)].join(","));
+    lines.push(
+      [
+        String(lines.length),
+        formatLocalTime(r.ts, utcOffsetMinutes),
+        r.factory_id,
+        v(r.cod),
+        v(r.bod),
+        v(r.ph),
+        v(r.tss)
+      ].join(",")
+    );
     byFactory.set(r.factory_id, lines);
   }
   return [...byFactory].map(([id, lines]) => {

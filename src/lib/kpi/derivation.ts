@@ -22,11 +22,28 @@ export const kpiDerivation: Derivation = {
   async run({duck, outDir, outRel, cacheDir, log}) {
     const outputs: DerivedOutput[] = [];
     const dailyPath = join(outDir, "metric_daily.parquet");
-    const schema = (await duck.all<{column_name: string; column_type: string}>(`DESCRIBE ${METRIC_DAILY_SQL}`)).map((c) => ({name: c.column_name, type: c.column_type}));
-    outputs.push({topic: "metric_daily", path: `${outRel}/metric_daily.parquet`, rows: await copyQueryToParquet({duck, sql: METRIC_DAILY_SQL, path: dailyPath}), schema});
-    const daily = await duck.all<{metric: string; day: Date; value_sum: number}>(`SELECT metric, day, value_sum FROM read_parquet('${dailyPath.replaceAll("'", "''")}')`);
-    const result = deriveAll({daily: daily.map((d) => ({metric: d.metric, day: d.day.toISOString().slice(0, 10), value: d.value_sum})), seed: "catalog", cacheDir, log});
-    if (result.computed.length || result.reused.length) log(`kpi: ${result.computed.length} metric(s) derived${result.computed.length ? ` (${result.computed.join(", ")})` : ""}, ${result.reused.length} unchanged and reused`);
+    const schema = (await duck.all<{column_name: string; column_type: string}>(`DESCRIBE ${METRIC_DAILY_SQL}`)).map(
+      (c) => ({name: c.column_name, type: c.column_type})
+    );
+    outputs.push({
+      topic: "metric_daily",
+      path: `${outRel}/metric_daily.parquet`,
+      rows: await copyQueryToParquet({duck, sql: METRIC_DAILY_SQL, path: dailyPath}),
+      schema
+    });
+    const daily = await duck.all<{metric: string; day: Date; value_sum: number}>(
+      `SELECT metric, day, value_sum FROM read_parquet('${dailyPath.replaceAll("'", "''")}')`
+    );
+    const result = deriveAll({
+      daily: daily.map((d) => ({metric: d.metric, day: d.day.toISOString().slice(0, 10), value: d.value_sum})),
+      seed: "catalog",
+      cacheDir,
+      log
+    });
+    if (result.computed.length || result.reused.length)
+      log(
+        `kpi: ${result.computed.length} metric(s) derived${result.computed.length ? ` (${result.computed.join(", ")})` : ""}, ${result.reused.length} unchanged and reused`
+      );
     for (const [topic, rows] of Object.entries(derivedRows(result))) {
       const columns = DERIVED_COLUMNS[topic as DerivedTable];
       const written = await writeParquet({path: join(outDir, `${topic}.parquet`), columns, rows});

@@ -56,7 +56,17 @@ export interface MetricDerived {
 }
 
 /** What a metric's derived tables depend on: its daily series, the seed, the holidays and this code's version. */
-export function seriesKey({metric, points, seed, holidays = DEFAULT_HOLIDAYS}: {metric: string; points: DailyPoint[]; seed: number | string; holidays?: readonly string[]}): string {
+export function seriesKey({
+  metric,
+  points,
+  seed,
+  holidays = DEFAULT_HOLIDAYS
+}: {
+  metric: string;
+  points: DailyPoint[];
+  seed: number | string;
+  holidays?: readonly string[];
+}): string {
   const h = createHash("sha256").update(JSON.stringify([DERIVE_VERSION, metric, String(seed), holidays]));
   for (const p of points) h.update(`${p.day}=${p.value}\n`);
   return h.digest("hex").slice(0, 20);
@@ -86,24 +96,54 @@ const round = (x: number, digits = 4) => +x.toFixed(digits);
  * and 95% intervals, and a rolling-origin backtest (5 folds × 7 days) of SARIMAX, seasonal naive
  * and naive, each with its reliability score. A pure function of the series, seed and holidays.
  */
-export function deriveMetric({metric, points, seed, holidays = DEFAULT_HOLIDAYS}: {metric: string; points: DailyPoint[]; seed: number | string; holidays?: readonly string[]}): MetricDerived {
+export function deriveMetric({
+  metric,
+  points,
+  seed,
+  holidays = DEFAULT_HOLIDAYS
+}: {
+  metric: string;
+  points: DailyPoint[];
+  seed: number | string;
+  holidays?: readonly string[];
+}): MetricDerived {
   const {days, values, imputed} = contiguous(points);
   const series = days.map((day, i) => ({day, value: values[i]!}));
   const anomalies: AnomalyRow[] = [];
   const zFlags = new Map<string, boolean>();
   for (const f of rollingZScore({points: series})) {
     zFlags.set(f.day, f.isAnomaly);
-    anomalies.push({metric, day: f.day, value: f.value, zscore: f.score, iforest_score: null, is_anomaly: f.isAnomaly, method: "zscore"});
+    anomalies.push({
+      metric,
+      day: f.day,
+      value: f.value,
+      zscore: f.score,
+      iforest_score: null,
+      is_anomaly: f.isAnomaly,
+      method: "zscore"
+    });
   }
   const features = dailyFeatures(series);
   if (features.length >= 32) {
     const forest = isolationForest({rows: features.map((f) => f.features), rng: createRng(`${seed} ${metric}`)});
-    features.forEach((f, i) => anomalies.push({metric, day: f.day, value: series[i + 28]!.value, zscore: null, iforest_score: round(forest.scores[i]!), is_anomaly: forest.flags[i]!, method: "iforest"}));
+    features.forEach((f, i) =>
+      anomalies.push({
+        metric,
+        day: f.day,
+        value: series[i + 28]!.value,
+        zscore: null,
+        iforest_score: round(forest.scores[i]!),
+        is_anomaly: forest.flags[i]!,
+        method: "iforest"
+      })
+    );
   }
   // The forecaster cleans the days the trailing z-score flagged: it looks only backwards, so a
   // backtest fold never learns from what comes after its origin. Holidays are never cleaned:
   // their dip is what the holiday regressor has to learn.
-  const holidayFlags = Array.from({length: days.length + FORECAST_HORIZON}, (_, i) => isHoliday(addDays(days[0] ?? "1970-01-01", i), holidays));
+  const holidayFlags = Array.from({length: days.length + FORECAST_HORIZON}, (_, i) =>
+    isHoliday(addDays(days[0] ?? "1970-01-01", i), holidays)
+  );
   const outliers = days.map((d, i) => (zFlags.get(d) ?? false) && !holidayFlags[i]);
   const forecast = forecastSeries({series: values, horizon: FORECAST_HORIZON, holidays: holidayFlags, outliers});
   const forecasts: ForecastRow[] = forecast.yhat.map((yhat, h) => ({

@@ -8,17 +8,37 @@ export type DerivedTable = "anomalies" | "forecasts" | "reliability";
 
 export const DERIVED_COLUMNS: Record<DerivedTable, {name: string; type: string}[]> = {
   anomalies: [
-    {name: "metric", type: "VARCHAR"}, {name: "day", type: "DATE"}, {name: "value", type: "DOUBLE"}, {name: "zscore", type: "DOUBLE"},
-    {name: "iforest_score", type: "DOUBLE"}, {name: "is_anomaly", type: "BOOLEAN"}, {name: "method", type: "VARCHAR"}
+    {name: "metric", type: "VARCHAR"},
+    {name: "day", type: "DATE"},
+    {name: "value", type: "DOUBLE"},
+    {name: "zscore", type: "DOUBLE"},
+    {name: "iforest_score", type: "DOUBLE"},
+    {name: "is_anomaly", type: "BOOLEAN"},
+    {name: "method", type: "VARCHAR"}
   ],
   forecasts: [
-    {name: "metric", type: "VARCHAR"}, {name: "day", type: "DATE"}, {name: "model", type: "VARCHAR"}, {name: "yhat", type: "DOUBLE"},
-    {name: "lo80", type: "DOUBLE"}, {name: "hi80", type: "DOUBLE"}, {name: "lo95", type: "DOUBLE"}, {name: "hi95", type: "DOUBLE"}
+    {name: "metric", type: "VARCHAR"},
+    {name: "day", type: "DATE"},
+    {name: "model", type: "VARCHAR"},
+    {name: "yhat", type: "DOUBLE"},
+    {name: "lo80", type: "DOUBLE"},
+    {name: "hi80", type: "DOUBLE"},
+    {name: "lo95", type: "DOUBLE"},
+    {name: "hi95", type: "DOUBLE"}
   ],
   reliability: [
-    {name: "metric", type: "VARCHAR"}, {name: "model", type: "VARCHAR"}, {name: "chosen", type: "BOOLEAN"}, {name: "mape", type: "DOUBLE"},
-    {name: "smape", type: "DOUBLE"}, {name: "mase", type: "DOUBLE"}, {name: "score", type: "INTEGER"}, {name: "folds", type: "INTEGER"},
-    {name: "order", type: "VARCHAR"}, {name: "exog", type: "VARCHAR"}, {name: "fallback_reason", type: "VARCHAR"}, {name: "imputed_days", type: "INTEGER"}
+    {name: "metric", type: "VARCHAR"},
+    {name: "model", type: "VARCHAR"},
+    {name: "chosen", type: "BOOLEAN"},
+    {name: "mape", type: "DOUBLE"},
+    {name: "smape", type: "DOUBLE"},
+    {name: "mase", type: "DOUBLE"},
+    {name: "score", type: "INTEGER"},
+    {name: "folds", type: "INTEGER"},
+    {name: "order", type: "VARCHAR"},
+    {name: "exog", type: "VARCHAR"},
+    {name: "fallback_reason", type: "VARCHAR"},
+    {name: "imputed_days", type: "INTEGER"}
   ]
 };
 
@@ -27,7 +47,17 @@ export const DERIVED_COLUMNS: Record<DerivedTable, {name: string; type: string}[
  * key of its series (`seriesKey`): a metric whose days did not change is read back, not
  * recomputed — a new event file for one metric refits only that metric.
  */
-export function deriveAll({daily, seed, cacheDir, log = () => {}}: {daily: {metric: string; day: string; value: number}[]; seed: number | string; cacheDir?: string; log?: (line: string) => void}): {derived: MetricDerived[]; computed: string[]; reused: string[]} {
+export function deriveAll({
+  daily,
+  seed,
+  cacheDir,
+  log = () => {}
+}: {
+  daily: {metric: string; day: string; value: number}[];
+  seed: number | string;
+  cacheDir?: string;
+  log?: (line: string) => void;
+}): {derived: MetricDerived[]; computed: string[]; reused: string[]} {
   const byMetric = new Map<string, DailyPoint[]>();
   for (const d of daily) {
     let points = byMetric.get(d.metric);
@@ -48,7 +78,9 @@ export function deriveAll({daily, seed, cacheDir, log = () => {}}: {daily: {metr
     }
     const t = performance.now();
     const result = deriveMetric({metric, points, seed});
-    log(`kpi ${metric}: ${points.length} days → ${result.anomalies.filter((a) => a.is_anomaly).length} anomaly flags, forecast by ${result.reliability.find((r) => r.chosen)?.model ?? "?"} in ${((performance.now() - t) / 1000).toFixed(1)}s`);
+    log(
+      `kpi ${metric}: ${points.length} days → ${result.anomalies.filter((a) => a.is_anomaly).length} anomaly flags, forecast by ${result.reliability.find((r) => r.chosen)?.model ?? "?"} in ${((performance.now() - t) / 1000).toFixed(1)}s`
+    );
     if (cached) {
       mkdirSync(cacheDir!, {recursive: true});
       writeFileSync(`${cached}.tmp`, JSON.stringify(result));

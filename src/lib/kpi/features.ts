@@ -19,7 +19,15 @@ export function dailyFeatures(points: DailyPoint[]): {day: string; features: num
     const mean7 = last7.reduce((a, b) => a + b, 0) / 7;
     const sd7 = Math.sqrt(last7.reduce((a, b) => a + (b - mean7) ** 2, 0) / 6);
     const dow = new Date(`${points[i]!.day}T00:00:00Z`).getUTCDay();
-    out.push({day: points[i]!.day, features: [Math.log(Math.max(x, 1e-9) / Math.max(median(sameWeekday), 1e-9)), Math.log(Math.max(x, 1e-9) / Math.max(mean7, 1e-9)), mean7 > 0 ? sd7 / mean7 : 0, dow / 6]});
+    out.push({
+      day: points[i]!.day,
+      features: [
+        Math.log(Math.max(x, 1e-9) / Math.max(median(sameWeekday), 1e-9)),
+        Math.log(Math.max(x, 1e-9) / Math.max(mean7, 1e-9)),
+        mean7 > 0 ? sd7 / mean7 : 0,
+        dow / 6
+      ]
+    });
   }
   return out;
 }

@@ -1,8 +1,6 @@
 import {createRequire} from "node:module";
 import {dirname, join} from "node:path";
 
-
-
 export interface Forecast {
   model: "sarimax" | "seasonal_naive" | "naive";
   yhat: number[];
@@ -14,7 +12,8 @@ export interface Forecast {
   fallbackReason?: string;
 }
 
-const Z80 = 1.2816, Z95 = 1.96;
+const Z80 = 1.2816,
+  Z95 = 1.96;
 
 function bands(yhat: number[], sd: number[]): Omit<Forecast, "model"> {
   return {
@@ -32,16 +31,36 @@ const std = (xs: number[]) => {
 };
 
 /** Each day as the same weekday last week; spread from the seasonal differences, growing per week ahead. */
-export function seasonalNaive({series, horizon, season = 7}: {series: number[]; horizon: number; season?: number}): Forecast {
+export function seasonalNaive({
+  series,
+  horizon,
+  season = 7
+}: {
+  series: number[];
+  horizon: number;
+  season?: number;
+}): Forecast {
   const sd = std(series.slice(season).map((y, i) => y - series[i]!));
   const yhat = Array.from({length: horizon}, (_, h) => series[series.length - season + (h % season)]!);
-  return {model: "seasonal_naive", ...bands(yhat, yhat.map((_, h) => sd * Math.sqrt(Math.floor(h / season) + 1)))};
+  return {
+    model: "seasonal_naive",
+    ...bands(
+      yhat,
+      yhat.map((_, h) => sd * Math.sqrt(Math.floor(h / season) + 1))
+    )
+  };
 }
 
 export function naive({series, horizon}: {series: number[]; horizon: number}): Forecast {
   const sd = std(series.slice(1).map((y, i) => y - series[i]!));
   const last = series.at(-1)!;
-  return {model: "naive", ...bands(Array(horizon).fill(last), Array.from({length: horizon}, (_, h) => sd * Math.sqrt(h + 1)))};
+  return {
+    model: "naive",
+    ...bands(
+      Array(horizon).fill(last),
+      Array.from({length: horizon}, (_, h) => sd * Math.sqrt(h + 1))
+    )
+  };
 }
 
 /** A SARIMA order (p,d,q)(P,D,Q)s. */
@@ -70,7 +89,11 @@ export const ORDER_GRID: readonly Order[] = [
   {p: 1, d: 0, q: 0, P: 1, D: 1, Q: 1, s: 7}
 ];
 
-type ArimaModel = {train(ts: number[], exog?: number[]): ArimaModel; predict(h: number, exog?: number[]): [number[], number[]]; destroy?(): void};
+type ArimaModel = {
+  train(ts: number[], exog?: number[]): ArimaModel;
+  predict(h: number, exog?: number[]): [number[], number[]];
+  destroy?(): void;
+};
 let arimaClass: (new (options: Record<string, unknown>) => ArimaModel) | undefined;
 
 /** The solver's own console messages (it prints to stdout, which is a data loader's output). */
@@ -84,7 +107,11 @@ function loadArima(): new (options: Record<string, unknown>) => ArimaModel {
   const require = createRequire(import.meta.url);
   const dir = dirname(require.resolve("arima"));
   const capture = (line: string) => void (line.trim() && solverMessages.push(line.trim()));
-  const module = require(join(dir, "wasm", "native-sync.js"))({wasmBinary: require(join(dir, "wrapper", "native.bin.js")), print: capture, printErr: capture});
+  const module = require(join(dir, "wasm", "native-sync.js"))({
+    wasmBinary: require(join(dir, "wrapper", "native.bin.js")),
+    print: capture,
+    printErr: capture
+  });
   return require(join(dir, "load.js"))(module);
 }
 
@@ -109,9 +136,31 @@ export interface SarimaxForecast extends Forecast {
  * Falls back to seasonal naive under four weeks of data or when no order fits, and to naive under
  * two weeks, recording the reason.
  */
-export function forecastSeries({series, horizon, season = 7, holidays, outliers, window = 364, grid = ORDER_GRID}: {series: number[]; horizon: number; season?: number; holidays?: boolean[]; outliers?: boolean[]; window?: number; grid?: readonly Order[]}): SarimaxForecast {
-  if (series.length < 2 * season) return {...naive({series, horizon}), exog: [], fallbackReason: `only ${series.length} days: under two seasons`};
-  if (series.length < 4 * season) return {...seasonalNaive({series, horizon, season}), exog: [], fallbackReason: `only ${series.length} days: under four seasons`};
+export function forecastSeries({
+  series,
+  horizon,
+  season = 7,
+  holidays,
+  outliers,
+  window = 364,
+  grid = ORDER_GRID
+}: {
+  series: number[];
+  horizon: number;
+  season?: number;
+  holidays?: boolean[];
+  outliers?: boolean[];
+  window?: number;
+  grid?: readonly Order[];
+}): SarimaxForecast {
+  if (series.length < 2 * season)
+    return {...naive({series, horizon}), exog: [], fallbackReason: `only ${series.length} days: under two seasons`};
+  if (series.length < 4 * season)
+    return {
+      ...seasonalNaive({series, horizon, season}),
+      exog: [],
+      fallbackReason: `only ${series.length} days: under four seasons`
+    };
   const from = Math.max(0, series.length - window);
   const raw = series.slice(from);
   const useLog = raw.every((y) => y > 0);
@@ -130,9 +179,15 @@ export function forecastSeries({series, horizon, season = 7, holidays, outliers,
       model = new arimaClass!({...order, verbose: false});
       if (withExog) model.train(y, hol.slice(0, y.length));
       else model.train(y);
-      const [yhat, variance] = withExog ? model.predict(horizon, hol.slice(y.length, y.length + horizon)) : model.predict(horizon);
+      const [yhat, variance] = withExog
+        ? model.predict(horizon, hol.slice(y.length, y.length + horizon))
+        : model.predict(horizon);
       const sigma2 = variance[0]!;
-      if (!(sigma2 > 0) || yhat.some((v) => !Number.isFinite(v) || Math.abs(v) > 10 * scale) || variance.some((v) => !Number.isFinite(v) || v < 0)) {
+      if (
+        !(sigma2 > 0) ||
+        yhat.some((v) => !Number.isFinite(v) || Math.abs(v) > 10 * scale) ||
+        variance.some((v) => !Number.isFinite(v) || v < 0)
+      ) {
         failures.push(`${formatOrder(order)} diverged`);
         continue;
       }
@@ -141,12 +196,19 @@ export function forecastSeries({series, horizon, season = 7, holidays, outliers,
       const aic = n * Math.log(sigma2) + 2 * k;
       if (!best || aic < best.aic) best = {order, aic, yhat, variance};
     } catch (error) {
-      failures.push(`${formatOrder(order)}: ${(error as Error).message}${solverMessages.length ? ` (solver: ${solverMessages.join(" ")})` : ""}`);
+      failures.push(
+        `${formatOrder(order)}: ${(error as Error).message}${solverMessages.length ? ` (solver: ${solverMessages.join(" ")})` : ""}`
+      );
     } finally {
       model?.destroy?.();
     }
   }
-  if (!best) return {...seasonalNaive({series, horizon, season}), exog: [], fallbackReason: `no SARIMAX order fitted (${failures.join("; ")})`};
+  if (!best)
+    return {
+      ...seasonalNaive({series, horizon, season}),
+      exog: [],
+      fallbackReason: `no SARIMAX order fitted (${failures.join("; ")})`
+    };
   const back = (v: number) => (useLog ? Math.exp(v) : v);
   const sd = best.variance.map(Math.sqrt);
   return {
@@ -169,16 +231,30 @@ export interface Accuracy {
 }
 
 /** MAPE and sMAPE in percent; MASE scaled by the in-sample seasonal naive error. */
-export function accuracy({actual, predicted, train, season = 7}: {actual: number[]; predicted: number[]; train: number[]; season?: number}): Accuracy {
+export function accuracy({
+  actual,
+  predicted,
+  train,
+  season = 7
+}: {
+  actual: number[];
+  predicted: number[];
+  train: number[];
+  season?: number;
+}): Accuracy {
   const n = actual.length;
-  let ape = 0, sape = 0, ae = 0;
+  let ape = 0,
+    sape = 0,
+    ae = 0;
   for (let i = 0; i < n; i++) {
-    const a = actual[i]!, p = predicted[i]!;
+    const a = actual[i]!,
+      p = predicted[i]!;
     ape += Math.abs(a - p) / Math.max(Math.abs(a), 1e-9);
     sape += (2 * Math.abs(a - p)) / Math.max(Math.abs(a) + Math.abs(p), 1e-9);
     ae += Math.abs(a - p);
   }
-  const scale = train.slice(season).reduce((s, y, i) => s + Math.abs(y - train[i]!), 0) / Math.max(1, train.length - season);
+  const scale =
+    train.slice(season).reduce((s, y, i) => s + Math.abs(y - train[i]!), 0) / Math.max(1, train.length - season);
   return {mape: (100 * ape) / n, smape: (100 * sape) / n, mase: ae / n / Math.max(scale, 1e-9)};
 }
 
@@ -192,13 +268,27 @@ export function reliabilityScore({mase, smape}: {mase: number; smape: number}): 
 }
 
 /** Rolling-origin backtest: `folds` origins, each forecasting the next `horizon` days. */
-export function backtest({series, model, folds = 5, horizon = 7, season = 7}: {series: number[]; model: (train: number[], h: number, cut: number) => number[]; folds?: number; horizon?: number; season?: number}): Accuracy & {folds: number} {
+export function backtest({
+  series,
+  model,
+  folds = 5,
+  horizon = 7,
+  season = 7
+}: {
+  series: number[];
+  model: (train: number[], h: number, cut: number) => number[];
+  folds?: number;
+  horizon?: number;
+  season?: number;
+}): Accuracy & {folds: number} {
   const results: Accuracy[] = [];
   for (let f = folds; f >= 1; f--) {
     const cut = series.length - f * horizon;
     if (cut < 2 * season) continue;
     const train = series.slice(0, cut);
-    results.push(accuracy({actual: series.slice(cut, cut + horizon), predicted: model(train, horizon, cut), train, season}));
+    results.push(
+      accuracy({actual: series.slice(cut, cut + horizon), predicted: model(train, horizon, cut), train, season})
+    );
   }
   const mean = (k: keyof Accuracy) => results.reduce((s, r) => s + r[k], 0) / Math.max(1, results.length);
   return {mape: mean("mape"), smape: mean("smape"), mase: mean("mase"), folds: results.length};

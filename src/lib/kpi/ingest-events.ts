@@ -90,7 +90,10 @@ function jsonRecords(text: string, file: string, problems: EventProblem[]): RawR
     return records;
   }
   // Scan top-level objects of the array, so a cut-off file still gives its complete records.
-  let depth = 0, start = -1, inString = false, escaped = false;
+  let depth = 0,
+    start = -1,
+    inString = false,
+    escaped = false;
   for (let i = text.indexOf("[") + 1; i < text.length; i++) {
     const c = text[i]!;
     if (inString) {
@@ -116,7 +119,13 @@ function jsonRecords(text: string, file: string, problems: EventProblem[]): RawR
     } else if (c === "]" && depth === 0) return records;
   }
   const at = lineOf(text, start >= 0 ? start : text.length);
-  problems.push({file, line: at.line, column: null, reason: `truncated JSON: the array ends without "]"${start >= 0 ? " inside an object" : ""} (column ${at.column})`, raw: start >= 0 ? text.slice(start, start + 200) : ""});
+  problems.push({
+    file,
+    line: at.line,
+    column: null,
+    reason: `truncated JSON: the array ends without "]"${start >= 0 ? " inside an object" : ""} (column ${at.column})`,
+    raw: start >= 0 ? text.slice(start, start + 200) : ""
+  });
   return records;
 }
 
@@ -141,15 +150,27 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
   const records = csv ? csv.records : jsonRecords(text, file, problems);
   const columns = csv ? csv.names : Object.keys(records[0]?.values ?? {});
   const index = new Map(columns.map((c, i) => [c, i]));
-  const get = (r: RawRecord, column: string | undefined): unknown => (column === undefined ? undefined : r.fields ? r.fields[index.get(column)!] : r.values![column]);
-  const stem = basename(path, ext).replace(/[^A-Za-z0-9]+/g, "_").toLowerCase();
+  const get = (r: RawRecord, column: string | undefined): unknown =>
+    column === undefined ? undefined : r.fields ? r.fields[index.get(column)!] : r.values![column];
+  const stem = basename(path, ext)
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .toLowerCase();
   const tsColumn = options.tsColumn ?? pick(columns, ["ts", "timestamp", "time", "date", "datetime", "event_time"]);
   const valueColumn = options.valueColumn ?? pick(columns, ["value", "amount", "count", "val"]);
   const metricColumn = options.metricColumn ?? (options.metric ? undefined : pick(columns, ["metric", "name", "kpi"]));
   const sourceColumn = options.sourceColumn ?? pick(columns, ["source"]);
-  const missing = [!tsColumn && "a timestamp column (ts, timestamp, time or date; or --ts COL)", !valueColumn && "a value column (value or amount; or --value COL)"].filter(Boolean);
+  const missing = [
+    !tsColumn && "a timestamp column (ts, timestamp, time or date; or --ts COL)",
+    !valueColumn && "a value column (value or amount; or --value COL)"
+  ].filter(Boolean);
   if (records.length && missing.length) {
-    problems.push({file, line: 1, column: null, reason: `missing ${missing.join(" and ")}; columns are: ${columns.join(", ")}`, raw: ""});
+    problems.push({
+      file,
+      line: 1,
+      column: null,
+      reason: `missing ${missing.join(" and ")}; columns are: ${columns.join(", ")}`,
+      raw: ""
+    });
     return {events: [], problems, rejected: true, counts: {read: records.length, kept: 0, quarantined: records.length}};
   }
   const used = new Set([tsColumn, valueColumn, metricColumn, sourceColumn]);
@@ -157,7 +178,8 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
   // Seen keys: source → metric → ts (ms) → first line. Number keys, no key string per row.
   const seen = new Map<string, Map<string, Map<number, number>>>();
   const events: CleanEvent[] = [];
-  const fail = (r: RawRecord, column: string | null, reason: string) => problems.push({file, line: r.line, column, reason, raw: rawOf(r)});
+  const fail = (r: RawRecord, column: string | null, reason: string) =>
+    problems.push({file, line: r.line, column, reason, raw: rawOf(r)});
   for (const r of records) {
     if (r.fields && r.fields.length !== columns.length) {
       fail(r, null, `ragged row: ${r.fields.length} fields, header has ${columns.length}`);
@@ -169,7 +191,14 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
       continue;
     }
     const rawValue = get(r, valueColumn);
-    const value = typeof rawValue === "number" ? rawValue : Number(String(rawValue ?? "").trim().replace(/,(?=\d{3}\b)/g, ""));
+    const value =
+      typeof rawValue === "number"
+        ? rawValue
+        : Number(
+            String(rawValue ?? "")
+              .trim()
+              .replace(/,(?=\d{3}\b)/g, "")
+          );
     if (rawValue === null || rawValue === undefined || String(rawValue).trim() === "" || !Number.isFinite(value)) {
       fail(r, valueColumn!, `not a number: ${JSON.stringify(rawValue ?? null)}`);
       continue;
@@ -186,15 +215,30 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
     if (!byMetric) bySource.set(metric, (byMetric = new Map()));
     const firstLine = byMetric.get(ts.getTime());
     if (firstLine !== undefined) {
-      fail(r, tsColumn!, `duplicate key (source ${source}, ts ${ts.toISOString()}, metric ${metric}); first at line ${firstLine}`);
+      fail(
+        r,
+        tsColumn!,
+        `duplicate key (source ${source}, ts ${ts.toISOString()}, metric ${metric}); first at line ${firstLine}`
+      );
       continue;
     }
     byMetric.set(ts.getTime(), r.line);
     const attributes = r.fields
-      ? extras.length ? JSON.stringify(Object.fromEntries(extras.map((c) => [c, get(r, c)]))) : "{}"
+      ? extras.length
+        ? JSON.stringify(Object.fromEntries(extras.map((c) => [c, get(r, c)])))
+        : "{}"
       : JSON.stringify(Object.fromEntries(Object.entries(r.values!).filter(([k]) => !used.has(k))));
     events.push({source, ts, metric, value, attributes});
   }
   const rejected = strict && problems.length > 0;
-  return {events: rejected ? [] : events, problems, rejected, counts: {read: records.length, kept: rejected ? 0 : events.length, quarantined: rejected ? records.length : problems.length}};
+  return {
+    events: rejected ? [] : events,
+    problems,
+    rejected,
+    counts: {
+      read: records.length,
+      kept: rejected ? 0 : events.length,
+      quarantined: rejected ? records.length : problems.length
+    }
+  };
 }

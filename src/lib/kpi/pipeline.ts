@@ -10,8 +10,20 @@ import {deriveAll, derivedRows, DERIVED_COLUMNS, type DerivedTable} from "./deri
 import {ingestEvents, type CleanEvent, type EventProblem} from "./ingest-events.js";
 import {simulateKpiEvents} from "./simulate.js";
 
-export const CLEAN_EVENT_COLUMNS = [{name: "source", type: "VARCHAR"}, {name: "ts", type: "TIMESTAMP"}, {name: "metric", type: "VARCHAR"}, {name: "value", type: "DOUBLE"}, {name: "attributes", type: "JSON"}];
-export const QUARANTINE_COLUMNS = [{name: "file", type: "VARCHAR"}, {name: "line", type: "INTEGER"}, {name: "column", type: "VARCHAR"}, {name: "reason", type: "VARCHAR"}, {name: "raw", type: "VARCHAR"}];
+export const CLEAN_EVENT_COLUMNS = [
+  {name: "source", type: "VARCHAR"},
+  {name: "ts", type: "TIMESTAMP"},
+  {name: "metric", type: "VARCHAR"},
+  {name: "value", type: "DOUBLE"},
+  {name: "attributes", type: "JSON"}
+];
+export const QUARANTINE_COLUMNS = [
+  {name: "file", type: "VARCHAR"},
+  {name: "line", type: "INTEGER"},
+  {name: "column", type: "VARCHAR"},
+  {name: "reason", type: "VARCHAR"},
+  {name: "raw", type: "VARCHAR"}
+];
 
 export interface RunKpiOptions {
   files: string[];
@@ -37,10 +49,15 @@ export async function runKpi({files, outDir, strict, seed, mapping = {}, log = (
     // Loops, not push(...spread): a file can hold millions of rows.
     for (const p of result.problems) problems.push(p);
     for (const e of result.events) events.push(e);
-    log(`${path}: ${result.counts.read} read, ${result.counts.kept} kept, ${result.counts.quarantined} quarantined${result.rejected ? " (file rejected)" : ""}`);
+    log(
+      `${path}: ${result.counts.read} read, ${result.counts.kept} kept, ${result.counts.quarantined} quarantined${result.rejected ? " (file rejected)" : ""}`
+    );
   }
   if (strict && problems.length) {
-    throw new LabError({reason: `${problems.length} problem(s); strict mode keeps nothing:\n${problems.map((p) => `  ${p.file}:${p.line}${p.column ? `:${p.column}` : ""}: ${p.reason}`).join("\n")}`, hint: "fix the files, or run without --strict to keep the good rows"});
+    throw new LabError({
+      reason: `${problems.length} problem(s); strict mode keeps nothing:\n${problems.map((p) => `  ${p.file}:${p.line}${p.column ? `:${p.column}` : ""}: ${p.reason}`).join("\n")}`,
+      hint: "fix the files, or run without --strict to keep the good rows"
+    });
   }
   const tables: {name: string; path: string; rows: number}[] = [];
   const write = async (name: string, columns: {name: string; type: string}[], rows: Iterable<object>) => {
@@ -58,9 +75,16 @@ export async function runKpi({files, outDir, strict, seed, mapping = {}, log = (
       FROM read_parquet('${join(outDir, "clean_events.parquet")}') GROUP BY ALL ORDER BY metric, day`);
     const path = join(outDir, "metric_daily.parquet");
     tables.push({name: "metric_daily", path, rows: await copyQueryToParquet({duck, sql: "SELECT * FROM daily", path})});
-    const daily = await duck.all<{metric: string; day: Date; value_sum: number}>("SELECT metric, day, value_sum FROM daily ORDER BY metric, day");
-    const derived = deriveAll({daily: daily.map((d) => ({metric: d.metric, day: d.day.toISOString().slice(0, 10), value: d.value_sum})), seed, log});
-    for (const [name, rows] of Object.entries(derivedRows(derived))) await write(name, DERIVED_COLUMNS[name as DerivedTable], rows);
+    const daily = await duck.all<{metric: string; day: Date; value_sum: number}>(
+      "SELECT metric, day, value_sum FROM daily ORDER BY metric, day"
+    );
+    const derived = deriveAll({
+      daily: daily.map((d) => ({metric: d.metric, day: d.day.toISOString().slice(0, 10), value: d.value_sum})),
+      seed,
+      log
+    });
+    for (const [name, rows] of Object.entries(derivedRows(derived)))
+      await write(name, DERIVED_COLUMNS[name as DerivedTable], rows);
   } finally {
     duck.close();
     rmSync(scratch, {recursive: true, force: true});
@@ -71,15 +95,24 @@ export async function runKpi({files, outDir, strict, seed, mapping = {}, log = (
 export const kpiPipeline: Pipeline = {
   name: "kpi",
   title: "Event KPIs",
-  summary: "Event files into daily KPIs, two anomaly detectors, and SARIMAX forecasts with a backtested reliability score.",
+  summary:
+    "Event files into daily KPIs, two anomaly detectors, and SARIMAX forecasts with a backtested reliability score.",
   page: "/pages/kpi/",
-  usage: "lab run kpi --events FILE[,FILE…] [--strict] [--ts COL --value COL --metric NAME --source NAME] --out DIR   (or --simulate [--seed N])",
+  usage:
+    "lab run kpi --events FILE[,FILE…] [--strict] [--ts COL --value COL --metric NAME --source NAME] --out DIR   (or --simulate [--seed N])",
   tables: [
     {name: "clean_events", description: "one row per (source, ts, metric), extra columns as JSON"},
     {name: "metric_daily", description: "per metric and day: sum, count, average, distinct values"},
     {name: "anomalies", description: "per metric, day and method: the score and whether it is an anomaly"},
-    {name: "forecasts", description: "per metric, the next 28 days: the chosen model's forecast with 80% and 95% intervals"},
-    {name: "reliability", description: "per metric and model: backtest MAPE, sMAPE, MASE and the reliability score; which model was chosen and why"}
+    {
+      name: "forecasts",
+      description: "per metric, the next 28 days: the chosen model's forecast with 80% and 95% intervals"
+    },
+    {
+      name: "reliability",
+      description:
+        "per metric and model: backtest MAPE, sMAPE, MASE and the reliability score; which model was chosen and why"
+    }
   ],
   async run({outDir, seed, flags, files, log}) {
     let inputs = [...files, ...(typeof flags.events === "string" ? flags.events.split(",") : [])];
@@ -88,13 +121,35 @@ export const kpiPipeline: Pipeline = {
       const path = join(outDir, "inputs", "simulated_events.csv");
       mkdirSync(join(outDir, "inputs"), {recursive: true});
       const {writeFileSync} = await import("node:fs");
-      writeFileSync(path, ["source,ts,metric,value", ...sim.events.map((e) => `${e.source},${e.ts.toISOString()},${e.metric},${e.value}`)].join("\n") + "\n");
-      await writeParquet({path: join(outDir, "truth_anomalies.parquet"), columns: [{name: "metric", type: "VARCHAR"}, {name: "day", type: "DATE"}, {name: "kind", type: "VARCHAR"}, {name: "factor", type: "DOUBLE"}], rows: sim.truth});
+      writeFileSync(
+        path,
+        [
+          "source,ts,metric,value",
+          ...sim.events.map((e) => `${e.source},${e.ts.toISOString()},${e.metric},${e.value}`)
+        ].join("\n") + "\n"
+      );
+      await writeParquet({
+        path: join(outDir, "truth_anomalies.parquet"),
+        columns: [
+          {name: "metric", type: "VARCHAR"},
+          {name: "day", type: "DATE"},
+          {name: "kind", type: "VARCHAR"},
+          {name: "factor", type: "DOUBLE"}
+        ],
+        rows: sim.truth
+      });
       inputs = [path];
       log(`simulated ${sim.events.length} events for 4 metrics (seed ${seed}) → ${path}`);
     }
     const str = (k: string) => (typeof flags[k] === "string" ? (flags[k] as string) : undefined);
-    const tables = await runKpi({files: inputs, outDir, strict: Boolean(flags.strict), seed, mapping: {tsColumn: str("ts"), valueColumn: str("value"), metric: str("metric"), source: str("source")}, log});
+    const tables = await runKpi({
+      files: inputs,
+      outDir,
+      strict: Boolean(flags.strict),
+      seed,
+      mapping: {tsColumn: str("ts"), valueColumn: str("value"), metric: str("metric"), source: str("source")},
+      log
+    });
     return {tables};
   }
 };

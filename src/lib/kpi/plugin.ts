@@ -16,7 +16,9 @@ const TABLES = ["clean_events", "quarantine"];
  */
 async function publishEvents(ctx: Parameters<Plugin["execute"]>[0], path: string, relPath: string): Promise<void> {
   const result = ingestEvents({path, file: relPath, strict: false});
-  ctx.log(`${relPath}: ${result.counts.read} read, ${result.counts.kept} kept, ${result.counts.quarantined} quarantined`);
+  ctx.log(
+    `${relPath}: ${result.counts.read} read, ${result.counts.kept} kept, ${result.counts.quarantined} quarantined`
+  );
   await ctx.publish("clean_events", {columns: CLEAN_EVENT_COLUMNS, rows: result.events});
   await ctx.publish("quarantine", {columns: QUARANTINE_COLUMNS, rows: result.problems});
 }
@@ -29,12 +31,27 @@ export const kpiSimulationPlugin: Plugin = {
   version: 2,
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as {seed?: unknown; days?: unknown};
-    if (typeof spec.seed !== "number") throw new LabError({file: file.relPath, column: "seed", reason: '"seed" must be a number'});
+    if (typeof spec.seed !== "number")
+      throw new LabError({file: file.relPath, column: "seed", reason: '"seed" must be a number'});
     const sim = simulateKpiEvents({rng: createRng(spec.seed), days: spec.days === undefined ? 730 : Number(spec.days)});
     const path = join(ctx.scratchDir, "events.csv");
-    writeFileSync(path, ["source,ts,metric,value", ...sim.events.map((e) => `${e.source},${e.ts.toISOString()},${e.metric},${e.value}`)].join("\n") + "\n");
+    writeFileSync(
+      path,
+      [
+        "source,ts,metric,value",
+        ...sim.events.map((e) => `${e.source},${e.ts.toISOString()},${e.metric},${e.value}`)
+      ].join("\n") + "\n"
+    );
     await publishEvents(ctx, path, file.relPath);
-    await ctx.publish("kpi_truth", {columns: [{name: "metric", type: "VARCHAR"}, {name: "day", type: "DATE"}, {name: "kind", type: "VARCHAR"}, {name: "factor", type: "DOUBLE"}], rows: sim.truth});
+    await ctx.publish("kpi_truth", {
+      columns: [
+        {name: "metric", type: "VARCHAR"},
+        {name: "day", type: "DATE"},
+        {name: "kind", type: "VARCHAR"},
+        {name: "factor", type: "DOUBLE"}
+      ],
+      rows: sim.truth
+    });
   }
 };
 

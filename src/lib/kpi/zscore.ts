@@ -15,7 +15,15 @@ export interface Flag {
  * `window` days before it (never itself); |z| ≥ threshold is an anomaly. The first `window`
  * days have no score.
  */
-export function rollingZScore({points, window = 7, threshold = 3}: {points: DailyPoint[]; window?: number; threshold?: number}): Flag[] {
+export function rollingZScore({
+  points,
+  window = 7,
+  threshold = 3
+}: {
+  points: DailyPoint[];
+  window?: number;
+  threshold?: number;
+}): Flag[] {
   const out: Flag[] = [];
   for (let i = window; i < points.length; i++) {
     const prev = points.slice(i - window, i).map((p) => p.value);

@@ -32,8 +32,21 @@ function grow(s: TopSeries): TopSeries {
   return {t: copy(s.t), bid: copy(s.bid), ask: copy(s.ask), n: s.n};
 }
 
-async function readSeries({duck, sql, onRow}: {duck: Duck; sql: string; onRow: (cols: (Float64Array | Uint8Array)[], i: number, push: (t: number, bid: number, ask: number) => void) => void}): Promise<TopSeries> {
-  let s: TopSeries = {t: new Float64Array(1 << 16), bid: new Float64Array(1 << 16), ask: new Float64Array(1 << 16), n: 0};
+async function readSeries({
+  duck,
+  sql,
+  onRow
+}: {
+  duck: Duck;
+  sql: string;
+  onRow: (cols: (Float64Array | Uint8Array)[], i: number, push: (t: number, bid: number, ask: number) => void) => void;
+}): Promise<TopSeries> {
+  let s: TopSeries = {
+    t: new Float64Array(1 << 16),
+    bid: new Float64Array(1 << 16),
+    ask: new Float64Array(1 << 16),
+    n: 0
+  };
   const push = (t: number, bid: number, ask: number) => {
     if (s.n === s.t.length) s = grow(s);
     s.t[s.n] = t;
@@ -42,7 +55,8 @@ async function readSeries({duck, sql, onRow}: {duck: Duck; sql: string; onRow: (
     s.n++;
   };
   const stream = await ColumnStream.open({connection: await duck.connect(), sql});
-  for (let chunk = await stream.next(); chunk; chunk = await stream.next()) for (let i = 0; i < chunk.n; i++) onRow(chunk.columns, i, push);
+  for (let chunk = await stream.next(); chunk; chunk = await stream.next())
+    for (let i = 0; i < chunk.n; i++) onRow(chunk.columns, i, push);
   stream.close();
   return s;
 }
@@ -54,7 +68,21 @@ async function readSeries({duck, sql, onRow}: {duck: Duck; sql: string; onRow: (
  * change; the reconstruction's from `market_events` (its event times are the exchange's
  * origin_time, jitter and all — the error a user of the history would see).
  */
-export async function topOfBookAccuracy({duck, eventsPath, truthChangesPath, tickSize, windowMs = 10, bucketSeconds}: {duck: Duck; eventsPath: string; truthChangesPath: string; tickSize: number; windowMs?: number; bucketSeconds?: number}): Promise<TopOfBookAccuracy> {
+export async function topOfBookAccuracy({
+  duck,
+  eventsPath,
+  truthChangesPath,
+  tickSize,
+  windowMs = 10,
+  bucketSeconds
+}: {
+  duck: Duck;
+  eventsPath: string;
+  truthChangesPath: string;
+  tickSize: number;
+  windowMs?: number;
+  bucketSeconds?: number;
+}): Promise<TopOfBookAccuracy> {
   const book = new Book();
   const truth = await readSeries({
     duck,
@@ -76,28 +104,45 @@ export async function topOfBookAccuracy({duck, eventsPath, truthChangesPath, tic
   const step = windowMs * 1e6;
   const start = Math.ceil(Math.max(truth.t[0]!, rec.t[0]!) / step) * step;
   const end = Math.min(truth.t[truth.n - 1]!, rec.t[rec.n - 1]!);
-  let ti = 0, ri = 0, windows = 0, exact = 0, bidSq = 0, askSq = 0;
+  let ti = 0,
+    ri = 0,
+    windows = 0,
+    exact = 0,
+    bidSq = 0,
+    askSq = 0;
   const buckets: NonNullable<TopOfBookAccuracy["buckets"]> = [];
   const bucketNs = (bucketSeconds ?? 0) * 1e9;
   let b = {startNs: NaN, windows: 0, exact: 0, bidSq: 0, askSq: 0};
   const closeBucket = () => {
-    if (b.windows) buckets.push({startNs: b.startNs, windows: b.windows, exactShare: b.exact / b.windows, bestBidRmse: Math.sqrt(b.bidSq / b.windows) * tickSize, bestAskRmse: Math.sqrt(b.askSq / b.windows) * tickSize});
+    if (b.windows)
+      buckets.push({
+        startNs: b.startNs,
+        windows: b.windows,
+        exactShare: b.exact / b.windows,
+        bestBidRmse: Math.sqrt(b.bidSq / b.windows) * tickSize,
+        bestAskRmse: Math.sqrt(b.askSq / b.windows) * tickSize
+      });
   };
   for (let w = start; w <= end; w += step) {
     while (ti + 1 < truth.n && truth.t[ti + 1]! <= w) ti++;
     // Event times of a reconstruction need not be monotonic (update-id order): take the last row at or before w in file order.
     while (ri + 1 < rec.n && rec.t[ri + 1]! <= w) ri++;
-    const tb = truth.bid[ti]!, ta = truth.ask[ti]!, rb = rec.bid[ri]!, ra = rec.ask[ri]!;
+    const tb = truth.bid[ti]!,
+      ta = truth.ask[ti]!,
+      rb = rec.bid[ri]!,
+      ra = rec.ask[ri]!;
     windows++;
     if (tb === rb && ta === ra) exact++;
     // A side missing on one and not the other counts as a full spread of error.
-    const diff = (x: number, y: number) => (Number.isNaN(x) || Number.isNaN(y) ? (Number.isNaN(x) && Number.isNaN(y) ? 0 : Math.abs((ta - tb) || 1)) : x - y);
-    const db = diff(rb, tb) ** 2, da = diff(ra, ta) ** 2;
+    const diff = (x: number, y: number) =>
+      Number.isNaN(x) || Number.isNaN(y) ? (Number.isNaN(x) && Number.isNaN(y) ? 0 : Math.abs(ta - tb || 1)) : x - y;
+    const db = diff(rb, tb) ** 2,
+      da = diff(ra, ta) ** 2;
     bidSq += db;
     askSq += da;
     if (bucketNs) {
       const bs = Math.floor(w / bucketNs) * bucketNs;
-      if (bs !== b.startNs) closeBucket(), (b = {startNs: bs, windows: 0, exact: 0, bidSq: 0, askSq: 0});
+      if (bs !== b.startNs) (closeBucket(), (b = {startNs: bs, windows: 0, exact: 0, bidSq: 0, askSq: 0}));
       b.windows++;
       if (tb === rb && ta === ra) b.exact++;
       b.bidSq += db;
@@ -105,5 +150,11 @@ export async function topOfBookAccuracy({duck, eventsPath, truthChangesPath, tic
     }
   }
   closeBucket();
-  return {windows, exactShare: exact / windows, bestBidRmse: Math.sqrt(bidSq / windows) * tickSize, bestAskRmse: Math.sqrt(askSq / windows) * tickSize, ...(bucketNs ? {buckets} : {})};
+  return {
+    windows,
+    exactShare: exact / windows,
+    bestBidRmse: Math.sqrt(bidSq / windows) * tickSize,
+    bestAskRmse: Math.sqrt(askSq / windows) * tickSize,
+    ...(bucketNs ? {buckets} : {})
+  };
 }

@@ -16,10 +16,15 @@ import {REQUIRED_COLUMNS} from "./inputs.js";
 export const MARKET_TABLES = ["trades", "book", "book_delta_v2"] as const;
 export type MarketTable = (typeof MARKET_TABLES)[number];
 
-const REQUIRED: Record<MarketTable, readonly string[]> = {trades: REQUIRED_COLUMNS.trades, book: REQUIRED_COLUMNS.book, book_delta_v2: REQUIRED_COLUMNS.deltas};
+const REQUIRED: Record<MarketTable, readonly string[]> = {
+  trades: REQUIRED_COLUMNS.trades,
+  book: REQUIRED_COLUMNS.book,
+  book_delta_v2: REQUIRED_COLUMNS.deltas
+};
 
 /** `<table>/exchange=<E>/symbol=<S>/dt=<YYYY-MM-DD>/<name>.parquet`, relative to the source root. */
-const LAYOUT = /^(trades|book|book_delta_v2)\/exchange=([^/]+)\/symbol=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/([^/]+\.parquet)$/;
+const LAYOUT =
+  /^(trades|book|book_delta_v2)\/exchange=([^/]+)\/symbol=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/([^/]+\.parquet)$/;
 const DAY_US = 86_400_000_000;
 
 export interface AcquiredFile {
@@ -100,12 +105,17 @@ interface DayGroup {
 
 const isHttp = (from: string) => /^https?:\/\//i.test(from);
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
-const isDay = (text: string) => /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) && new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
+const isDay = (text: string) =>
+  /^\d{4}-\d{2}-\d{2}$/.test(text) &&
+  !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) &&
+  new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
 
 function walk(dir: string, prefix = ""): string[] {
   return readdirSync(dir, {withFileTypes: true})
     .filter((e) => !e.name.startsWith("."))
-    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name), `${prefix}${e.name}/`) : e.isFile() ? [`${prefix}${e.name}`] : []));
+    .flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name), `${prefix}${e.name}/`) : e.isFile() ? [`${prefix}${e.name}`] : []
+    );
 }
 
 /** The files under the three table folders of a local source (hidden files skipped). */
@@ -126,10 +136,40 @@ function parseManifest(text: string, where: string): SourceFile[] {
   if (!Array.isArray(files)) throw new LabError({file: where, reason: `expected an object with a "files" array`, hint});
   return files.map((entry, i) => {
     const e = entry as {path?: unknown; rows?: unknown; sha256?: unknown} | null;
-    if (!e || typeof e.path !== "string" || !e.path) throw new LabError({file: where, column: `files[${i}].path`, reason: "each entry needs a path (a string, relative to the source root)", hint});
-    if (e.rows !== undefined && e.rows !== null && !(typeof e.rows === "number" && Number.isInteger(e.rows) && e.rows >= 0)) throw new LabError({file: where, column: `files[${i}].rows`, reason: `rows must be a non-negative integer, got ${JSON.stringify(e.rows)}`, hint});
-    if (e.sha256 !== undefined && e.sha256 !== null && !(typeof e.sha256 === "string" && /^[0-9a-fA-F]{64}$/.test(e.sha256))) throw new LabError({file: where, column: `files[${i}].sha256`, reason: `sha256 must be 64 hex digits, got ${JSON.stringify(e.sha256)}`, hint});
-    return {path: e.path.replace(/^\.?\/+/, ""), ...(typeof e.rows === "number" ? {rows: e.rows} : {}), ...(typeof e.sha256 === "string" ? {sha256: e.sha256.toLowerCase()} : {})};
+    if (!e || typeof e.path !== "string" || !e.path)
+      throw new LabError({
+        file: where,
+        column: `files[${i}].path`,
+        reason: "each entry needs a path (a string, relative to the source root)",
+        hint
+      });
+    if (
+      e.rows !== undefined &&
+      e.rows !== null &&
+      !(typeof e.rows === "number" && Number.isInteger(e.rows) && e.rows >= 0)
+    )
+      throw new LabError({
+        file: where,
+        column: `files[${i}].rows`,
+        reason: `rows must be a non-negative integer, got ${JSON.stringify(e.rows)}`,
+        hint
+      });
+    if (
+      e.sha256 !== undefined &&
+      e.sha256 !== null &&
+      !(typeof e.sha256 === "string" && /^[0-9a-fA-F]{64}$/.test(e.sha256))
+    )
+      throw new LabError({
+        file: where,
+        column: `files[${i}].sha256`,
+        reason: `sha256 must be 64 hex digits, got ${JSON.stringify(e.sha256)}`,
+        hint
+      });
+    return {
+      path: e.path.replace(/^\.?\/+/, ""),
+      ...(typeof e.rows === "number" ? {rows: e.rows} : {}),
+      ...(typeof e.sha256 === "string" ? {sha256: e.sha256.toLowerCase()} : {})
+    };
   });
 }
 
@@ -141,22 +181,38 @@ async function listSource(from: string, warnings: string[]): Promise<SourceFile[
     try {
       response = await fetch(url);
     } catch (error) {
-      throw new LabError({file: url, reason: `cannot fetch the manifest: ${message((error as {cause?: unknown}).cause ?? error)}`, hint: "check the base URL and that its server is running"});
+      throw new LabError({
+        file: url,
+        reason: `cannot fetch the manifest: ${message((error as {cause?: unknown}).cause ?? error)}`,
+        hint: "check the base URL and that its server is running"
+      });
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new LabError({file: url, reason: `an HTTP source needs a manifest.json listing its files, since HTTP has no directory listing (the server answered ${response.status} ${response.statusText})`, hint: `publish manifest.json at the base URL: {"files": [{"path": "trades/exchange=…/symbol=…/dt=YYYY-MM-DD/1.parquet", "rows": N, "sha256": "…"}]}, or acquire from a local copy of the folder`});
+      throw new LabError({
+        file: url,
+        reason: `an HTTP source needs a manifest.json listing its files, since HTTP has no directory listing (the server answered ${response.status} ${response.statusText})`,
+        hint: `publish manifest.json at the base URL: {"files": [{"path": "trades/exchange=…/symbol=…/dt=YYYY-MM-DD/1.parquet", "rows": N, "sha256": "…"}]}, or acquire from a local copy of the folder`
+      });
     }
     return parseManifest(await response.text(), url);
   }
-  if (!existsSync(from) || !statSync(from).isDirectory()) throw new LabError({file: from, reason: "the source is neither a folder nor an http(s) URL", hint: "give --from a folder laid out as <table>/exchange=<E>/symbol=<S>/dt=<YYYY-MM-DD>/*.parquet, or the base URL of one"});
+  if (!existsSync(from) || !statSync(from).isDirectory())
+    throw new LabError({
+      file: from,
+      reason: "the source is neither a folder nor an http(s) URL",
+      hint: "give --from a folder laid out as <table>/exchange=<E>/symbol=<S>/dt=<YYYY-MM-DD>/*.parquet, or the base URL of one"
+    });
   const onDisk = localLayoutFiles(from);
   const manifestPath = join(from, "manifest.json");
   if (!existsSync(manifestPath)) return onDisk.map((path) => ({path}));
   const files = parseManifest(await readFile(manifestPath, "utf-8"), manifestPath);
   const listed = new Set(files.map((f) => f.path));
   const unlisted = onDisk.filter((p) => LAYOUT.test(p) && !listed.has(p));
-  if (unlisted.length) warnings.push(`${unlisted.length} file(s) in the folder are not in manifest.json and were not considered (e.g. ${unlisted[0]})`);
+  if (unlisted.length)
+    warnings.push(
+      `${unlisted.length} file(s) in the folder are not in manifest.json and were not considered (e.g. ${unlisted[0]})`
+    );
   return files;
 }
 
@@ -180,7 +236,11 @@ async function download(url: string, temp: string): Promise<{sha256: string} | {
     }
   });
   try {
-    await pipeline(Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>), hasher, createWriteStream(temp));
+    await pipeline(
+      Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>),
+      hasher,
+      createWriteStream(temp)
+    );
   } catch (error) {
     return {reason: `${url}: download failed (${message(error)})`};
   }
@@ -217,18 +277,37 @@ interface FileCheck {
 }
 
 /** The per-file checks (columns, rows vs the manifest, origin_time inside the day); reasons are pushed onto `reasons`. */
-async function checkFile({duck, path, file, group, reasons}: {duck: Duck; path: string; file: SourceFile; group: DayGroup; reasons: string[]}): Promise<FileCheck> {
+async function checkFile({
+  duck,
+  path,
+  file,
+  group,
+  reasons
+}: {
+  duck: Duck;
+  path: string;
+  file: SourceFile;
+  group: DayGroup;
+  reasons: string[];
+}): Promise<FileCheck> {
   const source = `read_parquet(${quoteString(path)})`;
   let columns: Map<string, string>;
   try {
-    columns = new Map((await duck.all<{column_name: string; column_type: string}>(`DESCRIBE SELECT * FROM ${source}`)).map((c) => [c.column_name, c.column_type]));
+    columns = new Map(
+      (await duck.all<{column_name: string; column_type: string}>(`DESCRIBE SELECT * FROM ${source}`)).map((c) => [
+        c.column_name,
+        c.column_type
+      ])
+    );
   } catch (error) {
     reasons.push(`${file.path}: not a readable Parquet file (${message(error)})`);
     return {rows: null, lo: null, hi: null};
   }
   const missing = REQUIRED[group.table].filter((c) => !columns.has(c));
   if (missing.length) {
-    reasons.push(`${file.path}: missing column(s) ${missing.join(", ")} (a ${group.table} file has ${REQUIRED[group.table].join(", ")}${group.table === "book" ? " … ask_19_size" : ""})`);
+    reasons.push(
+      `${file.path}: missing column(s) ${missing.join(", ")} (a ${group.table} file has ${REQUIRED[group.table].join(", ")}${group.table === "book" ? " … ask_19_size" : ""})`
+    );
     return {rows: null, lo: null, hi: null};
   }
   const type = columns.get("origin_time")!;
@@ -238,18 +317,31 @@ async function checkFile({duck, path, file, group, reasons}: {duck: Duck; path: 
     return {rows: null, lo: null, hi: null};
   }
   const start = Date.parse(`${group.day}T00:00:00Z`) * 1000;
-  const [s] = await duck.all<{n: bigint; nulls: bigint; lo: bigint | null; hi: bigint | null; outside: bigint; before: bigint | null; after: bigint | null}>(
+  const [s] = await duck.all<{
+    n: bigint;
+    nulls: bigint;
+    lo: bigint | null;
+    hi: bigint | null;
+    outside: bigint;
+    before: bigint | null;
+    after: bigint | null;
+  }>(
     `SELECT count(*) AS n, count(*) - count(t) AS nulls, min(t) AS lo, max(t) AS hi,
             count(*) FILTER (WHERE t < ${start} OR t >= ${start + DAY_US}) AS outside,
             min(t) FILTER (WHERE t < ${start}) AS before, max(t) FILTER (WHERE t >= ${start + DAY_US}) AS after
        FROM (SELECT ${t} AS t FROM ${source})`
   );
   const rows = Number(s!.n);
-  if (file.rows !== undefined && file.rows !== rows) reasons.push(`${file.path}: the manifest says ${file.rows.toLocaleString("en-US")} rows, the file has ${rows.toLocaleString("en-US")}`);
+  if (file.rows !== undefined && file.rows !== rows)
+    reasons.push(
+      `${file.path}: the manifest says ${file.rows.toLocaleString("en-US")} rows, the file has ${rows.toLocaleString("en-US")}`
+    );
   if (Number(s!.nulls)) reasons.push(`${file.path}: ${Number(s!.nulls)} row(s) without an origin_time`);
   if (Number(s!.outside)) {
     const examples = [s!.before, s!.after].filter((v): v is bigint => v !== null).map((v) => iso(Number(v)));
-    reasons.push(`${file.path}: ${Number(s!.outside).toLocaleString("en-US")} row(s) with an origin_time outside ${group.day} (UTC), e.g. ${examples.join(" and ")}`);
+    reasons.push(
+      `${file.path}: ${Number(s!.outside).toLocaleString("en-US")} row(s) with an origin_time outside ${group.day} (UTC), e.g. ${examples.join(" and ")}`
+    );
   }
   return {rows, lo: s!.lo === null ? null : Number(s!.lo), hi: s!.hi === null ? null : Number(s!.hi)};
 }
@@ -273,13 +365,36 @@ export async function acquireMarketData(options: AcquireOptions): Promise<Acquir
   const http = isHttp(options.from);
   const from = http ? options.from.replace(/\/*$/, "/") : resolve(options.from);
   const inbox = resolve(options.inbox);
-  if (!(minDayCoverage >= 0 && minDayCoverage <= 1)) throw new LabError({column: "minDayCoverage", reason: `must be a share between 0 and 1, got ${minDayCoverage}`, hint: "0.98 asks first→last origin_time to span 98% of the day"});
-  for (const [name, value] of [["fromDate", fromDate], ["toDate", toDate]] as const) if (value !== undefined && !isDay(value)) throw new LabError({column: name, reason: `expected a date YYYY-MM-DD, got "${value}"`});
+  if (!(minDayCoverage >= 0 && minDayCoverage <= 1))
+    throw new LabError({
+      column: "minDayCoverage",
+      reason: `must be a share between 0 and 1, got ${minDayCoverage}`,
+      hint: "0.98 asks first→last origin_time to span 98% of the day"
+    });
+  for (const [name, value] of [
+    ["fromDate", fromDate],
+    ["toDate", toDate]
+  ] as const)
+    if (value !== undefined && !isDay(value))
+      throw new LabError({column: name, reason: `expected a date YYYY-MM-DD, got "${value}"`});
   const tables = new Set<MarketTable>((options.tables ?? MARKET_TABLES) as MarketTable[]);
   const unknown = [...tables].filter((t) => !MARKET_TABLES.includes(t));
-  if (unknown.length) throw new LabError({column: "tables", reason: `unknown table(s) ${unknown.join(", ")}`, hint: `one or more of ${MARKET_TABLES.join(", ")}`});
+  if (unknown.length)
+    throw new LabError({
+      column: "tables",
+      reason: `unknown table(s) ${unknown.join(", ")}`,
+      hint: `one or more of ${MARKET_TABLES.join(", ")}`
+    });
 
-  const report: AcquireReport = {source: http ? from : options.from, inbox, minDayCoverage, days: [], accepted: 0, refused: 0, warnings: []};
+  const report: AcquireReport = {
+    source: http ? from : options.from,
+    inbox,
+    minDayCoverage,
+    days: [],
+    accepted: 0,
+    refused: 0,
+    warnings: []
+  };
   const files = await listSource(from, report.warnings);
 
   // Group by (table, exchange, symbol, day); remember which tables each (exchange, symbol, day) has.
@@ -299,7 +414,13 @@ export async function acquireMarketData(options: AcquireOptions): Promise<Acquir
     }
     seen.add(f.path);
     const [, table, ex, sym, day] = m as unknown as [string, MarketTable, string, string, string];
-    if ((exchange && ex !== exchange) || (symbol && sym !== symbol) || (fromDate && day < fromDate) || (toDate && day > toDate)) continue;
+    if (
+      (exchange && ex !== exchange) ||
+      (symbol && sym !== symbol) ||
+      (fromDate && day < fromDate) ||
+      (toDate && day > toDate)
+    )
+      continue;
     const dayKey = `${ex}\u0000${sym}\u0000${day}`;
     if (!tablesOfDay.has(dayKey)) tablesOfDay.set(dayKey, new Set());
     tablesOfDay.get(dayKey)!.add(table);
@@ -308,7 +429,10 @@ export async function acquireMarketData(options: AcquireOptions): Promise<Acquir
     if (!groups.has(key)) groups.set(key, {table, exchange: ex, symbol: sym, day, files: []});
     groups.get(key)!.files.push(f);
   }
-  if (outside.length) report.warnings.push(`${outside.length} listed file(s) are not in the Crypto Lake layout <table>/exchange=<E>/symbol=<S>/dt=<YYYY-MM-DD>/<name>.parquet and were ignored (e.g. ${outside[0]})`);
+  if (outside.length)
+    report.warnings.push(
+      `${outside.length} listed file(s) are not in the Crypto Lake layout <table>/exchange=<E>/symbol=<S>/dt=<YYYY-MM-DD>/<name>.parquet and were ignored (e.g. ${outside[0]})`
+    );
   for (const w of report.warnings) log(`warning: ${w}`);
   if (!groups.size) log(`nothing in ${report.source} matches the selection`);
 
@@ -318,7 +442,10 @@ export async function acquireMarketData(options: AcquireOptions): Promise<Acquir
       const day = await acquireDay({duck, group: groups.get(key)!, from, http, inbox, minDayCoverage});
       const present = tablesOfDay.get(`${day.exchange}\u0000${day.symbol}\u0000${day.day}`)!;
       const absent = MARKET_TABLES.filter((t) => !present.has(t));
-      if (absent.length) day.warnings.push(`${absent.join(" and ")} missing for ${day.exchange} ${day.symbol} on ${day.day} (the source has ${MARKET_TABLES.filter((t) => present.has(t)).join(", ")})`);
+      if (absent.length)
+        day.warnings.push(
+          `${absent.join(" and ")} missing for ${day.exchange} ${day.symbol} on ${day.day} (the source has ${MARKET_TABLES.filter((t) => present.has(t)).join(", ")})`
+        );
       report.days.push(day);
       if (day.status === "ACCEPTED") report.accepted++;
       else report.refused++;
@@ -326,7 +453,9 @@ export async function acquireMarketData(options: AcquireOptions): Promise<Acquir
       const already = day.files.filter((f) => f.state === "present").length;
       log(
         `${day.status} ${day.table} ${day.exchange} ${day.symbol} ${day.day}: ${day.files.length} file(s), ${day.rows.toLocaleString("en-US")} rows, ${percent(day.coverage)} of the day` +
-          (day.status === "ACCEPTED" ? ` — ${copied} copied${already ? `, ${already} already present` : ""}` : ` — ${day.reasons.join("; ")}`)
+          (day.status === "ACCEPTED"
+            ? ` — ${copied} copied${already ? `, ${already} already present` : ""}`
+            : ` — ${day.reasons.join("; ")}`)
       );
       for (const w of day.warnings) log(`  warning: ${w}`);
     }
@@ -337,7 +466,21 @@ export async function acquireMarketData(options: AcquireOptions): Promise<Acquir
 }
 
 /** One (table, exchange, symbol, day): stage every file beside its final place, check, then rename all or remove all. */
-async function acquireDay({duck, group, from, http, inbox, minDayCoverage}: {duck: Duck; group: DayGroup; from: string; http: boolean; inbox: string; minDayCoverage: number}): Promise<AcquiredDay> {
+async function acquireDay({
+  duck,
+  group,
+  from,
+  http,
+  inbox,
+  minDayCoverage
+}: {
+  duck: Duck;
+  group: DayGroup;
+  from: string;
+  http: boolean;
+  inbox: string;
+  minDayCoverage: number;
+}): Promise<AcquiredDay> {
   const reasons: string[] = [];
   const result: AcquiredFile[] = [];
   const staged: {temp: string; final: string; entry: AcquiredFile}[] = [];
@@ -385,7 +528,10 @@ async function acquireDay({duck, group, from, http, inbox, minDayCoverage}: {duc
           sha256 = await sha256File({path: temp});
         }
         entry.sha256 = sha256;
-        if (file.sha256 && file.sha256 !== sha256) reasons.push(`${file.path}: checksum mismatch: the manifest says sha256 ${file.sha256}, the file has ${sha256}`);
+        if (file.sha256 && file.sha256 !== sha256)
+          reasons.push(
+            `${file.path}: checksum mismatch: the manifest says sha256 ${file.sha256}, the file has ${sha256}`
+          );
         if (existing === sha256) {
           // Identical to what the inbox has: drop the copy, keep the file in place.
           staged.pop();
@@ -403,7 +549,10 @@ async function acquireDay({duck, group, from, http, inbox, minDayCoverage}: {duc
     const coveredUs = Number.isFinite(lo) ? hi - lo : 0;
     const coverage = coveredUs / DAY_US;
     if (!rows && !reasons.length) reasons.push(`no rows for ${group.day}`);
-    if (Number.isFinite(lo) && coverage < minDayCoverage) reasons.push(`covers only ${percent(coverage)} of ${group.day} (${clock(lo)}–${clock(hi)}); a complete day needs at least ${+(minDayCoverage * 100).toFixed(2)}%`);
+    if (Number.isFinite(lo) && coverage < minDayCoverage)
+      reasons.push(
+        `covers only ${percent(coverage)} of ${group.day} (${clock(lo)}–${clock(hi)}); a complete day needs at least ${+(minDayCoverage * 100).toFixed(2)}%`
+      );
     const day: AcquiredDay = {
       table: group.table,
       exchange: group.exchange,
@@ -453,13 +602,20 @@ export function acquireMarkdown(report: AcquireReport): string {
   ];
   if (report.warnings.length) lines.push(``, ...report.warnings.map((w) => `- warning: ${w}`));
   if (report.days.length) {
-    lines.push(``, `| status | table | exchange | symbol | day | files | rows | covered | reasons and warnings |`, `| --- | --- | --- | --- | --- | ---: | ---: | ---: | --- |`);
+    lines.push(
+      ``,
+      `| status | table | exchange | symbol | day | files | rows | covered | reasons and warnings |`,
+      `| --- | --- | --- | --- | --- | ---: | ---: | ---: | --- |`
+    );
     for (const d of report.days) {
       const already = d.files.filter((f) => f.state === "present").length;
       const files = `${d.files.length}${already ? ` (${already} present)` : ""}`;
-      const covered = d.first && d.last ? `${percent(d.coverage)} (${d.first.slice(11, 19)}–${d.last.slice(11, 19)})` : "–";
+      const covered =
+        d.first && d.last ? `${percent(d.coverage)} (${d.first.slice(11, 19)}–${d.last.slice(11, 19)})` : "–";
       const notes = [...d.reasons, ...d.warnings.map((w) => `warning: ${w}`)].join("; ");
-      lines.push(`| ${d.status} | ${d.table} | ${cell(d.exchange)} | ${cell(d.symbol)} | ${d.day} | ${files} | ${d.rows.toLocaleString("en-US")} | ${covered} | ${cell(notes)} |`);
+      lines.push(
+        `| ${d.status} | ${d.table} | ${cell(d.exchange)} | ${cell(d.symbol)} | ${d.day} | ${files} | ${d.rows.toLocaleString("en-US")} | ${covered} | ${cell(notes)} |`
+      );
     }
   }
   return lines.join("\n");

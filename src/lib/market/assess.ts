@@ -135,7 +135,8 @@ export const GAP_BUCKETS: {label: string; min: number; max: number | null}[] = [
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 const share = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
-const iso = (ns: unknown): string | null => (ns === null || ns === undefined ? null : new Date(Number(BigInt(ns as bigint) / 1_000_000n)).toISOString());
+const iso = (ns: unknown): string | null =>
+  ns === null || ns === undefined ? null : new Date(Number(BigInt(ns as bigint) / 1_000_000n)).toISOString();
 
 /** origin_time and received_time must be timestamps (the replay reads them with epoch_ns). */
 async function checkTimeColumns(duck: Duck, table: MarketTable, file: string): Promise<void> {
@@ -143,7 +144,12 @@ async function checkTimeColumns(duck: Duck, table: MarketTable, file: string): P
   for (const name of ["origin_time", "received_time"]) {
     const type = columns.find((c) => c.column_name === name)?.column_type ?? "";
     if (!type.startsWith("TIMESTAMP")) {
-      throw new LabError({file, column: name, reason: `${name} is ${type || "missing"} in the ${table} table, not a TIMESTAMP`, hint: "Crypto Lake files store origin_time and received_time as timestamps; convert epoch numbers with make_timestamp_ns / to_timestamp first"});
+      throw new LabError({
+        file,
+        column: name,
+        reason: `${name} is ${type || "missing"} in the ${table} table, not a TIMESTAMP`,
+        hint: "Crypto Lake files store origin_time and received_time as timestamps; convert epoch numbers with make_timestamp_ns / to_timestamp first"
+      });
     }
   }
 }
@@ -163,7 +169,8 @@ async function assessTable(duck: Duck, table: MarketTable, file: string): Promis
     FROM w`);
   const r = row!;
   const rows = num(r.n);
-  const first = r.first_o as bigint | null, last = r.last_o as bigint | null;
+  const first = r.first_o as bigint | null,
+    last = r.last_o as bigint | null;
   return {
     table,
     file,
@@ -186,11 +193,23 @@ async function assessTable(duck: Duck, table: MarketTable, file: string): Promis
 
 async function assessDeltas(duck: Duck, file: string | undefined): Promise<DeltaAssessment> {
   const none: DeltaAssessment = {
-    present: false, file: null, rows: 0, minUpdateId: null, maxUpdateId: null, distinctUpdateIds: 0, expectedUpdateIds: 0, missingUpdateIds: 0,
-    completeness: null, duplicateRows: 0, gaps: {count: 0, mean: null, max: null, buckets: GAP_BUCKETS.map((b) => ({...b, count: 0}))}, originOrderInversions: 0, originOrderInversionShare: 0
+    present: false,
+    file: null,
+    rows: 0,
+    minUpdateId: null,
+    maxUpdateId: null,
+    distinctUpdateIds: 0,
+    expectedUpdateIds: 0,
+    missingUpdateIds: 0,
+    completeness: null,
+    duplicateRows: 0,
+    gaps: {count: 0, mean: null, max: null, buckets: GAP_BUCKETS.map((b) => ({...b, count: 0}))},
+    originOrderInversions: 0,
+    originOrderInversionShare: 0
   };
   if (!file) return none;
-  const bucket = (b: {min: number; max: number | null}) => `count(*) FILTER (WHERE gap >= ${b.min}${b.max === null ? "" : ` AND gap <= ${b.max}`}) AS b_${b.min}`;
+  const bucket = (b: {min: number; max: number | null}) =>
+    `count(*) FILTER (WHERE gap >= ${b.min}${b.max === null ? "" : ` AND gap <= ${b.max}`}) AS b_${b.min}`;
   const [row] = await duck.all(`WITH ids AS (SELECT update_id::BIGINT AS u FROM deltas WHERE update_id IS NOT NULL),
       g AS (SELECT lead(u) OVER (ORDER BY u) - u - 1 AS gap FROM ids),
       gaps AS (SELECT gap FROM g WHERE gap > 0),
@@ -204,7 +223,8 @@ async function assessDeltas(duck: Duck, file: string | undefined): Promise<Delta
       (SELECT count(*) FILTER (WHERE inverted) AS inversions FROM inv)`);
   const r = row!;
   const rows = num(r.n);
-  const min = numOrNull(r.min_u), max = numOrNull(r.max_u);
+  const min = numOrNull(r.min_u),
+    max = numOrNull(r.max_u);
   const distinct = num(r.distinct_u);
   const expected = min === null || max === null ? 0 : max - min + 1;
   return {
@@ -238,7 +258,14 @@ async function assessSnapshots(duck: Duck, file: string | undefined): Promise<Sn
       )
     SELECT count(*) AS n, count(*) FILTER (WHERE bid_0_price >= ask_0_price) AS crossed, (SELECT median(dt) FROM i) AS median_ms FROM book`);
   const count = num(row!.n);
-  return {present: true, count, medianIntervalMs: numOrNull(row!.median_ms), crossed: num(row!.crossed), crossedShare: share(num(row!.crossed), count), levels};
+  return {
+    present: true,
+    count,
+    medianIntervalMs: numOrNull(row!.median_ms),
+    crossed: num(row!.crossed),
+    crossedShare: share(num(row!.crossed), count),
+    levels
+  };
 }
 
 const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
@@ -255,25 +282,33 @@ function recommend(tables: TableAssessment[], deltas: DeltaAssessment, snapshots
     : "";
   if (!deltas.present) {
     strategy = "snapshot_anchored";
-    reason = "the delta table (book_delta_v2, --deltas) is missing: without deltas the book is only known at snapshots, so the replay anchors on each snapshot and lets trades take liquidity between them.";
+    reason =
+      "the delta table (book_delta_v2, --deltas) is missing: without deltas the book is only known at snapshots, so the replay anchors on each snapshot and lets trades take liquidity between them.";
   } else if (deltas.completeness === null || deltas.completeness < MIN_DELTA_COMPLETENESS) {
     strategy = "snapshot_anchored";
-    reason = deltas.completeness === null
-      ? "the delta table has no update ids, so no delta can be placed in sequence; the replay anchors on snapshots instead."
-      : `the delta table is only ${pct(deltas.completeness)} complete (${int(deltas.missingUpdateIds)} of ${int(deltas.expectedUpdateIds)} update ids missing, in ${int(deltas.gaps.count)} gaps; below ${pct(MIN_DELTA_COMPLETENESS, 0)} a delta replay would be gapped most of the time), so the replay anchors on snapshots.`;
+    reason =
+      deltas.completeness === null
+        ? "the delta table has no update ids, so no delta can be placed in sequence; the replay anchors on snapshots instead."
+        : `the delta table is only ${pct(deltas.completeness)} complete (${int(deltas.missingUpdateIds)} of ${int(deltas.expectedUpdateIds)} update ids missing, in ${int(deltas.gaps.count)} gaps; below ${pct(MIN_DELTA_COMPLETENESS, 0)} a delta replay would be gapped most of the time), so the replay anchors on snapshots.`;
   } else if (deltas.completeness >= GOOD_DELTA_COMPLETENESS && snapshots.count > 0) {
     strategy = "full_event_replay";
-    const missing = deltas.missingUpdateIds ? `${int(deltas.missingUpdateIds)} update ids missing in ${int(deltas.gaps.count)} gaps` : "no update id missing";
+    const missing = deltas.missingUpdateIds
+      ? `${int(deltas.missingUpdateIds)} update ids missing in ${int(deltas.gaps.count)} gaps`
+      : "no update id missing";
     reason = `the delta table is ${pct(deltas.completeness)} complete (${missing}) and ${snapshotsLine} repair any gap at the next snapshot; deltas are applied in update-id order, so origin_time jitter does not matter.`;
   } else {
     strategy = "full_event_replay";
     if (!snapshots.count) {
       reason = `the delta table is ${pct(deltas.completeness)} complete, but the book has no snapshots to initialise the book or repair gaps.`;
-      warnings.push("no snapshots: every strategy starts from the first snapshot, so nothing can be replayed until the book input has rows");
+      warnings.push(
+        "no snapshots: every strategy starts from the first snapshot, so nothing can be replayed until the book input has rows"
+      );
     } else {
       reason = `the delta table is ${pct(deltas.completeness)} complete (${int(deltas.missingUpdateIds)} update ids missing in ${int(deltas.gaps.count)} gaps); ${snapshotsLine} repair each gap, but gaps will be frequent.`;
       const every = deltas.gaps.count ? seconds / deltas.gaps.count : 0;
-      warnings.push(`gaps will be frequent: ${int(deltas.gaps.count)} gaps${every ? ` (one every ~${every < 1 ? `${(every * 1000).toFixed(0)} ms` : `${every.toFixed(1)} s`})` : ""}; the book is marked gapped from each gap until the next snapshot`);
+      warnings.push(
+        `gaps will be frequent: ${int(deltas.gaps.count)} gaps${every ? ` (one every ~${every < 1 ? `${(every * 1000).toFixed(0)} ms` : `${every.toFixed(1)} s`})` : ""}; the book is marked gapped from each gap until the next snapshot`
+      );
     }
   }
   // origin_time_sort depends on origin_time order; say why it is ruled out when it is.
@@ -281,15 +316,24 @@ function recommend(tables: TableAssessment[], deltas: DeltaAssessment, snapshots
   if (disorder.length) {
     const worst = disorder.reduce((a, b) => (b.originTime.outOfOrderShare > a.originTime.outOfOrderShare ? b : a));
     reason += ` origin_time_sort is not recommended: ${pct(worst.originTime.outOfOrderShare)} of ${worst.table} rows arrive out of origin_time order (more than ${pct(MAX_OUT_OF_ORDER_SHARE, 1)})`;
-    reason += deltas.originOrderInversions ? `, and sorting deltas by origin_time would apply ${pct(deltas.originOrderInversionShare)} of them out of update-id sequence.` : ", so arrival order is not exchange order and only update ids give a sequence to trust.";
+    reason += deltas.originOrderInversions
+      ? `, and sorting deltas by origin_time would apply ${pct(deltas.originOrderInversionShare)} of them out of update-id sequence.`
+      : ", so arrival order is not exchange order and only update ids give a sequence to trust.";
   } else if (deltas.originOrderInversions) {
     reason += ` origin_time_sort is not recommended: sorting deltas by origin_time would apply ${pct(deltas.originOrderInversionShare)} of them out of update-id sequence.`;
   }
   if (!book) warnings.push("no book input: every strategy needs the book (snapshots) input");
-  if (snapshots.crossed) warnings.push(`${int(snapshots.crossed)} crossed snapshot(s) (${pct(snapshots.crossedShare)}): the replay flags and skips them`);
+  if (snapshots.crossed)
+    warnings.push(
+      `${int(snapshots.crossed)} crossed snapshot(s) (${pct(snapshots.crossedShare)}): the replay flags and skips them`
+    );
   for (const t of tables) {
-    if (t.originTime.nonNullShare < 1) warnings.push(`${t.table}: ${pct(1 - t.originTime.nonNullShare)} of rows have no origin_time`);
-    if (t.originTime.afterReceivedRows) warnings.push(`${t.table}: ${int(t.originTime.afterReceivedRows)} row(s) (${pct(t.originTime.afterReceivedShare)}) have an origin_time after their received_time (clock skew or bad timestamps)`);
+    if (t.originTime.nonNullShare < 1)
+      warnings.push(`${t.table}: ${pct(1 - t.originTime.nonNullShare)} of rows have no origin_time`);
+    if (t.originTime.afterReceivedRows)
+      warnings.push(
+        `${t.table}: ${int(t.originTime.afterReceivedRows)} row(s) (${pct(t.originTime.afterReceivedShare)}) have an origin_time after their received_time (clock skew or bad timestamps)`
+      );
   }
   if (deltas.duplicateRows) warnings.push(`deltas: ${int(deltas.duplicateRows)} row(s) repeat an update id`);
   return {strategy, reason, warnings};
@@ -298,7 +342,10 @@ function recommend(tables: TableAssessment[], deltas: DeltaAssessment, snapshots
 function estimateMemory(strategy: Strategy, tables: TableAssessment[], snapshots: SnapshotAssessment): MemoryEstimate {
   const rows = (t: MarketTable) => tables.find((x) => x.table === t)?.rows ?? 0;
   const denseBookMB = (2 * BOOK_SLOTS * 8) / MB;
-  const sortBytes = (strategy === "snapshot_anchored" ? 0 : rows("deltas") * 5 * 8) + rows("book") * (2 + 4 * snapshots.levels) * 8 + rows("trades") * 5 * 8;
+  const sortBytes =
+    (strategy === "snapshot_anchored" ? 0 : rows("deltas") * 5 * 8) +
+    rows("book") * (2 + 4 * snapshots.levels) * 8 +
+    rows("trades") * 5 * 8;
   const sortDataMB = sortBytes / MB;
   const sortMemoryMB = Math.min(sortDataMB, REPLAY_MEMORY_LIMIT_MB);
   const spillsToDisk = sortDataMB > REPLAY_MEMORY_LIMIT_MB;
@@ -373,7 +420,11 @@ const dash = "–";
 const opt = <T>(x: T | null, f: (x: T) => string) => (x === null ? dash : f(x));
 /** A Markdown table; `left` columns are left-aligned, the others (numbers) right-aligned. */
 const table = (head: string[], rows: string[][], left = 1) =>
-  [`| ${head.join(" | ")} |`, `| ${head.map((_, i) => (i < left ? "---" : "---:")).join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map((_, i) => (i < left ? "---" : "---:")).join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`)
+  ].join("\n");
 
 /** The assessment as a short Markdown report. */
 export function assessmentMarkdown(a: Assessment): string {
@@ -381,14 +432,37 @@ export function assessmentMarkdown(a: Assessment): string {
   out.push("## Recommendation", "", `**${a.recommendation.strategy}**: ${a.recommendation.reason}`, "");
   if (a.recommendation.warnings.length) out.push(...a.recommendation.warnings.map((w) => `- ⚠ ${w}`), "");
   out.push("## Tables", "");
-  out.push(table(["table", "file", "rows", "first origin_time", "last origin_time", "covered"], a.tables.map((t) => [t.table, `\`${t.file}\``, int(t.rows), t.firstOriginTime ?? dash, t.lastOriginTime ?? dash, formatSeconds(t.coveredSeconds)]), 2), "");
+  out.push(
+    table(
+      ["table", "file", "rows", "first origin_time", "last origin_time", "covered"],
+      a.tables.map((t) => [
+        t.table,
+        `\`${t.file}\``,
+        int(t.rows),
+        t.firstOriginTime ?? dash,
+        t.lastOriginTime ?? dash,
+        formatSeconds(t.coveredSeconds)
+      ]),
+      2
+    ),
+    ""
+  );
   out.push("## origin_time", "");
   out.push(
     table(
       ["table", "with origin_time", "after received", "latency p50", "p99", "max", "out of order", "tied"],
       a.tables.map((t) => {
         const o = t.originTime;
-        return [t.table, pct(o.nonNullShare), pct(o.afterReceivedShare), opt(o.latencyMs.p50, formatMs), opt(o.latencyMs.p99, formatMs), opt(o.latencyMs.max, formatMs), `${pct(o.outOfOrderShare)} (${int(o.outOfOrderRows)})`, pct(o.tiedShare)];
+        return [
+          t.table,
+          pct(o.nonNullShare),
+          pct(o.afterReceivedShare),
+          opt(o.latencyMs.p50, formatMs),
+          opt(o.latencyMs.p99, formatMs),
+          opt(o.latencyMs.max, formatMs),
+          `${pct(o.outOfOrderShare)} (${int(o.outOfOrderRows)})`,
+          pct(o.tiedShare)
+        ];
       })
     ),
     "",
@@ -410,14 +484,26 @@ export function assessmentMarkdown(a: Assessment): string {
           ["missing", int(d.missingUpdateIds)],
           ["completeness", opt(d.completeness, (c) => pct(c, 3))],
           ["duplicate rows", int(d.duplicateRows)],
-          ["applied out of sequence by origin_time_sort", `${pct(d.originOrderInversionShare)} (${int(d.originOrderInversions)})`]
+          [
+            "applied out of sequence by origin_time_sort",
+            `${pct(d.originOrderInversionShare)} (${int(d.originOrderInversions)})`
+          ]
         ]
       ),
       ""
     );
     out.push("## Sequence gaps", "");
-    out.push(`${int(d.gaps.count)} gap(s); mean ${opt(d.gaps.mean, (m) => m.toFixed(2))}, max ${opt(d.gaps.max, int)} missing update id(s) per gap.`, "");
-    out.push(table(["gap size", "gaps"], d.gaps.buckets.map((b) => [b.label, int(b.count)])), "");
+    out.push(
+      `${int(d.gaps.count)} gap(s); mean ${opt(d.gaps.mean, (m) => m.toFixed(2))}, max ${opt(d.gaps.max, int)} missing update id(s) per gap.`,
+      ""
+    );
+    out.push(
+      table(
+        ["gap size", "gaps"],
+        d.gaps.buckets.map((b) => [b.label, int(b.count)])
+      ),
+      ""
+    );
   }
   out.push("## Snapshots", "");
   const s = a.snapshots;
@@ -444,7 +530,10 @@ export function assessmentMarkdown(a: Assessment): string {
       [
         ["dense book (2 × 131,072 float64)", m.denseBookMB.toFixed(1)],
         ["output buffers", m.outputBuffersMB.toFixed(1)],
-        [`DuckDB sorts (data ${formatMB(m.sortDataMB)}, capped at ${formatMB(m.memoryLimitMB)})`, m.sortMemoryMB.toFixed(1)],
+        [
+          `DuckDB sorts (data ${formatMB(m.sortDataMB)}, capped at ${formatMB(m.memoryLimitMB)})`,
+          m.sortMemoryMB.toFixed(1)
+        ],
         ["**total**", `**${m.totalMB.toFixed(1)}**`]
       ]
     ),

@@ -46,7 +46,13 @@ export class BinanceStreamer {
   lastUpdateId = 0;
   readonly sink: MarketSink;
 
-  constructor(private readonly o: {config: MarketConfig; startMs: number; emit: (stream: string, data: object, tNs: number) => void}) {
+  constructor(
+    private readonly o: {
+      config: MarketConfig;
+      startMs: number;
+      emit: (stream: string, data: object, tNs: number) => void;
+    }
+  ) {
     this.symbol = binanceSymbol(o.config.symbol);
     const lower = this.symbol.toLowerCase();
     this.streams = {depth: `${lower}@depth@100ms`, trade: `${lower}@trade`};
@@ -64,7 +70,11 @@ export class BinanceStreamer {
         this.advance(t);
         const T = o.startMs + Math.floor(t / 1e6);
         // m: is the buyer the maker? When the taker sells, yes.
-        o.emit(this.streams.trade, {e: "trade", E: T, s: this.symbol, t: id, p: price(tick), q: qty(lots), T, m: takerSide === ASK}, t);
+        o.emit(
+          this.streams.trade,
+          {e: "trade", E: T, s: this.symbol, t: id, p: price(tick), q: qty(lots), T, m: takerSide === ASK},
+          t
+        );
       },
       snapshot: (_t, _seq, book) => {
         this.book = book;
@@ -87,7 +97,11 @@ export class BinanceStreamer {
       const E = this.o.startMs + this.windowEnd / 1e6;
       const b = [...this.bids].sort((x, y) => y[0] - x[0]).map(([p, q]) => [price(p), qty(q)]);
       const a = [...this.asks].sort((x, y) => x[0] - y[0]).map(([p, q]) => [price(p), qty(q)]);
-      this.o.emit(this.streams.depth, {e: "depthUpdate", E, s: this.symbol, U: this.first, u: this.last, b, a}, this.windowEnd);
+      this.o.emit(
+        this.streams.depth,
+        {e: "depthUpdate", E, s: this.symbol, U: this.first, u: this.last, b, a},
+        this.windowEnd
+      );
     }
     this.bids.clear();
     this.asks.clear();
@@ -101,10 +115,18 @@ export class BinanceStreamer {
 
   /** The live book's top `limit` levels with the last update id in it. */
   depth(limit: number): DepthSnapshot {
-    const p = new Float64Array(limit), q = new Float64Array(limit);
+    const p = new Float64Array(limit),
+      q = new Float64Array(limit);
     const side = (s: Side) => {
       const n = this.book ? this.book.top(s, limit, p, q) : 0;
-      return Array.from({length: n}, (_, i) => [decimalString(p[i]!, this.o.config.priceScale), decimalString(q[i]!, this.o.config.quantityScale)] as [string, string]);
+      return Array.from(
+        {length: n},
+        (_, i) =>
+          [decimalString(p[i]!, this.o.config.priceScale), decimalString(q[i]!, this.o.config.quantityScale)] as [
+            string,
+            string
+          ]
+      );
     };
     return {lastUpdateId: this.lastUpdateId, bids: side(BID), asks: side(ASK)};
   }
@@ -115,7 +137,19 @@ export class BinanceStreamer {
  * combined-stream messages as JSON Lines and REST depth snapshots every `snapshotEverySeconds`.
  * This is the "golden" feed a capture would record.
  */
-export function createBinanceFeedWriter({outDir, config, startMs = Date.UTC(2024, 2, 1), snapshotEverySeconds = 10, snapshotLevels = 1000}: {outDir: string; config: MarketConfig; startMs?: number; snapshotEverySeconds?: number; snapshotLevels?: number}) {
+export function createBinanceFeedWriter({
+  outDir,
+  config,
+  startMs = Date.UTC(2024, 2, 1),
+  snapshotEverySeconds = 10,
+  snapshotLevels = 1000
+}: {
+  outDir: string;
+  config: MarketConfig;
+  startMs?: number;
+  snapshotEverySeconds?: number;
+  snapshotLevels?: number;
+}) {
   mkdirSync(outDir, {recursive: true});
   const files: BinanceFeedFiles = {stream: join(outDir, "stream.jsonl"), snapshots: join(outDir, "snapshots.jsonl")};
   const streamFd = openSync(`${files.stream}.tmp`, "w");
@@ -126,7 +160,7 @@ export function createBinanceFeedWriter({outDir, config, startMs = Date.UTC(2024
     startMs,
     emit(stream, data) {
       buffer += JSON.stringify({stream, data}) + "\n";
-      if (buffer.length > 1 << 16) writeSync(streamFd, buffer), (buffer = "");
+      if (buffer.length > 1 << 16) (writeSync(streamFd, buffer), (buffer = ""));
     }
   });
   let nextSnapshot = 0;

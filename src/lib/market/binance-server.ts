@@ -50,7 +50,17 @@ interface Source {
 }
 
 /** The simulated market, stepped against the clock. */
-function simulatedSource({seed, config, emit, startMs}: {seed: number; config: MarketConfig; emit: (stream: string, data: object) => void; startMs: number}): Source {
+function simulatedSource({
+  seed,
+  config,
+  emit,
+  startMs
+}: {
+  seed: number;
+  config: MarketConfig;
+  emit: (stream: string, data: object) => void;
+  startMs: number;
+}): Source {
   const streamer = new BinanceStreamer({config, startMs, emit: (stream, data) => emit(stream, data)});
   const steps = marketSteps({rng: createRng(seed).fork("market"), config, seconds: Infinity, sink: streamer.sink});
   let t = 0;
@@ -73,7 +83,15 @@ function simulatedSource({seed, config, emit, startMs}: {seed: number; config: M
  * Binance captures are shared in (a snapshot line is a `{lastUpdateId, bids, asks}` object).
  * Timing follows local_ns; REST depth serves the latest snapshot line read so far.
  */
-function replaySource({path, emit, startMs}: {path: string; emit: (stream: string, data: object) => void; startMs: number}): Source {
+function replaySource({
+  path,
+  emit,
+  startMs
+}: {
+  path: string;
+  emit: (stream: string, data: object) => void;
+  startMs: number;
+}): Source {
   const input = path.endsWith(".gz") ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
   const lines = createInterface({input, crlfDelay: Infinity})[Symbol.asyncIterator]();
   let firstNs: number | undefined;
@@ -95,8 +113,14 @@ function replaySource({path, emit, startMs}: {path: string; emit: (stream: strin
       ns = Number(trimmed.slice(0, space));
       obj = JSON.parse(trimmed.slice(space + 1)) as Record<string, unknown>;
     }
-    if (!Number.isFinite(ns)) throw new LabError({file: path, line: lineNo, reason: "no local time (expected a local_ns field or a `<local_ns> <json>` line)"});
-    if (obj.type === "snapshot" || "lastUpdateId" in obj) return {ns, data: (obj.data ?? obj) as Record<string, unknown>, snapshot: true};
+    if (!Number.isFinite(ns))
+      throw new LabError({
+        file: path,
+        line: lineNo,
+        reason: "no local time (expected a local_ns field or a `<local_ns> <json>` line)"
+      });
+    if (obj.type === "snapshot" || "lastUpdateId" in obj)
+      return {ns, data: (obj.data ?? obj) as Record<string, unknown>, snapshot: true};
     // The capture's own records (connects, gaps, clock, regimes) are not exchange messages.
     if (typeof obj.type === "string") return undefined;
     const stream = String(obj.stream ?? "");
@@ -125,7 +149,11 @@ function replaySource({path, emit, startMs}: {path: string; emit: (stream: strin
         pending = undefined;
       }
     },
-    depth: (limit) => ({lastUpdateId: snapshot.lastUpdateId, bids: snapshot.bids.slice(0, limit), asks: snapshot.asks.slice(0, limit)}),
+    depth: (limit) => ({
+      lastUpdateId: snapshot.lastUpdateId,
+      bids: snapshot.bids.slice(0, limit),
+      asks: snapshot.asks.slice(0, limit)
+    }),
     nowMs: () => Date.now()
   };
 }
@@ -143,7 +171,8 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
   const clients = new Set<{ws: WebSocket; streams: Set<string>}>();
   const stats = {messages: 0, dropped: [] as number[], disconnects: 0};
   const faultRng = createRng(`${options.seed ?? 1} faults`);
-  let dropNext = 0, staleNext = false;
+  let dropNext = 0,
+    staleNext = false;
   const history: DepthSnapshot[] = [];
   const emit = (stream: string, data: object) => {
     if (stream.endsWith("@depth@100ms") || stream.endsWith("@depth")) {
@@ -159,7 +188,9 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
   };
   const startReal = performance.now();
   const startMs = Date.now();
-  const source = options.replay ? replaySource({path: options.replay, emit, startMs}) : simulatedSource({seed: options.seed ?? 1, config, emit, startMs});
+  const source = options.replay
+    ? replaySource({path: options.replay, emit, startMs})
+    : simulatedSource({seed: options.seed ?? 1, config, emit, startMs});
   const feedMs = () => startMs + (performance.now() - startReal) * speed;
   let running = true;
   let ticking = false;
@@ -182,7 +213,8 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
   const clock = setInterval(() => void tick().catch((e) => log(`feed error: ${(e as Error).message}`)), 5);
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", `http://${host}`);
-    const json = (status: number, body: unknown) => res.writeHead(status, {"content-type": "application/json"}).end(JSON.stringify(body));
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, {"content-type": "application/json"}).end(JSON.stringify(body));
     if (url.pathname === "/api/v3/time") return json(200, {serverTime: Math.floor(feedMs())});
     if (url.pathname === "/api/v3/depth") {
       const symbol = (url.searchParams.get("symbol") ?? "").toUpperCase();
@@ -191,7 +223,11 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
       if (staleNext && history.length > 4) {
         staleNext = false;
         const old = history[history.length - 5]!;
-        return json(200, {lastUpdateId: old.lastUpdateId, bids: old.bids.slice(0, limit), asks: old.asks.slice(0, limit)});
+        return json(200, {
+          lastUpdateId: old.lastUpdateId,
+          bids: old.bids.slice(0, limit),
+          asks: old.asks.slice(0, limit)
+        });
       }
       return json(200, source.depth(limit));
     }
@@ -200,7 +236,12 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
   const wss = new WebSocketServer({noServer: true});
   http.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", `http://${host}`);
-    const streams = url.pathname === "/stream" ? (url.searchParams.get("streams") ?? "").split("/").filter(Boolean) : url.pathname.startsWith("/ws/") ? [url.pathname.slice(4)] : [];
+    const streams =
+      url.pathname === "/stream"
+        ? (url.searchParams.get("streams") ?? "").split("/").filter(Boolean)
+        : url.pathname.startsWith("/ws/")
+          ? [url.pathname.slice(4)]
+          : [];
     if (!streams.length) {
       socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
       return;
@@ -220,13 +261,17 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
     clients.clear();
     stats.disconnects++;
   };
-  const periodic = options.disconnectEverySeconds ? setInterval(disconnectAll, options.disconnectEverySeconds * 1000) : undefined;
+  const periodic = options.disconnectEverySeconds
+    ? setInterval(disconnectAll, options.disconnectEverySeconds * 1000)
+    : undefined;
   await new Promise<void>((resolve) => http.listen(port, host, resolve));
   const address = http.address() as AddressInfo;
   const url = `http://${host}:${address.port}`;
   // Run the source until its symbol is known (replays learn it from the first message).
   await tick();
-  log(`Binance-protocol feed for ${source.symbol || "(replay)"} on ${url} (streams at ws://${host}:${address.port}/stream?streams=…), speed ×${speed}`);
+  log(
+    `Binance-protocol feed for ${source.symbol || "(replay)"} on ${url} (streams at ws://${host}:${address.port}/stream?streams=…), speed ×${speed}`
+  );
   return {
     url,
     wsUrl: `ws://${host}:${address.port}`,

@@ -51,7 +51,8 @@ export class Book {
       this.recentre(tick);
       i = tick - this.base;
     }
-    const bit = 1 << (i & 31), w = i >>> 5;
+    const bit = 1 << (i & 31),
+      w = i >>> 5;
     if (side === BID) {
       const before = this.bids[i]!;
       this.bids[i] = qty;
@@ -84,7 +85,11 @@ export class Book {
     if (side === BID) {
       if (this.bestBid < 0) return;
       const stop = Number.isNaN(worst) ? 0 : Math.max(0, worst - this.base);
-      for (let i = prevSet(this.bidBits, this.bestBid - this.base, stop); i >= 0; i = prevSet(this.bidBits, i - 1, stop)) {
+      for (
+        let i = prevSet(this.bidBits, this.bestBid - this.base, stop);
+        i >= 0;
+        i = prevSet(this.bidBits, i - 1, stop)
+      ) {
         this.bids[i] = 0;
         this.bidBits[i >>> 5]! &= ~(1 << (i & 31));
       }
@@ -92,7 +97,11 @@ export class Book {
     } else {
       if (this.bestAsk < 0) return;
       const stop = Number.isNaN(worst) ? this.size - 1 : Math.min(this.size - 1, worst - this.base);
-      for (let i = nextSet(this.askBits, this.bestAsk - this.base, stop); i >= 0; i = nextSet(this.askBits, i + 1, stop)) {
+      for (
+        let i = nextSet(this.askBits, this.bestAsk - this.base, stop);
+        i >= 0;
+        i = nextSet(this.askBits, i + 1, stop)
+      ) {
         this.asks[i] = 0;
         this.askBits[i >>> 5]! &= ~(1 << (i & 31));
       }
@@ -149,16 +158,32 @@ export class Book {
    * deeper than `limitTick` when given (a sparse side would otherwise be walked to the window's
    * end); returns how many there were.
    */
-  top(side: Side, levels: number, prices: Float64Array | number[], qtys: Float64Array | number[], limitTick = NaN): number {
+  top(
+    side: Side,
+    levels: number,
+    prices: Float64Array | number[],
+    qtys: Float64Array | number[],
+    limitTick = NaN
+  ): number {
     let n = 0;
     if (side === BID) {
       if (this.bestBid < 0) return 0;
       const stop = Number.isNaN(limitTick) ? 0 : Math.max(0, limitTick - this.base);
-      for (let i = prevSet(this.bidBits, this.bestBid - this.base, stop); i >= 0 && n < levels; i = prevSet(this.bidBits, i - 1, stop)) (prices[n] = i + this.base), (qtys[n++] = this.bids[i]!);
+      for (
+        let i = prevSet(this.bidBits, this.bestBid - this.base, stop);
+        i >= 0 && n < levels;
+        i = prevSet(this.bidBits, i - 1, stop)
+      )
+        ((prices[n] = i + this.base), (qtys[n++] = this.bids[i]!));
     } else {
       if (this.bestAsk < 0) return 0;
       const stop = Number.isNaN(limitTick) ? this.size - 1 : Math.min(this.size - 1, limitTick - this.base);
-      for (let i = nextSet(this.askBits, this.bestAsk - this.base, stop); i >= 0 && n < levels; i = nextSet(this.askBits, i + 1, stop)) (prices[n] = i + this.base), (qtys[n++] = this.asks[i]!);
+      for (
+        let i = nextSet(this.askBits, this.bestAsk - this.base, stop);
+        i >= 0 && n < levels;
+        i = nextSet(this.askBits, i + 1, stop)
+      )
+        ((prices[n] = i + this.base), (qtys[n++] = this.asks[i]!));
     }
     return n;
   }
@@ -182,14 +207,17 @@ export class Book {
   measureDepth(side: Side, levels: number, maxTicks = 4096): void {
     // One store of each result whatever the side holds: a store only an empty side reached had
     // no type feedback when the replay's loop was compiled, and cost a deoptimisation there.
-    let n = 0, total = 0, edge: number;
+    let n = 0,
+      total = 0,
+      edge: number;
     if (side === BID) {
       edge = -Infinity;
       if (this.bestBid >= 0) {
         const start = this.bestBid - this.base;
         const stop = Math.max(0, start - maxTicks + 1);
         let at = stop;
-        for (let i = prevSet(this.bidBits, start, stop); i >= 0 && n < levels; i = prevSet(this.bidBits, i - 1, stop)) (total += this.bids[i]!), n++, (at = i);
+        for (let i = prevSet(this.bidBits, start, stop); i >= 0 && n < levels; i = prevSet(this.bidBits, i - 1, stop))
+          ((total += this.bids[i]!), n++, (at = i));
         edge = at + this.base;
       }
     } else {
@@ -198,7 +226,8 @@ export class Book {
         const start = this.bestAsk - this.base;
         const stop = Math.min(this.size - 1, start + maxTicks - 1);
         let at = stop;
-        for (let i = nextSet(this.askBits, start, stop); i >= 0 && n < levels; i = nextSet(this.askBits, i + 1, stop)) (total += this.asks[i]!), n++, (at = i);
+        for (let i = nextSet(this.askBits, start, stop); i >= 0 && n < levels; i = nextSet(this.askBits, i + 1, stop))
+          ((total += this.asks[i]!), n++, (at = i));
         edge = at + this.base;
       }
     }
@@ -213,8 +242,10 @@ export class Book {
   levels(): {bids: [number, number][]; asks: [number, number][]} {
     const bids: [number, number][] = [];
     const asks: [number, number][] = [];
-    for (let i = prevSet(this.bidBits, this.size - 1, 0); i >= 0; i = prevSet(this.bidBits, i - 1, 0)) bids.push([i + this.base, this.bids[i]!]);
-    for (let i = nextSet(this.askBits, 0, this.size - 1); i >= 0; i = nextSet(this.askBits, i + 1, this.size - 1)) asks.push([i + this.base, this.asks[i]!]);
+    for (let i = prevSet(this.bidBits, this.size - 1, 0); i >= 0; i = prevSet(this.bidBits, i - 1, 0))
+      bids.push([i + this.base, this.bids[i]!]);
+    for (let i = nextSet(this.askBits, 0, this.size - 1); i >= 0; i = nextSet(this.askBits, i + 1, this.size - 1))
+      asks.push([i + this.base, this.asks[i]!]);
     return {bids, asks};
   }
 }

@@ -19,10 +19,16 @@ export class CaptureFileWriter {
   private closed: Promise<void> | undefined;
   lines = 0;
 
-  constructor(readonly path: string, {gzip = true, key}: {gzip?: boolean; key?: Buffer} = {}) {
+  constructor(
+    readonly path: string,
+    {gzip = true, key}: {gzip?: boolean; key?: Buffer} = {}
+  ) {
     this.fd = openSync(`${path}.partial`, "w");
     if (key) {
-      if (key.length !== 32) throw new LabError({reason: `the capture encryption key must be 32 bytes (64 hex characters), got ${key.length} bytes`});
+      if (key.length !== 32)
+        throw new LabError({
+          reason: `the capture encryption key must be 32 bytes (64 hex characters), got ${key.length} bytes`
+        });
       const iv = randomBytes(12);
       this.cipher = createCipheriv("aes-256-gcm", key, iv);
       writeSync(this.fd, Buffer.concat([MAGIC, iv]));
@@ -70,7 +76,12 @@ export class CaptureFileWriter {
 export function readCaptureLines(path: string, key?: Buffer): string[] {
   let bytes = readFileSync(path);
   if (bytes.subarray(0, MAGIC.length).equals(MAGIC)) {
-    if (!key) throw new LabError({file: path, reason: "the file is encrypted", hint: "set LAB_CAPTURE_KEY to the 64-hex-character key it was written with"});
+    if (!key)
+      throw new LabError({
+        file: path,
+        reason: "the file is encrypted",
+        hint: "set LAB_CAPTURE_KEY to the 64-hex-character key it was written with"
+      });
     const iv = bytes.subarray(MAGIC.length, MAGIC.length + 12);
     const tag = bytes.subarray(bytes.length - 16);
     const decipher = createDecipheriv("aes-256-gcm", key, iv);
@@ -89,6 +100,10 @@ export function readCaptureLines(path: string, key?: Buffer): string[] {
 export function captureKeyFromEnv(env = process.env): Buffer | undefined {
   const hex = env.LAB_CAPTURE_KEY;
   if (!hex) return undefined;
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new LabError({column: "LAB_CAPTURE_KEY", reason: "must be 64 hexadecimal characters (a 32-byte AES-256 key)"});
+  if (!/^[0-9a-fA-F]{64}$/.test(hex))
+    throw new LabError({
+      column: "LAB_CAPTURE_KEY",
+      reason: "must be 64 hexadecimal characters (a 32-byte AES-256 key)"
+    });
   return Buffer.from(hex, "hex");
 }

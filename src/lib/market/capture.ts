@@ -67,11 +67,36 @@ const units = (text: string, scale: number) => Math.round(Number(text) * 10 ** s
  * Reconnects with exponential backoff, rolls the connection before 24 h.
  */
 export async function captureBinance(options: CaptureOptions): Promise<CaptureSummary> {
-  const {wsUrl = "wss://stream.binance.com:9443", restUrl = "https://api.binance.com", symbol, outDir, rotateMs = 3_600_000, gzip = true, key, maxConnectionMs = 23.5 * 3_600_000, clockEveryMs = 3_600_000, depthLimit = 1000, backoff = {initialMs: 500, maxMs: 30_000}, regimeWindowMs = 60_000, signal, log = () => {}} = options;
+  const {
+    wsUrl = "wss://stream.binance.com:9443",
+    restUrl = "https://api.binance.com",
+    symbol,
+    outDir,
+    rotateMs = 3_600_000,
+    gzip = true,
+    key,
+    maxConnectionMs = 23.5 * 3_600_000,
+    clockEveryMs = 3_600_000,
+    depthLimit = 1000,
+    backoff = {initialMs: 500, maxMs: 30_000},
+    regimeWindowMs = 60_000,
+    signal,
+    log = () => {}
+  } = options;
   mkdirSync(outDir, {recursive: true});
   const lower = symbol.toLowerCase();
   const streams = [`${lower}@trade`, `${lower}@depth@100ms`];
-  const summary: CaptureSummary = {messages: 0, files: [], gaps: [], resyncs: 0, snapshotRefetches: 0, reconnects: 0, chronologyViolations: 0, clock: [], regimes: []};
+  const summary: CaptureSummary = {
+    messages: 0,
+    files: [],
+    gaps: [],
+    resyncs: 0,
+    snapshotRefetches: 0,
+    reconnects: 0,
+    chronologyViolations: 0,
+    clock: [],
+    regimes: []
+  };
 
   // Files: one per rotation period, opened before the previous one closes (nothing is lost between them).
   let writer: CaptureFileWriter | undefined;
@@ -94,7 +119,8 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
 
   // The synchronised book, in integer units at the scales of the exchange's strings.
   const book = new Book();
-  let priceScale = -1, qtyScale = -1;
+  let priceScale = -1,
+    qtyScale = -1;
   const scales = (levels: [string, string][]) => {
     for (const [p, q] of levels) {
       priceScale = Math.max(priceScale, (p.split(".")[1] ?? "").length);
@@ -107,11 +133,14 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
 
   // Chronology and regimes.
   const lastE = new Map<string, number>();
-  let minute = -1, minuteMessages = 0, spreads: number[] = [];
+  let minute = -1,
+    minuteMessages = 0,
+    spreads: number[] = [];
   const regimeOf = (rate: number, vol: number) => {
     const rates = summary.regimes.map((r) => r.messagesPerSecond).sort((a, b) => a - b);
     const vols = summary.regimes.map((r) => r.spreadVolatility).sort((a, b) => a - b);
-    const medRate = rates[rates.length >> 1] ?? rate, medVol = vols[vols.length >> 1] ?? vol;
+    const medRate = rates[rates.length >> 1] ?? rate,
+      medVol = vols[vols.length >> 1] ?? vol;
     if (vol > 2 * medVol && medVol > 0) return "volatile";
     if (rate > 2 * medRate) return "busy";
     if (rate < 0.5 * medRate) return "quiet";
@@ -123,7 +152,12 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
     if (m !== minute) {
       const mean = spreads.reduce((a, b) => a + b, 0) / Math.max(1, spreads.length);
       const vol = Math.sqrt(spreads.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, spreads.length));
-      const entry = {minuteStart: new Date(minute * regimeWindowMs).toISOString(), messagesPerSecond: minuteMessages / (regimeWindowMs / 1000), spreadVolatility: vol, regime: ""};
+      const entry = {
+        minuteStart: new Date(minute * regimeWindowMs).toISOString(),
+        messagesPerSecond: minuteMessages / (regimeWindowMs / 1000),
+        spreadVolatility: vol,
+        regime: ""
+      };
       entry.regime = regimeOf(entry.messagesPerSecond, vol);
       summary.regimes.push(entry);
       write({type: "regime", ...entry}, ns);
@@ -181,7 +215,10 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
       const onAbort = () => finish("aborted");
       signal?.addEventListener("abort", onAbort, {once: true});
       const roll = setTimeout(() => finish("rolled"), maxConnectionMs);
-      const clock = setInterval(() => void measureClock().catch((e) => log(`clock: ${(e as Error).message}`)), clockEveryMs);
+      const clock = setInterval(
+        () => void measureClock().catch((e) => log(`clock: ${(e as Error).message}`)),
+        clockEveryMs
+      );
       const apply = (e: {U: number; u: number; b: [string, string][]; a: [string, string][]}) => {
         applyLevels(BID, e.b);
         applyLevels(ASK, e.a);
@@ -228,7 +265,10 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
       });
       ws.on("message", (raw: Buffer) => {
         const ns = localNs();
-        const msg = JSON.parse(raw.toString()) as {stream: string; data: {E: number; U: number; u: number; b: [string, string][]; a: [string, string][]}};
+        const msg = JSON.parse(raw.toString()) as {
+          stream: string;
+          data: {E: number; U: number; u: number; b: [string, string][]; a: [string, string][]};
+        };
         write({stream: msg.stream, data: msg.data}, ns);
         summary.messages++;
         options.onMessage?.(summary.messages);

@@ -26,7 +26,10 @@ export class ColumnStream {
   private done = false;
   rows = 0;
 
-  private constructor(private readonly result: {fetchChunk(): Promise<DuckDBDataChunk | null>}, private readonly connection: DuckDBConnection) {}
+  private constructor(
+    private readonly result: {fetchChunk(): Promise<DuckDBDataChunk | null>},
+    private readonly connection: DuckDBConnection
+  ) {}
 
   static async open({connection, sql}: {connection: DuckDBConnection; sql: string}): Promise<ColumnStream> {
     const stream = new ColumnStream(await connection.stream(sql), connection);
@@ -44,7 +47,8 @@ export class ColumnStream {
     }
     this.pending = this.result.fetchChunk();
     const columns: (Float64Array | Uint8Array)[] = [];
-    for (let c = 0; c < chunk.columnCount; c++) columns.push((chunk.getColumnVector(c) as unknown as {items: Float64Array | Uint8Array}).items);
+    for (let c = 0; c < chunk.columnCount; c++)
+      columns.push((chunk.getColumnVector(c) as unknown as {items: Float64Array | Uint8Array}).items);
     this.rows += chunk.rowCount;
     return {n: chunk.rowCount, columns, owner: chunk};
   }

@@ -11,7 +11,17 @@ import {observationFromCapture, observationFromReplay} from "./observations.js";
  * capture` folder, or a simulator's `live/` folder), written as fidelity.json, fidelity.md and
  * fidelity_metrics.parquet (DESIGN §3) into `outDir`.
  */
-export async function runFidelity({reconstructedDir, goldenDir, outDir, key}: {reconstructedDir: string; goldenDir: string; outDir: string; key?: Buffer}): Promise<FidelityReport> {
+export async function runFidelity({
+  reconstructedDir,
+  goldenDir,
+  outDir,
+  key
+}: {
+  reconstructedDir: string;
+  goldenDir: string;
+  outDir: string;
+  key?: Buffer;
+}): Promise<FidelityReport> {
   const duck = await openDuckDB();
   let report: FidelityReport;
   try {
@@ -22,12 +32,30 @@ export async function runFidelity({reconstructedDir, goldenDir, outDir, key}: {r
     duck.close();
   }
   mkdirSync(outDir, {recursive: true});
-  await writeAtomically(join(outDir, "fidelity.json"), async (temp) => writeFileSync(temp, JSON.stringify(report, null, 1)));
+  await writeAtomically(join(outDir, "fidelity.json"), async (temp) =>
+    writeFileSync(temp, JSON.stringify(report, null, 1))
+  );
   await writeAtomically(join(outDir, "fidelity.md"), async (temp) => writeFileSync(temp, fidelityMarkdown(report)));
   const D = "DOUBLE";
   await writeParquet({
     path: join(outDir, "fidelity_metrics.parquet"),
-    columns: [["metric", "VARCHAR"], ["statistic", D], ["p_value", D], ["reconstructed_mean", D], ["reconstructed_variance", D], ["reconstructed_skewness", D], ["reconstructed_kurtosis", D], ["golden_mean", D], ["golden_variance", D], ["golden_skewness", D], ["golden_kurtosis", D], ["passed", "BOOLEAN"], ["note", "VARCHAR"], ["score", D], ["verdict", "VARCHAR"]].map(([name, type]) => ({name: name!, type: type!})),
+    columns: [
+      ["metric", "VARCHAR"],
+      ["statistic", D],
+      ["p_value", D],
+      ["reconstructed_mean", D],
+      ["reconstructed_variance", D],
+      ["reconstructed_skewness", D],
+      ["reconstructed_kurtosis", D],
+      ["golden_mean", D],
+      ["golden_variance", D],
+      ["golden_skewness", D],
+      ["golden_kurtosis", D],
+      ["passed", "BOOLEAN"],
+      ["note", "VARCHAR"],
+      ["score", D],
+      ["verdict", "VARCHAR"]
+    ].map(([name, type]) => ({name: name!, type: type!})),
     rows: report.metrics.map((m) => ({
       metric: m.metric,
       statistic: m.statistic,

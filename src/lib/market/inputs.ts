@@ -34,7 +34,12 @@ export async function registerInputs({duck, inputs}: {duck: Duck; inputs: Market
     await duck.run(`CREATE OR REPLACE VIEW ${name} AS SELECT * FROM ${sourceSql(path)}`);
     const columns = new Set((await duck.all<{column_name: string}>(`DESCRIBE ${name}`)).map((c) => c.column_name));
     const missing = REQUIRED_COLUMNS[name].filter((c) => !columns.has(c));
-    if (missing.length) throw new LabError({file: path, reason: `missing column(s) ${missing.join(", ")} for the ${name} table`, hint: `a Crypto Lake ${name === "deltas" ? "book_delta_v2" : name} file has ${REQUIRED_COLUMNS[name].join(", ")}${name === "book" ? " … bid_19_size, ask_0_price … ask_19_size" : ""}`});
+    if (missing.length)
+      throw new LabError({
+        file: path,
+        reason: `missing column(s) ${missing.join(", ")} for the ${name} table`,
+        hint: `a Crypto Lake ${name === "deltas" ? "book_delta_v2" : name} file has ${REQUIRED_COLUMNS[name].join(", ")}${name === "book" ? " … bid_19_size, ask_0_price … ask_19_size" : ""}`
+      });
   }
 }
 
@@ -50,13 +55,26 @@ export async function bookLevels({duck}: {duck: Duck}): Promise<number> {
  * The tick and lot sizes: the smallest power of ten that makes every sampled price (quantity)
  * an integer multiple. Prices are compared as integer ticks from then on.
  */
-export async function inferIncrements({duck, inputs}: {duck: Duck; inputs: MarketInputs}): Promise<{tickSize: number; lotSize: number; priceScale: number; quantityScale: number}> {
+export async function inferIncrements({
+  duck,
+  inputs
+}: {
+  duck: Duck;
+  inputs: MarketInputs;
+}): Promise<{tickSize: number; lotSize: number; priceScale: number; quantityScale: number}> {
   const samples: {prices: string[]; quantities: string[]} = {prices: [], quantities: []};
-  if (inputs.deltas) samples.prices.push("SELECT price AS x FROM deltas"), samples.quantities.push("SELECT new_quantity AS x FROM deltas");
-  if (inputs.trades) samples.prices.push("SELECT price AS x FROM trades"), samples.quantities.push("SELECT quantity AS x FROM trades");
-  if (inputs.book) samples.prices.push("SELECT bid_0_price AS x FROM book"), samples.quantities.push("SELECT bid_0_size AS x FROM book");
+  if (inputs.deltas)
+    (samples.prices.push("SELECT price AS x FROM deltas"),
+      samples.quantities.push("SELECT new_quantity AS x FROM deltas"));
+  if (inputs.trades)
+    (samples.prices.push("SELECT price AS x FROM trades"), samples.quantities.push("SELECT quantity AS x FROM trades"));
+  if (inputs.book)
+    (samples.prices.push("SELECT bid_0_price AS x FROM book"),
+      samples.quantities.push("SELECT bid_0_size AS x FROM book"));
   const scale = async (parts: string[]) => {
-    const rows = await duck.all<{k: number}>(`WITH s AS (SELECT x::DOUBLE AS x FROM (${parts.join(" UNION ALL ")}) WHERE x IS NOT NULL AND NOT isnan(x::DOUBLE) LIMIT 200000)
+    const rows = await duck.all<{
+      k: number;
+    }>(`WITH s AS (SELECT x::DOUBLE AS x FROM (${parts.join(" UNION ALL ")}) WHERE x IS NOT NULL AND NOT isnan(x::DOUBLE) LIMIT 200000)
       SELECT min(k)::INT AS k FROM range(0, 13) r(k) WHERE (SELECT bool_and(abs(x * pow(10, k) - round(x * pow(10, k))) < 1e-6 * greatest(1, abs(x * pow(10, k)) * 1e-9)) FROM s)`);
     return rows[0]?.k ?? 8;
   };
@@ -78,18 +96,44 @@ export function decimalsOf(increment: number): number {
 }
 
 /** Rows with a missing or NaN price or size, per input, as errors naming file and row. */
-export async function invalidNumbers({duck, inputs, levels}: {duck: Duck; inputs: MarketInputs; levels: number}): Promise<string[]> {
+export async function invalidNumbers({
+  duck,
+  inputs,
+  levels
+}: {
+  duck: Duck;
+  inputs: MarketInputs;
+  levels: number;
+}): Promise<string[]> {
   const bad = (c: string) => `(${c} IS NULL OR isnan(${c}::DOUBLE) OR ${c}::DOUBLE < 0)`;
   const problems: string[] = [];
   const check = async (name: keyof MarketInputs, condition: string, what: string) => {
     if (!inputs[name]) return;
-    const rows = await duck.all<{r: bigint; n: bigint}>(`SELECT min(file_row_number) AS r, count(*) AS n FROM ${name} WHERE ${condition}`);
+    const rows = await duck.all<{r: bigint; n: bigint}>(
+      `SELECT min(file_row_number) AS r, count(*) AS n FROM ${name} WHERE ${condition}`
+    );
     const n = Number(rows[0]?.n ?? 0);
-    if (n) problems.push(`${inputs[name]}:${Number(rows[0]!.r) + 2}: ${what} (${n} row(s); the first at this line, counting the header as line 1)`);
+    if (n)
+      problems.push(
+        `${inputs[name]}:${Number(rows[0]!.r) + 2}: ${what} (${n} row(s); the first at this line, counting the header as line 1)`
+      );
   };
-  await check("deltas", `${bad("price")} OR ${bad("new_quantity")} OR side NOT IN ('bid', 'ask')`, "a delta with a missing, NaN or negative price or quantity, or a side other than bid/ask");
-  await check("trades", `${bad("price")} OR ${bad("quantity")} OR side NOT IN ('buy', 'sell')`, "a trade with a missing, NaN or negative price or quantity, or a side other than buy/sell");
-  if (levels) await check("book", `isnan(bid_0_price::DOUBLE) OR isnan(ask_0_price::DOUBLE)${Array.from({length: levels}, (_, i) => ` OR isnan(bid_${i}_size::DOUBLE) OR isnan(ask_${i}_size::DOUBLE)`).join("")}`, "a snapshot with a NaN price or size");
+  await check(
+    "deltas",
+    `${bad("price")} OR ${bad("new_quantity")} OR side NOT IN ('bid', 'ask')`,
+    "a delta with a missing, NaN or negative price or quantity, or a side other than bid/ask"
+  );
+  await check(
+    "trades",
+    `${bad("price")} OR ${bad("quantity")} OR side NOT IN ('buy', 'sell')`,
+    "a trade with a missing, NaN or negative price or quantity, or a side other than buy/sell"
+  );
+  if (levels)
+    await check(
+      "book",
+      `isnan(bid_0_price::DOUBLE) OR isnan(ask_0_price::DOUBLE)${Array.from({length: levels}, (_, i) => ` OR isnan(bid_${i}_size::DOUBLE) OR isnan(ask_${i}_size::DOUBLE)`).join("")}`,
+      "a snapshot with a NaN price or size"
+    );
   return problems;
 }
 

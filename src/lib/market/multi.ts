@@ -19,11 +19,17 @@ export function symbolJobs({dir}: {dir: string}): SymbolJob[] {
   const jobs: SymbolJob[] = [];
   for (const entry of readdirSync(dir, {withFileTypes: true})) {
     if (!entry.isDirectory()) continue;
-    const find = (base: string) => [".parquet", ".csv"].map((ext) => join(dir, entry.name, base + ext)).find((p) => existsSync(p));
+    const find = (base: string) =>
+      [".parquet", ".csv"].map((ext) => join(dir, entry.name, base + ext)).find((p) => existsSync(p));
     const inputs = {trades: find("trades"), book: find("book"), deltas: find("book_delta_v2")};
     if (inputs.book) jobs.push({symbol: entry.name, inputs});
   }
-  if (!jobs.length) throw new LabError({file: dir, reason: "no symbol folders with a book file (expected <SYMBOL>/book.parquet, trades.parquet, book_delta_v2.parquet)"});
+  if (!jobs.length)
+    throw new LabError({
+      file: dir,
+      reason:
+        "no symbol folders with a book file (expected <SYMBOL>/book.parquet, trades.parquet, book_delta_v2.parquet)"
+    });
   return jobs.sort((a, b) => (a.symbol < b.symbol ? -1 : 1));
 }
 
@@ -31,10 +37,30 @@ export function symbolJobs({dir}: {dir: string}): SymbolJob[] {
  * Replays several symbols at once, one worker thread per core (each symbol's replay is
  * independent: its own inputs, book, segments and output folder `<outDir>/<SYMBOL>/`).
  */
-export async function reconstructSymbols({jobs, strategy, outDir, threads = availableParallelism(), segmentEvents, log = () => {}}: {jobs: SymbolJob[]; strategy: Strategy; outDir: string; threads?: number; segmentEvents?: number; log?: (line: string) => void}): Promise<{symbol: string; result: ReconstructResult}[]> {
+export async function reconstructSymbols({
+  jobs,
+  strategy,
+  outDir,
+  threads = availableParallelism(),
+  segmentEvents,
+  log = () => {}
+}: {
+  jobs: SymbolJob[];
+  strategy: Strategy;
+  outDir: string;
+  threads?: number;
+  segmentEvents?: number;
+  log?: (line: string) => void;
+}): Promise<{symbol: string; result: ReconstructResult}[]> {
   const results: {symbol: string; result: ReconstructResult}[] = [];
   const queue = jobs.map((job, id) => ({id, ...job}));
-  const workers = Array.from({length: Math.max(1, Math.min(threads, jobs.length))}, () => new Worker(new URL("../catalog/worker-entry.mjs", import.meta.url), {workerData: {module: new URL("./replay-worker.ts", import.meta.url).href}}));
+  const workers = Array.from(
+    {length: Math.max(1, Math.min(threads, jobs.length))},
+    () =>
+      new Worker(new URL("../catalog/worker-entry.mjs", import.meta.url), {
+        workerData: {module: new URL("./replay-worker.ts", import.meta.url).href}
+      })
+  );
   try {
     await Promise.all(
       workers.map(
@@ -44,7 +70,10 @@ export async function reconstructSymbols({jobs, strategy, outDir, threads = avai
             const next = () => {
               current = queue.shift();
               if (!current) return resolve();
-              worker.postMessage({id: current.id, options: {inputs: current.inputs, strategy, outDir: join(outDir, current.symbol), segmentEvents}});
+              worker.postMessage({
+                id: current.id,
+                options: {inputs: current.inputs, strategy, outDir: join(outDir, current.symbol), segmentEvents}
+              });
             };
             worker.on("message", (m: {id: number; log?: string; result?: ReconstructResult; error?: string}) => {
               if (m.log) return log(`${current!.symbol}: ${m.log}`);

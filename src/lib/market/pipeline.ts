@@ -21,7 +21,21 @@ import {createBinanceFeedWriter, type BinanceFeedFiles} from "./binance-feed.js"
  * history (`history/`: trades, book, book_delta_v2) with the configured defects, and the truth
  * (`truth/`: every book change, every trade, the regimes).
  */
-export async function simulateMarketFiles({outDir, seed, minutes, config = {}, live = true, log = () => {}}: {outDir: string; seed: number; minutes: number; config?: Partial<MarketConfig>; live?: boolean; log?: (line: string) => void}): Promise<HistoryFiles & {counts: Record<string, number>; live?: BinanceFeedFiles}> {
+export async function simulateMarketFiles({
+  outDir,
+  seed,
+  minutes,
+  config = {},
+  live = true,
+  log = () => {}
+}: {
+  outDir: string;
+  seed: number;
+  minutes: number;
+  config?: Partial<MarketConfig>;
+  live?: boolean;
+  log?: (line: string) => void;
+}): Promise<HistoryFiles & {counts: Record<string, number>; live?: BinanceFeedFiles}> {
   if (!(minutes > 0)) throw new LabError({column: "--minutes", reason: "must be a positive number of minutes"});
   mkdirSync(outDir, {recursive: true});
   const cfg = {...defaultMarketConfig, ...config};
@@ -34,7 +48,7 @@ export async function simulateMarketFiles({outDir, seed, minutes, config = {}, l
     change: (t, u, side, tick, lots) => {
       writer.sink.change(t, u, side, tick, lots);
       feed?.sink.change(t, u, side, tick, lots);
-      if (t >= next) (next += 600e9), log(`simulated ${(t / 60e9).toFixed(0)} of ${minutes} minutes`);
+      if (t >= next) ((next += 600e9), log(`simulated ${(t / 60e9).toFixed(0)} of ${minutes} minutes`));
     },
     trade: (t, id, side, tick, lots, u) => {
       writer.sink.trade(t, id, side, tick, lots, u);
@@ -54,37 +68,68 @@ export async function simulateMarketFiles({outDir, seed, minutes, config = {}, l
   }
   const files = await writer.finish();
   const liveFiles = feed?.finish();
-  log(`simulated ${minutes} minutes of ${cfg.symbol} in ${((performance.now() - started) / 1000).toFixed(1)}s: ${files.counts.changes.toLocaleString("en-US")} book changes (${files.counts.dropped} dropped from the history), ${files.counts.trades.toLocaleString("en-US")} trades, ${files.counts.snapshots.toLocaleString("en-US")} snapshots`);
+  log(
+    `simulated ${minutes} minutes of ${cfg.symbol} in ${((performance.now() - started) / 1000).toFixed(1)}s: ${files.counts.changes.toLocaleString("en-US")} book changes (${files.counts.dropped} dropped from the history), ${files.counts.trades.toLocaleString("en-US")} trades, ${files.counts.snapshots.toLocaleString("en-US")} snapshots`
+  );
   return {...files, ...(liveFiles ? {live: liveFiles} : {})};
 }
 
 function readerFlag(value: unknown): "window" | "sort" | undefined {
   if (value === undefined) return undefined;
   if (value === "window" || value === "sort") return value;
-  throw new LabError({column: "--reader", reason: `unknown reader "${String(value)}"; window (one pass, sorted within --reorder-window rows, falling back to sort by itself) or sort (DuckDB sorts each input first)`});
+  throw new LabError({
+    column: "--reader",
+    reason: `unknown reader "${String(value)}"; window (one pass, sorted within --reorder-window rows, falling back to sort by itself) or sort (DuckDB sorts each input first)`
+  });
 }
 
 export const marketPipeline: Pipeline = {
   name: "market",
   title: "Market replay",
-  summary: "A simulated L2 market and a crash-safe order-book reconstruction from Crypto Lake-style history, measured against the truth.",
+  summary:
+    "A simulated L2 market and a crash-safe order-book reconstruction from Crypto Lake-style history, measured against the truth.",
   page: "/pages/market/",
-  usage: "lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, replayed in parallel worker threads)",
-  tables: [{name: "market_events", description: "one row per trade, snapshot and delta in replay order, with the book state after it (best bid/ask, spread, mid, depth and imbalance over 5 levels, gap, resync, drift)"}],
+  usage:
+    "lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, replayed in parallel worker threads)",
+  tables: [
+    {
+      name: "market_events",
+      description:
+        "one row per trade, snapshot and delta in replay order, with the book state after it (best bid/ask, spread, mid, depth and imbalance over 5 levels, gap, resync, drift)"
+    }
+  ],
   async run({outDir, flags, log}) {
     const file = (name: string) => (typeof flags[name] === "string" ? resolve(flags[name] as string) : undefined);
     const strategy = String(flags.strategy ?? "full_event_replay") as Strategy;
-    if (!STRATEGIES.includes(strategy)) throw new LabError({column: "--strategy", reason: `unknown strategy "${strategy}"; one of ${STRATEGIES.join(", ")}`});
+    if (!STRATEGIES.includes(strategy))
+      throw new LabError({
+        column: "--strategy",
+        reason: `unknown strategy "${strategy}"; one of ${STRATEGIES.join(", ")}`
+      });
     const num = (name: string) => (flags[name] === undefined ? undefined : Number(flags[name]));
     // Flags are checked before any work (the assessor writes its report first).
     const reader = readerFlag(flags.reader);
     if (typeof flags.history === "string") {
-      const results = await reconstructSymbols({jobs: symbolJobs({dir: resolve(flags.history)}), strategy, outDir, segmentEvents: num("segment-events"), log});
+      const results = await reconstructSymbols({
+        jobs: symbolJobs({dir: resolve(flags.history)}),
+        strategy,
+        outDir,
+        segmentEvents: num("segment-events"),
+        log
+      });
       const path = join(outDir, "market_events.parquet");
       const duck = await openDuckDB();
       try {
-        const rows = await copyQueryToParquet({duck, path, sql: results.map((r) => `SELECT ${quoteString(r.symbol)} AS symbol, * FROM read_parquet(${quoteString(r.result.path)})`).join(" UNION ALL ")});
-        log(`market: ${results.map((r) => `${r.symbol} ${r.result.events.toLocaleString("en-US")} events`).join(", ")}`);
+        const rows = await copyQueryToParquet({
+          duck,
+          path,
+          sql: results
+            .map((r) => `SELECT ${quoteString(r.symbol)} AS symbol, * FROM read_parquet(${quoteString(r.result.path)})`)
+            .join(" UNION ALL ")
+        });
+        log(
+          `market: ${results.map((r) => `${r.symbol} ${r.result.events.toLocaleString("en-US")} events`).join(", ")}`
+        );
         return {tables: [{name: "market_events", path, rows}]};
       } finally {
         duck.close();
@@ -94,9 +139,16 @@ export const marketPipeline: Pipeline = {
     // The assessor first: its report lands beside the events, and says whether the strategy fits.
     const assessment = await assessFiles({inputs});
     mkdirSync(outDir, {recursive: true});
-    await writeAtomically(join(outDir, "assessment.json"), async (temp) => writeFileSync(temp, JSON.stringify(assessment, null, 1)));
-    await writeAtomically(join(outDir, "assessment.md"), async (temp) => writeFileSync(temp, assessmentMarkdown(assessment)));
-    if (assessment.recommendation.strategy !== strategy) log(`note: the assessor recommends ${assessment.recommendation.strategy} for these inputs (${assessment.recommendation.reason})`);
+    await writeAtomically(join(outDir, "assessment.json"), async (temp) =>
+      writeFileSync(temp, JSON.stringify(assessment, null, 1))
+    );
+    await writeAtomically(join(outDir, "assessment.md"), async (temp) =>
+      writeFileSync(temp, assessmentMarkdown(assessment))
+    );
+    if (assessment.recommendation.strategy !== strategy)
+      log(
+        `note: the assessor recommends ${assessment.recommendation.strategy} for these inputs (${assessment.recommendation.reason})`
+      );
     const result = await reconstructMarket({
       inputs,
       strategy,
@@ -111,7 +163,16 @@ export const marketPipeline: Pipeline = {
       reorderWindowRows: num("reorder-window"),
       log
     });
-    log(`market: ${result.events.toLocaleString("en-US")} events in ${result.seconds.toFixed(1)}s (${(result.events / result.seconds / 1e6).toFixed(2)} M events/s), ${result.segments} segment(s)`);
-    return {tables: [{name: "market_events", path: result.path, rows: result.events}, ...(result.samplesPath ? [{name: "book_samples", path: result.samplesPath, rows: await parquetRowCount({path: result.samplesPath})}] : [])]};
+    log(
+      `market: ${result.events.toLocaleString("en-US")} events in ${result.seconds.toFixed(1)}s (${(result.events / result.seconds / 1e6).toFixed(2)} M events/s), ${result.segments} segment(s)`
+    );
+    return {
+      tables: [
+        {name: "market_events", path: result.path, rows: result.events},
+        ...(result.samplesPath
+          ? [{name: "book_samples", path: result.samplesPath, rows: await parquetRowCount({path: result.samplesPath})}]
+          : [])
+      ]
+    };
   }
 };

@@ -1,6 +1,11 @@
 import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
-import {PlainParquetWriter, type PlainColumn, type PlainWriterState, type Sparse} from "../core/parquet-plain-writer.js";
+import {
+  PlainParquetWriter,
+  type PlainColumn,
+  type PlainWriterState,
+  type Sparse
+} from "../core/parquet-plain-writer.js";
 import {ParquetWriterThread} from "../core/parquet-writer-thread.js";
 import {openDuckDB, type Duck} from "../core/duckdb.js";
 import {LabError, isLabError} from "../core/errors.js";
@@ -8,15 +13,27 @@ import {copyQueryToParquet} from "../core/parquet-write.js";
 import {quoteList, quoteString} from "../core/sql.js";
 import {ASK, BID, Book, type Side} from "./book.js";
 import {ColumnStream, type ChunkSource, type ColumnChunk} from "./column-stream.js";
-import {bookLevels, csvScanSql, decimalsOf, inferIncrements, invalidNumbers, isParquet, registerInputs, type MarketInputs} from "./inputs.js";
+import {
+  bookLevels,
+  csvScanSql,
+  decimalsOf,
+  inferIncrements,
+  invalidNumbers,
+  isParquet,
+  registerInputs,
+  type MarketInputs
+} from "./inputs.js";
 import {ReorderOverflow, ReorderWindow, transpose, type ReorderState} from "./reorder-window.js";
 import {SliceReader} from "./slice-reader.js";
 
 export type Strategy = "full_event_replay" | "snapshot_anchored" | "origin_time_sort";
 export const STRATEGIES: Strategy[] = ["full_event_replay", "snapshot_anchored", "origin_time_sort"];
 
-export const EVENT_TRADE = 0, EVENT_SNAPSHOT = 1, EVENT_DELTA = 2;
-const SNAPSHOT_USED = 1, SNAPSHOT_RESYNC = 2;
+export const EVENT_TRADE = 0,
+  EVENT_SNAPSHOT = 1,
+  EVENT_DELTA = 2;
+const SNAPSHOT_USED = 1,
+  SNAPSHOT_RESYNC = 2;
 
 /** What a test hook sees after each output event (the live book, not a copy). */
 export interface ReplayView {
@@ -111,10 +128,29 @@ const CAP = 1 << 17;
 // Where each column starts in an output buffer: numbers in `f`, bytes in `b`. Then, in `f`, the
 // book state's runs (CAP + 1 entries each: a run may start at every row, and the starts end with
 // the row count): each run's first row, and the state from there on.
-const F_T = 0, F_U = CAP, F_TRADE_TICK = 2 * CAP, F_TRADE_LOTS = 3 * CAP, F_DELTA_TICK = 4 * CAP, F_DELTA_LOTS = 5 * CAP, F_DRIFT = 6 * CAP, F_IMBALANCE = 7 * CAP;
-const RUN = CAP + 1, R_START = 8 * CAP, R_BID = R_START + RUN, R_ASK = R_START + 2 * RUN, R_SPREAD = R_START + 3 * RUN, R_MID_SUM = R_START + 4 * RUN, R_BID5 = R_START + 5 * RUN, R_ASK5 = R_START + 6 * RUN;
+const F_T = 0,
+  F_U = CAP,
+  F_TRADE_TICK = 2 * CAP,
+  F_TRADE_LOTS = 3 * CAP,
+  F_DELTA_TICK = 4 * CAP,
+  F_DELTA_LOTS = 5 * CAP,
+  F_DRIFT = 6 * CAP,
+  F_IMBALANCE = 7 * CAP;
+const RUN = CAP + 1,
+  R_START = 8 * CAP,
+  R_BID = R_START + RUN,
+  R_ASK = R_START + 2 * RUN,
+  R_SPREAD = R_START + 3 * RUN,
+  R_MID_SUM = R_START + 4 * RUN,
+  R_BID5 = R_START + 5 * RUN,
+  R_ASK5 = R_START + 6 * RUN;
 const F_LENGTH = R_START + 7 * RUN;
-const B_TYPE = 0, B_TRADE_SIDE = CAP, B_DELTA_SIDE = 2 * CAP, B_GAP = 3 * CAP, B_RESYNC = 4 * CAP, B_COLUMNS = 5;
+const B_TYPE = 0,
+  B_TRADE_SIDE = CAP,
+  B_DELTA_SIDE = 2 * CAP,
+  B_GAP = 3 * CAP,
+  B_RESYNC = 4 * CAP,
+  B_COLUMNS = 5;
 /** Where the runs' starts sit among an output buffer's `columns` (after market_events' 19). */
 const RUN_STARTS = 19;
 
@@ -129,7 +165,8 @@ function storeState(o: OutBuffer, r: number, bb: number, ba: number, bid5: numbe
   const f = o.f;
   if (bb !== o.lastBid || ba !== o.lastAsk || bid5 !== o.lastBid5 || ask5 !== o.lastAsk5) {
     const k = o.runs;
-    const bid = bb >= 0 ? bb : NaN, ask = ba >= 0 ? ba : NaN;
+    const bid = bb >= 0 ? bb : NaN,
+      ask = ba >= 0 ? ba : NaN;
     f[R_START + k] = r;
     f[R_BID + k] = bid;
     f[R_ASK + k] = ask;
@@ -140,7 +177,7 @@ function storeState(o: OutBuffer, r: number, bb: number, ba: number, bid5: numbe
     const both = bid5 + ask5;
     o.lastImbalance = both > 0 ? (bid5 - ask5) / both : NaN;
     o.runs = k + 1;
-    (o.lastBid = bb), (o.lastAsk = ba), (o.lastBid5 = bid5), (o.lastAsk5 = ask5);
+    ((o.lastBid = bb), (o.lastAsk = ba), (o.lastBid5 = bid5), (o.lastAsk5 = ask5));
   }
   f[F_IMBALANCE + r] = o.lastImbalance;
 }
@@ -178,8 +215,31 @@ class OutBuffer {
   readonly columns: (Float64Array | Uint8Array)[];
 
   constructor() {
-    const f = (at: number) => this.f.subarray(at, at + CAP), b = (at: number) => this.b.subarray(at, at + CAP), run = (at: number) => this.f.subarray(at, at + RUN);
-    this.columns = [f(F_T), b(B_TYPE), f(F_U), f(F_TRADE_TICK), f(F_TRADE_LOTS), b(B_TRADE_SIDE), b(B_DELTA_SIDE), f(F_DELTA_TICK), f(F_DELTA_LOTS), run(R_BID), run(R_ASK), run(R_SPREAD), run(R_MID_SUM), run(R_BID5), run(R_ASK5), f(F_IMBALANCE), b(B_GAP), b(B_RESYNC), f(F_DRIFT), run(R_START)];
+    const f = (at: number) => this.f.subarray(at, at + CAP),
+      b = (at: number) => this.b.subarray(at, at + CAP),
+      run = (at: number) => this.f.subarray(at, at + RUN);
+    this.columns = [
+      f(F_T),
+      b(B_TYPE),
+      f(F_U),
+      f(F_TRADE_TICK),
+      f(F_TRADE_LOTS),
+      b(B_TRADE_SIDE),
+      b(B_DELTA_SIDE),
+      f(F_DELTA_TICK),
+      f(F_DELTA_LOTS),
+      run(R_BID),
+      run(R_ASK),
+      run(R_SPREAD),
+      run(R_MID_SUM),
+      run(R_BID5),
+      run(R_ASK5),
+      f(F_IMBALANCE),
+      b(B_GAP),
+      b(B_RESYNC),
+      f(F_DRIFT),
+      run(R_START)
+    ];
     this.reset();
   }
   /** Empty again, to be filled from row 0. */
@@ -216,7 +276,10 @@ class Cursor implements ReplayCursor {
   consumed = 0;
   done = false;
   rows: Float64Array = new Float64Array(0);
-  private constructor(readonly stream: ChunkSource, private readonly width: number) {}
+  private constructor(
+    readonly stream: ChunkSource,
+    private readonly width: number
+  ) {}
   static async open(stream: ChunkSource, width: number, consumed: number): Promise<Cursor> {
     const c = new Cursor(stream, width);
     c.consumed = consumed;
@@ -229,7 +292,8 @@ class Cursor implements ReplayCursor {
       this.done = true;
       return;
     }
-    const n = chunk.n, w = this.width;
+    const n = chunk.n,
+      w = this.width;
     this.end = n * w;
     if (chunk.stride) this.rows = chunk.columns[0] as Float64Array;
     else {
@@ -303,33 +367,52 @@ export async function reconstructMarket(options: ReconstructOptions): Promise<Re
 
 /** Removes a failed run's unpublished files (its partial outputs and checkpoints). */
 function discardOutputs(outDir: string): void {
-  for (const f of ["market_events.parquet.partial", "book_samples.parquet.partial"]) rmSync(join(outDir, f), {force: true});
+  for (const f of ["market_events.parquet.partial", "book_samples.parquet.partial"])
+    rmSync(join(outDir, f), {force: true});
   rmSync(join(outDir, "segments"), {recursive: true, force: true});
 }
 
 async function replayOnce(options: ReconstructOptions): Promise<ReconstructResult> {
   const started = performance.now();
   const {inputs, strategy, outDir, segmentEvents = 1_000_000, log = () => {}} = options;
-  const phase = (what: string) => process.env.LAB_REPLAY_TRACE && log(`[${((performance.now() - started) / 1000).toFixed(2)}s] ${what}`);
-  if (!STRATEGIES.includes(strategy)) throw new LabError({column: "--strategy", reason: `unknown strategy "${strategy}"; one of ${STRATEGIES.join(", ")}`});
+  const phase = (what: string) =>
+    process.env.LAB_REPLAY_TRACE && log(`[${((performance.now() - started) / 1000).toFixed(2)}s] ${what}`);
+  if (!STRATEGIES.includes(strategy))
+    throw new LabError({
+      column: "--strategy",
+      reason: `unknown strategy "${strategy}"; one of ${STRATEGIES.join(", ")}`
+    });
   const needs = {deltas: strategy !== "snapshot_anchored", book: true, trades: true};
   for (const [name, needed] of Object.entries(needs)) {
-    if (needed && !inputs[name as keyof MarketInputs]) throw new LabError({column: `--${name === "deltas" ? "deltas" : name}`, reason: `strategy ${strategy} needs the ${name} input`});
+    if (needed && !inputs[name as keyof MarketInputs])
+      throw new LabError({
+        column: `--${name === "deltas" ? "deltas" : name}`,
+        reason: `strategy ${strategy} needs the ${name} input`
+      });
   }
-  const used: MarketInputs = {book: inputs.book, trades: inputs.trades, deltas: needs.deltas ? inputs.deltas : undefined};
+  const used: MarketInputs = {
+    book: inputs.book,
+    trades: inputs.trades,
+    deltas: needs.deltas ? inputs.deltas : undefined
+  };
   const work = join(outDir, ".replay");
   const segDir = join(outDir, "segments");
   if (!options.resume) rmSync(segDir, {recursive: true, force: true});
   rmSync(work, {recursive: true, force: true});
   mkdirSync(work, {recursive: true});
   mkdirSync(segDir, {recursive: true});
-  const duck = await openDuckDB({path: join(work, "replay.duckdb"), tempDirectory: work, memoryLimit: options.memoryLimit ?? "1GB"});
+  const duck = await openDuckDB({
+    path: join(work, "replay.duckdb"),
+    tempDirectory: work,
+    memoryLimit: options.memoryLimit ?? "1GB"
+  });
   let writerThread: ParquetWriterThread | undefined;
   try {
     // Resume: the last complete segment's checkpoint, if any.
     let checkpoint: Checkpoint | undefined;
     if (options.resume) {
-      for (let k = 1; existsSync(join(segDir, `seg-${pad(k)}.done.json`)); k++) checkpoint = JSON.parse(readFileSync(join(segDir, `seg-${pad(k)}.done.json`), "utf-8")) as Checkpoint;
+      for (let k = 1; existsSync(join(segDir, `seg-${pad(k)}.done.json`)); k++)
+        checkpoint = JSON.parse(readFileSync(join(segDir, `seg-${pad(k)}.done.json`), "utf-8")) as Checkpoint;
       // Anything after it (a segment without its marker) is an interrupted write: dropped.
       for (const f of readdirSync(segDir)) {
         const k = Number(/^seg-(\d+)\./.exec(f)?.[1]);
@@ -337,7 +420,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       }
       // The output being written must still be there to continue it.
       if (checkpoint && !existsSync(join(outDir, "market_events.parquet.partial"))) checkpoint = undefined;
-      if (checkpoint) log(`resuming after segment ${checkpoint.segment} (${checkpoint.events.toLocaleString("en-US")} events)`);
+      if (checkpoint)
+        log(`resuming after segment ${checkpoint.segment} (${checkpoint.events.toLocaleString("en-US")} events)`);
     }
     const reader = checkpoint?.reader ?? options.reader ?? "window";
     const windowRows = options.reorderWindowRows ?? 4096;
@@ -348,14 +432,23 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     // The window reader checks deltas and trades row by row as it reads them (a bad row fails the
     // run naming its line, before it reaches the book); snapshots, few and wide, are checked here.
     const problems = await invalidNumbers({duck, inputs: reader === "window" ? {book: used.book} : used, levels});
-    if (problems.length) throw new LabError({reason: `malformed input; nothing was replayed:\n  ${problems.join("\n  ")}`, hint: "fix or drop these rows; a NaN price cannot be placed in the book"});
+    if (problems.length)
+      throw new LabError({
+        reason: `malformed input; nothing was replayed:\n  ${problems.join("\n  ")}`,
+        hint: "fix or drop these rows; a NaN price cannot be placed in the book"
+      });
     const inferred = await inferIncrements({duck, inputs: used});
     const tickSize = options.tickSize ?? inferred.tickSize;
     const lotSize = options.lotSize ?? inferred.lotSize;
     // Decimals that hold every multiple of the increments (an override such as a 0.5 tick needs one).
     const priceScale = decimalsOf(tickSize);
     const quantityScale = decimalsOf(lotSize);
-    const baseRows = await duck.all<{b: bigint}>(`SELECT min(b) AS b FROM (${Object.keys(used).filter((k) => used[k as keyof MarketInputs]).map((k) => `SELECT min(epoch_ns(origin_time)) AS b FROM ${k}`).join(" UNION ALL ")})`);
+    const baseRows = await duck.all<{b: bigint}>(
+      `SELECT min(b) AS b FROM (${Object.keys(used)
+        .filter((k) => used[k as keyof MarketInputs])
+        .map((k) => `SELECT min(epoch_ns(origin_time)) AS b FROM ${k}`)
+        .join(" UNION ALL ")})`
+    );
     const base = baseRows[0]!.b;
     phase("inputs checked");
 
@@ -365,34 +458,87 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     const qx = (c: string) => `round(${c}::DOUBLE / ${lotSize})::DOUBLE`;
     const nanIfNull = (e: string) => `coalesce(${e}, 'NaN'::DOUBLE)`;
     const o = `(epoch_ns(origin_time) - ${base})::DOUBLE`;
-    const levelCols = ["bid", "ask"].flatMap((side) => Array.from({length: levels}, (_, i) => [nanIfNull(px(`${side}_${i}_price`)), nanIfNull(qx(`${side}_${i}_size`))]).flat());
+    const levelCols = ["bid", "ask"].flatMap((side) =>
+      Array.from({length: levels}, (_, i) => [
+        nanIfNull(px(`${side}_${i}_price`)),
+        nanIfNull(qx(`${side}_${i}_size`))
+      ]).flat()
+    );
     // Codes: 255 marks a side that is neither of the two (or missing): a bad row.
-    const code = (c: string, zero: string, one: string) => `(CASE ${c} WHEN '${zero}' THEN 0 WHEN '${one}' THEN 1 ELSE 255 END)::DOUBLE`;
+    const code = (c: string, zero: string, one: string) =>
+      `(CASE ${c} WHEN '${zero}' THEN 0 WHEN '${one}' THEN 1 ELSE 255 END)::DOUBLE`;
     // Each input's row as DOUBLE values, in this order: time, id, then the rest (read by position).
     const expressions = {
-      deltas: [nanIfNull(o), nanIfNull("update_id::DOUBLE"), code("side", "bid", "ask"), nanIfNull(px("price")), nanIfNull(qx("new_quantity"))],
+      deltas: [
+        nanIfNull(o),
+        nanIfNull("update_id::DOUBLE"),
+        code("side", "bid", "ask"),
+        nanIfNull(px("price")),
+        nanIfNull(qx("new_quantity"))
+      ],
       book: [nanIfNull(o), nanIfNull("sequence_number::DOUBLE"), ...levelCols],
-      trades: [nanIfNull(o), nanIfNull("trade_id::DOUBLE"), code("side", "buy", "sell"), nanIfNull(px("price")), nanIfNull(qx("quantity"))]
+      trades: [
+        nanIfNull(o),
+        nanIfNull("trade_id::DOUBLE"),
+        code("side", "buy", "sell"),
+        nanIfNull(px("price")),
+        nanIfNull(qx("quantity"))
+      ]
     };
     const select = (name: keyof typeof expressions) => `SELECT ${expressions[name].join(", ")}`;
     const stream = async (sql: string) => ColumnStream.open({connection: await duck.connect(), sql});
     // File order: Parquet a slice of row groups at a time (row-major arrays), CSV as one stream.
     const windowSource = async (name: keyof typeof expressions, path: string, from: number): Promise<ChunkSource> =>
-      isParquet(path) ? SliceReader.open({duck, path, expressions: expressions[name], fromRow: from}) : stream(`${select(name)} FROM ${csvScanSql(path, from)}`);
-    const sources: Record<"deltas" | "book" | "trades", ChunkSource | undefined> = {deltas: undefined, book: undefined, trades: undefined};
-    const windows: Record<"deltas" | "book" | "trades", ReorderWindow | undefined> = {deltas: undefined, book: undefined, trades: undefined};
+      isParquet(path)
+        ? SliceReader.open({duck, path, expressions: expressions[name], fromRow: from})
+        : stream(`${select(name)} FROM ${csvScanSql(path, from)}`);
+    const sources: Record<"deltas" | "book" | "trades", ChunkSource | undefined> = {
+      deltas: undefined,
+      book: undefined,
+      trades: undefined
+    };
+    const windows: Record<"deltas" | "book" | "trades", ReorderWindow | undefined> = {
+      deltas: undefined,
+      book: undefined,
+      trades: undefined
+    };
     if (reader === "sort") {
-      const order = {deltas: byOrigin ? "origin_time, update_id" : "update_id", book: byOrigin ? "origin_time, sequence_number" : "sequence_number", trades: "origin_time, trade_id"};
+      const order = {
+        deltas: byOrigin ? "origin_time, update_id" : "update_id",
+        book: byOrigin ? "origin_time, sequence_number" : "sequence_number",
+        trades: "origin_time, trade_id"
+      };
       const skip = {deltas: consumed.deltas, book: consumed.snapshots, trades: consumed.trades};
       for (const name of ["deltas", "book", "trades"] as const) {
-        if (used[name]) sources[name] = await stream(`${select(name)} FROM ${name} ORDER BY ${order[name]}, file_row_number${skip[name] ? ` OFFSET ${skip[name]}` : ""}`);
+        if (used[name])
+          sources[name] = await stream(
+            `${select(name)} FROM ${name} ORDER BY ${order[name]}, file_row_number${skip[name] ? ` OFFSET ${skip[name]}` : ""}`
+          );
       }
     } else if (!options.scanOnly) {
       const states = checkpoint?.windows;
       const specs = {
-        deltas: {columns: 5, keys: byOrigin ? [0, 1] : [1], checked: {nonNegative: [3, 4], codes: [2], what: "a delta with a missing, NaN or negative price or quantity, or a side other than bid/ask"}, state: states?.deltas},
+        deltas: {
+          columns: 5,
+          keys: byOrigin ? [0, 1] : [1],
+          checked: {
+            nonNegative: [3, 4],
+            codes: [2],
+            what: "a delta with a missing, NaN or negative price or quantity, or a side other than bid/ask"
+          },
+          state: states?.deltas
+        },
         book: {columns: 2 + 4 * levels, keys: byOrigin ? [0, 1] : [1], checked: undefined, state: states?.snapshots},
-        trades: {columns: 5, keys: [0, 1], checked: {nonNegative: [3, 4], codes: [2], what: "a trade with a missing, NaN or negative price or quantity, or a side other than buy/sell"}, state: states?.trades}
+        trades: {
+          columns: 5,
+          keys: [0, 1],
+          checked: {
+            nonNegative: [3, 4],
+            codes: [2],
+            what: "a trade with a missing, NaN or negative price or quantity, or a side other than buy/sell"
+          },
+          state: states?.trades
+        }
       };
       // The three readers open at once (each looks up its file's row groups and starts its first
       // queries: ~0.04 s apiece, one after another before).
@@ -402,14 +548,25 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           if (!path) return;
           const spec = specs[name];
           const from = spec.state?.reopenAt ?? 0;
-          windows[name] = new ReorderWindow({source: await windowSource(name, path, from), columns: spec.columns, keys: spec.keys, windowRows, name, file: path, checked: spec.checked, startRow: from, resume: spec.state});
+          windows[name] = new ReorderWindow({
+            source: await windowSource(name, path, from),
+            columns: spec.columns,
+            keys: spec.keys,
+            windowRows,
+            name,
+            file: path,
+            checked: spec.checked,
+            startRow: from,
+            resume: spec.state
+          });
         })
       );
     }
     if (options.scanOnly) {
       // The same queries through the same reader, every value touched, nothing else: in window
       // mode the inputs in file order, in sort mode DuckDB's sorted streams.
-      let rows = 0, checksum = 0;
+      let rows = 0,
+        checksum = 0;
       for (const name of ["deltas", "book", "trades"] as const) {
         const path = used[name];
         if (!path) continue;
@@ -422,7 +579,15 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         }
         source.close();
       }
-      return {path: "", events: rows, segments: 0, counts: {checksum} as unknown as ReplayCounts, tickSize, lotSize, seconds: (performance.now() - started) / 1000};
+      return {
+        path: "",
+        events: rows,
+        segments: 0,
+        counts: {checksum} as unknown as ReplayCounts,
+        tickSize,
+        lotSize,
+        seconds: (performance.now() - started) / 1000
+      };
     }
     const cursor = async (name: "deltas" | "book" | "trades", already: number): Promise<ReplayCursor> => {
       const w = windows[name];
@@ -431,19 +596,38 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       return w;
     };
     // Each waits for its first rows: together.
-    const [deltaCursor, snapCursor, tradeCursor] = await Promise.all([used.deltas ? cursor("deltas", consumed.deltas) : undefined, cursor("book", consumed.snapshots), cursor("trades", consumed.trades)]);
+    const [deltaCursor, snapCursor, tradeCursor] = await Promise.all([
+      used.deltas ? cursor("deltas", consumed.deltas) : undefined,
+      cursor("book", consumed.snapshots),
+      cursor("trades", consumed.trades)
+    ]);
 
     // State.
     const book = new Book();
     let lastU = checkpoint?.lastUpdateId ?? -1;
     let initialised = checkpoint?.initialised ?? false;
     let gap = checkpoint?.gap ?? false;
-    let bidFloor = checkpoint?.bidFloor ?? Infinity, askCeiling = checkpoint?.askCeiling ?? -Infinity;
+    let bidFloor = checkpoint?.bidFloor ?? Infinity,
+      askCeiling = checkpoint?.askCeiling ?? -Infinity;
     if (checkpoint) {
       for (const [tick, q] of checkpoint.bids) book.set(BID, tick, q);
       for (const [tick, q] of checkpoint.asks) book.set(ASK, tick, q);
     }
-    const counts: ReplayCounts = checkpoint?.counts ?? {trades: 0, snapshots: 0, deltas: 0, preInit: 0, gaps: 0, missingUpdates: 0, resyncs: 0, crossedEvents: 0, crossedSnapshots: 0, outOfOrder: 0, driftSum: 0, driftMax: 0, driftSnapshots: 0};
+    const counts: ReplayCounts = checkpoint?.counts ?? {
+      trades: 0,
+      snapshots: 0,
+      deltas: 0,
+      preInit: 0,
+      gaps: 0,
+      missingUpdates: 0,
+      resyncs: 0,
+      crossedEvents: 0,
+      crossedSnapshots: 0,
+      outOfOrder: 0,
+      driftSum: 0,
+      driftMax: 0,
+      driftSnapshots: 0
+    };
     let events = checkpoint?.events ?? 0;
     let segment = checkpoint?.segment ?? 0;
     let segEvents = 0;
@@ -453,12 +637,30 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     // Output: market_events.parquet (and book_samples.parquet) written directly by the plain
     // writer, one row group per flush; a segment ends at a flush, and its DONE marker holds the
     // writers' states, so a resumed run truncates the files to the last segment and carries on.
-    const pm = Math.round(tickSize * 10 ** priceScale), qm = Math.round(lotSize * 10 ** quantityScale);
-    const price = (name: string, extra = 0, sparse?: Sparse): PlainColumn => ({name, type: "INT64", logical: {decimal: {precision: 18, scale: priceScale + extra}}, multiply: pm * 10 ** extra, nullable: true, ...(sparse ? {sparse} : {})});
-    const quantity = (name: string, sparse?: Sparse): PlainColumn => ({name, type: "INT64", logical: {decimal: {precision: 18, scale: quantityScale}}, multiply: qm, nullable: true, ...(sparse ? {sparse} : {})});
+    const pm = Math.round(tickSize * 10 ** priceScale),
+      qm = Math.round(lotSize * 10 ** quantityScale);
+    const price = (name: string, extra = 0, sparse?: Sparse): PlainColumn => ({
+      name,
+      type: "INT64",
+      logical: {decimal: {precision: 18, scale: priceScale + extra}},
+      multiply: pm * 10 ** extra,
+      nullable: true,
+      ...(sparse ? {sparse} : {})
+    });
+    const quantity = (name: string, sparse?: Sparse): PlainColumn => ({
+      name,
+      type: "INT64",
+      logical: {decimal: {precision: 18, scale: quantityScale}},
+      multiply: qm,
+      nullable: true,
+      ...(sparse ? {sparse} : {})
+    });
     // The book state: runs (see OutBuffer), their starts beside the columns.
     const runs = {runs: {starts: RUN_STARTS}};
-    const onTrades: Sparse = {column: 1, code: EVENT_TRADE}, onDeltas: Sparse = {column: 1, code: EVENT_DELTA}, onSnapshots: Sparse = {column: 1, code: EVENT_SNAPSHOT}, notOnTrades: Sparse = {column: 1, code: EVENT_TRADE, except: true};
+    const onTrades: Sparse = {column: 1, code: EVENT_TRADE},
+      onDeltas: Sparse = {column: 1, code: EVENT_DELTA},
+      onSnapshots: Sparse = {column: 1, code: EVENT_SNAPSHOT},
+      notOnTrades: Sparse = {column: 1, code: EVENT_TRADE, except: true};
     const eventColumns: PlainColumn[] = [
       {name: "event_ts_ns", type: "INT64", add: base},
       {name: "event_type", type: "ENUM", labels: ["TRADE", "BOOK_SNAPSHOT", "BOOK_DELTA"]},
@@ -475,7 +677,14 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       {...price("best_ask"), ...runs},
       {...price("spread"), ...runs},
       // (bid + ask) / 2 at one more decimal place: (bid + ask) × 5 units of 10^-(scale+1).
-      {name: "mid", type: "INT64", logical: {decimal: {precision: 18, scale: priceScale + 1}}, multiply: pm * 5, nullable: true, ...runs},
+      {
+        name: "mid",
+        type: "INT64",
+        logical: {decimal: {precision: 18, scale: priceScale + 1}},
+        multiply: pm * 5,
+        nullable: true,
+        ...runs
+      },
       // Depth is a number whatever the book holds (0 lots on an empty side): never null.
       {...quantity("bid_depth_5"), nullable: false, ...runs},
       {...quantity("ask_depth_5"), nullable: false, ...runs},
@@ -487,14 +696,31 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     ];
     const path = join(outDir, "market_events.parquet");
     // Encoding and disk writes run on the writer thread, overlapping the replay.
-    const writer = new ParquetWriterThread(path, eventColumns, checkpoint?.writer, outs.map((o) => o.columns));
+    const writer = new ParquetWriterThread(
+      path,
+      eventColumns,
+      checkpoint?.writer,
+      outs.map((o) => o.columns)
+    );
     writerThread = writer;
     out = outs[await writer.take()]!;
     const sampleStep = (options.sampleEveryMs ?? 0) * 1e6;
     const sampleLevels = options.sampleLevels ?? Math.min(20, levels);
     const samplesPath = sampleStep ? join(outDir, "book_samples.parquet") : undefined;
     const sampleWriter = samplesPath
-      ? new PlainParquetWriter(samplesPath, [{name: "ts_ns", type: "INT64", add: base}, ...["bid", "ask"].flatMap((side) => Array.from({length: sampleLevels}, (_, l) => [price(`${side}_${l}_price`), quantity(`${side}_${l}_size`)]).flat())], checkpoint?.sampleWriter)
+      ? new PlainParquetWriter(
+          samplesPath,
+          [
+            {name: "ts_ns", type: "INT64", add: base},
+            ...["bid", "ask"].flatMap((side) =>
+              Array.from({length: sampleLevels}, (_, l) => [
+                price(`${side}_${l}_price`),
+                quantity(`${side}_${l}_size`)
+              ]).flat()
+            )
+          ],
+          checkpoint?.sampleWriter
+        )
       : undefined;
     const sampleCap = 4096;
     const sampleBuf = Array.from({length: 1 + 4 * sampleLevels}, () => new Float64Array(sampleCap));
@@ -503,10 +729,16 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       if (sampleN) sampleWriter!.writeRowGroup(sampleBuf, 0, sampleN);
       sampleN = 0;
     };
-    const lv = {bp: new Float64Array(sampleLevels), bq: new Float64Array(sampleLevels), ap: new Float64Array(sampleLevels), aq: new Float64Array(sampleLevels)};
+    const lv = {
+      bp: new Float64Array(sampleLevels),
+      bq: new Float64Array(sampleLevels),
+      ap: new Float64Array(sampleLevels),
+      aq: new Float64Array(sampleLevels)
+    };
     /** The book as it stood at `t` (before the event at or after it); columns bid price, size … ask price, size per level. */
     const sample = (t: number) => {
-      const nb = book.top(BID, sampleLevels, lv.bp, lv.bq), na = book.top(ASK, sampleLevels, lv.ap, lv.aq);
+      const nb = book.top(BID, sampleLevels, lv.bp, lv.bq),
+        na = book.top(ASK, sampleLevels, lv.ap, lv.aq);
       sampleBuf[0]![sampleN] = t;
       for (let l = 0; l < sampleLevels; l++) {
         sampleBuf[1 + 2 * l]![sampleN] = l < nb ? lv.bp[l]! : NaN;
@@ -521,7 +753,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       if (!sampleStep || !initialised) return;
       if (nextSample === 0) nextSample = Math.ceil(t / sampleStep) * sampleStep;
       // A sample at t is the book before any event at t (as a feed window ending at t shows it).
-      while (t >= nextSample) sample(nextSample), (nextSample += sampleStep);
+      while (t >= nextSample) (sample(nextSample), (nextSample += sampleStep));
     };
     const flushOut = async () => {
       const n = out.n;
@@ -549,7 +781,15 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         events,
         reader,
         consumed: {deltas: deltaCursor?.consumed ?? 0, snapshots: snapCursor.consumed, trades: tradeCursor.consumed},
-        ...(reader === "window" ? {windows: {...(windows.deltas ? {deltas: windows.deltas.state()} : {}), snapshots: windows.book!.state(), trades: windows.trades!.state()}} : {}),
+        ...(reader === "window"
+          ? {
+              windows: {
+                ...(windows.deltas ? {deltas: windows.deltas.state()} : {}),
+                snapshots: windows.book!.state(),
+                trades: windows.trades!.state()
+              }
+            }
+          : {}),
         lastUpdateId: lastU,
         initialised,
         gap,
@@ -572,7 +812,12 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
 
     // Depth over 5 levels, cached: only a delta inside them changes it (see deltaRun); a
     // snapshot or a trade that moves the book marks it dirty, to be walked again.
-    let bid5 = 0, ask5 = 0, bid5Edge = -Infinity, ask5Edge = Infinity, depthDirtyBid = true, depthDirtyAsk = true;
+    let bid5 = 0,
+      ask5 = 0,
+      bid5Edge = -Infinity,
+      ask5Edge = Infinity,
+      depthDirtyBid = true,
+      depthDirtyAsk = true;
 
     // The output row for the current event: the book state after it; returns its index. Kept
     // small enough to be inlined into the merge loop (the rare work is in functions of its own),
@@ -580,17 +825,21 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     // that is not inlined would be boxed, a heap allocation per event.
     const refreshDepth = () => {
       // Depth over 5 levels changes only when an update lands inside them: cached otherwise.
-      if (depthDirtyBid) (book.measureDepth(BID, 5), (bid5 = book.depthTotal)), (bid5Edge = book.depthEdge), (depthDirtyBid = false);
-      if (depthDirtyAsk) (book.measureDepth(ASK, 5), (ask5 = book.depthTotal)), (ask5Edge = book.depthEdge), (depthDirtyAsk = false);
+      if (depthDirtyBid)
+        ((book.measureDepth(BID, 5), (bid5 = book.depthTotal)), (bid5Edge = book.depthEdge), (depthDirtyBid = false));
+      if (depthDirtyAsk)
+        ((book.measureDepth(ASK, 5), (ask5 = book.depthTotal)), (ask5Edge = book.depthEdge), (depthDirtyAsk = false));
     };
     const crossed = () => {
       counts.crossedEvents++;
-      if (!gap) (gap = true), counts.gaps++;
+      if (!gap) ((gap = true), counts.gaps++);
     };
     const emit = (type: number) => {
-      const o = out, r = o.n;
+      const o = out,
+        r = o.n;
       o.b[B_TYPE + r] = type;
-      const bb = book.bestBid, ba = book.bestAsk;
+      const bb = book.bestBid,
+        ba = book.bestAsk;
       if (depthDirtyBid || depthDirtyAsk) refreshDepth();
       storeState(o, r, bb, ba, bid5, ask5);
       if (bb >= 0 && ba >= 0 && bb >= ba) crossed();
@@ -601,15 +850,18 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       return r;
     };
 
-    const wideP = new Float64Array(levels * 4), wideQ = new Float64Array(levels * 4);
+    const wideP = new Float64Array(levels * 4),
+      wideQ = new Float64Array(levels * 4);
     // What a snapshot did, as SNAPSHOT_USED | SNAPSHOT_RESYNC, and its drift in snapshotDrift[0]:
     // no object or boxed number made for each of them.
     const snapshotDrift = new Float64Array(1);
     const applySnapshot = (c: ReplayCursor): number => {
       // The snapshot's row, read in place (its levels: price, size pairs from 2, bids then asks).
-      const rows = c.rows, at = c.at;
+      const rows = c.rows,
+        at = c.at;
       const seq = rows[at + 1]!;
-      const bestBid = rows[at + 2]!, bestAsk = rows[at + 2 + 2 * levels]!;
+      const bestBid = rows[at + 2]!,
+        bestAsk = rows[at + 2 + 2 * levels]!;
       if (!Number.isNaN(bestBid) && !Number.isNaN(bestAsk) && bestBid >= bestAsk) {
         // A crossed snapshot cannot be a true book: flagged, not used.
         counts.crossedSnapshots++;
@@ -620,7 +872,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       let extends_ = false;
       if (initialised) {
         // Drift: RMS over the snapshot's levels of (our size − its size), before resyncing.
-        let sum = 0, n = 0;
+        let sum = 0,
+          n = 0;
         for (let side: Side = BID; side <= ASK; side++) {
           const off = side === BID ? 2 : 2 + 2 * levels;
           let worst = NaN;
@@ -652,8 +905,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
                 has = j < levels && rows[at + off + 2 * j] === p;
               } else has = snapshotHas(rows, at, off, p);
               // Without a branch: arithmetic first reached mid-replay cost a deoptimisation.
-              const q = wideQ[l]!, miss = has ? 0 : 1;
-              (sum += miss * q * q), (n += miss);
+              const q = wideQ[l]!,
+                miss = has ? 0 : 1;
+              ((sum += miss * q * q), (n += miss));
             }
           }
         }
@@ -726,12 +980,16 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     const clearSide = (side: Side, worst: number) => book.clearFrom(side, worst);
 
     // The merge. Keys: book events by update id (full replay) or origin time; trades by origin time.
-    const D = deltaCursor, S = snapCursor, T = tradeCursor;
+    const D = deltaCursor,
+      S = snapCursor,
+      T = tradeCursor;
     // The hot loop is synchronous: it runs events until one needs an await (an input to refill,
     // a full buffer to hand over, a segment to end) and says which; the async loop below awaits
     // it and calls again. (An async function's loop keeps its state through the generator; this
     // one is plain optimised code.)
-    const FINISHED = 0, REFILL = 1, FLUSH = 2;
+    const FINISHED = 0,
+      REFILL = 1,
+      FLUSH = 2;
     const RUN_ENDED = 3;
     /**
      * A run of deltas from `c`, the current one first, while they come before the next snapshot
@@ -752,18 +1010,45 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       // What the loop reads at every event, in locals: a closure's variables are loads from its
       // context, and V8 folds them to constants only for the first replay of a process (its one
       // closure); from the second on, each is a load (and a map check) at each use.
-      const o = out, f = o.f, bytes = o.b, onEvent = options.onEvent, bk = book, sampling = sampleStep > 0, perSegment = segmentEvents;
-      let r = o.n, d = o.deltas, n = 0, ev = events, seg = segEvents, tr = o.trades, nt = 0;
-      let k = o.runs, lastBB = o.lastBid, lastBA = o.lastAsk, last5B = o.lastBid5, last5A = o.lastAsk5, imbalance = o.lastImbalance;
-      let u0 = lastU, gapped = gap;
-      let b5 = bid5, a5 = ask5, b5Edge = bid5Edge, a5Edge = ask5Edge, dirtyB = depthDirtyBid, dirtyA = depthDirtyAsk;
+      const o = out,
+        f = o.f,
+        bytes = o.b,
+        onEvent = options.onEvent,
+        bk = book,
+        sampling = sampleStep > 0,
+        perSegment = segmentEvents;
+      let r = o.n,
+        d = o.deltas,
+        n = 0,
+        ev = events,
+        seg = segEvents,
+        tr = o.trades,
+        nt = 0;
+      let k = o.runs,
+        lastBB = o.lastBid,
+        lastBA = o.lastAsk,
+        last5B = o.lastBid5,
+        last5A = o.lastAsk5,
+        imbalance = o.lastImbalance;
+      let u0 = lastU,
+        gapped = gap;
+      let b5 = bid5,
+        a5 = ask5,
+        b5Edge = bid5Edge,
+        a5Edge = ask5Edge,
+        dirtyB = depthDirtyBid,
+        dirtyA = depthDirtyAsk;
       let why = RUN_ENDED;
       // Whether the last delta left the book crossed (a trade after it leaves it so); crossed
       // events, and gaps that a crossed book began.
-      let crossedBook = false, crossings = 0, gapStarts = 0;
+      let crossedBook = false,
+        crossings = 0,
+        gapStarts = 0;
       run: for (;;) {
-        const rows = c.rows, at = c.at;
-        const t = rows[at]!, u = rows[at + 1]!;
+        const rows = c.rows,
+          at = c.at;
+        const t = rows[at]!,
+          u = rows[at + 1]!;
         if (sampling) sampleUpTo(t);
         if (u > u0 + 1 && u0 >= 0) {
           if (!gapped) counts.gaps++;
@@ -775,7 +1060,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           if (!gapped) counts.gaps++;
           gapped = true;
         }
-        const side = rows[at + 2]! as Side, tick = rows[at + 3]!, lots = rows[at + 4]!;
+        const side = rows[at + 2]! as Side,
+          tick = rows[at + 3]!,
+          lots = rows[at + 4]!;
         const before = bk.set(side, tick, lots);
         // Depth over 5 levels: a size change at a level inside them moves it by the difference;
         // a level appearing or vanishing there needs a fresh walk; beyond them nothing changes.
@@ -789,10 +1076,11 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           else dirtyA = true;
         }
         if (u > u0) u0 = u;
-        if (dirtyB) (bk.measureDepth(BID, 5), (b5 = bk.depthTotal)), (b5Edge = bk.depthEdge), (dirtyB = false);
-        if (dirtyA) (bk.measureDepth(ASK, 5), (a5 = bk.depthTotal)), (a5Edge = bk.depthEdge), (dirtyA = false);
+        if (dirtyB) ((bk.measureDepth(BID, 5), (b5 = bk.depthTotal)), (b5Edge = bk.depthEdge), (dirtyB = false));
+        if (dirtyA) ((bk.measureDepth(ASK, 5), (a5 = bk.depthTotal)), (a5Edge = bk.depthEdge), (dirtyA = false));
         // The output row: the event, then the book after it — a run of the state where it changed.
-        const bb = bk.bestBid, ba = bk.bestAsk;
+        const bb = bk.bestBid,
+          ba = bk.bestAsk;
         // A crossed book: counted, and gapped from here. Counted in locals at every delta, both
         // sides tested first: code that runs at every delta has type feedback when the loop is
         // compiled, where a branch first taken mid-replay (the first crossed book, the first
@@ -809,7 +1097,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         // call site for both depth walks did not free enough budget: 319 MB). A shared helper for
         // the run's stores alone is not inlined here either: 170 → 238 MB.
         if (bb !== lastBB || ba !== lastBA || b5 !== last5B || a5 !== last5A) {
-          const bid = bb >= 0 ? bb : NaN, ask = ba >= 0 ? ba : NaN;
+          const bid = bb >= 0 ? bb : NaN,
+            ask = ba >= 0 ? ba : NaN;
           f[R_START + k] = r;
           f[R_BID + k] = bid;
           f[R_ASK + k] = ask;
@@ -820,7 +1109,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           const both = b5 + a5;
           imbalance = both > 0 ? (b5 - a5) / both : NaN;
           k++;
-          (lastBB = bb), (lastBA = ba), (last5B = b5), (last5A = a5);
+          ((lastBB = bb), (lastBA = ba), (last5B = b5), (last5A = a5));
         }
         f[F_IMBALANCE + r] = imbalance;
         bytes[B_TYPE + r] = EVENT_DELTA;
@@ -828,10 +1117,10 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         bytes[B_DELTA_SIDE + d] = side;
         f[F_DELTA_TICK + d] = tick;
         f[F_DELTA_LOTS + d] = lots;
-        r++, d++, n++, ev++, seg++;
+        (r++, d++, n++, ev++, seg++);
         if (onEvent) onEvent({type: EVENT_DELTA, tNs: t, updateId: u, book, gap: gapped, bidFloor, askCeiling});
         if (c.advance()) {
-          (starved = c), (why = REFILL);
+          ((starved = c), (why = REFILL));
           break;
         }
         if (r === CAP || seg >= perSegment) {
@@ -845,7 +1134,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
         // trade, 1.7 M times a bench replay, each back through the merge and into a new run).
         if (!full) break;
         for (;;) {
-          const trows = T.rows, tat = T.at, tt = trows[tat]!;
+          const trows = T.rows,
+            tat = T.at,
+            tt = trows[tat]!;
           if (sampling) sampleUpTo(tt);
           // The book is the last delta's: crossed as it was (and gapped already if so), no new
           // run, the imbalance as it was.
@@ -857,25 +1148,41 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           bytes[B_TRADE_SIDE + tr] = trows[tat + 2]!;
           f[F_TRADE_TICK + tr] = trows[tat + 3]!;
           f[F_TRADE_LOTS + tr] = trows[tat + 4]!;
-          r++, tr++, nt++, ev++, seg++;
+          (r++, tr++, nt++, ev++, seg++);
           if (onEvent) onEvent({type: EVENT_TRADE, tNs: tt, updateId: u0, book, gap: gapped, bidFloor, askCeiling});
           if (T.advance()) {
-            (starved = T), (why = REFILL);
+            ((starved = T), (why = REFILL));
             break run;
           }
           if (r === CAP || seg >= perSegment) {
             why = FLUSH;
             break run;
           }
-            tradeOrigin = T.done ? Infinity : T.rows[T.at]!;
+          tradeOrigin = T.done ? Infinity : T.rows[T.at]!;
           if (!(tradeOrigin < c.rows[c.at]!)) break;
         }
       }
-      (o.n = r), (o.deltas = d), (o.trades = tr), (counts.deltas += n), (counts.trades += nt), (events = ev), (segEvents = seg);
-      (counts.crossedEvents += crossings), (counts.gaps += gapStarts);
-      (o.runs = k), (o.lastBid = lastBB), (o.lastAsk = lastBA), (o.lastBid5 = last5B), (o.lastAsk5 = last5A), (o.lastImbalance = imbalance);
-      (lastU = u0), (gap = gapped);
-      (bid5 = b5), (ask5 = a5), (bid5Edge = b5Edge), (ask5Edge = a5Edge), (depthDirtyBid = dirtyB), (depthDirtyAsk = dirtyA);
+      ((o.n = r),
+        (o.deltas = d),
+        (o.trades = tr),
+        (counts.deltas += n),
+        (counts.trades += nt),
+        (events = ev),
+        (segEvents = seg));
+      ((counts.crossedEvents += crossings), (counts.gaps += gapStarts));
+      ((o.runs = k),
+        (o.lastBid = lastBB),
+        (o.lastAsk = lastBA),
+        (o.lastBid5 = last5B),
+        (o.lastAsk5 = last5A),
+        (o.lastImbalance = imbalance));
+      ((lastU = u0), (gap = gapped));
+      ((bid5 = b5),
+        (ask5 = a5),
+        (bid5Edge = b5Edge),
+        (ask5Edge = a5Edge),
+        (depthDirtyBid = dirtyB),
+        (depthDirtyAsk = dirtyA));
       return why;
     };
     let starved: ReplayCursor | undefined;
@@ -894,11 +1201,21 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             src = !T.done && T.rows[T.at]! < bookOrigin ? 2 : book;
           }
         } else {
-          let best = Infinity, bestRank = 9, bestId = Infinity;
-          const consider = (source: number, c: ReplayCursor | undefined, rank: number, idCol: number, idOffset: number) => {
+          let best = Infinity,
+            bestRank = 9,
+            bestId = Infinity;
+          const consider = (
+            source: number,
+            c: ReplayCursor | undefined,
+            rank: number,
+            idCol: number,
+            idOffset: number
+          ) => {
             if (!c || c.done) return;
-            const t = c.rows[c.at]!, id = c.rows[c.at + idCol]! + idOffset;
-            if (t < best || (t === best && (rank < bestRank || (rank === bestRank && id < bestId)))) (best = t), (bestRank = rank), (bestId = id), (src = source);
+            const t = c.rows[c.at]!,
+              id = c.rows[c.at + idCol]! + idOffset;
+            if (t < best || (t === best && (rank < bestRank || (rank === bestRank && id < bestId))))
+              ((best = t), (bestRank = rank), (bestId = id), (src = source));
           };
           if (strategy === "origin_time_sort") consider(0, D, 0, 1, 0);
           consider(1, S, 0, 1, 0.5);
@@ -917,7 +1234,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
           }
           counts.preInit++;
         } else if (src === 1) {
-          const applied = applySnapshot(c), seq = c.rows[c.at + 1]!;
+          const applied = applySnapshot(c),
+            seq = c.rows[c.at + 1]!;
           if (applied & SNAPSHOT_USED || initialised) {
             const r = emit(EVENT_SNAPSHOT);
             out.f[F_T + r] = c.rows[c.at]!;
@@ -925,11 +1243,21 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
             out.b[B_RESYNC + r] = applied & SNAPSHOT_RESYNC ? 1 : 0;
             out.f[F_DRIFT + out.snapshots++] = snapshotDrift[0]! * lotSize;
             counts.snapshots++;
-            options.onEvent?.({type: EVENT_SNAPSHOT, tNs: c.rows[c.at]!, updateId: seq, book, gap, bidFloor, askCeiling});
+            options.onEvent?.({
+              type: EVENT_SNAPSHOT,
+              tNs: c.rows[c.at]!,
+              updateId: seq,
+              book,
+              gap,
+              bidFloor,
+              askCeiling
+            });
           }
         } else {
           if (initialised) {
-            const side = c.rows[c.at + 2]! as Side, tick = c.rows[c.at + 3]!, lots = c.rows[c.at + 4]!;
+            const side = c.rows[c.at + 2]! as Side,
+              tick = c.rows[c.at + 3]!,
+              lots = c.rows[c.at + 4]!;
             if (strategy === "snapshot_anchored") {
               // The taker's fill took this size at this price, and everything better before it.
               const passive: Side = side === 0 ? ASK : BID;
@@ -939,7 +1267,8 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
               depthDirtyBid = depthDirtyAsk = true;
             }
             const r = emit(EVENT_TRADE);
-            const f = out.f, k = out.trades++;
+            const f = out.f,
+              k = out.trades++;
             f[F_T + r] = c.rows[c.at]!;
             f[F_TRADE_TICK + k] = tick;
             f[F_TRADE_LOTS + k] = lots;
@@ -984,10 +1313,19 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     phase("replayed");
     // Every input row must have been read: a stream that ended early (DuckDB can end a result
     // instead of failing when it runs out of memory) would otherwise leave a silently short replay.
-    for (const [name, cursor] of [["deltas", deltaCursor], ["book", snapCursor], ["trades", tradeCursor]] as const) {
+    for (const [name, cursor] of [
+      ["deltas", deltaCursor],
+      ["book", snapCursor],
+      ["trades", tradeCursor]
+    ] as const) {
       if (!cursor) continue;
-      const [{n}] = await duck.all<{n: bigint}>(`SELECT count(*) AS n FROM ${name}`);
-      if (cursor.consumed !== Number(n)) throw new LabError({file: used[name], reason: `the replay read ${cursor.consumed.toLocaleString("en-US")} of ${Number(n).toLocaleString("en-US")} rows of the ${name} input; the sorted read ended early`, hint: "give the replay more memory (--memory-limit) or fewer threads; nothing was published"});
+      const {n} = await duck.one<{n: bigint}>(`SELECT count(*) AS n FROM ${name}`);
+      if (cursor.consumed !== Number(n))
+        throw new LabError({
+          file: used[name],
+          reason: `the replay read ${cursor.consumed.toLocaleString("en-US")} of ${Number(n).toLocaleString("en-US")} rows of the ${name} input; the sorted read ended early`,
+          hint: "give the replay more memory (--memory-limit) or fewer threads; nothing was published"
+        });
     }
     await endSegment(true);
     deltaCursor?.close();
@@ -995,9 +1333,22 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     tradeCursor.close();
     await writer.close();
     sampleWriter?.close();
-    phase(`written (waited ${(waits.reader / 1000).toFixed(2)}s for the reader, ${(waits.writer / 1000).toFixed(2)}s for the writer thread)`);
-    log(`${strategy}: ${events.toLocaleString("en-US")} events (${counts.deltas} deltas, ${counts.snapshots} snapshots, ${counts.trades} trades), ${counts.gaps} gaps, ${counts.resyncs} resyncs`);
-    return {path, ...(samplesPath ? {samplesPath} : {}), events, segments: segment, counts, tickSize, lotSize, seconds: (performance.now() - started) / 1000};
+    phase(
+      `written (waited ${(waits.reader / 1000).toFixed(2)}s for the reader, ${(waits.writer / 1000).toFixed(2)}s for the writer thread)`
+    );
+    log(
+      `${strategy}: ${events.toLocaleString("en-US")} events (${counts.deltas} deltas, ${counts.snapshots} snapshots, ${counts.trades} trades), ${counts.gaps} gaps, ${counts.resyncs} resyncs`
+    );
+    return {
+      path,
+      ...(samplesPath ? {samplesPath} : {}),
+      events,
+      segments: segment,
+      counts,
+      tickSize,
+      lotSize,
+      seconds: (performance.now() - started) / 1000
+    };
   } finally {
     await writerThread?.terminate();
     duck.close();

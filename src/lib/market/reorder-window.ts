@@ -32,7 +32,11 @@ export interface ReorderWindowOptions {
 
 /** A row that lies further from its sorted place than the window: the caller sorts the whole input instead. */
 export class ReorderOverflow extends Error {
-  constructor(readonly input: string, readonly row: number, readonly why: string) {
+  constructor(
+    readonly input: string,
+    readonly row: number,
+    readonly why: string
+  ) {
     super(`${input}: ${why}`);
   }
 }
@@ -201,17 +205,24 @@ export class ReorderWindow {
     const cols = chunk.columns as Float64Array[];
     const first = this.read;
     // A slot about to be overwritten must not hold a row still waiting.
-    const waiting = this.waiting, mask = this.ringMask;
+    const waiting = this.waiting,
+      mask = this.ringMask;
     for (let r = 0; r < n; r++) {
       if (waiting[(first + r) & mask]) {
         const p = this.positionOf((first + r) & mask);
-        throw new ReorderOverflow(this.options.file, p, `the ${this.options.name} row at file position ${p.toLocaleString("en-US")} is still waiting ${this.ring.toLocaleString("en-US")} rows later: it lies further than the window from its sorted place`);
+        throw new ReorderOverflow(
+          this.options.file,
+          p,
+          `the ${this.options.name} row at file position ${p.toLocaleString("en-US")} is still waiting ${this.ring.toLocaleString("en-US")} rows later: it lies further than the window from its sorted place`
+        );
       }
     }
     // Check the rows (a row-major chunk a row at a time, a column-major one a column at a time),
     // then copy them into the ring (in two pieces where it wraps): a row-major chunk as two block
     // copies, a column-major one value by value.
-    const at = first & mask, head = Math.min(n, this.ring - at), w = this.nCols;
+    const at = first & mask,
+      head = Math.min(n, this.ring - at),
+      w = this.nCols;
     if (chunk.stride) {
       // Row-major: every check of a row in one pass (a pass per checked column cost ~3 ns a row
       // each); the first bad row is refused for the first of its columns that fails.
@@ -219,7 +230,8 @@ export class ReorderWindow {
       if (bad >= 0) {
         for (let c = 0; c < w; c++) {
           const kind = this.kinds[c]!;
-          if (kind && checkColumn(cols[0]!, bad * chunk.stride + c, chunk.stride, 1, kind) === 0) this.refuse(first + bad, kind);
+          if (kind && checkColumn(cols[0]!, bad * chunk.stride + c, chunk.stride, 1, kind) === 0)
+            this.refuse(first + bad, kind);
         }
       }
     } else {
@@ -231,7 +243,8 @@ export class ReorderWindow {
       }
     }
     if (chunk.stride) {
-      if (chunk.stride !== w) throw new Error(`${this.options.name}: chunks of ${chunk.stride} values a row, the window holds ${w}`);
+      if (chunk.stride !== w)
+        throw new Error(`${this.options.name}: chunks of ${chunk.stride} values a row, the window holds ${w}`);
       const src = cols[0]!;
       this.rows.set(src.subarray(0, head * w), at * w);
       if (head < n) this.rows.set(src.subarray(head * w, n * w), 0);
@@ -248,7 +261,12 @@ export class ReorderWindow {
   /** The error for a bad value at file position p in a column checked as `kind`. */
   private refuse(p: number, kind: number): never {
     const checked = this.options.checked;
-    if (kind === KEY) this.bad(p, "a row without origin_time or its id", "every row needs an origin_time and an update, sequence or trade id");
+    if (kind === KEY)
+      this.bad(
+        p,
+        "a row without origin_time or its id",
+        "every row needs an origin_time and an update, sequence or trade id"
+      );
     if (kind === CODE) this.bad(p, checked!.what, "fix or drop this row");
     this.bad(p, checked!.what, "a NaN or negative price or size cannot be placed in the book");
   }
@@ -259,23 +277,44 @@ export class ReorderWindow {
 
   /** Puts rows [first, first + n), already in the rings, in key order (the hot loop: all in locals). */
   private insertAll(first: number, n: number): void {
-    const rows = this.rows, w = this.nCols, c1 = this.k1, c2 = this.k2, order = this.order, omask = this.orderMask, rmask = this.ringMask, waiting = this.waiting, head = this.head;
-    const resumeRead = this.resumeRead, consumedAny = this.consumedAny, lastK1 = this.lastK1, lastK2 = this.lastK2, lastPos = this.lastPos;
-    let tail = this.tail, steps = this.steps;
+    const rows = this.rows,
+      w = this.nCols,
+      c1 = this.k1,
+      c2 = this.k2,
+      order = this.order,
+      omask = this.orderMask,
+      rmask = this.ringMask,
+      waiting = this.waiting,
+      head = this.head;
+    const resumeRead = this.resumeRead,
+      consumedAny = this.consumedAny,
+      lastK1 = this.lastK1,
+      lastK2 = this.lastK2,
+      lastPos = this.lastPos;
+    let tail = this.tail,
+      steps = this.steps;
     // The key of the last row in order (of none: nothing is appended without the checks below).
     const last = tail > head ? order[(tail - 1) & omask]! : 0;
-    let tailA = tail > head ? rows[last * w + c1]! : Infinity, tailB = tail > head ? rows[last * w + c2]! : Infinity;
+    let tailA = tail > head ? rows[last * w + c1]! : Infinity,
+      tailB = tail > head ? rows[last * w + c2]! : Infinity;
     for (let p = first; p < first + n; p++) {
-      const s = p & rmask, a = rows[s * w + c1]!, b = rows[s * w + c2]!;
+      const s = p & rmask,
+        a = rows[s * w + c1]!,
+        b = rows[s * w + c2]!;
       // Resuming: rows read before the checkpoint at or before its last key were consumed then.
-      if (p < resumeRead && consumedAny && (a < lastK1 || (a === lastK1 && (b < lastK2 || (b === lastK2 && p <= lastPos))))) continue;
+      if (
+        p < resumeRead &&
+        consumedAny &&
+        (a < lastK1 || (a === lastK1 && (b < lastK2 || (b === lastK2 && p <= lastPos))))
+      )
+        continue;
       // Insertion from the end: in arrival order most rows are already in place, and a row at or
       // after the last one's key (kept at hand) is appended without reading the ring.
       if (tail > head && (tailA < a || (tailA === a && tailB <= b))) {
         order[tail & omask] = s;
         waiting[s] = 1;
         tail++;
-        (tailA = a), (tailB = b);
+        ((tailA = a), (tailB = b));
         continue;
       }
       let j = tail;
@@ -291,17 +330,25 @@ export class ReorderWindow {
         // Undo the shift before failing, so the window stays consistent for whoever reads the error.
         for (let q = j; q < tail; q++) order[q & omask] = order[(q + 1) & omask]!;
         this.tail = tail;
-        throw new ReorderOverflow(this.options.file, p, `the ${this.options.name} row at file position ${p.toLocaleString("en-US")} belongs before rows already replayed: it is further than ${this.window.toLocaleString("en-US")} rows from its sorted place`);
+        throw new ReorderOverflow(
+          this.options.file,
+          p,
+          `the ${this.options.name} row at file position ${p.toLocaleString("en-US")} belongs before rows already replayed: it is further than ${this.window.toLocaleString("en-US")} rows from its sorted place`
+        );
       }
       order[j & omask] = s;
       waiting[s] = 1;
-      if (j === tail) (tailA = a), (tailB = b);
+      if (j === tail) ((tailA = a), (tailB = b));
       tail++;
     }
     this.tail = tail;
     this.steps = steps;
     if (steps > 64 * (this.read + this.window)) {
-      throw new ReorderOverflow(this.options.file, first, `the ${this.options.name} input is far from sorted (${(steps / this.read).toFixed(0)} moves a row to keep the window in order)`);
+      throw new ReorderOverflow(
+        this.options.file,
+        first,
+        `the ${this.options.name} input is far from sorted (${(steps / this.read).toFixed(0)} moves a row to keep the window in order)`
+      );
     }
   }
 
@@ -309,7 +356,8 @@ export class ReorderWindow {
   state(): ReorderState {
     this.noteLast();
     let reopenAt = this.read;
-    for (let j = this.head; j < this.tail; j++) reopenAt = Math.min(reopenAt, this.positionOf(this.order[j & this.orderMask]!));
+    for (let j = this.head; j < this.tail; j++)
+      reopenAt = Math.min(reopenAt, this.positionOf(this.order[j & this.orderMask]!));
     return {read: this.read, reopenAt, last: this.consumedAny ? [this.lastK1, this.lastK2, this.lastPos] : null};
   }
 
@@ -318,7 +366,9 @@ export class ReorderWindow {
   }
 }
 
-const NON_NEGATIVE = 1, CODE = 2, KEY = 3;
+const NON_NEGATIVE = 1,
+  CODE = 2,
+  KEY = 3;
 
 /** Checks rows [0, n) of one column (src[offset + r × stride]) for its kind; returns the first bad row, or -1. */
 function checkColumn(src: Float64Array, offset: number, stride: number, n: number, kind: number): number {
@@ -334,18 +384,23 @@ function checkColumn(src: Float64Array, offset: number, stride: number, n: numbe
  * NaN, a `nonNegative` column negative or NaN, or a `codes` column 255; -1 if none.
  */
 function checkRows(src: Float64Array, stride: number, n: number, nonNegative: Int32Array, codes: Int32Array): number {
-  const nn = nonNegative.length, nc = codes.length;
+  const nn = nonNegative.length,
+    nc = codes.length;
   if (nn === 2 && nc === 1) {
     // Deltas and trades (price and size ≥ 0, a side): the loops unrolled, ~3× faster.
-    const p = nonNegative[0]!, q = nonNegative[1]!, c = codes[0]!;
+    const p = nonNegative[0]!,
+      q = nonNegative[1]!,
+      c = codes[0]!;
     for (let r = 0, o = 0; r < n; r++, o += stride) {
-      const t = src[o]!, u = src[o + 1]!;
+      const t = src[o]!,
+        u = src[o + 1]!;
       if (t !== t || u !== u || !(src[o + p]! >= 0) || !(src[o + q]! >= 0) || src[o + c] === 255) return r;
     }
     return -1;
   }
   for (let r = 0, o = 0; r < n; r++, o += stride) {
-    const t = src[o]!, u = src[o + 1]!;
+    const t = src[o]!,
+      u = src[o + 1]!;
     if (t !== t || u !== u) return r;
     for (let j = 0; j < nn; j++) if (!(src[o + nonNegative[j]!]! >= 0)) return r;
     for (let j = 0; j < nc; j++) if (src[o + codes[j]!] === 255) return r;
@@ -354,6 +409,13 @@ function checkRows(src: Float64Array, stride: number, n: number, nonNegative: In
 }
 
 /** Copies src[from … to) to dst[start + r × stride] for each row r: a column into a row-major block. */
-export function transpose(dst: Float64Array, start: number, stride: number, src: Float64Array, from: number, to: number): void {
+export function transpose(
+  dst: Float64Array,
+  start: number,
+  stride: number,
+  src: Float64Array,
+  from: number,
+  to: number
+): void {
   for (let r = from, o = start + from * stride; r < to; r++, o += stride) dst[o] = src[r]!;
 }

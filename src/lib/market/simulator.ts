@@ -22,7 +22,17 @@ export interface MarketSink {
  * (low, normal, high volume) and special events burst in with many more market orders. Time is
  * in nanoseconds from the start; the run is a pure function of the seed and the config.
  */
-export function simulateMarket({rng, config, seconds, sink}: {rng: Rng; config: MarketConfig; seconds: number; sink: MarketSink}): {changes: number; trades: number; snapshots: number; endNs: number} {
+export function simulateMarket({
+  rng,
+  config,
+  seconds,
+  sink
+}: {
+  rng: Rng;
+  config: MarketConfig;
+  seconds: number;
+  sink: MarketSink;
+}): {changes: number; trades: number; snapshots: number; endNs: number} {
   const steps = marketSteps({rng, config, seconds, sink});
   for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
 }
@@ -31,7 +41,17 @@ export function simulateMarket({rng, config, seconds, sink}: {rng: Rng; config: 
  * The simulation as a generator: it yields the simulated time (ns) after every event, so a live
  * feed can run it against a clock (`seconds` may be Infinity). `simulateMarket` runs it through.
  */
-export function* marketSteps({rng, config, seconds, sink}: {rng: Rng; config: MarketConfig; seconds: number; sink: MarketSink}): Generator<number, {changes: number; trades: number; snapshots: number; endNs: number}> {
+export function* marketSteps({
+  rng,
+  config,
+  seconds,
+  sink
+}: {
+  rng: Rng;
+  config: MarketConfig;
+  seconds: number;
+  sink: MarketSink;
+}): Generator<number, {changes: number; trades: number; snapshots: number; endNs: number}> {
   const book = new Book();
   const flow = rng.fork("flow");
   const sizes = rng.fork("sizes");
@@ -48,7 +68,8 @@ export function* marketSteps({rng, config, seconds, sink}: {rng: Rng; config: Ma
   const cancelCdf = cdf(config.cancelDistanceExponent, 1);
   const draw = (c: Float64Array) => {
     const u = flow.next();
-    let lo = 0, hi = c.length - 1;
+    let lo = 0,
+      hi = c.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (c[mid]! < u) lo = mid + 1;
@@ -56,8 +77,13 @@ export function* marketSteps({rng, config, seconds, sink}: {rng: Rng; config: Ma
     }
     return lo;
   };
-  const size = (multiplier = 1) => Math.min(config.maxSizeLots, Math.ceil(sizes.pareto(config.sizeMinLots * multiplier, config.sizeTailIndex)));
-  let updateId = 0, tradeId = 0, changes = 0, trades = 0, snapshots = 0;
+  const size = (multiplier = 1) =>
+    Math.min(config.maxSizeLots, Math.ceil(sizes.pareto(config.sizeMinLots * multiplier, config.sizeTailIndex)));
+  let updateId = 0,
+    tradeId = 0,
+    changes = 0,
+    trades = 0,
+    snapshots = 0;
   let t = 0;
   const set = (side: Side, tick: number, lots: number) => {
     book.set(side, tick, lots);
@@ -89,7 +115,8 @@ export function* marketSteps({rng, config, seconds, sink}: {rng: Rng; config: Ma
     while (nextSnapshot <= t && nextSnapshot < endNs) {
       sink.snapshot(nextSnapshot, updateId, book, config.snapshotLevels);
       snapshots++;
-      nextSnapshot += (config.snapshotIntervalMs + snapRng.uniform(-config.snapshotJitterMs, config.snapshotJitterMs)) * 1e6;
+      nextSnapshot +=
+        (config.snapshotIntervalMs + snapRng.uniform(-config.snapshotJitterMs, config.snapshotJitterMs)) * 1e6;
     }
     if (t >= endNs) break;
     if (t >= regimeEnd) {

@@ -41,13 +41,21 @@ export class SliceReader {
   private readonly stride: number;
   /** Slice boundaries (file positions) still to query, in order. */
   private readonly bounds: [number, number][];
-  private pending: [Promise<DuckDBMaterializedResult> | undefined, Promise<DuckDBMaterializedResult> | undefined] = [undefined, undefined];
+  private pending: [Promise<DuckDBMaterializedResult> | undefined, Promise<DuckDBMaterializedResult> | undefined] = [
+    undefined,
+    undefined
+  ];
   private turn = 0;
-  private current: {raw: duckdb.Result; result: DuckDBMaterializedResult; chunks: number; at: number; bytes: number} | undefined;
+  private current:
+    {raw: duckdb.Result; result: DuckDBMaterializedResult; chunks: number; at: number; bytes: number} | undefined;
   private stream: StreamQueue | undefined;
   private ended = false;
 
-  private constructor(private readonly options: SliceReaderOptions, connections: DuckDBConnection[], bounds: [number, number][]) {
+  private constructor(
+    private readonly options: SliceReaderOptions,
+    connections: DuckDBConnection[],
+    bounds: [number, number][]
+  ) {
     this.connections = connections;
     this.stride = options.expressions.length;
     this.bounds = bounds;
@@ -56,7 +64,9 @@ export class SliceReader {
   static async open(options: SliceReaderOptions): Promise<SliceReader> {
     watchCollections();
     const {duck, path, expressions, fromRow = 0, sliceBytes = 8 << 20} = options;
-    const groups = await duck.all<{rows: bigint}>(`SELECT any_value(row_group_num_rows) AS rows FROM parquet_metadata(${quoteString(path)}) GROUP BY row_group_id ORDER BY row_group_id`);
+    const groups = await duck.all<{rows: bigint}>(
+      `SELECT any_value(row_group_num_rows) AS rows FROM parquet_metadata(${quoteString(path)}) GROUP BY row_group_id ORDER BY row_group_id`
+    );
     const rowBytes = 8 * expressions.length;
     const widest = Math.max(0, ...groups.map((g) => Number(g.rows)));
     if (widest * rowBytes > 2 * sliceBytes) {
@@ -67,7 +77,8 @@ export class SliceReader {
     // Whole row groups per slice, up to sliceBytes (the first begins at fromRow, inside its group,
     // and is that group alone).
     const bounds: [number, number][] = [];
-    let start = fromRow, at = 0;
+    let start = fromRow,
+      at = 0;
     for (const g of groups) {
       const end = at + Number(g.rows);
       at = end;
@@ -99,7 +110,12 @@ export class SliceReader {
   private view(chunk: duckdb.DataChunk, n: number, owner: unknown): ColumnChunk {
     const child = duckdb.array_vector_get_child(duckdb.data_chunk_get_vector(chunk, 0));
     const bytes = duckdb.vector_get_data(child, n * this.stride * 8);
-    return {n, stride: this.stride, columns: [new Float64Array(bytes.buffer, bytes.byteOffset, n * this.stride)], owner};
+    return {
+      n,
+      stride: this.stride,
+      columns: [new Float64Array(bytes.buffer, bytes.byteOffset, n * this.stride)],
+      owner
+    };
   }
 
   /** The next chunk: `columns[0]` holds n rows × stride values, row-major; undefined at the end. */
@@ -149,7 +165,11 @@ export class SliceReader {
     const inFlight = this.stream ? [this.stream.stop()] : this.pending;
     for (const [k, connection] of this.connections.entries()) {
       const p = inFlight[k];
-      if (p) p.then(() => connection.closeSync(), () => connection.closeSync());
+      if (p)
+        p.then(
+          () => connection.closeSync(),
+          () => connection.closeSync()
+        );
       else connection.closeSync();
     }
     this.pending = [undefined, undefined];
@@ -184,7 +204,9 @@ function watchCollections(): void {
   setFlagsFromString("--expose-gc");
   collect = runInNewContext("gc") as () => void;
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if ((e as unknown as {detail?: {kind?: number}}).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) released = 0;
+    for (const e of list.getEntries())
+      if ((e as unknown as {detail?: {kind?: number}}).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR)
+        released = 0;
   }).observe({entryTypes: ["gc"]});
 }
 
@@ -204,7 +226,10 @@ class StreamQueue {
   private failure: unknown;
   private readonly pumping: Promise<void>;
 
-  constructor(readonly result: DuckDBResult, private readonly ahead: number) {
+  constructor(
+    readonly result: DuckDBResult,
+    private readonly ahead: number
+  ) {
     this.pumping = this.pump();
   }
 

@@ -13,25 +13,69 @@ import {generateIntervals} from "./readings.js";
  * main thread generates the next part. Memory holds a few parts, whatever the fleet size or the
  * number of days. Every meter reports (the UNIFORM pattern): delivery effects live in bronze.
  */
-export async function writeReadingsColumnar({rng, fleet, start, days, config, outDir, pattern = "UNIFORM", rowsPerPart = 250_000, threads = Math.max(1, availableParallelism())}: {rng: Rng; fleet: Fleet; start: Date; days: number; config: MeterConfig; outDir: string; pattern?: EmissionPattern; rowsPerPart?: number; threads?: number}): Promise<{parts: string[]; rows: number}> {
+export async function writeReadingsColumnar({
+  rng,
+  fleet,
+  start,
+  days,
+  config,
+  outDir,
+  pattern = "UNIFORM",
+  rowsPerPart = 250_000,
+  threads = Math.max(1, availableParallelism())
+}: {
+  rng: Rng;
+  fleet: Fleet;
+  start: Date;
+  days: number;
+  config: MeterConfig;
+  outDir: string;
+  pattern?: EmissionPattern;
+  rowsPerPart?: number;
+  threads?: number;
+}): Promise<{parts: string[]; rows: number}> {
   mkdirSync(outDir, {recursive: true});
   const n = fleet.length;
   const meterIndex = Int32Array.from({length: n}, (_, i) => i);
   const segmentIndex = Int32Array.from(fleet.segment);
   const intervalsPerPart = Math.max(1, Math.floor(rowsPerPart / n));
-  type PartColumns = {meter: Int32Array; ts: BigInt64Array; usage: Float64Array; voltage: Float64Array; powerFactor: Float64Array; segment: Int32Array; pattern: Int32Array; outage: Uint8Array};
+  type PartColumns = {
+    meter: Int32Array;
+    ts: BigInt64Array;
+    usage: Float64Array;
+    voltage: Float64Array;
+    powerFactor: Float64Array;
+    segment: Int32Array;
+    pattern: Int32Array;
+    outage: Uint8Array;
+  };
   // Filled parts travel to a writer thread and come back empty (transferred both ways).
   const free: PartColumns[] = [];
   const workers = Array.from({length: threads}, () => new Worker(new URL("./part-writer-worker.mjs", import.meta.url)));
-  for (const w of workers) w.postMessage({type: "init", ids: fleet.idBytes(), dictionaries: {customer_segment: SEGMENTS, emission_pattern: [pattern]}});
+  for (const w of workers)
+    w.postMessage({
+      type: "init",
+      ids: fleet.idBytes(),
+      dictionaries: {customer_segment: SEGMENTS, emission_pattern: [pattern]}
+    });
   const idle = [...workers];
   const waiting: (() => void)[] = [];
   const pending = new Map<number, {resolve: () => void; reject: (e: Error) => void}>();
   for (const w of workers) {
     w.on("message", (m: {id: number; error?: string; columns?: PartColumns[keyof PartColumns][]}) => {
       if (m.columns) {
-        const [meter, ts, usage, voltage, powerFactor, segment, pattern, outage] = m.columns as [Int32Array, BigInt64Array, Float64Array, Float64Array, Float64Array, Int32Array, Int32Array, Uint8Array];
-        if (meter.length === intervalsPerPart * n) free.push({meter, ts, usage, voltage, powerFactor, segment, pattern, outage});
+        const [meter, ts, usage, voltage, powerFactor, segment, pattern, outage] = m.columns as [
+          Int32Array,
+          BigInt64Array,
+          Float64Array,
+          Float64Array,
+          Float64Array,
+          Int32Array,
+          Int32Array,
+          Uint8Array
+        ];
+        if (meter.length === intervalsPerPart * n)
+          free.push({meter, ts, usage, voltage, powerFactor, segment, pattern, outage});
       }
       const p = pending.get(m.id)!;
       pending.delete(m.id);
@@ -53,10 +97,25 @@ export async function writeReadingsColumnar({rng, fleet, start, days, config, ou
       return reused;
     }
     const total = intervalsPerPart * n;
-    return {meter: new Int32Array(total), ts: new BigInt64Array(total), usage: new Float64Array(total), voltage: new Float64Array(total), powerFactor: new Float64Array(total), segment: new Int32Array(total), pattern: new Int32Array(total), outage: new Uint8Array(Math.ceil(total / 8))};
+    return {
+      meter: new Int32Array(total),
+      ts: new BigInt64Array(total),
+      usage: new Float64Array(total),
+      voltage: new Float64Array(total),
+      powerFactor: new Float64Array(total),
+      segment: new Int32Array(total),
+      pattern: new Int32Array(total),
+      outage: new Uint8Array(Math.ceil(total / 8))
+    };
   };
   // Each interval is copied into the part being filled at once, so the generator can reuse its arrays.
-  const add = (iv: {ts: Date; usage: Float64Array; voltage: Float64Array; powerFactor: Float64Array; outage: Uint8Array}) => {
+  const add = (iv: {
+    ts: Date;
+    usage: Float64Array;
+    voltage: Float64Array;
+    powerFactor: Float64Array;
+    outage: Uint8Array;
+  }) => {
     part ??= newPart();
     const off = filled * n;
     part.meter.set(meterIndex, off);
@@ -72,8 +131,18 @@ export async function writeReadingsColumnar({rng, fleet, start, days, config, ou
     if (!part || !filled) return;
     const total = filled * n;
     // The last part may be short: trim its columns to what was filled.
-    const trim = <T extends {length: number; slice(a: number, b: number): T}>(a: T, size: number): T => (a.length === size ? a : a.slice(0, size));
-    const columns: PartColumns = {meter: trim(part.meter, total), ts: trim(part.ts, total), usage: trim(part.usage, total), voltage: trim(part.voltage, total), powerFactor: trim(part.powerFactor, total), segment: trim(part.segment, total), pattern: trim(part.pattern, total), outage: trim(part.outage, Math.ceil(total / 8))};
+    const trim = <T extends {length: number; slice(a: number, b: number): T}>(a: T, size: number): T =>
+      a.length === size ? a : a.slice(0, size);
+    const columns: PartColumns = {
+      meter: trim(part.meter, total),
+      ts: trim(part.ts, total),
+      usage: trim(part.usage, total),
+      voltage: trim(part.voltage, total),
+      powerFactor: trim(part.powerFactor, total),
+      segment: trim(part.segment, total),
+      pattern: trim(part.pattern, total),
+      outage: trim(part.outage, Math.ceil(total / 8))
+    };
     part = undefined;
     filled = 0;
     while (!idle.length) await new Promise<void>((r) => waiting.push(r));
@@ -83,7 +152,10 @@ export async function writeReadingsColumnar({rng, fleet, start, days, config, ou
     parts.push(path);
     rows += total;
     inFlight.push(new Promise<void>((resolve, reject) => pending.set(id, {resolve, reject})));
-    worker.postMessage({type: "part", id, path, n: total, ...columns}, Object.values(columns).map((c) => c.buffer as ArrayBuffer));
+    worker.postMessage(
+      {type: "part", id, path, n: total, ...columns},
+      Object.values(columns).map((c) => c.buffer as ArrayBuffer)
+    );
   };
   try {
     for (const interval of generateIntervals({rng, fleet, start, days, config, reuseBuffers: true})) {

@@ -10,7 +10,10 @@ export const utilityProfiles: Record<string, Record<Segment, number>> = {
 };
 
 /** How meters report: the share that reports each interval, and how far reports spread after it. */
-export const emissionPatterns: Record<EmissionPattern, {reportRate: number; staggerSeconds: number; stormBursts: boolean}> = {
+export const emissionPatterns: Record<
+  EmissionPattern,
+  {reportRate: number; staggerSeconds: number; stormBursts: boolean}
+> = {
   UNIFORM: {reportRate: 1, staggerSeconds: 0, stormBursts: false},
   STAGGERED: {reportRate: 1, staggerSeconds: 900, stormBursts: false},
   PARTIAL: {reportRate: 0.98, staggerSeconds: 600, stormBursts: false},

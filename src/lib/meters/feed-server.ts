@@ -37,10 +37,29 @@ export interface FeedEnd {
 }
 
 /** The fleet's deliveries as one deterministic sequence: reading k is always the same reading. */
-export function* feedSequence({meters, days, pattern, seed, start}: {meters: number; days: number; pattern: EmissionPattern; seed: number; start: Date}): Generator<MeterReading> {
+export function* feedSequence({
+  meters,
+  days,
+  pattern,
+  seed,
+  start
+}: {
+  meters: number;
+  days: number;
+  pattern: EmissionPattern;
+  seed: number;
+  start: Date;
+}): Generator<MeterReading> {
   const rng = createRng(seed);
   const fleet = generateFleet({rng: rng.fork("fleet"), meters, mix: utilityProfiles.default!});
-  for (const batch of generateDeliveries({rng: rng.fork("readings"), fleet, start, days, pattern, config: defaultMeterConfig})) {
+  for (const batch of generateDeliveries({
+    rng: rng.fork("readings"),
+    fleet,
+    start,
+    days,
+    pattern,
+    config: defaultMeterConfig
+  })) {
     // Deliveries in interval order; the stream replays the head end's view of one day.
     for (const d of batch) yield d.reading;
   }
@@ -52,8 +71,20 @@ export function* feedSequence({meters, days, pattern, seed, start}: {meters: num
  * sequence. Every batch carries its first offset and the time it was sent, for latency.
  */
 export async function startAmiFeed(options: AmiFeedOptions): Promise<{url: string; close(): Promise<void>}> {
-  const {token, ratePerSecond, meters, days, pattern, seed, batchSize = 100, start = new Date("2024-06-02T18:30:00Z"), log = () => {}} = options;
-  const http = createServer((_req, res) => res.writeHead(426, {"content-type": "text/plain"}).end("WebSocket only: connect to /ami?token=…\n"));
+  const {
+    token,
+    ratePerSecond,
+    meters,
+    days,
+    pattern,
+    seed,
+    batchSize = 100,
+    start = new Date("2024-06-02T18:30:00Z"),
+    log = () => {}
+  } = options;
+  const http = createServer((_req, res) =>
+    res.writeHead(426, {"content-type": "text/plain"}).end("WebSocket only: connect to /ami?token=…\n")
+  );
   const wss = new WebSocketServer({noServer: true});
   http.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -86,7 +117,8 @@ export async function startAmiFeed(options: AmiFeedOptions): Promise<{url: strin
         }
         readings.push({...next.value, reading_ts: next.value.reading_ts.toISOString()});
       }
-      if (readings.length) ws.send(JSON.stringify({type: "batch", offset, generated_at_ms: Date.now(), readings} satisfies FeedBatch));
+      if (readings.length)
+        ws.send(JSON.stringify({type: "batch", offset, generated_at_ms: Date.now(), readings} satisfies FeedBatch));
       offset += readings.length;
       if (done) {
         ws.send(JSON.stringify({type: "end", total: offset} satisfies FeedEnd));

@@ -90,7 +90,8 @@ export class Fleet implements Iterable<Meter> {
   idBytes(): {bytes: Uint8Array; offsets: Int32Array} {
     const offsets = new Int32Array(this.length + 1);
     const prefix = `MTR-${this.area}-`;
-    for (let i = 0; i < this.length; i++) offsets[i + 1] = offsets[i]! + prefix.length + Math.max(6, String(i + 1).length);
+    for (let i = 0; i < this.length; i++)
+      offsets[i + 1] = offsets[i]! + prefix.length + Math.max(6, String(i + 1).length);
     const bytes = new Uint8Array(offsets[this.length]!);
     for (let i = 0; i < this.length; i++) {
       const id = this.id(i);
@@ -105,7 +106,21 @@ export class Fleet implements Iterable<Meter> {
  * a transformer → circuit (20 transformers) → substation (5 circuits) hierarchy, coordinates
  * clustered by transformer around the service area's centre, and each meter's own load traits.
  */
-export function generateFleet({rng, meters, mix, area = "PUN", center = [18.52, 73.86], radiusKm = 12}: {rng: Rng; meters: number; mix: Record<Segment, number>; area?: string; center?: [number, number]; radiusKm?: number}): Fleet {
+export function generateFleet({
+  rng,
+  meters,
+  mix,
+  area = "PUN",
+  center = [18.52, 73.86],
+  radiusKm = 12
+}: {
+  rng: Rng;
+  meters: number;
+  mix: Record<Segment, number>;
+  area?: string;
+  center?: [number, number];
+  radiusKm?: number;
+}): Fleet {
   const segments: Segment[] = [];
   const entries = Object.entries(mix) as [Segment, number][];
   let assigned = 0;
@@ -119,7 +134,10 @@ export function generateFleet({rng, meters, mix, area = "PUN", center = [18.52, 
   const geo = rng.fork("geo");
   const segment = new Uint8Array(meters);
   const transformerOf = new Int32Array(meters);
-  const [lat, lon, scale, peakShift, weekend, cooling, heating] = Array.from({length: 7}, () => new Float64Array(meters));
+  const [lat, lon, scale, peakShift, weekend, cooling, heating] = Array.from(
+    {length: 7},
+    () => new Float64Array(meters)
+  );
   let transformer = -1;
   let onTransformer = 0;
   let transformerSegment: Segment | undefined;
@@ -143,7 +161,12 @@ export function generateFleet({rng, meters, mix, area = "PUN", center = [18.52, 
     lon![i] = +(site[1] + geo.normal(0, 0.0008)).toFixed(6);
     scale![i] = Math.exp(traits.normal(0, 0.25));
     peakShift![i] = traits.normal(0, 0.75);
-    weekend![i] = s === "RESIDENTIAL" ? traits.uniform(1.05, 1.25) : s === "COMMERCIAL" ? traits.uniform(0.35, 0.6) : traits.uniform(0.6, 0.85);
+    weekend![i] =
+      s === "RESIDENTIAL"
+        ? traits.uniform(1.05, 1.25)
+        : s === "COMMERCIAL"
+          ? traits.uniform(0.35, 0.6)
+          : traits.uniform(0.6, 0.85);
     cooling![i] = traits.uniform(0.01, 0.05);
     heating![i] = traits.uniform(0.0, 0.02);
   }

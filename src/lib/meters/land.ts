@@ -57,7 +57,17 @@ function writeCheckpoint(outDir: string, offset: number): void {
  * rows that silver's dedup removes), never a gap. After a disconnect it reconnects with backoff
  * and resumes from the committed offset; on stop it commits what it holds and closes cleanly.
  */
-export async function landAmi({url, token, outDir, commitMs = 250, signal, log = () => {}, onCommit, sink, now = Date.now}: LandOptions): Promise<LandResult> {
+export async function landAmi({
+  url,
+  token,
+  outDir,
+  commitMs = 250,
+  signal,
+  log = () => {},
+  onCommit,
+  sink,
+  now = Date.now
+}: LandOptions): Promise<LandResult> {
   mkdirSync(join(outDir, "bronze"), {recursive: true});
   const result: LandResult = {committed: readCheckpoint(outDir), reconnects: 0, latenciesMs: [], ended: false};
   let buffer: {offset: number; generated: number; payload: string}[] = [];
@@ -70,9 +80,22 @@ export async function landAmi({url, token, outDir, commitMs = 250, signal, log =
     const from = rows[0]!.offset;
     const to = rows.at(-1)!.offset + 1;
     const landed = now();
-    await writeParquet({path: join(outDir, "bronze", `part-${String(from).padStart(12, "0")}-${String(to).padStart(12, "0")}.parquet`), columns: BRONZE_COLUMNS, rows: rows.map((r) => ({ingested_at: new Date(landed), feed_offset: r.offset, generated_at: new Date(r.generated), payload: r.payload}))});
+    await writeParquet({
+      path: join(outDir, "bronze", `part-${String(from).padStart(12, "0")}-${String(to).padStart(12, "0")}.parquet`),
+      columns: BRONZE_COLUMNS,
+      rows: rows.map((r) => ({
+        ingested_at: new Date(landed),
+        feed_offset: r.offset,
+        generated_at: new Date(r.generated),
+        payload: r.payload
+      }))
+    });
     // Same rhythm for both sinks: the checkpoint moves only after both hold the commit.
-    if (sink) await sink.write(rows.map((r) => JSON.parse(r.payload) as SilverRow), new Date(landed));
+    if (sink)
+      await sink.write(
+        rows.map((r) => JSON.parse(r.payload) as SilverRow),
+        new Date(landed)
+      );
     writeCheckpoint(outDir, to);
     result.committed = to;
     const latencies = rows.map((r) => landed - r.generated);
@@ -83,7 +106,9 @@ export async function landAmi({url, token, outDir, commitMs = 250, signal, log =
   const connectOnce = () =>
     new Promise<"ended" | "closed" | "stopped">((resolve, reject) => {
       const from = result.committed;
-      const ws = new WebSocket(`${url}${url.includes("?") ? "&" : "?"}from=${from}`, {headers: {authorization: `Bearer ${token}`}});
+      const ws = new WebSocket(`${url}${url.includes("?") ? "&" : "?"}from=${from}`, {
+        headers: {authorization: `Bearer ${token}`}
+      });
       let expected = from;
       const timer = setInterval(() => (committing = committing.then(commit)), commitMs);
       const finish = (how: "ended" | "closed" | "stopped") => {
@@ -98,7 +123,14 @@ export async function landAmi({url, token, outDir, commitMs = 250, signal, log =
       signal?.addEventListener("abort", onAbort, {once: true});
       ws.on("unexpected-response", (_req, res) => {
         clearInterval(timer);
-        reject(new LabError({file: url, reason: res.statusCode === 401 ? "the feed refused our token (401)" : `the feed answered HTTP ${res.statusCode}`, hint: res.statusCode === 401 ? "pass the feed's token with --token or $LAB_FEED_TOKEN" : undefined}));
+        reject(
+          new LabError({
+            file: url,
+            reason:
+              res.statusCode === 401 ? "the feed refused our token (401)" : `the feed answered HTTP ${res.statusCode}`,
+            hint: res.statusCode === 401 ? "pass the feed's token with --token or $LAB_FEED_TOKEN" : undefined
+          })
+        );
       });
       ws.on("message", (data) => {
         const message = JSON.parse(String(data)) as FeedBatch | FeedEnd;
@@ -108,7 +140,13 @@ export async function landAmi({url, token, outDir, commitMs = 250, signal, log =
         }
         // A resumed stream starts exactly at our offset; anything else is a protocol error.
         if (message.offset !== expected) return ws.terminate();
-        message.readings.forEach((reading, i) => buffer.push({offset: message.offset + i, generated: message.generated_at_ms, payload: JSON.stringify(reading)}));
+        message.readings.forEach((reading, i) =>
+          buffer.push({
+            offset: message.offset + i,
+            generated: message.generated_at_ms,
+            payload: JSON.stringify(reading)
+          })
+        );
         expected += message.readings.length;
       });
       ws.on("close", () => finish("closed"));

@@ -28,7 +28,16 @@ const ts = (d: Date) => `${quoteString(d.toISOString().replace("T", " ").replace
  * in `reading_gaps`. Gold: per meter hourly and daily, per segment and per transformer daily, each
  * with completeness (share of intervals with a valid or estimated reading).
  */
-export async function buildMedallion({duck, bronzePath, fleetPath, start, end, config, outDir, utcOffsetMinutes = 330}: MedallionOptions): Promise<{name: string; path: string; rows: number}[]> {
+export async function buildMedallion({
+  duck,
+  bronzePath,
+  fleetPath,
+  start,
+  end,
+  config,
+  outDir,
+  utcOffsetMinutes = 330
+}: MedallionOptions): Promise<{name: string; path: string; rows: number}[]> {
   const step = `INTERVAL ${config.intervalMinutes} MINUTE`;
   const maxSpan = config.maxEstimatedGapMinutes + config.intervalMinutes;
   const perDay = (24 * 60) / config.intervalMinutes;
@@ -112,7 +121,15 @@ export async function buildMedallion({duck, bronzePath, fleetPath, start, end, c
       FROM meter_daily md JOIN fleet f USING (meter_id) GROUP BY ALL;
   `);
   const written = [];
-  for (const name of ["readings", "reading_issues", "reading_gaps", "meter_hourly", "meter_daily", "segment_daily", "transformer_daily"]) {
+  for (const name of [
+    "readings",
+    "reading_issues",
+    "reading_gaps",
+    "meter_hourly",
+    "meter_daily",
+    "segment_daily",
+    "transformer_daily"
+  ]) {
     const path = join(outDir, `${name}.parquet`);
     const order = name === "readings" ? " ORDER BY meter_id, reading_ts" : "";
     written.push({name, path, rows: await copyQueryToParquet({duck, sql: `SELECT * FROM ${name}${order}`, path})});

@@ -27,15 +27,27 @@ function plainIds(indices) {
     const m = indices[i];
     data.set(idBytes.subarray(idOffsets[m], idOffsets[m + 1]), offsets[i]);
   }
-  return arrow.makeVector(arrow.makeData({type: new arrow.Utf8(), length: n, nullCount: 0, valueOffsets: offsets, data}));
+  return arrow.makeVector(
+    arrow.makeData({type: new arrow.Utf8(), length: n, nullCount: 0, valueOffsets: offsets, data})
+  );
 }
 
 const dict = (indices, values) =>
-  arrow.makeVector(arrow.makeData({type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()), length: indices.length, nullCount: 0, data: indices, dictionary: values}));
+  arrow.makeVector(
+    arrow.makeData({
+      type: new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()),
+      length: indices.length,
+      nullCount: 0,
+      data: indices,
+      dictionary: values
+    })
+  );
 
 parentPort.on("message", (message) => {
   if (message.type === "init") {
-    dictionaries = Object.fromEntries(Object.entries(message.dictionaries).map(([k, v]) => [k, arrow.vectorFromArray(v, new arrow.Utf8())]));
+    dictionaries = Object.fromEntries(
+      Object.entries(message.dictionaries).map(([k, v]) => [k, arrow.vectorFromArray(v, new arrow.Utf8())])
+    );
     ({bytes: idBytes, offsets: idOffsets} = message.ids);
     return;
   }
@@ -44,7 +56,9 @@ parentPort.on("message", (message) => {
     const t0 = performance.now();
     const table = new arrow.Table({
       meter_id: plainIds(meter),
-      reading_ts: arrow.makeVector(arrow.makeData({type: new arrow.TimestampMicrosecond(), length: n, nullCount: 0, data: ts})),
+      reading_ts: arrow.makeVector(
+        arrow.makeData({type: new arrow.TimestampMicrosecond(), length: n, nullCount: 0, data: ts})
+      ),
       usage_kwh: arrow.makeVector(usage),
       voltage: arrow.makeVector(voltage),
       power_factor: arrow.makeVector(powerFactor),
@@ -69,13 +83,19 @@ parentPort.on("message", (message) => {
     const t3 = performance.now();
     const bytes = pw.writeParquet(wt, properties);
     const t4 = performance.now();
-    if (process.env.PW_TRACE) console.error(`part ${id} wasm ${(pw.wasmMemory().buffer.byteLength/2**20)|0}MB ipc ${(ipc.byteLength/2**20)|0}MB out ${(bytes.length/2**20)|0}MB: table ${(t1-t0)|0} ipc ${(t2-t1)|0} from ${(t3-t2)|0} write ${(t4-t3)|0}`);
+    if (process.env.PW_TRACE)
+      console.error(
+        `part ${id} wasm ${(pw.wasmMemory().buffer.byteLength / 2 ** 20) | 0}MB ipc ${(ipc.byteLength / 2 ** 20) | 0}MB out ${(bytes.length / 2 ** 20) | 0}MB: table ${(t1 - t0) | 0} ipc ${(t2 - t1) | 0} from ${(t3 - t2) | 0} write ${(t4 - t3) | 0}`
+      );
     writeFileSync(`${path}.tmp`, bytes);
     renameSync(`${path}.tmp`, path);
     // The column buffers go back to the generator to be filled again: no fresh allocation per
     // part on either side, so memory stays flat however many parts a run writes.
     const columns = [meter, ts, usage, voltage, powerFactor, segment, pattern, outage];
-    parentPort.postMessage({id, rows: n, bytes: bytes.length, columns}, columns.map((c) => c.buffer));
+    parentPort.postMessage(
+      {id, rows: n, bytes: bytes.length, columns},
+      columns.map((c) => c.buffer)
+    );
   } catch (error) {
     parentPort.postMessage({id, error: String(error?.stack ?? error)});
   }

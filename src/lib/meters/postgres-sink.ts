@@ -28,12 +28,24 @@ const ident = (name: string) => {
  * reading_ts) — a re-delivered reading (at-least-once landing) changes nothing. The first
  * delivery wins, as in the Parquet silver.
  */
-export async function openPostgresSink({url, schema = "public", table = "readings"}: {url: string; schema?: string; table?: string}): Promise<PostgresSink> {
+export async function openPostgresSink({
+  url,
+  schema = "public",
+  table = "readings"
+}: {
+  url: string;
+  schema?: string;
+  table?: string;
+}): Promise<PostgresSink> {
   const client = new pg.Client({connectionString: url});
   try {
     await client.connect();
   } catch (error) {
-    throw new LabError({file: url.replace(/:[^:@/]*@/, ":***@"), reason: `cannot connect to PostgreSQL (${(error as Error).message})`, hint: "is the server running on that address, and the role allowed to log in?"});
+    throw new LabError({
+      file: url.replace(/:[^:@/]*@/, ":***@"),
+      reason: `cannot connect to PostgreSQL (${(error as Error).message})`,
+      hint: "is the server running on that address, and the role allowed to log in?"
+    });
   }
   const target = `${ident(schema)}.${ident(table)}`;
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
@@ -52,10 +64,24 @@ export async function openPostgresSink({url, schema = "public", table = "reading
           const params: unknown[] = [];
           const values = chunk.map((r) => {
             const base = params.length;
-            params.push(r.meter_id, r.reading_ts, r.usage_kwh, r.voltage, r.power_factor, r.customer_segment, r.emission_pattern, r.is_outage ? "OUTAGE" : "VALID", r.is_outage, landedAt);
+            params.push(
+              r.meter_id,
+              r.reading_ts,
+              r.usage_kwh,
+              r.voltage,
+              r.power_factor,
+              r.customer_segment,
+              r.emission_pattern,
+              r.is_outage ? "OUTAGE" : "VALID",
+              r.is_outage,
+              landedAt
+            );
             return `(${Array.from({length: 10}, (_, k) => `$${base + k + 1}`).join(", ")})`;
           });
-          const result = await client.query(`INSERT INTO ${target} VALUES ${values.join(", ")} ON CONFLICT (meter_id, reading_ts) DO NOTHING`, params);
+          const result = await client.query(
+            `INSERT INTO ${target} VALUES ${values.join(", ")} ON CONFLICT (meter_id, reading_ts) DO NOTHING`,
+            params
+          );
           inserted += result.rowCount ?? 0;
         }
         await client.query("COMMIT");

@@ -72,7 +72,15 @@ export interface IntervalColumns {
  * autocorrelated noise; voltage sags with the transformer's load and on occasional events; whole
  * transformers go out. No per-reading objects, so the fast writers can use it directly.
  */
-export function* generateIntervals({rng, fleet, start, days, config, utcOffsetMinutes = 330, reuseBuffers = false}: Omit<GenerateOptions, "pattern"> & {reuseBuffers?: boolean}): Generator<IntervalColumns> {
+export function* generateIntervals({
+  rng,
+  fleet,
+  start,
+  days,
+  config,
+  utcOffsetMinutes = 330,
+  reuseBuffers = false
+}: Omit<GenerateOptions, "pattern"> & {reuseBuffers?: boolean}): Generator<IntervalColumns> {
   const intervalMs = config.intervalMinutes * 60_000;
   const intervals = Math.round((days * 1440) / config.intervalMinutes);
   const n = fleet.length;
@@ -90,7 +98,9 @@ export function* generateIntervals({rng, fleet, start, days, config, utcOffsetMi
   const pfBase = Float64Array.from(fleet.segment, (s) => [0.95, 0.91, 0.86][s]!);
   const {peakShiftHours, weekendFactor, coolingKwhPerDegree, heatingKwhPerDegree} = fleet;
   // Shapes tabulated per minute of the day: a lookup instead of three exponentials per reading.
-  const shapeTable = SEGMENTS.map((segment) => Float64Array.from({length: 1440}, (_, minute) => loadShape(segment, minute / 60)));
+  const shapeTable = SEGMENTS.map((segment) =>
+    Float64Array.from({length: 1440}, (_, minute) => loadShape(segment, minute / 60))
+  );
   const meterShape = Array.from(fleet.segment, (s) => shapeTable[s]!);
   for (let i = 0; i < n; i++) capacity[meterTransformer[i]!]! += 3.5 * scaled[i]! * 1.3;
   const [lo, hi] = config.voltageRangeA;
@@ -103,7 +113,11 @@ export function* generateIntervals({rng, fleet, start, days, config, utcOffsetMi
     const temp = temperature(ts, hour);
     for (let t = 0; t < transformers.length; t++) {
       if (outageUntil[t]! < k && eventRng.bernoulli(outageRate)) outageUntil[t] = k + eventRng.int(1, 16);
-      voltageEvent[t] = eventRng.bernoulli(0.002) ? (eventRng.bernoulli(0.7) ? -eventRng.uniform(6, 12) : eventRng.uniform(4, 8)) : 0;
+      voltageEvent[t] = eventRng.bernoulli(0.002)
+        ? eventRng.bernoulli(0.7)
+          ? -eventRng.uniform(6, 12)
+          : eventRng.uniform(4, 8)
+        : 0;
     }
     load.fill(0);
     // With reuseBuffers the same arrays come back every interval: the consumer copies them first
@@ -115,7 +129,8 @@ export function* generateIntervals({rng, fleet, start, days, config, utcOffsetMi
     for (let i = 0; i < n; i++) {
       noise[i] = 0.85 * noise[i]! + noiseRng.normal(0, 0.08);
       const shape = meterShape[i]![Math.round(((((hour - peakShiftHours[i]!) % 24) + 24) % 24) * 60) % 1440]!;
-      const weather = coolingKwhPerDegree[i]! * Math.max(0, temp - 24) + heatingKwhPerDegree[i]! * Math.max(0, 16 - temp);
+      const weather =
+        coolingKwhPerDegree[i]! * Math.max(0, temp - 24) + heatingKwhPerDegree[i]! * Math.max(0, 16 - temp);
       const u = (shape * (weekend ? weekendFactor[i]! : 1) + weather) * scaled[i]! * Math.exp(noise[i]!);
       usage[i] = u;
       load[meterTransformer[i]!]! += u * (60 / config.intervalMinutes);
@@ -124,7 +139,9 @@ export function* generateIntervals({rng, fleet, start, days, config, utcOffsetMi
       const t = meterTransformer[i]!;
       const out = outageUntil[t]! >= k;
       const sagFromLoad = 5 * Math.min(1.5, load[t]! / Math.max(capacity[t]!, 1e-9));
-      const v = out ? 0 : Math.min(hi + 6, Math.max(lo - 10, 124 - sagFromLoad + voltageEvent[t]! + noiseRng.normal(0, 0.6)));
+      const v = out
+        ? 0
+        : Math.min(hi + 6, Math.max(lo - 10, 124 - sagFromLoad + voltageEvent[t]! + noiseRng.normal(0, 0.6)));
       voltage[i] = Math.round(v * 10) / 10;
       // Power factor drifts with the same slow load noise (no extra draw: the hot loop is draw-bound).
       powerFactor[i] = Math.round(Math.min(1, pfBase[i]! - 0.12 * noise[i]!) * 1000) / 1000;
@@ -140,24 +157,50 @@ export function* generateIntervals({rng, fleet, start, days, config, utcOffsetMi
  * emission pattern: who reports, when it arrives (stagger, late arrivals, storm bursts for
  * DEGRADED), and re-sent duplicates. Each batch is one interval of the whole fleet.
  */
-export function* generateDeliveries({rng, fleet, start, days, pattern, config, utcOffsetMinutes = 330}: GenerateOptions): Generator<Delivery[]> {
+export function* generateDeliveries({
+  rng,
+  fleet,
+  start,
+  days,
+  pattern,
+  config,
+  utcOffsetMinutes = 330
+}: GenerateOptions): Generator<Delivery[]> {
   const {reportRate, staggerSeconds, stormBursts} = emissionPatterns[pattern];
   const intervalMs = config.intervalMinutes * 60_000;
   const deliveryRng = rng.fork("delivery");
   const stormRng = rng.fork("storms");
   let stormEnd = -1;
-  for (const {k, ts, usage, voltage, powerFactor, outage} of generateIntervals({rng, fleet, start, days, config, utcOffsetMinutes})) {
+  for (const {k, ts, usage, voltage, powerFactor, outage} of generateIntervals({
+    rng,
+    fleet,
+    start,
+    days,
+    config,
+    utcOffsetMinutes
+  })) {
     if (stormBursts && k > stormEnd && stormRng.bernoulli(1 / (3.5 * 96))) stormEnd = k + stormRng.int(4, 12);
     const inStorm = stormBursts && k <= stormEnd;
     const batch: Delivery[] = [];
     for (let i = 0; i < fleet.length; i++) {
       if (!deliveryRng.bernoulli(reportRate)) continue;
-      const reading: MeterReading = {meter_id: fleet.id(i), reading_ts: ts, usage_kwh: usage[i]!, voltage: voltage[i]!, power_factor: powerFactor[i]!, customer_segment: fleet.segmentOf(i), emission_pattern: pattern, is_outage: outage[i] === 1};
-      let received = ts.getTime() + intervalMs + deliveryRng.uniform(0, staggerSeconds) * 1000 + deliveryRng.uniform(0, 5000);
+      const reading: MeterReading = {
+        meter_id: fleet.id(i),
+        reading_ts: ts,
+        usage_kwh: usage[i]!,
+        voltage: voltage[i]!,
+        power_factor: powerFactor[i]!,
+        customer_segment: fleet.segmentOf(i),
+        emission_pattern: pattern,
+        is_outage: outage[i] === 1
+      };
+      let received =
+        ts.getTime() + intervalMs + deliveryRng.uniform(0, staggerSeconds) * 1000 + deliveryRng.uniform(0, 5000);
       if (inStorm) received = start.getTime() + (stormEnd + 1) * intervalMs + deliveryRng.uniform(0, 300_000);
       if (deliveryRng.bernoulli(config.lateRate)) received += deliveryRng.uniform(1, 6) * 3600_000;
       batch.push({reading, received_at: new Date(received), duplicate: false});
-      if (deliveryRng.bernoulli(config.duplicateRate)) batch.push({reading, received_at: new Date(received + deliveryRng.uniform(30, 900) * 1000), duplicate: true});
+      if (deliveryRng.bernoulli(config.duplicateRate))
+        batch.push({reading, received_at: new Date(received + deliveryRng.uniform(30, 900) * 1000), duplicate: true});
     }
     yield batch;
   }

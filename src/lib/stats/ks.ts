@@ -21,7 +21,12 @@ const EXACT_MAX_PRODUCT = 10_000;
  *
  * Throws when a sample is empty or contains NaN.
  */
-export function ksTwoSample({a, b}: {a: ArrayLike<number>; b: ArrayLike<number>}): {statistic: number; pValue: number; n: number; m: number} {
+export function ksTwoSample({a, b}: {a: ArrayLike<number>; b: ArrayLike<number>}): {
+  statistic: number;
+  pValue: number;
+  n: number;
+  m: number;
+} {
   const xs = sortedCopy(a, "a");
   const ys = sortedCopy(b, "b");
   const n = xs.length;

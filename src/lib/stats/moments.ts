@@ -10,7 +10,13 @@
  * m_k are the central moments with divisor n. Skewness and kurtosis are NaN when the data are
  * constant; everything but n is NaN for an empty input. NaN inputs propagate.
  */
-export function moments(xs: ArrayLike<number>): {n: number; mean: number; variance: number; skewness: number; kurtosis: number} {
+export function moments(xs: ArrayLike<number>): {
+  n: number;
+  mean: number;
+  variance: number;
+  skewness: number;
+  kurtosis: number;
+} {
   const n = xs.length;
   if (n === 0) return {n, mean: NaN, variance: NaN, skewness: NaN, kurtosis: NaN};
   const mean = stableMean(xs);

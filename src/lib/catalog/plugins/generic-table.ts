@@ -8,7 +8,11 @@ import type {CatalogFile, Plugin} from "../plugin.js";
 export function rawTopicFor(relPath: string): string {
   const parts = relPath.split("/");
   const name = parts.length > 1 ? parts[0]! : basename(relPath, extname(relPath));
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "") || "table";
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_")
+      .replace(/^_+|_+$/g, "") || "table";
   return `raw_${/^[a-z]/.test(slug) ? slug : `t_${slug}`}`;
 }
 
@@ -16,11 +20,21 @@ export function rawTopicFor(relPath: string): string {
 export function readerError({error, file}: {error: unknown; file: CatalogFile}): LabError {
   const text = error instanceof Error ? error.message : String(error);
   const line = /(?:Line|line):?\s*(\d+)/.exec(text)?.[1];
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
-  const reason =
-    /Invalid unicode|byte sequence/i.test(text) ? "not valid UTF-8 text (wrong encoding or binary data)"
-    : /Expected Number of Columns: (\d+) Found: (\d+)/i.test(text) ? `ragged row: expected ${RegExp.$1} fields, found ${RegExp.$2}`
-    : lines.find((l) => !/^(Invalid Input Error|Original Line|Possible fixes|\*)/i.test(l) && !/^CSV Error on Line/i.test(l))?.replace(/^[A-Za-z ]+Error: /, "") ?? lines[0] ?? "unreadable";
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const reason = /Invalid unicode|byte sequence/i.test(text)
+    ? "not valid UTF-8 text (wrong encoding or binary data)"
+    : /Expected Number of Columns: (\d+) Found: (\d+)/i.test(text)
+      ? `ragged row: expected ${RegExp.$1} fields, found ${RegExp.$2}`
+      : (lines
+          .find(
+            (l) => !/^(Invalid Input Error|Original Line|Possible fixes|\*)/i.test(l) && !/^CSV Error on Line/i.test(l)
+          )
+          ?.replace(/^[A-Za-z ]+Error: /, "") ??
+        lines[0] ??
+        "unreadable");
   return new LabError({file: file.path, line: line ? Number(line) : undefined, reason});
 }
 
@@ -39,7 +53,10 @@ export const genericTablePlugin: Plugin = {
     // DuckDB's own errors may not name a line (a ragged row fails the dialect sniffer), so the
     // file is checked first by a strict reader that does.
     if (file.tag === "csv") await checkCsv({path: file.path, file: file.relPath});
-    const source = file.tag === "jsonl" ? `read_json(${path}, format = 'newline_delimited')` : `read_csv(${path}, header = true, delim = ',', quote = '"', escape = '"', sample_size = -1)`;
+    const source =
+      file.tag === "jsonl"
+        ? `read_json(${path}, format = 'newline_delimited')`
+        : `read_csv(${path}, header = true, delim = ',', quote = '"', escape = '"', sample_size = -1)`;
     try {
       const rows = await ctx.publishQuery(rawTopicFor(file.relPath), `SELECT * FROM ${source}`);
       ctx.log(`${file.relPath}: ${rows} rows`);
