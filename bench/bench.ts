@@ -1,7 +1,9 @@
 /**
- * `npm run bench -- NAME [--json]`: runs one benchmark, prints readable lines, and with `--json`
- * ends with one line holding a JSON object of its figures. `npm run bench -- --list` lists them.
+ * `npm run bench -- NAME [--json] [--no-record]`: runs one benchmark, prints readable lines, with
+ * `--json` ends with one line holding a JSON object of its figures, and records the figures in
+ * docs/benchmarks.md (unless `--no-record`). `npm run bench -- --list` lists them.
  */
+import {join} from "node:path";
 import {parseArgs} from "../cli/verb.js";
 import type {Benchmark} from "./benchmark.js";
 import {captureBenchmark} from "./capture.js";
@@ -11,6 +13,7 @@ import {kpiBenchmark} from "./kpi.js";
 import {marketBenchmark} from "./market.js";
 import {metersBenchmark} from "./meters.js";
 import {parquetBenchmark} from "./parquet.js";
+import {describeRun, recordRun} from "./record.js";
 
 const benchmarks: Benchmark[] = [
   captureBenchmark,
@@ -28,13 +31,28 @@ const benchmark = benchmarks.find((b) => b.name === name);
 if (!benchmark || args.flags.list || args.flags.help) {
   if (name && !benchmark) console.error(`bench: unknown benchmark "${name}"`);
   console.log(
-    `usage: npm run bench -- NAME [--json]\n\nbenchmarks:\n${benchmarks.map((b) => `  ${b.name.padEnd(10)} ${b.summary}`).join("\n")}`
+    `usage: npm run bench -- NAME [--json] [--no-record]\n\nbenchmarks:\n${benchmarks.map((b) => `  ${b.name.padEnd(10)} ${b.summary}`).join("\n")}`
   );
   process.exitCode = benchmark || args.flags.list || args.flags.help ? 0 : 2;
 } else {
   const started = performance.now();
-  const {json, ...flags} = args.flags;
+  const {json, "no-record": noRecord, ...flags} = args.flags;
   const figures = await benchmark.run({log: (line) => console.log(line), flags});
-  console.log(`${benchmark.name}: done in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`${benchmark.name}: done in ${seconds.toFixed(1)}s`);
+  if (!noRecord) {
+    const path = join(import.meta.dirname, "..", "docs", "benchmarks.md");
+    const run = {
+      ...benchmark,
+      targets: benchmark.targets ?? {},
+      figures,
+      seconds,
+      flags,
+      at: new Date(),
+      ...describeRun()
+    };
+    await recordRun({path, run});
+    console.log(`${benchmark.name}: figures recorded in docs/benchmarks.md`);
+  }
   if (json) console.log(JSON.stringify({benchmark: benchmark.name, ...figures}));
 }

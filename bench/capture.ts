@@ -19,6 +19,11 @@ import type {Benchmark} from "./benchmark.js";
 export const captureBenchmark: Benchmark = {
   name: "capture",
   summary: "live capture throughput from the local feed at ≥ 10,000 messages/s with gzip",
+  targets: {
+    fidelity_pass_good: {equals: true},
+    fidelity_pass_broken: {equals: false},
+    capture_keeps_up: {equals: true}
+  },
   async run({log, flags}) {
     const seconds = Number(flags.seconds ?? 10);
     const speed = Number(flags.speed ?? 160);

@@ -31,6 +31,7 @@ function makeFiles({dir, files, bytesEach, seed}: {dir: string; files: number; b
 export const catalogBenchmark: Benchmark = {
   name: "catalog",
   summary: "scout: hash throughput vs sha256sum on 1 GiB / 1,000 files; re-scan of 10,000 unchanged files",
+  targets: {hash_ratio_vs_sha256sum: {min: 0.7}, rescan_10k_s: {max: 2}},
   async run({log, flags}) {
     const gib = Number(flags.gib ?? 1);
     const files = Number(flags.files ?? 1000);

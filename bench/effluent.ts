@@ -18,6 +18,12 @@ import type {Benchmark} from "./benchmark.js";
 export const effluentBenchmark: Benchmark = {
   name: "effluent",
   summary: "attribution vs the fixed look-back, tamper recall, and the one-month build time",
+  targets: {
+    attribution_accuracy: {min: 0.95},
+    false_attribution_rate: {max: 0.05},
+    tamper_recall: {min: 0.95},
+    tamper_false_windows_regular_gaps: {equals: 0}
+  },
   async run({log, flags}) {
     const seeds = Number(flags.seeds ?? 5);
     const totals = {

@@ -18,6 +18,13 @@ import type {Benchmark} from "./benchmark.js";
 export const kpiBenchmark: Benchmark = {
   name: "kpi",
   summary: "anomaly detectors' precision/recall on simulated KPIs; 1 M events ingested and aggregated",
+  targets: {
+    ingest_1m_s: {max: 10},
+    zscore_recall: {min: 0.8},
+    zscore_precision: {min: 0.5},
+    iforest_recall: {min: 0.8},
+    iforest_precision: {min: 0.5}
+  },
   async run({log, flags}) {
     const seeds = Number(flags.seeds ?? 5);
     const t = {z: {tp: 0, flagged: 0}, f: {tp: 0, flagged: 0}, truth: 0};

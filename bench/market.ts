@@ -50,6 +50,7 @@ function child(dir: string, replayOnly: boolean, rounds = 1): Round & {rounds: R
 export const marketBenchmark: Benchmark = {
   name: "market",
   summary: "order-book replay throughput vs a read-only scan, memory at 1× and 10× input, accuracy per strategy",
+  targets: {replay_events_per_s: {min: 2_000_000}, replay_ratio_vs_scan: {min: 0.5}, rss_growth_10x: {max: 1.5}},
   async run({log, flags}) {
     const root = mkdtempSync(join(tmpdir(), "bench-market-"));
     const minutes = Number(flags.minutes ?? 360);

@@ -29,6 +29,7 @@ function generate(
 export const metersBenchmark: Benchmark = {
   name: "meters",
   summary: "fleet generation vs DuckDB range(), peak memory by fleet size, stream latency at 10k/s",
+  targets: {gen_ratio_vs_duckdb_range: {min: 0.5}, stream_p99_ms: {max: 1000}},
   async run({log, flags}) {
     const big = Number(flags.meters ?? 100_000);
     const small = generate(10_000, Math.max(1, Math.round(big / 10_000)));
