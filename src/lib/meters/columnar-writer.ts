@@ -1,10 +1,10 @@
 import {mkdirSync} from "node:fs";
 import {availableParallelism} from "node:os";
 import {join} from "node:path";
-import {Worker} from "node:worker_threads";
 import type {Rng} from "../core/random.js";
 import type {EmissionPattern, MeterConfig} from "./config.js";
 import {SEGMENTS, type Fleet} from "./fleet.js";
+import {PartWriterPool, type PartColumns} from "./part-writer-pool.js";
 import {generateIntervals} from "./readings.js";
 
 /**
@@ -39,54 +39,17 @@ export async function writeReadingsColumnar({
   const meterIndex = Int32Array.from({length: n}, (_, i) => i);
   const segmentIndex = Int32Array.from(fleet.segment);
   const intervalsPerPart = Math.max(1, Math.floor(rowsPerPart / n));
-  type PartColumns = {
-    meter: Int32Array;
-    ts: BigInt64Array;
-    usage: Float64Array;
-    voltage: Float64Array;
-    powerFactor: Float64Array;
-    segment: Int32Array;
-    pattern: Int32Array;
-    outage: Uint8Array;
-  };
   // Filled parts travel to a writer thread and come back empty (transferred both ways).
   const free: PartColumns[] = [];
-  const workers = Array.from({length: threads}, () => new Worker(new URL("./part-writer-worker.mjs", import.meta.url)));
-  for (const w of workers)
-    w.postMessage({
-      type: "init",
-      ids: fleet.idBytes(),
-      dictionaries: {customer_segment: SEGMENTS, emission_pattern: [pattern]}
-    });
-  const idle = [...workers];
-  const waiting: (() => void)[] = [];
-  const pending = new Map<number, {resolve: () => void; reject: (e: Error) => void}>();
-  for (const w of workers) {
-    w.on("message", (m: {id: number; error?: string; columns?: PartColumns[keyof PartColumns][]}) => {
-      if (m.columns) {
-        const [meter, ts, usage, voltage, powerFactor, segment, pattern, outage] = m.columns as [
-          Int32Array,
-          BigInt64Array,
-          Float64Array,
-          Float64Array,
-          Float64Array,
-          Int32Array,
-          Int32Array,
-          Uint8Array
-        ];
-        if (meter.length === intervalsPerPart * n)
-          free.push({meter, ts, usage, voltage, powerFactor, segment, pattern, outage});
-      }
-      const p = pending.get(m.id)!;
-      pending.delete(m.id);
-      idle.push(w);
-      waiting.shift()?.();
-      if (m.error) p.reject(new Error(m.error));
-      else p.resolve();
-    });
-  }
+  const pool = new PartWriterPool({
+    ids: fleet.idBytes(),
+    dictionaries: {customer_segment: SEGMENTS, emission_pattern: [pattern]},
+    reuse: (columns) => {
+      if (columns.meter.length === intervalsPerPart * n) free.push(columns);
+    },
+    threads
+  });
   const parts: string[] = [];
-  const inFlight: Promise<void>[] = [];
   let rows = 0;
   let part: PartColumns | undefined;
   let filled = 0;
@@ -145,17 +108,11 @@ export async function writeReadingsColumnar({
     };
     part = undefined;
     filled = 0;
-    while (!idle.length) await new Promise<void>((r) => waiting.push(r));
-    const worker = idle.pop()!;
     const id = parts.length;
     const path = join(outDir, `part-${String(id + 1).padStart(5, "0")}.parquet`);
     parts.push(path);
     rows += total;
-    inFlight.push(new Promise<void>((resolve, reject) => pending.set(id, {resolve, reject})));
-    worker.postMessage(
-      {type: "part", id, path, n: total, ...columns},
-      Object.values(columns).map((c) => c.buffer as ArrayBuffer)
-    );
+    await pool.write({id, path, rows: total, columns});
   };
   try {
     for (const interval of generateIntervals({rng, fleet, start, days, config, reuseBuffers: true})) {
@@ -163,9 +120,9 @@ export async function writeReadingsColumnar({
       if (filled >= intervalsPerPart) await flush();
     }
     await flush();
-    await Promise.all(inFlight);
+    await pool.finish();
     return {parts, rows};
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.close();
   }
 }
