@@ -1,5 +1,7 @@
 import {createReadStream} from "node:fs";
+import {createGunzip} from "node:zlib";
 import {LabError} from "./errors.js";
+import {firstInvalidUtf8, isGzip} from "./text-file.js";
 
 export interface CsvRecord {
   /** 1-based line on which the record starts. */
@@ -12,26 +14,6 @@ export interface ReadCsvOptions {
   /** The name used in error messages (defaults to the path). */
   file?: string;
   delimiter?: string;
-}
-
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  // Binary search for the shortest prefix that fails to decode: the bad byte is its last one.
-  let lo = 0,
-    hi = bytes.length;
-  const ok = (n: number) => {
-    try {
-      new TextDecoder("utf-8", {fatal: true}).decode(bytes.subarray(0, n), {stream: true});
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (ok(mid)) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /**
@@ -146,16 +128,33 @@ export class CsvParser {
   }
 }
 
+/** A file's bytes in chunks, unpacked on the way when it is gzip; a damaged gzip stream is a LabError. */
+async function* byteChunks({path, file}: {path: string; file: string}): AsyncIterable<Buffer> {
+  const bytes = createReadStream(path, {highWaterMark: 65536});
+  if (!isGzip(path)) return yield* bytes as AsyncIterable<Buffer>;
+  const gunzip = createGunzip();
+  bytes.on("error", (error) => gunzip.destroy(error));
+  try {
+    yield* bytes.pipe(gunzip) as AsyncIterable<Buffer>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code?.startsWith("Z_"))
+      throw new LabError({file, reason: `not a readable gzip file (${(error as Error).message})`, cause: error});
+    throw error;
+  } finally {
+    bytes.destroy();
+  }
+}
+
 /**
  * Streams the records of an RFC 4180 CSV file (quoted fields, doubled quotes, CRLF or LF, a
- * leading BOM), strictly: invalid UTF-8, NUL bytes (binary data) and an unterminated quote are
- * LabErrors naming the file and line. Ragged rows are left to the caller, which knows the header.
+ * leading BOM; gzip unpacked on the way for `.gz`), strictly: invalid UTF-8, NUL bytes (binary
+ * data), a damaged gzip stream and an unterminated quote are LabErrors naming the file and line. Ragged rows are left to the caller, which knows the header.
  */
 export async function* readCsvRecords({path, file = path, delimiter = ","}: ReadCsvOptions): AsyncIterable<CsvRecord> {
   const decoder = new TextDecoder("utf-8", {fatal: true});
   const parser = new CsvParser(file, delimiter);
   let first = true;
-  for await (const chunk of createReadStream(path, {highWaterMark: 65536}) as AsyncIterable<Buffer>) {
+  for await (const chunk of byteChunks({path, file})) {
     let text: string;
     try {
       text = decoder.decode(chunk, {stream: true});

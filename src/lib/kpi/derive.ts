@@ -10,6 +10,8 @@ import {rollingZScore, type DailyPoint} from "./zscore.js";
 export const DERIVE_VERSION = 4;
 export const FORECAST_HORIZON = 28;
 export const BACKTEST = {folds: 5, horizon: 7};
+/** A metric's series is derived over its most recent days at most: bounds the work any file can cause. */
+export const MAX_SERIES_DAYS = 3660;
 
 export interface AnomalyRow {
   metric: string;
@@ -72,14 +74,22 @@ export function seriesKey({
   return h.digest("hex").slice(0, 20);
 }
 
-/** Days from the first to the last point, each present; a missing day takes the value a week earlier (or 0). */
-export function contiguous(points: DailyPoint[]): {days: string[]; values: number[]; imputed: number} {
+/**
+ * Days from the first to the last point (at most the last `maxDays`), each present; a missing day
+ * takes the value a week earlier (or 0).
+ */
+export function contiguous(
+  points: DailyPoint[],
+  maxDays = MAX_SERIES_DAYS
+): {days: string[]; values: number[]; imputed: number} {
   if (!points.length) return {days: [], values: [], imputed: 0};
+  const last = points.at(-1)!.day;
+  const first = [points[0]!.day, addDays(last, 1 - maxDays)].sort().at(-1)!;
   const byDay = new Map(points.map((p) => [p.day, p.value]));
   const days: string[] = [];
   const values: number[] = [];
   let imputed = 0;
-  for (let day = points[0]!.day; day <= points.at(-1)!.day; day = addDays(day, 1)) {
+  for (let day = first; day <= last; day = addDays(day, 1)) {
     const v = byDay.get(day);
     if (v === undefined) imputed++;
     days.push(day);

@@ -1,6 +1,6 @@
-import {readFileSync} from "node:fs";
-import {basename, extname} from "node:path";
+import {basename} from "node:path";
 import {CsvParser} from "../core/csv.js";
+import {formatExtension, readTextFile} from "../core/text-file.js";
 import {parseTimestamp} from "./parse-timestamp.js";
 
 /** One clean event (`clean_events`): unique on (source, ts, metric). */
@@ -37,6 +37,17 @@ export interface IngestEventsOptions {
   sourceColumn?: string;
   /** For zone-less local times. */
   assumeUtcOffsetMinutes?: number;
+  /** Events before this instant are quarantined as implausible (default 1970-01-01). */
+  earliest?: Date;
+  /** Events after this instant are quarantined as implausible (default a year after `now`). */
+  latest?: Date;
+  /** The present, for the default `latest` (tests pin it). */
+  now?: Date;
+}
+
+/** The default plausible window for event times: from the Unix epoch to a year from now. */
+export function defaultEventWindow(now = new Date()): {earliest: Date; latest: Date} {
+  return {earliest: new Date(Date.UTC(1970, 0, 1)), latest: new Date(now.getTime() + 366 * 86_400_000)};
 }
 
 export interface IngestEventsResult {
@@ -68,12 +79,6 @@ function csvRecords(text: string, file: string): {names: string[]; records: RawR
   return {names: header.fields.map((f) => f.trim()), records: parsed.slice(1)};
 }
 
-function lineOf(text: string, offset: number): {line: number; column: number} {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return {line, column: offset - before.lastIndexOf("\n")};
-}
-
 /** JSON array or JSON Lines; a truncated array yields its complete objects and a problem for the rest. */
 function jsonRecords(text: string, file: string, problems: EventProblem[]): RawRecord[] {
   const trimmed = text.trimStart();
@@ -81,61 +86,118 @@ function jsonRecords(text: string, file: string, problems: EventProblem[]): RawR
   if (!trimmed.startsWith("[")) {
     text.split("\n").forEach((raw, i) => {
       if (!raw.trim()) return;
+      let value: unknown;
       try {
-        records.push({line: i + 1, text: raw, values: JSON.parse(raw)});
+        value = JSON.parse(raw);
       } catch (error) {
         problems.push({file, line: i + 1, column: null, reason: `not valid JSON (${(error as Error).message})`, raw});
+        return;
       }
+      if (isRecord(value)) records.push({line: i + 1, text: raw, values: value});
+      else problems.push({file, line: i + 1, column: null, reason: `not a JSON object (${describe(value)})`, raw});
     });
     return records;
   }
-  // Scan top-level objects of the array, so a cut-off file still gives its complete records.
+  // Scan top-level objects of the array, so a cut-off file still gives its complete records. Lines
+  // are counted as the scan goes: a file may hold millions of records.
   let depth = 0,
     start = -1,
+    startLine = 0,
     inString = false,
     escaped = false;
-  for (let i = text.indexOf("[") + 1; i < text.length; i++) {
+  let i = text.indexOf("[") + 1;
+  let line = countLines(text, 0, i);
+  for (; i < text.length; i++) {
     const c = text[i]!;
+    if (c === "\n") line++;
     if (inString) {
       if (escaped) escaped = false;
       else if (c === "\\") escaped = true;
       else if (c === '"') inString = false;
       continue;
     }
-    if (c === '"') inString = true;
+    if (depth === 0 && c !== "{" && c !== "]" && c !== "," && !/\s/.test(c)) {
+      // A value at the array's top level that is not an object: a number, string, null, array…
+      const end = endOfValue(text, i);
+      const raw = text.slice(i, end);
+      problems.push({file, line, column: null, reason: `not a JSON object (${raw.slice(0, 40)})`, raw});
+      line += countLines(text, i + 1, end) - 1;
+      i = end - 1;
+    } else if (c === '"') inString = true;
     else if (c === "{") {
-      if (depth++ === 0) start = i;
+      if (depth++ === 0) ((start = i), (startLine = line));
     } else if (c === "}") {
       if (--depth === 0) {
         const raw = text.slice(start, i + 1);
-        const {line} = lineOf(text, start);
         try {
-          records.push({line, text: raw, values: JSON.parse(raw)});
+          records.push({line: startLine, text: raw, values: JSON.parse(raw)});
         } catch (error) {
-          problems.push({file, line, column: null, reason: `not valid JSON (${(error as Error).message})`, raw});
+          problems.push({
+            file,
+            line: startLine,
+            column: null,
+            reason: `not valid JSON (${(error as Error).message})`,
+            raw
+          });
         }
         start = -1;
       }
     } else if (c === "]" && depth === 0) return records;
   }
-  const at = lineOf(text, start >= 0 ? start : text.length);
   problems.push({
     file,
-    line: at.line,
+    line: start >= 0 ? startLine : line,
     column: null,
-    reason: `truncated JSON: the array ends without "]"${start >= 0 ? " inside an object" : ""} (column ${at.column})`,
+    reason: `truncated JSON: the array ends without "]"${start >= 0 ? " inside an object" : ""}`,
     raw: start >= 0 ? text.slice(start, start + 200) : ""
   });
   return records;
 }
+
+/** 1 + the newlines in text[from, to): the line number at `to` counted from `from`'s line. */
+function countLines(text: string, from: number, to: number): number {
+  let n = 1;
+  for (let i = text.indexOf("\n", from); i >= 0 && i < to; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/** Where the JSON value starting at `start` ends: at the `,` or `]` that closes it at its own level. */
+function endOfValue(text: string, start: number): number {
+  let depth = 0,
+    inString = false,
+    escaped = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === "\\") escaped = true;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "[" || c === "{") depth++;
+    else if (c === "]" || c === "}") {
+      if (depth-- === 0) return i;
+    } else if (c === "," && depth === 0) return i;
+  }
+  return text.length;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const describe = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : `a ${typeof v}`);
 
 const pick = (columns: string[], names: (string | undefined)[]) => {
   for (const n of names) if (n && columns.includes(n)) return n;
   return undefined;
 };
 
+const day = (d: Date) => d.toISOString().slice(0, 10);
+const definedOnly = ({earliest, latest}: IngestEventsOptions) => ({
+  ...(earliest ? {earliest} : {}),
+  ...(latest ? {latest} : {})
+});
+
 /**
- * Reads one event file (CSV, JSON array or JSON Lines) into clean events. Columns are found by
+ * Reads one event file (CSV, JSON array or JSON Lines; gzip for `.gz`; strictly UTF-8) into clean
+ * events, times outside a plausible window quarantined. Columns are found by
  * name (`ts`/`timestamp`/`time`/`date`, `value`, `metric`, `source`) or given by flags; a plain
  * `timestamp,value` export becomes one metric named after the file. Strict mode rejects the
  * file and lists every problem (line, column, reason); tolerant mode keeps every good row and
@@ -143,16 +205,17 @@ const pick = (columns: string[], names: (string | undefined)[]) => {
  */
 export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
   const {path, file = path, strict} = options;
-  const text = readFileSync(path, "utf-8");
+  const text = readTextFile({path, file});
   const problems: EventProblem[] = [];
-  const ext = extname(path).toLowerCase();
+  const ext = formatExtension(path);
+  const {earliest, latest} = {...defaultEventWindow(options.now), ...definedOnly(options)};
   const csv = ext === ".csv" || ext === ".tsv" ? csvRecords(text, file) : undefined;
   const records = csv ? csv.records : jsonRecords(text, file, problems);
   const columns = csv ? csv.names : Object.keys(records[0]?.values ?? {});
   const index = new Map(columns.map((c, i) => [c, i]));
   const get = (r: RawRecord, column: string | undefined): unknown =>
     column === undefined ? undefined : r.fields ? r.fields[index.get(column)!] : r.values![column];
-  const stem = basename(path, ext)
+  const stem = basename(path.replace(/\.gz$/i, ""), ext)
     .replace(/[^A-Za-z0-9]+/g, "_")
     .toLowerCase();
   const tsColumn = options.tsColumn ?? pick(columns, ["ts", "timestamp", "time", "date", "datetime", "event_time"]);
@@ -188,6 +251,14 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
     const ts = parseTimestamp(get(r, tsColumn), options.assumeUtcOffsetMinutes ?? 0);
     if (typeof ts === "string") {
       fail(r, tsColumn!, ts);
+      continue;
+    }
+    if (ts < earliest || ts > latest) {
+      fail(
+        r,
+        tsColumn!,
+        `implausible time ${ts.toISOString()}: outside ${day(earliest)} … ${day(latest)} (a typo in the year? the window is the earliest/latest option)`
+      );
       continue;
     }
     const rawValue = get(r, valueColumn);
@@ -230,6 +301,14 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
       : JSON.stringify(Object.fromEntries(Object.entries(r.values!).filter(([k]) => !used.has(k))));
     events.push({source, ts, metric, value, attributes});
   }
+  if (strict && !records.length && !problems.length)
+    problems.push({
+      file,
+      line: 1,
+      column: null,
+      reason: "no event rows: the file is empty or has only a header",
+      raw: ""
+    });
   const rejected = strict && problems.length > 0;
   return {
     events: rejected ? [] : events,
