@@ -41,6 +41,21 @@ ${verbs.map((v) => `  ${v.name.padEnd(10)} ${v.summary}`).join("\n")}
 Run \`npm run lab -- VERB --help\` for a verb's options.`;
 }
 
+/**
+ * An error the lab did not anticipate, in one line: a missing or unreadable file by its path, any
+ * other by its message, never a stack trace (`LAB_DEBUG=1` prints the stack as well).
+ */
+function describeError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  const path = e?.path ? String(e.path) : undefined;
+  if (e?.code === "ENOENT" && path) return `${path}: no such file or folder`;
+  if ((e?.code === "EACCES" || e?.code === "EPERM") && path) return `${path}: permission denied`;
+  if (e?.code === "EISDIR" && path) return `${path}: is a folder, expected a file`;
+  if (e?.code === "ENOSPC") return "the disk is full";
+  const message = error instanceof Error ? error.message : String(error);
+  return `${message.split("\n")[0]} (an unexpected error: LAB_DEBUG=1 prints where it came from)`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
@@ -68,7 +83,9 @@ async function main(argv: string[]): Promise<number> {
       console.error(`lab ${verb.name}: ${error.message}`);
       return 1;
     }
-    throw error;
+    console.error(`lab ${verb.name}: ${describeError(error)}`);
+    if (process.env.LAB_DEBUG) console.error(error);
+    return 1;
   }
 }
 
