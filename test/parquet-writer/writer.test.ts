@@ -216,7 +216,7 @@ describe("Parquet writer", () => {
     gone.abort();
     expect(existsSync(join(dir, "gone.parquet.partial"))).toBe(false);
   });
-  test("sparse columns: values packed for the rows of one event type, placed by that type (and null elsewhere), across row groups that start mid-array", async () => {
+  test("sparse columns: values packed for the rows of one code, placed by that code (and null elsewhere), across row groups that start mid-array", async () => {
     const path = join(dir, "sparse.parquet");
     const onTrades = {column: 0, code: 0},
       onDeltas = {column: 0, code: 2};

@@ -1,5 +1,4 @@
-import type {DictionaryScratch} from "./dictionary.js";
-import {dictionaryIndex} from "./dictionary.js";
+import {dictionaryIndex, type DictionaryScratch} from "./dictionary.js";
 import {hasNaN, INT64_MAGIC, LIMIT, NULL_SEEN} from "./numbers.js";
 
 // The writer's hottest loops, each shaped for how V8 compiles them. A loop that gets hot during
