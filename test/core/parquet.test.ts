@@ -8,7 +8,7 @@ import {beforeEach, describe, expect, test} from "vitest";
 import {openDuckDB} from "../../src/lib/core/duckdb.js";
 import {sha256File} from "../../src/lib/core/hash.js";
 import {parquetRowCount, parquetSchema, readParquet, readParquetAll} from "../../src/lib/core/parquet-read.js";
-import {writeParquet} from "../../src/lib/core/parquet-write.js";
+import {copyQueryToParquet, createChunkAppender, writeParquet} from "../../src/lib/core/parquet-write.js";
 import {writeRowsAsParquetToStream} from "../../src/lib/core/stdout.js";
 
 let dir: string;
@@ -159,6 +159,38 @@ describe("Parquet I/O", () => {
     const path = join(dir, "emitted.parquet");
     writeFileSync(path, Buffer.concat(chunks));
     expect(await readParquetAll({path})).toEqual([{k: "a"}, {k: "b"}]);
+  });
+});
+
+describe("typed-array columns to Parquet", () => {
+  test("columns appended a vector at a time, across vectors and from an offset, come back exactly through COPY", async () => {
+    const duck = await openDuckDB({path: ":memory:"});
+    try {
+      const n = 5000;
+      const appender = await createChunkAppender({
+        duck,
+        table: "t",
+        columns: [
+          {name: "x", type: "DOUBLE"},
+          {name: "k", type: "UTINYINT"}
+        ]
+      });
+      const x = Float64Array.from({length: n}, (_, i) => i / 4),
+        k = Uint8Array.from({length: n}, (_, i) => i % 3);
+      appender.append([x, k], 0, 3000);
+      appender.append([x, k], 3000, n);
+      appender.close();
+      expect(appender.rows).toBe(n);
+      const path = join(dir, "columns.parquet");
+      await copyQueryToParquet({duck, path, sql: "SELECT x, k::INTEGER AS k FROM t ORDER BY x DESC"});
+      const rows = await readParquetAll({path});
+      expect(rows.length).toBe(n);
+      expect(rows[0]).toEqual({x: (n - 1) / 4, k: (n - 1) % 3});
+      expect(rows.reduce((a, r) => a + (r.x as number), 0)).toBe((n * (n - 1)) / 8);
+      expect(rows.filter((r) => r.k === 2).length).toBe(Math.floor(n / 3));
+    } finally {
+      duck.close();
+    }
   });
 });
 

@@ -1,11 +1,12 @@
 import {mkdirSync, renameSync, rmSync, watch, type FSWatcher} from "node:fs";
 import {join, relative, resolve} from "node:path";
-import {Worker} from "node:worker_threads";
+import type {Worker} from "node:worker_threads";
 import {openDuckDB, type Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {createProgress, defaultProgressOutput, type ProgressOutput} from "../core/progress.js";
 import {quoteIdent, quoteString} from "../core/sql.js";
 import {interruptibleWait} from "../core/wait.js";
+import {startWorker} from "../core/worker.js";
 import {openCatalog, type JobRow} from "./catalog-db.js";
 import {loadConfig, type LabConfig} from "./config.js";
 import type {RunJobMessage, StagedOutput, WorkerReply} from "./job-worker.js";
@@ -294,9 +295,7 @@ class Coordinator {
   }
 
   private spawn(index: number): Slot {
-    const worker = new Worker(new URL("./worker-entry.mjs", import.meta.url), {
-      workerData: {module: new URL("./job-worker.ts", import.meta.url).href}
-    });
+    const worker = startWorker({module: new URL("./job-worker.ts", import.meta.url)});
     return {worker, id: `worker-${process.pid}-${index}`};
   }
 

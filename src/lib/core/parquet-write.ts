@@ -2,7 +2,18 @@ import {randomBytes} from "node:crypto";
 import {mkdirSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {dirname, join} from "node:path";
-import {dateValue, decimalValue, timestampValue, type DuckDBAppender} from "@duckdb/node-api";
+import {
+  BIGINT,
+  DOUBLE,
+  DuckDBDataChunk,
+  INTEGER,
+  UTINYINT,
+  dateValue,
+  decimalValue,
+  timestampValue,
+  type DuckDBAppender,
+  type DuckDBType
+} from "@duckdb/node-api";
 import {writeAtomically} from "./atomic-file.js";
 import {openDuckDB, type Duck, type Row} from "./duckdb.js";
 import {LabError} from "./errors.js";
@@ -104,6 +115,11 @@ async function* batchesOf(rows: RowSource): AsyncIterable<Row[]> {
   if (batch.length) yield batch;
 }
 
+/*
+ * Rows reach Parquet through DuckDB: appended to a table (as row objects, or as typed-array
+ * columns a vector at a time), then COPY … TO with the SQL that shapes them (casts, order).
+ */
+
 /** Appends rows into `table` (already created with `columns`); returns the count. */
 export async function appendRows({
   duck,
@@ -156,6 +172,71 @@ export async function appendRows({
   }
   onProgress?.(count);
   return count;
+}
+
+/** Column types a typed array can fill without a value-by-value conversion. */
+export type ChunkColumnType = "DOUBLE" | "INTEGER" | "UTINYINT" | "BIGINT";
+type ColumnData = Float64Array | Int32Array | Uint8Array | BigInt64Array;
+
+const DUCK_TYPES: Record<ChunkColumnType, DuckDBType> = {DOUBLE, INTEGER, UTINYINT, BIGINT};
+const VECTOR = 2048;
+
+export interface ChunkAppender {
+  /** Appends rows [from, to) of the given columns (one typed array per column, in order). */
+  append(columns: readonly ColumnData[], from: number, to: number): void;
+  rows: number;
+  close(): void;
+}
+
+/**
+ * The columnar way in: creates `table` and appends typed-array columns to it a vector (2,048
+ * rows) at a time: each column is one `set` into the vector's memory, so millions of rows move
+ * without a JavaScript value per cell. Wider types (timestamps, decimals, labels) are made from
+ * these in the SQL that copies the table to Parquet (`copyQueryToParquet`), where DuckDB converts
+ * them natively.
+ */
+export async function createChunkAppender({
+  duck,
+  table,
+  columns
+}: {
+  duck: Duck;
+  table: string;
+  columns: {name: string; type: ChunkColumnType}[];
+}): Promise<ChunkAppender> {
+  await duck.run(
+    `CREATE OR REPLACE TABLE ${quoteIdent(table)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`
+  );
+  const appender = await duck.connection.createAppender(table);
+  const chunk = DuckDBDataChunk.create(
+    columns.map((c) => DUCK_TYPES[c.type]),
+    VECTOR
+  );
+  const state = {rows: 0};
+  return {
+    get rows() {
+      return state.rows;
+    },
+    append(data, from, to) {
+      if (data.length !== columns.length)
+        throw new Error(`chunk appender for ${table}: ${data.length} columns given, ${columns.length} expected`);
+      for (let start = from; start < to; start += VECTOR) {
+        const n = Math.min(VECTOR, to - start);
+        chunk.rowCount = n;
+        for (let c = 0; c < columns.length; c++) {
+          const vector = chunk.getColumnVector(c) as unknown as {items: ColumnData; flush(): void};
+          (vector.items as Float64Array).set((data[c] as Float64Array).subarray(start, start + n));
+          vector.flush();
+        }
+        appender.appendDataChunk(chunk);
+        state.rows += n;
+      }
+    },
+    close() {
+      appender.flushSync();
+      appender.closeSync();
+    }
+  };
 }
 
 /**

@@ -1,8 +1,12 @@
 import {mkdirSync, rmSync} from "node:fs";
 import {join} from "node:path";
-import {createChunkAppender, type ChunkAppender, type ChunkColumnType} from "../core/chunk-appender.js";
 import {openDuckDB, type Duck} from "../core/duckdb.js";
-import {copyQueryToParquet} from "../core/parquet-write.js";
+import {
+  copyQueryToParquet,
+  createChunkAppender,
+  type ChunkAppender,
+  type ChunkColumnType
+} from "../core/parquet-write.js";
 import type {Rng} from "../core/random.js";
 import {ASK, BID, type Book, type Side} from "./book.js";
 import type {MarketConfig} from "./config.js";

@@ -1,8 +1,8 @@
 import {existsSync, readdirSync} from "node:fs";
 import {availableParallelism} from "node:os";
 import {join} from "node:path";
-import {Worker} from "node:worker_threads";
 import {LabError} from "../core/errors.js";
+import {startWorker} from "../core/worker.js";
 import type {MarketInputs} from "./inputs.js";
 import type {ReconstructResult, Strategy} from "./reconstruct.js";
 
@@ -54,12 +54,8 @@ export async function reconstructSymbols({
 }): Promise<{symbol: string; result: ReconstructResult}[]> {
   const results: {symbol: string; result: ReconstructResult}[] = [];
   const queue = jobs.map((job, id) => ({id, ...job}));
-  const workers = Array.from(
-    {length: Math.max(1, Math.min(threads, jobs.length))},
-    () =>
-      new Worker(new URL("../catalog/worker-entry.mjs", import.meta.url), {
-        workerData: {module: new URL("./replay-worker.ts", import.meta.url).href}
-      })
+  const workers = Array.from({length: Math.max(1, Math.min(threads, jobs.length))}, () =>
+    startWorker({module: new URL("./replay-worker.ts", import.meta.url)})
   );
   try {
     await Promise.all(

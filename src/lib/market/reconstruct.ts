@@ -1,12 +1,12 @@
 import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {
-  PlainParquetWriter,
-  type PlainColumn,
-  type PlainWriterState,
+  ParquetWriter,
+  ParquetWriterThread,
+  type ColumnSpec,
+  type WriterState,
   type Sparse
-} from "../core/parquet-plain-writer.js";
-import {ParquetWriterThread} from "../core/parquet-writer-thread.js";
+} from "../parquet-writer/index.js";
 import {openDuckDB, type Duck} from "../core/duckdb.js";
 import {LabError, isLabError} from "../core/errors.js";
 import {copyQueryToParquet} from "../core/parquet-write.js";
@@ -327,8 +327,8 @@ interface Checkpoint {
   bidFloor: number;
   askCeiling: number;
   nextSample: number;
-  writer: PlainWriterState;
-  sampleWriter?: PlainWriterState;
+  writer: WriterState;
+  sampleWriter?: WriterState;
   bids: [number, number][];
   asks: [number, number][];
   counts: ReplayCounts;
@@ -639,7 +639,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     // writers' states, so a resumed run truncates the files to the last segment and carries on.
     const pm = Math.round(tickSize * 10 ** priceScale),
       qm = Math.round(lotSize * 10 ** quantityScale);
-    const price = (name: string, extra = 0, sparse?: Sparse): PlainColumn => ({
+    const price = (name: string, extra = 0, sparse?: Sparse): ColumnSpec => ({
       name,
       type: "INT64",
       logical: {decimal: {precision: 18, scale: priceScale + extra}},
@@ -647,7 +647,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       nullable: true,
       ...(sparse ? {sparse} : {})
     });
-    const quantity = (name: string, sparse?: Sparse): PlainColumn => ({
+    const quantity = (name: string, sparse?: Sparse): ColumnSpec => ({
       name,
       type: "INT64",
       logical: {decimal: {precision: 18, scale: quantityScale}},
@@ -661,7 +661,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       onDeltas: Sparse = {column: 1, code: EVENT_DELTA},
       onSnapshots: Sparse = {column: 1, code: EVENT_SNAPSHOT},
       notOnTrades: Sparse = {column: 1, code: EVENT_TRADE, except: true};
-    const eventColumns: PlainColumn[] = [
+    const eventColumns: ColumnSpec[] = [
       {name: "event_ts_ns", type: "INT64", add: base},
       {name: "event_type", type: "ENUM", labels: ["TRADE", "BOOK_SNAPSHOT", "BOOK_DELTA"]},
       // Update ids on book events (packed: a trade has none).
@@ -708,7 +708,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     const sampleLevels = options.sampleLevels ?? Math.min(20, levels);
     const samplesPath = sampleStep ? join(outDir, "book_samples.parquet") : undefined;
     const sampleWriter = samplesPath
-      ? new PlainParquetWriter(
+      ? new ParquetWriter(
           samplesPath,
           [
             {name: "ts_ns", type: "INT64", add: base},

@@ -53,7 +53,6 @@ parentPort.on("message", (message) => {
   }
   const {id, path, n, meter, ts, usage, voltage, powerFactor, segment, pattern, outage} = message;
   try {
-    const t0 = performance.now();
     const table = new arrow.Table({
       meter_id: plainIds(meter),
       reading_ts: arrow.makeVector(
@@ -76,17 +75,8 @@ parentPort.on("message", (message) => {
       .setStatisticsEnabled(pw.EnabledStatistics.None)
       .setColumnStatisticsEnabled("reading_ts", pw.EnabledStatistics.Chunk)
       .build();
-    const t1 = performance.now();
     const ipc = arrow.tableToIPC(table, "stream");
-    const t2 = performance.now();
-    const wt = pw.Table.fromIPCStream(ipc);
-    const t3 = performance.now();
-    const bytes = pw.writeParquet(wt, properties);
-    const t4 = performance.now();
-    if (process.env.PW_TRACE)
-      console.error(
-        `part ${id} wasm ${(pw.wasmMemory().buffer.byteLength / 2 ** 20) | 0}MB ipc ${(ipc.byteLength / 2 ** 20) | 0}MB out ${(bytes.length / 2 ** 20) | 0}MB: table ${(t1 - t0) | 0} ipc ${(t2 - t1) | 0} from ${(t3 - t2) | 0} write ${(t4 - t3) | 0}`
-      );
+    const bytes = pw.writeParquet(pw.Table.fromIPCStream(ipc), properties);
     writeFileSync(`${path}.tmp`, bytes);
     renameSync(`${path}.tmp`, path);
     // The column buffers go back to the generator to be filled again: no fresh allocation per

@@ -1,20 +1,18 @@
 import {availableParallelism} from "node:os";
-import {Worker} from "node:worker_threads";
-import {bundledWorker} from "./bundled-worker.js";
-import type {PlainColumn, PlainData, PlainWriterState} from "./parquet-plain-writer.js";
+import type {Worker} from "node:worker_threads";
+import {LabError} from "../core/errors.js";
+import {startWorker} from "../core/worker.js";
+import type {ColumnData, ColumnSpec, WriterState} from "./columns.js";
 
 type Reply = {id: number; slot?: number; error?: string};
 
 /**
- * A PlainParquetWriter on its own thread, fed through shared slots: row-group buffers over
+ * A ParquetWriter on its own thread, fed through shared slots: row-group buffers over
  * SharedArrayBuffers, handed to the thread once when it starts. A row group is then a message
  * naming a slot and a row count — nothing is copied or transferred — and the slot comes back to
  * be filled again once encoded, so encoding and disk writes run on another core while the caller
- * keeps computing.
- *
- * (Transferring ArrayBuffers instead made every returned buffer a new external allocation of the
- * caller's heap: the bench's replay took 55 full garbage collections for 11.5 M events, most of
- * them for these — see `npm run bench -- market`.)
+ * keeps computing. (Buffers transferred back and forth instead would each return as a new
+ * external allocation of the caller's heap, and cost it full garbage collections.)
  */
 export class ParquetWriterThread {
   private readonly worker: Worker;
@@ -44,15 +42,17 @@ export class ParquetWriterThread {
   /**
    * `slots`: each a row group's columns (in `columns` order) over SharedArrayBuffers; all are
    * free to fill at first. The thread is one a writer of this process closed before, if one is
-   * idle: its code is compiled and warm already (a new thread compiled the encoder again, ~0.3
-   * CPU-s a replay of the bench's size, and ran it slowly until it had) — several replays in a
-   * process (the accuracy report's six, several symbols, the bench's rounds) share it.
+   * idle: its encoder is compiled and warm already, where a new thread compiles it again and runs
+   * slowly until it has — so the writers of one process, one after another, share a thread.
    */
-  constructor(path: string, columns: PlainColumn[], resume: PlainWriterState | undefined, slots: PlainData[][]) {
+  constructor(path: string, columns: ColumnSpec[], resume: WriterState | undefined, slots: ColumnData[][]) {
     for (const slot of slots) {
       for (const d of slot)
         if (!(d.buffer instanceof SharedArrayBuffer))
-          throw new Error("ParquetWriterThread: slot columns must be views of SharedArrayBuffers");
+          throw new LabError({
+            reason: "ParquetWriterThread: slot columns must be views of SharedArrayBuffers",
+            hint: "allocate each slot column as new Float64Array(new SharedArrayBuffer(8 * rows)) (Uint8Array for codes)"
+          });
     }
     this.free.push(...slots.map((_, k) => k));
     this.worker = idleThreads.pop() ?? startThread();
@@ -143,21 +143,11 @@ const idleThreads: Worker[] = [];
 const MAX_IDLE = Math.max(1, availableParallelism());
 
 /**
- * A new writer thread: plain JavaScript, bundled once (no TypeScript loader to start in it); where
- * the bundle cannot be made (a read-only install), the thread loads the TypeScript through tsx. An
- * idle thread that exits or fails leaves the idle list.
+ * A new writer thread, bundled (no TypeScript loader to start in it: see `startWorker`). An idle
+ * thread that exits or fails leaves the idle list.
  */
 function startThread(): Worker {
-  const module = new URL("./parquet-writer-worker.ts", import.meta.url);
-  let bundle: URL | undefined;
-  try {
-    bundle = bundledWorker(module);
-  } catch {
-    bundle = undefined;
-  }
-  const worker = bundle
-    ? new Worker(bundle)
-    : new Worker(new URL("../catalog/worker-entry.mjs", import.meta.url), {workerData: {module: module.href}});
+  const worker = startWorker({module: new URL("./thread-worker.ts", import.meta.url), bundle: true});
   const leave = () => {
     const k = idleThreads.indexOf(worker);
     if (k >= 0) idleThreads.splice(k, 1);

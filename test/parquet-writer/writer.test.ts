@@ -6,10 +6,10 @@ import {join} from "node:path";
 import {describe, expect, test} from "vitest";
 import {openDuckDB} from "../../src/lib/core/duckdb.js";
 import {createRng} from "../../src/lib/core/random.js";
-import {PlainParquetWriter, type PlainColumn} from "../../src/lib/core/parquet-plain-writer.js";
+import {ParquetWriter, type ColumnSpec} from "../../src/lib/parquet-writer/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "plain-parquet-"));
-const columns: PlainColumn[] = [
+const columns: ColumnSpec[] = [
   {name: "ts_ns", type: "INT64", logical: "TIMESTAMP_NS"},
   {name: "id", type: "INT64"},
   {name: "price", type: "INT64", logical: {decimal: {precision: 18, scale: 2}}, nullable: true},
@@ -36,10 +36,10 @@ function rows(n: number) {
   ];
 }
 
-describe("plain Parquet writer", () => {
+describe("Parquet writer", () => {
   test("every column kind round-trips through DuckDB and parquet-wasm, across row groups", async () => {
     const path = join(dir, "all.parquet");
-    const w = new PlainParquetWriter(path, columns);
+    const w = new ParquetWriter(path, columns);
     const data = rows(2500);
     w.writeRowGroup(data, 0, 1000);
     expect(existsSync(path)).toBe(false);
@@ -108,11 +108,11 @@ describe("plain Parquet writer", () => {
   test("a writer resumed from a saved state truncates what came after it and carries on", async () => {
     const path = join(dir, "resumed.parquet");
     const data = rows(3000);
-    const first = new PlainParquetWriter(path, columns);
+    const first = new ParquetWriter(path, columns);
     first.writeRowGroup(data, 0, 1000);
     const saved = first.state();
     first.writeRowGroup(data, 1000, 1500); // lost in the "crash"
-    const second = new PlainParquetWriter(path, columns, saved);
+    const second = new ParquetWriter(path, columns, saved);
     second.writeRowGroup(data, 1000, 3000);
     second.close();
     const duck = await openDuckDB();
@@ -139,13 +139,13 @@ describe("plain Parquet writer", () => {
       ts[i] = t;
       huge[i] = 2 ** 52 + i * 2; // beyond 2^51: written PLAIN
     }
-    const spec: PlainColumn[] = [
+    const spec: ColumnSpec[] = [
       {name: "walk", type: "INT64", logical: {decimal: {precision: 18, scale: 2}}, nullable: true},
       {name: "jumpy", type: "INT64"},
       {name: "ts", type: "INT64", logical: "TIMESTAMP_NS", add: 1_709_251_200_123_456_789n},
       {name: "huge", type: "INT64"}
     ];
-    const w = new PlainParquetWriter(path, spec);
+    const w = new ParquetWriter(path, spec);
     // Row groups of odd sizes, so blocks and miniblocks end part-way (a two-value page with a 50-bit jump among them).
     for (const [a, b] of [
       [0, 1],
@@ -179,7 +179,7 @@ describe("plain Parquet writer", () => {
     expect(encodings.length).toBe(4);
     // A fresh writer whose first page is three values: up 2^50 and down again, one miniblock at 52 bits.
     const tiny = join(dir, "delta-tiny.parquet");
-    const t2 = new PlainParquetWriter(tiny, [{name: "jumpy", type: "INT64"}]);
+    const t2 = new ParquetWriter(tiny, [{name: "jumpy", type: "INT64"}]);
     t2.writeRowGroup([jumpy], 1, 4);
     t2.close();
     const duck2 = await openDuckDB();
@@ -198,7 +198,7 @@ describe("plain Parquet writer", () => {
   test("a null in a column that is not nullable is refused, in a full block and in a short one", () => {
     for (const at of [200, 1290]) {
       const values = Float64Array.from({length: 1300}, (_, i) => (i === at ? NaN : i * 3));
-      const w = new PlainParquetWriter(join(dir, `refused-${at}.parquet`), [{name: "id", type: "INT64"}]);
+      const w = new ParquetWriter(join(dir, `refused-${at}.parquet`), [{name: "id", type: "INT64"}]);
       expect(() => w.writeRowGroup([values], 0, 1300)).toThrow(
         "column id: a null (NaN) in a column that is not nullable"
       );
@@ -208,19 +208,19 @@ describe("plain Parquet writer", () => {
 
   test("an empty file has the schema and no rows; abort leaves nothing", async () => {
     const path = join(dir, "empty.parquet");
-    new PlainParquetWriter(path, columns).close();
+    new ParquetWriter(path, columns).close();
     const duck = await openDuckDB();
     expect(await duck.all(`SELECT count(*)::INT AS n FROM '${path}'`)).toEqual([{n: 0}]);
     duck.close();
-    const gone = new PlainParquetWriter(join(dir, "gone.parquet"), columns);
+    const gone = new ParquetWriter(join(dir, "gone.parquet"), columns);
     gone.abort();
     expect(existsSync(join(dir, "gone.parquet.partial"))).toBe(false);
   });
-  test("sparse columns: values packed for the rows of one event type, placed by that type (and null elsewhere), across row groups that start mid-array", async () => {
+  test("sparse columns: values packed for the rows of one code, placed by that code (and null elsewhere), across row groups that start mid-array", async () => {
     const path = join(dir, "sparse.parquet");
     const onTrades = {column: 0, code: 0},
       onDeltas = {column: 0, code: 2};
-    const cols: PlainColumn[] = [
+    const cols: ColumnSpec[] = [
       {name: "kind", type: "ENUM", labels: ["TRADE", "BOOK_SNAPSHOT", "BOOK_DELTA"]},
       {
         name: "trade_price",
@@ -252,7 +252,7 @@ describe("plain Parquet writer", () => {
     kind.forEach((k, i) => (k === 1 && snaps.push(i), k !== 0 && books.push(i)));
     const snapX = Float64Array.from(snaps, (i, j) => (j === 3 ? NaN : i / 4)),
       bookId = Float64Array.from(books, (i) => 10 * i);
-    const w = new PlainParquetWriter(path, cols);
+    const w = new ParquetWriter(path, cols);
     for (const [a, b] of [
       [0, 1000],
       [1000, 1001],
@@ -292,7 +292,7 @@ describe("plain Parquet writer", () => {
     const labels = ["a", "b", "c", "d", "e", "f"];
     // Keys on codes 1 and 3 (and all but 2) share one pass over the codes, whose rows also hold
     // 4 and 5 (a group with one is worked out by compares); a key on code 5 takes its own.
-    const cols: PlainColumn[] = [
+    const cols: ColumnSpec[] = [
       {name: "kind", type: "ENUM", labels},
       {name: "on_b", type: "INT64", nullable: true, sparse: {column: 0, code: 1}},
       {name: "on_d", type: "DOUBLE", nullable: true, sparse: {column: 0, code: 3}},
@@ -308,7 +308,7 @@ describe("plain Parquet writer", () => {
       onD = rowsOf((k) => k === 3),
       notC = rowsOf((k) => k !== 2),
       onF = rowsOf((k) => k === 5);
-    const w = new PlainParquetWriter(path, cols);
+    const w = new ParquetWriter(path, cols);
     const data = [
       kind,
       Float64Array.from(onB, (i) => i),
@@ -346,7 +346,7 @@ describe("plain Parquet writer", () => {
   });
   test("nullable pages that look full: full ones, and ones with a single null the sample misses, keep every value and null", async () => {
     const path = join(dir, "nearly-full.parquet");
-    const cols: PlainColumn[] = [
+    const cols: ColumnSpec[] = [
       {name: "p", type: "INT64", nullable: true},
       {name: "x", type: "DOUBLE", nullable: true}
     ];
@@ -354,7 +354,7 @@ describe("plain Parquet writer", () => {
     // Row group 1: every row present. Row group 2: one null at row 501 (not among the 16 sampled rows).
     const p = Float64Array.from({length: 2 * n}, (_, i) => (i === n + 501 ? NaN : 1000 + ((i * 37) % 11)));
     const x = Float64Array.from({length: 2 * n}, (_, i) => (i === n + 501 ? NaN : i / 8));
-    const w = new PlainParquetWriter(path, cols);
+    const w = new ParquetWriter(path, cols);
     w.writeRowGroup([p, x], 0, n);
     w.writeRowGroup([p, x], n, 2 * n);
     w.close();
@@ -395,14 +395,14 @@ describe("plain Parquet writer", () => {
       // Runs, with a null in the second row group (a side of the book empty for a moment).
       gappy[i] = i === 30_123 ? NaN : b;
     }
-    const spec: PlainColumn[] = [
+    const spec: ColumnSpec[] = [
       {name: "best", type: "INT64", logical: {decimal: {precision: 18, scale: 2}}, nullable: true},
       {name: "depth", type: "INT64", multiply: 10},
       {name: "ts", type: "INT64", logical: "TIMESTAMP_NS", add: 1_709_251_200_000_000_000n},
       {name: "wide", type: "INT64"},
       {name: "gappy", type: "INT64", nullable: true}
     ];
-    const w = new PlainParquetWriter(path, spec);
+    const w = new ParquetWriter(path, spec);
     for (const [a, z] of [
       [0, 25_000],
       [25_000, 25_500],
@@ -478,7 +478,7 @@ describe("plain Parquet writer", () => {
       return out;
     };
     const rows = [best, depth, wide, gappy, x].map(expand);
-    const spec = (given: boolean): PlainColumn[] => {
+    const spec = (given: boolean): ColumnSpec[] => {
       const r = given ? {runs: {starts: 5}} : {};
       return [
         {name: "best", type: "INT64", logical: {decimal: {precision: 18, scale: 2}}, nullable: true, ...r},
@@ -489,7 +489,7 @@ describe("plain Parquet writer", () => {
       ];
     };
     const write = (path: string, given: boolean, data: Float64Array[]) => {
-      const w = new PlainParquetWriter(path, spec(given));
+      const w = new ParquetWriter(path, spec(given));
       // Row groups that start and end inside runs.
       for (const [a, z] of [
         [0, 25_003],

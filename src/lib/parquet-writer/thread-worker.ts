@@ -1,22 +1,23 @@
-// The writer thread behind ParquetWriterThread: one PlainParquetWriter, messages in order; row
+// The writer thread behind ParquetWriterThread: one ParquetWriter, messages in order; row
 // groups arrive as slots (shared buffers handed over once, at open). After a close the thread
 // waits for the next open: one thread serves one writer after another.
 import {renameSync, writeFileSync} from "node:fs";
 import {parentPort} from "node:worker_threads";
-import {tempPathFor} from "./atomic-file.js";
-import {PlainParquetWriter, type PlainColumn, type PlainData, type PlainWriterState} from "./parquet-plain-writer.js";
+import {tempPathFor} from "../core/atomic-file.js";
+import type {ColumnData, ColumnSpec, WriterState} from "./columns.js";
+import {ParquetWriter} from "./writer.js";
 
-let writer: PlainParquetWriter | undefined;
-let slots: PlainData[][] = [];
+let writer: ParquetWriter | undefined;
+let slots: ColumnData[][] = [];
 parentPort!.on(
   "message",
   (m: {
     id: number;
     type: string;
     path?: string;
-    columns?: PlainColumn[];
-    resume?: PlainWriterState;
-    slots?: PlainData[][];
+    columns?: ColumnSpec[];
+    resume?: WriterState;
+    slots?: ColumnData[][];
     slot?: number;
     n?: number;
     record?: object;
@@ -24,7 +25,7 @@ parentPort!.on(
     try {
       if (m.type === "open") {
         slots = m.slots!;
-        writer = new PlainParquetWriter(m.path!, m.columns!, m.resume);
+        writer = new ParquetWriter(m.path!, m.columns!, m.resume);
       } else if (m.type === "rowGroup") {
         writer!.writeRowGroup(slots[m.slot!]!, 0, m.n!);
         return parentPort!.postMessage({id: m.id, slot: m.slot});

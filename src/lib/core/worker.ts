@@ -2,14 +2,54 @@ import {createHash} from "node:crypto";
 import {existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from "node:fs";
 import {dirname, join} from "node:path";
 import {fileURLToPath, pathToFileURL} from "node:url";
+import {Worker, type WorkerOptions} from "node:worker_threads";
 import {buildSync} from "esbuild";
 import {tempPathFor} from "./atomic-file.js";
 
 /**
+ * Starts a worker thread on `module`. A TypeScript module runs through the bootstrap beside this
+ * file, which registers tsx first (worker threads do not inherit the loader of the thread that
+ * starts them); a JavaScript module runs as it is. With `bundle`, a TypeScript module runs as
+ * one plain-JavaScript file instead (see `bundledWorker`) — no loader to start in the thread —
+ * and through the bootstrap where the bundle cannot be made (a read-only install).
+ */
+export function startWorker({
+  module,
+  workerData,
+  bundle = false,
+  options = {}
+}: {
+  module: URL;
+  workerData?: unknown;
+  /** Run a self-contained module as a cached bundle (see `bundledWorker` for what it may import). */
+  bundle?: boolean;
+  /** Other `new Worker` options (resourceLimits, env, …). */
+  options?: Omit<WorkerOptions, "workerData">;
+}): Worker {
+  if (!/\.[mc]?tsx?$/.test(module.pathname)) return new Worker(module, {...options, workerData});
+  if (bundle) {
+    let bundled: URL | undefined;
+    try {
+      bundled = bundledWorker(module);
+    } catch {
+      bundled = undefined;
+    }
+    if (bundled) return new Worker(bundled, {...options, workerData});
+  }
+  // The module's URL goes last on the thread's argv, which the bootstrap takes off again: the
+  // caller's workerData reaches the module as it is, whichever way the thread starts.
+  return new Worker(new URL("./worker-bootstrap.mjs", import.meta.url), {
+    ...options,
+    workerData,
+    argv: [...(options.argv ?? []), module.href]
+  });
+}
+
+/**
  * A plain-JavaScript copy of a self-contained TypeScript worker module (it and what it imports,
  * bundled by esbuild), for `new Worker(...)`: a worker started on the TypeScript source needs a
- * TypeScript loader of its own (tsx, with its own loader thread), which cost the market replay's
- * writer thread ~0.3 CPU-seconds and ~350 ms before its first row group, every run.
+ * TypeScript loader of its own (tsx, with its own loader thread), which compiles every module the
+ * worker imports before it does any work — a cost paid at every start.
  *
  * The copy is cached in node_modules/.cache/pipeline-lab, with the sizes and modification times
  * of the sources it was built from; a source that changed rebuilds it. It is written to a

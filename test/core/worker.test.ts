@@ -4,14 +4,70 @@ import {join} from "node:path";
 import {pathToFileURL} from "node:url";
 import {Worker} from "node:worker_threads";
 import {describe, expect, test} from "vitest";
-import {bundledWorker} from "../../src/lib/core/bundled-worker.js";
+import {bundledWorker, startWorker} from "../../src/lib/core/worker.js";
 
-const answer = (url: URL) =>
+const answer = (start: URL | Worker) =>
   new Promise<unknown>((resolve, reject) => {
-    const w = new Worker(url);
+    const w = start instanceof Worker ? start : new Worker(start);
     w.once("message", (m) => void w.terminate().then(() => resolve(m)));
     w.once("error", reject);
   });
+
+/** A TypeScript module that answers with what it was started with, and whether it runs bundled. */
+function echoModule(root: string): URL {
+  writeFileSync(join(root, "package.json"), `{"type": "module"}`);
+  writeFileSync(
+    join(root, "echo.ts"),
+    `import {parentPort, workerData} from "node:worker_threads";\nconst typed: string = import.meta.url;\nparentPort!.postMessage({workerData, argv: process.argv.slice(2), url: typed});\n`
+  );
+  return pathToFileURL(join(root, "echo.ts"));
+}
+
+describe("startWorker", () => {
+  test("a TypeScript module runs through tsx, given its workerData and argv as they are", async () => {
+    const module = echoModule(mkdtempSync(join(tmpdir(), "start-worker-")));
+    const reply = await answer(startWorker({module, workerData: {x: [1, 2]}, options: {argv: ["--flag"]}}));
+    expect(reply).toEqual({workerData: {x: [1, 2]}, argv: ["--flag"], url: module.href});
+  });
+
+  test("bundled, the same module runs as a cached JavaScript file, with the same workerData", async () => {
+    const root = mkdtempSync(join(tmpdir(), "start-worker-"));
+    const module = echoModule(root);
+    const reply = (await answer(startWorker({module, workerData: 7, bundle: true}))) as {
+      workerData: unknown;
+      url: string;
+    };
+    expect(reply.workerData).toBe(7);
+    expect(reply.url).toBe(bundledWorker(module).href);
+    expect(reply.url.startsWith(pathToFileURL(join(root, "node_modules", ".cache", "pipeline-lab")).href)).toBe(true);
+  });
+
+  test("a module that cannot be bundled runs through tsx instead", async () => {
+    const root = mkdtempSync(join(tmpdir(), "start-worker-"));
+    const module = echoModule(root);
+    // A file where the cache folder should be: the bundle cannot be written.
+    mkdirSync(join(root, "node_modules"));
+    writeFileSync(join(root, "node_modules", ".cache"), "");
+    expect(() => bundledWorker(module)).toThrow();
+    const reply = (await answer(startWorker({module, workerData: "w", bundle: true}))) as {
+      workerData: unknown;
+      url: string;
+    };
+    expect(reply).toMatchObject({workerData: "w", url: module.href});
+  });
+
+  test("a JavaScript module runs as it is", async () => {
+    const root = mkdtempSync(join(tmpdir(), "start-worker-"));
+    writeFileSync(
+      join(root, "echo.mjs"),
+      `import {parentPort, workerData} from "node:worker_threads";\nparentPort.postMessage({workerData, argv: process.argv.slice(2)});\n`
+    );
+    expect(await answer(startWorker({module: pathToFileURL(join(root, "echo.mjs")), workerData: {y: 1}}))).toEqual({
+      workerData: {y: 1},
+      argv: []
+    });
+  });
+});
 
 describe("bundled worker", () => {
   test("a TypeScript worker and its imports run as one cached JavaScript file, rebuilt when a source changes", async () => {
@@ -51,8 +107,9 @@ describe("bundled worker", () => {
     const entry = pathToFileURL(join(root, "w.ts")).href;
     const build = () =>
       new Promise<{url?: string; error?: string}>((resolve, reject) => {
-        const w = new Worker(new URL("../../src/lib/catalog/worker-entry.mjs", import.meta.url), {
-          workerData: {module: new URL("./fixtures/bundle-in-thread.ts", import.meta.url).href, entry}
+        const w = startWorker({
+          module: new URL("./fixtures/bundle-in-thread.ts", import.meta.url),
+          workerData: {entry}
         });
         w.once("message", (m) => void w.terminate().then(() => resolve(m)));
         w.once("error", reject);

@@ -3,11 +3,10 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {describe, expect, test} from "vitest";
 import {openDuckDB} from "../../src/lib/core/duckdb.js";
-import type {PlainColumn} from "../../src/lib/core/parquet-plain-writer.js";
-import {ParquetWriterThread} from "../../src/lib/core/parquet-writer-thread.js";
+import {ParquetWriterThread, type ColumnSpec} from "../../src/lib/parquet-writer/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "writer-thread-"));
-const columns: PlainColumn[] = [
+const columns: ColumnSpec[] = [
   {name: "id", type: "INT64"},
   {name: "x", type: "DOUBLE", nullable: true}
 ];

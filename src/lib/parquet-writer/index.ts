@@ -1,0 +1,3 @@
+export type {ColumnData, ColumnSpec, Runs, Sparse, WriterState} from "./columns.js";
+export {ParquetWriterThread} from "./thread.js";
+export {ParquetWriter} from "./writer.js";
