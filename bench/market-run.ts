@@ -6,7 +6,7 @@
  */
 import {readFileSync, rmSync} from "node:fs";
 import {join} from "node:path";
-import {reconstructMarket} from "../src/lib/market/reconstruct.js";
+import {reconstructMarket} from "../src/lib/market/replay/reconstruct.js";
 
 const [dir, mode] = process.argv.slice(2);
 const inputs = {
