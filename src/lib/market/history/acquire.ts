@@ -1,31 +1,23 @@
-import {createHash} from "node:crypto";
-import {createWriteStream, existsSync, readdirSync, statSync} from "node:fs";
-import {copyFile, mkdir, readFile, rename, rm, rmdir} from "node:fs/promises";
+import {existsSync} from "node:fs";
+import {copyFile, mkdir, rename, rm, rmdir} from "node:fs/promises";
 import {dirname, join, resolve, sep} from "node:path";
-import {Readable, Transform} from "node:stream";
-import {pipeline} from "node:stream/promises";
-import type {ReadableStream as NodeReadableStream} from "node:stream/web";
 import {tempPathFor} from "../../core/atomic-file.js";
 import {openDuckDB, type Duck} from "../../core/duckdb.js";
 import {LabError} from "../../core/errors.js";
 import {sha256File} from "../../core/hash.js";
-import {quoteString} from "../../core/sql.js";
-import {REQUIRED_COLUMNS} from "./inputs.js";
+import {DAY_US, checkFile, iso} from "./day-checks.js";
+import {
+  LAYOUT,
+  MARKET_TABLES,
+  download,
+  isDay,
+  isHttp,
+  listSource,
+  type DayGroup,
+  type MarketTable
+} from "./lake-source.js";
 
-/** The Crypto Lake tables, in the order a report lists them. */
-export const MARKET_TABLES = ["trades", "book", "book_delta_v2"] as const;
-export type MarketTable = (typeof MARKET_TABLES)[number];
-
-const REQUIRED: Record<MarketTable, readonly string[]> = {
-  trades: REQUIRED_COLUMNS.trades,
-  book: REQUIRED_COLUMNS.book,
-  book_delta_v2: REQUIRED_COLUMNS.deltas
-};
-
-/** `<table>/exchange=<E>/symbol=<S>/dt=<YYYY-MM-DD>/<name>.parquet`, relative to the source root. */
-const LAYOUT =
-  /^(trades|book|book_delta_v2)\/exchange=([^/]+)\/symbol=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/([^/]+\.parquet)$/;
-const DAY_US = 86_400_000_000;
+export {MARKET_TABLES, type MarketTable};
 
 export interface AcquiredFile {
   /** Relative to the source root and to the inbox (the layout is kept). */
@@ -89,164 +81,6 @@ export interface AcquireOptions {
   log?: (line: string) => void;
 }
 
-interface SourceFile {
-  path: string;
-  rows?: number;
-  sha256?: string;
-}
-
-interface DayGroup {
-  table: MarketTable;
-  exchange: string;
-  symbol: string;
-  day: string;
-  files: SourceFile[];
-}
-
-const isHttp = (from: string) => /^https?:\/\//i.test(from);
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
-const isDay = (text: string) =>
-  /^\d{4}-\d{2}-\d{2}$/.test(text) &&
-  !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) &&
-  new Date(`${text}T00:00:00Z`).toISOString().startsWith(text);
-
-function walk(dir: string, prefix = ""): string[] {
-  return readdirSync(dir, {withFileTypes: true})
-    .filter((e) => !e.name.startsWith("."))
-    .flatMap((e) =>
-      e.isDirectory() ? walk(join(dir, e.name), `${prefix}${e.name}/`) : e.isFile() ? [`${prefix}${e.name}`] : []
-    );
-}
-
-/** The files under the three table folders of a local source (hidden files skipped). */
-function localLayoutFiles(root: string): string[] {
-  return MARKET_TABLES.flatMap((table) => (existsSync(join(root, table)) ? walk(join(root, table), `${table}/`) : []));
-}
-
-/** Parses and checks `manifest.json`; an error names the entry and field. */
-function parseManifest(text: string, where: string): SourceFile[] {
-  const hint = `a manifest is {"files": [{"path": "trades/exchange=BINANCE/symbol=BTC-USDT/dt=2024-03-01/1.parquet", "rows": 123, "sha256": "<64 hex digits>"}]}; rows and sha256 are optional`;
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new LabError({file: where, reason: `not valid JSON: ${message(error)}`, hint});
-  }
-  const files = (json as {files?: unknown} | null)?.files;
-  if (!Array.isArray(files)) throw new LabError({file: where, reason: `expected an object with a "files" array`, hint});
-  return files.map((entry, i) => {
-    const e = entry as {path?: unknown; rows?: unknown; sha256?: unknown} | null;
-    if (!e || typeof e.path !== "string" || !e.path)
-      throw new LabError({
-        file: where,
-        column: `files[${i}].path`,
-        reason: "each entry needs a path (a string, relative to the source root)",
-        hint
-      });
-    if (
-      e.rows !== undefined &&
-      e.rows !== null &&
-      !(typeof e.rows === "number" && Number.isInteger(e.rows) && e.rows >= 0)
-    )
-      throw new LabError({
-        file: where,
-        column: `files[${i}].rows`,
-        reason: `rows must be a non-negative integer, got ${JSON.stringify(e.rows)}`,
-        hint
-      });
-    if (
-      e.sha256 !== undefined &&
-      e.sha256 !== null &&
-      !(typeof e.sha256 === "string" && /^[0-9a-fA-F]{64}$/.test(e.sha256))
-    )
-      throw new LabError({
-        file: where,
-        column: `files[${i}].sha256`,
-        reason: `sha256 must be 64 hex digits, got ${JSON.stringify(e.sha256)}`,
-        hint
-      });
-    return {
-      path: e.path.replace(/^\.?\/+/, ""),
-      ...(typeof e.rows === "number" ? {rows: e.rows} : {}),
-      ...(typeof e.sha256 === "string" ? {sha256: e.sha256.toLowerCase()} : {})
-    };
-  });
-}
-
-/** The source's file list: its manifest when there is one (required over HTTP), else the folder's layout. */
-async function listSource(from: string, warnings: string[]): Promise<SourceFile[]> {
-  if (isHttp(from)) {
-    const url = new URL("manifest.json", from).href;
-    let response: Response;
-    try {
-      response = await fetch(url);
-    } catch (error) {
-      throw new LabError({
-        file: url,
-        reason: `cannot fetch the manifest: ${message((error as {cause?: unknown}).cause ?? error)}`,
-        hint: "check the base URL and that its server is running"
-      });
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new LabError({
-        file: url,
-        reason: `an HTTP source needs a manifest.json listing its files, since HTTP has no directory listing (the server answered ${response.status} ${response.statusText})`,
-        hint: `publish manifest.json at the base URL: {"files": [{"path": "trades/exchange=…/symbol=…/dt=YYYY-MM-DD/1.parquet", "rows": N, "sha256": "…"}]}, or acquire from a local copy of the folder`
-      });
-    }
-    return parseManifest(await response.text(), url);
-  }
-  if (!existsSync(from) || !statSync(from).isDirectory())
-    throw new LabError({
-      file: from,
-      reason: "the source is neither a folder nor an http(s) URL",
-      hint: "give --from a folder laid out as <table>/exchange=<E>/symbol=<S>/dt=<YYYY-MM-DD>/*.parquet, or the base URL of one"
-    });
-  const onDisk = localLayoutFiles(from);
-  const manifestPath = join(from, "manifest.json");
-  if (!existsSync(manifestPath)) return onDisk.map((path) => ({path}));
-  const files = parseManifest(await readFile(manifestPath, "utf-8"), manifestPath);
-  const listed = new Set(files.map((f) => f.path));
-  const unlisted = onDisk.filter((p) => LAYOUT.test(p) && !listed.has(p));
-  if (unlisted.length)
-    warnings.push(
-      `${unlisted.length} file(s) in the folder are not in manifest.json and were not considered (e.g. ${unlisted[0]})`
-    );
-  return files;
-}
-
-/** Downloads `url` to `temp`, hashing as it streams; an HTTP error or a broken transfer is a reason, not a throw. */
-async function download(url: string, temp: string): Promise<{sha256: string} | {reason: string}> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    return {reason: `${url}: cannot fetch (${message((error as {cause?: unknown}).cause ?? error)})`};
-  }
-  if (!response.ok || !response.body) {
-    await response.body?.cancel();
-    return {reason: `${url}: HTTP ${response.status} ${response.statusText}`.trimEnd()};
-  }
-  const hash = createHash("sha256");
-  const hasher = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    }
-  });
-  try {
-    await pipeline(
-      Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>),
-      hasher,
-      createWriteStream(temp)
-    );
-  } catch (error) {
-    return {reason: `${url}: download failed (${message(error)})`};
-  }
-  return {sha256: hash.digest("hex")};
-}
-
 /** Removes now-empty folders from `dir` up to and including `top` (never anything with content). */
 async function pruneEmpty(dir: string, top: string): Promise<void> {
   for (let d = dir; d.length >= top.length; d = dirname(d)) {
@@ -260,92 +94,7 @@ async function pruneEmpty(dir: string, top: string): Promise<void> {
 }
 
 const clock = (us: number) => new Date(Math.floor(us / 1000)).toISOString().slice(11, 19);
-const iso = (us: number) => new Date(Math.floor(us / 1000)).toISOString();
 const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
-
-/** origin_time as epoch microseconds, by its Parquet type (TIMESTAMP variants, or integer nanoseconds). */
-function epochUsSql(type: string): string | undefined {
-  if (/^TIMESTAMP/.test(type)) return "epoch_us(origin_time)";
-  if (/^(BIGINT|HUGEINT|UBIGINT)$/.test(type)) return "(origin_time // 1000)::BIGINT";
-  return undefined;
-}
-
-interface FileCheck {
-  rows: number | null;
-  lo: number | null;
-  hi: number | null;
-}
-
-/** The per-file checks (columns, rows vs the manifest, origin_time inside the day); reasons are pushed onto `reasons`. */
-async function checkFile({
-  duck,
-  path,
-  file,
-  group,
-  reasons
-}: {
-  duck: Duck;
-  path: string;
-  file: SourceFile;
-  group: DayGroup;
-  reasons: string[];
-}): Promise<FileCheck> {
-  const source = `read_parquet(${quoteString(path)})`;
-  let columns: Map<string, string>;
-  try {
-    columns = new Map(
-      (await duck.all<{column_name: string; column_type: string}>(`DESCRIBE SELECT * FROM ${source}`)).map((c) => [
-        c.column_name,
-        c.column_type
-      ])
-    );
-  } catch (error) {
-    reasons.push(`${file.path}: not a readable Parquet file (${message(error)})`);
-    return {rows: null, lo: null, hi: null};
-  }
-  const missing = REQUIRED[group.table].filter((c) => !columns.has(c));
-  if (missing.length) {
-    reasons.push(
-      `${file.path}: missing column(s) ${missing.join(", ")} (a ${group.table} file has ${REQUIRED[group.table].join(", ")}${group.table === "book" ? " … ask_19_size" : ""})`
-    );
-    return {rows: null, lo: null, hi: null};
-  }
-  const type = columns.get("origin_time")!;
-  const t = epochUsSql(type);
-  if (!t) {
-    reasons.push(`${file.path}: origin_time is ${type}; expected a TIMESTAMP (or integer nanoseconds)`);
-    return {rows: null, lo: null, hi: null};
-  }
-  const start = Date.parse(`${group.day}T00:00:00Z`) * 1000;
-  const [s] = await duck.all<{
-    n: bigint;
-    nulls: bigint;
-    lo: bigint | null;
-    hi: bigint | null;
-    outside: bigint;
-    before: bigint | null;
-    after: bigint | null;
-  }>(
-    `SELECT count(*) AS n, count(*) - count(t) AS nulls, min(t) AS lo, max(t) AS hi,
-            count(*) FILTER (WHERE t < ${start} OR t >= ${start + DAY_US}) AS outside,
-            min(t) FILTER (WHERE t < ${start}) AS before, max(t) FILTER (WHERE t >= ${start + DAY_US}) AS after
-       FROM (SELECT ${t} AS t FROM ${source})`
-  );
-  const rows = Number(s!.n);
-  if (file.rows !== undefined && file.rows !== rows)
-    reasons.push(
-      `${file.path}: the manifest says ${file.rows.toLocaleString("en-US")} rows, the file has ${rows.toLocaleString("en-US")}`
-    );
-  if (Number(s!.nulls)) reasons.push(`${file.path}: ${Number(s!.nulls)} row(s) without an origin_time`);
-  if (Number(s!.outside)) {
-    const examples = [s!.before, s!.after].filter((v): v is bigint => v !== null).map((v) => iso(Number(v)));
-    reasons.push(
-      `${file.path}: ${Number(s!.outside).toLocaleString("en-US")} row(s) with an origin_time outside ${group.day} (UTC), e.g. ${examples.join(" and ")}`
-    );
-  }
-  return {rows, lo: s!.lo === null ? null : Number(s!.lo), hi: s!.hi === null ? null : Number(s!.hi)};
-}
-
 /**
  * `lab acquire market`: brings Crypto Lake-layout files
  * (`<table>/exchange=<E>/symbol=<S>/dt=<YYYY-MM-DD>/<name>.parquet`) from a local folder or an
