@@ -224,8 +224,8 @@ export class ReorderWindow {
       head = Math.min(n, this.ring - at),
       w = this.nCols;
     if (chunk.stride) {
-      // Row-major: every check of a row in one pass (a pass per checked column cost ~3 ns a row
-      // each); the first bad row is refused for the first of its columns that fails.
+      // Row-major: every check of a row in one pass (not a pass per checked column); the first bad
+      // row is refused for the first of its columns that fails.
       const bad = checkRows(cols[0]!, chunk.stride, n, this.nonNegative, this.codes);
       if (bad >= 0) {
         for (let c = 0; c < w; c++) {
@@ -387,7 +387,7 @@ function checkRows(src: Float64Array, stride: number, n: number, nonNegative: In
   const nn = nonNegative.length,
     nc = codes.length;
   if (nn === 2 && nc === 1) {
-    // Deltas and trades (price and size ≥ 0, a side): the loops unrolled, ~3× faster.
+    // Deltas and trades (price and size ≥ 0, a side): the loops unrolled, the common case made fast.
     const p = nonNegative[0]!,
       q = nonNegative[1]!,
       c = codes[0]!;

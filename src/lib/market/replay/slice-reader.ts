@@ -28,13 +28,12 @@ export interface SliceReaderOptions {
  * Narrow rows (deltas, trades) are read a slice of whole row groups at a time, two slices in
  * flight on two connections, so DuckDB decodes the next one on its own threads (in parallel)
  * while JavaScript works through this one. Slices follow the file's row groups because a query
- * for part of a row group decodes all of it (the bench's 11.5 M-event replay: 9.3–9.6 CPU-seconds
- * with 8 MiB slices cut across its 122,880-row groups, 8.4–8.6 with whole groups). Rows so
- * wide that one row group is more than two slices (the top-20 snapshots: 82 values, 80 MB a
- * group) are read as one streaming query instead, vectors fetched up to eight ahead by a pump —
- * no group is decoded twice and memory stays at a few vectors. (Streaming the narrow inputs as
- * well was slower: 5.4 s against 4.4 s for the bench's replay.) Memory: two slices or eight
- * vectors, whatever the file's size.
+ * for part of a row group decodes all of it: slices cut across row groups would decode some groups
+ * several times. Rows so wide that one row group is more than two slices (the top-20 snapshots:
+ * 82 values a row) are read as one streaming query instead, vectors fetched up to eight ahead by a
+ * pump — no group is decoded twice and memory stays at a few vectors. Narrow inputs are not
+ * streamed that way because decoding them in slices in parallel is faster. Memory: two slices or
+ * eight vectors, whatever the file's size.
  */
 export class SliceReader {
   private readonly connections: DuckDBConnection[];
@@ -178,15 +177,12 @@ export class SliceReader {
 
 /**
  * DuckDB's results and chunks are freed by finalizers only (the bindings expose no destroy), and
- * V8 does not know their native size: a replay that makes little JavaScript garbage left spent
- * results waiting for a collection that came late — the bench's 600-minute replay grew by
- * ~65 MB/s to 1.2 GB. So when `NATIVE_GC_BYTES` of results have been let go of since the last
- * full collection, the reader runs one (a few milliseconds: the JavaScript heap is ~10 MB), and
- * memory stays flat (~480 MB there). V8's own full collections, which free them as well, reset
- * the count, so a replay that collects often by itself is not held up by more. (The bench's
- * 360-minute replay: ten full collections, 132 ms of the main thread in all, --trace-gc; a
- * threshold of 32 MB made them 22 and 237 ms and lowered the 600-minute peak by ~15 MB, within its
- * run-to-run spread, so it stays.)
+ * V8 does not know their native size: a replay that makes little JavaScript garbage would leave
+ * spent results waiting for a late collection, and its memory would grow with the input. So when
+ * `NATIVE_GC_BYTES` of results have been let go of since the last full collection, the reader
+ * runs one (cheap: the replay's JavaScript heap is small), and memory stays flat. V8's own full
+ * collections, which free them as well, reset the count, so a replay that collects often by
+ * itself is not held up by more. A lower threshold collects more often for no lower peak.
  */
 const NATIVE_GC_BYTES = 96 << 20;
 let released = 0;
@@ -215,8 +211,8 @@ const STREAM_AHEAD = 8;
 
 /**
  * A streaming result's vectors fetched ahead by a pump of its own, up to `ahead` waiting: DuckDB
- * decodes the next vectors while the replay works on other inputs, instead of one vector per
- * request (the replay waited 0.45 s for snapshots that way, one vector ahead).
+ * decodes the next vectors while the replay works on other inputs, so the replay seldom waits for
+ * a vector of snapshots.
  */
 class StreamQueue {
   private readonly chunks: (duckdb.DataChunk | null)[] = [];
