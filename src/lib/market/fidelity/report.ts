@@ -151,6 +151,7 @@ export function distributions(o: MarketObservation, max = 200_000): Record<strin
  * alpha / (number of tests) (a Bonferroni guard: one grossly different distribution fails the
  * report even when the others agree).
  */
+// Over 150 lines: the report's rows, one metric after another, each a few lines over the same samples.
 export function fidelityReport({
   reconstructed,
   golden,

@@ -66,6 +66,7 @@ const units = (text: string, scale: number) => Math.round(Number(text) * 10 ** s
  * complete; snapshots, gaps, resyncs, clock offsets and regime tags go into the same log.
  * Reconnects with exponential backoff, rolls the connection before 24 h.
  */
+// Over 150 lines: one capture's state (book sync, buffer, files, backoff) shared by its connection's handlers.
 export async function captureBinance(options: CaptureOptions): Promise<CaptureSummary> {
   const {
     wsUrl = "wss://stream.binance.com:9443",

@@ -1,6 +1,18 @@
 import {ASK, BID, type Book, type Side} from "../book.js";
 import type {ReplayCursor} from "./cursor.js";
-import {
+import * as layout from "./out-buffer.js";
+import type {OutBuffer} from "./out-buffer.js";
+import * as kinds from "./types.js";
+import type {ReplayLoop, ReplayLoopOptions} from "./types.js";
+
+// The replay's hot path. Its per-event code is written out where it runs (`deltaRun` repeats
+// `storeState`, the depth refresh and the crossed check inline) because V8 runs out of inlining
+// budget inside `deltaRun`, and a call it does not inline boxes every double passed to it: a heap
+// allocation per event. A change to one copy is a change to the other.
+
+// The buffer layout and event codes as this module's own constants, which V8 folds into the loop
+// (an imported binding is loaded at each use).
+const {
   B_DELTA_SIDE,
   B_GAP,
   B_RESYNC,
@@ -21,16 +33,9 @@ import {
   R_BID5,
   R_MID_SUM,
   R_SPREAD,
-  R_START,
-  type OutBuffer
-} from "./out-buffer.js";
-import {EVENT_DELTA, EVENT_SNAPSHOT, EVENT_TRADE, type ReplayLoop, type ReplayLoopOptions} from "./types.js";
-
-// The replay's hot path. Its per-event code is written out where it runs (`deltaRun` repeats
-// `storeState`, the depth refresh and the crossed check inline) because V8 runs out of inlining
-// budget inside `deltaRun`, and a call it does not inline boxes every double passed to it: a heap
-// allocation per event. A change to one copy is a change to the other.
-
+  R_START
+} = layout;
+const {EVENT_DELTA, EVENT_SNAPSHOT, EVENT_TRADE} = kinds;
 const SNAPSHOT_USED = 1,
   SNAPSHOT_RESYNC = 2;
 

@@ -51,6 +51,7 @@ const ts = (base: bigint, column: string) => `make_timestamp_ns(${base}::BIGINT 
  * simulator's truth beside them (every change, every trade, the regimes). Rows stream through
  * typed arrays into scratch DuckDB tables, then each table is written as Parquet atomically.
  */
+// Over 150 lines: the sink's callbacks share the column buffers and scratch tables it sets up.
 export async function createHistoryWriter({
   outDir,
   rng,
