@@ -1,12 +1,12 @@
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {startBinanceFeed} from "../src/lib/market/binance-server.js";
-import {captureBinance} from "../src/lib/market/capture.js";
+import {startBinanceFeed} from "../src/lib/market/live/binance-feed-server.js";
+import {captureBinance} from "../src/lib/market/live/capture.js";
 import {openDuckDB} from "../src/lib/core/duckdb.js";
-import {runFidelity} from "../src/lib/market/fidelity-run.js";
+import {runFidelity} from "../src/lib/market/fidelity/run.js";
 import {simulateMarketFiles} from "../src/lib/market/pipeline.js";
-import {reconstructMarket} from "../src/lib/market/reconstruct.js";
+import {reconstructMarket} from "../src/lib/market/replay/reconstruct.js";
 import type {Benchmark} from "./benchmark.js";
 
 /**

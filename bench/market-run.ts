@@ -6,7 +6,8 @@
  */
 import {readFileSync, rmSync} from "node:fs";
 import {join} from "node:path";
-import {reconstructMarket} from "../src/lib/market/reconstruct.js";
+import {reconstructMarket} from "../src/lib/market/replay/reconstruct.js";
+import {scanMarketInputs} from "./market-scan.js";
 
 const [dir, mode] = process.argv.slice(2);
 const inputs = {
@@ -54,7 +55,7 @@ const runs: {
 const scanPass = async () => {
   const c0 = cpu(),
     m0 = mainCpu();
-  const scan = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out, scanOnly: true});
+  const scan = await scanMarketInputs({inputs, outDir: out});
   return {scan, scanCpu: cpu() - c0, scanMain: since(m0)};
 };
 const replayPass = async () => {
@@ -77,7 +78,7 @@ for (let k = 0; k < rounds; k++) {
     replay_cpu_s: replayCpu,
     replay_main_cpu_s: replayMain,
     scan_main_cpu_s: s?.scanMain ?? null,
-    scan_rows: s?.scan.events ?? null,
+    scan_rows: s?.scan.rows ?? null,
     scan_s: s?.scan.seconds ?? null,
     scan_cpu_s: s?.scanCpu ?? null,
     scan_first: !!s1

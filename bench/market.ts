@@ -3,9 +3,9 @@ import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {openDuckDB} from "../src/lib/core/duckdb.js";
-import {topOfBookAccuracy} from "../src/lib/market/accuracy.js";
+import {topOfBookAccuracy} from "../src/lib/market/replay/accuracy.js";
 import {simulateMarketFiles} from "../src/lib/market/pipeline.js";
-import {reconstructMarket, STRATEGIES} from "../src/lib/market/reconstruct.js";
+import {reconstructMarket, STRATEGIES} from "../src/lib/market/replay/reconstruct.js";
 import type {Benchmark} from "./benchmark.js";
 
 interface Round {

@@ -1,5 +1,5 @@
 import {resolve} from "node:path";
-import {MARKET_TABLES, acquireMarketData, acquireMarkdown} from "../../src/lib/market/acquire.js";
+import {MARKET_TABLES, acquireMarketData, acquireMarkdown} from "../../src/lib/market/history/acquire.js";
 import {UsageError, numberFlag, stringFlag, type Verb} from "../verb.js";
 
 const isHttp = (text: string) => /^https?:\/\//i.test(text);

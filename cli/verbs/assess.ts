@@ -2,8 +2,8 @@ import {mkdirSync} from "node:fs";
 import {writeFile} from "node:fs/promises";
 import {join, resolve} from "node:path";
 import {writeAtomically} from "../../src/lib/core/atomic-file.js";
-import {assessFiles, assessmentMarkdown} from "../../src/lib/market/assess.js";
-import type {MarketInputs} from "../../src/lib/market/inputs.js";
+import {assessFiles, assessmentMarkdown} from "../../src/lib/market/history/assess.js";
+import type {MarketInputs} from "../../src/lib/market/history/inputs.js";
 import {UsageError, stringFlag, type Verb} from "../verb.js";
 
 export const assessVerb: Verb = {

@@ -1,6 +1,6 @@
 import {resolve} from "node:path";
-import {captureBinance} from "../../src/lib/market/capture.js";
-import {captureKeyFromEnv} from "../../src/lib/market/capture-file.js";
+import {captureBinance} from "../../src/lib/market/live/capture.js";
+import {captureKeyFromEnv} from "../../src/lib/market/live/capture-file.js";
 import {UsageError, numberFlag, stringFlag, type Verb} from "../verb.js";
 
 export const captureVerb: Verb = {

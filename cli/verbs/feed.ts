@@ -1,6 +1,6 @@
 import {randomBytes} from "node:crypto";
 import {startAmiFeed} from "../../src/lib/meters/feed-server.js";
-import {startBinanceFeed} from "../../src/lib/market/binance-server.js";
+import {startBinanceFeed} from "../../src/lib/market/live/binance-feed-server.js";
 import type {EmissionPattern} from "../../src/lib/meters/config.js";
 import {UsageError, numberFlag, stringFlag, type Verb} from "../verb.js";
 

@@ -1,6 +1,6 @@
 import {resolve} from "node:path";
-import {captureKeyFromEnv} from "../../src/lib/market/capture-file.js";
-import {runFidelity} from "../../src/lib/market/fidelity-run.js";
+import {captureKeyFromEnv} from "../../src/lib/market/live/capture-file.js";
+import {runFidelity} from "../../src/lib/market/fidelity/run.js";
 import {UsageError, stringFlag, type Verb} from "../verb.js";
 
 export const fidelityVerb: Verb = {

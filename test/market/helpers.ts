@@ -5,8 +5,8 @@ import {openDuckDB} from "../../src/lib/core/duckdb.js";
 import {createRng} from "../../src/lib/core/random.js";
 import {ASK, BID, Book} from "../../src/lib/market/book.js";
 import {defaultMarketConfig, type MarketConfig} from "../../src/lib/market/config.js";
-import {createHistoryWriter, type HistoryFiles} from "../../src/lib/market/history-writer.js";
-import {simulateMarket} from "../../src/lib/market/simulator.js";
+import {createHistoryWriter, type HistoryFiles} from "../../src/lib/market/sim/history-writer.js";
+import {simulateMarket} from "../../src/lib/market/sim/simulator.js";
 
 /** A simulated market written as history, with every truth change kept in memory (columns). */
 export async function simulatedHistory({

@@ -202,11 +202,11 @@ export class Book {
   /**
    * `depth` into `depthTotal` (and `depthEdge`), returning nothing: the replay's hot loop calls this
    * one, because a number returned from a call that is not inlined is boxed — a heap allocation
-   * at each of ~2 M calls a bench replay (half of its main-thread garbage).
+   * at every call.
    */
   measureDepth(side: Side, levels: number, maxTicks = 4096): void {
     // One store of each result whatever the side holds: a store only an empty side reached had
-    // no type feedback when the replay's loop was compiled, and cost a deoptimisation there.
+    // no type feedback when the replay's loop was compiled, and would deoptimise it.
     let n = 0,
       total = 0,
       edge: number;

@@ -4,17 +4,17 @@ import {LabError} from "../core/errors.js";
 import type {Pipeline} from "../core/pipeline.js";
 import {createRng} from "../core/random.js";
 import {defaultMarketConfig, type MarketConfig} from "./config.js";
-import {createHistoryWriter, type HistoryFiles} from "./history-writer.js";
-import {assessFiles, assessmentMarkdown} from "./assess.js";
-import {reconstructSymbols, symbolJobs} from "./multi.js";
+import {createHistoryWriter, type HistoryFiles} from "./sim/history-writer.js";
+import {assessFiles, assessmentMarkdown} from "./history/assess.js";
+import {reconstructSymbols, symbolJobs} from "./replay/multi-symbol.js";
 import {openDuckDB} from "../core/duckdb.js";
 import {copyQueryToParquet} from "../core/parquet-write.js";
 import {parquetRowCount} from "../core/parquet-read.js";
 import {quoteString} from "../core/sql.js";
-import {reconstructMarket, STRATEGIES, type Strategy} from "./reconstruct.js";
+import {reconstructMarket, STRATEGIES, type Strategy} from "./replay/reconstruct.js";
 import {writeAtomically} from "../core/atomic-file.js";
-import {simulateMarket, type MarketSink} from "./simulator.js";
-import {createBinanceFeedWriter, type BinanceFeedFiles} from "./binance-feed.js";
+import {simulateMarket, type MarketSink} from "./sim/simulator.js";
+import {createBinanceFeedWriter, type BinanceFeedFiles} from "./sim/binance-feed-files.js";
 
 /**
  * `lab simulate market`: one seeded run of the simulated market, written as Crypto Lake-style

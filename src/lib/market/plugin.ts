@@ -5,16 +5,16 @@ import {openDuckDB} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {quoteList} from "../core/sql.js";
 import {basename} from "node:path";
-import {topOfBookAccuracy} from "./accuracy.js";
-import {startBinanceFeed} from "./binance-server.js";
-import {captureBinance} from "./capture.js";
-import {readCaptureLines} from "./capture-file.js";
-import {distributions, fidelityReport} from "./fidelity-report.js";
-import {observationFromCapture, observationFromReplay} from "./observations.js";
-import {assessFiles, assessmentMarkdown} from "./assess.js";
+import {topOfBookAccuracy} from "./replay/accuracy.js";
+import {startBinanceFeed} from "./live/binance-feed-server.js";
+import {captureBinance} from "./live/capture.js";
+import {readCaptureLines} from "./live/capture-file.js";
+import {distributions, fidelityReport} from "./fidelity/report.js";
+import {observationFromCapture, observationFromReplay} from "./fidelity/observations.js";
+import {assessFiles, assessmentMarkdown} from "./history/assess.js";
 import {defaultMarketConfig} from "./config.js";
 import {simulateMarketFiles} from "./pipeline.js";
-import {reconstructMarket, STRATEGIES} from "./reconstruct.js";
+import {reconstructMarket, STRATEGIES} from "./replay/reconstruct.js";
 
 const TOPICS = [
   "market_events",

@@ -1,0 +1,269 @@
+import {existsSync, readdirSync} from "node:fs";
+import {join} from "node:path";
+import type {Duck} from "../../core/duckdb.js";
+import {LabError} from "../../core/errors.js";
+import {quoteString} from "../../core/sql.js";
+import {ASK, BID, Book} from "../book.js";
+import {readCaptureLines} from "../live/capture-file.js";
+import {ColumnStream} from "../replay/column-stream.js";
+import type {MarketObservation} from "./report.js";
+
+/** A growable Float64Array column. */
+class Grow {
+  data = new Float64Array(1 << 14);
+  n = 0;
+  push(x: number): void {
+    if (this.n === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.n++] = x;
+  }
+  get values(): Float64Array {
+    return this.data.subarray(0, this.n);
+  }
+}
+
+/** Book samples on a grid, collected as the book evolves. */
+class Sampler {
+  readonly t = new Grow();
+  readonly cols = {bidPx: new Grow(), bidQty: new Grow(), askPx: new Grow(), askQty: new Grow()};
+  private readonly p: Float64Array;
+  private readonly q: Float64Array;
+  next = NaN;
+  /** `scale`: units per price or size unit (10^decimals). */
+  constructor(
+    readonly levels: number,
+    readonly intervalNs: number,
+    private readonly scale: {price: number; qty: number}
+  ) {
+    this.p = new Float64Array(levels);
+    this.q = new Float64Array(levels);
+  }
+  /** Samples the book at every grid time before `tNs` (call before applying the event at tNs). */
+  upTo(tNs: number, book: Book): void {
+    if (Number.isNaN(this.next)) this.next = Math.ceil(tNs / this.intervalNs) * this.intervalNs;
+    while (tNs > this.next) {
+      this.t.push(this.next);
+      for (const [side, px, qty] of [
+        [BID, this.cols.bidPx, this.cols.bidQty],
+        [ASK, this.cols.askPx, this.cols.askQty]
+      ] as const) {
+        const n = book.top(side, this.levels, this.p, this.q);
+        for (let l = 0; l < this.levels; l++) {
+          // Divided (not multiplied by 10^-k): the same doubles DuckDB makes of the decimals.
+          px.push(l < n ? this.p[l]! / this.scale.price : NaN);
+          qty.push(l < n ? this.q[l]! / this.scale.qty : NaN);
+        }
+      }
+      this.next += this.intervalNs;
+    }
+  }
+  samples(): MarketObservation["samples"] {
+    return {
+      tNs: this.t.values,
+      intervalNs: this.intervalNs,
+      levels: this.levels,
+      bidPx: this.cols.bidPx.values,
+      bidQty: this.cols.bidQty.values,
+      askPx: this.cols.askPx.values,
+      askQty: this.cols.askQty.values
+    };
+  }
+}
+
+/**
+ * The golden sample: a live capture (`lab capture` files in a folder) or the simulator's own live
+ * feed (`live/stream.jsonl` + `live/snapshots.jsonl`), replayed by the exchange's rules into a
+ * book sampled every `intervalMs` of exchange time (E), with its trades and event times. A gap
+ * in the update ids waits for the next recorded snapshot.
+ */
+export function observationFromCapture({
+  dir,
+  key,
+  intervalMs = 100,
+  levels = 20
+}: {
+  dir: string;
+  key?: Buffer;
+  intervalMs?: number;
+  levels?: number;
+}): MarketObservation {
+  type Record = {
+    local_ns?: string;
+    stream?: string;
+    type?: string;
+    data?: any;
+    E?: number;
+    lastUpdateId?: number;
+    bids?: [string, string][];
+    asks?: [string, string][];
+  };
+  let records: Record[];
+  if (existsSync(join(dir, "stream.jsonl"))) {
+    const stream = readCaptureLines(join(dir, "stream.jsonl")).map((l) => JSON.parse(l) as Record);
+    const snaps = existsSync(join(dir, "snapshots.jsonl"))
+      ? readCaptureLines(join(dir, "snapshots.jsonl")).map((l) => JSON.parse(l) as Record)
+      : [];
+    // Interleave snapshots by exchange time: each goes before the first message after it.
+    records = [];
+    let si = 0;
+    for (const r of stream) {
+      while (si < snaps.length && snaps[si]!.E! <= r.data.E) records.push({type: "snapshot", data: snaps[si++]});
+      records.push(r);
+    }
+  } else {
+    const files = readdirSync(dir)
+      .filter((f) => /\.jsonl(\.gz)?(\.enc)?$/.test(f))
+      .sort();
+    if (!files.length)
+      throw new LabError({
+        file: dir,
+        reason: "no capture here: expected lab capture files (*.jsonl.gz) or a simulator live/ folder (stream.jsonl)"
+      });
+    records = files.flatMap((f) => readCaptureLines(join(dir, f), key).map((l) => JSON.parse(l) as Record));
+  }
+  const book = new Book();
+  let priceScale = -1,
+    qtyScale = -1;
+  const decimals = (x: string) => (x.split(".")[1] ?? "").length;
+  const units = (x: string, s: number) => Math.round(Number(x) * 10 ** s);
+  let sampler: Sampler | undefined;
+  const trades = {t: new Grow(), price: new Grow(), qty: new Grow(), side: [] as number[]};
+  const events = new Grow();
+  const top = {t: new Grow(), bid: new Grow(), ask: new Grow()};
+  let lastU = -1,
+    synced = false,
+    gaps = 0;
+  for (const r of records) {
+    if (r.type === "snapshot") {
+      const snap = r.data as {lastUpdateId: number; bids: [string, string][]; asks: [string, string][]};
+      if (synced && snap.lastUpdateId <= lastU) continue;
+      if (priceScale < 0) {
+        for (const [p, q] of [...snap.bids, ...snap.asks])
+          ((priceScale = Math.max(priceScale, decimals(p))), (qtyScale = Math.max(qtyScale, decimals(q))));
+        sampler = new Sampler(levels, intervalMs * 1e6, {price: 10 ** priceScale, qty: 10 ** qtyScale});
+      }
+      book.clear();
+      for (const [p, q] of snap.bids) book.set(BID, units(p, priceScale), units(q, qtyScale));
+      for (const [p, q] of snap.asks) book.set(ASK, units(p, priceScale), units(q, qtyScale));
+      lastU = snap.lastUpdateId;
+      synced = true;
+      continue;
+    }
+    if (!r.stream || !r.data) continue;
+    const d = r.data;
+    const tNs = (d.T ?? d.E) * 1e6;
+    if (d.e === "trade") {
+      if (!sampler) continue;
+      events.push(tNs);
+      (trades.t.push(tNs), trades.price.push(Number(d.p)), trades.qty.push(Number(d.q)), trades.side.push(d.m ? 1 : 0));
+      continue;
+    }
+    if (d.e !== "depthUpdate" || !synced || !sampler) continue;
+    if (d.u <= lastU) continue;
+    if (d.U > lastU + 1) {
+      gaps++;
+      synced = false;
+      continue;
+    }
+    sampler.upTo(tNs, book);
+    for (const [p, q] of d.b) book.set(BID, units(p, priceScale), units(q, qtyScale));
+    for (const [p, q] of d.a) book.set(ASK, units(p, priceScale), units(q, qtyScale));
+    lastU = d.u;
+    events.push(tNs);
+    (top.t.push(tNs),
+      top.bid.push(book.bestBid >= 0 ? book.bestBid / 10 ** priceScale : NaN),
+      top.ask.push(book.bestAsk >= 0 ? book.bestAsk / 10 ** priceScale : NaN));
+  }
+  if (!sampler) throw new LabError({file: dir, reason: "the capture holds no depth snapshot to start the book from"});
+  return {
+    trades: {
+      tNs: trades.t.values,
+      price: trades.price.values,
+      qty: trades.qty.values,
+      side: Uint8Array.from(trades.side)
+    },
+    samples: sampler.samples(),
+    eventTNs: events.values,
+    top: {tNs: top.t.values, bid: top.bid.values, ask: top.ask.values},
+    gaps
+  };
+}
+
+/** A reconstruction (`lab run market` output: market_events.parquet and book_samples.parquet) as an observation. */
+export async function observationFromReplay({
+  duck,
+  dir,
+  levels = 20
+}: {
+  duck: Duck;
+  dir: string;
+  levels?: number;
+}): Promise<MarketObservation> {
+  const events = join(dir, "market_events.parquet"),
+    samplesPath = join(dir, "book_samples.parquet");
+  for (const p of [events, samplesPath])
+    if (!existsSync(p))
+      throw new LabError({
+        file: p,
+        reason: "not found: run `lab run market … --out DIR` (it writes market_events and book_samples)"
+      });
+  const read = async (sql: string, k: number) => {
+    const cols = Array.from({length: k}, () => new Grow());
+    const stream = await ColumnStream.open({connection: await duck.connect(), sql});
+    for (let chunk = await stream.next(); chunk; chunk = await stream.next())
+      for (let c = 0; c < k; c++) for (let i = 0; i < chunk.n; i++) cols[c]!.push(chunk.columns[c]![i]!);
+    stream.close();
+    return cols.map((c) => c.values);
+  };
+  const [tt, tp, tq, ts] = await read(
+    `SELECT event_ts_ns::DOUBLE, trade_price::DOUBLE, trade_quantity::DOUBLE, (trade_side = 'sell')::DOUBLE FROM read_parquet(${quoteString(events)}) WHERE event_type = 'TRADE'`,
+    4
+  );
+  const [et] = await read(
+    `SELECT event_ts_ns::DOUBLE FROM read_parquet(${quoteString(events)}) WHERE event_type <> 'BOOK_SNAPSHOT'`,
+    1
+  );
+  const [topT, topBid, topAsk] = await read(
+    `SELECT event_ts_ns::DOUBLE, coalesce(best_bid::DOUBLE, 'NaN'::DOUBLE), coalesce(best_ask::DOUBLE, 'NaN'::DOUBLE) FROM read_parquet(${quoteString(events)}) WHERE event_type <> 'TRADE'`,
+    3
+  );
+  const [gapRow] = await duck.all<{gaps: bigint; mean: number | null; max: number | null}>(
+    `SELECT count(*) FILTER (WHERE gap AND NOT coalesce(lag_gap, false)) AS gaps, avg(drift) AS mean, max(drift) AS max FROM (SELECT gap, lag(gap) OVER () AS lag_gap, drift FROM read_parquet(${quoteString(events)}))`
+  );
+  const nan = (c: string) => `coalesce(${c}::DOUBLE, 'NaN'::DOUBLE)`;
+  const sideCols = (side: string, what: string) =>
+    Array.from({length: levels}, (_, l) => nan(`${side}_${l}_${what}`)).join(", ");
+  const cols = await read(
+    `SELECT ts_ns::DOUBLE, ${sideCols("bid", "price")}, ${sideCols("bid", "size")}, ${sideCols("ask", "price")}, ${sideCols("ask", "size")} FROM read_parquet(${quoteString(samplesPath)}) ORDER BY ts_ns`,
+    1 + 4 * levels
+  );
+  const n = cols[0]!.length;
+  const rowMajor = (offset: number) => {
+    const out = new Float64Array(n * levels);
+    for (let l = 0; l < levels; l++) {
+      const col = cols[offset + l]!;
+      for (let i = 0; i < n; i++) out[i * levels + l] = col[i]!;
+    }
+    return out;
+  };
+  const interval = n > 1 ? cols[0]![1]! - cols[0]![0]! : 100e6;
+  return {
+    trades: {tNs: tt!, price: tp!, qty: tq!, side: Uint8Array.from(ts!)},
+    samples: {
+      tNs: cols[0]!,
+      intervalNs: interval,
+      levels,
+      bidPx: rowMajor(1),
+      bidQty: rowMajor(1 + levels),
+      askPx: rowMajor(1 + 2 * levels),
+      askQty: rowMajor(1 + 3 * levels)
+    },
+    eventTNs: et!,
+    top: {tNs: topT!, bid: topBid!, ask: topAsk!},
+    gaps: Number(gapRow?.gaps ?? 0),
+    ...(gapRow?.max !== null && gapRow?.max !== undefined ? {drift: {mean: gapRow.mean ?? 0, max: gapRow.max}} : {})
+  };
+}

@@ -1,0 +1,294 @@
+import {createReadStream} from "node:fs";
+import {createServer, type IncomingMessage, type ServerResponse} from "node:http";
+import type {AddressInfo} from "node:net";
+import {createInterface} from "node:readline";
+import {createGunzip} from "node:zlib";
+import {WebSocketServer, type WebSocket} from "ws";
+import {LabError} from "../../core/errors.js";
+import {createRng} from "../../core/random.js";
+import {BinanceStreamer, type DepthSnapshot} from "../sim/binance-streamer.js";
+import {defaultMarketConfig, type MarketConfig} from "../config.js";
+import {marketSteps} from "../sim/simulator.js";
+
+export interface BinanceFeedOptions {
+  /** The simulated market (default) … */
+  seed?: number;
+  config?: Partial<MarketConfig>;
+  /** … or a recorded capture to serve instead (lab capture files, or `<local_ns> <json>` lines). */
+  replay?: string;
+  /** Simulated (or recorded) seconds per wall-clock second. */
+  speed?: number;
+  host?: string;
+  port?: number;
+  pingIntervalMs?: number;
+  /** Faults: share of depth messages lost (seeded), and a disconnect of every client every N s. */
+  dropRate?: number;
+  disconnectEverySeconds?: number;
+  log?: (line: string) => void;
+}
+
+export interface BinanceFeed {
+  /** http://127.0.0.1:PORT (REST) — the WebSocket streams are at ws://…/stream?streams=… */
+  url: string;
+  wsUrl: string;
+  symbol: string;
+  close(): Promise<void>;
+  /** Faults on demand. */
+  faults: {dropNext(n: number): void; disconnectAll(): void; staleSnapshotNext(): void};
+  /** What was sent: messages, and the depth update ids dropped on purpose. */
+  stats: {messages: number; dropped: number[]; disconnects: number};
+  /** The live book behind REST (simulated mode): for tests comparing a capture with the truth. */
+  depth(limit: number): DepthSnapshot;
+}
+
+interface Source {
+  symbol: string;
+  /** Runs the source up to `ms` of feed time, emitting messages in order. */
+  runUntil(ms: number): Promise<boolean>;
+  depth(limit: number): DepthSnapshot;
+  nowMs(): number;
+}
+
+/** The simulated market, stepped against the clock. */
+function simulatedSource({
+  seed,
+  config,
+  emit,
+  startMs
+}: {
+  seed: number;
+  config: MarketConfig;
+  emit: (stream: string, data: object) => void;
+  startMs: number;
+}): Source {
+  const streamer = new BinanceStreamer({config, startMs, emit: (stream, data) => emit(stream, data)});
+  const steps = marketSteps({rng: createRng(seed).fork("market"), config, seconds: Infinity, sink: streamer.sink});
+  let t = 0;
+  return {
+    symbol: streamer.symbol,
+    async runUntil(ms) {
+      const target = (ms - startMs) * 1e6;
+      while (t < target) t = steps.next().value as number;
+      streamer.advance(target);
+      return true;
+    },
+    depth: (limit) => streamer.depth(limit),
+    nowMs: () => startMs + t / 1e6
+  };
+}
+
+/**
+ * A recorded capture: JSON Lines of `{local_ns, stream, data}` (and `{local_ns, type:
+ * "snapshot", data}`) as `lab capture` writes them, or the `<local_ns> <json>` lines public
+ * Binance captures are shared in (a snapshot line is a `{lastUpdateId, bids, asks}` object).
+ * Timing follows local_ns; REST depth serves the latest snapshot line read so far.
+ */
+function replaySource({
+  path,
+  emit,
+  startMs
+}: {
+  path: string;
+  emit: (stream: string, data: object) => void;
+  startMs: number;
+}): Source {
+  const input = path.endsWith(".gz") ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
+  const lines = createInterface({input, crlfDelay: Infinity})[Symbol.asyncIterator]();
+  let firstNs: number | undefined;
+  let pending: {ns: number; stream?: string; data: Record<string, unknown>; snapshot: boolean} | undefined;
+  let snapshot: DepthSnapshot = {lastUpdateId: 0, bids: [], asks: []};
+  let symbol = "";
+  let lineNo = 0;
+  let done = false;
+  const parse = (line: string) => {
+    lineNo++;
+    const trimmed = line.trim();
+    if (!trimmed) return undefined;
+    let ns: number, obj: Record<string, unknown>;
+    if (trimmed.startsWith("{")) {
+      obj = JSON.parse(trimmed) as Record<string, unknown>;
+      ns = Number(obj.local_ns);
+    } else {
+      const space = trimmed.indexOf(" ");
+      ns = Number(trimmed.slice(0, space));
+      obj = JSON.parse(trimmed.slice(space + 1)) as Record<string, unknown>;
+    }
+    if (!Number.isFinite(ns))
+      throw new LabError({
+        file: path,
+        line: lineNo,
+        reason: "no local time (expected a local_ns field or a `<local_ns> <json>` line)"
+      });
+    if (obj.type === "snapshot" || "lastUpdateId" in obj)
+      return {ns, data: (obj.data ?? obj) as Record<string, unknown>, snapshot: true};
+    // The capture's own records (connects, gaps, clock, regimes) are not exchange messages.
+    if (typeof obj.type === "string") return undefined;
+    const stream = String(obj.stream ?? "");
+    const data = (obj.data ?? obj) as Record<string, unknown>;
+    if (!symbol && typeof data.s === "string") symbol = data.s;
+    return {ns, stream, data, snapshot: false};
+  };
+  return {
+    get symbol() {
+      return symbol;
+    },
+    async runUntil(ms) {
+      for (;;) {
+        if (!pending) {
+          if (done) return false;
+          const next = await lines.next();
+          if (next.done) return !(done = true) && false;
+          pending = parse(next.value);
+          if (!pending) continue;
+          firstNs ??= pending.ns;
+        }
+        const at = startMs + (pending.ns - firstNs!) / 1e6;
+        if (at > ms) return true;
+        if (pending.snapshot) snapshot = pending.data as unknown as DepthSnapshot;
+        else emit(pending.stream!, pending.data);
+        pending = undefined;
+      }
+    },
+    depth: (limit) => ({
+      lastUpdateId: snapshot.lastUpdateId,
+      bids: snapshot.bids.slice(0, limit),
+      asks: snapshot.asks.slice(0, limit)
+    }),
+    nowMs: () => Date.now()
+  };
+}
+
+/**
+ * `lab feed binance`: a local exchange speaking the Binance spot protocol for the simulated
+ * market (or a recorded capture): combined streams at `/stream?streams=<sym>@trade/<sym>@depth@100ms`
+ * (`{stream, data}` wrappers), REST `/api/v3/depth?symbol=&limit=` and `/api/v3/time`, pings
+ * every 20 s, real time or `speed` times faster, with faults on demand: lost depth messages,
+ * disconnects, a stale snapshot. Listens on 127.0.0.1 only.
+ */
+export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promise<BinanceFeed> {
+  const {host = "127.0.0.1", port = 0, speed = 1, pingIntervalMs = 20_000, dropRate = 0, log = () => {}} = options;
+  const config = {...defaultMarketConfig, ...options.config};
+  const clients = new Set<{ws: WebSocket; streams: Set<string>}>();
+  const stats = {messages: 0, dropped: [] as number[], disconnects: 0};
+  const faultRng = createRng(`${options.seed ?? 1} faults`);
+  let dropNext = 0,
+    staleNext = false;
+  const history: DepthSnapshot[] = [];
+  const emit = (stream: string, data: object) => {
+    if (stream.endsWith("@depth@100ms") || stream.endsWith("@depth")) {
+      if (dropNext > 0 || (dropRate && faultRng.next() < dropRate)) {
+        dropNext = Math.max(0, dropNext - 1);
+        stats.dropped.push((data as {u: number}).u);
+        return;
+      }
+    }
+    const text = JSON.stringify({stream, data});
+    for (const c of clients) if (c.streams.has(stream) && c.ws.readyState === c.ws.OPEN) c.ws.send(text);
+    stats.messages++;
+  };
+  const startReal = performance.now();
+  const startMs = Date.now();
+  const source = options.replay
+    ? replaySource({path: options.replay, emit, startMs})
+    : simulatedSource({seed: options.seed ?? 1, config, emit, startMs});
+  const feedMs = () => startMs + (performance.now() - startReal) * speed;
+  let running = true;
+  let ticking = false;
+  let lastHistory = 0;
+  const tick = async () => {
+    if (ticking || !running) return;
+    ticking = true;
+    try {
+      const now = feedMs();
+      await source.runUntil(now);
+      if (now - lastHistory >= 500) {
+        history.push(source.depth(1000));
+        if (history.length > 20) history.shift();
+        lastHistory = now;
+      }
+    } finally {
+      ticking = false;
+    }
+  };
+  const clock = setInterval(() => void tick().catch((e) => log(`feed error: ${(e as Error).message}`)), 5);
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", `http://${host}`);
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, {"content-type": "application/json"}).end(JSON.stringify(body));
+    if (url.pathname === "/api/v3/time") return json(200, {serverTime: Math.floor(feedMs())});
+    if (url.pathname === "/api/v3/depth") {
+      const symbol = (url.searchParams.get("symbol") ?? "").toUpperCase();
+      if (symbol !== source.symbol) return json(400, {code: -1121, msg: "Invalid symbol."});
+      const limit = Math.min(5000, Number(url.searchParams.get("limit") ?? 100));
+      if (staleNext && history.length > 4) {
+        staleNext = false;
+        const old = history[history.length - 5]!;
+        return json(200, {
+          lastUpdateId: old.lastUpdateId,
+          bids: old.bids.slice(0, limit),
+          asks: old.asks.slice(0, limit)
+        });
+      }
+      return json(200, source.depth(limit));
+    }
+    json(404, {code: -1, msg: "not found"});
+  });
+  const wss = new WebSocketServer({noServer: true});
+  http.on("upgrade", (req, socket, head) => {
+    const url = new URL(req.url ?? "/", `http://${host}`);
+    const streams =
+      url.pathname === "/stream"
+        ? (url.searchParams.get("streams") ?? "").split("/").filter(Boolean)
+        : url.pathname.startsWith("/ws/")
+          ? [url.pathname.slice(4)]
+          : [];
+    if (!streams.length) {
+      socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const client = {ws, streams: new Set(streams.map((s) => s.toLowerCase()))};
+      clients.add(client);
+      ws.on("close", () => clients.delete(client));
+      ws.on("error", () => clients.delete(client));
+    });
+  });
+  const ping = setInterval(() => {
+    for (const c of clients) c.ws.ping();
+  }, pingIntervalMs);
+  const disconnectAll = () => {
+    for (const c of clients) c.ws.terminate();
+    clients.clear();
+    stats.disconnects++;
+  };
+  const periodic = options.disconnectEverySeconds
+    ? setInterval(disconnectAll, options.disconnectEverySeconds * 1000)
+    : undefined;
+  await new Promise<void>((resolve) => http.listen(port, host, resolve));
+  const address = http.address() as AddressInfo;
+  const url = `http://${host}:${address.port}`;
+  // Run the source until its symbol is known (replays learn it from the first message).
+  await tick();
+  log(
+    `Binance-protocol feed for ${source.symbol || "(replay)"} on ${url} (streams at ws://${host}:${address.port}/stream?streams=…), speed ×${speed}`
+  );
+  return {
+    url,
+    wsUrl: `ws://${host}:${address.port}`,
+    get symbol() {
+      return source.symbol;
+    },
+    stats,
+    faults: {dropNext: (n) => (dropNext += n), disconnectAll, staleSnapshotNext: () => (staleNext = true)},
+    depth: (limit) => source.depth(limit),
+    async close() {
+      running = false;
+      clearInterval(clock);
+      clearInterval(ping);
+      if (periodic) clearInterval(periodic);
+      for (const c of clients) c.ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  };
+}

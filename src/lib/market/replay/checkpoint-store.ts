@@ -1,0 +1,82 @@
+import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync} from "node:fs";
+import {join} from "node:path";
+import type {WriterState} from "../../parquet-writer/index.js";
+import type {ReorderState} from "./reorder-window.js";
+import type {ReplayCounts} from "./types.js";
+
+/** What a segment's DONE marker holds: the replay as it stood when the segment's rows were on disk. */
+export interface Checkpoint {
+  segment: number;
+  events: number;
+  reader: "window" | "sort";
+  consumed: {deltas: number; snapshots: number; trades: number};
+  /** Window reader: where each input's window stood. */
+  windows?: {deltas?: ReorderState; snapshots: ReorderState; trades: ReorderState};
+  lastUpdateId: number;
+  initialised: boolean;
+  gap: boolean;
+  bidFloor: number;
+  askCeiling: number;
+  nextSample: number;
+  writer: WriterState;
+  sampleWriter?: WriterState;
+  bids: [number, number][];
+  asks: [number, number][];
+  counts: ReplayCounts;
+}
+
+const pad = (k: number) => String(k).padStart(5, "0");
+
+/**
+ * The write-ahead segments' markers, in `<outDir>/segments`: `seg-NNNNN.done.json` is written
+ * (by the writer thread) only once every row of segment NNNNN is on disk, so the last marker is
+ * where a killed run can continue from.
+ */
+export class CheckpointStore {
+  readonly dir: string;
+
+  /** A fresh run starts with no segments; a resumed one keeps them. */
+  constructor({outDir, resume}: {outDir: string; resume: boolean}) {
+    this.dir = join(outDir, "segments");
+    if (!resume) rmSync(this.dir, {recursive: true, force: true});
+    mkdirSync(this.dir, {recursive: true});
+  }
+
+  /** Where segment `k`'s marker goes. */
+  markerPath(k: number): string {
+    return join(this.dir, `seg-${pad(k)}.done.json`);
+  }
+
+  /**
+   * The last complete segment's checkpoint, or undefined to start over. Files of a later segment
+   * (one without its marker: an interrupted write) are removed.
+   */
+  resume({outDir, log}: {outDir: string; log: (line: string) => void}): Checkpoint | undefined {
+    let checkpoint: Checkpoint | undefined;
+    for (let k = 1; existsSync(this.markerPath(k)); k++)
+      checkpoint = JSON.parse(readFileSync(this.markerPath(k), "utf-8")) as Checkpoint;
+    for (const f of readdirSync(this.dir)) {
+      const k = Number(/^seg-(\d+)\./.exec(f)?.[1]);
+      if (k > (checkpoint?.segment ?? 0)) rmSync(join(this.dir, f), {force: true});
+    }
+    // The output being written must still be there to continue it.
+    if (checkpoint && !existsSync(join(outDir, "market_events.parquet.partial"))) checkpoint = undefined;
+    if (checkpoint)
+      log(`resuming after segment ${checkpoint.segment} (${checkpoint.events.toLocaleString("en-US")} events)`);
+    return checkpoint;
+  }
+}
+
+/** Removes a failed run's unpublished files (its partial outputs and checkpoints). */
+export function discardOutputs(outDir: string): void {
+  for (const f of ["market_events.parquet.partial", "book_samples.parquet.partial"])
+    rmSync(join(outDir, f), {force: true});
+  rmSync(join(outDir, "segments"), {recursive: true, force: true});
+}
+
+/** Thrown by the stopAfterSegments test hook: the run ends as if killed. */
+export class StoppedForTest extends Error {
+  constructor() {
+    super("stopped for a test after the requested segments");
+  }
+}
