@@ -1,0 +1,94 @@
+import {afterAll, beforeAll, describe, expect, test} from "vitest";
+import WebSocket from "ws";
+import {parseFrom, startAmiFeed} from "../../src/lib/meters/feed-server.js";
+import {secretsEqual} from "../../src/lib/core/secret.js";
+
+const START = new Date("2024-06-02T18:30:00Z");
+const TOKEN = "feed-token";
+
+/** Connects and resolves with the HTTP refusal (status and body) or the first message. */
+function connect(
+  url: string
+): Promise<{status: number; body: string} | {message: Record<string, unknown>; ms: number}> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on("unexpected-response", (_req, res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({status: res.statusCode ?? 0, body}));
+    });
+    ws.on("message", (data) => {
+      resolve({message: JSON.parse(String(data)), ms: performance.now() - t0});
+      ws.close();
+    });
+    ws.on("error", (error) => {
+      if (!/Unexpected server response/.test(error.message)) reject(error);
+    });
+  });
+}
+
+describe("AMI feed hardening", () => {
+  let feed: Awaited<ReturnType<typeof startAmiFeed>>;
+  beforeAll(async () => {
+    feed = await startAmiFeed({
+      token: TOKEN,
+      ratePerSecond: 10_000,
+      meters: 4000,
+      days: 1,
+      pattern: "UNIFORM",
+      seed: 1,
+      start: START
+    });
+  });
+  afterAll(() => feed.close());
+
+  test("a malformed from is a 400 with a JSON reason, not reading 0", async () => {
+    for (const from of ["abc", "-3", "1.5", "1e3", "", "99999999999999999999"])
+      expect(await connect(`${feed.url}?token=${TOKEN}&from=${from}`)).toEqual({
+        status: 400,
+        body: JSON.stringify({error: `from must be a reading offset (a non-negative integer), got "${from}"`})
+      });
+    expect(parseFrom("42")).toEqual({ok: true, from: 42});
+    expect(parseFrom(null)).toEqual({ok: true, from: 0});
+  });
+
+  test("the token is checked (any length, constant time) and a wrong one is a 401", async () => {
+    for (const token of ["", "x", "feed-tokeN", "feed-token-and-more"])
+      expect(await connect(`${feed.url}?token=${encodeURIComponent(token)}`)).toMatchObject({status: 401});
+    expect(secretsEqual({given: "abc", expected: "abc"})).toBe(true);
+    expect(secretsEqual({given: "abd", expected: "abc"})).toBe(false);
+    expect(secretsEqual({given: "ab", expected: "abc"})).toBe(false);
+    await expect(
+      startAmiFeed({token: "", ratePerSecond: 1, meters: 1, days: 1, pattern: "UNIFORM", seed: 1})
+    ).rejects.toThrow("the AMI feed needs a token");
+  });
+
+  test("five clients resuming far past the end do not hold up another client's first batch", async () => {
+    const alone = (await connect(`${feed.url}?token=${TOKEN}&from=0`)) as {ms: number};
+    const far = Array.from({length: 5}, () => connect(`${feed.url}?token=${TOKEN}&from=1000000000000000`));
+    const other = await connect(`${feed.url}?token=${TOKEN}&from=0`);
+    expect(other).toMatchObject({message: {type: "batch", offset: 0}});
+    // Skipping 4,000 meters' day takes about 2 s of CPU per client; when each skip held the event
+    // loop, the first batch waited for all five. Now it waits at most a few slices, each bounded
+    // by one interval's generation for the whole fleet.
+    const ms = (other as {ms: number}).ms;
+    if (process.env.LAB_PRINT_FIGURES)
+      console.log(`first batch alone ${alone.ms.toFixed(0)} ms, beside five resumes ${ms.toFixed(0)} ms`);
+    expect(ms, `first batch alone ${alone.ms} ms`).toBeLessThan(1000);
+    const ends = await Promise.all(far);
+    const total = (ends[0] as {message: {total: number}}).message.total;
+    expect(total).toBeGreaterThan(300_000);
+    for (const end of ends) expect(end).toMatchObject({message: {type: "end", total}});
+    // Once the length is known, a resume past it ends at once.
+    const again = await connect(`${feed.url}?token=${TOKEN}&from=5000000`);
+    expect(again).toMatchObject({message: {type: "end", total}});
+    expect((again as {ms: number}).ms).toBeLessThan(200);
+  }, 60_000);
+
+  test("a resume mid-stream starts at the asked offset", async () => {
+    expect(await connect(`${feed.url}?token=${TOKEN}&from=12345`)).toMatchObject({
+      message: {type: "batch", offset: 12345}
+    });
+  });
+});
