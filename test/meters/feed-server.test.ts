@@ -77,7 +77,7 @@ describe("AMI feed hardening", () => {
       console.log(`first batch alone ${alone.ms.toFixed(0)} ms, beside five resumes ${ms.toFixed(0)} ms`);
     expect(ms, `first batch alone ${alone.ms} ms`).toBeLessThan(1000);
     const ends = await Promise.all(far);
-    const total = (ends[0] as {message: {total: number}}).message.total;
+    const total = (ends[0] as unknown as {message: {total: number}}).message.total;
     expect(total).toBeGreaterThan(300_000);
     for (const end of ends) expect(end).toMatchObject({message: {type: "end", total}});
     // Once the length is known, a resume past it ends at once.
