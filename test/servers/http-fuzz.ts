@@ -84,14 +84,17 @@ export function send({
       resolve({status, ms: performance.now() - t0, json});
     };
     let r: ReturnType<typeof request>;
+    let answered: number | undefined;
+    const headers = req.body ? {"content-length": String(req.body.length), ...req.headers} : req.headers;
     try {
-      r = request({host: "127.0.0.1", port, method: req.method, path: req.path, headers: req.headers, agent: false});
+      r = request({host: "127.0.0.1", port, method: req.method, path: req.path, headers, agent: false});
     } catch {
       // The client itself refuses some malformed requests (bad header characters): not sent.
       return done(0);
     }
     r.setTimeout(timeoutMs, () => (r.destroy(), done(-1)));
     r.on("response", (res) => {
+      answered = res.statusCode;
       let text = "";
       res.setEncoding("utf-8");
       res.on("data", (c) => (text += c));
@@ -105,7 +108,8 @@ export function send({
       });
       res.on("error", () => done(res.statusCode ?? 0));
     });
-    r.on("error", () => done("closed"));
+    // An error after the status line (the server closing as it answers) still counts the answer.
+    r.on("error", () => done(answered ?? "closed"));
     r.end(req.body);
   });
 }

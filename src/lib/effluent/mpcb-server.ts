@@ -1,15 +1,27 @@
-import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync} from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync
+} from "node:fs";
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from "node:http";
 import type {AddressInfo} from "node:net";
 import {join} from "node:path";
-import JSZip from "jszip";
 import {CsvParser} from "../core/csv.js";
-import {isLabError} from "../core/errors.js";
-import {checkMpcbAuth} from "./mpcb-auth.js";
+import {LabError, isLabError} from "../core/errors.js";
+import {HttpError} from "./http-error.js";
+import {ReplayGuard, checkMpcbHeaders, checkMpcbSignature} from "./mpcb-auth.js";
 import {MEASURES, MPCB_COLUMNS} from "./mpcb-columns.js";
 import {parseMultipart} from "./multipart.js";
+import {implausibility} from "./plausibility.js";
 import {checkMpcbHeader, parseMpcbRow} from "./read-feeds.js";
 import type {CetpReading} from "./types.js";
+import {readUploadZip} from "./upload-zip.js";
 import {formatLocalTime} from "./write-feeds.js";
 
 export interface MpcbServerOptions {
@@ -19,29 +31,31 @@ export interface MpcbServerOptions {
   inboxDir: string;
   /** Site configuration, calibration and diagnostics live here (outside the inbox). */
   stateDir: string;
-  /** Site id → site key. */
+  /** Site id → site key; at least one (there is no default key). */
   sites: Record<string, string>;
   now?: () => Date;
   utcOffsetMinutes?: number;
   log?: (line: string) => void;
-  /** Largest accepted request body. */
+  /** Largest accepted upload body (20 MiB), and body of the JSON routes (1 MiB). */
   maxBodyBytes?: number;
+  maxJsonBodyBytes?: number;
+  /** Largest total an upload's zip may expand to (64 MiB). */
+  maxUncompressedBytes?: number;
+  /** Per site: bytes of stored uploads (export and quarantine, 256 MiB) and of diagnostics (16 MiB). */
+  quota?: {uploadBytes?: number; diagnosticsBytes?: number};
 }
+
+/** Site ids name files and folders: letters, digits, `.`, `_`, `-`, and not `.` or `..`. */
+const SITE_ID = /^(?!\.\.?$)[A-Za-z0-9._-]{1,64}$/;
+
+/** A body over the limit is read and discarded up to this many times the limit, then cut off. */
+const DISCARD_FACTOR = 8;
 
 interface SiteState {
   serverConfigLastUpdatedTime: string;
   siteConfig?: unknown;
   configSynchronized: boolean;
   calibrationSynchronized: boolean;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string
-  ) {
-    super(message);
-  }
 }
 
 const ROUTES = [
@@ -68,11 +82,39 @@ function fsyncAppend(path: string, text: string, header?: string): void {
   }
 }
 
+const fileBytes = (path: string) => (existsSync(path) ? statSync(path).size : 0);
+
+/**
+ * Reads a request body up to `maxBytes`. A larger body is read on and discarded (up to
+ * DISCARD_FACTOR times the limit) so the client gets its 413 instead of a reset connection.
+ */
+function readBody({req, maxBytes}: {req: IncomingMessage; maxBytes: number}): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const tooLarge = () => new HttpError(413, `request body over ${maxBytes} bytes`);
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= maxBytes) chunks.push(c);
+      else if (chunks.length) chunks.length = 0;
+      if (size > maxBytes * DISCARD_FACTOR) {
+        req.removeAllListeners("data");
+        req.pause();
+        reject(Object.assign(tooLarge(), {closeConnection: true}));
+      }
+    });
+    req.on("end", () => (size > maxBytes ? reject(tooLarge()) : resolve(Buffer.concat(chunks))));
+    req.on("error", reject);
+  });
+}
+
 /**
  * A local stand-in for the MPCB Central Server (Open API v2.3) on 127.0.0.1: the eight routes,
- * authenticated per site (see mpcb-auth.ts), uploads validated row by row and appended durably
- * (fsync) to the inbox as an MPCB export, where live mode and the catalog pick them up.
- * Malformed requests get a 4xx with `{status: "Failed", statusMessage}` saying what is wrong.
+ * authenticated per site and per request (see mpcb-auth.ts), uploads validated row by row and
+ * appended durably (fsync) to the inbox as an MPCB export, where live mode and the catalog pick
+ * them up; readings that cannot be real are quarantined with the reason beside the site's state.
+ * Every request is answered — a 4xx/5xx with `{status: "Failed", statusMessage}` saying what is
+ * wrong — and none can crash the server, fill its memory or its disk past the configured bounds.
  */
 export async function startMpcbServer(
   options: MpcbServerOptions
@@ -83,9 +125,23 @@ export async function startMpcbServer(
     now = () => new Date(),
     utcOffsetMinutes = 330,
     log = () => {},
-    maxBodyBytes = 20 * 2 ** 20
+    maxBodyBytes = 20 * 2 ** 20,
+    maxJsonBodyBytes = 2 ** 20,
+    maxUncompressedBytes = 64 * 2 ** 20
   } = options;
+  const quota = {uploadBytes: 256 * 2 ** 20, diagnosticsBytes: 16 * 2 ** 20, ...options.quota};
   const keys = new Map(Object.entries(options.sites));
+  if (!keys.size)
+    throw new LabError({
+      reason: "the MPCB server needs at least one site key",
+      hint: "pass --site-keys-file FILE (ID:KEY one a line) or set $LAB_MPCB_SITE_KEYS=ID:KEY"
+    });
+  for (const [id, key] of keys) {
+    if (!SITE_ID.test(id))
+      throw new LabError({reason: `site id "${id}" must be 1–64 letters, digits, ".", "_" or "-"`});
+    if (!key) throw new LabError({reason: `site "${id}" has an empty key`});
+  }
+  const replays = new ReplayGuard();
   mkdirSync(inboxDir, {recursive: true});
   mkdirSync(stateDir, {recursive: true});
   let appending: Promise<unknown> = Promise.resolve();
@@ -99,19 +155,6 @@ export async function startMpcbServer(
   const writeState = (siteId: string, state: SiteState) =>
     writeFileSync(statePath(siteId), JSON.stringify(state, null, 2));
 
-  const body = (req: IncomingMessage) =>
-    new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on("data", (c: Buffer) => {
-        size += c.length;
-        if (size > maxBodyBytes) (reject(new HttpError(413, `request body over ${maxBodyBytes} bytes`)), req.destroy());
-        else chunks.push(c);
-      });
-      req.on("end", () => resolve(Buffer.concat(chunks)));
-      req.on("error", reject);
-    });
-
   const json = (raw: Buffer): Record<string, unknown> => {
     try {
       const value = JSON.parse(raw.toString("utf-8"));
@@ -123,10 +166,12 @@ export async function startMpcbServer(
   };
 
   const requireSite = (payload: Record<string, unknown>, siteId: string, field = "siteId") => {
-    const claimed = payload[field] ?? (payload.SiteDetails as Record<string, unknown> | undefined)?.siteId;
+    const details = payload.SiteDetails;
+    const claimed =
+      payload[field] ?? (details && typeof details === "object" ? (details as {siteId?: unknown}).siteId : undefined);
     if (typeof claimed !== "string" || !claimed) throw new HttpError(400, `missing "${field}"`);
     if (claimed !== siteId)
-      throw new HttpError(403, `siteId "${claimed}" does not match the authenticated site "${siteId}"`);
+      throw new HttpError(403, `siteId "${claimed.slice(0, 64)}" does not match the authenticated site "${siteId}"`);
   };
 
   async function upload(route: Route, req: IncomingMessage, raw: Buffer, siteId: string) {
@@ -138,35 +183,27 @@ export async function startMpcbServer(
       parts.find((p) => p.filename?.toLowerCase().endsWith(".zip")) ??
       parts.find((p) => p.data.subarray(0, 2).toString() === "PK");
     if (!zipPart) throw new HttpError(400, "No files were uploaded.");
-    let zip: JSZip;
-    try {
-      zip = await JSZip.loadAsync(zipPart.data);
-    } catch {
-      throw new HttpError(400, `${zipPart.filename ?? "upload"} is not a zip file`);
-    }
-    const files = Object.values(zip.files).filter((f) => !f.dir);
-    const metadata = files.find((f) => f.name.toLowerCase().endsWith(".json"));
-    const data = files.find((f) => f !== metadata);
-    if (!metadata || !data) throw new HttpError(400, "the zip must hold a data file and a metadata file (*.json)");
-    let meta: Record<string, unknown>;
-    try {
-      meta = JSON.parse(await metadata.async("string"));
-    } catch {
-      throw new HttpError(400, `${metadata.name}: not JSON`);
-    }
+    const upload = await readUploadZip({data: zipPart.data, name: zipPart.filename ?? "upload", maxUncompressedBytes});
+    const {meta, metaName} = upload;
     if (meta.format !== "delimited")
       throw new HttpError(
         400,
-        `${metadata.name}: format "${String(meta.format)}" is not supported; use "delimited" (the MPCB export layout)`
+        `${metaName}: format "${String(meta.format).slice(0, 40)}" is not supported; use "delimited" (the MPCB export layout)`
       );
+    const data = {name: upload.dataName};
     const parser = new CsvParser(data.name);
-    const records = [...parser.push((await data.async("string")).replace(/^\uFEFF/, "")), ...parser.end()];
+    const records = [...parser.push(upload.text.replace(/^\uFEFF/, "")), ...parser.end()];
     if (!records.length) throw new HttpError(400, `${data.name}: empty`);
     const rows: CetpReading[] = [];
+    const quarantined: {line: number; reason: string; reading: CetpReading}[] = [];
     try {
       checkMpcbHeader({fields: records[0]!.fields, file: data.name});
-      for (const r of records.slice(1))
-        rows.push(parseMpcbRow({fields: r.fields, line: r.line, file: data.name, utcOffsetMinutes}));
+      for (const r of records.slice(1)) {
+        const reading = parseMpcbRow({fields: r.fields, line: r.line, file: data.name, utcOffsetMinutes});
+        const reason = implausibility({reading, now: now()});
+        if (reason) quarantined.push({line: r.line, reason, reading});
+        else rows.push(reading);
+      }
     } catch (error) {
       throw new HttpError(400, isLabError(error) ? error.message : String(error));
     }
@@ -181,7 +218,20 @@ export async function startMpcbServer(
     const dir = join(inboxDir, siteId);
     mkdirSync(dir, {recursive: true});
     const path = join(dir, "cetp_mpcb_export.csv");
+    const quarantinePath = join(stateDir, `${siteId}-quarantine.jsonl`);
     const quote = (s: string) => `"${s.replaceAll('"', '""')}"`;
+    const quarantineText = quarantined
+      .map((q) =>
+        JSON.stringify({
+          received_at: now().toISOString(),
+          route,
+          file: data.name,
+          line: q.line,
+          reason: q.reason,
+          reading: {...q.reading, ts: Number.isFinite(q.reading.ts.getTime()) ? q.reading.ts.toISOString() : null}
+        })
+      )
+      .join("\n");
     const write = () => {
       // "S. No" continues the file's numbering (counted once per site, then kept in memory).
       let serial =
@@ -196,12 +246,25 @@ export async function startMpcbServer(
           .map(quote)
           .join(",")
       );
-      fsyncAppend(path, lines.join("\r\n") + "\r\n", MPCB_COLUMNS.map((c) => quote(c.header)).join(",") + "\r\n");
+      const text = rows.length ? lines.join("\r\n") + "\r\n" : "";
+      const headerLine = MPCB_COLUMNS.map((c) => quote(c.header)).join(",") + "\r\n";
+      const stored = fileBytes(path) + fileBytes(quarantinePath);
+      const adding = Buffer.byteLength(text) + (stored ? 0 : headerLine.length) + Buffer.byteLength(quarantineText);
+      if (stored + adding > quota.uploadBytes)
+        throw new HttpError(
+          507,
+          `site ${siteId} has ${stored} bytes stored, and this upload would pass its quota of ${quota.uploadBytes}`
+        );
+      if (quarantined.length) fsyncAppend(quarantinePath, quarantineText + "\n");
+      if (!rows.length) return;
+      fsyncAppend(path, text, headerLine);
       serials.set(siteId, serial);
     };
     // Appends are serialised: two uploads never interleave their lines.
     await (appending = appending.then(write, write));
-    log(`${route}: ${siteId} +${rows.length} readings → ${path}`);
+    log(
+      `${route}: ${siteId} +${rows.length} readings → ${path}${quarantined.length ? `, ${quarantined.length} quarantined` : ""}`
+    );
     const state = readState(siteId);
     return {
       status: "Success",
@@ -210,12 +273,15 @@ export async function startMpcbServer(
       ConfigurationUpdateFlag: state.siteConfig ? "False" : "True",
       RemoteCalibrationUpdateFlag: state.calibrationSynchronized ? "False" : "True",
       DiagnosticUpdateFlag: "False",
-      statusMessage: `file uploaded successfully. ${rows.length} readings stored.`
+      statusMessage: `file uploaded successfully. ${rows.length} readings stored.${
+        quarantined.length
+          ? ` ${quarantined.length} quarantined as implausible (line ${quarantined[0]!.line}: ${quarantined[0]!.reason}${quarantined.length > 1 ? "; …" : ""}).`
+          : ""
+      }`
     };
   }
 
-  async function handle(route: Route, req: IncomingMessage, siteId: string) {
-    const raw = await body(req);
+  async function handle(route: Route, req: IncomingMessage, raw: Buffer, siteId: string) {
     if (route === "realtimeUpload" || route === "delayedUpload") return upload(route, req, raw, siteId);
     const payload = json(raw);
     const state = readState(siteId);
@@ -276,38 +342,78 @@ export async function startMpcbServer(
         requireSite(payload, siteId);
         if (payload.Command !== "DiagnosticFetch" || !Array.isArray(payload.diagnosticJson))
           throw new HttpError(400, `expected "Command": "DiagnosticFetch" and a "diagnosticJson" array`);
-        fsyncAppend(
-          join(stateDir, `${siteId}-diagnostics.jsonl`),
-          JSON.stringify({received_at: now().toISOString(), ...payload}) + "\n"
-        );
+        const diagnostics = join(stateDir, `${siteId}-diagnostics.jsonl`);
+        const record = JSON.stringify({received_at: now().toISOString(), ...payload}) + "\n";
+        if (fileBytes(diagnostics) + record.length > quota.diagnosticsBytes)
+          throw new HttpError(
+            507,
+            `site ${siteId}'s stored diagnostics would pass their quota of ${quota.diagnosticsBytes} bytes`
+          );
+        fsyncAppend(diagnostics, record);
         return {status: "Success", diagnosticUpdateStatus: "Received Site diagnostics successfully"};
       }
     }
   }
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  async function serve(req: IncomingMessage, res: ServerResponse) {
     const send = (status: number, payload: unknown) =>
       res.writeHead(status, {"content-type": "application/json"}).end(JSON.stringify(payload));
-    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname.replace(/^\/MPCBServer/, "").replace(/^\//, "");
-    const route = ROUTES.find((r) => r === path);
-    if (!route)
-      return send(404, {
-        status: "Failed",
-        statusMessage: `no route /${path}; routes: ${ROUTES.map((r) => `/${r}`).join(", ")}`
-      });
-    if (req.method !== "POST") return send(405, {status: "Failed", statusMessage: `/${route} takes POST`});
-    const auth = checkMpcbAuth({headers: req.headers, keys, now: now()});
-    if (!auth.ok) {
-      req.resume();
-      return send(auth.status, {status: "Failed", statusMessage: auth.reason});
-    }
-    handle(route, req, auth.siteId).then(
-      (payload) => send(200, payload),
-      (error) => {
-        const status = error instanceof HttpError ? error.status : isLabError(error) ? 400 : 500;
-        if (status === 500) log(`mpcb server: /${route} failed: ${error instanceof Error ? error.stack : error}`);
-        send(status, {status: "Failed", statusMessage: error instanceof Error ? error.message : String(error)});
+    const fail = (error: unknown) => {
+      const status = error instanceof HttpError ? error.status : isLabError(error) ? 400 : 500;
+      if (status === 500) log(`mpcb server: ${req.url} failed: ${error instanceof Error ? error.stack : error}`);
+      if (res.headersSent) return void res.destroy();
+      if ((error as {closeConnection?: boolean}).closeConnection) {
+        res.setHeader("connection", "close");
+        res.once("finish", () => req.socket.destroy());
       }
+      send(status, {
+        status: "Failed",
+        statusMessage: status === 500 ? "internal error" : error instanceof Error ? error.message : String(error)
+      });
+    };
+    try {
+      const target = req.url ?? "/";
+      const path = new URL(target, "http://127.0.0.1").pathname.replace(/^\/MPCBServer/, "").replace(/^\//, "");
+      const route = ROUTES.find((r) => r === path);
+      if (!route) {
+        req.resume();
+        return send(404, {
+          status: "Failed",
+          statusMessage: `no route /${path.slice(0, 64)}; routes: ${ROUTES.map((r) => `/${r}`).join(", ")}`
+        });
+      }
+      if (req.method !== "POST") {
+        req.resume();
+        return send(405, {status: "Failed", statusMessage: `/${route} takes POST`});
+      }
+      const claim = checkMpcbHeaders({headers: req.headers, keys, now: now()});
+      if (!claim.ok) {
+        req.resume();
+        return send(claim.status, {status: "Failed", statusMessage: claim.reason});
+      }
+      const upload = route === "realtimeUpload" || route === "delayedUpload";
+      const raw = await readBody({req, maxBytes: upload ? maxBodyBytes : maxJsonBodyBytes});
+      const signed = checkMpcbSignature({claim, method: req.method, path: target, body: raw});
+      if (!signed.ok) return send(signed.status, {status: "Failed", statusMessage: signed.reason});
+      if (!replays.accept({siteId: claim.siteId, digest: claim.digest, atMs: claim.atMs, nowMs: now().getTime()}))
+        return send(401, {status: "Failed", statusMessage: "this signature was already used: sign each request anew"});
+      send(200, await handle(route, req, raw, claim.siteId));
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  const server = createServer((req, res) => void serve(req, res));
+  // Requests Node's parser refuses (unknown methods, bad headers) are answered in JSON too.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === "ECONNRESET") return void socket.destroy();
+    const status = error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    const text = JSON.stringify({
+      status: "Failed",
+      statusMessage: `malformed HTTP request (${error.code ?? "parse error"})`
+    });
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`
     );
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
