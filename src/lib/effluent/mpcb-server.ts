@@ -1,28 +1,11 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-  writeSync
-} from "node:fs";
+import {mkdirSync} from "node:fs";
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from "node:http";
 import type {AddressInfo} from "node:net";
-import {join} from "node:path";
-import {CsvParser} from "../core/csv.js";
 import {LabError, isLabError} from "../core/errors.js";
 import {HttpError} from "./http-error.js";
 import {ReplayGuard, checkMpcbHeaders, checkMpcbSignature} from "./mpcb-auth.js";
-import {MEASURES, MPCB_COLUMNS} from "./mpcb-columns.js";
-import {parseMultipart} from "./multipart.js";
-import {implausibility} from "./plausibility.js";
-import {checkMpcbHeader, parseMpcbRow} from "./read-feeds.js";
-import type {CetpReading} from "./types.js";
-import {readUploadZip} from "./upload-zip.js";
-import {formatLocalTime} from "./write-feeds.js";
+import {SiteRoutes} from "./mpcb-site-routes.js";
+import {UploadStore, parseUpload, type UploadRoute} from "./mpcb-upload.js";
 
 export interface MpcbServerOptions {
   host?: string;
@@ -51,13 +34,6 @@ const SITE_ID = /^(?!\.\.?$)[A-Za-z0-9._-]{1,64}$/;
 /** A body over the limit is read and discarded up to this many times the limit, then cut off. */
 const DISCARD_FACTOR = 8;
 
-interface SiteState {
-  serverConfigLastUpdatedTime: string;
-  siteConfig?: unknown;
-  configSynchronized: boolean;
-  calibrationSynchronized: boolean;
-}
-
 const ROUTES = [
   "realtimeUpload",
   "delayedUpload",
@@ -69,20 +45,6 @@ const ROUTES = [
   "uploadDiagnosticInfo"
 ] as const;
 type Route = (typeof ROUTES)[number];
-
-function fsyncAppend(path: string, text: string, header?: string): void {
-  const fresh = !existsSync(path);
-  const fd = openSync(path, "a");
-  try {
-    if (fresh && header) writeSync(fd, header);
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const fileBytes = (path: string) => (existsSync(path) ? statSync(path).size : 0);
 
 /**
  * Reads a request body up to `maxBytes`. A larger body is read on and discarded (up to
@@ -144,128 +106,24 @@ export async function startMpcbServer(
   const replays = new ReplayGuard();
   mkdirSync(inboxDir, {recursive: true});
   mkdirSync(stateDir, {recursive: true});
-  let appending: Promise<unknown> = Promise.resolve();
-  const serials = new Map<string, number>();
 
-  const statePath = (siteId: string) => join(stateDir, `${siteId}.json`);
-  const readState = (siteId: string): SiteState =>
-    existsSync(statePath(siteId))
-      ? JSON.parse(readFileSync(statePath(siteId), "utf-8"))
-      : {serverConfigLastUpdatedTime: now().toISOString(), configSynchronized: false, calibrationSynchronized: false};
-  const writeState = (siteId: string, state: SiteState) =>
-    writeFileSync(statePath(siteId), JSON.stringify(state, null, 2));
+  const sites = new SiteRoutes({stateDir, now, diagnosticsQuotaBytes: quota.diagnosticsBytes});
+  const store = new UploadStore({inboxDir, stateDir, utcOffsetMinutes, quotaBytes: quota.uploadBytes});
 
-  const json = (raw: Buffer): Record<string, unknown> => {
-    try {
-      const value = JSON.parse(raw.toString("utf-8"));
-      if (!value || typeof value !== "object" || Array.isArray(value)) throw new Error("not an object");
-      return value as Record<string, unknown>;
-    } catch (error) {
-      throw new HttpError(400, `request body is not a JSON object (${(error as Error).message})`);
-    }
-  };
-
-  const requireSite = (payload: Record<string, unknown>, siteId: string, field = "siteId") => {
-    const details = payload.SiteDetails;
-    const claimed =
-      payload[field] ?? (details && typeof details === "object" ? (details as {siteId?: unknown}).siteId : undefined);
-    if (typeof claimed !== "string" || !claimed) throw new HttpError(400, `missing "${field}"`);
-    if (claimed !== siteId)
-      throw new HttpError(403, `siteId "${claimed.slice(0, 64)}" does not match the authenticated site "${siteId}"`);
-  };
-
-  async function upload(route: Route, req: IncomingMessage, raw: Buffer, siteId: string) {
-    const type = String(req.headers["content-type"] ?? "");
-    if (!type.startsWith("multipart/form-data"))
-      throw new HttpError(415, "uploads are multipart/form-data with a zip file");
-    const parts = parseMultipart({body: raw, contentType: type});
-    const zipPart =
-      parts.find((p) => p.filename?.toLowerCase().endsWith(".zip")) ??
-      parts.find((p) => p.data.subarray(0, 2).toString() === "PK");
-    if (!zipPart) throw new HttpError(400, "No files were uploaded.");
-    const upload = await readUploadZip({data: zipPart.data, name: zipPart.filename ?? "upload", maxUncompressedBytes});
-    const {meta, metaName} = upload;
-    if (meta.format !== "delimited")
-      throw new HttpError(
-        400,
-        `${metaName}: format "${String(meta.format).slice(0, 40)}" is not supported; use "delimited" (the MPCB export layout)`
-      );
-    const data = {name: upload.dataName};
-    const parser = new CsvParser(data.name);
-    const records = [...parser.push(upload.text.replace(/^\uFEFF/, "")), ...parser.end()];
-    if (!records.length) throw new HttpError(400, `${data.name}: empty`);
-    const rows: CetpReading[] = [];
-    const quarantined: {line: number; reason: string; reading: CetpReading}[] = [];
-    try {
-      checkMpcbHeader({fields: records[0]!.fields, file: data.name});
-      for (const r of records.slice(1)) {
-        const reading = parseMpcbRow({fields: r.fields, line: r.line, file: data.name, utcOffsetMinutes});
-        const reason = implausibility({reading, now: now()});
-        if (reason) quarantined.push({line: r.line, reason, reading});
-        else rows.push(reading);
-      }
-    } catch (error) {
-      throw new HttpError(400, isLabError(error) ? error.message : String(error));
-    }
-    if (route === "realtimeUpload") {
-      const stale = rows.find((r) => now().getTime() - r.ts.getTime() > 15 * 60_000);
-      if (stale)
-        throw new HttpError(
-          400,
-          `a reading from ${formatLocalTime(stale.ts, utcOffsetMinutes)} is over 15 minutes old: send it with /delayedUpload`
-        );
-    }
-    const dir = join(inboxDir, siteId);
-    mkdirSync(dir, {recursive: true});
-    const path = join(dir, "cetp_mpcb_export.csv");
-    const quarantinePath = join(stateDir, `${siteId}-quarantine.jsonl`);
-    const quote = (s: string) => `"${s.replaceAll('"', '""')}"`;
-    const quarantineText = quarantined
-      .map((q) =>
-        JSON.stringify({
-          received_at: now().toISOString(),
-          route,
-          file: data.name,
-          line: q.line,
-          reason: q.reason,
-          reading: {...q.reading, ts: Number.isFinite(q.reading.ts.getTime()) ? q.reading.ts.toISOString() : null}
-        })
-      )
-      .join("\n");
-    const write = () => {
-      // "S. No" continues the file's numbering (counted once per site, then kept in memory).
-      let serial =
-        serials.get(siteId) ??
-        (existsSync(path) ? Math.max(0, readFileSync(path, "utf-8").split("\n").filter(Boolean).length - 1) : 0);
-      const lines = rows.map((r) =>
-        [
-          String(++serial),
-          formatLocalTime(r.ts, utcOffsetMinutes),
-          ...MEASURES.map((m) => (r[m] === null ? "NA" : String(r[m])))
-        ]
-          .map(quote)
-          .join(",")
-      );
-      const text = rows.length ? lines.join("\r\n") + "\r\n" : "";
-      const headerLine = MPCB_COLUMNS.map((c) => quote(c.header)).join(",") + "\r\n";
-      const stored = fileBytes(path) + fileBytes(quarantinePath);
-      const adding = Buffer.byteLength(text) + (stored ? 0 : headerLine.length) + Buffer.byteLength(quarantineText);
-      if (stored + adding > quota.uploadBytes)
-        throw new HttpError(
-          507,
-          `site ${siteId} has ${stored} bytes stored, and this upload would pass its quota of ${quota.uploadBytes}`
-        );
-      if (quarantined.length) fsyncAppend(quarantinePath, quarantineText + "\n");
-      if (!rows.length) return;
-      fsyncAppend(path, text, headerLine);
-      serials.set(siteId, serial);
-    };
-    // Appends are serialised: two uploads never interleave their lines.
-    await (appending = appending.then(write, write));
+  async function upload(route: UploadRoute, req: IncomingMessage, raw: Buffer, siteId: string) {
+    const {rows, quarantined, file} = await parseUpload({
+      route,
+      contentType: String(req.headers["content-type"] ?? ""),
+      raw,
+      now: now(),
+      utcOffsetMinutes,
+      maxUncompressedBytes
+    });
+    const path = await store.append({route, siteId, file, rows, quarantined, now: now()});
     log(
       `${route}: ${siteId} +${rows.length} readings → ${path}${quarantined.length ? `, ${quarantined.length} quarantined` : ""}`
     );
-    const state = readState(siteId);
+    const state = sites.readState(siteId);
     return {
       status: "Success",
       serverConfigLastUpdatedTime: state.serverConfigLastUpdatedTime,
@@ -283,76 +141,7 @@ export async function startMpcbServer(
 
   async function handle(route: Route, req: IncomingMessage, raw: Buffer, siteId: string) {
     if (route === "realtimeUpload" || route === "delayedUpload") return upload(route, req, raw, siteId);
-    const payload = json(raw);
-    const state = readState(siteId);
-    switch (route) {
-      case "getConfig":
-        requireSite(payload, siteId);
-        return {
-          status: "Success",
-          serverConfigLastUpdatedTime: state.serverConfigLastUpdatedTime,
-          SiteDetails: {
-            siteName: siteId,
-            siteLabel: siteId,
-            siteId,
-            siteConfigLastUpdatedTime: state.serverConfigLastUpdatedTime,
-            customparameters: {}
-          },
-          CollectorDetails: [],
-          configJson: {},
-          AcquisitionSystemDetails: {AcquisitionVersion: "2.3", AcquisitionSystem: "Pipeline Lab"}
-        };
-      case "uploadConfig":
-        requireSite(payload, siteId);
-        if (payload.Command !== "ConfigFetch") throw new HttpError(400, `"Command" must be "ConfigFetch"`);
-        writeState(siteId, {...state, siteConfig: payload});
-        return {status: "Success", configUpdateStatus: "Received Site configuration successfully"};
-      case "completedConfig":
-        requireSite(payload, siteId);
-        if (payload.ConfigUpdated !== "True") throw new HttpError(400, `"ConfigUpdated" must be "True"`);
-        writeState(siteId, {...state, configSynchronized: true});
-        return {status: "Success", calibrationUpdateStatus: "Server and Site Configuration Synchronized"};
-      case "getcalibrationconfig":
-        requireSite(payload, siteId);
-        if (!["Scheduled", "Immediate"].includes(String(payload.CalibrationType)))
-          throw new HttpError(400, `"CalibrationType" must be "Scheduled" or "Immediate"`);
-        return {
-          status: "Success",
-          calibration: {
-            siteId,
-            calibratorName: "zero-span",
-            frequency: "weekly",
-            sequence: [
-              {
-                function: "zero",
-                duration_secs: "300",
-                value: "0",
-                sequenceName: "zero",
-                type: String(payload.CalibrationType)
-              }
-            ],
-            execute_Immediate: payload.CalibrationType === "Immediate" ? "True" : "False"
-          }
-        };
-      case "updatecalibrationconfig":
-        requireSite(payload, siteId);
-        writeState(siteId, {...state, calibrationSynchronized: true});
-        return {status: "Success", calibrationUpdateStatus: "Server and Site Calibration Synchronized"};
-      case "uploadDiagnosticInfo": {
-        requireSite(payload, siteId);
-        if (payload.Command !== "DiagnosticFetch" || !Array.isArray(payload.diagnosticJson))
-          throw new HttpError(400, `expected "Command": "DiagnosticFetch" and a "diagnosticJson" array`);
-        const diagnostics = join(stateDir, `${siteId}-diagnostics.jsonl`);
-        const record = JSON.stringify({received_at: now().toISOString(), ...payload}) + "\n";
-        if (fileBytes(diagnostics) + record.length > quota.diagnosticsBytes)
-          throw new HttpError(
-            507,
-            `site ${siteId}'s stored diagnostics would pass their quota of ${quota.diagnosticsBytes} bytes`
-          );
-        fsyncAppend(diagnostics, record);
-        return {status: "Success", diagnosticUpdateStatus: "Received Site diagnostics successfully"};
-      }
-    }
+    return sites.answer({route, raw, siteId});
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse) {

@@ -183,6 +183,14 @@ function checkStreams({streams, symbol}: {streams: string[]; symbol: string}): s
   return undefined;
 }
 
+/** Answers a WebSocket upgrade that cannot be served with a 400 and a JSON reason. */
+function refuseUpgrade({socket, reason}: {socket: {end(text: string): void}; reason: string}): void {
+  const text = JSON.stringify({code: -1100, msg: reason});
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`
+  );
+}
+
 /**
  * `lab feed binance`: a local exchange speaking the Binance spot protocol for the simulated
  * market (or a recorded capture): combined streams at `/stream?streams=<sym>@trade/<sym>@depth@100ms`
@@ -274,12 +282,7 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
   wss.on("error", (error) => log(`feed: ${error.message}`));
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", () => socket.destroy());
-    const refuse = (reason: string) => {
-      const text = JSON.stringify({code: -1100, msg: reason});
-      socket.end(
-        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`
-      );
-    };
+    const refuse = (reason: string) => refuseUpgrade({socket, reason});
     try {
       const url = new URL(req.url ?? "/", `http://${host}`);
       const streams =
