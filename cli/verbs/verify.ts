@@ -9,7 +9,7 @@ export const verifyVerb: Verb = {
 
 Recomputes the chain of an evidence log (evidence_log.jsonl, written by \`lab run effluent\`) and
 checks its head record (FILE.head.json: the count and last link, so a cut tail shows). With the
-evidence key (--key-file FILE, else $LAB_EVIDENCE_KEY) it also checks each record's HMAC, so a log
+evidence key (--key-file FILE, else $LAB_EVIDENCE_KEY_FILE or $LAB_EVIDENCE_KEY) it also checks each record's HMAC, so a log
 rewritten with a recomputed chain fails; without the key it says that only the unkeyed integrity
 was checked. Exits 0 when intact; otherwise prints each broken line and exits 1.
 
@@ -17,7 +17,11 @@ example: LAB_EVIDENCE_KEY=$(cat ~/.evidence-key) npm run lab -- verify evidence 
   async run(args) {
     const [what, file] = args.positionals;
     if (what !== "evidence" || !file) throw new UsageError("expected: verify evidence FILE");
-    const key = readSecret({name: "evidence key", env: "LAB_EVIDENCE_KEY", file: stringFlag(args, "key-file")});
+    const key = readSecret({
+      name: "evidence key",
+      env: "LAB_EVIDENCE_KEY",
+      file: stringFlag(args, "key-file") ?? process.env.LAB_EVIDENCE_KEY_FILE
+    });
     const {records, problems, keyed} = verifyEvidence({path: file, key});
     if (!problems.length) {
       console.log(

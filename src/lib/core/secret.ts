@@ -5,10 +5,11 @@ import {LabError} from "./errors.js";
 /**
  * A secret from a file (preferred: `--x-file FILE`, mode 600) or an environment variable, never
  * from the command line, where every user on the machine can read it in `ps`. The file wins when
- * both are given; its trailing newline is dropped. Returns undefined when neither is set.
+ * both are given; its trailing newline is dropped. Returns undefined when neither is set (an empty
+ * value counts as unset).
  */
 export function readSecret({name, env, file}: {name: string; env?: string; file?: string}): string | undefined {
-  if (file !== undefined) {
+  if (file) {
     let text: string;
     try {
       text = readFileSync(file, "utf-8");
