@@ -2,6 +2,7 @@ import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import WebSocket from "ws";
 import {parseFrom, startAmiFeed} from "../../src/lib/meters/feed-server.js";
 import {secretsEqual} from "../../src/lib/core/secret.js";
+import {fuzzRng, randomBytes, randomMethod, randomQuery, randomText, send, sendRaw} from "../servers/http-fuzz.js";
 
 const START = new Date("2024-06-02T18:30:00Z");
 const TOKEN = "feed-token";
@@ -91,4 +92,53 @@ describe("AMI feed hardening", () => {
       message: {type: "batch", offset: 12345}
     });
   });
+
+  test("fuzz: 300 malformed requests and upgrades, each answered in time, no crash, memory bounded, still serving", async () => {
+    const rng = fuzzRng("ami");
+    const port = Number(new URL(feed.url).port);
+    const rss0 = process.memoryUsage().rss;
+    const statuses = new Map<number | string, number>();
+    for (let i = 0; i < 300; i++) {
+      const token = rng.bernoulli(0.5) ? TOKEN : randomText(rng, 12);
+      const query = `?token=${encodeURIComponent(token)}&from=${encodeURIComponent(rng.bernoulli(0.5) ? String(rng.int(0, 400_000)) : randomText(rng, 8))}${randomQuery(rng, ["from", "token"])}`;
+      const upgrade = rng.bernoulli(0.8);
+      const outcome =
+        i % 10 === 9
+          ? await sendRaw({
+              port,
+              bytes: Buffer.concat([
+                Buffer.from(`GET /ami${query} HTTP/1.1\r\nUpgrade: websocket\r\n`),
+                randomBytes(rng, 300)
+              ])
+            })
+          : await send({
+              port,
+              req: {
+                method: upgrade ? "GET" : randomMethod(rng),
+                path: (rng.bernoulli(0.8) ? "/ami" : `/${randomText(rng, 10).replace(/[^\x21-\x7e]/g, "")}`) + query,
+                headers: upgrade
+                  ? {
+                      connection: "Upgrade",
+                      upgrade: "websocket",
+                      "sec-websocket-version": rng.bernoulli(0.8)
+                        ? "13"
+                        : randomText(rng, 3).replace(/[^\x21-\x7e]/g, ""),
+                      "sec-websocket-key": rng.bernoulli(0.8) ? "dGhlIHNhbXBsZSBub25jZQ==" : "x"
+                    }
+                  : {},
+                body: rng.bernoulli(0.2) ? randomBytes(rng, 1024) : undefined
+              }
+            });
+      statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
+      expect(outcome.ms, `request ${i}`).toBeLessThan(2000);
+      expect(outcome.status, `request ${i}`).not.toBe(-1);
+    }
+    // The pass reached every answer: accepted streams, bad offsets, bad tokens.
+    expect(
+      [101, 400, 401].every((s) => statuses.has(s)),
+      JSON.stringify([...statuses])
+    ).toBe(true);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(200 * 2 ** 20);
+    expect(await connect(`${feed.url}?token=${TOKEN}&from=7`)).toMatchObject({message: {type: "batch", offset: 7}});
+  }, 90_000);
 });

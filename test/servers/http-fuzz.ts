@@ -108,6 +108,10 @@ export function send({
       });
       res.on("error", () => done(res.statusCode ?? 0));
     });
+    r.on("upgrade", (res, socket) => {
+      socket.destroy();
+      done(res.statusCode ?? 101);
+    });
     // An error after the status line (the server closing as it answers) still counts the answer.
     r.on("error", () => done(answered ?? "closed"));
     r.end(req.body);
