@@ -24,6 +24,8 @@ export interface MpcbServerOptions {
   maxJsonBodyBytes?: number;
   /** Largest total an upload's zip may expand to (64 MiB). */
   maxUncompressedBytes?: number;
+  /** Requests read and handled at once (8); more get a 503 at once, so memory stays bounded. */
+  maxConcurrentRequests?: number;
   /** Per site: bytes of stored uploads (export and quarantine, 256 MiB) and of diagnostics (16 MiB). */
   quota?: {uploadBytes?: number; diagnosticsBytes?: number};
 }
@@ -67,6 +69,7 @@ function readBody({req, maxBytes}: {req: IncomingMessage; maxBytes: number}): Pr
     });
     req.on("end", () => (size > maxBytes ? reject(tooLarge()) : resolve(Buffer.concat(chunks))));
     req.on("error", reject);
+    req.on("close", () => reject(new HttpError(400, "the client closed the connection before the body ended")));
   });
 }
 
@@ -89,8 +92,10 @@ export async function startMpcbServer(
     log = () => {},
     maxBodyBytes = 20 * 2 ** 20,
     maxJsonBodyBytes = 2 ** 20,
-    maxUncompressedBytes = 64 * 2 ** 20
+    maxUncompressedBytes = 64 * 2 ** 20,
+    maxConcurrentRequests = 8
   } = options;
+  let active = 0;
   const quota = {uploadBytes: 256 * 2 ** 20, diagnosticsBytes: 16 * 2 ** 20, ...options.quota};
   const keys = new Map(Object.entries(options.sites));
   if (!keys.size)
@@ -180,6 +185,13 @@ export async function startMpcbServer(
         req.resume();
         return send(claim.status, {status: "Failed", statusMessage: claim.reason});
       }
+      if (active >= maxConcurrentRequests) {
+        req.resume();
+        res.setHeader("retry-after", "1");
+        return send(503, {status: "Failed", statusMessage: `busy: ${active} requests in progress; retry shortly`});
+      }
+      active++;
+      res.once("close", () => active--);
       const upload = route === "realtimeUpload" || route === "delayedUpload";
       const raw = await readBody({req, maxBytes: upload ? maxBodyBytes : maxJsonBodyBytes});
       const signed = checkMpcbSignature({claim, method: req.method, path: target, body: raw});
@@ -192,7 +204,8 @@ export async function startMpcbServer(
     }
   }
 
-  const server = createServer((req, res) => void serve(req, res));
+  // A slow client may hold a request slot for at most this long.
+  const server = createServer({headersTimeout: 10_000, requestTimeout: 60_000}, (req, res) => void serve(req, res));
   // Requests Node's parser refuses (unknown methods, bad headers) are answered in JSON too.
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || error.code === "ECONNRESET") return void socket.destroy();
