@@ -156,7 +156,7 @@ export async function startMpcbServer(
       const status = error instanceof HttpError ? error.status : isLabError(error) ? 400 : 500;
       if (status === 500) log(`mpcb server: ${req.url} failed: ${error instanceof Error ? error.stack : error}`);
       if (res.headersSent) return void res.destroy();
-      if ((error as {closeConnection?: boolean}).closeConnection) {
+      if ((error as {closeConnection?: boolean} | undefined)?.closeConnection) {
         res.setHeader("connection", "close");
         res.once("finish", () => req.socket.destroy());
       }

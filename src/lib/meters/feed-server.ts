@@ -109,7 +109,8 @@ export async function startAmiFeed(options: AmiFeedOptions): Promise<{url: strin
   // Known once some client has read to the end: later resumes past it end at once.
   let total: number | undefined;
   // Resuming clients skip in turns, one slice per event-loop turn between them all, so however
-  // many resume at once, other clients wait at most one slice.
+  // many resume at once, other clients wait at most one slice (SKIP_SLICE_MS, or the generation
+  // of one interval's deliveries when the slice crosses into a new one).
   const skippers: (() => boolean)[] = [];
   const runSkippers = () => {
     const slice = skippers.shift();
