@@ -59,3 +59,24 @@ export function numberFlag(args: ParsedArgs, name: string, fallback?: number): n
 export class UsageError extends Error {
   override name = "UsageError";
 }
+
+/**
+ * Refuses a secret given on the command line (readable by anyone in `ps`), naming the file flag
+ * and environment variable to use instead.
+ */
+export function refuseArgvSecret({
+  args,
+  flag,
+  fileFlag,
+  env
+}: {
+  args: ParsedArgs;
+  flag: string;
+  fileFlag: string;
+  env: string;
+}): void {
+  if (args.flags[flag] !== undefined)
+    throw new UsageError(
+      `--${flag} no longer takes a secret on the command line (anyone can read it in ps): put it in a file and pass --${fileFlag} FILE, or set $${env}`
+    );
+}

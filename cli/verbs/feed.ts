@@ -1,13 +1,17 @@
 import {randomBytes} from "node:crypto";
+import {mkdtempSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
 import {startAmiFeed} from "../../src/lib/meters/feed-server.js";
 import {startBinanceFeed} from "../../src/lib/market/live/binance-feed-server.js";
 import type {EmissionPattern} from "../../src/lib/meters/config.js";
-import {UsageError, numberFlag, stringFlag, type Verb} from "../verb.js";
+import {readSecret} from "../../src/lib/core/secret.js";
+import {UsageError, numberFlag, refuseArgvSecret, stringFlag, type Verb} from "../verb.js";
 
 export const feedVerb: Verb = {
   name: "feed",
   summary: "WebSocket feeds on 127.0.0.1: `feed ami` (meter fleet), `feed binance` (a local exchange)",
-  help: `usage: lab feed ami [--port 8765] [--token T] [--rate 1000] [--meters 1000] [--days 1]
+  help: `usage: lab feed ami [--port 8765] [--token-file FILE] [--rate 1000] [--meters 1000] [--days 1]
                    [--pattern STAGGERED] [--seed 1] [--batch 100]
        lab feed binance [--port 9443] [--seed 1] [--speed 1] [--replay FILE]
                    [--drop-rate 0] [--disconnect-every S]
@@ -22,9 +26,11 @@ depth messages and --disconnect-every drops every client every S seconds (for te
 Streams the fleet's readings over WebSocket at ws://127.0.0.1:PORT/ami, --rate readings per
 second in messages of --batch, then sends {"type":"end"}. Clients must present the token
 (?token=T or Authorization: Bearer T; 401 otherwise); ?from=N resumes at reading N.
-The token defaults to $LAB_FEED_TOKEN, else a random one that is printed.
+The token is read from --token-file FILE or $LAB_AMI_TOKEN (never from the command line, where
+\`ps\` shows it); without either, a random one is written to a new file (mode 600) whose path is
+printed: the token itself never is.
 
-example: npm run lab -- feed ami --rate 10000 --meters 10000 --token secret`,
+example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- feed ami --rate 10000 --meters 10000`,
   async run(args) {
     if (args.positionals[0] === "binance") {
       const feed = await startBinanceFeed({
@@ -47,7 +53,17 @@ example: npm run lab -- feed ami --rate 10000 --meters 10000 --token secret`,
       return;
     }
     if (args.positionals[0] !== "ami") throw new UsageError("expected: feed ami, or feed binance");
-    const token = stringFlag(args, "token") ?? process.env.LAB_FEED_TOKEN ?? randomBytes(12).toString("hex");
+    refuseArgvSecret({args, flag: "token", fileFlag: "token-file", env: "LAB_AMI_TOKEN"});
+    let token = readSecret({name: "AMI token", env: "LAB_AMI_TOKEN", file: stringFlag(args, "token-file")});
+    let tokenNote = stringFlag(args, "token-file")
+      ? `token from ${stringFlag(args, "token-file")}`
+      : "token from $LAB_AMI_TOKEN";
+    if (!token) {
+      token = randomBytes(16).toString("hex");
+      const path = join(mkdtempSync(join(tmpdir(), "lab-ami-")), "token");
+      writeFileSync(path, token + "\n", {mode: 0o600});
+      tokenNote = `random token in ${path}: land with --token-file ${path}`;
+    }
     const feed = await startAmiFeed({
       port: numberFlag(args, "port", 8765),
       token,
@@ -59,7 +75,7 @@ example: npm run lab -- feed ami --rate 10000 --meters 10000 --token secret`,
       batchSize: numberFlag(args, "batch", 100),
       log: (line) => console.log(line)
     });
-    console.log(`AMI feed on ${feed.url} (token ${token}); Ctrl-C to stop`);
+    console.log(`AMI feed on ${feed.url} (${tokenNote}); Ctrl-C to stop`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);

@@ -1,21 +1,23 @@
 import {resolve} from "node:path";
 import {landAmi, percentile} from "../../src/lib/meters/land.js";
 import {openPostgresSink} from "../../src/lib/meters/postgres-sink.js";
-import {UsageError, numberFlag, stringFlag, type Verb} from "../verb.js";
+import {readSecret} from "../../src/lib/core/secret.js";
+import {UsageError, numberFlag, refuseArgvSecret, stringFlag, type Verb} from "../verb.js";
 
 export const landVerb: Verb = {
   name: "land",
   summary: "land a feed: `land ami URL` writes the meter stream into bronze Parquet, resumable",
-  help: `usage: lab land ami URL --out DIR [--token T] [--commit-ms 250] [--postgres URL]
+  help: `usage: lab land ami URL --out DIR [--token-file FILE] [--commit-ms 250] [--postgres-url-file FILE]
 
 Connects to an AMI feed (\`lab feed ami\`), lands readings into DIR/bronze/part-*.parquet with
 at-least-once delivery, and records the committed offset in DIR/_checkpoint.json: a restart (or a
 reconnect after a disconnect) resumes there. Ctrl-C commits what it holds and closes cleanly.
-With --postgres URL it also upserts silver readings into PostgreSQL (table readings, idempotent on
+With a PostgreSQL URL (--postgres-url-file FILE or $LAB_POSTGRES_URL) it also upserts silver readings into PostgreSQL (table readings, idempotent on
 meter_id and reading_ts) in the same commit, before the checkpoint moves.
-Prints the end-to-end latency (generated → landed) as p50/p99.
+Prints the end-to-end latency (generated → landed) as p50/p99. Secrets never go on the command
+line (\`ps\` shows it): the feed's token comes from --token-file FILE or $LAB_AMI_TOKEN.
 
-example: npm run lab -- land ami ws://127.0.0.1:8765/ami --token secret --out /tmp/ami`,
+example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- land ami ws://127.0.0.1:8765/ami --out /tmp/ami`,
   async run(args) {
     const [what, url] = args.positionals;
     if (what !== "ami" || !url) throw new UsageError("expected: land ami URL");
@@ -25,14 +27,20 @@ example: npm run lab -- land ami ws://127.0.0.1:8765/ami --token secret --out /t
     process.once("SIGINT", () => controller.abort());
     process.once("SIGTERM", () => controller.abort());
     let lastLog = 0;
-    const pgUrl = stringFlag(args, "postgres");
+    refuseArgvSecret({args, flag: "token", fileFlag: "token-file", env: "LAB_AMI_TOKEN"});
+    refuseArgvSecret({args, flag: "postgres", fileFlag: "postgres-url-file", env: "LAB_POSTGRES_URL"});
+    const pgUrl = readSecret({
+      name: "PostgreSQL URL",
+      env: "LAB_POSTGRES_URL",
+      file: stringFlag(args, "postgres-url-file")
+    });
     const sink = pgUrl
       ? await openPostgresSink({url: pgUrl, schema: stringFlag(args, "pg-schema") ?? "public"})
       : undefined;
     const result = await landAmi({
       sink,
       url,
-      token: stringFlag(args, "token") ?? process.env.LAB_FEED_TOKEN ?? "",
+      token: readSecret({name: "AMI token", env: "LAB_AMI_TOKEN", file: stringFlag(args, "token-file")}) ?? "",
       outDir: resolve(out),
       commitMs: numberFlag(args, "commit-ms", 250),
       signal: controller.signal,

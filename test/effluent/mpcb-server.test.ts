@@ -41,12 +41,30 @@ async function zipUpload({
   return {body, type: `multipart/form-data; boundary=${boundary}`};
 }
 
+let tick = 0;
+/** Signs a request as a site would; each call a millisecond later, as signatures are single-use. */
+function sign({
+  route,
+  body,
+  siteId = SITE,
+  key = KEY,
+  now = new Date(NOW.getTime() + ++tick)
+}: {
+  route: string;
+  body: Buffer | string;
+  siteId?: string;
+  key?: string;
+  now?: Date;
+}): Record<string, string> {
+  return mpcbAuthHeaders({siteId, key, path: `/MPCBServer/${route}`, body, now});
+}
+
 async function post(
   route: string,
   {
     body,
     type = "application/json",
-    headers = mpcbAuthHeaders({siteId: SITE, key: KEY, now: NOW})
+    headers = sign({route, body})
   }: {body: Buffer | string; type?: string; headers?: Record<string, string>}
 ) {
   const response = await fetch(`${server.url}/${route}`, {
@@ -96,19 +114,24 @@ describe("MPCB server", () => {
       json: {status: "Failed", statusMessage: "missing Authorization or Timestamp header"}
     });
     expect(
-      (await post("realtimeUpload", {...good, headers: mpcbAuthHeaders({siteId: SITE, key: "wrong", now: NOW})})).json
-        .statusMessage
-    ).toBe("digest does not match the site key");
+      (await post("realtimeUpload", {...good, headers: sign({route: "realtimeUpload", body: good.body, key: "wrong"})}))
+        .json.statusMessage
+    ).toBe("digest does not match the site key, method, path, timestamp and body");
     expect(
       (
         await post("realtimeUpload", {
           ...good,
-          headers: mpcbAuthHeaders({siteId: SITE, key: KEY, now: new Date(NOW.getTime() - 3600e3)})
+          headers: sign({route: "realtimeUpload", body: good.body, now: new Date(NOW.getTime() - 3600e3)})
         })
       ).status
     ).toBe(401);
     expect(
-      (await post("realtimeUpload", {...good, headers: mpcbAuthHeaders({siteId: "OTHER", key: KEY, now: NOW})})).status
+      (
+        await post("realtimeUpload", {
+          ...good,
+          headers: sign({route: "realtimeUpload", body: good.body, siteId: "OTHER"})
+        })
+      ).status
     ).toBe(403);
     const bad = await zipUpload({data: [header, row(1, "2024-03-01 10:03", "lots")].join("\n")});
     expect(await post("realtimeUpload", bad)).toEqual({

@@ -3,10 +3,20 @@ import {join} from "node:path";
 
 const repoDir = join(import.meta.dirname, "..", "..");
 
-/** `lab land ami …` as a child process (so a test can kill it with SIGKILL). */
-export function spawnLander(args: string[]): ChildProcess & {log(): string} {
+/**
+ * `lab land ami …` as a child process (so a test can kill it with SIGKILL); secrets go in `env`,
+ * as they would for a user.
+ */
+export function spawnLander({
+  args,
+  env = {}
+}: {
+  args: string[];
+  env?: Record<string, string>;
+}): ChildProcess & {log(): string} {
   const child = spawn(process.execPath, ["--import", "tsx", join(repoDir, "cli", "lab.ts"), "land", "ami", ...args], {
     cwd: repoDir,
+    env: {...process.env, ...env},
     stdio: ["ignore", "pipe", "pipe"]
   });
   let log = "";

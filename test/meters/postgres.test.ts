@@ -61,23 +61,12 @@ describe.skipIf(!url)("dual write to PostgreSQL", () => {
     const sequence = [...feedSequence({meters: 300, days: 1, pattern: "DEGRADED", seed: 5, start: START})];
     const distinct = new Set(sequence.map((r) => `${r.meter_id} ${r.reading_ts.toISOString()}`)).size;
     const out = mkdtempSync(join(tmpdir(), "land-pg-"));
-    const args = [
-      feed.url,
-      "--token",
-      "pg",
-      "--out",
-      out,
-      "--commit-ms",
-      "100",
-      "--postgres",
-      url!,
-      "--pg-schema",
-      schema
-    ];
-    const first = spawnLander(args);
+    const args = [feed.url, "--out", out, "--commit-ms", "100", "--pg-schema", schema];
+    const env = {LAB_AMI_TOKEN: "pg", LAB_POSTGRES_URL: url!};
+    const first = spawnLander({args, env});
     await afterFirstCommits(first);
     await killHard(first);
-    const second = spawnLander(args);
+    const second = spawnLander({args, env});
     expect(await exitCode(second), second.log()).toBe(0);
     await feed.close();
     const {

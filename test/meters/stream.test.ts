@@ -53,13 +53,14 @@ describe("AMI stream", () => {
 
   test("killed mid-stream and restarted, the lander leaves every reading in bronze at least once and in silver exactly once", async () => {
     const out = mkdtempSync(join(tmpdir(), "land-kill-"));
-    const args = [feed.url, "--token", "t0ken", "--out", out, "--commit-ms", "100"];
-    const first = spawnLander(args);
+    const args = [feed.url, "--out", out, "--commit-ms", "100"];
+    const env = {LAB_AMI_TOKEN: "t0ken"};
+    const first = spawnLander({args, env});
     await afterFirstCommits(first);
     await killHard(first);
     const partial = await bronzeStats(out);
     expect(partial.offsets).toBeLessThan(sequence.length);
-    const second = spawnLander(args);
+    const second = spawnLander({args, env});
     expect(await exitCode(second), second.log()).toBe(0);
     expect(second.log()).toContain(`${sequence.length} readings committed (feed ended)`);
     const stats = await bronzeStats(out);

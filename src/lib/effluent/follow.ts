@@ -3,7 +3,7 @@ import {join} from "node:path";
 import {interruptibleWait} from "../core/wait.js";
 import {analyzeEffluent, learnTravelTimes} from "./analyze.js";
 import type {EffluentConfig} from "./config.js";
-import {appendEvidence} from "./evidence-log.js";
+import {appendEvidence, evidenceKeyFromEnv} from "./evidence-log.js";
 import {CsvTail} from "./file-tail.js";
 import {checkFactoryHeader, checkMpcbHeader, parseFactoryRow, parseMpcbRow, type RowParser} from "./read-feeds.js";
 import type {TravelEstimate} from "./travel-time.js";
@@ -24,6 +24,8 @@ export interface FollowOptions {
   log?: (line: string) => void;
   /** Called for every finding appended (tests and progress). */
   onFinding?: (finding: LiveFinding) => void;
+  /** Signs evidence_log.jsonl (default: $LAB_EVIDENCE_KEY_FILE or $LAB_EVIDENCE_KEY; null: unkeyed). */
+  evidenceKey?: string | null;
 }
 
 export type LiveFinding =
@@ -49,7 +51,8 @@ export async function followEffluent({
   pollMs = 250,
   webhookUrl,
   log = () => {},
-  onFinding
+  onFinding,
+  evidenceKey = evidenceKeyFromEnv()
 }: FollowOptions): Promise<{shocks: number; attributions: number; tamper: number}> {
   const liveDir = join(outDir, "live");
   mkdirSync(liveDir, {recursive: true});
@@ -139,7 +142,7 @@ export async function followEffluent({
       counts.tamper++;
     }
     if (newAttributions.length)
-      appendEvidence({path: join(outDir, "evidence_log.jsonl"), attributions: newAttributions});
+      appendEvidence({path: join(outDir, "evidence_log.jsonl"), attributions: newAttributions, key: evidenceKey});
   };
 
   // File-system events wake the loop at once; the poll is the safety net (and catches new files).

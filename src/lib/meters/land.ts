@@ -128,7 +128,7 @@ export async function landAmi({
             file: url,
             reason:
               res.statusCode === 401 ? "the feed refused our token (401)" : `the feed answered HTTP ${res.statusCode}`,
-            hint: res.statusCode === 401 ? "pass the feed's token with --token or $LAB_FEED_TOKEN" : undefined
+            hint: res.statusCode === 401 ? "pass the feed's token with --token-file FILE or $LAB_AMI_TOKEN" : undefined
           })
         );
       });

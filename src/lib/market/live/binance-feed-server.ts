@@ -158,6 +158,39 @@ function replaySource({
   };
 }
 
+/** Binance's own bound on a depth snapshot's levels. */
+const MAX_DEPTH_LIMIT = 5000;
+const MAX_STREAMS = 16;
+
+/** `limit=` of /api/v3/depth: an integer 1…5000 (100 when absent), or a reason it is not. */
+export function parseDepthLimit(text: string | null): {ok: true; limit: number} | {ok: false; reason: string} {
+  if (text === null) return {ok: true, limit: 100};
+  const limit = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(limit >= 1 && limit <= MAX_DEPTH_LIMIT))
+    return {ok: false, reason: `limit must be an integer from 1 to ${MAX_DEPTH_LIMIT}, got "${text.slice(0, 40)}"`};
+  return {ok: true, limit};
+}
+
+/** The streams a client asks for: this feed's symbol with @trade, @depth or @depth@100ms. */
+function checkStreams({streams, symbol}: {streams: string[]; symbol: string}): string | undefined {
+  if (streams.length > MAX_STREAMS) return `at most ${MAX_STREAMS} streams per connection`;
+  const known = symbol.toLowerCase();
+  for (const stream of streams) {
+    const [name, ...kind] = stream.toLowerCase().split("@");
+    if ((known && name !== known) || !["trade", "depth", "depth@100ms"].includes(kind.join("@")))
+      return `unknown stream "${stream.slice(0, 60)}": expected ${known || "<symbol>"}@trade, @depth or @depth@100ms`;
+  }
+  return undefined;
+}
+
+/** Answers a WebSocket upgrade that cannot be served with a 400 and a JSON reason. */
+function refuseUpgrade({socket, reason}: {socket: {end(text: string): void}; reason: string}): void {
+  const text = JSON.stringify({code: -1100, msg: reason});
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`
+  );
+}
+
 /**
  * `lab feed binance`: a local exchange speaking the Binance spot protocol for the simulated
  * market (or a recorded capture): combined streams at `/stream?streams=<sym>@trade/<sym>@depth@100ms`
@@ -211,47 +244,66 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
     }
   };
   const clock = setInterval(() => void tick().catch((e) => log(`feed error: ${(e as Error).message}`)), 5);
-  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const json = (res: ServerResponse, status: number, body: unknown) =>
+    res.writeHead(status, {"content-type": "application/json"}).end(JSON.stringify(body));
+  const rest = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", `http://${host}`);
-    const json = (status: number, body: unknown) =>
-      res.writeHead(status, {"content-type": "application/json"}).end(JSON.stringify(body));
-    if (url.pathname === "/api/v3/time") return json(200, {serverTime: Math.floor(feedMs())});
+    if (req.method !== "GET" && req.method !== "HEAD")
+      return json(res, 405, {code: -1, msg: `${req.method} is not supported; use GET`});
+    if (url.pathname === "/api/v3/time") return json(res, 200, {serverTime: Math.floor(feedMs())});
     if (url.pathname === "/api/v3/depth") {
       const symbol = (url.searchParams.get("symbol") ?? "").toUpperCase();
-      if (symbol !== source.symbol) return json(400, {code: -1121, msg: "Invalid symbol."});
-      const limit = Math.min(5000, Number(url.searchParams.get("limit") ?? 100));
+      if (!source.symbol || symbol !== source.symbol) return json(res, 400, {code: -1121, msg: "Invalid symbol."});
+      const limit = parseDepthLimit(url.searchParams.get("limit"));
+      if (!limit.ok) return json(res, 400, {code: -1100, msg: limit.reason});
       if (staleNext && history.length > 4) {
         staleNext = false;
         const old = history[history.length - 5]!;
-        return json(200, {
+        return json(res, 200, {
           lastUpdateId: old.lastUpdateId,
-          bids: old.bids.slice(0, limit),
-          asks: old.asks.slice(0, limit)
+          bids: old.bids.slice(0, limit.limit),
+          asks: old.asks.slice(0, limit.limit)
         });
       }
-      return json(200, source.depth(limit));
+      return json(res, 200, source.depth(limit.limit));
     }
-    json(404, {code: -1, msg: "not found"});
+    json(res, 404, {code: -1, msg: "not found"});
+  };
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    try {
+      rest(req, res);
+    } catch (error) {
+      log(`feed: ${req.method} ${req.url} failed: ${(error as Error).message}`);
+      if (!res.headersSent) json(res, 500, {code: -1000, msg: "internal error"});
+      else res.destroy();
+    }
   });
   const wss = new WebSocketServer({noServer: true});
+  wss.on("error", (error) => log(`feed: ${error.message}`));
   http.on("upgrade", (req, socket, head) => {
-    const url = new URL(req.url ?? "/", `http://${host}`);
-    const streams =
-      url.pathname === "/stream"
-        ? (url.searchParams.get("streams") ?? "").split("/").filter(Boolean)
-        : url.pathname.startsWith("/ws/")
-          ? [url.pathname.slice(4)]
-          : [];
-    if (!streams.length) {
-      socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
-      return;
+    socket.on("error", () => socket.destroy());
+    const refuse = (reason: string) => refuseUpgrade({socket, reason});
+    try {
+      const url = new URL(req.url ?? "/", `http://${host}`);
+      const streams =
+        url.pathname === "/stream"
+          ? (url.searchParams.get("streams") ?? "").split("/").filter(Boolean)
+          : url.pathname.startsWith("/ws/")
+            ? [url.pathname.slice(4)]
+            : [];
+      if (!streams.length) return refuse("no streams: connect to /stream?streams=<symbol>@trade/<symbol>@depth@100ms");
+      const bad = checkStreams({streams, symbol: source.symbol});
+      if (bad) return refuse(bad);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const client = {ws, streams: new Set(streams.map((s) => s.toLowerCase()))};
+        clients.add(client);
+        ws.on("close", () => clients.delete(client));
+        ws.on("error", () => clients.delete(client));
+      });
+    } catch (error) {
+      log(`feed: upgrade ${req.url} failed: ${(error as Error).message}`);
+      socket.destroy();
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const client = {ws, streams: new Set(streams.map((s) => s.toLowerCase()))};
-      clients.add(client);
-      ws.on("close", () => clients.delete(client));
-      ws.on("error", () => clients.delete(client));
-    });
   });
   const ping = setInterval(() => {
     for (const c of clients) c.ws.ping();
