@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import WebSocket from "ws";
-import {parseDepthLimit, startBinanceFeed, type BinanceFeed} from "../../src/lib/market/binance-server.js";
-import {fuzzRng, randomBytes, randomMethod, randomQuery, randomText, send, sendRaw} from "../servers/http-fuzz.js";
+import {parseDepthLimit, startBinanceFeed, type BinanceFeed} from "../../../src/lib/market/live/binance-feed-server.js";
+import {fuzzRng, randomBytes, randomMethod, randomQuery, randomText, send, sendRaw} from "../../servers/http-fuzz.js";
 
 let feed: BinanceFeed;
 let port: number;
