@@ -2,6 +2,12 @@
 export default {
   root: "src",
   title: "Pipeline Lab",
+  // Every link names its file (`/pages/market/fidelity.html`, `/pages/kpi/index.html`), so dist/
+  // works on any static file server: none has to guess `.html` or map a folder to its index.
+  preserveExtension: true,
+  preserveIndex: true,
+  // The theme's stylesheet plus the lab's table rule (see style.css).
+  style: "style.css",
   pages: [
     {
       name: "Lab",

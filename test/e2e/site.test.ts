@@ -1,8 +1,9 @@
 /**
  * The built site in a real browser: build offline (the npm cache emptied first, so every library
  * is answered from node_modules and nothing may reach another host), serve dist/ on 127.0.0.1,
- * open every page in Chromium, and require plots drawn, SQL results with rows, and no console
- * error, page error, failed request or request off the origin.
+ * open every page in Chromium, and require plots drawn, SQL results with rows, nothing a reader
+ * cannot read (readability.ts), and no console error, page error, failed request or request off
+ * the origin. The server is a plain static one, and the pages are reached by their sidebar links.
  */
 import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
@@ -10,7 +11,9 @@ import {join, relative} from "node:path";
 import type {Browser} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {browserUnavailable, launchChromium} from "./browser.js";
+import {pageLinks, routeFile, sidebarLinks} from "./links.js";
 import {pageExpectations} from "./pages.js";
+import {readabilityProblems} from "./readability.js";
 import {runNode} from "../run-node.js";
 import {serveStatic} from "./static-server.js";
 
@@ -78,6 +81,32 @@ describe.skipIf(!!skipReason)("built site in Chromium", () => {
     expect(builtPages().filter((page) => !pageExpectations[page])).toEqual([]);
   });
 
+  test("the sidebar opens every page on a plain static server, and every link on them resolves", async () => {
+    const page = await browser.newPage();
+    const home = await page.goto(site.origin + "/");
+    expect(home?.status()).toBe(200);
+    const sidebar = await sidebarLinks(page);
+    // The home link and one per page in the config reach every built page, each by its file.
+    expect(sidebar.map(({url}) => new URL(url).pathname).sort()).toEqual(
+      builtPages()
+        .map((route) => routeFile({distDir, route}))
+        .sort()
+    );
+    const checked = new Map<string, number>();
+    for (const {name, url} of sidebar) {
+      const response = await page.goto(url);
+      expect(response?.status(), `${name}: ${url}`).toBe(200);
+      await page.waitForFunction(() => !document.querySelector("observablehq-loading"), null, {timeout: 90_000});
+      expect(await page.locator("#observablehq-main h1").count(), `${name} renders a title`).toBeGreaterThan(0);
+      expect(await page.locator(".observablehq--error").allTextContents(), `${name}: cell errors`).toEqual([]);
+      for (const link of await pageLinks(page)) {
+        if (!checked.has(link)) checked.set(link, (await page.request.get(link, {maxRedirects: 0})).status());
+        expect(checked.get(link), `${name} links to ${link}`).toBe(200);
+      }
+    }
+    await page.close();
+  });
+
   for (const [route, expected] of Object.entries(pageExpectations)) {
     test(`page ${route}`, async () => {
       const page = await browser.newPage();
@@ -97,7 +126,8 @@ describe.skipIf(!!skipReason)("built site in Chromium", () => {
       page.on("response", (response) => {
         if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
       });
-      await page.goto(site.origin + route);
+      const response = await page.goto(site.origin + routeFile({distDir, route}));
+      expect(response?.status()).toBe(200);
       const counts = () =>
         page.evaluate(() => {
           // A plot counts only if a data mark (not an axis, rule or text) drew a shape with a size.
@@ -136,6 +166,13 @@ describe.skipIf(!!skipReason)("built site in Chromium", () => {
       expect(state.plots, "plots drawn").toBeGreaterThanOrEqual(expected.plots);
       expect(state.tables, "SQL tables with rows").toBeGreaterThanOrEqual(expected.tables);
       for (const text of expected.text ?? []) expect(state.text).toContain(text);
+      expect(await readabilityProblems(page), "what a reader cannot read").toEqual([]);
+      // Narrower, where grid columns are narrowest (the sidebar still shown): charts that are
+      // scaled rather than laid out at their width shrink their text here.
+      await page.setViewportSize({width: 900, height: 720});
+      await page.waitForTimeout(500);
+      expect(await readabilityProblems(page), "what a reader cannot read at 900 px").toEqual([]);
+      await page.setViewportSize({width: 1280, height: 720});
       await page.screenshot({
         path: join(projectDir, "test-results", `${route === "/" ? "index" : route.slice(1).replaceAll("/", "_")}.png`),
         fullPage: true

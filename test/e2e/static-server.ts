@@ -1,4 +1,8 @@
-/** Serves a built site from disk on 127.0.0.1, with Framework's clean URLs (`/a/b` → `/a/b.html`). */
+/**
+ * Serves a built site from disk on 127.0.0.1 the way a plain static file server does: a path is a
+ * file, a folder answers with its index.html (a folder named without its slash is redirected to
+ * it), and nothing else: no `.html` guessed for a clean URL. The site must work on such a server.
+ */
 import {createReadStream, existsSync, statSync} from "node:fs";
 import {createServer, type Server} from "node:http";
 import type {AddressInfo} from "node:net";
@@ -21,8 +25,10 @@ export async function serveStatic(root: string): Promise<{origin: string; close(
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     let path = normalize(join(root, decodeURIComponent(url.pathname)));
     if (!path.startsWith(root)) return void res.writeHead(403).end();
-    if (existsSync(path) && statSync(path).isDirectory()) path = join(path, "index.html");
-    else if (!existsSync(path) && existsSync(`${path}.html`)) path = `${path}.html`;
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      if (!url.pathname.endsWith("/")) return void res.writeHead(301, {location: `${url.pathname}/`}).end();
+      path = join(path, "index.html");
+    }
     if (!existsSync(path)) return void res.writeHead(404, {"content-type": "text/plain"}).end("not found");
     res.writeHead(200, {"content-type": types[extname(path)] ?? "application/octet-stream"});
     createReadStream(path).pipe(res);
