@@ -1,29 +1,6 @@
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync} from "node:fs";
 import {join} from "node:path";
-import type {WriterState} from "../../parquet-writer/index.js";
-import type {ReorderState} from "./reorder-window.js";
-import type {ReplayCounts} from "./types.js";
-
-/** What a segment's DONE marker holds: the replay as it stood when the segment's rows were on disk. */
-export interface Checkpoint {
-  segment: number;
-  events: number;
-  reader: "window" | "sort";
-  consumed: {deltas: number; snapshots: number; trades: number};
-  /** Window reader: where each input's window stood. */
-  windows?: {deltas?: ReorderState; snapshots: ReorderState; trades: ReorderState};
-  lastUpdateId: number;
-  initialised: boolean;
-  gap: boolean;
-  bidFloor: number;
-  askCeiling: number;
-  nextSample: number;
-  writer: WriterState;
-  sampleWriter?: WriterState;
-  bids: [number, number][];
-  asks: [number, number][];
-  counts: ReplayCounts;
-}
+import type {Checkpoint} from "./types.js";
 
 const pad = (k: number) => String(k).padStart(5, "0");
 

@@ -5,7 +5,7 @@ import {ParquetWriterThread} from "../../parquet-writer/index.js";
 import {ASK, BID, Book} from "../book.js";
 import type {MarketInputs} from "../history/inputs.js";
 import {BookSampler} from "./book-sampler.js";
-import {CheckpointStore, StoppedForTest, discardOutputs, type Checkpoint} from "./checkpoint-store.js";
+import {CheckpointStore, StoppedForTest, discardOutputs} from "./checkpoint-store.js";
 import {eventColumns, sampleColumns} from "./event-columns.js";
 import {OutBuffer} from "./out-buffer.js";
 import {ReorderOverflow} from "./reorder-window.js";
@@ -13,6 +13,7 @@ import {openReaders, openScratchDuck, planInputs, strategyInputs, type ReplayRea
 import {FINISHED, REFILL, createReplayLoop} from "./replay-loop.js";
 import {
   emptyCounts,
+  type Checkpoint,
   type ReconstructOptions,
   type ReconstructResult,
   type ReplayCounts,

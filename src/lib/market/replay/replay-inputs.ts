@@ -12,7 +12,7 @@ import {
   registerInputs,
   type MarketInputs
 } from "../history/inputs.js";
-import type {Checkpoint} from "./checkpoint-store.js";
+import type {Checkpoint} from "./types.js";
 import {ColumnStream, type ChunkSource} from "./column-stream.js";
 import {SortedCursor, type ReplayCursor} from "./cursor.js";
 import {ReorderWindow} from "./reorder-window.js";

@@ -1,8 +1,9 @@
 import type {Book} from "../book.js";
 import type {MarketInputs} from "../history/inputs.js";
 import type {BookSampler} from "./book-sampler.js";
-import type {Checkpoint} from "./checkpoint-store.js";
 import type {ReplayCursor} from "./cursor.js";
+import type {ReorderState} from "./reorder-window.js";
+import type {WriterState} from "../../parquet-writer/index.js";
 import type {OutBuffer} from "./out-buffer.js";
 
 export type Strategy = "full_event_replay" | "snapshot_anchored" | "origin_time_sort";
@@ -151,4 +152,25 @@ export interface ReplayLoop {
   takeStarved(): ReplayCursor;
   /** What a checkpoint keeps of the replay's position. */
   position(): {lastUpdateId: number; initialised: boolean; gap: boolean; bidFloor: number; askCeiling: number};
+}
+
+/** What a segment's DONE marker holds: the replay as it stood when the segment's rows were on disk. */
+export interface Checkpoint {
+  segment: number;
+  events: number;
+  reader: "window" | "sort";
+  consumed: {deltas: number; snapshots: number; trades: number};
+  /** Window reader: where each input's window stood. */
+  windows?: {deltas?: ReorderState; snapshots: ReorderState; trades: ReorderState};
+  lastUpdateId: number;
+  initialised: boolean;
+  gap: boolean;
+  bidFloor: number;
+  askCeiling: number;
+  nextSample: number;
+  writer: WriterState;
+  sampleWriter?: WriterState;
+  bids: [number, number][];
+  asks: [number, number][];
+  counts: ReplayCounts;
 }
