@@ -1,0 +1,172 @@
+import type {EffluentConfig} from "./config.js";
+import {MINUTE, median} from "./grid.js";
+import type {CetpReading, FactoryReading, TamperEvent} from "./types.js";
+
+/** Where a factory would have to show a discharge to explain a shock (from attribution's search). */
+export interface SearchWindow {
+  event_id: string;
+  factory_id: string;
+  from: Date;
+  to: Date;
+  lag_minutes: number;
+}
+
+type SilenceConfig = Pick<
+  EffluentConfig,
+  | "blackoutMissedReadings"
+  | "blackoutMinMinutes"
+  | "blackoutShockMissedReadings"
+  | "blackoutShockMinMinutes"
+  | "siteOutageMinMinutes"
+>;
+
+const fmt = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ");
+
+/** A reading is a row with a value: blank and NA rows are silence, not readings. */
+export function isFactoryReading(row: FactoryReading): boolean {
+  return row.cod !== null;
+}
+
+/** The export's logger is up when a row carries any value at all. */
+export function isCetpReading(row: CetpReading): boolean {
+  return (
+    row.inlet_cod !== null ||
+    row.inlet_bod !== null ||
+    row.inlet_ph !== null ||
+    row.inlet_tss !== null ||
+    row.outlet_cod !== null ||
+    row.outlet_bod !== null ||
+    row.outlet_ph !== null ||
+    row.outlet_tss !== null
+  );
+}
+
+/** A sensor's own reporting cadence: the median gap between its readings (not between its rows). */
+export function cadenceMinutes(times: readonly Date[]): number {
+  const gaps: number[] = [];
+  for (let i = 1; i < times.length; i++)
+    gaps.push(Math.round((times[i]!.getTime() - times[i - 1]!.getTime()) / MINUTE));
+  return gaps.length ? Math.max(1, median(gaps)) : 1;
+}
+
+interface Source {
+  name: string;
+  /** Minute indices of its readings, ascending. */
+  minutes: number[];
+  cadence: number;
+}
+
+/** Minutes strictly inside a gap longer than the source's cadence, plus before its first and after its last reading. */
+function silentMask(source: Source, length: number): Uint8Array {
+  const mask = new Uint8Array(length).fill(1);
+  const {minutes, cadence} = source;
+  for (let i = 0; i < minutes.length; i++) {
+    mask[minutes[i]!] = 0;
+    const next = minutes[i + 1];
+    if (next !== undefined && next - minutes[i]! <= cadence) for (let m = minutes[i]!; m < next; m++) mask[m] = 0;
+  }
+  return mask;
+}
+
+/** Contiguous runs of `true` in [from, to], as [start, end] inclusive. */
+function runs(from: number, to: number, on: (m: number) => boolean): [number, number][] {
+  const out: [number, number][] = [];
+  let start = -1;
+  for (let m = from; m <= to + 1; m++) {
+    if (m <= to && on(m)) start = start < 0 ? m : start;
+    else if (start >= 0) (out.push([start, m - 1]), (start = -1));
+  }
+  return out;
+}
+
+/**
+ * Silences, told apart by who else was silent. A hole shared by the export and every feed is the
+ * plant's logger being down: one SITE_OUTAGE for the plant, never a BLACKOUT per factory. A single
+ * factory's own silence (the shared holes taken out) is a BLACKOUT once it misses
+ * `blackoutMissedReadings` of its own readings, or only `blackoutShockMissedReadings` when it
+ * overlaps that factory's search window for a shock — going quiet right before a discharge is the
+ * classic evasion. Each finding's detail names the rule that fired.
+ */
+export function detectSilences({
+  cetp,
+  groups,
+  searchWindows = [],
+  config
+}: {
+  cetp: readonly CetpReading[];
+  /** Each factory's readings (rows with a COD value), ascending. */
+  groups: Map<string, FactoryReading[]>;
+  searchWindows?: readonly SearchWindow[];
+  config: SilenceConfig;
+}): TamperEvent[] {
+  const exportTimes = cetp.filter(isCetpReading).map((r) => r.ts);
+  const allTimes = [...exportTimes, ...[...groups.values()].flatMap((rows) => [rows[0]?.ts, rows.at(-1)?.ts])].filter(
+    (t): t is Date => !!t
+  );
+  if (!allTimes.length) return [];
+  const t0 = allTimes.reduce((a, t) => Math.min(a, t.getTime()), Infinity);
+  const t1 = allTimes.reduce((a, t) => Math.max(a, t.getTime()), -Infinity);
+  const length = Math.round((t1 - t0) / MINUTE) + 1;
+  const at = (m: number) => new Date(t0 + m * MINUTE);
+  const toMinutes = (times: Date[]) => times.map((t) => Math.round((t.getTime() - t0) / MINUTE));
+  const sources: Source[] = [
+    {name: "export", minutes: toMinutes(exportTimes), cadence: cadenceMinutes(exportTimes)},
+    ...[...groups].map(([id, rows]) => {
+      const times = rows.map((r) => r.ts);
+      return {name: id, minutes: toMinutes(times), cadence: cadenceMinutes(times)};
+    })
+  ].filter((s) => s.minutes.length);
+  const masks = sources.map((s) => silentMask(s, length));
+  const siteSilent = (m: number) => masks.every((mask) => mask[m] === 1);
+  const out: TamperEvent[] = [];
+  const exportMinutes = sources[0]?.name === "export" ? sources[0].minutes : [];
+  if (exportMinutes.length)
+    for (const [s, e] of runs(exportMinutes[0]!, exportMinutes.at(-1)!, siteSilent)) {
+      if (e - s + 2 < config.siteOutageMinMinutes) continue;
+      out.push({
+        factory_id: null,
+        kind: "SITE_OUTAGE",
+        window_start: at(s - 1),
+        window_end: at(e + 1),
+        detail: `the export and all ${groups.size} factory feeds silent for ${e - s + 2} min: the plant's logger was down, no factory's doing`
+      });
+    }
+  const windowsOf = new Map<string, {from: number; to: number; w: SearchWindow}[]>();
+  for (const w of searchWindows) {
+    const list = windowsOf.get(w.factory_id) ?? [];
+    list.push({from: Math.round((w.from.getTime() - t0) / MINUTE), to: Math.round((w.to.getTime() - t0) / MINUTE), w});
+    windowsOf.set(w.factory_id, list);
+  }
+  sources.forEach((source, k) => {
+    if (source.name === "export") return;
+    const {minutes, cadence} = source;
+    for (let i = 1; i < minutes.length; i++) {
+      if (minutes[i]! - minutes[i - 1]! <= cadence) continue;
+      for (const [s, e] of runs(minutes[i - 1]! + 1, minutes[i]! - 1, (m) => !siteSilent(m))) {
+        const silentMinutes = e - s + 1;
+        const missed = Math.floor(silentMinutes / cadence);
+        const spanMinutes = silentMinutes + 1;
+        const reporting = masks.filter((mask, j) => j !== k && mask.subarray(s, e + 1).includes(0)).length;
+        const what = `no COD reading for ${spanMinutes} min (${missed} readings missed at its ${cadence}-min cadence) while ${reporting} other source${reporting === 1 ? "" : "s"} (export, feeds) reported`;
+        const shock = windowsOf.get(source.name)?.find((x) => x.from <= e && s <= x.to);
+        const across = shock
+          ? `silent across ${fmt(shock.w.from)}–${fmt(shock.w.to)} UTC, where a discharge would have had to leave it to cause shock ${shock.w.event_id} (travel ${shock.w.lag_minutes} min)`
+          : "";
+        let rule: string | undefined;
+        if (missed >= config.blackoutMissedReadings && spanMinutes >= config.blackoutMinMinutes)
+          rule = `general rule (≥ ${config.blackoutMissedReadings} missed readings and ≥ ${config.blackoutMinMinutes} min)${across ? `; also ${across}` : ""}`;
+        else if (shock && missed >= config.blackoutShockMissedReadings && spanMinutes >= config.blackoutShockMinMinutes)
+          rule = `shock-window rule (≥ ${config.blackoutShockMissedReadings} missed readings and ≥ ${config.blackoutShockMinMinutes} min over a shock's search window): ${across}`;
+        if (!rule) continue;
+        out.push({
+          factory_id: source.name,
+          kind: "BLACKOUT",
+          window_start: at(s - 1),
+          window_end: at(e + 1),
+          detail: `${what}; ${rule}`
+        });
+      }
+    }
+  });
+  return out;
+}
