@@ -160,3 +160,29 @@ describe("shock levels", () => {
     expect([250, 265, 300, 480].map((p) => level(p, 240))).toEqual(["LOW", "MEDIUM", "HIGH", "CRITICAL"]);
   });
 });
+
+test("a feed that stops while the other feeds go on is a BLACKOUT still open when their data ends", () => {
+  const found = detectTampering({
+    readings: [...feed("F01", DAY, (m) => (m >= DAY - 90 ? null : live(800)(m))), ...feed("F02", DAY, live(500))],
+    cetp: exportRows(DAY, () => 195),
+    config: defaultEffluentConfig
+  });
+  expect(found.map((t) => [t.factory_id, t.kind, t.window_start, t.window_end, t.detail])).toEqual([
+    [
+      "F01",
+      "BLACKOUT",
+      at(DAY - 91),
+      at(DAY),
+      "no COD reading for 91 min (90 readings missed at its 1-min cadence) while 2 other sources (export, feeds) reported, and still silent when the other feeds' data ends; general rule (≥ 8 missed readings and ≥ 20 min)"
+    ]
+  ]);
+  // Feeds delivered behind the export (all of them) are not silent factories.
+  const behind = (series: (m: number) => number) => (m: number) => (m >= DAY - 90 ? null : series(m));
+  expect(
+    detectTampering({
+      readings: [...feed("F01", DAY, behind(live(800))), ...feed("F02", DAY, behind(live(500)))],
+      cetp: exportRows(DAY, () => 195),
+      config: defaultEffluentConfig
+    })
+  ).toEqual([]);
+});

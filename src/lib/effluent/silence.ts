@@ -140,14 +140,22 @@ export function detectSilences({
   sources.forEach((source, k) => {
     if (source.name === "export") return;
     const {minutes, cadence} = source;
-    for (let i = 1; i < minutes.length; i++) {
-      if (minutes[i]! - minutes[i - 1]! <= cadence) continue;
-      for (const [s, e] of runs(minutes[i - 1]! + 1, minutes[i]! - 1, (m) => !siteSilent(m))) {
+    // A feed that stops while the other feeds go on is silent up to their last reading (one past it);
+    // the export alone running ahead (feeds delivered in batches) does not count.
+    const othersEnd = Math.max(
+      -1,
+      ...sources.filter((o, j) => j !== k && o.name !== "export").map((o) => o.minutes.at(-1)!)
+    );
+    const bounds = othersEnd > minutes.at(-1)! ? [...minutes, othersEnd + 1] : minutes;
+    for (let i = 1; i < bounds.length; i++) {
+      if (bounds[i]! - bounds[i - 1]! <= cadence) continue;
+      const ongoing = i === bounds.length - 1;
+      for (const [s, e] of runs(bounds[i - 1]! + 1, bounds[i]! - 1, (m) => !siteSilent(m))) {
         const silentMinutes = e - s + 1;
         const missed = Math.floor(silentMinutes / cadence);
         const spanMinutes = silentMinutes + 1;
         const reporting = masks.filter((mask, j) => j !== k && mask.subarray(s, e + 1).includes(0)).length;
-        const what = `no COD reading for ${spanMinutes} min (${missed} readings missed at its ${cadence}-min cadence) while ${reporting} other source${reporting === 1 ? "" : "s"} (export, feeds) reported`;
+        const what = `no COD reading for ${spanMinutes} min (${missed} readings missed at its ${cadence}-min cadence) while ${reporting} other source${reporting === 1 ? "" : "s"} (export, feeds) reported${ongoing && e === othersEnd ? ", and still silent when the other feeds' data ends" : ""}`;
         const shock = windowsOf.get(source.name)?.find((x) => x.from <= e && s <= x.to);
         const across = shock
           ? `silent across ${fmt(shock.w.from)}–${fmt(shock.w.to)} UTC, where a discharge would have had to leave it to cause shock ${shock.w.event_id} (travel ${shock.w.lag_minutes} min)`
