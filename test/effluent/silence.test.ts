@@ -88,6 +88,35 @@ describe("silences", () => {
     }
   });
 
+  test("every feed silent while the export logs is the feeds' link, not a BLACKOUT each; a lone feed's silence is its own", () => {
+    const hole = (m: number) => m >= 600 && m < 660;
+    const found = detectTampering({
+      readings: [
+        ...feed("F01", DAY, (m) => (hole(m) ? null : live(800)(m))),
+        ...feed("F02", DAY, (m) => (hole(m) ? null : live(500)(m)))
+      ],
+      cetp,
+      config: defaultEffluentConfig
+    });
+    expect(found.map((t) => [t.factory_id, t.kind, t.window_start, t.window_end, t.detail])).toEqual([
+      [
+        null,
+        "SITE_OUTAGE",
+        at(599),
+        at(660),
+        "all 2 factory feeds silent for 61 min while the export logged 60 of those minutes: the feeds' link was down, no single factory's doing"
+      ]
+    ]);
+    const alone = detectTampering({
+      readings: feed("F01", DAY, (m) => (hole(m) ? null : live(800)(m))),
+      cetp,
+      config: defaultEffluentConfig
+    });
+    expect(alone.map((t) => [t.factory_id, t.kind, t.window_start, t.window_end])).toEqual([
+      ["F01", "BLACKOUT", at(599), at(660)]
+    ]);
+  });
+
   test("one factory's silence while the others report: 4 hours of NA rows is a BLACKOUT under the general rule", () => {
     const found = detectTampering({
       readings: [

@@ -79,13 +79,47 @@ function runs(from: number, to: number, on: (m: number) => boolean): [number, nu
   return out;
 }
 
+/** One finding per stretch where every feed (and, with a single feed, the export too) was silent. */
+function siteOutages(o: {
+  exportMask: Uint8Array | undefined;
+  feedMasks: Uint8Array[];
+  shared: (m: number) => boolean;
+  length: number;
+  at: (m: number) => Date;
+  config: SilenceConfig;
+}): TamperEvent[] {
+  const out: TamperEvent[] = [];
+  // Only between the feeds' readings: feeds not started yet, or delivered behind the export, are no outage.
+  const reporting = (m: number) => !o.feedMasks.every((mask) => mask[m] === 1);
+  let first = 0,
+    last = o.length - 1;
+  while (first < o.length && !reporting(first)) first++;
+  while (last >= 0 && !reporting(last)) last--;
+  for (const [s, e] of runs(first, last, o.shared)) {
+    const span = e - s + 2;
+    if (span < o.config.siteOutageMinMinutes) continue;
+    const exportUp = o.exportMask ? o.exportMask.subarray(s, e + 1).reduce((n, v) => n + (v === 0 ? 1 : 0), 0) : 0;
+    out.push({
+      factory_id: null,
+      kind: "SITE_OUTAGE",
+      window_start: o.at(s - 1),
+      window_end: o.at(e + 1),
+      detail: exportUp
+        ? `all ${o.feedMasks.length} factory feeds silent for ${span} min while the export logged ${exportUp} of those minutes: the feeds' link was down, no single factory's doing`
+        : `the export and all ${o.feedMasks.length} factory feeds silent for ${span} min: the plant's logger was down, no factory's doing`
+    });
+  }
+  return out;
+}
+
 /**
- * Silences, told apart by who else was silent. A hole shared by the export and every feed is the
- * plant's logger being down: one SITE_OUTAGE for the plant, never a BLACKOUT per factory. A single
- * factory's own silence (the shared holes taken out) is a BLACKOUT once it misses
- * `blackoutMissedReadings` of its own readings, or only `blackoutShockMissedReadings` when it
- * overlaps that factory's search window for a shock — going quiet right before a discharge is the
- * classic evasion. Each finding's detail names the rule that fired.
+ * Silences, told apart by who else was silent. A hole shared by every feed (the plant's logger, or
+ * the link the feeds come through, down) is one SITE_OUTAGE for the plant, never a BLACKOUT per
+ * factory; with a single feed only a hole it shares with the export is. A factory's own silence
+ * (the shared holes taken out) is a BLACKOUT once it misses `blackoutMissedReadings` of its own
+ * readings, or only `blackoutShockMissedReadings` when it overlaps that factory's search window for
+ * a shock — going quiet right before a discharge is the classic evasion. Each finding's detail
+ * names the rule that fired.
  */
 export function detectSilences({
   cetp,
@@ -109,54 +143,41 @@ export function detectSilences({
   const length = Math.round((t1 - t0) / MINUTE) + 1;
   const at = (m: number) => new Date(t0 + m * MINUTE);
   const toMinutes = (times: Date[]) => times.map((t) => Math.round((t.getTime() - t0) / MINUTE));
-  const sources: Source[] = [
-    {name: "export", minutes: toMinutes(exportTimes), cadence: cadenceMinutes(exportTimes)},
-    ...[...groups].map(([id, rows]) => {
+  const exportSource: Source = {name: "export", minutes: toMinutes(exportTimes), cadence: cadenceMinutes(exportTimes)};
+  const feeds: Source[] = [...groups]
+    .map(([id, rows]) => {
       const times = rows.map((r) => r.ts);
       return {name: id, minutes: toMinutes(times), cadence: cadenceMinutes(times)};
     })
-  ].filter((s) => s.minutes.length);
-  const masks = sources.map((s) => silentMask(s, length));
-  const siteSilent = (m: number) => masks.every((mask) => mask[m] === 1);
-  const out: TamperEvent[] = [];
-  const exportMinutes = sources[0]?.name === "export" ? sources[0].minutes : [];
-  if (exportMinutes.length)
-    for (const [s, e] of runs(exportMinutes[0]!, exportMinutes.at(-1)!, siteSilent)) {
-      if (e - s + 2 < config.siteOutageMinMinutes) continue;
-      out.push({
-        factory_id: null,
-        kind: "SITE_OUTAGE",
-        window_start: at(s - 1),
-        window_end: at(e + 1),
-        detail: `the export and all ${groups.size} factory feeds silent for ${e - s + 2} min: the plant's logger was down, no factory's doing`
-      });
-    }
+    .filter((s) => s.minutes.length);
+  const exportMask = exportSource.minutes.length ? silentMask(exportSource, length) : undefined;
+  const feedMasks = feeds.map((s) => silentMask(s, length));
+  const shared = (m: number) =>
+    feedMasks.every((mask) => mask[m] === 1) && (feeds.length > 1 || exportMask === undefined || exportMask[m] === 1);
+  const out = siteOutages({exportMask, feedMasks, shared, length, at, config});
   const windowsOf = new Map<string, {from: number; to: number; w: SearchWindow}[]>();
   for (const w of searchWindows) {
     const list = windowsOf.get(w.factory_id) ?? [];
     list.push({from: Math.round((w.from.getTime() - t0) / MINUTE), to: Math.round((w.to.getTime() - t0) / MINUTE), w});
     windowsOf.set(w.factory_id, list);
   }
-  sources.forEach((source, k) => {
-    if (source.name === "export") return;
-    const {minutes, cadence} = source;
+  const allMasks = [...feedMasks, ...(exportMask ? [exportMask] : [])];
+  feeds.forEach((feed, k) => {
+    const {minutes, cadence} = feed;
     // A feed that stops while the other feeds go on is silent up to their last reading (one past it);
     // the export alone running ahead (feeds delivered in batches) does not count.
-    const othersEnd = Math.max(
-      -1,
-      ...sources.filter((o, j) => j !== k && o.name !== "export").map((o) => o.minutes.at(-1)!)
-    );
+    const othersEnd = Math.max(-1, ...feeds.filter((_, j) => j !== k).map((o) => o.minutes.at(-1)!));
     const bounds = othersEnd > minutes.at(-1)! ? [...minutes, othersEnd + 1] : minutes;
     for (let i = 1; i < bounds.length; i++) {
       if (bounds[i]! - bounds[i - 1]! <= cadence) continue;
       const ongoing = i === bounds.length - 1;
-      for (const [s, e] of runs(bounds[i - 1]! + 1, bounds[i]! - 1, (m) => !siteSilent(m))) {
+      for (const [s, e] of runs(bounds[i - 1]! + 1, bounds[i]! - 1, (m) => !shared(m))) {
         const silentMinutes = e - s + 1;
         const missed = Math.floor(silentMinutes / cadence);
         const spanMinutes = silentMinutes + 1;
-        const reporting = masks.filter((mask, j) => j !== k && mask.subarray(s, e + 1).includes(0)).length;
+        const reporting = allMasks.filter((mask, j) => j !== k && mask.subarray(s, e + 1).includes(0)).length;
         const what = `no COD reading for ${spanMinutes} min (${missed} readings missed at its ${cadence}-min cadence) while ${reporting} other source${reporting === 1 ? "" : "s"} (export, feeds) reported${ongoing && e === othersEnd ? ", and still silent when the other feeds' data ends" : ""}`;
-        const shock = windowsOf.get(source.name)?.find((x) => x.from <= e && s <= x.to);
+        const shock = windowsOf.get(feed.name)?.find((x) => x.from <= e && s <= x.to);
         const across = shock
           ? `silent across ${fmt(shock.w.from)}–${fmt(shock.w.to)} UTC, where a discharge would have had to leave it to cause shock ${shock.w.event_id} (travel ${shock.w.lag_minutes} min)`
           : "";
@@ -167,7 +188,7 @@ export function detectSilences({
           rule = `shock-window rule (≥ ${config.blackoutShockMissedReadings} missed readings and ≥ ${config.blackoutShockMinMinutes} min over a shock's search window): ${across}`;
         if (!rule) continue;
         out.push({
-          factory_id: source.name,
+          factory_id: feed.name,
           kind: "BLACKOUT",
           window_start: at(s - 1),
           window_end: at(e + 1),
