@@ -50,6 +50,13 @@ describe("a month of real-format feeds (row every minute, NA and blank rows, log
     expect(["F01", "F02", "F03", "F04", "F05"].map(cadence)).toEqual([1, 3, 1, 1, 3]);
   });
 
+  test("travel times are learned from readings through blank rows and logger holes (within 2 min)", () => {
+    for (const p of site.simulation.profiles.filter((p) => p.factory_id !== site.frozen.factory_id))
+      expect(
+        Math.abs(analysis.travel.find((t) => t.factory_id === p.factory_id)!.lag_minutes - p.travelMinutes)
+      ).toBeLessThanOrEqual(2);
+  });
+
   test("the factory stuck all month is one FROZEN finding, blank rows and logger holes notwithstanding", () => {
     const frozen = analysis.tamper.filter((t) => t.kind === "FROZEN");
     expect(frozen.map((t) => t.factory_id)).toEqual(["F02"]);
