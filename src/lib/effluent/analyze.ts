@@ -2,7 +2,7 @@ import {attributeFixedLookback, attributeShock, scoreFactories, searchWindow, ty
 import type {EffluentConfig} from "./config.js";
 import {MINUTE, minuteGrid} from "./grid.js";
 import {detectSilences, type SearchWindow} from "./silence.js";
-import {detectSensorTampering, readingsByFactory} from "./tamper.js";
+import {byWindowStart, detectSensorTampering, readingsByFactory} from "./tamper.js";
 import {estimateTravelTime, type TravelEstimate} from "./travel-time.js";
 import {detectShocks} from "./tripwire.js";
 import type {Attribution, CetpReading, FactoryReading, ShockEvent, TamperEvent} from "./types.js";
@@ -137,10 +137,7 @@ export function analyzeEffluent({
         to: Math.round((t.window_end.getTime() - t0) / MINUTE) - 1,
         label: `BLACKOUT ${fmtWindow(t.window_start, t.window_end)}`
       }));
-  const tamper = [...valueTamper, ...silences].sort(
-    (a, b) =>
-      a.window_start.getTime() - b.window_start.getTime() || (a.factory_id ?? "").localeCompare(b.factory_id ?? "")
-  );
+  const tamper = [...valueTamper, ...silences].sort(byWindowStart);
   const attributions: Attribution[] = [];
   for (const event of shocks) {
     attributions.push(

@@ -137,7 +137,8 @@ function fingerprints(groups: Map<string, FactoryReading[]>, config: EffluentCon
   return out;
 }
 
-const byStart = (a: TamperEvent, b: TamperEvent) =>
+/** Findings in time order (then by factory; the plant's own first). */
+export const byWindowStart = (a: TamperEvent, b: TamperEvent) =>
   a.window_start.getTime() - b.window_start.getTime() || (a.factory_id ?? "").localeCompare(b.factory_id ?? "");
 
 /** The detectors that judge a sensor's values: FROZEN, DILUTION and FINGERPRINT. */
@@ -152,7 +153,7 @@ export function detectSensorTampering({
   const events: TamperEvent[] = [];
   for (const [id, rows] of groups) events.push(...frozen(id, rows, config), ...dilution(id, rows, config));
   events.push(...fingerprints(groups, config));
-  return events.sort(byStart);
+  return events.sort(byWindowStart);
 }
 
 /**
@@ -173,5 +174,5 @@ export function detectTampering({
   config: EffluentConfig;
 }): TamperEvent[] {
   const silences = detectSilences({cetp, groups: readingsByFactory(readings), searchWindows, config});
-  return [...detectSensorTampering({readings, config}), ...silences].sort(byStart);
+  return [...detectSensorTampering({readings, config}), ...silences].sort(byWindowStart);
 }
