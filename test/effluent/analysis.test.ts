@@ -33,8 +33,8 @@ describe("tripwire", () => {
         e.level
       ])
     ).toEqual([
-      [2, 4, 6, 410, 210, "HIGH"],
-      [13, 13, 13, 201, 1, "MEDIUM"]
+      [2, 4, 6, 410, 210, "CRITICAL"],
+      [13, 13, 13, 201, 1, "LOW"]
     ]);
   });
 });
@@ -74,6 +74,30 @@ describe("attribution and tampering on simulated plants", () => {
       expect(tamper.falseOnClean).toBe(0);
       // Every finding matches an injected window: no false alarms anywhere.
       expect(analysis.tamper).toHaveLength(5);
+      // Nobody is blamed on readings inside their own FROZEN, FINGERPRINT or DILUTION window, nor on a
+      // baseline those windows flattened; such readings are set aside, and the evidence says so.
+      const robust = analysis.attributions.filter((a) => a.method === "robust_lag");
+      for (const a of robust.filter((a) => a.factory_id)) expect(a.evidence).not.toContain("MAD 0.0");
+      const blamedInside = robust.filter((a) =>
+        analysis.tamper.some(
+          (t) =>
+            t.factory_id === a.factory_id &&
+            t.kind !== "BLACKOUT" &&
+            analysis.shocks.some(
+              (e) =>
+                e.event_id === a.event_id &&
+                e.start_ts.getTime() - (a.lag_minutes ?? 0) * 60_000 >= t.window_start.getTime() &&
+                e.start_ts.getTime() - (a.lag_minutes ?? 0) * 60_000 <= t.window_end.getTime()
+            )
+        )
+      );
+      expect(blamedInside).toEqual([]);
+      expect(
+        robust.filter((a) => /Set aside: F0\d's readings inside (FINGERPRINT|FROZEN)/.test(a.evidence)).length
+      ).toBeGreaterThan(0);
+      // Levels mean something: noise crossings stay LOW, real slugs rise above.
+      const levels = new Set(analysis.shocks.map((e) => e.level));
+      expect(levels.size).toBeGreaterThanOrEqual(3);
       // Readings inside a finding carry its kind.
       expect(analysis.factoryReadings.filter((r) => r.status === "BLACKOUT")).toHaveLength(0);
       expect(analysis.factoryReadings.some((r) => r.status === "FROZEN")).toBe(true);

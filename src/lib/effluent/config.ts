@@ -4,8 +4,15 @@ export interface EffluentConfig {
   thresholdMgL: number;
   /** Minutes below threshold that still belong to the same shock (sensor gaps, jitter). */
   mergeGapMinutes: number;
-  /** HIGH when the peak reaches this multiple of the inlet baseline, else MEDIUM. */
-  highMultiple: number;
+  /**
+   * Shock levels: the peak against the larger of the consent limit (`thresholdMgL`) and the site's
+   * own inlet baseline (median inlet COD), so a level means "this far over the limit, and this far
+   * over what this site normally sends". LOW below levelMediumMultiple × that reference (a breach at
+   * the noise level), MEDIUM from it, HIGH from levelHighMultiple, CRITICAL from levelCriticalMultiple.
+   */
+  levelMediumMultiple: number;
+  levelHighMultiple: number;
+  levelCriticalMultiple: number;
   /** Travel times searched by cross-correlation, in minutes. */
   maxTravelMinutes: number;
   /** Trailing window of a factory's own history used as its baseline (median / MAD). */
@@ -22,9 +29,18 @@ export interface EffluentConfig {
   fixedToleranceMinutes: number;
   /** Tamper: a run of identical readings this long is a frozen sensor. */
   frozenMinutes: number;
-  /** Tamper: a silence this many times the sensor's own cadence (and at least blackoutMinMinutes) is a blackout. */
-  blackoutCadenceMultiple: number;
+  /**
+   * Tamper: a factory's own silence (no COD reading while the plant's logger or another feed
+   * reports) is a BLACKOUT once it misses this many of its own readings (at its own cadence) and
+   * lasts at least blackoutMinMinutes…
+   */
+  blackoutMissedReadings: number;
   blackoutMinMinutes: number;
+  /** …or, when the silence overlaps a shock's search window for that factory, this many and this long. */
+  blackoutShockMissedReadings: number;
+  blackoutShockMinMinutes: number;
+  /** A hole shared by the export and every feed (the logger down) is one SITE_OUTAGE from this long. */
+  siteOutageMinMinutes: number;
   /** Tamper: COD this far below its baseline (fraction) while TSS holds within tssToleranceFraction. */
   dilutionDropFraction: number;
   tssToleranceFraction: number;
@@ -38,7 +54,9 @@ export interface EffluentConfig {
 export const defaultEffluentConfig: EffluentConfig = {
   thresholdMgL: 200,
   mergeGapMinutes: 3,
-  highMultiple: 2,
+  levelMediumMultiple: 1.1,
+  levelHighMultiple: 1.25,
+  levelCriticalMultiple: 2,
   maxTravelMinutes: 60,
   baselineWindowMinutes: 360,
   onsetToleranceMinutes: 6,
@@ -47,8 +65,11 @@ export const defaultEffluentConfig: EffluentConfig = {
   fixedLookbackMinutes: 15,
   fixedToleranceMinutes: 2,
   frozenMinutes: 45,
-  blackoutCadenceMultiple: 6,
-  blackoutMinMinutes: 30,
+  blackoutMissedReadings: 8,
+  blackoutMinMinutes: 20,
+  blackoutShockMissedReadings: 5,
+  blackoutShockMinMinutes: 15,
+  siteOutageMinMinutes: 10,
   dilutionDropFraction: 0.8,
   tssToleranceFraction: 0.3,
   dilutionMinMinutes: 30,

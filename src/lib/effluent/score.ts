@@ -73,6 +73,6 @@ export function scoreTamper({
     injected: truth.length,
     found,
     recall: truth.length ? found / truth.length : 1,
-    falseOnClean: findings.filter((f) => cleanFactories.includes(f.factory_id)).length
+    falseOnClean: findings.filter((f) => f.factory_id !== null && cleanFactories.includes(f.factory_id)).length
   };
 }

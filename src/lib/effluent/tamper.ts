@@ -1,13 +1,16 @@
 import type {EffluentConfig} from "./config.js";
 import {median} from "./grid.js";
-import type {FactoryReading, TamperEvent} from "./types.js";
+import {detectSilences, isFactoryReading, type SearchWindow} from "./silence.js";
+import type {CetpReading, FactoryReading, TamperEvent} from "./types.js";
 
 const MINUTE = 60_000;
 const fmtMin = (ms: number) => `${Math.round(ms / MINUTE)} min`;
 
-function byFactory(readings: readonly FactoryReading[]): Map<string, FactoryReading[]> {
+/** Each factory's readings (rows with a COD value; blank and NA rows are silence), ascending. */
+export function readingsByFactory(readings: readonly FactoryReading[]): Map<string, FactoryReading[]> {
   const groups = new Map<string, FactoryReading[]>();
   for (const r of readings) {
+    if (!isFactoryReading(r)) continue;
     const list = groups.get(r.factory_id) ?? [];
     list.push(r);
     groups.set(r.factory_id, list);
@@ -16,14 +19,7 @@ function byFactory(readings: readonly FactoryReading[]): Map<string, FactoryRead
   return groups;
 }
 
-/** The sensor's own reporting cadence: the median gap between its readings. */
-export function cadenceMinutes(rows: readonly FactoryReading[]): number {
-  const gaps: number[] = [];
-  for (let i = 1; i < rows.length; i++) gaps.push((rows[i]!.ts.getTime() - rows[i - 1]!.ts.getTime()) / MINUTE);
-  return gaps.length ? median(gaps) : 1;
-}
-
-/** FROZEN: the same COD value, reading after reading, for at least `frozenMinutes`. */
+/** FROZEN: the same COD value, reading after reading (blank rows between them skipped), for at least `frozenMinutes`. */
 function frozen(id: string, rows: FactoryReading[], config: EffluentConfig): TamperEvent[] {
   const out: TamperEvent[] = [];
   let runStart = 0;
@@ -42,25 +38,6 @@ function frozen(id: string, rows: FactoryReading[], config: EffluentConfig): Tam
       });
     }
     runStart = i;
-  }
-  return out;
-}
-
-/** BLACKOUT: silence much longer than this sensor's own cadence (so a 3-minute sensor is fine). */
-function blackout(id: string, rows: FactoryReading[], config: EffluentConfig): TamperEvent[] {
-  const cadence = cadenceMinutes(rows);
-  const limit = Math.max(config.blackoutCadenceMultiple * cadence, config.blackoutMinMinutes) * MINUTE;
-  const out: TamperEvent[] = [];
-  for (let i = 1; i < rows.length; i++) {
-    const gap = rows[i]!.ts.getTime() - rows[i - 1]!.ts.getTime();
-    if (gap > limit)
-      out.push({
-        factory_id: id,
-        kind: "BLACKOUT",
-        window_start: rows[i - 1]!.ts,
-        window_end: rows[i]!.ts,
-        detail: `no readings for ${fmtMin(gap)}; this sensor normally reports every ${cadence} min`
-      });
   }
   return out;
 }
@@ -160,20 +137,42 @@ function fingerprints(groups: Map<string, FactoryReading[]>, config: EffluentCon
   return out;
 }
 
-/** All four tamper detectors over the factory feeds, each finding with a window and a reason. */
-export function detectTampering({
+/** Findings in time order (then by factory; the plant's own first). */
+export const byWindowStart = (a: TamperEvent, b: TamperEvent) =>
+  a.window_start.getTime() - b.window_start.getTime() || (a.factory_id ?? "").localeCompare(b.factory_id ?? "");
+
+/** The detectors that judge a sensor's values: FROZEN, DILUTION and FINGERPRINT. */
+export function detectSensorTampering({
   readings,
   config
 }: {
   readings: readonly FactoryReading[];
   config: EffluentConfig;
 }): TamperEvent[] {
-  const groups = byFactory(readings);
+  const groups = readingsByFactory(readings);
   const events: TamperEvent[] = [];
-  for (const [id, rows] of groups)
-    events.push(...frozen(id, rows, config), ...blackout(id, rows, config), ...dilution(id, rows, config));
+  for (const [id, rows] of groups) events.push(...frozen(id, rows, config), ...dilution(id, rows, config));
   events.push(...fingerprints(groups, config));
-  return events.sort(
-    (a, b) => a.window_start.getTime() - b.window_start.getTime() || a.factory_id.localeCompare(b.factory_id)
-  );
+  return events.sort(byWindowStart);
+}
+
+/**
+ * Every tamper detector over the factory feeds, each finding with a window and a reason: the value
+ * detectors, and the silences (SITE_OUTAGE, BLACKOUT) judged against the export and the other feeds.
+ * Without `cetp` the export counts as always silent; without `searchWindows` only the general
+ * blackout bar applies.
+ */
+export function detectTampering({
+  readings,
+  cetp = [],
+  searchWindows,
+  config
+}: {
+  readings: readonly FactoryReading[];
+  cetp?: readonly CetpReading[];
+  searchWindows?: readonly SearchWindow[];
+  config: EffluentConfig;
+}): TamperEvent[] {
+  const silences = detectSilences({cetp, groups: readingsByFactory(readings), searchWindows, config});
+  return [...detectSensorTampering({readings, config}), ...silences].sort(byWindowStart);
 }

@@ -1,5 +1,8 @@
 import {robustStats} from "./grid.js";
 
+/** The longest a reading is held across the blank rows after it (a 5-minute sensor's cadence). */
+const MAX_HOLD_MINUTES = 4;
+
 export interface TravelEstimate {
   factory_id: string;
   lag_minutes: number;
@@ -29,10 +32,14 @@ export function estimateTravelTime({
     const scale = mad > 0 ? mad : 1;
     return series.map((v) => (Number.isFinite(v) ? Math.min(20, Math.max(0, (v - median) / scale - 3)) : 0));
   };
-  // Sensors that report every few minutes: carry the last value forward before correlating.
+  // Sensors that report every few minutes: carry the last value forward before correlating, but
+  // only across a sensor's cadence — a longer silence stays silence, not a held value.
   const filled = Float64Array.from(factory);
-  for (let i = 1; i < filled.length; i++)
-    if (!Number.isFinite(filled[i]!) && Number.isFinite(filled[i - 1]!)) filled[i] = filled[i - 1]!;
+  let held = 0;
+  for (let i = 1; i < filled.length; i++) {
+    if (Number.isFinite(filled[i]!)) held = 0;
+    else if (Number.isFinite(filled[i - 1]!) && held < MAX_HOLD_MINUTES) ((filled[i] = filled[i - 1]!), held++);
+  }
   const f = excursions(filled);
   const g = excursions(inlet);
   const scores: number[] = [];

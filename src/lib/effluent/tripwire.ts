@@ -1,18 +1,44 @@
 import type {EffluentConfig} from "./config.js";
 import {median} from "./grid.js";
-import type {CetpReading, ShockEvent} from "./types.js";
+import type {CetpReading, ShockEvent, ShockLevel} from "./types.js";
+
+type LevelConfig = Pick<
+  EffluentConfig,
+  "thresholdMgL" | "levelMediumMultiple" | "levelHighMultiple" | "levelCriticalMultiple"
+>;
+
+/**
+ * A shock's level from its peak against the larger of the consent limit and the site's inlet
+ * baseline: a site that normally runs near its limit only rises a level for a real excursion, and a
+ * breach inside the site's own noise stays LOW.
+ */
+export function shockLevel({
+  peakMgL,
+  baselineMgL,
+  config
+}: {
+  peakMgL: number;
+  baselineMgL: number;
+  config: LevelConfig;
+}): ShockLevel {
+  const reference = Math.max(config.thresholdMgL, Number.isFinite(baselineMgL) ? baselineMgL : 0);
+  if (peakMgL >= config.levelCriticalMultiple * reference) return "CRITICAL";
+  if (peakMgL >= config.levelHighMultiple * reference) return "HIGH";
+  if (peakMgL >= config.levelMediumMultiple * reference) return "MEDIUM";
+  return "LOW";
+}
 
 /**
  * Opens a shock when inlet COD reaches the threshold; breaches separated by at most
- * `mergeGapMinutes` belong to one event. Level is HIGH at `highMultiple` × the inlet baseline
- * (the median inlet COD) or more, else MEDIUM.
+ * `mergeGapMinutes` belong to one event. The level follows `shockLevel`, the baseline being the
+ * median inlet COD of the readings given.
  */
 export function detectShocks({
   readings,
   config
 }: {
   readings: readonly CetpReading[];
-  config: Pick<EffluentConfig, "thresholdMgL" | "mergeGapMinutes" | "highMultiple">;
+  config: LevelConfig & Pick<EffluentConfig, "mergeGapMinutes">;
 }): ShockEvent[] {
   const cods = readings.filter((r) => r.inlet_cod !== null);
   const baseline = median(cods.map((r) => r.inlet_cod!));
@@ -28,7 +54,7 @@ export function detectShocks({
       end_ts: current.end.ts,
       peak_cod: peak,
       breach: +(peak - config.thresholdMgL).toFixed(1),
-      level: peak >= config.highMultiple * baseline ? "HIGH" : "MEDIUM"
+      level: shockLevel({peakMgL: peak, baselineMgL: baseline, config})
     });
     current = undefined;
   };

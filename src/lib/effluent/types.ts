@@ -23,6 +23,8 @@ export interface FactoryReading {
   status: string;
 }
 
+export type ShockLevel = "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+
 export interface ShockEvent {
   event_id: string;
   start_ts: Date;
@@ -31,7 +33,8 @@ export interface ShockEvent {
   peak_cod: number;
   /** Peak minus threshold, mg/L. */
   breach: number;
-  level: "HIGH" | "MEDIUM";
+  /** Against the larger of the consent limit and the site's inlet baseline (config.ts, level*Multiple). */
+  level: ShockLevel;
 }
 
 export interface Attribution {
@@ -45,10 +48,12 @@ export interface Attribution {
   evidence: string;
 }
 
-export type TamperKind = "FROZEN" | "BLACKOUT" | "DILUTION" | "FINGERPRINT";
+/** SITE_OUTAGE is the plant's own logger down (the export and every feed silent): no factory's doing. */
+export type TamperKind = "FROZEN" | "BLACKOUT" | "DILUTION" | "FINGERPRINT" | "SITE_OUTAGE";
 
 export interface TamperEvent {
-  factory_id: string;
+  /** null for a SITE_OUTAGE, which belongs to the plant. */
+  factory_id: string | null;
   kind: TamperKind;
   window_start: Date;
   window_end: Date;
