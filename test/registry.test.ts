@@ -12,7 +12,7 @@ import {beforeAll, describe, expect, test} from "vitest";
 import {loadConfig} from "../src/lib/catalog/config.js";
 import {readManifest} from "../src/lib/catalog/warehouse.js";
 import {pipelineSummaries} from "../src/lib/home/pipeline-summaries.js";
-import {catalogBuiltins, domains, tableOwner} from "../src/lib/registry.js";
+import {catalogBuiltins, declaredTables, domains, tableOwner} from "../src/lib/registry.js";
 import {makeProject, pluginTypes, repoDir, type TestProject} from "./catalog/helpers.js";
 
 const LINEAGE = new Set(["_job_id", "_file_version_id", "_file_id"]);
@@ -92,9 +92,13 @@ describe("the registry", () => {
   });
 
   test("every warehouse topic from the bundled datasets is declared, and the home page names its pipeline", async () => {
-    const topics = Object.keys(readManifest(p.paths).topics);
+    const manifest = readManifest(p.paths);
+    const topics = Object.keys(manifest.topics);
     const userPlugins = [{name: "word-counts", topics: ["note_words"]}];
     expect(topics.filter((t) => !tableOwner({table: t, userPlugins}))).toEqual([]);
+    // A domain's table in the warehouse has the columns it declares (plus the catalog's lineage).
+    for (const {name, columns} of declaredTables())
+      if (manifest.topics[name]) expect(withoutLineage(manifest.topics[name].schema), name).toEqual(columns);
     const home = await pipelineSummaries({paths: p.paths});
     expect(home.undeclared).toEqual([]);
     const labels = new Map(home.pipelines.flatMap((x) => x.tables.map((t) => [t.name, t.pipeline])));

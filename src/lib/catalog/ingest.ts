@@ -1,4 +1,4 @@
-import {rmSync, watch, type FSWatcher, mkdirSync} from "node:fs";
+import {mkdirSync, rmSync, watch, type FSWatcher} from "node:fs";
 import {join, relative, resolve} from "node:path";
 import {Worker} from "node:worker_threads";
 import type {Duck} from "../core/duckdb.js";

@@ -16,7 +16,7 @@ export const kpiSimulationPlugin: Plugin = {
   name: "kpi-simulation",
   tags: ["sim:kpi-events"],
   topics: ["clean_events", "quarantine", "kpi_truth"],
-  version: 3,
+  version: 2,
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as {seed?: unknown; days?: unknown};
     if (typeof spec.seed !== "number")
@@ -40,7 +40,7 @@ export const kpiEventsPlugin: Plugin = {
   name: "kpi-events",
   tags: ["kpi:events"],
   topics: ["clean_events", "quarantine"],
-  version: 3,
+  version: 2,
   async execute(ctx, file) {
     await ingestKpiFiles({
       files: [{path: file.path, label: file.relPath}],

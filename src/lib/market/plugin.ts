@@ -13,7 +13,7 @@ export const marketSimulationPlugin: Plugin = {
   name: "market-simulation",
   tags: ["sim:market"],
   topics: marketTables.map((t) => t.name).filter((t) => t !== "book_samples"),
-  version: 5,
+  version: 4,
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as MarketSimSpec;
     await runMarketTables({spec, scratchDir: ctx.scratchDir, sink: pluginSink(ctx), log: ctx.log, file: file.relPath});

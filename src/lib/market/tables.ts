@@ -3,17 +3,18 @@ import type {FidelityReport} from "./fidelity-report.js";
 
 const D = "DOUBLE";
 
+/** Each moment side by side (reconstructed, golden): the order warehouses already hold the topic in. */
 export const FIDELITY_METRICS_COLUMNS = columns(
   "metric:VARCHAR",
   `statistic:${D}`,
   `p_value:${D}`,
   `reconstructed_mean:${D}`,
-  `reconstructed_variance:${D}`,
-  `reconstructed_skewness:${D}`,
-  `reconstructed_kurtosis:${D}`,
   `golden_mean:${D}`,
+  `reconstructed_variance:${D}`,
   `golden_variance:${D}`,
+  `reconstructed_skewness:${D}`,
   `golden_skewness:${D}`,
+  `reconstructed_kurtosis:${D}`,
   `golden_kurtosis:${D}`,
   "passed:BOOLEAN",
   "note:VARCHAR",
@@ -32,12 +33,12 @@ export function fidelityMetricRows(report: FidelityReport): object[] {
       statistic: m.statistic,
       p_value: m.p_value,
       reconstructed_mean: m.reconstructed?.mean,
-      reconstructed_variance: tested ? m.reconstructed?.variance : null,
-      reconstructed_skewness: tested ? m.reconstructed?.skewness : null,
-      reconstructed_kurtosis: tested ? m.reconstructed?.kurtosis : null,
       golden_mean: m.golden?.mean,
+      reconstructed_variance: tested ? m.reconstructed?.variance : null,
       golden_variance: tested ? m.golden?.variance : null,
+      reconstructed_skewness: tested ? m.reconstructed?.skewness : null,
       golden_skewness: tested ? m.golden?.skewness : null,
+      reconstructed_kurtosis: tested ? m.reconstructed?.kurtosis : null,
       golden_kurtosis: tested ? m.golden?.kurtosis : null,
       passed: m.passed,
       note: m.note,
