@@ -6,7 +6,7 @@
  */
 import type {CatalogBuiltins} from "./catalog/builtins.js";
 import {genericTables} from "./catalog/builtins.js";
-import type {Domain, TableDeclaration} from "./core/domain.js";
+import type {Domain, TableDeclaration} from "./domain.js";
 import {demoDomain} from "./demo/index.js";
 import {effluentDomain} from "./effluent/index.js";
 import {kpiDomain} from "./kpi/index.js";

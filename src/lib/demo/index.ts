@@ -1,4 +1,4 @@
-import type {Domain} from "../core/domain.js";
+import type {Domain} from "../domain.js";
 import {demoPipeline} from "./pipeline.js";
 import {demoPlugin} from "./plugin.js";
 import {demoTables} from "./tables.js";

@@ -1,4 +1,4 @@
-import type {Domain} from "../core/domain.js";
+import type {Domain} from "../domain.js";
 import {effluentPipeline} from "./pipeline.js";
 import {effluentSimulationPlugin, mpcbExportPlugin} from "./plugin.js";
 import {effluentTables} from "./tables.js";

@@ -1,4 +1,4 @@
-import type {TableDeclaration} from "../core/domain.js";
+import type {TableDeclaration} from "../domain.js";
 import type {Column} from "../core/parquet-write.js";
 
 /** Parquet columns of every effluent table. */

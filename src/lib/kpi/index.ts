@@ -1,4 +1,4 @@
-import type {Domain} from "../core/domain.js";
+import type {Domain} from "../domain.js";
 import {kpiDerivation} from "./derivation.js";
 import {kpiPipeline} from "./pipeline.js";
 import {kpiEventsPlugin, kpiSimulationPlugin} from "./plugin.js";

@@ -1,4 +1,4 @@
-import {columns, type TableDeclaration} from "../core/domain.js";
+import {columns, type TableDeclaration} from "../domain.js";
 import {DERIVED_COLUMNS} from "./derived-tables.js";
 
 export const CLEAN_EVENT_COLUMNS = columns(

@@ -1,4 +1,4 @@
-import type {Domain} from "../core/domain.js";
+import type {Domain} from "../domain.js";
 import {marketPipeline} from "./pipeline.js";
 import {marketSimulationPlugin} from "./plugin.js";
 import {marketTables} from "./tables.js";

@@ -1,4 +1,4 @@
-import {columns, type TableDeclaration} from "../core/domain.js";
+import {columns, type TableDeclaration} from "../domain.js";
 import type {FidelityReport} from "./fidelity-report.js";
 
 const D = "DOUBLE";

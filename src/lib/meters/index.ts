@@ -1,4 +1,4 @@
-import type {Domain} from "../core/domain.js";
+import type {Domain} from "../domain.js";
 import {metersPipeline} from "./pipeline.js";
 import {metersSimulationPlugin} from "./plugin.js";
 import {metersTables} from "./tables.js";

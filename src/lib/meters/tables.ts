@@ -1,4 +1,4 @@
-import {columns, type TableDeclaration} from "../core/domain.js";
+import {columns, type TableDeclaration} from "../domain.js";
 
 export const fleetColumns = columns(
   "meter_id:VARCHAR",

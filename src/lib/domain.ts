@@ -1,8 +1,8 @@
-import type {Derivation} from "../catalog/derivation.js";
-import type {Plugin} from "../catalog/plugin.js";
-import type {RoutingRule} from "../catalog/config.js";
-import type {Column} from "./parquet-write.js";
-import type {Pipeline} from "./pipeline.js";
+import type {Derivation} from "./catalog/derivation.js";
+import type {Plugin} from "./catalog/plugin.js";
+import type {RoutingRule} from "./catalog/config.js";
+import type {Column} from "./core/parquet-write.js";
+import type {Pipeline} from "./core/pipeline.js";
 
 /** A table a domain writes: the same name and columns from the command line and the catalog. */
 export interface TableDeclaration {
