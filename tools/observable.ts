@@ -23,6 +23,7 @@ import {refreshLoaderCache} from "./loader-cache.js";
 import {ingest} from "../src/lib/catalog/ingest.js";
 import {lockHolder} from "../src/lib/catalog/lock.js";
 import {labPaths} from "../src/lib/catalog/paths.js";
+import {catalogBuiltins} from "../src/lib/registry.js";
 
 // The project is the working directory (npm scripts run there); the tools live beside this file.
 const projectDir = process.cwd();
@@ -97,12 +98,18 @@ if (holder) console.log(`ingest: pid ${holder} is already ingesting (watch mode)
 else if (command === "preview") {
   let ready: () => void;
   const first = new Promise<void>((resolve) => (ready = resolve));
-  ingesting = ingest({paths, watch: true, signal: stopWatch.signal, onPass: () => ready()}).catch((error) => {
+  ingesting = ingest({
+    paths,
+    builtins: catalogBuiltins(),
+    watch: true,
+    signal: stopWatch.signal,
+    onPass: () => ready()
+  }).catch((error) => {
     console.error(`ingest stopped: ${error instanceof Error ? error.message : error}`);
     ready();
   });
   await first;
-} else await (ingesting = ingest({paths}));
+} else await (ingesting = ingest({paths, builtins: catalogBuiltins()}));
 
 await refresh(false);
 

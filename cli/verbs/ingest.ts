@@ -2,6 +2,7 @@ import {resolve} from "node:path";
 import {ingest} from "../../src/lib/catalog/ingest.js";
 import {loadConfig} from "../../src/lib/catalog/config.js";
 import {labPaths} from "../../src/lib/catalog/paths.js";
+import {catalogBuiltins} from "../../src/lib/registry.js";
 import {numberFlag, stringFlag, type Verb} from "../verb.js";
 
 export const ingestVerb: Verb = {
@@ -24,7 +25,8 @@ example: npm run lab -- ingest --watch`,
   async run(args) {
     const projectDir = process.cwd();
     const paths = labPaths({projectDir, labDir: stringFlag(args, "lab-dir")});
-    const base = await loadConfig({projectDir});
+    const builtins = catalogBuiltins();
+    const base = await loadConfig({projectDir, builtinRouting: builtins.routing});
     const root = stringFlag(args, "root");
     const config = {
       ...base,
@@ -34,7 +36,13 @@ example: npm run lab -- ingest --watch`,
     const controller = new AbortController();
     process.once("SIGINT", () => controller.abort());
     process.once("SIGTERM", () => controller.abort());
-    const summary = await ingest({paths, config, watch: Boolean(args.flags.watch), signal: controller.signal});
+    const summary = await ingest({
+      paths,
+      config,
+      builtins,
+      watch: Boolean(args.flags.watch),
+      signal: controller.signal
+    });
     if (!summary.scout.changed && !summary.scout.missing && !summary.jobsCompleted && !summary.jobsFailed)
       console.log(`ingest: ${summary.scout.filesSeen} files seen, nothing new (${summary.seconds.toFixed(2)}s)`);
     return summary.jobsFailed ? 1 : 0;

@@ -1,5 +1,6 @@
 import {catalogStatus} from "../../src/lib/catalog/status.js";
 import {labPaths} from "../../src/lib/catalog/paths.js";
+import {tableOwner} from "../../src/lib/registry.js";
 import {stringFlag, type Verb} from "../verb.js";
 
 export const statusVerb: Verb = {
@@ -9,10 +10,19 @@ export const statusVerb: Verb = {
 
 Shows what the catalog holds: files and versions, jobs by state with the last errors, every
 plugin (built-in and from plugins/, with the reason a broken one was skipped) and the warehouse
-topics with their row counts.`,
+topics with their row counts, the pipeline (or plugin) that declares each and what a row is.`,
   async run(args) {
     const status = await catalogStatus({paths: labPaths({labDir: stringFlag(args, "lab-dir")})});
-    if (args.flags.json) return void console.log(JSON.stringify(status, null, 2));
+    const userPlugins = status.plugins.filter((p) => p.source === "user" && p.status === "OK");
+    const topics = status.topics.map((t) => {
+      const owner = tableOwner({table: t.topic, userPlugins});
+      return {
+        ...t,
+        pipeline: owner?.owner ?? "undeclared",
+        description: owner?.description ?? "no pipeline or plugin declares it"
+      };
+    });
+    if (args.flags.json) return void console.log(JSON.stringify({...status, topics}, null, 2));
     const lines = [
       status.ingestRunningPid
         ? `an ingest is running (pid ${status.ingestRunningPid}); showing its last published snapshot`
@@ -29,7 +39,10 @@ topics with their row counts.`,
           `  ${p.status === "OK" ? "✓" : "✗"} ${p.name.padEnd(20)} ${p.source.padEnd(8)} ${p.status === "OK" ? `tags ${p.tags.join(",")} → ${p.topics.join(",")}` : p.error}`
       ),
       "topics",
-      ...status.topics.map((t) => `  ${t.topic.padEnd(28)} ${String(t.rows).padStart(12)} rows in ${t.files} file(s)`),
+      ...topics.map(
+        (t) =>
+          `  ${t.topic.padEnd(28)} ${String(t.rows).padStart(12)} rows in ${String(t.files).padStart(3)} file(s)  ${t.pipeline.padEnd(10)} ${t.description}`
+      ),
       ...(status.lastErrors.length
         ? [
             "last errors",

@@ -6,6 +6,7 @@ import {ingest, type IngestSummary} from "../../src/lib/catalog/ingest.js";
 import {labPaths, type LabPaths} from "../../src/lib/catalog/paths.js";
 import {queryWarehouse, readManifest} from "../../src/lib/catalog/warehouse.js";
 import {openDuckDB, type Row} from "../../src/lib/core/duckdb.js";
+import {catalogBuiltins} from "../../src/lib/registry.js";
 
 export const repoDir = join(import.meta.dirname, "..", "..");
 export const pluginTypes = join(repoDir, "src", "lib", "catalog", "plugin.js");
@@ -44,7 +45,8 @@ export function makeProject(config: Partial<LabConfig> = {}): TestProject {
       writeFileSync(path, content);
       return path;
     },
-    ingest: (overrides = {}) => ingest({paths, config: {...full, ...overrides}, output: quiet, log: () => {}}),
+    ingest: (overrides = {}) =>
+      ingest({paths, config: {...full, ...overrides}, builtins: catalogBuiltins(), output: quiet, log: () => {}}),
     query: (topics, sql) => queryWarehouse({paths, topics, sql}),
     async catalog(sql) {
       const duck = await openDuckDB({path: paths.catalogPath});

@@ -1,3 +1,6 @@
+import {tableLabel} from "../../src/lib/home/pipeline-summaries.js";
+import {declaredTables} from "../../src/lib/registry.js";
+
 /**
  * What every page of the built site must show once its cells have run. Each page of `dist/` needs
  * an entry here (the suite fails on a page without one), so every new page joins the browser tests.
@@ -43,3 +46,13 @@ export const pageExpectations: Record<string, PageExpectation> = {
   },
   "/pages/catalog": {plots: 1, tables: 2, text: ["random-walks.sim.json", "demo-random-walks", "random_walks"]}
 };
+
+/**
+ * The home page labels every table a pipeline declares with that pipeline (`table · pipeline`,
+ * see tableLabel): checked as text on "/" with the expectations above.
+ */
+pageExpectations["/"]!.text!.push(
+  ...declaredTables().map((t) => tableLabel({table: t.name, pipeline: t.domain.title})),
+  tableLabel({table: "raw_samples", pipeline: "Ingestion catalog"}),
+  tableLabel({table: "note_words", pipeline: "plugin word-counts"})
+);

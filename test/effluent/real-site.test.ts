@@ -1,11 +1,12 @@
-import {mkdtempSync, readFileSync} from "node:fs";
+import {mkdirSync, mkdtempSync, readFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {beforeAll, describe, expect, test} from "vitest";
 import {readParquetAll} from "../../src/lib/core/parquet-read.js";
 import {analyzeEffluent, type EffluentAnalysis} from "../../src/lib/effluent/analyze.js";
 import {defaultEffluentConfig} from "../../src/lib/effluent/config.js";
-import {readEffluentInputs, writeEffluentTables, type EffluentInputs} from "../../src/lib/effluent/pipeline.js";
+import {folderSink} from "../../src/lib/core/table-sink.js";
+import {readEffluentInputs, runEffluentTables, type EffluentInputs} from "../../src/lib/effluent/pipeline.js";
 import {scoreAttribution} from "../../src/lib/effluent/score.js";
 import {cadenceMinutes, isFactoryReading} from "../../src/lib/effluent/silence.js";
 import {writeRealSite, type RealSite} from "./real-site.js";
@@ -128,7 +129,12 @@ describe("a month of real-format feeds (row every minute, NA and blank rows, log
     const levels = new Set(analysis.shocks.map((s) => s.level));
     expect(levels.size).toBeGreaterThanOrEqual(3);
     const out = join(dir, "out");
-    await writeEffluentTables({outDir: out, inputs, analysis});
+    mkdirSync(out, {recursive: true});
+    await runEffluentTables({
+      cetpPath: site.cetpPath,
+      factoryPaths: [site.factoryDir],
+      sink: folderSink({outDir: out})
+    });
     expect(
       await readParquetAll({
         path: join(out, "tamper_events.parquet"),

@@ -1,5 +1,6 @@
 import {describe, expect, test} from "vitest";
 import {readManifest} from "../../src/lib/catalog/warehouse.js";
+import {catalogBuiltins} from "../../src/lib/registry.js";
 import {makeProject} from "../catalog/helpers.js";
 
 /** A daily series as a CSV: `days` days from 2024-01-01, weekly shape, for one metric. */
@@ -22,7 +23,13 @@ describe("KPI refresh in the catalog", () => {
     const logs: string[] = [];
     const {ingest} = await import("../../src/lib/catalog/ingest.js");
     const run = () =>
-      ingest({paths: p.paths, config: p.config, output: {write: () => {}, isTTY: false}, log: (l) => logs.push(l)});
+      ingest({
+        paths: p.paths,
+        config: p.config,
+        builtins: catalogBuiltins(),
+        output: {write: () => {}, isTTY: false},
+        log: (l) => logs.push(l)
+      });
     await run();
     expect(logs.filter((l) => l.startsWith("kpi: "))).toEqual([
       "kpi: 2 metric(s) derived (orders, signups), 0 unchanged and reused"

@@ -2,6 +2,7 @@ import {existsSync} from "node:fs";
 import {availableParallelism} from "node:os";
 import {join} from "node:path";
 import {pathToFileURL} from "node:url";
+import {genericRouting} from "./generic-routing.js";
 
 /** A routing rule: files whose path (relative to their source root) matches `glob` get `tag`. */
 export interface RoutingRule {
@@ -13,7 +14,11 @@ export interface RoutingRule {
 export interface LabConfig {
   /** Folders scouted for files, relative to the project. */
   sourceRoots: string[];
-  /** Ordered: the first rule that matches a path decides its tag (like a routing table). */
+  /**
+   * Ordered: the first rule that matches a path decides its tag (like a routing table). In
+   * lab.config.ts, the project's own rules: loadConfig puts them before the pipelines' defaults
+   * and the generic catch-alls, so they add to and override both.
+   */
   routing: RoutingRule[];
   /** Folder of user plugins (TypeScript modules), relative to the project. */
   pluginsDir: string;
@@ -32,10 +37,7 @@ export interface LabConfig {
 
 export const defaultConfig: LabConfig = {
   sourceRoots: ["datasets"],
-  routing: [
-    {glob: "**/*.csv", tag: "csv"},
-    {glob: "**/*.{jsonl,ndjson}", tag: "jsonl"}
-  ],
+  routing: genericRouting,
   pluginsDir: "plugins",
   workers: Math.max(1, availableParallelism()),
   retry: {maxAttempts: 3, backoffMs: 500},
@@ -45,10 +47,26 @@ export const defaultConfig: LabConfig = {
   sinks: ["parquet"]
 };
 
-/** The project's `lab.config.ts` (default export, partial) over the defaults. */
-export async function loadConfig({projectDir}: {projectDir: string}): Promise<LabConfig> {
+/**
+ * The project's `lab.config.ts` (default export, partial) over the defaults. Routing is the
+ * project's rules, then `builtinRouting` (the pipelines' defaults, from the registry), then the
+ * generic plugin's catch-alls: the first match wins, so a project rule overrides a default.
+ */
+export async function loadConfig({
+  projectDir,
+  builtinRouting = []
+}: {
+  projectDir: string;
+  builtinRouting?: RoutingRule[];
+}): Promise<LabConfig> {
   const path = join(projectDir, "lab.config.ts");
-  if (!existsSync(path)) return defaultConfig;
-  const module = (await import(pathToFileURL(path).href)) as {default?: Partial<LabConfig>};
-  return {...defaultConfig, ...module.default, retry: {...defaultConfig.retry, ...module.default?.retry}};
+  const user = existsSync(path)
+    ? ((await import(pathToFileURL(path).href)) as {default?: Partial<LabConfig>}).default
+    : undefined;
+  return {
+    ...defaultConfig,
+    ...user,
+    routing: [...(user?.routing ?? []), ...builtinRouting, ...genericRouting],
+    retry: {...defaultConfig.retry, ...user?.retry}
+  };
 }

@@ -2,8 +2,9 @@ import {existsSync, readdirSync} from "node:fs";
 import {join, relative} from "node:path";
 import {pathToFileURL} from "node:url";
 import ts from "typescript";
-import {builtinPluginModules} from "./builtin-plugins.js";
-import {isPlugin, type PluginRef} from "./plugin.js";
+import {genericPlugin, type BuiltinPlugin} from "./builtins.js";
+import {LabError} from "../core/errors.js";
+import {isPlugin, type Plugin, type PluginRef} from "./plugin.js";
 
 export interface BrokenPlugin {
   module: string;
@@ -30,13 +31,8 @@ export function typeCheck({file, projectDir}: {file: string; projectDir: string}
   });
 }
 
-async function refFor(module: string, exportName: string, source: PluginRef["source"]): Promise<PluginRef> {
-  const loaded = (await import(module)) as Record<string, unknown>;
-  const plugin = loaded[exportName];
-  if (!isPlugin(plugin))
-    throw new Error(
-      `its ${exportName === "default" ? "default export" : `export ${exportName}`} is not a plugin: it needs name, tags[], topics[] and execute(ctx, file)`
-    );
+/** The ref of a plugin object; `module` must export it as `exportName` (worker threads import it from there). */
+function refOf(plugin: Plugin, module: string, exportName: string, source: PluginRef["source"]): PluginRef {
   return {
     name: plugin.name,
     module,
@@ -48,21 +44,37 @@ async function refFor(module: string, exportName: string, source: PluginRef["sou
   };
 }
 
+async function refFor(module: string, exportName: string, source: PluginRef["source"]): Promise<PluginRef> {
+  const loaded = (await import(module)) as Record<string, unknown>;
+  const plugin = loaded[exportName];
+  if (!isPlugin(plugin))
+    throw new Error(
+      `its ${exportName === "default" ? "default export" : `export ${exportName}`} is not a plugin: it needs name, tags[], topics[] and execute(ctx, file)`
+    );
+  return refOf(plugin, module, exportName, source);
+}
+
 /**
- * The built-in plugins plus every TypeScript module in the plugins folder. A user plugin is
+ * The catalog's generic plugin, the built-in plugins handed in (the registry's) plus every TypeScript module in the plugins folder. A user plugin is
  * type-checked before it is loaded; one that fails to check, to load, or to look like a plugin is
  * reported as broken and skipped, never fatal.
  */
 export async function loadPlugins({
   projectDir,
-  pluginsDir
+  pluginsDir,
+  builtins = []
 }: {
   projectDir: string;
   pluginsDir: string;
+  builtins?: BuiltinPlugin[];
 }): Promise<{plugins: PluginRef[]; broken: BrokenPlugin[]}> {
   const plugins: PluginRef[] = [];
   const broken: BrokenPlugin[] = [];
-  for (const {module, exportName} of builtinPluginModules) plugins.push(await refFor(module, exportName, "builtin"));
+  for (const b of [genericPlugin, ...builtins]) {
+    if (plugins.some((p) => p.name === b.plugin.name))
+      throw new LabError({reason: `two built-in plugins are named "${b.plugin.name}"`, hint: "rename one of them"});
+    plugins.push(refOf(b.plugin, b.module, b.exportName, "builtin"));
+  }
   const dir = join(projectDir, pluginsDir);
   if (existsSync(dir)) {
     for (const name of readdirSync(dir)

@@ -2,7 +2,7 @@ import type {Duck} from "../core/duckdb.js";
 import {openDuckDB} from "../core/duckdb.js";
 import {lockHolder} from "./lock.js";
 import type {LabPaths} from "./paths.js";
-import {listTopics} from "./warehouse.js";
+import {listTopics, registerTopics} from "./warehouse.js";
 import {existsSync} from "node:fs";
 
 export interface CatalogStatus {
@@ -26,7 +26,6 @@ export async function catalogStatus({paths}: {paths: LabPaths}): Promise<Catalog
   const duck = await openDuckDB();
   try {
     if (holder || !existsSync(paths.catalogPath)) {
-      const {registerTopics} = await import("./warehouse.js");
       const names = ["catalog_files", "catalog_versions", "catalog_jobs", "catalog_plugins"];
       if (!names.every((n) => topics.some((t) => t.topic === n))) return empty(holder);
       await registerTopics({duck, paths, topics: names});

@@ -1,14 +1,8 @@
 /**
- * The contract every pipeline offers the `lab run` command and the catalog: given input files (or
- * a seed for simulations), write its tables as Parquet files named `<table>.parquet` into a folder.
+ * The command-line face of a pipeline (`lab run NAME`): given input files (or a seed for
+ * simulations), write its tables as Parquet files named `<table>.parquet` into a folder. The
+ * catalog face (plugins, derivations) lives beside it in the domain (src/lib/<domain>/index.ts).
  */
-export interface PipelineTable {
-  /** Table name from DESIGN.md §3 (snake_case), also the Parquet file's base name. */
-  name: string;
-  /** One line saying what a row is. */
-  description: string;
-}
-
 export interface PipelineRunOptions {
   /** Input files (datasets or simulation specs); may be empty for pure simulations. */
   files: string[];
@@ -20,6 +14,8 @@ export interface PipelineRunOptions {
   flags: Record<string, string | boolean>;
   /** Called with human-readable progress lines. */
   log: (line: string) => void;
+  /** Stops long-running modes (following a live feed); the command-line verb aborts it on Ctrl-C. */
+  signal?: AbortSignal;
 }
 
 export interface PipelineRunResult {
@@ -29,12 +25,7 @@ export interface PipelineRunResult {
 export interface Pipeline {
   /** Short name used on the command line (`lab run effluent …`). */
   name: string;
-  title: string;
-  summary: string;
-  /** The site page that explores it (`/pages/lab/sql-over-parquet`). */
-  page?: string;
   /** The flags and files it accepts, for `lab run NAME --help`. */
   usage: string;
-  tables: PipelineTable[];
   run(options: PipelineRunOptions): Promise<PipelineRunResult>;
 }

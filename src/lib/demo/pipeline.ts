@@ -1,33 +1,45 @@
-import {join} from "node:path";
+import {readFileSync} from "node:fs";
+import {LabError} from "../core/errors.js";
 import type {Pipeline} from "../core/pipeline.js";
 import {createRng} from "../core/random.js";
-import {writeParquet} from "../core/parquet-write.js";
+import {folderSink, type TableSink} from "../core/table-sink.js";
 import {randomWalks} from "./random-walks.js";
+import {demoTables} from "./tables.js";
 
-export const randomWalkColumns = [
-  {name: "walk", type: "VARCHAR"},
-  {name: "step", type: "INTEGER"},
-  {name: "value", type: "DOUBLE"}
-];
+export interface RandomWalkSpec {
+  seed: number;
+  walks: number;
+  steps: number;
+  stepSd?: number;
+}
 
-/** The demo pipeline: seeded random walks into `random_walks.parquet`. */
+/** The demo's one table: seeded random walks into `random_walks`. */
+export async function runDemoTables({spec, sink}: {spec: RandomWalkSpec; sink: TableSink}): Promise<number> {
+  for (const key of ["seed", "walks", "steps"] as const)
+    if (!Number.isFinite(spec[key])) throw new LabError({column: key, reason: `"${key}" must be a number`});
+  return sink.write("random_walks", {
+    columns: demoTables[0]!.columns,
+    rows: randomWalks({rng: createRng(spec.seed), walks: spec.walks, steps: spec.steps, stepSd: spec.stepSd})
+  });
+}
+
 export const demoPipeline: Pipeline = {
   name: "demo",
-  title: "Demo: random walks",
-  summary: "Seeded Gaussian random walks — the lab shell's end-to-end example.",
-  page: "/pages/lab/sql-over-parquet",
-  usage: "lab run demo [--walks 3] [--steps 500] [--seed 1] --out DIR",
-  tables: [{name: "random_walks", description: "one row per walk and step: walk, step, value"}],
-  async run({outDir, seed, flags, log}) {
-    const walks = Number(flags.walks ?? 3);
-    const steps = Number(flags.steps ?? 500);
-    const path = join(outDir, "random_walks.parquet");
-    const {rows} = await writeParquet({
-      path,
-      columns: randomWalkColumns,
-      rows: randomWalks({rng: createRng(seed), walks, steps})
-    });
-    log(`random_walks: ${rows} rows → ${path}`);
-    return {tables: [{name: "random_walks", path, rows}]};
+  usage:
+    "lab run demo [--walks 3] [--steps 500] [--step-sd 1] [--seed 1] --out DIR   (or a *.sim.json random-walk spec)",
+  async run({files, outDir, seed, flags, log}) {
+    const sink = folderSink({outDir});
+    const specFile = files.find((f) => f.endsWith(".json"));
+    const spec: RandomWalkSpec = specFile
+      ? (JSON.parse(readFileSync(specFile, "utf-8")) as RandomWalkSpec)
+      : {
+          seed,
+          walks: Number(flags.walks ?? 3),
+          steps: Number(flags.steps ?? 500),
+          stepSd: flags["step-sd"] === undefined ? undefined : Number(flags["step-sd"])
+        };
+    const rows = await runDemoTables({spec, sink});
+    log(`random_walks: ${rows} rows → ${sink.tables[0]!.path}`);
+    return {tables: sink.tables};
   }
 };

@@ -1,17 +1,8 @@
 import {readFileSync} from "node:fs";
-import {LabError} from "../core/errors.js";
-import {createRng} from "../core/random.js";
 import type {Plugin} from "../catalog/plugin.js";
-import {randomWalkColumns} from "./pipeline.js";
-import {randomWalks} from "./random-walks.js";
-
-interface RandomWalkSpec {
-  simulation: "random-walks";
-  seed: number;
-  walks: number;
-  steps: number;
-  stepSd?: number;
-}
+import {LabError} from "../core/errors.js";
+import {pluginSink} from "../catalog/plugin-sink.js";
+import {runDemoTables, type RandomWalkSpec} from "./pipeline.js";
 
 /** Runs a `*.sim.json` spec for the random-walk demo into the `random_walks` topic. */
 export const demoPlugin: Plugin = {
@@ -21,14 +12,10 @@ export const demoPlugin: Plugin = {
   version: 1,
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as RandomWalkSpec;
-    for (const key of ["seed", "walks", "steps"] as const) {
+    for (const key of ["seed", "walks", "steps"] as const)
       if (typeof spec[key] !== "number")
         throw new LabError({file: file.relPath, column: key, reason: `"${key}" must be a number`});
-    }
-    const rows = await ctx.publish("random_walks", {
-      columns: randomWalkColumns,
-      rows: randomWalks({rng: createRng(spec.seed), walks: spec.walks, steps: spec.steps, stepSd: spec.stepSd})
-    });
+    const rows = await runDemoTables({spec, sink: pluginSink(ctx)});
     ctx.log(`${file.relPath}: ${rows} steps`);
   }
 };

@@ -1,8 +1,8 @@
-import {existsSync, readdirSync, statSync} from "node:fs";
+import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
 import {join} from "node:path";
 import {LabError} from "../core/errors.js";
 import type {Pipeline} from "../core/pipeline.js";
-import {writeParquet} from "../core/parquet-write.js";
+import {folderSink, type TableSink} from "../core/table-sink.js";
 import {createRng} from "../core/random.js";
 import {analyzeEffluent, type EffluentAnalysis} from "./analyze.js";
 import {defaultEffluentConfig, type EffluentConfig} from "./config.js";
@@ -10,7 +10,7 @@ import {appendEvidence} from "./evidence-log.js";
 import {followEffluent} from "./follow.js";
 import {readFactoryFeed, readMpcbExport} from "./read-feeds.js";
 import {simulatePlant, type PlantSimulation} from "./simulate.js";
-import {effluentColumns} from "./tables.js";
+import {effluentColumns, type EffluentTable} from "./tables.js";
 import type {CetpReading, FactoryReading} from "./types.js";
 import {writeFactoryFeeds, writeMpcbExport} from "./write-feeds.js";
 
@@ -57,19 +57,30 @@ export async function readEffluentInputs({
   return {cetp: cetp.rows, factories, notes};
 }
 
-/** Writes every effluent table as `<table>.parquet` into `outDir`; returns what was written. */
-export async function writeEffluentTables({
-  outDir,
-  inputs,
-  analysis,
-  simulation
+/**
+ * The effluent pipeline from feeds to tables: reads the MPCB export and the factory feeds, analyses
+ * them and writes every effluent table (with the simulator's truth tables when `simulation` is
+ * given). Both `lab run effluent` and the catalog's simulation plugin are this call.
+ */
+export async function runEffluentTables({
+  cetpPath,
+  factoryPaths,
+  simulation,
+  config = defaultEffluentConfig,
+  sink,
+  log = () => {}
 }: {
-  outDir: string;
-  inputs: EffluentInputs;
-  analysis: EffluentAnalysis;
+  cetpPath: string;
+  factoryPaths: string[];
   simulation?: PlantSimulation;
-}): Promise<{name: string; path: string; rows: number}[]> {
-  const tables: [string, Iterable<object>][] = [
+  config?: EffluentConfig;
+  sink: TableSink;
+  log?: (line: string) => void;
+}): Promise<{inputs: EffluentInputs; analysis: EffluentAnalysis}> {
+  const inputs = await readEffluentInputs({cetpPath, factoryPaths, config});
+  for (const note of inputs.notes) log(note);
+  const analysis = analyzeEffluent({cetp: inputs.cetp, factories: inputs.factories, config});
+  const tables: [EffluentTable, Iterable<object>][] = [
     ["cetp_readings", inputs.cetp],
     ["factory_readings", analysis.factoryReadings],
     ["shock_events", analysis.shocks],
@@ -78,13 +89,8 @@ export async function writeEffluentTables({
     ["travel_times", analysis.travel.map((t) => ({...t, clarity: Number.isFinite(t.clarity) ? t.clarity : null}))]
   ];
   if (simulation) tables.push(["truth_shocks", simulation.truthShocks], ["truth_tamper", simulation.truthTamper]);
-  const written = [];
-  for (const [name, rows] of tables) {
-    const path = join(outDir, `${name}.parquet`);
-    const result = await writeParquet({path, columns: effluentColumns[name]!, rows});
-    written.push({name, path, rows: result.rows});
-  }
-  return written;
+  for (const [name, rows] of tables) await sink.write(name, {columns: effluentColumns[name], rows});
+  return {inputs, analysis};
 }
 
 /** Simulates a plant and writes its feeds as the files a real site would deliver. */
@@ -103,24 +109,11 @@ export function simulateFeeds({dir, seed, days}: {dir: string; seed: number; day
 
 export const effluentPipeline: Pipeline = {
   name: "effluent",
-  title: "Effluent shocks",
-  summary: "CETP inlet COD shocks attributed to the factory that caused them; sensor tampering detected.",
-  page: "/pages/effluent/",
   usage:
-    "lab run effluent --cetp FILE --factories DIR|FILE[,…] --out DIR   (or --simulate [--days 30] [--seed N] to generate a plant;\n             --follow FILE --factories DIR --out DIR [--webhook URL] to follow a growing export live)",
-  tables: [
-    {name: "cetp_readings", description: "CETP inlet and outlet, one row a minute (with gaps)"},
-    {name: "factory_readings", description: "each factory's discharge sensor, with tamper status"},
-    {name: "shock_events", description: "inlet COD breaches of the threshold"},
-    {name: "attributions", description: "one row per shock and method: the factory blamed and the evidence"},
-    {name: "tamper_events", description: "frozen, blackout, dilution and fingerprint findings"}
-  ],
-  async run({outDir, seed, flags, log}) {
+    "lab run effluent --cetp FILE --factories DIR|FILE[,…] --out DIR   (or --simulate [--days 30] [--seed N], or a *.sim.json plant spec, to generate a plant;\n             --follow FILE --factories DIR --out DIR [--webhook URL] to follow a growing export live)",
+  async run({files, outDir, seed, flags, log, signal}) {
     const config = defaultEffluentConfig;
     if (typeof flags.follow === "string") {
-      const controller = new AbortController();
-      process.once("SIGINT", () => controller.abort());
-      process.once("SIGTERM", () => controller.abort());
       const factoryPaths = typeof flags.factories === "string" ? flags.factories.split(",") : [];
       if (!factoryPaths.length) throw new LabError({reason: "--factories DIR is required with --follow"});
       const counts = await followEffluent({
@@ -128,7 +121,7 @@ export const effluentPipeline: Pipeline = {
         factoryPaths,
         outDir,
         config,
-        signal: controller.signal,
+        signal: signal ?? new AbortController().signal,
         webhookUrl: typeof flags.webhook === "string" ? flags.webhook : undefined,
         log,
         onFinding: (f) => log(`${f.table}: ${JSON.stringify(f.row)}`)
@@ -139,19 +132,23 @@ export const effluentPipeline: Pipeline = {
     let cetpPath = typeof flags.cetp === "string" ? flags.cetp : undefined;
     let factoryPaths = typeof flags.factories === "string" ? flags.factories.split(",") : [];
     let simulation: PlantSimulation | undefined;
-    if (flags.simulate || !cetpPath) {
-      const fed = simulateFeeds({dir: join(outDir, "inputs"), seed, days: flags.days ? Number(flags.days) : undefined});
+    const specFile = files.find((f) => f.endsWith(".json"));
+    if (flags.simulate || specFile || !cetpPath) {
+      // A *.sim.json plant spec runs what the catalog's simulation plugin runs for it.
+      const spec = specFile
+        ? (JSON.parse(readFileSync(specFile, "utf-8")) as {seed?: number; days?: number})
+        : {seed, days: flags.days ? Number(flags.days) : undefined};
+      const days = spec.days ?? 30;
+      const fed = simulateFeeds({dir: join(outDir, "inputs"), seed: spec.seed ?? seed, days});
       ({simulation, cetpPath} = fed);
       factoryPaths = [fed.factoryDir];
-      log(`simulated a ${flags.days ?? 30}-day plant (seed ${seed}) → ${join(outDir, "inputs")}`);
+      log(`simulated a ${days}-day plant (seed ${spec.seed ?? seed}) → ${join(outDir, "inputs")}`);
     }
     if (!factoryPaths.length) throw new LabError({reason: "--factories DIR is required with --cetp"});
     for (const p of [cetpPath!, ...factoryPaths])
       if (!existsSync(p)) throw new LabError({file: p, reason: "no such file or folder"});
-    const inputs = await readEffluentInputs({cetpPath: cetpPath!, factoryPaths, config});
-    for (const note of inputs.notes) log(note);
-    const analysis = analyzeEffluent({cetp: inputs.cetp, factories: inputs.factories, config});
-    const tables = await writeEffluentTables({outDir, inputs, analysis, simulation});
+    const sink = folderSink({outDir});
+    const {analysis} = await runEffluentTables({cetpPath: cetpPath!, factoryPaths, simulation, config, sink, log});
     const evidence = appendEvidence({
       path: join(outDir, "evidence_log.jsonl"),
       attributions: analysis.attributions.filter((a) => a.method === "robust_lag" && a.factory_id)
@@ -159,6 +156,6 @@ export const effluentPipeline: Pipeline = {
     log(
       `effluent: ${analysis.shocks.length} shocks, ${analysis.attributions.filter((a) => a.method === "robust_lag" && a.factory_id).length} attributed, ${analysis.tamper.length} tamper findings; evidence log +${evidence.appended} (${evidence.skipped} already there)`
     );
-    return {tables};
+    return {tables: sink.tables};
   }
 };

@@ -1,11 +1,10 @@
 import {readFileSync} from "node:fs";
 import {LabError} from "../core/errors.js";
 import type {Plugin} from "../catalog/plugin.js";
-import {analyzeEffluent} from "./analyze.js";
-import {defaultEffluentConfig} from "./config.js";
-import {readEffluentInputs, simulateFeeds} from "./pipeline.js";
+import {pluginSink} from "../catalog/plugin-sink.js";
+import {runEffluentTables, simulateFeeds} from "./pipeline.js";
 import {readMpcbExport} from "./read-feeds.js";
-import {effluentColumns} from "./tables.js";
+import {effluentColumns, effluentTables} from "./tables.js";
 
 /**
  * Runs a `*.sim.json` plant spec: the simulator writes the feeds a real site would deliver (MPCB
@@ -15,7 +14,7 @@ import {effluentColumns} from "./tables.js";
 export const effluentSimulationPlugin: Plugin = {
   name: "effluent-simulation",
   tags: ["sim:cetp-plant"],
-  topics: Object.keys(effluentColumns),
+  topics: effluentTables.map((t) => t.name).filter((t) => t !== "cetp_live_readings"),
   version: 1,
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as {seed?: unknown; days?: unknown};
@@ -23,20 +22,12 @@ export const effluentSimulationPlugin: Plugin = {
       throw new LabError({file: file.relPath, column: "seed", reason: '"seed" must be a number'});
     const days = spec.days === undefined ? 30 : Number(spec.days);
     const {simulation, cetpPath, factoryDir} = simulateFeeds({dir: ctx.scratchDir, seed: spec.seed, days});
-    const inputs = await readEffluentInputs({cetpPath, factoryPaths: [factoryDir]});
-    const analysis = analyzeEffluent({cetp: inputs.cetp, factories: inputs.factories, config: defaultEffluentConfig});
-    const tables: Record<string, Iterable<object>> = {
-      cetp_readings: inputs.cetp,
-      factory_readings: analysis.factoryReadings,
-      shock_events: analysis.shocks,
-      attributions: analysis.attributions,
-      tamper_events: analysis.tamper,
-      travel_times: analysis.travel.map((t) => ({...t, clarity: Number.isFinite(t.clarity) ? t.clarity : null})),
-      truth_shocks: simulation.truthShocks,
-      truth_tamper: simulation.truthTamper
-    };
-    for (const [topic, rows] of Object.entries(tables))
-      await ctx.publish(topic, {columns: effluentColumns[topic]!, rows});
+    const {analysis} = await runEffluentTables({
+      cetpPath,
+      factoryPaths: [factoryDir],
+      simulation,
+      sink: pluginSink(ctx)
+    });
     ctx.log(
       `${file.relPath}: ${analysis.shocks.length} shocks, ${analysis.tamper.length} tamper findings over ${days} days`
     );
@@ -54,7 +45,7 @@ export const mpcbExportPlugin: Plugin = {
   version: 1,
   async execute(ctx, file) {
     const report = await readMpcbExport({path: file.path, file: file.relPath});
-    await ctx.publish("cetp_live_readings", {columns: effluentColumns.cetp_readings!, rows: report.rows});
+    await ctx.publish("cetp_live_readings", {columns: effluentColumns.cetp_readings, rows: report.rows});
     ctx.log(
       `${file.relPath}: ${report.rows.length} readings (${report.duplicates} duplicate timestamps dropped, ${report.outOfOrder} out of order)`
     );

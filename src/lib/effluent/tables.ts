@@ -1,7 +1,8 @@
+import type {TableDeclaration} from "../domain.js";
 import type {Column} from "../core/parquet-write.js";
 
-/** Parquet columns of every effluent table (DESIGN.md §3 "Effluent"). */
-export const effluentColumns: Record<string, Column[]> = {
+/** Parquet columns of every effluent table. */
+export const effluentColumns = {
   cetp_readings: [
     "ts:TIMESTAMP",
     "inlet_cod:DOUBLE",
@@ -65,7 +66,34 @@ export const effluentColumns: Record<string, Column[]> = {
     "window_end:TIMESTAMP",
     "source:VARCHAR"
   ].map(col)
+} satisfies Record<string, Column[]>;
+
+export type EffluentTable = keyof typeof effluentColumns;
+
+const meaning: Record<EffluentTable, string> = {
+  cetp_readings: "CETP inlet and outlet, one row a minute (with gaps)",
+  factory_readings: "each factory's discharge sensor, with tamper status",
+  shock_events: "inlet COD breaches of the threshold",
+  attributions: "one row per shock and method: the factory blamed and the evidence",
+  tamper_events: "frozen, blackout, dilution and fingerprint findings",
+  travel_times: "per factory: the estimated travel time to the CETP inlet and how clear the estimate is",
+  truth_shocks: "simulated runs only: the shocks the simulator injected, with the inlet window they reach",
+  truth_tamper: "simulated runs only: the tampering the simulator injected"
 };
+
+/** Every table the effluent pipeline writes, in order, plus the live MPCB feed's readings. */
+export const effluentTables: TableDeclaration[] = [
+  ...(Object.keys(meaning) as EffluentTable[]).map((name) => ({
+    name,
+    description: meaning[name],
+    columns: effluentColumns[name]
+  })),
+  {
+    name: "cetp_live_readings",
+    description: "CETP readings from MPCB exports dropped into datasets/effluent/ (or served live)",
+    columns: effluentColumns.cetp_readings
+  }
+];
 
 function col(spec: string): Column {
   const [name, type] = spec.split(":") as [string, string];

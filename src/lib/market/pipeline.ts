@@ -1,5 +1,5 @@
-import {mkdirSync, writeFileSync} from "node:fs";
-import {join, resolve} from "node:path";
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
+import {basename, join, resolve} from "node:path";
 import {LabError} from "../core/errors.js";
 import type {Pipeline} from "../core/pipeline.js";
 import {createRng} from "../core/random.js";
@@ -10,7 +10,25 @@ import {reconstructSymbols, symbolJobs} from "./replay/multi-symbol.js";
 import {openDuckDB} from "../core/duckdb.js";
 import {copyQueryToParquet} from "../core/parquet-write.js";
 import {parquetRowCount} from "../core/parquet-read.js";
-import {quoteString} from "../core/sql.js";
+import {quoteList, quoteString} from "../core/sql.js";
+import {folderSink, type TableSink} from "../core/table-sink.js";
+import {topOfBookAccuracy} from "./replay/accuracy.js";
+import {startBinanceFeed} from "./live/binance-feed-server.js";
+import {captureBinance} from "./live/capture.js";
+import {readCaptureLines} from "./live/capture-file.js";
+import {distributions, fidelityReport} from "./fidelity/report.js";
+import {observationFromCapture, observationFromReplay} from "./fidelity/observations.js";
+import {
+  CAPTURE_EVENTS_COLUMNS,
+  FIDELITY_ACF_COLUMNS,
+  FIDELITY_LEVELS_COLUMNS,
+  FIDELITY_METRICS_COLUMNS,
+  FIDELITY_VALUES_COLUMNS,
+  fidelityMetricRows,
+  MARKET_ACCURACY_COLUMNS,
+  MARKET_ASSESSMENT_COLUMNS,
+  MARKET_ERROR_SERIES_COLUMNS
+} from "./tables.js";
 import {reconstructMarket, STRATEGIES, type Strategy} from "./replay/reconstruct.js";
 import {writeAtomically} from "../core/atomic-file.js";
 import {simulateMarket, type MarketSink} from "./sim/simulator.js";
@@ -83,22 +101,247 @@ function readerFlag(value: unknown): "window" | "sort" | undefined {
   });
 }
 
+export interface MarketSimSpec {
+  seed: number;
+  /** Simulated minutes (default 10, at most 600). */
+  minutes?: number;
+  dropDeltaRate?: number;
+  originJitterMs?: number;
+}
+
+/**
+ * The market pipeline from a simulation spec to every table: the simulated market's Crypto Lake
+ * history, its assessment, a reconstruction with every strategy measured against the truth, the
+ * full replay's fidelity against the simulator's live feed, and a short capture session against
+ * the local exchange. `lab run market --simulate` and the catalog's plugin are both this call.
+ */
+export async function runMarketTables({
+  spec,
+  scratchDir,
+  sink,
+  log = () => {},
+  file
+}: {
+  spec: MarketSimSpec;
+  scratchDir: string;
+  sink: TableSink;
+  log?: (line: string) => void;
+  /** The spec's file, for errors about it. */
+  file?: string;
+}): Promise<void> {
+  if (typeof spec.seed !== "number") throw new LabError({file, column: "seed", reason: '"seed" must be a number'});
+  const minutes = spec.minutes === undefined ? 10 : Number(spec.minutes);
+  if (!(minutes > 0 && minutes <= 600))
+    throw new LabError({
+      file,
+      column: "minutes",
+      reason: '"minutes" must be between 0 and 600 (use `lab simulate market` for longer runs)'
+    });
+  const config = {
+    dropDeltaRate: spec.dropDeltaRate === undefined ? 0.01 : Number(spec.dropDeltaRate),
+    originJitterMs: spec.originJitterMs === undefined ? 0.5 : Number(spec.originJitterMs)
+  };
+  const sim = await simulateMarketFiles({outDir: join(scratchDir, "sim"), seed: spec.seed, minutes, config, log});
+  const inputs = {trades: sim.trades, book: sim.book, deltas: sim.deltas};
+  const assessment = await assessFiles({inputs});
+  // The report without the scratch paths it was run on.
+  for (const t of assessment.tables) t.file = `${t.table}.parquet`;
+  assessment.inputs = {};
+  await sink.write("market_assessment", {
+    columns: MARKET_ASSESSMENT_COLUMNS,
+    rows: [{report: JSON.stringify(assessment), markdown: assessmentMarkdown(assessment)}]
+  });
+  await replayStrategies({inputs, truthChanges: sim.truthChanges, scratchDir, sink, log});
+  await fidelityTables({
+    replayDir: join(scratchDir, "full_event_replay"),
+    liveDir: join(scratchDir, "sim", "live"),
+    sink,
+    log
+  });
+  await captureSession({seed: spec.seed, dir: join(scratchDir, "capture"), sink, log});
+  await sink.writeQuery("market_book", `SELECT * FROM read_parquet(${quoteList([sim.book])})`);
+  await sink.writeQuery("market_trades", `SELECT * FROM read_parquet(${quoteList([sim.trades])})`);
+  log(`market: ${minutes} simulated minutes reconstructed with ${STRATEGIES.length} strategies`);
+}
+
+/** Every strategy's replay into `<scratchDir>/<strategy>/`, measured against the truth; the full replay's events. */
+async function replayStrategies({
+  inputs,
+  truthChanges,
+  scratchDir,
+  sink,
+  log
+}: {
+  inputs: {trades: string; book: string; deltas: string};
+  truthChanges: string;
+  scratchDir: string;
+  sink: TableSink;
+  log: (line: string) => void;
+}): Promise<void> {
+  const duck = await openDuckDB();
+  const accuracy: object[] = [];
+  const series: object[] = [];
+  try {
+    for (const strategy of STRATEGIES) {
+      const r = await reconstructMarket({
+        inputs,
+        strategy,
+        outDir: join(scratchDir, strategy),
+        sampleEveryMs: strategy === "full_event_replay" ? 100 : 0,
+        log
+      });
+      const a = await topOfBookAccuracy({
+        duck,
+        eventsPath: r.path,
+        truthChangesPath: truthChanges,
+        tickSize: r.tickSize,
+        bucketSeconds: 10
+      });
+      const c = r.counts;
+      accuracy.push({
+        strategy,
+        events: r.events,
+        seconds: +r.seconds.toFixed(3),
+        windows: a.windows,
+        exact_share: a.exactShare,
+        best_bid_rmse: a.bestBidRmse,
+        best_ask_rmse: a.bestAskRmse,
+        gaps: c.gaps,
+        missing_updates: c.missingUpdates,
+        resyncs: c.resyncs,
+        crossed_events: c.crossedEvents,
+        out_of_order: c.outOfOrder,
+        drift_mean: c.driftSnapshots ? (c.driftSum / c.driftSnapshots) * r.lotSize : null,
+        drift_max: c.driftMax * r.lotSize
+      });
+      // Bucket starts are ns since the start of the simulated day (2024-03-01T00:00Z); as timestamps for plots.
+      for (const b of a.buckets ?? [])
+        series.push({
+          strategy,
+          bucket_start: new Date(b.startNs / 1e6),
+          exact_share: b.exactShare,
+          best_bid_rmse: b.bestBidRmse,
+          best_ask_rmse: b.bestAskRmse
+        });
+      if (strategy === "full_event_replay")
+        await sink.writeQuery(
+          "market_events",
+          `SELECT '${defaultMarketConfig.symbol}' AS symbol, * FROM read_parquet(${quoteList([r.path])})`
+        );
+    }
+  } finally {
+    duck.close();
+  }
+  await sink.write("market_accuracy", {columns: MARKET_ACCURACY_COLUMNS, rows: accuracy});
+  await sink.write("market_error_series", {columns: MARKET_ERROR_SERIES_COLUMNS, rows: series});
+}
+
+/** Fidelity: the full replay against the simulator's own live feed (the golden sample). */
+async function fidelityTables({
+  replayDir,
+  liveDir,
+  sink,
+  log
+}: {
+  replayDir: string;
+  liveDir: string;
+  sink: TableSink;
+  log: (line: string) => void;
+}): Promise<void> {
+  const duck = await openDuckDB();
+  try {
+    const reconstructed = await observationFromReplay({duck, dir: replayDir});
+    const golden = observationFromCapture({dir: liveDir});
+    const report = fidelityReport({reconstructed, golden});
+    log(`fidelity: ${report.verdict} (score ${report.score.toFixed(4)})`);
+    await sink.write("fidelity_metrics", {columns: FIDELITY_METRICS_COLUMNS, rows: fidelityMetricRows(report)});
+    const values: {metric: string; source: string; value: number}[] = [];
+    for (const [source, obs] of [
+      ["reconstructed", reconstructed],
+      ["golden", golden]
+    ] as const)
+      for (const [metric, xs] of Object.entries(distributions(obs, 3000)))
+        for (const value of xs) values.push({metric, source, value});
+    await sink.write("fidelity_values", {columns: FIDELITY_VALUES_COLUMNS, rows: values});
+    await sink.write("fidelity_acf", {columns: FIDELITY_ACF_COLUMNS, rows: report.acf});
+    await sink.write("fidelity_levels", {columns: FIDELITY_LEVELS_COLUMNS, rows: report.levelCorrelation});
+  } finally {
+    duck.close();
+  }
+}
+
+/**
+ * A short capture session against the local exchange (loopback), with a lost message and a
+ * disconnect, so the page can show what a capture records.
+ */
+async function captureSession({
+  seed,
+  dir,
+  sink,
+  log
+}: {
+  seed: number;
+  dir: string;
+  sink: TableSink;
+  log: (line: string) => void;
+}): Promise<void> {
+  const feed = await startBinanceFeed({seed, speed: 10});
+  const controller = new AbortController();
+  const run = captureBinance({
+    wsUrl: feed.wsUrl,
+    restUrl: feed.url,
+    symbol: "BTCUSDT",
+    outDir: dir,
+    regimeWindowMs: 250,
+    clockEveryMs: 500,
+    backoff: {initialMs: 100, maxMs: 400},
+    signal: controller.signal
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  feed.faults.dropNext(1);
+  await new Promise((r) => setTimeout(r, 800));
+  feed.faults.disconnectAll();
+  await new Promise((r) => setTimeout(r, 1200));
+  controller.abort();
+  const summary = await run;
+  await feed.close();
+  const events: object[] = [];
+  for (const f of summary.files) {
+    for (const line of readCaptureLines(f)) {
+      const r = JSON.parse(line) as {local_ns: string; type?: string; stream?: string; [k: string]: unknown};
+      if (!r.type || r.type === "snapshot") continue;
+      const {local_ns, type, ...detail} = r;
+      events.push({
+        file: basename(f),
+        local_time: new Date(Number(BigInt(local_ns) / 1_000_000n)),
+        type,
+        detail: JSON.stringify(detail)
+      });
+    }
+  }
+  log(`capture: ${summary.messages} messages, ${summary.gaps.length} gap(s), ${summary.reconnects} reconnect(s)`);
+  await sink.write("capture_events", {columns: CAPTURE_EVENTS_COLUMNS, rows: events});
+}
+
 export const marketPipeline: Pipeline = {
   name: "market",
-  title: "Market replay",
-  summary:
-    "A simulated L2 market and a crash-safe order-book reconstruction from Crypto Lake-style history, measured against the truth.",
-  page: "/pages/market/",
   usage:
-    "lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, replayed in parallel worker threads)",
-  tables: [
-    {
-      name: "market_events",
-      description:
-        "one row per trade, snapshot and delta in replay order, with the book state after it (best bid/ask, spread, mid, depth and imbalance over 5 levels, gap, resync, drift)"
+    "lab run market --simulate [--minutes 10] [--seed N] --out DIR   (or a *.sim.json market spec: every market table, as the catalog builds them);\n             lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, replayed in parallel worker threads)",
+  async run({outDir, flags, files, seed, log}) {
+    const specFile = files.find((f) => f.endsWith(".json"));
+    if (specFile || flags.simulate) {
+      const spec: MarketSimSpec = specFile
+        ? (JSON.parse(readFileSync(specFile, "utf-8")) as MarketSimSpec)
+        : {seed, minutes: flags.minutes === undefined ? undefined : Number(flags.minutes)};
+      const scratchDir = join(outDir, ".work");
+      const sink = folderSink({outDir});
+      try {
+        await runMarketTables({spec, scratchDir, sink, log, file: specFile});
+      } finally {
+        rmSync(scratchDir, {recursive: true, force: true});
+      }
+      return {tables: sink.tables};
     }
-  ],
-  async run({outDir, flags, log}) {
     const file = (name: string) => (typeof flags[name] === "string" ? resolve(flags[name] as string) : undefined);
     const strategy = String(flags.strategy ?? "full_event_replay") as Strategy;
     if (!STRATEGIES.includes(strategy))

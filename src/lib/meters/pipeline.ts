@@ -1,4 +1,4 @@
-import {mkdirSync, rmSync} from "node:fs";
+import {mkdirSync, readFileSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {openDuckDB} from "../core/duckdb.js";
@@ -6,23 +6,15 @@ import {LabError} from "../core/errors.js";
 import type {Pipeline} from "../core/pipeline.js";
 import {writeParquet} from "../core/parquet-write.js";
 import {createRng} from "../core/random.js";
+import {quoteList} from "../core/sql.js";
+import {folderSink, type TableSink} from "../core/table-sink.js";
 import {defaultMeterConfig, emissionPatterns, presets, utilityProfiles, type EmissionPattern} from "./config.js";
 import {generateFleet} from "./fleet.js";
 import {buildMedallion} from "./medallion.js";
+import {startAmiFeed} from "./feed-server.js";
+import {landAmi} from "./land.js";
 import {generateDeliveries} from "./readings.js";
-
-export const fleetColumns = [
-  "meter_id:VARCHAR",
-  "customer_segment:VARCHAR",
-  "transformer_id:VARCHAR",
-  "circuit_id:VARCHAR",
-  "substation_id:VARCHAR",
-  "lat:DOUBLE",
-  "lon:DOUBLE"
-].map((s) => {
-  const [name, type] = s.split(":") as [string, string];
-  return {name, type};
-});
+import {fleetColumns, STREAM_LATENCY_COLUMNS} from "./tables.js";
 
 export interface RunMetersOptions {
   outDir: string;
@@ -35,7 +27,7 @@ export interface RunMetersOptions {
   log?: (line: string) => void;
 }
 
-/** Fleet → bronze (every delivery, JSON as received) → silver and gold, as Parquet in outDir. */
+/** One emission pattern: fleet → bronze (every delivery, JSON as received) → silver and gold, as Parquet in outDir. */
 export async function runMeters({
   outDir,
   seed,
@@ -101,45 +93,159 @@ export async function runMeters({
   return tables;
 }
 
+export interface MeterFleetSpec {
+  /** Named size (`quick-demo`, …) that `meters` and `days` override. */
+  preset?: string;
+  /** Emission patterns: the same fleet (same seed) is run once per pattern. */
+  patterns?: string[];
+  profile?: string;
+  seed?: number;
+  meters?: number;
+  days?: number;
+  /** A short run of the real stream on loopback (feed → lander) for `stream_latency`. */
+  stream?: {ratePerSecond: number; seconds: number};
+}
+
+/** Per-pattern tables: every one carries the emission pattern of its run as `run_pattern`. */
+export const PATTERN_TABLES = [
+  "readings_bronze",
+  "readings",
+  "reading_issues",
+  "reading_gaps",
+  "meter_hourly",
+  "meter_daily",
+  "segment_daily",
+  "transformer_daily"
+];
+
+/**
+ * The meters pipeline from a fleet spec to every table: the fleet once, then bronze, silver and
+ * gold once per emission pattern (tagged `run_pattern`, so pages compare data quality across
+ * patterns), and the stream's latencies when `stream` is set. `lab run meters` and the catalog's
+ * simulation plugin are both this call.
+ */
+export async function runMetersTables({
+  spec,
+  scratchDir,
+  sink,
+  log = () => {},
+  file
+}: {
+  spec: MeterFleetSpec;
+  scratchDir: string;
+  sink: TableSink;
+  log?: (line: string) => void;
+  /** The spec's file, for errors about it. */
+  file?: string;
+}): Promise<{meters: number; days: number; patterns: EmissionPattern[]}> {
+  const preset = presets[spec.preset ?? "quick-demo"];
+  if (!preset)
+    throw new LabError({
+      file,
+      column: "preset",
+      reason: `unknown preset "${spec.preset}"; one of ${Object.keys(presets).join(", ")}`
+    });
+  const patterns = (spec.patterns ?? ["STAGGERED"]).map((p) => p.toUpperCase()) as EmissionPattern[];
+  for (const p of patterns)
+    if (!(p in emissionPatterns))
+      throw new LabError({
+        file,
+        column: "patterns",
+        reason: `unknown emission pattern "${p}"; one of ${Object.keys(emissionPatterns).join(", ")}`
+      });
+  const meters = spec.meters ?? preset.meters;
+  const days = spec.days ?? preset.days;
+  if (!(meters >= 1 && meters <= 100_000))
+    throw new LabError({file, column: "meters", reason: "fleet size must be between 1 and 100,000"});
+  const dirs: string[] = [];
+  for (const pattern of patterns) {
+    const outDir = join(scratchDir, pattern);
+    await runMeters({outDir, seed: spec.seed ?? 1, meters, days, pattern, profile: spec.profile, log});
+    dirs.push(outDir);
+  }
+  await sink.writeQuery("fleet", `SELECT * FROM read_parquet(${quoteList([join(dirs[0]!, "fleet.parquet")])})`);
+  for (const table of PATTERN_TABLES) {
+    const tagged = dirs.map(
+      (dir, i) =>
+        `SELECT *, '${patterns[i]}' AS run_pattern FROM read_parquet(${quoteList([join(dir, `${table}.parquet`)])})`
+    );
+    await sink.writeQuery(table, tagged.join(" UNION ALL BY NAME "));
+  }
+  if (spec.stream) await streamLatency({spec, stream: spec.stream, meters, scratchDir, sink});
+  return {meters, days, patterns};
+}
+
+/** The real stream on loopback for a few seconds: every delivery's latency from feed to lander commit. */
+async function streamLatency({
+  spec,
+  stream,
+  meters,
+  scratchDir,
+  sink
+}: {
+  spec: MeterFleetSpec;
+  stream: {ratePerSecond: number; seconds: number};
+  meters: number;
+  scratchDir: string;
+  sink: TableSink;
+}): Promise<void> {
+  const feed = await startAmiFeed({
+    token: "build",
+    ratePerSecond: stream.ratePerSecond,
+    meters,
+    days: 1,
+    pattern: "UNIFORM",
+    seed: spec.seed ?? 1,
+    batchSize: Math.max(10, Math.round(stream.ratePerSecond / 50))
+  });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), stream.seconds * 1000);
+  const commits: {commit: number; from: number; to: number; latency_ms: number}[] = [];
+  await landAmi({
+    url: feed.url,
+    token: "build",
+    outDir: join(scratchDir, "stream"),
+    commitMs: 200,
+    signal: controller.signal,
+    onCommit: ({from, to, latenciesMs}) =>
+      latenciesMs.forEach((latency_ms) => commits.push({commit: commits.length, from, to, latency_ms}))
+  });
+  await feed.close();
+  await sink.write("stream_latency", {
+    columns: STREAM_LATENCY_COLUMNS,
+    rows: commits.map((c) => ({commit: c.commit, from_offset: c.from, to_offset: c.to, latency_ms: c.latency_ms}))
+  });
+}
+
 export const metersPipeline: Pipeline = {
   name: "meters",
-  title: "Smart meters (AMI)",
-  summary: "A realistic metering fleet, every delivery in bronze, validated silver readings and gold rollups.",
-  page: "/pages/meters/",
   usage:
-    "lab run meters [--preset quick-demo|se-demo|enterprise-poc|ml-training] [--meters N --days D] [--pattern UNIFORM|STAGGERED|PARTIAL|DEGRADED] [--profile default|suburban|urban-commercial|industrial-park] --out DIR",
-  tables: [
-    {name: "fleet", description: "one row per meter: segment, transformer, circuit, substation, location"},
-    {name: "readings_bronze", description: "every delivery as received (duplicates and late arrivals included)"},
-    {
-      name: "readings",
-      description: "silver: one row per meter and 15-minute interval, typed, deduplicated, gaps ≤ 1 h estimated"
-    },
-    {name: "meter_daily", description: "gold: per meter and day, with completeness"},
-    {name: "segment_daily", description: "gold: per customer segment and day"},
-    {name: "transformer_daily", description: "gold: per transformer and day"}
-  ],
-  async run({outDir, seed, flags, log}) {
-    const preset = presets[String(flags.preset ?? "quick-demo")];
-    if (!preset)
-      throw new LabError({
-        column: "--preset",
-        reason: `unknown preset "${flags.preset}"; one of ${Object.keys(presets).join(", ")}`
-      });
-    const meters = flags.meters ? Number(flags.meters) : preset.meters;
-    const days = flags.days ? Number(flags.days) : preset.days;
-    if (!(meters >= 1 && meters <= 100_000))
-      throw new LabError({column: "--meters", reason: "fleet size must be between 1 and 100,000"});
-    const tables = await runMeters({
-      outDir,
-      seed,
-      meters,
-      days,
-      pattern: String(flags.pattern ?? "STAGGERED").toUpperCase() as EmissionPattern,
-      profile: flags.profile ? String(flags.profile) : undefined,
-      log
-    });
-    log(`meters: ${meters} meters × ${days} days → ${tables.map((t) => `${t.name} ${t.rows}`).join(", ")}`);
-    return {tables};
+    "lab run meters [--preset quick-demo|se-demo|enterprise-poc|ml-training] [--meters N --days D] [--pattern UNIFORM|STAGGERED|PARTIAL|DEGRADED[,…]] [--profile default|suburban|urban-commercial|industrial-park] [--stream-rate N --stream-seconds S] --out DIR   (or a *.sim.json fleet spec)",
+  async run({outDir, seed, flags, files, log}) {
+    const specFile = files.find((f) => f.endsWith(".json"));
+    const spec: MeterFleetSpec = specFile
+      ? (JSON.parse(readFileSync(specFile, "utf-8")) as MeterFleetSpec)
+      : {
+          preset: String(flags.preset ?? "quick-demo"),
+          patterns: String(flags.pattern ?? "STAGGERED").split(","),
+          profile: flags.profile ? String(flags.profile) : undefined,
+          seed,
+          meters: flags.meters ? Number(flags.meters) : undefined,
+          days: flags.days ? Number(flags.days) : undefined,
+          stream: flags["stream-seconds"]
+            ? {ratePerSecond: Number(flags["stream-rate"] ?? 2000), seconds: Number(flags["stream-seconds"])}
+            : undefined
+        };
+    const scratchDir = join(outDir, ".work");
+    const sink = folderSink({outDir});
+    try {
+      const run = await runMetersTables({spec, scratchDir, sink, log, file: specFile});
+      log(
+        `meters: ${run.meters} meters × ${run.days} days × ${run.patterns.join(",")} → ${sink.tables.map((t) => `${t.name} ${t.rows}`).join(", ")}`
+      );
+    } finally {
+      rmSync(scratchDir, {recursive: true, force: true});
+    }
+    return {tables: sink.tables};
   }
 };

@@ -38,6 +38,9 @@ export function readerError({error, file}: {error: unknown; file: CatalogFile}):
   return new LabError({file: file.path, line: line ? Number(line) : undefined, reason});
 }
 
+/** This module, for worker threads that import the plugin by module and export name. */
+export const genericTableModule = import.meta.url;
+
 /**
  * The generic table plugin: any CSV or JSON Lines file becomes rows of a `raw_*` topic, with the
  * schema inferred by DuckDB. Reading is strict: a ragged row, bad encoding or binary junk fails

@@ -1,0 +1,262 @@
+/**
+ * The catalog's job records: what the coordinator writes to the catalog database about plugins,
+ * queued jobs, claims, commits and failures. Every function runs on the one catalog connection;
+ * the coordinator serialises calls (see Coordinator.exclusive).
+ */
+import {mkdirSync, renameSync, rmSync} from "node:fs";
+import {join, resolve} from "node:path";
+import type {Duck} from "../core/duckdb.js";
+import {LabError} from "../core/errors.js";
+import {quoteString} from "../core/sql.js";
+import type {JobRow} from "./catalog-db.js";
+import type {RoutingRule} from "./config.js";
+import type {StagedOutput} from "./job-worker.js";
+import type {LabPaths} from "./paths.js";
+import type {CatalogFile, PluginRef} from "./plugin.js";
+import type {BrokenPlugin} from "./plugin-loader.js";
+import {agePriority, routeTag} from "./routing.js";
+import {formatSchemaDiff} from "./schema-diff.js";
+import {schemaFingerprint} from "./warehouse.js";
+
+export type ClaimedJob = JobRow & {attempt: number};
+export type StagedJob = ClaimedJob & {stageDir: string};
+
+/**
+ * Records this run's routing and plugins, and takes over from a dead coordinator: any RUNNING job
+ * is requeued (only one coordinator runs at a time, so it belonged to a dead one). Returns how
+ * many jobs were requeued.
+ */
+export async function recordSetup({
+  catalog,
+  routing,
+  plugins,
+  broken,
+  coordinatorId,
+  at
+}: {
+  catalog: Duck;
+  routing: RoutingRule[];
+  plugins: PluginRef[];
+  broken: BrokenPlugin[];
+  coordinatorId: string;
+  at: Date;
+}): Promise<number> {
+  await catalog.run("BEGIN TRANSACTION");
+  await catalog.run("DELETE FROM routing_rules");
+  for (const [i, rule] of routing.entries())
+    await catalog.run("INSERT INTO routing_rules VALUES (?, ?, ?)", [i, rule.glob, rule.tag]);
+  await catalog.run("DELETE FROM plugins");
+  for (const p of plugins)
+    await catalog.run(
+      `INSERT INTO plugins VALUES (?, ?, ?, ${sqlList(p.tags)}, ${sqlList(p.topics)}, ?, 'OK', NULL, ?::TIMESTAMP)`,
+      [p.name, p.source, p.module, p.version, at]
+    );
+  for (const b of broken)
+    await catalog.run(`INSERT INTO plugins VALUES (?, 'user', ?, [], [], NULL, 'BROKEN', ?, ?::TIMESTAMP)`, [
+      b.module,
+      b.module,
+      b.error,
+      at
+    ]);
+  const requeued = await catalog.all<{job_id: number}>(
+    `UPDATE jobs SET status = 'QUEUED', worker_id = NULL, error = 'requeued: its worker died (heartbeat stopped)' WHERE status = 'RUNNING' RETURNING job_id`
+  );
+  await catalog.run("DELETE FROM workers");
+  await catalog.run(`INSERT INTO workers VALUES (?, ?, ?::TIMESTAMP, ?::TIMESTAMP, 'COORDINATOR')`, [
+    coordinatorId,
+    process.pid,
+    at,
+    at
+  ]);
+  await catalog.run("COMMIT");
+  return requeued.length;
+}
+
+/** One job per (plugin, plugin version, file version) whose tag the plugin subscribes to. */
+export async function enqueueJobs({
+  catalog,
+  routing,
+  plugins,
+  at
+}: {
+  catalog: Duck;
+  routing: RoutingRule[];
+  plugins: PluginRef[];
+  at: Date;
+}): Promise<number> {
+  const locations = await catalog.all<{file_id: number; rel_path: string; current_version_id: number; mtime: Date}>(
+    `SELECT l.file_id, l.rel_path, l.current_version_id, v.mtime FROM file_locations l JOIN file_versions v ON v.file_version_id = l.current_version_id WHERE NOT l.missing ORDER BY l.file_id`
+  );
+  const existing = new Set(
+    (
+      await catalog.all<{k: string}>(`SELECT plugin || '@' || plugin_version || '#' || file_version_id AS k FROM jobs`)
+    ).map((r) => r.k)
+  );
+  const values: string[] = [];
+  for (const loc of locations) {
+    const tag = routeTag({relPath: loc.rel_path, rules: routing});
+    if (!tag) continue;
+    for (const plugin of plugins.filter((p) => p.tags.includes(tag))) {
+      const key = `${plugin.name}@${plugin.version}#${loc.current_version_id}`;
+      if (existing.has(key)) continue; // same content, same plugin: never processed twice
+      existing.add(key);
+      values.push(
+        `(${quoteString(plugin.name)}, ${plugin.version}, ${loc.current_version_id}, ${loc.file_id}, ${quoteString(tag)}, 'QUEUED', ${agePriority({mtime: loc.mtime, now: at})}, ${quoteString(at.toISOString())}::TIMESTAMP)`
+      );
+    }
+  }
+  for (let i = 0; i < values.length; i += 500)
+    await catalog.run(
+      `INSERT INTO jobs (plugin, plugin_version, file_version_id, file_id, tag, status, priority, created_at) VALUES ${values.slice(i, i + 500).join(",")}`
+    );
+  return values.length;
+}
+
+/** Takes the next due job (highest priority first) for a worker, or undefined when none is due. */
+export async function claimJob({
+  catalog,
+  workerId,
+  at
+}: {
+  catalog: Duck;
+  workerId: string;
+  at: Date;
+}): Promise<ClaimedJob | undefined> {
+  const [job] = await catalog.all<JobRow>(
+    `UPDATE jobs SET status = 'RUNNING', attempts = attempts + 1, worker_id = ?, started_at = ?::TIMESTAMP, heartbeat_at = ?::TIMESTAMP
+     WHERE job_id = (SELECT job_id FROM jobs WHERE status = 'QUEUED' AND (not_before IS NULL OR not_before <= ?::TIMESTAMP) ORDER BY priority DESC, job_id LIMIT 1)
+     RETURNING *`,
+    [workerId, at, at, at]
+  );
+  return job ? {...job, attempt: job.attempts} : undefined;
+}
+
+/** The file version a job processes, where it was found. */
+export async function jobFile({
+  catalog,
+  paths,
+  job
+}: {
+  catalog: Duck;
+  paths: LabPaths;
+  job: JobRow;
+}): Promise<CatalogFile> {
+  const row = await catalog.one<{root: string; rel_path: string; content_hash: string; size: bigint; mtime: Date}>(
+    `SELECT r.path AS root, l.rel_path, v.content_hash, v.size, v.mtime FROM file_locations l JOIN source_roots r USING (root_id) JOIN file_versions v ON v.file_version_id = ? WHERE l.file_id = ?`,
+    [job.file_version_id, job.file_id]
+  );
+  return {
+    path: resolve(paths.projectDir, row.root, row.rel_path),
+    relPath: row.rel_path,
+    contentHash: row.content_hash,
+    size: Number(row.size),
+    mtime: row.mtime,
+    tag: job.tag
+  };
+}
+
+/**
+ * Checks the outputs' schemas against their topics, moves the staged files into the warehouse
+ * and marks the job COMPLETED, in one transaction. Returns the rows written.
+ */
+export async function commitJob({
+  catalog,
+  paths,
+  job,
+  outputs,
+  now
+}: {
+  catalog: Duck;
+  paths: LabPaths;
+  job: StagedJob;
+  outputs: StagedOutput[];
+  now: () => Date;
+}): Promise<number> {
+  const known = new Map(
+    (await catalog.all<{topic: string; fingerprint: string; schema_json: string}>("SELECT * FROM topics")).map((t) => [
+      t.topic,
+      t
+    ])
+  );
+  const fresh = new Map<string, {fingerprint: string; schema: StagedOutput["schema"]}>();
+  for (const output of outputs) {
+    const fingerprint = schemaFingerprint(output.schema);
+    const existing = known.get(output.topic) ?? fresh.get(output.topic);
+    if (existing && existing.fingerprint !== fingerprint) {
+      const expected = "schema_json" in existing ? JSON.parse(existing.schema_json) : existing.schema;
+      throw new LabError({
+        reason: `schema of topic ${output.topic} changed; the job's output does not match the topic:\n${formatSchemaDiff({expected, actual: output.schema})}`,
+        hint: "rename the topic, or clear the warehouse (.lab/) to start the topic afresh"
+      });
+    }
+    if (!existing) fresh.set(output.topic, {fingerprint, schema: output.schema});
+  }
+  const promoted = outputs.map((o, n) => ({...o, rel: `${o.topic}/job-${job.job_id}-a${job.attempt}-${n}.parquet`}));
+  for (const p of promoted) {
+    mkdirSync(join(paths.warehouseDir, p.topic), {recursive: true});
+    renameSync(p.path, join(paths.warehouseDir, p.rel)); // invisible until the manifest names it
+  }
+  const rows = outputs.reduce((n, o) => n + o.rows, 0);
+  await catalog.run("BEGIN TRANSACTION");
+  try {
+    for (const p of promoted)
+      await catalog.run("INSERT INTO job_outputs VALUES (?, ?, ?, ?)", [job.job_id, p.topic, p.rel, p.rows]);
+    for (const [topic, t] of fresh)
+      await catalog.run("INSERT INTO topics VALUES (?, ?, ?, ?::TIMESTAMP)", [
+        topic,
+        t.fingerprint,
+        JSON.stringify(t.schema),
+        now()
+      ]);
+    await catalog.run(
+      `UPDATE jobs SET status = 'COMPLETED', error = NULL, finished_at = ?::TIMESTAMP, rows = ? WHERE job_id = ?`,
+      [now(), rows, job.job_id]
+    );
+    await catalog.run("COMMIT");
+  } catch (error) {
+    await catalog.run("ROLLBACK");
+    throw error;
+  }
+  rmSync(job.stageDir, {recursive: true, force: true});
+  return rows;
+}
+
+/**
+ * A failed attempt: requeued with exponential backoff while attempts remain, unless the input is
+ * bad (that fails the same way every time); else marked FAILED. Returns which it was.
+ */
+export async function recordJobFailure({
+  catalog,
+  job,
+  error,
+  badInput,
+  retry,
+  now
+}: {
+  catalog: Duck;
+  job: StagedJob;
+  error: string;
+  badInput: boolean;
+  retry: {maxAttempts: number; backoffMs: number};
+  now: () => Date;
+}): Promise<"retried" | "failed"> {
+  rmSync(job.stageDir, {recursive: true, force: true});
+  if (!badInput && job.attempt < retry.maxAttempts) {
+    const notBefore = new Date(now().getTime() + retry.backoffMs * 2 ** (job.attempt - 1));
+    await catalog.run(
+      `UPDATE jobs SET status = 'QUEUED', error = ?, worker_id = NULL, not_before = ?::TIMESTAMP WHERE job_id = ?`,
+      [error, notBefore, job.job_id]
+    );
+    return "retried";
+  }
+  await catalog.run(`UPDATE jobs SET status = 'FAILED', error = ?, finished_at = ?::TIMESTAMP WHERE job_id = ?`, [
+    error,
+    now(),
+    job.job_id
+  ]);
+  return "failed";
+}
+
+function sqlList(items: string[]): string {
+  return `[${items.map(quoteString).join(", ")}]::VARCHAR[]`;
+}

@@ -1,0 +1,107 @@
+import {mkdirSync, rmSync} from "node:fs";
+import {join} from "node:path";
+import {openDuckDB, type Duck} from "../core/duckdb.js";
+import {quoteIdent, quoteString} from "../core/sql.js";
+import type {Derivation} from "./derivation.js";
+import type {LabPaths} from "./paths.js";
+import {applyDerivations} from "./run-derivations.js";
+import {readManifest, schemaFingerprint, topicSource, writeManifest, type Manifest} from "./warehouse.js";
+
+/** The catalog's own tables, published as topics with every manifest (see genericTables in builtins.ts). */
+export const CATALOG_SNAPSHOTS: Record<string, string> = {
+  catalog_files: `SELECT l.file_id, r.path AS source_root, l.rel_path, l.size, l.current_version_id AS file_version_id, v.content_hash, l.first_seen, l.last_seen, l.missing FROM file_locations l JOIN source_roots r USING (root_id) LEFT JOIN file_versions v ON v.file_version_id = l.current_version_id`,
+  catalog_versions: `SELECT file_version_id, content_hash, size, mtime, first_seen FROM file_versions`,
+  catalog_location_versions: `SELECT lv.file_id, r.path || '/' || l.rel_path AS path, lv.file_version_id, v.content_hash, lv.seen_at FROM location_versions lv JOIN file_locations l USING (file_id) JOIN source_roots r USING (root_id) JOIN file_versions v USING (file_version_id)`,
+  catalog_jobs: `SELECT j.job_id, j.plugin, j.plugin_version, j.file_version_id, j.file_id, r.path || '/' || l.rel_path AS path, j.tag, j.status, j.priority, j.attempts, j.error, j.created_at, j.started_at, j.finished_at, j.rows FROM jobs j JOIN file_locations l USING (file_id) JOIN source_roots r USING (root_id)`,
+  catalog_outputs: `SELECT o.job_id, o.topic, o.path, o.rows FROM job_outputs o`,
+  catalog_plugins: `SELECT name, source, module, tags, topics, version, status, error, loaded_at FROM plugins`
+};
+
+/**
+ * Rebuilds the manifest from the catalog: for every file version that some present location
+ * holds now, the outputs of its latest completed job per plugin. Superseded versions drop out of
+ * the view (their files and lineage stay), and the catalog tables are published as topics too.
+ * With `derive`, derivations whose inputs changed are recomputed (see applyDerivations).
+ */
+export async function publishManifest({
+  catalog,
+  paths,
+  derivations,
+  derive,
+  duckdbSink,
+  now,
+  log
+}: {
+  catalog: Duck;
+  paths: LabPaths;
+  derivations: Derivation[];
+  derive: boolean;
+  /** Also keep each topic as a table in the warehouse's DuckDB file. */
+  duckdbSink: boolean;
+  now: () => Date;
+  log: (line: string) => void;
+}): Promise<void> {
+  const topics = await catalog.all<{topic: string; fingerprint: string; schema_json: string}>(
+    "SELECT * FROM topics ORDER BY topic"
+  );
+  const files = await catalog.all<{
+    topic: string;
+    path: string;
+    rows: bigint;
+    job_id: number;
+    file_version_id: number;
+    file_id: number;
+  }>(`
+    WITH latest AS (
+      SELECT * FROM jobs WHERE status = 'COMPLETED'
+        AND file_version_id IN (SELECT current_version_id FROM file_locations WHERE NOT missing)
+      QUALIFY row_number() OVER (PARTITION BY plugin, file_version_id ORDER BY plugin_version DESC) = 1
+    )
+    SELECT o.topic, o.path, o.rows, j.job_id, j.file_version_id, j.file_id FROM job_outputs o JOIN latest j USING (job_id) ORDER BY o.topic, j.job_id, o.path`);
+  const manifest: Manifest = {generated_at: now().toISOString(), topics: {}};
+  for (const t of topics)
+    manifest.topics[t.topic] = {fingerprint: t.fingerprint, schema: JSON.parse(t.schema_json), files: []};
+  for (const f of files)
+    manifest.topics[f.topic]?.files.push({
+      path: f.path,
+      job_id: f.job_id,
+      file_version_id: f.file_version_id,
+      file_id: f.file_id,
+      rows: Number(f.rows)
+    });
+  const previous = readManifest(paths);
+  const stamp = Date.now();
+  mkdirSync(join(paths.warehouseDir, "_catalog"), {recursive: true});
+  for (const [name, sql] of Object.entries(CATALOG_SNAPSHOTS)) {
+    const rel = `_catalog/${name}-${stamp}.parquet`;
+    const rows = await catalog.run(
+      `COPY (${sql}) TO ${quoteString(join(paths.warehouseDir, rel))} (FORMAT parquet, COMPRESSION zstd)`
+    );
+    const schema = await catalog.all<{column_name: string; column_type: string}>(`DESCRIBE ${sql}`);
+    const cols = schema.map((c) => ({name: c.column_name, type: c.column_type}));
+    manifest.topics[name] = {
+      fingerprint: schemaFingerprint(cols),
+      schema: cols,
+      files: [{path: rel, job_id: null, file_version_id: null, file_id: null, rows}]
+    };
+  }
+  const replaced = await applyDerivations({paths, derivations, manifest, previous, derive, now, log});
+  writeManifest({paths, manifest});
+  for (const name of Object.keys(CATALOG_SNAPSHOTS))
+    for (const f of previous.topics[name]?.files ?? []) rmSync(join(paths.warehouseDir, f.path), {force: true});
+  for (const dir of replaced) rmSync(join(paths.warehouseDir, dir), {recursive: true, force: true});
+  if (duckdbSink) await syncDuckDBSink({paths, manifest});
+}
+
+/** The DuckDB table sink: each topic replaced inside one transaction, so readers see whole states. */
+async function syncDuckDBSink({paths, manifest}: {paths: LabPaths; manifest: Manifest}): Promise<void> {
+  const duck = await openDuckDB({path: paths.warehouseDbPath});
+  try {
+    await duck.run("BEGIN TRANSACTION");
+    for (const [name, entry] of Object.entries(manifest.topics))
+      await duck.run(`CREATE OR REPLACE TABLE ${quoteIdent(name)} AS ${topicSource({paths, entry})}`);
+    await duck.run("COMMIT");
+  } finally {
+    duck.close();
+  }
+}

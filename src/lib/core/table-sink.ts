@@ -1,0 +1,51 @@
+import {join} from "node:path";
+import {openDuckDB, type Duck} from "./duckdb.js";
+import {copyQueryToParquet, writeParquet, type Column, type RowSource} from "./parquet-write.js";
+import {parquetSchema} from "./parquet-read.js";
+
+/**
+ * Where a pipeline's tables go. A domain's `run…Tables()` writes every table through one of
+ * these, so the command line (a folder of `<table>.parquet`) and the catalog (topics published
+ * by a plugin job) receive the same tables from the same code.
+ */
+export interface TableSink {
+  /** Writes rows of one table; returns the row count. */
+  write(table: string, data: {columns: Column[]; rows: RowSource}): Promise<number>;
+  /** Writes the result of a DuckDB query (over Parquet files by path) as one table. */
+  writeQuery(table: string, sql: string): Promise<number>;
+}
+
+export interface WrittenTable {
+  name: string;
+  path: string;
+  rows: number;
+  schema: Column[];
+}
+
+/**
+ * A sink that writes `<table>.parquet` files into `outDir` and remembers them. Queries run on
+ * `duck` when given (so they can read its views), else on a fresh in-memory database each.
+ */
+export function folderSink({outDir, duck}: {outDir: string; duck?: Duck}): TableSink & {tables: WrittenTable[]} {
+  const tables: WrittenTable[] = [];
+  const record = async (name: string, path: string, rows: number) => {
+    tables.push({name, path, rows, schema: await parquetSchema({path})});
+    return rows;
+  };
+  return {
+    tables,
+    async write(table, {columns, rows}) {
+      const path = join(outDir, `${table}.parquet`);
+      return record(table, path, (await writeParquet({path, columns, rows})).rows);
+    },
+    async writeQuery(table, sql) {
+      const path = join(outDir, `${table}.parquet`);
+      const db = duck ?? (await openDuckDB());
+      try {
+        return await record(table, path, await copyQueryToParquet({duck: db, sql, path}));
+      } finally {
+        if (!duck) db.close();
+      }
+    }
+  };
+}

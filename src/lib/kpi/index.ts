@@ -1,0 +1,24 @@
+import type {Domain} from "../domain.js";
+import {kpiDerivation} from "./derivation.js";
+import {kpiPipeline} from "./pipeline.js";
+import {kpiEventsPlugin, kpiSimulationPlugin} from "./plugin.js";
+import {kpiTables} from "./tables.js";
+
+export {kpiEventsPlugin, kpiSimulationPlugin};
+
+export const kpiDomain: Domain = {
+  name: "kpi",
+  title: "Event KPIs",
+  summary:
+    "Event files into daily KPIs, two anomaly detectors, and SARIMAX forecasts with a backtested reliability score.",
+  page: "/pages/kpi/",
+  module: import.meta.url,
+  pipeline: kpiPipeline,
+  plugins: {kpiSimulationPlugin, kpiEventsPlugin},
+  derivations: [kpiDerivation],
+  tables: kpiTables,
+  routing: [
+    {glob: "kpi/**/*.sim.json", tag: "sim:kpi-events"},
+    {glob: "kpi/**/*.{csv,json,jsonl,ndjson}", tag: "kpi:events"}
+  ]
+};

@@ -1,0 +1,183 @@
+import {columns, type TableDeclaration} from "../domain.js";
+import type {FidelityReport} from "./fidelity/report.js";
+
+const D = "DOUBLE";
+
+/** Each moment side by side (reconstructed, golden): the order warehouses already hold the topic in. */
+export const FIDELITY_METRICS_COLUMNS = columns(
+  "metric:VARCHAR",
+  `statistic:${D}`,
+  `p_value:${D}`,
+  `reconstructed_mean:${D}`,
+  `golden_mean:${D}`,
+  `reconstructed_variance:${D}`,
+  `golden_variance:${D}`,
+  `reconstructed_skewness:${D}`,
+  `golden_skewness:${D}`,
+  `reconstructed_kurtosis:${D}`,
+  `golden_kurtosis:${D}`,
+  "passed:BOOLEAN",
+  "note:VARCHAR",
+  `score:${D}`,
+  "verdict:VARCHAR",
+  "reasons:VARCHAR"
+);
+
+/** `fidelity_metrics` rows of a report, one per metric (`lab fidelity` and the catalog alike). */
+export function fidelityMetricRows(report: FidelityReport): object[] {
+  return report.metrics.map((m) => {
+    // Moments are shown only for the tested distributions (the count metrics have no p-value).
+    const tested = m.p_value !== null;
+    return {
+      metric: m.metric,
+      statistic: m.statistic,
+      p_value: m.p_value,
+      reconstructed_mean: m.reconstructed?.mean,
+      golden_mean: m.golden?.mean,
+      reconstructed_variance: tested ? m.reconstructed?.variance : null,
+      golden_variance: tested ? m.golden?.variance : null,
+      reconstructed_skewness: tested ? m.reconstructed?.skewness : null,
+      golden_skewness: tested ? m.golden?.skewness : null,
+      reconstructed_kurtosis: tested ? m.reconstructed?.kurtosis : null,
+      golden_kurtosis: tested ? m.golden?.kurtosis : null,
+      passed: m.passed,
+      note: m.note,
+      score: report.score,
+      verdict: report.verdict,
+      reasons: report.reasons.join("\n")
+    };
+  });
+}
+
+export const MARKET_ACCURACY_COLUMNS = columns(
+  "strategy:VARCHAR",
+  "events:BIGINT",
+  `seconds:${D}`,
+  "windows:BIGINT",
+  `exact_share:${D}`,
+  `best_bid_rmse:${D}`,
+  `best_ask_rmse:${D}`,
+  "gaps:BIGINT",
+  "missing_updates:BIGINT",
+  "resyncs:BIGINT",
+  "crossed_events:BIGINT",
+  "out_of_order:BIGINT",
+  `drift_mean:${D}`,
+  `drift_max:${D}`
+);
+export const MARKET_ERROR_SERIES_COLUMNS = columns(
+  "strategy:VARCHAR",
+  "bucket_start:TIMESTAMP",
+  `exact_share:${D}`,
+  `best_bid_rmse:${D}`,
+  `best_ask_rmse:${D}`
+);
+export const MARKET_ASSESSMENT_COLUMNS = columns("report:JSON", "markdown:VARCHAR");
+export const FIDELITY_VALUES_COLUMNS = columns("metric:VARCHAR", "source:VARCHAR", `value:${D}`);
+export const FIDELITY_ACF_COLUMNS = columns("lag:INTEGER", `reconstructed:${D}`, `golden:${D}`);
+export const FIDELITY_LEVELS_COLUMNS = columns("side:VARCHAR", "level:INTEGER", `rho:${D}`);
+export const CAPTURE_EVENTS_COLUMNS = columns("file:VARCHAR", "local_time:TIMESTAMP", "type:VARCHAR", "detail:JSON");
+
+/** Book levels 0–19 per side, bids first: `bid_<i>_price`, `bid_<i>_size`, then the asks. */
+function bookLevels(price: string, size: string): string[] {
+  return ["bid", "ask"].flatMap((side) =>
+    Array.from({length: 20}, (_, i) => [`${side}_${i}_price:${price}`, `${side}_${i}_size:${size}`]).flat()
+  );
+}
+
+export const marketTables: TableDeclaration[] = [
+  {
+    name: "market_events",
+    description:
+      "one row per trade, snapshot and delta in replay order, with the book state after it (best bid/ask, spread, mid, depth and imbalance over 5 levels, gap, resync, drift)",
+    columns: columns(
+      "symbol:VARCHAR",
+      "event_ts_ns:BIGINT",
+      "event_type:VARCHAR",
+      "update_id:BIGINT",
+      "trade_price:DECIMAL(18,2)",
+      "trade_quantity:DECIMAL(18,4)",
+      "trade_side:VARCHAR",
+      "delta_side:VARCHAR",
+      "delta_price:DECIMAL(18,2)",
+      "delta_quantity:DECIMAL(18,4)",
+      "best_bid:DECIMAL(18,2)",
+      "best_ask:DECIMAL(18,2)",
+      "spread:DECIMAL(18,2)",
+      "mid:DECIMAL(18,3)",
+      "bid_depth_5:DECIMAL(18,4)",
+      "ask_depth_5:DECIMAL(18,4)",
+      "imbalance_5:DOUBLE",
+      "gap:BOOLEAN",
+      "resync:BOOLEAN",
+      "drift:DOUBLE"
+    )
+  },
+  {
+    name: "book_samples",
+    description: "the top book levels every 100 ms of replay time (lab run market on history files)",
+    columns: columns("ts_ns:BIGINT", ...bookLevels("DECIMAL(18,2)", "DECIMAL(18,4)"))
+  },
+  {
+    name: "market_book",
+    description: "the simulated history's book snapshots, as delivered",
+    columns: columns(
+      "origin_time:TIMESTAMP_NS",
+      "received_time:TIMESTAMP_NS",
+      "sequence_number:BIGINT",
+      ...bookLevels(D, D)
+    )
+  },
+  {
+    name: "market_trades",
+    description: "the simulated history's trades, as delivered",
+    columns: columns(
+      "origin_time:TIMESTAMP_NS",
+      "received_time:TIMESTAMP_NS",
+      "trade_id:BIGINT",
+      "side:VARCHAR",
+      `price:${D}`,
+      `quantity:${D}`
+    )
+  },
+  {
+    name: "market_accuracy",
+    description: "per reconstruction strategy: top-of-book accuracy against the truth and the replay's counters",
+    columns: MARKET_ACCURACY_COLUMNS
+  },
+  {
+    name: "market_error_series",
+    description: "per strategy and 10 s bucket: exact share and best bid/ask RMSE",
+    columns: MARKET_ERROR_SERIES_COLUMNS
+  },
+  {
+    name: "market_assessment",
+    description: "the input assessor's report (JSON and Markdown) and its recommended strategy",
+    columns: MARKET_ASSESSMENT_COLUMNS
+  },
+  {
+    name: "fidelity_metrics",
+    description: "per metric: the KS test of the replay against the golden sample, moments, score and verdict",
+    columns: FIDELITY_METRICS_COLUMNS
+  },
+  {
+    name: "fidelity_values",
+    description: "sampled values of each fidelity metric, reconstructed and golden",
+    columns: FIDELITY_VALUES_COLUMNS
+  },
+  {
+    name: "fidelity_acf",
+    description: "autocorrelation of absolute mid returns per lag, reconstructed and golden",
+    columns: FIDELITY_ACF_COLUMNS
+  },
+  {
+    name: "fidelity_levels",
+    description: "per side and book level: depth correlation between the replay and the golden sample",
+    columns: FIDELITY_LEVELS_COLUMNS
+  },
+  {
+    name: "capture_events",
+    description: "a short capture session against the local exchange: gaps, reconnects and clock checks",
+    columns: CAPTURE_EVENTS_COLUMNS
+  }
+];
