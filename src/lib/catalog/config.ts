@@ -2,13 +2,18 @@ import {existsSync} from "node:fs";
 import {availableParallelism} from "node:os";
 import {join} from "node:path";
 import {pathToFileURL} from "node:url";
-import {genericRouting} from "./generic-routing.js";
 
 /** A routing rule: files whose path (relative to their source root) matches `glob` get `tag`. */
 export interface RoutingRule {
   glob: string;
   tag: string;
 }
+
+/** The generic plugin's routing: the last rules, so any pipeline's rule for a CSV wins. */
+export const genericRouting: RoutingRule[] = [
+  {glob: "**/*.csv", tag: "csv"},
+  {glob: "**/*.{jsonl,ndjson}", tag: "jsonl"}
+];
 
 /** Everything a user may tune about ingestion; `lab.config.ts` at the project root overrides it. */
 export interface LabConfig {
