@@ -3,7 +3,7 @@ import {dirname} from "node:path";
 import {openDuckDB, type Duck} from "../core/duckdb.js";
 
 /**
- * The catalog's tables (DESIGN.md §3 "Catalog"). One process owns the database at a time (the
+ * The catalog's tables (docs/catalog.md). One process owns the database at a time (the
  * ingest coordinator, guarded by the ingest lock); worker threads never open it, they ask the
  * coordinator over messages. A claim is therefore atomic by construction, and the UPDATE … RETURNING
  * that performs it is also a single statement.

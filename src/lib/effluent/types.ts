@@ -1,4 +1,4 @@
-/** One inlet/outlet reading of the CETP (DESIGN.md §3 `cetp_readings`); null = missing (NA). */
+/** One inlet/outlet reading of the CETP (the `cetp_readings` table); null = missing (NA). */
 export interface CetpReading {
   ts: Date;
   inlet_cod: number | null;

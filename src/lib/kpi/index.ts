@@ -19,6 +19,6 @@ export const kpiDomain: Domain = {
   tables: kpiTables,
   routing: [
     {glob: "kpi/**/*.sim.json", tag: "sim:kpi-events"},
-    {glob: "kpi/**/*.{csv,json,jsonl,ndjson}", tag: "kpi:events"}
+    {glob: "kpi/**/*.{csv,json,jsonl,ndjson}{,.gz}", tag: "kpi:events"}
   ]
 };

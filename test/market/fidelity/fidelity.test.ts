@@ -55,7 +55,7 @@ describe("fidelity: reconstruction vs the golden live feed", () => {
     expect(fail.verdict).toBe("FAIL");
     expect(fail.reasons.join("\n")).toMatch(/trade size differs/);
     expect(fail.metrics.find((m) => m.metric === "sequence_gaps")!.reconstructed!.mean).toBeGreaterThan(100);
-    // The report files: JSON, Markdown and the DESIGN §3 table.
+    // The report files: JSON, Markdown and the fidelity_metrics table.
     const rows = await readParquetAll({
       path: join(dir, "broken-report", "fidelity_metrics.parquet"),
       sql: "SELECT metric, p_value, passed, verdict FROM t WHERE p_value IS NOT NULL ORDER BY metric"
