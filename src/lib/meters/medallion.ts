@@ -4,6 +4,17 @@ import type {Duck} from "../core/duckdb.js";
 import {quoteString} from "../core/sql.js";
 import type {MeterConfig} from "./config.js";
 
+/** The silver and gold tables the medallion writes, in order. */
+export const MEDALLION_TABLES = [
+  "readings",
+  "reading_issues",
+  "reading_gaps",
+  "meter_hourly",
+  "meter_daily",
+  "segment_daily",
+  "transformer_daily"
+] as const;
+
 export interface MedallionOptions {
   duck: Duck;
   /** Bronze Parquet file(s): (ingested_at, payload JSON). */
@@ -121,15 +132,7 @@ export async function buildMedallion({
       FROM meter_daily md JOIN fleet f USING (meter_id) GROUP BY ALL;
   `);
   const written = [];
-  for (const name of [
-    "readings",
-    "reading_issues",
-    "reading_gaps",
-    "meter_hourly",
-    "meter_daily",
-    "segment_daily",
-    "transformer_daily"
-  ]) {
+  for (const name of MEDALLION_TABLES) {
     const path = join(outDir, `${name}.parquet`);
     const order = name === "readings" ? " ORDER BY meter_id, reading_ts" : "";
     written.push({name, path, rows: await copyQueryToParquet({duck, sql: `SELECT * FROM ${name}${order}`, path})});

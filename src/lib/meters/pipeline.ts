@@ -10,7 +10,7 @@ import {quoteList} from "../core/sql.js";
 import {folderSink, type TableSink} from "../core/table-sink.js";
 import {defaultMeterConfig, emissionPatterns, presets, utilityProfiles, type EmissionPattern} from "./config.js";
 import {generateFleet} from "./fleet.js";
-import {buildMedallion} from "./medallion.js";
+import {buildMedallion, MEDALLION_TABLES} from "./medallion.js";
 import {startAmiFeed} from "./feed-server.js";
 import {landAmi} from "./land.js";
 import {generateDeliveries} from "./readings.js";
@@ -107,16 +107,7 @@ export interface MeterFleetSpec {
 }
 
 /** Per-pattern tables: every one carries the emission pattern of its run as `run_pattern`. */
-export const PATTERN_TABLES = [
-  "readings_bronze",
-  "readings",
-  "reading_issues",
-  "reading_gaps",
-  "meter_hourly",
-  "meter_daily",
-  "segment_daily",
-  "transformer_daily"
-];
+export const PATTERN_TABLES = ["readings_bronze", ...MEDALLION_TABLES];
 
 /**
  * The meters pipeline from a fleet spec to every table: the fleet once, then bronze, silver and

@@ -14,6 +14,14 @@ export interface MarketSink {
   regime?(tNs: number, name: string): void;
 }
 
+export interface SimulateMarketOptions {
+  rng: Rng;
+  config: MarketConfig;
+  /** Simulated seconds to run (Infinity for a live feed driven by a clock). */
+  seconds: number;
+  sink: MarketSink;
+}
+
 /**
  * A zero-intelligence limit order book in the spirit of Cont, Stoikov and Talreja (2010): limit
  * orders arrive at a distance from the opposite best quote with a power-law decaying rate, market
@@ -22,17 +30,12 @@ export interface MarketSink {
  * (low, normal, high volume) and special events burst in with many more market orders. Time is
  * in nanoseconds from the start; the run is a pure function of the seed and the config.
  */
-export function simulateMarket({
-  rng,
-  config,
-  seconds,
-  sink
-}: {
-  rng: Rng;
-  config: MarketConfig;
-  seconds: number;
-  sink: MarketSink;
-}): {changes: number; trades: number; snapshots: number; endNs: number} {
+export function simulateMarket({rng, config, seconds, sink}: SimulateMarketOptions): {
+  changes: number;
+  trades: number;
+  snapshots: number;
+  endNs: number;
+} {
   const steps = marketSteps({rng, config, seconds, sink});
   for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
 }
@@ -46,12 +49,7 @@ export function* marketSteps({
   config,
   seconds,
   sink
-}: {
-  rng: Rng;
-  config: MarketConfig;
-  seconds: number;
-  sink: MarketSink;
-}): Generator<number, {changes: number; trades: number; snapshots: number; endNs: number}> {
+}: SimulateMarketOptions): Generator<number, {changes: number; trades: number; snapshots: number; endNs: number}> {
   const book = new Book();
   const flow = rng.fork("flow");
   const sizes = rng.fork("sizes");
