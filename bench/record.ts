@@ -5,7 +5,7 @@
  */
 import {execFileSync} from "node:child_process";
 import {existsSync, readFileSync, writeFileSync} from "node:fs";
-import {arch, availableParallelism, platform} from "node:os";
+import {arch, availableParallelism, loadavg, platform} from "node:os";
 import {writeAtomically} from "../src/lib/core/atomic-file.js";
 import type {Figure, Target} from "./benchmark.js";
 
@@ -46,7 +46,8 @@ export function meetsTarget(value: Figure, target: Target | undefined): boolean 
 function targetText(target: Target | undefined): string {
   if (!target) return "";
   if (target.equals !== undefined) return `= ${target.equals}`;
-  return [target.min !== undefined ? `≥ ${target.min}` : "", target.max !== undefined ? `< ${target.max}` : ""]
+  const n = (x: number) => x.toLocaleString("en-US");
+  return [target.min !== undefined ? `≥ ${n(target.min)}` : "", target.max !== undefined ? `< ${n(target.max)}` : ""]
     .filter(Boolean)
     .join(", ");
 }
@@ -98,7 +99,12 @@ export function describeRun(): {commit: string; machine: string} {
   } catch {
     // Not a git checkout (an unpacked release): the date and machine still say when and where.
   }
-  return {commit, machine: `Node ${process.version}, ${availableParallelism()} cores, ${platform()} ${arch()}`};
+  // The load when the run started: a busy machine slows every rate, and the reader should know.
+  const load = loadavg()[0]!.toFixed(1);
+  return {
+    commit,
+    machine: `Node ${process.version}, ${availableParallelism()} cores, ${platform()} ${arch()}, load ${load}`
+  };
 }
 
 export async function recordRun({path, run}: {path: string; run: BenchRun}): Promise<void> {
