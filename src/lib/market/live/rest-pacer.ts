@@ -79,7 +79,7 @@ export class RestPacer {
       this.refusals++;
       const backoff = Math.min(pacing.maxMs, pacing.initialMs * 2 ** this.failures++) * (0.5 + Math.random() / 2);
       const wait = Math.max(backoff, retryAfterMs);
-      this.nextAt = Date.now() + wait;
+      this.nextAt = Math.max(this.nextAt, Date.now() + wait);
       log(`GET ${path}: ${why}; retrying in ${wait.toFixed(0)} ms`);
     }
   }
