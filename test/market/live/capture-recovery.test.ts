@@ -1,3 +1,4 @@
+import {spawn} from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -6,6 +7,7 @@ import {
   readFileSync,
   readdirSync,
   statSync,
+  utimesSync,
   writeFileSync
 } from "node:fs";
 import {tmpdir} from "node:os";
@@ -174,6 +176,38 @@ describe("capture files are never lost or overwritten", () => {
     await child.done;
     await feed.close();
   }, 40_000);
+
+  test("a reused pid is not a writer; a partial naming no pid is recovered only once idle 15 minutes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "capture-pids-"));
+    // A live process that started after the partial last changed cannot be its writer.
+    const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 10000)"], {stdio: "ignore"});
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const partials = [
+      [`btcusdt-reused.jsonl.${other.pid}.partial`, hourAgo],
+      ["btcusdt-init.jsonl.1.partial", new Date()],
+      ["btcusdt-legacy-old.jsonl.partial", hourAgo],
+      ["btcusdt-legacy-new.jsonl.partial", new Date()]
+    ] as const;
+    for (const [name, when] of partials) {
+      writeFileSync(join(dir, name), '{"n":1}\n{"n":2}\n{"n"');
+      utimesSync(join(dir, name), when, when);
+    }
+    const result = await recoverCapturePartials({dir});
+    other.kill("SIGKILL");
+    expect(result.map((r) => [r.partial, r.outcome, r.lines])).toEqual([
+      ["btcusdt-init.jsonl.1.partial", "in use", 0],
+      ["btcusdt-legacy-new.jsonl.partial", "in use", 0],
+      ["btcusdt-legacy-old.jsonl.partial", "recovered", 2],
+      [`btcusdt-reused.jsonl.${other.pid}.partial`, "recovered", 2]
+    ]);
+    expect(readCaptureLines(join(dir, "btcusdt-reused.jsonl"))).toEqual(['{"n":1}', '{"n":2}']);
+    expect(readdirSync(dir).sort()).toEqual([
+      "btcusdt-init.jsonl.1.partial",
+      "btcusdt-legacy-new.jsonl.partial",
+      "btcusdt-legacy-old.jsonl",
+      "btcusdt-reused.jsonl"
+    ]);
+  });
 
   test("a torn plain-gzip partial keeps its complete lines; an encrypted one is kept aside as .unrecoverable", async () => {
     const dir = mkdtempSync(join(tmpdir(), "capture-torn-"));

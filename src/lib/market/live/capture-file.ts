@@ -211,8 +211,8 @@ export function readCaptureLines(path: string, key?: Buffer): string[] {
 /**
  * The lines of every finished capture file in `dir`, file after file in time order (by each
  * file's first local_ns: numbered names do not sort by time). `.partial` files are skipped: a
- * live capture is still writing them, and a dead one's is turned into a finished file by the next
- * `lab capture` in the folder — reading it here as well would count its lines twice then.
+ * live capture is still writing them (their end torn and moving), and a dead one's lines join the
+ * finished files at the next `lab capture` into the folder (`capture-recovery.ts`).
  */
 export function readCaptureFolder({dir, key}: {dir: string; key?: Buffer}): string[] {
   const files = readdirSync(dir)
