@@ -15,7 +15,7 @@ its local arrival time in ns, in hourly gzip files named for when they open
 (DIR/<symbol>-<time>.jsonl.gz; never overwritten). With LAB_CAPTURE_KEY set (64 hex characters)
 files are encrypted with AES-256-GCM (.enc). Stops after --minutes, or on Ctrl-C (the current
 file is closed cleanly). A killed capture's .partial file is recovered by the next capture into
-DIR (every complete line; an encrypted one is kept aside as .unrecoverable).
+DIR (every complete line; an encrypted one needs LAB_CAPTURE_KEY).
 
 --ws and --rest default to the real exchange (wss://stream.binance.com:9443,
 https://api.binance.com); this machine has no internet, so use the local feed:

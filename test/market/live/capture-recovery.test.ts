@@ -16,15 +16,25 @@ import {constants as zlibConstants, gunzipSync, gzipSync} from "node:zlib";
 import {describe, expect, test} from "vitest";
 import {startBinanceFeed} from "../../../src/lib/market/live/binance-feed-server.js";
 import {captureBinance} from "../../../src/lib/market/live/capture.js";
-import {CaptureFileWriter, readCaptureFolder, readCaptureLines} from "../../../src/lib/market/live/capture-file.js";
+import {
+  CAPTURE_MAGIC,
+  CaptureFileWriter,
+  readCaptureFolder,
+  readCaptureLines
+} from "../../../src/lib/market/live/capture-file.js";
+import {openSealed} from "../../../src/lib/market/live/capture-seal.js";
 import {recoverCapturePartials} from "../../../src/lib/market/live/capture-recovery.js";
 import {runNode, startNode} from "../../run-node.js";
 
 const repo = join(import.meta.dirname, "..", "..", "..");
 
 /** Complete lines a (possibly cut) gzip partial holds right now. */
-function linesOnDisk(path: string): number {
-  const text = gunzipSync(readFileSync(path), {finishFlush: zlibConstants.Z_SYNC_FLUSH}).toString("utf-8");
+function linesOnDisk(path: string, key?: Buffer): number {
+  const bytes = readFileSync(path);
+  if (bytes.length < 30) return 0;
+  const gz = key ? openSealed({bytes, key}).plain : bytes;
+  if (!gz.length) return 0;
+  const text = gunzipSync(gz, {finishFlush: zlibConstants.Z_SYNC_FLUSH}).toString("utf-8");
   return text
     .slice(0, text.lastIndexOf("\n") + 1)
     .split("\n")
@@ -46,7 +56,13 @@ async function waitFor(what: string, check: () => boolean, timeoutMs: number): P
 }
 
 /** A short in-process capture into `dir` (it recovers what it finds there first). */
-async function captureFor(ms: number, dir: string, url: {wsUrl: string; url: string}, log?: (l: string) => void) {
+async function captureFor(
+  ms: number,
+  dir: string,
+  url: {wsUrl: string; url: string},
+  log?: (l: string) => void,
+  key?: Buffer
+) {
   const controller = new AbortController();
   const run = captureBinance({
     wsUrl: url.wsUrl,
@@ -54,6 +70,7 @@ async function captureFor(ms: number, dir: string, url: {wsUrl: string; url: str
     symbol: "BTCUSDT",
     outDir: dir,
     signal: controller.signal,
+    key,
     log
   });
   await new Promise((r) => setTimeout(r, ms));
@@ -62,7 +79,7 @@ async function captureFor(ms: number, dir: string, url: {wsUrl: string; url: str
 }
 
 /** `lab capture` as a child process, until killed. */
-function captureChild(dir: string, feed: {wsUrl: string; url: string}) {
+function captureChild(dir: string, feed: {wsUrl: string; url: string}, key?: Buffer) {
   return startNode(
     [
       "--import",
@@ -78,7 +95,7 @@ function captureChild(dir: string, feed: {wsUrl: string; url: string}) {
       "--out",
       dir
     ],
-    {cwd: repo, timeoutMs: 30_000}
+    {cwd: repo, timeoutMs: 30_000, env: {...process.env, LAB_CAPTURE_KEY: key?.toString("hex") ?? ""}}
   );
 }
 
@@ -121,40 +138,47 @@ describe("capture files are never lost or overwritten", () => {
       expect(BigInt(records[i]!.local_ns) >= BigInt(records[i - 1]!.local_ns)).toBe(true);
   }, 20_000);
 
-  test("a capture killed with SIGKILL leaves a partial that the next capture recovers", async () => {
-    const feed = await startBinanceFeed({seed: 12, speed: 20});
-    const dir = mkdtempSync(join(tmpdir(), "capture-kill-"));
-    const child = captureChild(dir, feed);
-    const partial = () => readdirSync(dir).find((f) => f.endsWith(".partial"));
-    await waitFor(
-      "the child's partial to hold 300 lines",
-      () => !!partial() && linesOnDisk(join(dir, partial()!)) >= 300,
-      20_000
-    );
-    const name = partial()!;
-    const flushed = linesOnDisk(join(dir, name));
-    child.kill();
-    const ended = await child.done;
-    expect(ended.signal).toBe("SIGKILL");
-    expect(readdirSync(dir)).toEqual([name]);
-    const logs: string[] = [];
-    const next = await captureFor(300, dir, feed, (l) => logs.push(l));
-    await feed.close();
-    expect(next.recovered.length).toBe(1);
-    const recovered = next.recovered[0]!;
-    expect(recovered).toMatchObject({partial: name, outcome: "recovered"});
-    expect(recovered.lines).toBeGreaterThanOrEqual(flushed);
-    expect(logs).toContain(
-      `recovered ${recovered.lines.toLocaleString("en-US")} lines from ${name} into ${recovered.file}`
-    );
-    // The writer's intended name, every line whole JSON; the partial is gone.
-    expect(name.startsWith(recovered.file!)).toBe(true);
-    const lines = readCaptureLines(join(dir, recovered.file!));
-    expect(lines.length).toBe(recovered.lines);
-    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
-    expect(readdirSync(dir).filter((f) => f.endsWith(".partial"))).toEqual([]);
-    expect(readdirSync(dir).length).toBe(2);
-  }, 40_000);
+  test.each([
+    ["gzip", undefined],
+    ["gzip and encryption", Buffer.alloc(32, 5)]
+  ])(
+    "a capture (%s) killed with SIGKILL leaves a partial that the next capture recovers",
+    async (_, key) => {
+      const feed = await startBinanceFeed({seed: 12, speed: 20});
+      const dir = mkdtempSync(join(tmpdir(), "capture-kill-"));
+      const child = captureChild(dir, feed, key);
+      const partial = () => readdirSync(dir).find((f) => f.endsWith(".partial"));
+      await waitFor(
+        "the child's partial to hold 300 lines",
+        () => !!partial() && linesOnDisk(join(dir, partial()!), key) >= 300,
+        20_000
+      );
+      const name = partial()!;
+      const flushed = linesOnDisk(join(dir, name), key);
+      child.kill();
+      const ended = await child.done;
+      expect(ended.signal).toBe("SIGKILL");
+      expect(readdirSync(dir)).toEqual([name]);
+      const logs: string[] = [];
+      const next = await captureFor(300, dir, feed, (l) => logs.push(l), key);
+      await feed.close();
+      expect(next.recovered.length).toBe(1);
+      const recovered = next.recovered[0]!;
+      expect(recovered).toMatchObject({partial: name, outcome: "recovered"});
+      expect(recovered.lines).toBeGreaterThanOrEqual(flushed);
+      expect(logs).toContain(
+        `recovered ${recovered.lines.toLocaleString("en-US")} lines from ${name} into ${recovered.file}`
+      );
+      // The writer's intended name, every line whole JSON; the partial is gone.
+      expect(name.startsWith(recovered.file!)).toBe(true);
+      const lines = readCaptureLines(join(dir, recovered.file!), key);
+      expect(lines.length).toBe(recovered.lines);
+      for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+      expect(readdirSync(dir).filter((f) => f.endsWith(".partial"))).toEqual([]);
+      expect(readdirSync(dir).length).toBe(2);
+    },
+    40_000
+  );
 
   test("a partial whose writer is alive is left alone", async () => {
     const feed = await startBinanceFeed({seed: 13, speed: 20});
@@ -176,6 +200,31 @@ describe("capture files are never lost or overwritten", () => {
     await child.done;
     await feed.close();
   }, 40_000);
+
+  test("a sealed file that was altered or cut short does not read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "capture-sealed-"));
+    const key = Buffer.alloc(32, 2);
+    const w = new CaptureFileWriter(join(dir, "btcusdt-s.jsonl.gz.enc"), {key, flushMs: 10});
+    for (let i = 0; i < 200; i++) w.write(JSON.stringify({n: i}));
+    await waitFor("a sealed flush", () => w.flushedLines === 200, 2000);
+    for (let i = 200; i < 400; i++) w.write(JSON.stringify({n: i}));
+    await w.close();
+    const bytes = readFileSync(w.path);
+    expect(readCaptureLines(w.path, key).length).toBe(400);
+    const altered = Buffer.from(bytes);
+    altered[60] = altered[60]! ^ 1;
+    writeFileSync(join(dir, "altered.jsonl.gz.enc"), altered);
+    expect(() => readCaptureLines(join(dir, "altered.jsonl.gz.enc"), key)).toThrow(
+      /wrong key, or the file was altered/
+    );
+    // Without its final chunk the file authenticates only as far as it goes: a reader refuses it.
+    const first = openSealed({bytes, key});
+    expect(first.complete).toBe(true);
+    expect(first.chunks).toBeGreaterThanOrEqual(2);
+    writeFileSync(join(dir, "cut.jsonl.gz.enc"), bytes.subarray(0, bytes.length - 20));
+    expect(() => readCaptureLines(join(dir, "cut.jsonl.gz.enc"), key)).toThrow(/cut short or altered/);
+    expect(() => readCaptureLines(w.path, Buffer.alloc(32, 3))).toThrow(/wrong key/);
+  });
 
   test("a reused pid is not a writer; a partial naming no pid is recovered only once idle 15 minutes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "capture-pids-"));
@@ -209,7 +258,7 @@ describe("capture files are never lost or overwritten", () => {
     ]);
   });
 
-  test("a torn plain-gzip partial keeps its complete lines; an encrypted one is kept aside as .unrecoverable", async () => {
+  test("a torn gzip partial keeps its complete lines; an encrypted one recovers its authenticated chunks with the key, and the older layout is kept aside as .unrecoverable", async () => {
     const dir = mkdtempSync(join(tmpdir(), "capture-torn-"));
     const scratch = mkdtempSync(join(tmpdir(), "capture-torn-src-"));
     const pid = await deadPid();
@@ -224,20 +273,41 @@ describe("capture files are never lost or overwritten", () => {
     const more = gzipSync("x".repeat(5000) + Math.random(), {finishFlush: zlibConstants.Z_SYNC_FLUSH});
     const cut = join(dir, `btcusdt-a.jsonl.gz.${pid}.partial`);
     writeFileSync(cut, Buffer.concat([flushed, more.subarray(10, 40)]));
-    const sealed = new CaptureFileWriter(join(scratch, "btcusdt-b.jsonl.gz.enc"), {key: Buffer.alloc(32, 1)});
-    sealed.write('{"n":1}');
-    copyFileSync(sealed.partialPath, join(dir, `btcusdt-b.jsonl.gz.enc.${pid}.partial`));
+    // Encrypted: sealed a chunk at each flush, so it recovers up to the last whole chunk (with the key).
+    const key = Buffer.alloc(32, 1);
+    const sealed = new CaptureFileWriter(join(scratch, "btcusdt-b.jsonl.gz.enc"), {key, flushMs: 20});
+    for (let i = 0; i < 300; i++) sealed.write(JSON.stringify({local_ns: String(i), n: i}));
+    await waitFor("a sealed flush", () => sealed.flushedLines === 300, 2000);
+    const b = join(dir, `btcusdt-b.jsonl.gz.enc.${pid}.partial`);
+    writeFileSync(b, Buffer.concat([readFileSync(sealed.partialPath), Buffer.alloc(40, 9)]));
+    // The older layout has one tag at its end: nothing in a partial of it authenticates.
+    writeFileSync(
+      join(dir, `btcusdt-c.jsonl.gz.enc.${pid}.partial`),
+      Buffer.concat([CAPTURE_MAGIC, Buffer.alloc(112, 3)])
+    );
     const logs: string[] = [];
-    const result = await recoverCapturePartials({dir, log: (l) => logs.push(l)});
-    expect(result.map((r) => [r.outcome, r.file, r.lines])).toEqual([
+    const withoutKey = await recoverCapturePartials({dir, log: (l) => logs.push(l)});
+    expect(withoutKey.map((r) => [r.outcome, r.file, r.lines])).toEqual([
       ["recovered", "btcusdt-a.jsonl.gz", 500],
-      ["unrecoverable", "btcusdt-b.jsonl.gz.enc.unrecoverable", 0]
+      ["needs the key", undefined, 0],
+      ["unrecoverable", "btcusdt-c.jsonl.gz.enc.unrecoverable", 0]
     ]);
     expect(readCaptureLines(join(dir, "btcusdt-a.jsonl.gz")).map((l) => JSON.parse(l).n)).toEqual(
       Array.from({length: 500}, (_, i) => i)
     );
-    expect(logs[1]).toMatch(/kept btcusdt-b.*unrecoverable: an encrypted capture cannot be authenticated/);
-    expect(readdirSync(dir).sort()).toEqual(["btcusdt-a.jsonl.gz", "btcusdt-b.jsonl.gz.enc.unrecoverable"]);
+    expect(logs[1]).toMatch(/left btcusdt-b.* alone: it is encrypted, and recovering it needs LAB_CAPTURE_KEY/);
+    expect(logs[2]).toMatch(/kept btcusdt-c.*unrecoverable: an encrypted capture of this older layout cannot be/);
+    const withKey = await recoverCapturePartials({dir, key});
+    expect(withKey.map((r) => [r.outcome, r.file, r.lines])).toEqual([["recovered", "btcusdt-b.jsonl.gz.enc", 300]]);
+    expect(readCaptureLines(join(dir, "btcusdt-b.jsonl.gz.enc"), key).map((l) => JSON.parse(l).n)).toEqual(
+      Array.from({length: 300}, (_, i) => i)
+    );
+    expect(() => readCaptureLines(join(dir, "btcusdt-b.jsonl.gz.enc"))).toThrow(/encrypted/);
+    expect(readdirSync(dir).sort()).toEqual([
+      "btcusdt-a.jsonl.gz",
+      "btcusdt-b.jsonl.gz.enc",
+      "btcusdt-c.jsonl.gz.enc.unrecoverable"
+    ]);
     expect(existsSync(cut)).toBe(false);
     await plain.close();
     await sealed.close();

@@ -1,4 +1,4 @@
-import {createCipheriv, createDecipheriv, randomBytes, type CipherGCM} from "node:crypto";
+import {createDecipheriv, randomBytes} from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -14,7 +14,9 @@ import {
 import {basename, dirname, join} from "node:path";
 import {constants as zlibConstants, gunzipSync, createGzip, type Gzip} from "node:zlib";
 import {LabError} from "../../core/errors.js";
+import {SEALED_MAGIC, openSealed, sealChunk, sealedHeader} from "./capture-seal.js";
 
+/** Encrypted files of earlier captures: "LABENC1\n", a 12-byte IV, the ciphertext, one GCM tag. */
 export const CAPTURE_MAGIC = Buffer.from("LABENC1\n");
 
 /** A finished capture file's name (a `.partial` or `.unrecoverable` one is not). */
@@ -72,8 +74,8 @@ export function placeWithoutReplacing(from: string, to: string, suffix = "", fir
  * sees a half-written file under its final name, and the pid says whether a writer still holds a
  * partial (recovery leaves those alone). Nothing is ever truncated or replaced: the partial is
  * created with `wx`, and a name already taken (as a final file or by any partial) moves on to
- * `<stem>-1.jsonl…`, `-2`…. gzip is flushed every `flushMs`, so a killed capture loses at most
- * that much. Encrypted layout: "LABENC1\n", a 12-byte IV, the ciphertext, the 16-byte GCM tag.
+ * `<stem>-1.jsonl…`, `-2`…. Every `flushMs` gzip is flushed and what it gave sealed as one
+ * encrypted chunk (`capture-seal.ts`), so a killed capture loses at most that much.
  */
 export class CaptureFileWriter {
   /** The final name (it may move on to a numbered name if taken meanwhile). */
@@ -83,7 +85,10 @@ export class CaptureFileWriter {
   private readonly n: number;
   private readonly fd: number;
   private readonly gzip: Gzip | undefined;
-  private readonly cipher: CipherGCM | undefined;
+  private readonly key: Buffer | undefined;
+  private readonly fileId = randomBytes(16);
+  private chunks = 0;
+  private pending: Buffer[] = [];
   private readonly flusher: NodeJS.Timeout | undefined;
   private closed: Promise<void> | undefined;
   lines = 0;
@@ -111,27 +116,39 @@ export class CaptureFileWriter {
       this.partialPath = `${candidate}.${process.pid}.partial`;
       break;
     }
-    if (key) {
-      const iv = randomBytes(12);
-      this.cipher = createCipheriv("aes-256-gcm", key, iv);
-      writeSync(this.fd, Buffer.concat([CAPTURE_MAGIC, iv]));
-    }
+    this.key = key;
+    if (key) writeSync(this.fd, sealedHeader(this.fileId));
     if (gzip) {
       const gz = createGzip({level: 1});
       gz.on("data", (chunk: Buffer) => this.sink(chunk));
       this.gzip = gz;
+    }
+    if (gzip || key) {
       this.flusher = setInterval(() => {
         const upTo = this.lines;
-        if (upTo > this.flushedLines && !this.closed)
-          gz.flush(zlibConstants.Z_SYNC_FLUSH, () => (this.flushedLines = Math.max(this.flushedLines, upTo)));
+        if (upTo <= this.flushedLines || this.closed) return;
+        const flushed = () => {
+          this.seal(false);
+          this.flushedLines = Math.max(this.flushedLines, upTo);
+        };
+        if (this.gzip) this.gzip.flush(zlibConstants.Z_SYNC_FLUSH, flushed);
+        else flushed();
       }, flushMs);
       this.flusher.unref();
     }
   }
 
   private sink(chunk: Buffer): void {
-    const out = this.cipher ? this.cipher.update(chunk) : chunk;
-    if (out.length) writeSync(this.fd, out);
+    if (this.key) this.pending.push(chunk);
+    else if (chunk.length) writeSync(this.fd, chunk);
+  }
+
+  /** Encrypts what waits as one chunk (the last one at close). */
+  private seal(final: boolean): void {
+    if (!this.key || (!final && !this.pending.length)) return;
+    const plain = Buffer.concat(this.pending);
+    this.pending = [];
+    writeSync(this.fd, sealChunk({key: this.key, fileId: this.fileId, index: this.chunks++, final, plain}));
   }
 
   write(line: string): void {
@@ -140,7 +157,7 @@ export class CaptureFileWriter {
     if (this.gzip) this.gzip.write(buf);
     else {
       this.sink(buf);
-      this.flushedLines = this.lines;
+      if (!this.key) this.flushedLines = this.lines;
     }
   }
 
@@ -154,11 +171,7 @@ export class CaptureFileWriter {
           this.gzip!.end();
         });
       }
-      if (this.cipher) {
-        const last = this.cipher.final();
-        if (last.length) writeSync(this.fd, last);
-        writeSync(this.fd, this.cipher.getAuthTag());
-      }
+      this.seal(true);
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.flushedLines = this.lines;
@@ -170,14 +183,28 @@ export class CaptureFileWriter {
 
 /** The lines of a finished capture file (decrypting with `key` and decompressing as needed). */
 export function readCaptureLines(path: string, key?: Buffer): string[] {
-  let bytes = readFileSync(path);
-  if (bytes.subarray(0, CAPTURE_MAGIC.length).equals(CAPTURE_MAGIC)) {
-    if (!key)
+  let bytes: Buffer = readFileSync(path);
+  const encrypted = [CAPTURE_MAGIC, SEALED_MAGIC].some((m) => bytes.subarray(0, m.length).equals(m));
+  if (encrypted && !key)
+    throw new LabError({
+      file: path,
+      reason: "the file is encrypted",
+      hint: "set LAB_CAPTURE_KEY to the 64-hex-character key it was written with"
+    });
+  if (key && bytes.subarray(0, SEALED_MAGIC.length).equals(SEALED_MAGIC)) {
+    const opened = openSealed({bytes, key});
+    if (!opened.complete)
       throw new LabError({
         file: path,
-        reason: "the file is encrypted",
-        hint: "set LAB_CAPTURE_KEY to the 64-hex-character key it was written with"
+        reason: opened.chunks
+          ? `decryption stopped after chunk ${opened.chunks}: the file was cut short or altered`
+          : "decryption failed: wrong key, or the file was altered",
+        hint: path.endsWith(".partial")
+          ? "a .partial file is unfinished: the next `lab capture` into its folder recovers it"
+          : undefined
       });
+    bytes = opened.plain;
+  } else if (key && bytes.subarray(0, CAPTURE_MAGIC.length).equals(CAPTURE_MAGIC)) {
     const iv = bytes.subarray(CAPTURE_MAGIC.length, CAPTURE_MAGIC.length + 12);
     const tag = bytes.subarray(bytes.length - 16);
     const decipher = createDecipheriv("aes-256-gcm", key, iv);

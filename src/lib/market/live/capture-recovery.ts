@@ -5,6 +5,7 @@ import {
   openSync,
   readFileSync,
   readdirSync,
+  readSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -20,11 +21,12 @@ import {
   readCaptureLines,
   syncDir
 } from "./capture-file.js";
+import {SEALED_MAGIC, openSealed, sealFile} from "./capture-seal.js";
 
 export interface RecoveredPartial {
   partial: string;
   /** recovered: `lines` complete lines now in `file`; unrecoverable: kept aside as `file`. */
-  outcome: "recovered" | "already recovered" | "unrecoverable" | "empty" | "in use";
+  outcome: "recovered" | "already recovered" | "unrecoverable" | "empty" | "in use" | "needs the key";
   file?: string;
   lines: number;
 }
@@ -81,6 +83,16 @@ function completeLines(text: string): string[] {
   return out;
 }
 
+function startsWith(path: string, magic: Buffer): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(magic.length);
+    return readSync(fd, head, 0, magic.length, 0) === magic.length && head.equals(magic);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A partial without a pid in its name (older captures) is taken as abandoned once idle this long. */
 const LEGACY_IDLE_MS = 15 * 60_000;
 
@@ -91,14 +103,18 @@ const LEGACY_IDLE_MS = 15 * 60_000;
  * writer's intended name (or the next free numbered one, never replacing a file); only then is
  * the partial removed. A partial whose writer is alive (the pid in its name) is left alone; one
  * is claimed by renaming it to this process's pid first, so two captures starting together do
- * not both recover it. An encrypted partial cannot be authenticated (the GCM tag is written at
- * close), so it is kept aside as `<final>.unrecoverable`.
+ * not both recover it. An encrypted partial is recovered with `key` up to its last chunk that
+ * authenticates (and encrypted again), left alone without it; one of the older single-tag layout
+ * cannot be authenticated before its end, so it is kept aside as `<final>.unrecoverable`.
  */
 export async function recoverCapturePartials({
   dir,
+  key,
   log = () => {}
 }: {
   dir: string;
+  /** The capture key: an encrypted partial is recovered with it, and left alone without. */
+  key?: Buffer;
   log?: (line: string) => void;
 }): Promise<RecoveredPartial[]> {
   const results: RecoveredPartial[] = [];
@@ -124,6 +140,11 @@ export async function recoverCapturePartials({
       results.push({partial: name, outcome: "in use", lines: 0});
       continue;
     }
+    if (!key && startsWith(path, SEALED_MAGIC)) {
+      log(`left ${name} alone: it is encrypted, and recovering it needs LAB_CAPTURE_KEY`);
+      results.push({partial: name, outcome: "needs the key", lines: 0});
+      continue;
+    }
     const claimed = join(dir, `${final}.${process.pid}.partial`);
     if (existsSync(claimed)) continue;
     try {
@@ -132,7 +153,7 @@ export async function recoverCapturePartials({
       if ((error as NodeJS.ErrnoException).code === "ENOENT") continue; // another capture claimed it
       throw error;
     }
-    results.push(await recoverOne({dir, name, claimed, final, log}));
+    results.push(await recoverOne({dir, name, claimed, final, key, log}));
   }
   return results;
 }
@@ -142,27 +163,33 @@ async function recoverOne({
   name,
   claimed,
   final,
+  key,
   log
 }: {
   dir: string;
   name: string;
   claimed: string;
   final: string;
+  key: Buffer | undefined;
   log: (line: string) => void;
 }): Promise<RecoveredPartial> {
-  const bytes = readFileSync(claimed);
-  if (bytes.subarray(0, CAPTURE_MAGIC.length).equals(CAPTURE_MAGIC) || final.endsWith(".enc")) {
+  let bytes: Buffer = readFileSync(claimed);
+  const sealed = key && startsWith(claimed, SEALED_MAGIC);
+  if (startsWith(claimed, CAPTURE_MAGIC)) {
     const file = placeWithoutReplacing(claimed, join(dir, final), ".unrecoverable");
     log(
-      `kept ${name} aside as ${basename(file)}: an encrypted capture cannot be authenticated before it is closed (the GCM tag is written last)`
+      `kept ${name} aside as ${basename(file)}: an encrypted capture of this older layout cannot be authenticated before it is closed (its one GCM tag is written last)`
     );
     return {partial: name, outcome: "unrecoverable", file: basename(file), lines: 0};
   }
+  const size = bytes.length;
+  if (sealed) bytes = openSealed({bytes, key}).plain;
   const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
   const text = (gzipped ? await gunzipPrefix(bytes) : bytes).toString("utf-8");
   const lines = completeLines(text);
   if (!lines.length) {
-    if (!text.length && bytes.length <= 10) {
+    // Nothing beyond the headers (the file's own, or gzip's) had reached the disk.
+    if (!text.length && size <= (sealed ? SEALED_MAGIC.length + 16 : 10)) {
       unlinkSync(claimed);
       syncDir(dir);
       log(`removed ${name}: nothing written to it had reached the disk`);
@@ -177,7 +204,7 @@ async function recoverOne({
     const existing = numberedName(join(dir, final), n);
     let same = false;
     try {
-      const got = readCaptureLines(existing);
+      const got = readCaptureLines(existing, key);
       same = got.length === lines.length && got.every((l, i) => l === lines[i]);
     } catch {
       // Encrypted or damaged: not this partial's copy.
@@ -193,7 +220,8 @@ async function recoverOne({
   const tmp = join(dir, `${final}.${process.pid}.recovering`);
   const fd = openSync(tmp, "wx");
   try {
-    writeSync(fd, gzipped ? gzipSync(body, {level: 1}) : body);
+    const plain = gzipped ? gzipSync(body, {level: 1}) : body;
+    writeSync(fd, sealed ? sealFile({key, plain}) : plain);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

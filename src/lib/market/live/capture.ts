@@ -104,7 +104,7 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
     log = () => {}
   } = options;
   mkdirSync(outDir, {recursive: true});
-  const recovered = await recoverCapturePartials({dir: outDir, log});
+  const recovered = await recoverCapturePartials({dir: outDir, key, log});
   const lower = symbol.toLowerCase();
   const streams = [`${lower}@trade`, `${lower}@depth@100ms`];
   const summary: CaptureSummary = {
