@@ -35,9 +35,11 @@ describe("REST pacing and back-off", () => {
     });
     for (let i = 0; i < 5; i++) expect(await pacer.get({path: "/ok"})).toEqual({ok: true});
     const ok = server.arrivals.map((a) => a.at);
-    // Times are of arrival: the first request also opened the connection, so it arrived late.
-    for (let i = 2; i < ok.length; i++) expect(ok[i]! - ok[i - 1]!).toBeGreaterThanOrEqual(95);
-    expect(ok[4]! - ok[1]!).toBeGreaterThanOrEqual(295);
+    // Times are of arrival, which a loaded machine delays by up to tens of ms (never cumulatively);
+    // the first request also opened the connection, so it arrived late.
+    const slack = 40;
+    for (let i = 2; i < ok.length; i++) expect(ok[i]! - ok[i - 1]!).toBeGreaterThanOrEqual(100 - slack);
+    expect(ok[4]! - ok[1]!).toBeGreaterThanOrEqual(300 - slack);
 
     // Refused for a fixed 2.5 s: without a back-off that would be 25 requests at this pace.
     mode = "429";
@@ -47,12 +49,12 @@ describe("REST pacing and back-off", () => {
     stop.abort(new Error("stopped"));
     expect(((await refused) as Error).message).toBe("stopped");
     const depth = server.arrivals.filter((a) => a.path === "/depth");
-    // Waits of at least 100 (the pace), 100, 200, 400, 400… ms (half the back-off, jittered): 8 requests at most.
+    // Waits of at least 100 (the pace), 100, 200, 400, 400… ms (half the back-off, jittered): 9 requests at most.
     expect(depth.length).toBeGreaterThanOrEqual(4);
-    expect(depth.length).toBeLessThanOrEqual(8);
+    expect(depth.length).toBeLessThanOrEqual(9);
     for (let i = 1; i < depth.length; i++)
       expect(depth[i]!.at - depth[i - 1]!.at).toBeGreaterThanOrEqual(
-        Math.min(400, Math.max(100, 50 * 2 ** (i - 1))) - 5
+        Math.min(400, Math.max(100, 50 * 2 ** (i - 1))) - slack
       );
     expect(log[0]).toMatch(/^GET \/depth: HTTP 429; retrying in \d+ ms$/);
 
@@ -68,7 +70,7 @@ describe("REST pacing and back-off", () => {
     expect(await banned).toEqual({ok: true});
     const bannedAt = server.arrivals.filter((a) => a.path === "/banned").map((a) => a.at);
     expect(bannedAt.length).toBe(2);
-    expect(bannedAt[1]! - bannedAt[0]!).toBeGreaterThanOrEqual(995);
+    expect(bannedAt[1]! - bannedAt[0]!).toBeGreaterThanOrEqual(1000 - slack);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(fresh.refusals).toBe(1);
     await server.close();
