@@ -28,7 +28,7 @@ export interface CaptureOptions {
   backoff?: {initialMs: number; maxMs: number};
   /** REST depth snapshots: minimum interval and back-off on refusals (429/418) and errors. */
   snapshotPacing?: Partial<RestPacing>;
-  /** Flush gzip this often, so a killed capture loses at most this much (1 s). */
+  /** Flush gzip (and seal an encrypted chunk) this often: a killed capture loses at most this much (1 s). */
   flushMs?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
