@@ -11,9 +11,11 @@ export const captureVerb: Verb = {
 
 Connects to the combined trade and depth@100ms streams, keeps the book synchronised by the
 exchange's rules (re-snapshotting on any gap) and writes every raw message as JSON Lines with
-its local arrival time in ns, in hourly gzip files (DIR/<symbol>-<hour>.jsonl.gz). With
-LAB_CAPTURE_KEY set (64 hex characters) files are encrypted with AES-256-GCM (.enc). Stops
-after --minutes, or on Ctrl-C (the current file is closed cleanly).
+its local arrival time in ns, in hourly gzip files named for when they open
+(DIR/<symbol>-<time>.jsonl.gz; never overwritten). With LAB_CAPTURE_KEY set (64 hex characters)
+files are encrypted with AES-256-GCM (.enc). Stops after --minutes, or on Ctrl-C (the current
+file is closed cleanly). A killed capture's .partial file is recovered by the next capture into
+DIR (every complete line; an encrypted one needs LAB_CAPTURE_KEY).
 
 --ws and --rest default to the real exchange (wss://stream.binance.com:9443,
 https://api.binance.com); this machine has no internet, so use the local feed:

@@ -52,6 +52,8 @@ describe("capture from the local Binance-protocol feed", () => {
       outDir: dir,
       signal: controller.signal,
       backoff: {initialMs: 50, maxMs: 200},
+      // Time runs 20× here: the real exchange's 1 s between snapshot requests becomes 50 ms.
+      snapshotPacing: {minIntervalMs: 50},
       onResync: (book, u) => resyncs.push({u, levels: topLevels(book, 50)})
     });
     await new Promise((r) => setTimeout(r, 1000));
@@ -191,6 +193,7 @@ describe("capture from the local Binance-protocol feed", () => {
       symbol: "BTCUSDT",
       outDir: dir,
       maxConnectionMs: 600,
+      snapshotPacing: {minIntervalMs: 50},
       signal: controller.signal
     });
     await new Promise((r) => setTimeout(r, 2200));

@@ -4,7 +4,7 @@ import type {Duck} from "../../core/duckdb.js";
 import {LabError} from "../../core/errors.js";
 import {quoteString} from "../../core/sql.js";
 import {ASK, BID, Book} from "../book.js";
-import {readCaptureLines} from "../live/capture-file.js";
+import {FINISHED_CAPTURE, readCaptureFolder, readCaptureLines} from "../live/capture-file.js";
 import {ColumnStream} from "../replay/column-stream.js";
 import type {MarketObservation} from "./report.js";
 
@@ -74,7 +74,7 @@ class Sampler {
 }
 
 /**
- * The golden sample: a live capture (`lab capture` files in a folder) or the simulator's own live
+ * The golden sample: a live capture (every finished `lab capture` file in a folder, in time order) or the simulator's own live
  * feed (`live/stream.jsonl` + `live/snapshots.jsonl`), replayed by the exchange's rules into a
  * book sampled every `intervalMs` of exchange time (E), with its trades and event times. A gap
  * in the update ids waits for the next recorded snapshot.
@@ -114,15 +114,14 @@ export function observationFromCapture({
       records.push(r);
     }
   } else {
-    const files = readdirSync(dir)
-      .filter((f) => /\.jsonl(\.gz)?(\.enc)?$/.test(f))
-      .sort();
-    if (!files.length)
+    if (!readdirSync(dir).some((f) => FINISHED_CAPTURE.test(f)))
       throw new LabError({
         file: dir,
-        reason: "no capture here: expected lab capture files (*.jsonl.gz) or a simulator live/ folder (stream.jsonl)"
+        reason: "no capture here: expected lab capture files (*.jsonl.gz) or a simulator live/ folder (stream.jsonl)",
+        hint: "a capture's .partial files count only once finished: the next `lab capture` into the folder recovers them"
       });
-    records = files.flatMap((f) => readCaptureLines(join(dir, f), key).map((l) => JSON.parse(l) as Record));
+    // Every finished file in time order; .partial files are left out (see readCaptureFolder).
+    records = readCaptureFolder({dir, key}).map((l) => JSON.parse(l) as Record);
   }
   const book = new Book();
   let priceScale = -1,

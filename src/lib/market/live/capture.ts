@@ -5,6 +5,8 @@ import {LabError} from "../../core/errors.js";
 import {ASK, BID, Book} from "../book.js";
 import type {DepthSnapshot} from "../sim/binance-streamer.js";
 import {CaptureFileWriter} from "./capture-file.js";
+import {recoverCapturePartials, type RecoveredPartial} from "./capture-recovery.js";
+import {DEFAULT_SNAPSHOT_PACING, RestPacer, type RestPacing} from "./rest-pacer.js";
 
 export interface CaptureOptions {
   /** WebSocket base (the real exchange by default) and REST base. */
@@ -24,6 +26,10 @@ export interface CaptureOptions {
   clockEveryMs?: number;
   depthLimit?: number;
   backoff?: {initialMs: number; maxMs: number};
+  /** REST depth snapshots: minimum interval and back-off on refusals (429/418) and errors. */
+  snapshotPacing?: Partial<RestPacing>;
+  /** Flush gzip (and seal an encrypted chunk) this often: a killed capture loses at most this much (1 s). */
+  flushMs?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
   /** Tests: called after every resync (the synchronised book and its last update id). */
@@ -38,7 +44,14 @@ export interface CaptureOptions {
 
 export interface CaptureSummary {
   messages: number;
+  /** The finished files, by their final names, and the lines written into them. */
   files: string[];
+  lines: number;
+  /** What was done with the partial files earlier captures left in the folder. */
+  recovered: RecoveredPartial[];
+  /** REST depth requests sent, and how many were refused or failed (then retried after a back-off). */
+  snapshotRequests: number;
+  snapshotRefusals: number;
   gaps: {expected: number; got: number; atNs: string}[];
   resyncs: number;
   snapshotRefetches: number;
@@ -52,6 +65,9 @@ export interface CaptureSummary {
 const anchorNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 const localNs = () => anchorNs + process.hrtime.bigint();
 
+/** Depth events kept while waiting for a snapshot. */
+const MAX_BUFFERED = 100_000;
+
 /** Decimal string → integer units at `scale` decimals. */
 const units = (text: string, scale: number) => Math.round(Number(text) * 10 ** scale);
 
@@ -64,7 +80,9 @@ const units = (text: string, scale: number) => Math.round(Number(text) * 10 ** s
  * message is written as JSON Lines with its local arrival time in ns (the exchange's E/T stay in
  * the message), into hourly files (gzip, optionally AES-256-GCM) that appear only when
  * complete; snapshots, gaps, resyncs, clock offsets and regime tags go into the same log.
- * Reconnects with exponential backoff, rolls the connection before 24 h.
+ * Reconnects with exponential backoff, rolls the connection before 24 h; snapshot requests are
+ * paced and back off when refused. First, the partial files a killed capture left in `outDir`
+ * are recovered (`capture-recovery.ts`); no file is ever overwritten.
  */
 // Over 150 lines: one capture's state (book sync, buffer, files, backoff) shared by its connection's handlers.
 export async function captureBinance(options: CaptureOptions): Promise<CaptureSummary> {
@@ -80,16 +98,22 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
     clockEveryMs = 3_600_000,
     depthLimit = 1000,
     backoff = {initialMs: 500, maxMs: 30_000},
+    flushMs = 1000,
     regimeWindowMs = 60_000,
     signal,
     log = () => {}
   } = options;
   mkdirSync(outDir, {recursive: true});
+  const recovered = await recoverCapturePartials({dir: outDir, key, log});
   const lower = symbol.toLowerCase();
   const streams = [`${lower}@trade`, `${lower}@depth@100ms`];
   const summary: CaptureSummary = {
     messages: 0,
     files: [],
+    lines: 0,
+    recovered,
+    snapshotRequests: 0,
+    snapshotRefusals: 0,
     gaps: [],
     resyncs: 0,
     snapshotRefetches: 0,
@@ -99,7 +123,9 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
     regimes: []
   };
 
-  // Files: one per rotation period, opened before the previous one closes (nothing is lost between them).
+  // Files: one per rotation period, opened before the previous one closes (nothing is lost between
+  // them), named for the time they open — a restart within the hour starts a file of its own.
+  const writers: CaptureFileWriter[] = [];
   let writer: CaptureFileWriter | undefined;
   let bucket = -1;
   const closing: Promise<void>[] = [];
@@ -108,10 +134,10 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
     const b = Math.floor(ms / rotateMs);
     if (b !== bucket) {
       const previous = writer;
-      const stamp = new Date(b * rotateMs).toISOString().replace(/[:.]/g, "-");
+      const stamp = new Date(ms).toISOString().replace(/[:.]/g, "-");
       const path = join(outDir, `${lower}-${stamp}.jsonl${gzip ? ".gz" : ""}${key ? ".enc" : ""}`);
-      writer = new CaptureFileWriter(path, {gzip, key});
-      summary.files.push(path);
+      writer = new CaptureFileWriter(path, {gzip, key, flushMs});
+      writers.push(writer);
       bucket = b;
       if (previous) closing.push(previous.close());
     }
@@ -184,6 +210,11 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
       signal?.removeEventListener("abort", abort);
     }
   };
+  const snapshots = new RestPacer({
+    baseUrl: restUrl,
+    pacing: {...DEFAULT_SNAPSHOT_PACING, ...options.snapshotPacing},
+    log
+  });
   const measureClock = async () => {
     const before = Date.now();
     const {serverTime} = await fetchJson<{serverTime: number}>("/api/v3/time");
@@ -201,9 +232,11 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
       let buffer: {U: number; u: number; b: [string, string][]; a: [string, string][]}[] = [];
       let lastU = -1;
       let settled = false;
+      const connection = new AbortController();
       const finish = (why: "aborted" | "closed" | "rolled") => {
         if (settled) return;
         settled = true;
+        connection.abort();
         clearTimeout(roll);
         clearInterval(clock);
         signal?.removeEventListener("abort", onAbort);
@@ -231,7 +264,10 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
         for (;;) {
           while (!buffer.length && !settled) await new Promise((r) => setTimeout(r, 5));
           if (settled) return;
-          const snap = await fetchJson<DepthSnapshot>(`/api/v3/depth?symbol=${symbol}&limit=${depthLimit}`);
+          const snap = await snapshots.get<DepthSnapshot>({
+            path: `/api/v3/depth?symbol=${symbol}&limit=${depthLimit}`,
+            signal: connection.signal
+          });
           write({type: "snapshot", data: snap});
           // A snapshot older than the first buffered event cannot be continued: fetch again.
           if (snap.lastUpdateId < buffer[0]!.U) {
@@ -262,7 +298,7 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
       ws.on("open", () => {
         write({type: "connect", url: wsUrl});
         void measureClock().catch((e) => log(`clock: ${(e as Error).message}`));
-        void resnapshot().catch((e) => (log(`snapshot: ${(e as Error).message}`), finish("closed")));
+        void resnapshot().catch((e) => settled || (log(`snapshot: ${(e as Error).message}`), finish("closed")));
       });
       ws.on("message", (raw: Buffer) => {
         const ns = localNs();
@@ -283,6 +319,9 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
         if (priceScale < 0) scales([...e.b, ...e.a]);
         if (state !== "synced") {
           buffer.push(e);
+          // While snapshots are refused the buffer would grow without end; its oldest events are
+          // of no use then (a snapshot must be newer than the first buffered event anyway).
+          if (buffer.length > MAX_BUFFERED) buffer = buffer.slice(-MAX_BUFFERED / 2);
           return;
         }
         // Already in the book (the first events after a snapshot may be).
@@ -292,7 +331,7 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
           write({type: "gap", expected: lastU + 1, got: e.U}, ns);
           log(`gap: expected update ${lastU + 1}, got ${e.U}–${e.u}; re-snapshotting`);
           buffer = [e];
-          void resnapshot().catch((err) => (log(`snapshot: ${(err as Error).message}`), finish("closed")));
+          void resnapshot().catch((err) => settled || (log(`snapshot: ${(err as Error).message}`), finish("closed")));
           return;
         }
         apply(e);
@@ -314,5 +353,9 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
   }
   await writer?.close();
   await Promise.all(closing);
+  summary.files = writers.map((w) => w.path);
+  summary.lines = writers.reduce((n, w) => n + w.lines, 0);
+  summary.snapshotRequests = snapshots.requests;
+  summary.snapshotRefusals = snapshots.refusals;
   return summary;
 }
