@@ -8,6 +8,7 @@ export const landVerb: Verb = {
   name: "land",
   summary: "land a feed: `land ami URL` writes the meter stream into bronze Parquet, resumable",
   help: `usage: lab land ami URL --out DIR [--token-file FILE] [--commit-ms 250] [--postgres-url-file FILE]
+                      [--pg-schema public]
 
 Connects to an AMI feed (\`lab feed ami\`), lands readings into DIR/bronze/part-*.parquet with
 at-least-once delivery, and records the committed offset in DIR/_checkpoint.json: a restart (or a

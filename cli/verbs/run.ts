@@ -1,5 +1,6 @@
 import {mkdirSync} from "node:fs";
 import {resolve} from "node:path";
+import {isLabError} from "../../src/lib/core/errors.js";
 import type {FlagSpec} from "../../src/lib/core/flags.js";
 import type {PipelineRunResult} from "../../src/lib/core/pipeline.js";
 import {withStagedFolder} from "../../src/lib/core/staged-folder.js";
@@ -75,6 +76,8 @@ example: npm run lab -- run demo --steps 1000 --out /tmp/demo`,
           resume: mode.kind === "resumable" && mode.resume,
           carry: mode.kind === "replace" ? mode.carry : [],
           label: `lab run ${domain.name}`,
+          // Bad input leaves nothing to resume; anything else (a crash, Ctrl-C) keeps the checkpoint.
+          keepOnFailure: (error) => !isLabError(error),
           write: (dir) => ((staged = dir), runInto(dir))
         });
         // The tables now live in outDir, not where they were written.

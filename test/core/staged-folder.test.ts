@@ -83,6 +83,21 @@ describe("withStagedFolder", () => {
     expect(existsSync(stageDir)).toBe(false);
   });
 
+  it("drops the stable staging folder when the failure leaves nothing to resume", async () => {
+    const out = join(scratch(), "out");
+    await expect(
+      withStagedFolder({
+        outDir: out,
+        stageDir: `${out}.partial`,
+        keepOnFailure: () => false,
+        write: async () => {
+          throw new Error("bad input");
+        }
+      })
+    ).rejects.toThrow("bad input");
+    expect(existsSync(`${out}.partial`)).toBe(false);
+  });
+
   it("carries named state files over from the old folder", async () => {
     const out = join(scratch(), "out");
     await withStagedFolder({outDir: out, write: async (dir) => writeFileSync(join(dir, "log.jsonl"), "1\n")});

@@ -58,8 +58,9 @@ async function checkReplaceable(outDir: string): Promise<void> {
  * succeeds, so a failed run leaves the previous outputs byte for byte as they were.
  *
  * - `stageDir`: a stable staging folder (`<out>.partial`) that survives a failure, for runs that
- *   resume from a checkpoint in it; `resume: false` empties it first. Without it, a fresh hidden
- *   folder is used and removed on failure.
+ *   resume from a checkpoint in it (unless `keepOnFailure` says the error leaves nothing worth
+ *   resuming); `resume: false` empties it first. Without it, a fresh hidden folder is used and
+ *   removed on failure.
  * - `carry`: files copied from the old `outDir` into the staging folder first (state that grows
  *   from run to run, such as an append-only evidence log).
  */
@@ -69,6 +70,7 @@ export async function withStagedFolder<T>({
   resume = false,
   carry = [],
   label = "lab run",
+  keepOnFailure = () => true,
   write
 }: {
   outDir: string;
@@ -77,6 +79,7 @@ export async function withStagedFolder<T>({
   carry?: readonly string[];
   /** Written into the marker file: what made the folder. */
   label?: string;
+  keepOnFailure?: (error: unknown) => boolean;
   write: (stageDir: string) => Promise<T>;
 }): Promise<T> {
   const target = resolve(outDir);
@@ -93,7 +96,7 @@ export async function withStagedFolder<T>({
     await replaceFolder({from: stage, to: target});
     return result;
   } catch (error) {
-    if (!stageDir) await rm(stage, {recursive: true, force: true});
+    if (!stageDir || !keepOnFailure(error)) await rm(stage, {recursive: true, force: true});
     throw error;
   }
 }

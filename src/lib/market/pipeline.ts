@@ -327,7 +327,7 @@ async function captureSession({
 export const marketPipeline: Pipeline = {
   name: "market",
   usage:
-    "lab run market --simulate [--minutes 10] [--seed N] --out DIR   (or a *.sim.json market spec: every market table, as the catalog builds them);\n             lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, replayed in parallel worker threads)",
+    "lab run market --simulate [--minutes 10] [--seed N] --out DIR   (or a *.sim.json market spec: every market table, as the catalog builds them);\n             lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--segment-events 1000000] [--sample-ms 100] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, replayed in parallel worker threads);\n             a replay from files builds in DIR.partial/, kept if it fails or is killed: rerun with --resume to continue from its last checkpoint",
   flags: [
     flag.boolean("simulate"),
     flag.positive("minutes", {max: 600}),
