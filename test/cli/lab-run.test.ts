@@ -3,7 +3,7 @@ import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFile
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
-import {runNode} from "../run-node.js";
+import {runNode, startNode} from "../run-node.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const lab = (...args: string[]) =>
@@ -135,6 +135,27 @@ describe("lab run replaces --out whole, only when the run succeeded", () => {
       // Bad input leaves nothing to resume from.
       expect(existsSync(`${out}.partial`)).toBe(false);
     }, 60_000);
+    it("a killed replay stays in <out>.partial and --resume finishes it from its checkpoint", async () => {
+      const out = join(awkward, "resumed out");
+      const args = ["run", "market", "--trades", history("trades"), "--book", history("book")];
+      const files = [...args, "--deltas", history("book_delta_v2"), "--segment-events", "2000", "--out", out];
+      const run = startNode(["--import", "tsx", "cli/lab.ts", ...files], {cwd: root, timeoutMs: 60_000});
+      const segments = join(`${out}.partial`, "segments");
+      const done = () =>
+        existsSync(segments) ? readdirSync(segments).filter((f) => f.endsWith(".done.json")).length : 0;
+      while (done() < 2) await new Promise((r) => setTimeout(r, 5));
+      run.kill();
+      const killed = await run.done;
+      expect(killed.signal).toBe("SIGKILL");
+      expect(existsSync(out)).toBe(false);
+      const resumed = await lab(...files, "--resume");
+      expect(resumed.status).toBe(0);
+      expect(resumed.stdout).toMatch(/resuming after segment \d+/);
+      expect(resumed.stdout).toContain("26,511 events");
+      expect(readdirSync(out)).toContain("market_events.parquet");
+      expect(existsSync(`${out}.partial`)).toBe(false);
+    }, 60_000);
+
     it("lab assess --out keeps the previous report when the inputs are bad", async () => {
       const out = join(awkward, "assess out");
       const good = await lab("assess", "--book", history("book"), "--out", out);
