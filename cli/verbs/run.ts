@@ -9,6 +9,13 @@ import {UsageError, flag, numberFlag, stringFlag, type Verb} from "../verb.js";
 
 const RUN_FLAGS: FlagSpec[] = [flag.string("out"), flag.integer("seed")];
 
+function findDomain(name: string | undefined) {
+  const domain = domains.find((d) => d.name === name);
+  if (!domain)
+    throw new UsageError(`unknown pipeline "${name ?? ""}"; one of: ${domains.map((d) => d.name).join(", ")}`);
+  return domain;
+}
+
 export const runVerb: Verb = {
   name: "run",
   summary: "run one pipeline on given files outside the site, writing its tables as Parquet",
@@ -35,12 +42,10 @@ options:
 Flags a pipeline does not take are refused; counts and durations must be above zero.
 
 example: npm run lab -- run demo --steps 1000 --out /tmp/demo`,
-  flags: (positionals) => [...RUN_FLAGS, ...(domains.find((d) => d.name === positionals[0])?.pipeline.flags ?? [])],
+  flags: (positionals) => [...RUN_FLAGS, ...findDomain(positionals[0]).pipeline.flags],
   async run(args) {
     const [name, ...files] = args.positionals;
-    const domain = domains.find((d) => d.name === name);
-    if (!domain)
-      throw new UsageError(`unknown pipeline "${name ?? ""}"; one of: ${domains.map((d) => d.name).join(", ")}`);
+    const domain = findDomain(name);
     const out = stringFlag(args, "out");
     if (!out) throw new UsageError("--out DIR is required");
     const outDir = resolve(out);
