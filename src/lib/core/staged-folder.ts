@@ -1,7 +1,7 @@
 import {randomBytes} from "node:crypto";
 import {copyFile, mkdir, readdir, rename, rm, stat, writeFile} from "node:fs/promises";
 import {existsSync} from "node:fs";
-import {basename, dirname, join, parse, relative, resolve} from "node:path";
+import {basename, dirname, isAbsolute, join, parse, relative, resolve} from "node:path";
 import {LabError} from "./errors.js";
 
 /** The file a staged run leaves in its folder, so a later run knows the folder is its to replace. */
@@ -34,7 +34,7 @@ export async function replaceFolder({from, to}: {from: string; to: string}): Pro
 async function checkReplaceable(outDir: string): Promise<void> {
   const cwd = process.cwd();
   const rel = relative(outDir, cwd);
-  if (outDir === parse(outDir).root || rel === "" || (!rel.startsWith("..") && !rel.startsWith("/")))
+  if (outDir === parse(outDir).root || rel === "" || (!rel.startsWith("..") && !isAbsolute(rel)))
     throw new LabError({
       file: outDir,
       reason:
