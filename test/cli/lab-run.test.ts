@@ -51,6 +51,16 @@ describe("lab refuses flags it does not know and numbers out of bounds", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("a meters spec with days 0 is refused by name, not run into empty tables", async () => {
+    const spec = join(base, "fleet.sim.json");
+    writeFileSync(spec, JSON.stringify({meters: 5, days: 0}));
+    const out = join(base, "meters-spec");
+    const r = await lab("run", "meters", spec, "--out", out);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('fleet.sim.json:days: "days" must be a whole number of at least 1, got 0');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("checks other verbs' flags too", async () => {
     const r = await lab("feed", "ami", "--port", "70000");
     expect(r.status).toBe(2);

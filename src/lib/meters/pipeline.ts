@@ -158,6 +158,8 @@ export async function runMetersTables({
   const days = spec.days ?? preset.days;
   if (!(meters >= 1 && meters <= 100_000))
     throw new LabError({file, column: "meters", reason: "fleet size must be between 1 and 100,000"});
+  if (!(Number.isInteger(days) && days >= 1))
+    throw new LabError({file, column: "days", reason: `"days" must be a whole number of at least 1, got ${days}`});
   const dirs: string[] = [];
   for (const pattern of patterns) {
     const outDir = join(scratchDir, pattern);
