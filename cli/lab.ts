@@ -3,6 +3,7 @@
  * `lab VERB --help` explains one.
  */
 import {isLabError} from "../src/lib/core/errors.js";
+import {HELP_FLAG, booleanFlags, checkFlags} from "../src/lib/core/flags.js";
 import {acquireVerb} from "./verbs/acquire.js";
 import {assessVerb} from "./verbs/assess.js";
 import {captureVerb} from "./verbs/capture.js";
@@ -67,12 +68,17 @@ async function main(argv: string[]): Promise<number> {
     console.error(`lab: unknown verb "${name}"\n\n${mainHelp()}`);
     return 2;
   }
-  const args = parseArgs(rest);
-  if (args.flags.help) {
+  // The flags may depend on the positionals (`lab run kpi`), and the flags decide which words
+  // are positionals (a boolean never takes the next word): parse once for the positionals.
+  const first = parseArgs(rest);
+  if (first.flags.help) {
     console.log(verb.help);
     return 0;
   }
   try {
+    const specs = [HELP_FLAG, ...(typeof verb.flags === "function" ? verb.flags(first.positionals) : verb.flags)];
+    const parsed = parseArgs(rest, booleanFlags(specs));
+    const args = {...parsed, flags: checkFlags({flags: parsed.flags, specs})};
     return (await verb.run(args)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -1,3 +1,7 @@
+import {UsageError, type FlagSpec} from "../src/lib/core/flags.js";
+
+export {UsageError, flag, type FlagSpec} from "../src/lib/core/flags.js";
+
 /** A `lab` verb: one subcommand of `npm run lab -- VERB …`. */
 export interface Verb {
   name: string;
@@ -5,6 +9,11 @@ export interface Verb {
   summary: string;
   /** The full `lab VERB --help` text: usage line, options with defaults, an example. */
   help: string;
+  /**
+   * Every flag it takes (`--help` aside); `lab` refuses any other before running it. A function
+   * when they depend on the positionals (`lab run kpi` takes the kpi pipeline's flags).
+   */
+  flags: FlagSpec[] | ((positionals: string[]) => FlagSpec[]);
   run(args: ParsedArgs): Promise<number | void>;
 }
 
@@ -15,9 +24,10 @@ export interface ParsedArgs {
 
 /**
  * Parses `--name value`, `--name=value` and bare `--flag` (true). A flag followed by another flag
- * or nothing is boolean; `--` ends flag parsing.
+ * or nothing, or named in `booleans`, is boolean (so `--strict file.csv` keeps the file a
+ * positional); `--` ends flag parsing.
  */
-export function parseArgs(argv: string[]): ParsedArgs {
+export function parseArgs(argv: string[], booleans: ReadonlySet<string> = new Set()): ParsedArgs {
   const positionals: string[] = [];
   const flags: Record<string, string | boolean> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -29,7 +39,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
     if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       if (eq > 0) flags[arg.slice(2, eq)] = arg.slice(eq + 1);
-      else if (i + 1 < argv.length && !argv[i + 1]!.startsWith("--")) flags[arg.slice(2)] = argv[++i]!;
+      else if (i + 1 < argv.length && !argv[i + 1]!.startsWith("--") && !booleans.has(arg.slice(2)))
+        flags[arg.slice(2)] = argv[++i]!;
       else flags[arg.slice(2)] = true;
     } else if (arg === "-h") {
       flags.help = true;
@@ -54,10 +65,6 @@ export function numberFlag(args: ParsedArgs, name: string, fallback?: number): n
   const value = Number(text);
   if (!Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got "${text}"`);
   return value;
-}
-
-export class UsageError extends Error {
-  override name = "UsageError";
 }
 
 /**

@@ -1,6 +1,6 @@
 import {resolve} from "node:path";
 import {MARKET_TABLES, acquireMarketData, acquireMarkdown} from "../../src/lib/market/history/acquire.js";
-import {UsageError, numberFlag, stringFlag, type Verb} from "../verb.js";
+import {flag, numberFlag, stringFlag, UsageError, type Verb} from "../verb.js";
 
 const isHttp = (text: string) => /^https?:\/\//i.test(text);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -39,6 +39,10 @@ options:
   --min-coverage X      share of the day first→last origin_time must span (default 0.98)
 
 example: npm run lab -- acquire market --from /mnt/lake --inbox datasets/inbox/market --exchange BINANCE --symbol BTC-USDT --from-date 2024-03-01 --to-date 2024-03-07`,
+  flags: [
+    ...["from", "inbox", "exchange", "symbol", "from-date", "to-date", "tables"].map(flag.string),
+    flag.range("min-coverage", 0, 1)
+  ],
   async run(args) {
     const [what, ...extra] = args.positionals;
     if (what !== "market")

@@ -1,10 +1,10 @@
 import {mkdirSync} from "node:fs";
 import {writeFile} from "node:fs/promises";
 import {join, resolve} from "node:path";
-import {writeAtomically} from "../../src/lib/core/atomic-file.js";
+import {writeFilesAtomically} from "../../src/lib/core/atomic-file.js";
 import {assessFiles, assessmentMarkdown} from "../../src/lib/market/history/assess.js";
 import type {MarketInputs} from "../../src/lib/market/history/inputs.js";
-import {UsageError, stringFlag, type Verb} from "../verb.js";
+import {flag, stringFlag, UsageError, type Verb} from "../verb.js";
 
 export const assessVerb: Verb = {
   name: "assess",
@@ -25,6 +25,7 @@ options:
   --out DIR       also write DIR/assessment.json and DIR/assessment.md (created if missing)
 
 example: npm run lab -- assess --book data/book.parquet --deltas data/book_delta_v2.parquet --trades data/trades.parquet --out /tmp/assess`,
+  flags: ["book", "deltas", "trades", "out"].map(flag.string),
   async run(args) {
     const inputs: MarketInputs = {};
     for (const name of ["trades", "book", "deltas"] as const) {
@@ -43,12 +44,17 @@ example: npm run lab -- assess --book data/book.parquet --deltas data/book_delta
     if (out) {
       const outDir = resolve(out);
       mkdirSync(outDir, {recursive: true});
-      await writeAtomically(join(outDir, "assessment.json"), (temp) =>
-        writeFile(temp, `${JSON.stringify(assessment, null, 2)}\n`)
-      );
-      await writeAtomically(join(outDir, "assessment.md"), (temp) =>
-        writeFile(temp, markdown.endsWith("\n") ? markdown : `${markdown}\n`)
-      );
+      // Both files or neither: a report is never half new.
+      await writeFilesAtomically([
+        {
+          path: join(outDir, "assessment.json"),
+          write: (temp) => writeFile(temp, `${JSON.stringify(assessment, null, 2)}\n`)
+        },
+        {
+          path: join(outDir, "assessment.md"),
+          write: (temp) => writeFile(temp, markdown.endsWith("\n") ? markdown : `${markdown}\n`)
+        }
+      ]);
     }
   }
 };

@@ -22,6 +22,12 @@ https://api.binance.com); this machine has no internet, so use the local feed:
 
 example: npm run lab -- feed binance --port 9443 --speed 5 &
          npm run lab -- capture --ws ws://127.0.0.1:9443 --rest http://127.0.0.1:9443 --symbol BTCUSDT --minutes 1 --out /tmp/capture`,
+  flags: [
+    ...["symbol", "out", "ws", "rest"].map((name) => ({name, type: "string" as const})),
+    {name: "minutes", type: "number", above: 0},
+    {name: "rotate-minutes", type: "number", above: 0},
+    {name: "no-gzip", type: "boolean"}
+  ],
   async run(args) {
     const out = stringFlag(args, "out");
     const symbol = stringFlag(args, "symbol");

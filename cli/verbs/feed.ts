@@ -6,7 +6,7 @@ import {startAmiFeed} from "../../src/lib/meters/feed-server.js";
 import {startBinanceFeed} from "../../src/lib/market/live/binance-feed-server.js";
 import type {EmissionPattern} from "../../src/lib/meters/config.js";
 import {readSecret} from "../../src/lib/core/secret.js";
-import {UsageError, numberFlag, refuseArgvSecret, stringFlag, type Verb} from "../verb.js";
+import {flag, numberFlag, refuseArgvSecret, stringFlag, UsageError, type Verb} from "../verb.js";
 
 export const feedVerb: Verb = {
   name: "feed",
@@ -31,6 +31,19 @@ The token is read from --token-file FILE or $LAB_AMI_TOKEN (never from the comma
 printed: the token itself never is.
 
 example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- feed ami --rate 10000 --meters 10000`,
+  flags: [
+    // "token" is declared so refuseArgvSecret can say where a secret goes instead.
+    ...["token-file", "token", "pattern", "replay"].map(flag.string),
+    flag.port(),
+    flag.positive("rate"),
+    flag.count("meters"),
+    flag.positive("days"),
+    flag.integer("seed"),
+    flag.count("batch"),
+    flag.positive("speed"),
+    flag.range("drop-rate", 0, 1),
+    flag.positive("disconnect-every")
+  ],
   async run(args) {
     if (args.positionals[0] === "binance") {
       const feed = await startBinanceFeed({

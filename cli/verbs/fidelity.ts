@@ -1,7 +1,7 @@
 import {resolve} from "node:path";
 import {captureKeyFromEnv} from "../../src/lib/market/live/capture-file.js";
 import {runFidelity} from "../../src/lib/market/fidelity/run.js";
-import {UsageError, stringFlag, type Verb} from "../verb.js";
+import {flag, stringFlag, UsageError, type Verb} from "../verb.js";
 
 export const fidelityVerb: Verb = {
   name: "fidelity",
@@ -16,6 +16,7 @@ exits 1 on FAIL. Encrypted captures need LAB_CAPTURE_KEY.
 example: npm run lab -- simulate market --seed 1 --minutes 10 --out /tmp/m
          npm run lab -- run market --trades /tmp/m/history/trades.parquet --book /tmp/m/history/book.parquet --deltas /tmp/m/history/book_delta_v2.parquet --out /tmp/r
          npm run lab -- fidelity --reconstructed /tmp/r --golden /tmp/m/live --out /tmp/f`,
+  flags: ["reconstructed", "golden", "out"].map(flag.string),
   async run(args) {
     const [reconstructed, golden, out] = ["reconstructed", "golden", "out"].map((k) => stringFlag(args, k));
     if (!reconstructed || !golden || !out) throw new UsageError("--reconstructed, --golden and --out are required");

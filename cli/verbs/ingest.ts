@@ -3,7 +3,7 @@ import {ingest} from "../../src/lib/catalog/ingest.js";
 import {loadConfig} from "../../src/lib/catalog/config.js";
 import {labPaths} from "../../src/lib/catalog/paths.js";
 import {catalogBuiltins} from "../../src/lib/registry.js";
-import {numberFlag, stringFlag, type Verb} from "../verb.js";
+import {flag, numberFlag, stringFlag, type Verb} from "../verb.js";
 
 export const ingestVerb: Verb = {
   name: "ingest",
@@ -22,6 +22,7 @@ options:
   --lab-dir DIR    where the catalog and warehouse live (default .lab; also $LAB_DIR)
 
 example: npm run lab -- ingest --watch`,
+  flags: [flag.boolean("watch"), flag.string("root"), flag.count("workers"), flag.string("lab-dir")],
   async run(args) {
     const projectDir = process.cwd();
     const paths = labPaths({projectDir, labDir: stringFlag(args, "lab-dir")});

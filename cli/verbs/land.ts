@@ -2,12 +2,13 @@ import {resolve} from "node:path";
 import {landAmi, percentile} from "../../src/lib/meters/land.js";
 import {openPostgresSink} from "../../src/lib/meters/postgres-sink.js";
 import {readSecret} from "../../src/lib/core/secret.js";
-import {UsageError, numberFlag, refuseArgvSecret, stringFlag, type Verb} from "../verb.js";
+import {flag, numberFlag, refuseArgvSecret, stringFlag, UsageError, type Verb} from "../verb.js";
 
 export const landVerb: Verb = {
   name: "land",
   summary: "land a feed: `land ami URL` writes the meter stream into bronze Parquet, resumable",
   help: `usage: lab land ami URL --out DIR [--token-file FILE] [--commit-ms 250] [--postgres-url-file FILE]
+                      [--pg-schema public]
 
 Connects to an AMI feed (\`lab feed ami\`), lands readings into DIR/bronze/part-*.parquet with
 at-least-once delivery, and records the committed offset in DIR/_checkpoint.json: a restart (or a
@@ -18,6 +19,11 @@ Prints the end-to-end latency (generated → landed) as p50/p99. Secrets never g
 line (\`ps\` shows it): the feed's token comes from --token-file FILE or $LAB_AMI_TOKEN.
 
 example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- land ami ws://127.0.0.1:8765/ami --out /tmp/ami`,
+  flags: [
+    // "token" and "postgres" are declared so refuseArgvSecret can say where a secret goes instead.
+    ...["out", "token-file", "token", "postgres", "postgres-url-file", "pg-schema"].map(flag.string),
+    flag.positive("commit-ms")
+  ],
   async run(args) {
     const [what, url] = args.positionals;
     if (what !== "ami" || !url) throw new UsageError("expected: land ami URL");

@@ -1,7 +1,20 @@
 import {mkdirSync} from "node:fs";
 import {resolve} from "node:path";
+import {isLabError} from "../../src/lib/core/errors.js";
+import type {FlagSpec} from "../../src/lib/core/flags.js";
+import type {PipelineRunResult} from "../../src/lib/core/pipeline.js";
+import {withStagedFolder} from "../../src/lib/core/staged-folder.js";
 import {domains} from "../../src/lib/registry.js";
-import {UsageError, numberFlag, stringFlag, type Verb} from "../verb.js";
+import {UsageError, flag, numberFlag, stringFlag, type Verb} from "../verb.js";
+
+const RUN_FLAGS: FlagSpec[] = [flag.string("out"), flag.integer("seed")];
+
+function findDomain(name: string | undefined) {
+  const domain = domains.find((d) => d.name === name);
+  if (!domain)
+    throw new UsageError(`unknown pipeline "${name ?? ""}"; one of: ${domains.map((d) => d.name).join(", ")}`);
+  return domain;
+}
 
 export const runVerb: Verb = {
   name: "run",
@@ -13,39 +26,68 @@ tables, with the same columns, as the catalog publishes from the same input (a *
 given as FILE runs exactly what \`lab ingest\` runs for it). Without files, simulating pipelines
 use their bundled defaults.
 
+The run writes into a staging folder beside DIR, which replaces DIR whole only when the run
+succeeds: a failed run leaves the previous outputs as they were. DIR must be new, empty or a
+folder an earlier \`lab run\` wrote. Two modes differ: a market replay from history files stages
+in DIR.partial/, kept when the run fails or is killed so that --resume continues from it; and
+\`effluent --follow\` writes into DIR as it goes, to be watched live.
+
 pipelines:
 ${domains.map((d) => `  ${d.name.padEnd(10)} ${d.summary}\n  ${"".padEnd(10)} ${d.pipeline.usage}\n  ${"".padEnd(10)} tables: ${d.tables.map((t) => t.name).join(", ")}`).join("\n")}
 
 options:
-  --out DIR    folder for the Parquet tables (required; created if missing)
+  --out DIR    folder for the Parquet tables (required; created if missing, replaced on success)
   --seed N     seed for every random choice (default 1)
 
+Flags a pipeline does not take are refused; counts and durations must be above zero.
+
 example: npm run lab -- run demo --steps 1000 --out /tmp/demo`,
+  flags: (positionals) => [...RUN_FLAGS, ...findDomain(positionals[0]).pipeline.flags],
   async run(args) {
     const [name, ...files] = args.positionals;
-    const domain = domains.find((d) => d.name === name);
-    if (!domain)
-      throw new UsageError(`unknown pipeline "${name ?? ""}"; one of: ${domains.map((d) => d.name).join(", ")}`);
+    const domain = findDomain(name);
     const out = stringFlag(args, "out");
     if (!out) throw new UsageError("--out DIR is required");
     const outDir = resolve(out);
-    mkdirSync(outDir, {recursive: true});
     const {out: _out, seed: _seed, ...flags} = args.flags;
+    const inputs = files.map((f) => resolve(f));
     // Long-running modes (following a live export) stop on Ctrl-C; the pipeline only sees the signal.
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
     const started = performance.now();
-    try {
-      const result = await domain.pipeline.run({
-        files: files.map((f) => resolve(f)),
-        outDir,
+    const runInto = (dir: string) =>
+      domain.pipeline.run({
+        files: inputs,
+        outDir: dir,
         seed: numberFlag(args, "seed", 1)!,
         flags,
         log: (line) => console.log(line),
         signal: controller.signal
       });
+    try {
+      const mode = domain.pipeline.outputMode?.({flags, files: inputs}) ?? {kind: "replace"};
+      let result: PipelineRunResult;
+      if (mode.kind === "in-place") {
+        mkdirSync(outDir, {recursive: true});
+        result = await runInto(outDir);
+      } else {
+        const stageDir = mode.kind === "resumable" ? `${outDir}.partial` : undefined;
+        let staged = "";
+        result = await withStagedFolder({
+          outDir,
+          stageDir,
+          resume: mode.kind === "resumable" && mode.resume,
+          carry: mode.kind === "replace" ? mode.carry : [],
+          label: `lab run ${domain.name}`,
+          // Bad input leaves nothing to resume; anything else (a crash, Ctrl-C) keeps the checkpoint.
+          keepOnFailure: (error) => !isLabError(error),
+          write: (dir) => ((staged = dir), runInto(dir))
+        });
+        // The tables now live in outDir, not where they were written.
+        result.tables = result.tables.map((t) => ({...t, path: t.path.replace(staged, outDir)}));
+      }
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       console.log(
         `${domain.name}: ${result.tables.length} table(s), ${result.tables.reduce((n, t) => n + t.rows, 0)} rows in ${seconds}s → ${outDir}`

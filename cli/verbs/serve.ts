@@ -2,7 +2,7 @@ import {resolve} from "node:path";
 import {startMpcbServer} from "../../src/lib/effluent/mpcb-server.js";
 import {labPaths} from "../../src/lib/catalog/paths.js";
 import {readSecret} from "../../src/lib/core/secret.js";
-import {UsageError, numberFlag, refuseArgvSecret, stringFlag, type Verb} from "../verb.js";
+import {flag, numberFlag, refuseArgvSecret, stringFlag, UsageError, type Verb} from "../verb.js";
 
 /** `ID:KEY` pairs, one a line or comma-separated, as in $LAB_MPCB_SITE_KEYS or a keys file. */
 export function parseSiteKeys({text, source}: {text: string; source: string}): Record<string, string> {
@@ -46,6 +46,13 @@ options:
   --diagnostics-quota-mb N  stored diagnostics per site (default 16)
 
 example: LAB_MPCB_SITE_KEYS=CETP-DEMO:$(cat ~/.mpcb-key) npm run lab -- serve mpcb --port 8088`,
+  flags: [
+    // "site" is declared so refuseArgvSecret can say where the keys go instead.
+    ...["site-keys-file", "site", "inbox"].map(flag.string),
+    flag.port(),
+    flag.positive("upload-quota-mb"),
+    flag.positive("diagnostics-quota-mb")
+  ],
   async run(args) {
     const [what] = args.positionals;
     if (what !== "mpcb") throw new UsageError("expected: serve mpcb");

@@ -1,6 +1,6 @@
 import {resolve} from "node:path";
 import {simulateMarketFiles} from "../../src/lib/market/pipeline.js";
-import {UsageError, numberFlag, stringFlag, type Verb} from "../verb.js";
+import {flag, numberFlag, stringFlag, UsageError, type Verb} from "../verb.js";
 
 export const simulateVerb: Verb = {
   name: "simulate",
@@ -19,6 +19,13 @@ options:
   --out DIR        output folder (required)
 
 example: npm run lab -- simulate market --seed 1 --minutes 60 --drop-rate 0.01 --out /tmp/market`,
+  flags: [
+    flag.integer("seed"),
+    flag.positive("minutes"),
+    flag.range("drop-rate", 0, 1),
+    flag.range("jitter-ms", 0),
+    flag.string("out")
+  ],
   async run(args) {
     const [what] = args.positionals;
     if (what !== "market") throw new UsageError(`nothing to simulate called "${what ?? ""}"; try: lab simulate market`);

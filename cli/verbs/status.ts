@@ -1,7 +1,7 @@
 import {catalogStatus} from "../../src/lib/catalog/status.js";
 import {labPaths} from "../../src/lib/catalog/paths.js";
 import {tableOwner} from "../../src/lib/registry.js";
-import {stringFlag, type Verb} from "../verb.js";
+import {flag, stringFlag, type Verb} from "../verb.js";
 
 export const statusVerb: Verb = {
   name: "status",
@@ -11,6 +11,7 @@ export const statusVerb: Verb = {
 Shows what the catalog holds: files and versions, jobs by state with the last errors, every
 plugin (built-in and from plugins/, with the reason a broken one was skipped) and the warehouse
 topics with their row counts, the pipeline (or plugin) that declares each and what a row is.`,
+  flags: [flag.boolean("json"), flag.string("lab-dir")],
   async run(args) {
     const status = await catalogStatus({paths: labPaths({labDir: stringFlag(args, "lab-dir")})});
     const userPlugins = status.plugins.filter((p) => p.source === "user" && p.status === "OK");

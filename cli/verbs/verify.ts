@@ -1,6 +1,6 @@
 import {verifyEvidence} from "../../src/lib/effluent/evidence-log.js";
 import {readSecret} from "../../src/lib/core/secret.js";
-import {UsageError, stringFlag, type Verb} from "../verb.js";
+import {flag, stringFlag, UsageError, type Verb} from "../verb.js";
 
 export const verifyVerb: Verb = {
   name: "verify",
@@ -14,6 +14,7 @@ rewritten with a recomputed chain fails; without the key it says that only the u
 was checked. Exits 0 when intact; otherwise prints each broken line and exits 1.
 
 example: LAB_EVIDENCE_KEY=$(cat ~/.evidence-key) npm run lab -- verify evidence out/evidence_log.jsonl`,
+  flags: [flag.string("key-file")],
   async run(args) {
     const [what, file] = args.positionals;
     if (what !== "evidence" || !file) throw new UsageError("expected: verify evidence FILE");

@@ -23,3 +23,21 @@ export async function writeAtomically<T>(path: string, write: (tempPath: string)
     throw error;
   }
 }
+
+/**
+ * Produces several files together: every one is written to a temporary path beside its target
+ * first, and only when all succeeded are they renamed into place. A failure while writing any of
+ * them leaves every old file untouched and removes the temporary ones.
+ */
+export async function writeFilesAtomically(
+  files: readonly {path: string; write: (tempPath: string) => Promise<unknown>}[]
+): Promise<void> {
+  const temps = files.map((f) => ({...f, temp: tempPathFor(f.path)}));
+  try {
+    for (const f of temps) await f.write(f.temp);
+  } catch (error) {
+    await Promise.all(temps.map((f) => rm(f.temp, {force: true})));
+    throw error;
+  }
+  for (const f of temps) await rename(f.temp, f.path);
+}

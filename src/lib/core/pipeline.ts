@@ -3,6 +3,8 @@
  * simulations), write its tables as Parquet files named `<table>.parquet` into a folder. The
  * catalog face (plugins, derivations) lives beside it in the domain (src/lib/<domain>/index.ts).
  */
+import type {FlagSpec} from "./flags.js";
+
 export interface PipelineRunOptions {
   /** Input files (datasets or simulation specs); may be empty for pure simulations. */
   files: string[];
@@ -22,10 +24,26 @@ export interface PipelineRunResult {
   tables: {name: string; path: string; rows: number}[];
 }
 
+/**
+ * How `lab run` treats the output folder:
+ * - `replace` (the default): the run writes into a staging folder that replaces `--out` whole
+ *   only when it succeeds; `carry` names files copied over from the old folder first (state that
+ *   grows from run to run).
+ * - `resumable`: the same, but staged in the stable `<out>.partial/`, kept when the run fails so
+ *   `resume` can continue from its checkpoint.
+ * - `in-place`: written straight into `--out` as the run goes (live modes meant to be watched).
+ */
+export type OutputMode =
+  {kind: "replace"; carry?: string[]} | {kind: "resumable"; resume: boolean} | {kind: "in-place"};
+
 export interface Pipeline {
   /** Short name used on the command line (`lab run effluent …`). */
   name: string;
   /** The flags and files it accepts, for `lab run NAME --help`. */
   usage: string;
+  /** Every flag it takes (besides `lab run`'s own --out and --seed); `lab run` refuses any other. */
+  flags: FlagSpec[];
+  /** How these flags want the output folder treated (default: replace). */
+  outputMode?(run: {flags: Record<string, string | boolean>; files: string[]}): OutputMode;
   run(options: PipelineRunOptions): Promise<PipelineRunResult>;
 }

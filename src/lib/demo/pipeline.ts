@@ -1,5 +1,6 @@
 import {readFileSync} from "node:fs";
 import {LabError} from "../core/errors.js";
+import {flag} from "../core/flags.js";
 import type {Pipeline} from "../core/pipeline.js";
 import {createRng} from "../core/random.js";
 import {folderSink, type TableSink} from "../core/table-sink.js";
@@ -27,6 +28,7 @@ export const demoPipeline: Pipeline = {
   name: "demo",
   usage:
     "lab run demo [--walks 3] [--steps 500] [--step-sd 1] [--seed 1] --out DIR   (or a *.sim.json random-walk spec)",
+  flags: [flag.count("walks"), flag.count("steps"), flag.range("step-sd", 0)],
   async run({files, outDir, seed, flags, log}) {
     const sink = folderSink({outDir});
     const specFile = files.find((f) => f.endsWith(".json"));

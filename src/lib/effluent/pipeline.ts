@@ -1,18 +1,21 @@
 import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
 import {join} from "node:path";
 import {LabError} from "../core/errors.js";
+import {flag} from "../core/flags.js";
 import type {Pipeline} from "../core/pipeline.js";
 import {folderSink, type TableSink} from "../core/table-sink.js";
 import {createRng} from "../core/random.js";
 import {analyzeEffluent, type EffluentAnalysis} from "./analyze.js";
 import {defaultEffluentConfig, type EffluentConfig} from "./config.js";
-import {appendEvidence} from "./evidence-log.js";
+import {appendEvidence, headPathFor} from "./evidence-log.js";
 import {followEffluent} from "./follow.js";
 import {readFactoryFeed, readMpcbExport} from "./read-feeds.js";
 import {simulatePlant, type PlantSimulation} from "./simulate.js";
 import {effluentColumns, type EffluentTable} from "./tables.js";
 import type {CetpReading, FactoryReading} from "./types.js";
 import {writeFactoryFeeds, writeMpcbExport} from "./write-feeds.js";
+
+const EVIDENCE_LOG = "evidence_log.jsonl";
 
 export interface EffluentInputs {
   cetp: CetpReading[];
@@ -110,7 +113,18 @@ export function simulateFeeds({dir, seed, days}: {dir: string; seed: number; day
 export const effluentPipeline: Pipeline = {
   name: "effluent",
   usage:
-    "lab run effluent --cetp FILE --factories DIR|FILE[,…] --out DIR   (or --simulate [--days 30] [--seed N], or a *.sim.json plant spec, to generate a plant;\n             --follow FILE --factories DIR --out DIR [--webhook URL] to follow a growing export live)",
+    "lab run effluent --cetp FILE --factories DIR|FILE[,…] --out DIR   (or --simulate [--days 30] [--seed N], or a *.sim.json plant spec, to generate a plant;\n             --follow FILE --factories DIR --out DIR [--webhook URL] to follow a growing export live, writing into DIR as it goes)",
+  flags: [
+    flag.string("cetp"),
+    flag.string("factories"),
+    flag.boolean("simulate"),
+    flag.count("days"),
+    flag.string("follow"),
+    flag.string("webhook")
+  ],
+  // --follow is watched while it runs, so it writes in place; a batch run keeps its evidence log growing.
+  outputMode: ({flags}) =>
+    flags.follow ? {kind: "in-place"} : {kind: "replace", carry: [EVIDENCE_LOG, headPathFor(EVIDENCE_LOG)]},
   async run({files, outDir, seed, flags, log, signal}) {
     const config = defaultEffluentConfig;
     if (typeof flags.follow === "string") {
@@ -150,7 +164,7 @@ export const effluentPipeline: Pipeline = {
     const sink = folderSink({outDir});
     const {analysis} = await runEffluentTables({cetpPath: cetpPath!, factoryPaths, simulation, config, sink, log});
     const evidence = appendEvidence({
-      path: join(outDir, "evidence_log.jsonl"),
+      path: join(outDir, EVIDENCE_LOG),
       attributions: analysis.attributions.filter((a) => a.method === "robust_lag" && a.factory_id)
     });
     log(

@@ -3,6 +3,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {openDuckDB, type Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
+import {flag} from "../core/flags.js";
 import type {Pipeline} from "../core/pipeline.js";
 import {writeParquet} from "../core/parquet-write.js";
 import {createRng} from "../core/random.js";
@@ -188,6 +189,12 @@ export const kpiPipeline: Pipeline = {
   name: "kpi",
   usage:
     "lab run kpi --events FILE[,FILE…] [--strict] [--ts COL --value COL --metric NAME --source NAME] --out DIR   (or --simulate [--days 730] [--seed N], or a *.sim.json KPI spec)",
+  flags: [
+    ...["events", "ts", "value", "metric", "source"].map(flag.string),
+    flag.boolean("strict"),
+    flag.boolean("simulate"),
+    flag.count("days")
+  ],
   async run({outDir, seed, flags, files, log}) {
     // A *.sim.json KPI spec runs what the catalog's simulation plugin runs for it.
     const specFile = files.find((f) => f.endsWith(".sim.json"));

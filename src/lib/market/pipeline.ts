@@ -1,6 +1,7 @@
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {basename, join, resolve} from "node:path";
 import {LabError} from "../core/errors.js";
+import {flag} from "../core/flags.js";
 import type {Pipeline} from "../core/pipeline.js";
 import {createRng} from "../core/random.js";
 import {defaultMarketConfig, type MarketConfig} from "./config.js";
@@ -326,7 +327,24 @@ async function captureSession({
 export const marketPipeline: Pipeline = {
   name: "market",
   usage:
-    "lab run market --simulate [--minutes 10] [--seed N] --out DIR   (or a *.sim.json market spec: every market table, as the catalog builds them);\n             lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, replayed in parallel worker threads)",
+    "lab run market --simulate [--minutes 10] [--seed N] --out DIR   (or a *.sim.json market spec: every market table, as the catalog builds them);\n             lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--segment-events 1000000] [--sample-ms 100] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, replayed in parallel worker threads);\n             a replay from files builds in DIR.partial/, kept if it fails or is killed: rerun with --resume to continue from its last checkpoint",
+  flags: [
+    flag.boolean("simulate"),
+    flag.positive("minutes", {max: 600}),
+    ...["trades", "book", "deltas", "history", "strategy", "reader", "memory-limit"].map(flag.string),
+    flag.positive("tick-size"),
+    flag.positive("lot-size"),
+    flag.count("reorder-window"),
+    flag.count("segment-events"),
+    flag.range("sample-ms", 0),
+    flag.boolean("resume")
+  ],
+  // A replay from history files checkpoints as it goes: it stages in <out>.partial/, which a
+  // failed or killed run leaves behind for --resume to continue from.
+  outputMode: ({flags, files}) =>
+    flags.simulate || flags.history || files.some((f) => f.endsWith(".json"))
+      ? {kind: "replace"}
+      : {kind: "resumable", resume: Boolean(flags.resume)},
   async run({outDir, flags, files, seed, log}) {
     const specFile = files.find((f) => f.endsWith(".json"));
     if (specFile || flags.simulate) {

@@ -3,6 +3,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {openDuckDB} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
+import {flag} from "../core/flags.js";
 import type {Pipeline} from "../core/pipeline.js";
 import {writeParquet} from "../core/parquet-write.js";
 import {createRng} from "../core/random.js";
@@ -148,6 +149,8 @@ export async function runMetersTables({
   const days = spec.days ?? preset.days;
   if (!(meters >= 1 && meters <= 100_000))
     throw new LabError({file, column: "meters", reason: "fleet size must be between 1 and 100,000"});
+  if (!(Number.isInteger(days) && days >= 1))
+    throw new LabError({file, column: "days", reason: `"days" must be a whole number of at least 1, got ${days}`});
   const dirs: string[] = [];
   for (const pattern of patterns) {
     const outDir = join(scratchDir, pattern);
@@ -212,6 +215,13 @@ export const metersPipeline: Pipeline = {
   name: "meters",
   usage:
     "lab run meters [--preset quick-demo|se-demo|enterprise-poc|ml-training] [--meters N --days D] [--pattern UNIFORM|STAGGERED|PARTIAL|DEGRADED[,…]] [--profile default|suburban|urban-commercial|industrial-park] [--stream-rate N --stream-seconds S] --out DIR   (or a *.sim.json fleet spec)",
+  flags: [
+    ...["preset", "pattern", "profile"].map(flag.string),
+    flag.count("meters", {max: 100_000}),
+    flag.count("days"),
+    flag.positive("stream-rate"),
+    flag.positive("stream-seconds")
+  ],
   async run({outDir, seed, flags, files, log}) {
     const specFile = files.find((f) => f.endsWith(".json"));
     const spec: MeterFleetSpec = specFile

@@ -48,10 +48,10 @@ describe("crash safety", () => {
       const first = runLab([...base, "--out", out]);
       // Run 0 dies anywhere in its first stretch; runs 1 and 2 a random moment after their
       // first and third checkpoints, so resuming from a checkpoint is exercised for sure.
+      // `lab run` builds the replay in <out>.partial/, which a killed run leaves for --resume.
+      const segmentsDir = join(`${out}.partial`, "segments");
       const doneMarkers = () =>
-        existsSync(join(out, "segments"))
-          ? readdirSync(join(out, "segments")).filter((f) => f.endsWith(".done.json")).length
-          : 0;
+        existsSync(segmentsDir) ? readdirSync(segmentsDir).filter((f) => f.endsWith(".done.json")).length : 0;
       if (run === 0) await new Promise((r) => setTimeout(r, rng.uniform(0.2, 0.6) * duration));
       else {
         const target = run === 1 ? 1 : 3;
@@ -60,9 +60,7 @@ describe("crash safety", () => {
       }
       first.kill();
       const code = await first.done;
-      const segments = existsSync(join(out, "segments"))
-        ? readdirSync(join(out, "segments")).filter((f) => f.endsWith(".done.json")).length
-        : 0;
+      const segments = doneMarkers();
       await runLab([...base, "--out", out, "--resume"]).done;
       kills.push({killed: code === null, segments});
       expect({run, ...(await fingerprint(join(out, "market_events.parquet")))}).toEqual({run, ...expected});

@@ -1,6 +1,6 @@
 import {mkdirSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
-import {writeAtomically} from "../../core/atomic-file.js";
+import {writeFilesAtomically} from "../../core/atomic-file.js";
 import {openDuckDB} from "../../core/duckdb.js";
 import {writeParquet} from "../../core/parquet-write.js";
 import {fidelityMarkdown, fidelityReport, type FidelityReport} from "./report.js";
@@ -33,14 +33,14 @@ export async function runFidelity({
     duck.close();
   }
   mkdirSync(outDir, {recursive: true});
-  await writeAtomically(join(outDir, "fidelity.json"), async (temp) =>
-    writeFileSync(temp, JSON.stringify(report, null, 1))
-  );
-  await writeAtomically(join(outDir, "fidelity.md"), async (temp) => writeFileSync(temp, fidelityMarkdown(report)));
-  await writeParquet({
-    path: join(outDir, "fidelity_metrics.parquet"),
-    columns: FIDELITY_METRICS_COLUMNS,
-    rows: fidelityMetricRows(report)
-  });
+  // The report's three files are replaced together, only once all three are written.
+  await writeFilesAtomically([
+    {path: join(outDir, "fidelity.json"), write: async (temp) => writeFileSync(temp, JSON.stringify(report, null, 1))},
+    {path: join(outDir, "fidelity.md"), write: async (temp) => writeFileSync(temp, fidelityMarkdown(report))},
+    {
+      path: join(outDir, "fidelity_metrics.parquet"),
+      write: (temp) => writeParquet({path: temp, columns: FIDELITY_METRICS_COLUMNS, rows: fidelityMetricRows(report)})
+    }
+  ]);
   return report;
 }
