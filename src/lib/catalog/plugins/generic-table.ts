@@ -35,7 +35,7 @@ export function readerError({error, file}: {error: unknown; file: CatalogFile}):
           ?.replace(/^[A-Za-z ]+Error: /, "") ??
         lines[0] ??
         "unreadable");
-  return new LabError({file: file.path, line: line ? Number(line) : undefined, reason});
+  return new LabError({file: file.relPath, line: line ? Number(line) : undefined, reason});
 }
 
 /** This module, for worker threads that import the plugin by module and export name. */
