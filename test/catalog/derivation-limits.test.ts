@@ -64,4 +64,38 @@ describe("derivations in a worker with a memory limit", () => {
     expect(await p.query(["sales_total"], "SELECT total FROM sales_total")).toEqual([{total: 30}]);
     expect(process.memoryUsage().heapUsed).toBeLessThan(1024 * 1024 * 1024);
   }, 120_000);
+
+  test("in watch mode, a derivation that failed is not rerun on the same inputs, only once they change", async () => {
+    const p = makeProject({derivationMemoryMb: 64, watchRescanMs: 60_000});
+    p.write("datasets/sales/jan.csv", "day,amount\n2024-01-01,10\n2024-01-02,12\n");
+    p.write("datasets/sales/feb.csv", "day,amount\n2024-02-01,5000\n");
+    const lines: string[] = [];
+    const controller = new AbortController();
+    let passes = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      ingest({
+        paths: p.paths,
+        config: p.config,
+        builtins: {plugins: [], derivations: [guardedDerivation], routing: []},
+        watch: true,
+        signal: controller.signal,
+        output: {write: () => {}, isTTY: false},
+        log: (line) => lines.push(line),
+        onPass: (s) => {
+          if (!s.jobsCompleted) return;
+          passes++;
+          // A file the derivation does not read: the pass republishes, the derivation's inputs are unchanged.
+          if (passes === 1) p.write("datasets/other.csv", "a\n1\n");
+          else if (passes === 2) p.write("datasets/sales/feb.csv", "day,amount\n2024-02-01,8\n");
+          else resolve();
+        }
+      }).catch(reject);
+    });
+    await done;
+    controller.abort();
+    expect(lines.filter((l) => l === "sales-total: allocating without bound")).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith("derivation sales-total failed"))).toHaveLength(1);
+    expect(await p.query(["raw_other"], "SELECT count(*)::INT AS n FROM raw_other")).toEqual([{n: 1}]);
+    expect(await p.query(["sales_total"], "SELECT total FROM sales_total")).toEqual([{total: 30}]);
+  }, 120_000);
 });

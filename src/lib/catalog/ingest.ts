@@ -103,6 +103,8 @@ class Coordinator {
   private queue: Promise<unknown> = Promise.resolve();
   /** The first pass derives even when nothing changed: prepare() republished without deriving. */
   private deriveDue = true;
+  /** Derivations that failed, by the input key they failed on (not rerun until it changes). */
+  private readonly derivationFailures = new Map<string, string>();
 
   /**
    * Runs catalog work one piece at a time: worker messages arrive concurrently, but the catalog
@@ -402,6 +404,7 @@ class Coordinator {
       derive,
       duckdbSink: config.sinks.includes("duckdb"),
       derivationMemoryMb: config.derivationMemoryMb,
+      derivationFailures: this.derivationFailures,
       now,
       log
     });

@@ -30,6 +30,7 @@ export async function publishManifest({
   derive,
   duckdbSink,
   derivationMemoryMb,
+  derivationFailures,
   now,
   log
 }: {
@@ -41,6 +42,8 @@ export async function publishManifest({
   duckdbSink: boolean;
   /** Each derivation's worker thread: its heap limit (see applyDerivations). */
   derivationMemoryMb: number;
+  /** See applyDerivations' `failed`. */
+  derivationFailures?: Map<string, string>;
   now: () => Date;
   log: (line: string) => void;
 }): Promise<void> {
@@ -95,6 +98,7 @@ export async function publishManifest({
     previous,
     derive,
     memoryMb: derivationMemoryMb,
+    failed: derivationFailures,
     now,
     log
   });

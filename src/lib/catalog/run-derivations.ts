@@ -21,6 +21,7 @@ export async function applyDerivations({
   previous,
   derive,
   memoryMb,
+  failed = new Map(),
   now,
   log
 }: {
@@ -31,6 +32,12 @@ export async function applyDerivations({
   derive: boolean;
   /** Each derivation thread's V8 heap limit (and its DuckDB's memory limit). */
   memoryMb: number;
+  /**
+   * Derivation name → the input key it last failed on; kept by the caller across passes, so a
+   * derivation that ran out of memory is not rerun (for minutes, in the dev server) on the very
+   * inputs it failed on, only once they change.
+   */
+  failed?: Map<string, string>;
   now: () => Date;
   log: (line: string) => void;
 }): Promise<string[]> {
@@ -47,7 +54,7 @@ export async function applyDerivations({
       .update(JSON.stringify([d.version, d.inputs.map((t) => manifest.topics[t]?.files.map((f) => f.path) ?? [])]))
       .digest("hex")
       .slice(0, 20);
-    if (!derive || before?.inputKey === inputKey) {
+    if (!derive || before?.inputKey === inputKey || failed.get(d.name) === inputKey) {
       carry();
       continue;
     }
@@ -82,6 +89,7 @@ export async function applyDerivations({
           schema: o.schema,
           files: [{path: o.path, job_id: null, file_version_id: null, file_id: null, rows: o.rows}]
         };
+      failed.delete(d.name);
       manifest.derived[d.name] = {
         inputKey,
         dir,
@@ -91,6 +99,7 @@ export async function applyDerivations({
     } catch (error) {
       // A failed derivation keeps its previous outputs visible and says why.
       log(`derivation ${d.name} failed: ${(error as Error).message}`);
+      failed.set(d.name, inputKey);
       rmSync(join(paths.warehouseDir, dir), {recursive: true, force: true});
       if (before) replaced.pop();
       carry();
