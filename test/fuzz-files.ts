@@ -4,9 +4,9 @@
  * (random bytes, CSV/JSON soup, huge fields, deep nesting, far dates, giant numbers), optionally
  * gzipped (whole, cut or with flipped bytes). The same seed gives the same files.
  */
-import {mkdtempSync, writeFileSync} from "node:fs";
+import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
-import {join} from "node:path";
+import {dirname, join} from "node:path";
 import {gzipSync} from "node:zlib";
 import {isLabError} from "../src/lib/core/errors.js";
 import {createRng, type Rng} from "../src/lib/core/random.js";
@@ -201,7 +201,7 @@ export interface FuzzOutcome {
 
 /**
  * Reads every file; each may give rows or fail with a LabError naming it, and nothing else. Each
- * reading is timed, and the heap measured before and after.
+ * reading is timed, and the heap measured before and after; the files' folder is removed at the end.
  */
 export async function fuzzEach(
   files: FuzzFile[],
@@ -222,5 +222,7 @@ export async function fuzzEach(
     if (ms > outcome.slowest.ms) outcome.slowest = {name: `${file.name} (${file.recipe})`, ms};
   }
   outcome.heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+  // A run writes some 100 MB of files (the huge fields): never leave them behind.
+  for (const dir of new Set(files.map((f) => dirname(f.path)))) rmSync(dir, {recursive: true, force: true});
   return outcome;
 }

@@ -3,7 +3,8 @@
  * read_csv / read_json): each malformed file is either staged as rows or refused with a LabError
  * naming the file — never another exception, never a hang.
  */
-import {writeFileSync} from "node:fs";
+import {mkdtempSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, describe, expect, test} from "vitest";
 import type {PluginContext} from "../../src/lib/catalog/plugin.js";
@@ -58,8 +59,7 @@ describe("fuzzing the generic table plugin's reader", async () => {
   }, 60_000);
 
   test("DuckDB's reader errors give DuckDB's reason and name the file as the catalog shows it (relative to its source root)", async () => {
-    const [f] = fuzzFiles({seed: "bad-jsonl", seeds: ['{"a":1}\n{"a":'], count: 1, exts: [".jsonl"]});
-    const path = join(f!.path.replace(/[^/]+$/, ""), "bad.jsonl");
+    const path = join(mkdtempSync(join(tmpdir(), "generic-")), "bad.jsonl");
     writeFileSync(path, '{"a":1}\n{"a":\n');
     const ctx = {
       publishQuery: (_topic: string, sql: string) => duck.run(`SELECT count(*) FROM (${sql})`),
