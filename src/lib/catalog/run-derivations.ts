@@ -34,7 +34,7 @@ export async function applyDerivations({
   memoryMb: number;
   /**
    * Derivation name → the input key it last failed on; kept by the caller across passes, so a
-   * derivation that ran out of memory is not rerun (for minutes, in the dev server) on the very
+   * derivation that ran out of memory is not rerun (a minute or more, in the dev server) on the very
    * inputs it failed on, only once they change.
    */
   failed?: Map<string, string>;
