@@ -103,6 +103,19 @@ describe("hostile event files", () => {
     );
   });
 
+  test("a stray closing brace at the top level of a JSON array is one problem, not an endless scan", () => {
+    // Found by the fuzz pass: the scan stepped back onto the brace and grew its problem list forever.
+    const text = '[{"ts":"2024-03-01","value":1}\n}\n}, {"ts":"2024-03-02","value":2}]';
+    const started = performance.now();
+    const result = ingestEvents({path: file("stray.json", text), strict: false, now});
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(result.events.map((e) => e.value)).toEqual([1, 2]);
+    expect(result.problems.map((p) => [p.line, p.reason])).toEqual([
+      [2, "not a JSON object (})"],
+      [3, "not a JSON object (})"]
+    ]);
+  });
+
   test("a metric spanning centuries is derived over its last MAX_SERIES_DAYS days, quickly", () => {
     const points = [
       {day: "1970-01-01", value: 5},

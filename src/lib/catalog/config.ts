@@ -36,6 +36,11 @@ export interface LabConfig {
   heartbeatMs: number;
   /** Watch mode: a full rescan this often, behind the file-system events. */
   watchRescanMs: number;
+  /**
+   * Each derivation runs in a worker thread with this much heap (and as much for its DuckDB): one
+   * that needs more fails, logged, and keeps its previous outputs instead of taking the process down.
+   */
+  derivationMemoryMb: number;
   /** Where promoted tables go: Parquet always; "duckdb" also keeps each topic as a table. */
   sinks: ("parquet" | "duckdb")[];
 }
@@ -49,6 +54,7 @@ export const defaultConfig: LabConfig = {
   stableWaitMs: 250,
   heartbeatMs: 1000,
   watchRescanMs: 5000,
+  derivationMemoryMb: 2048,
   sinks: ["parquet"]
 };
 

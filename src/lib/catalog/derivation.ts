@@ -30,9 +30,28 @@ export interface DerivationContext {
  */
 export interface Derivation {
   name: string;
+  /**
+   * Where a worker thread imports it from: the URL of a module (`import.meta.url`) that exports
+   * it under `exportName`. Derivations run in a thread of their own, with a memory limit.
+   */
+  module: string;
+  exportName: string;
   /** Bump to rerun on unchanged inputs (the code changed what it derives). */
   version: number;
   inputs: string[];
   outputs: string[];
   run(ctx: DerivationContext): Promise<DerivedOutput[]>;
+}
+
+/** Whether a module's export looks like a Derivation (a worker checks what it imported). */
+export function isDerivation(value: unknown): value is Derivation {
+  const d = value as Partial<Derivation> | undefined;
+  return (
+    typeof d === "object" &&
+    d !== null &&
+    typeof d.name === "string" &&
+    typeof d.run === "function" &&
+    Array.isArray(d.inputs) &&
+    Array.isArray(d.outputs)
+  );
 }

@@ -101,6 +101,10 @@ class Coordinator {
   private slots: Slot[] = [];
   private readonly coordinatorId = `coordinator-${process.pid}`;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The first pass derives even when nothing changed: prepare() republished without deriving. */
+  private deriveDue = true;
+  /** Derivations that failed, by the input key they failed on (not rerun until it changes). */
+  private readonly derivationFailures = new Map<string, string>();
 
   /**
    * Runs catalog work one piece at a time: worker messages arrive concurrently, but the catalog
@@ -147,7 +151,9 @@ class Coordinator {
     for (const f of Object.values(readManifest(paths).topics).flatMap((t) => t.files)) keep.add(f.path);
     const orphans = removeOrphans({paths, keep});
     if (orphans.length) this.o.log(`removed ${orphans.length} uncommitted file(s) left by an interrupted job`);
-    await this.publishManifest({derive: true});
+    // No deriving here: until the scan has run, the view still holds files deleted since the last
+    // run, and a derivation over them could be the very thing that brought the last run down.
+    await this.publishManifest();
   }
 
   async pass(): Promise<IngestSummary> {
@@ -182,8 +188,10 @@ class Coordinator {
     };
     await this.runJobs(summary);
     // Republishing only on change keeps the view's fingerprints (and the loaders keyed on them) still.
-    if (scouted.changed || scouted.missing || summary.jobsCompleted || summary.jobsFailed || summary.jobsRetried)
-      await this.publishManifest({derive: true});
+    const changed =
+      scouted.changed || scouted.missing || summary.jobsCompleted || summary.jobsFailed || summary.jobsRetried;
+    if (changed || this.deriveDue) await this.publishManifest({derive: true});
+    this.deriveDue = false;
     summary.seconds = (performance.now() - started) / 1000;
     if (scouted.changed || summary.jobsCompleted || summary.jobsFailed || scouted.missing) this.report(summary);
     return summary;
@@ -395,6 +403,8 @@ class Coordinator {
       derivations: builtins.derivations,
       derive,
       duckdbSink: config.sinks.includes("duckdb"),
+      derivationMemoryMb: config.derivationMemoryMb,
+      derivationFailures: this.derivationFailures,
       now,
       log
     });

@@ -29,6 +29,8 @@ export async function publishManifest({
   derivations,
   derive,
   duckdbSink,
+  derivationMemoryMb,
+  derivationFailures,
   now,
   log
 }: {
@@ -38,6 +40,10 @@ export async function publishManifest({
   derive: boolean;
   /** Also keep each topic as a table in the warehouse's DuckDB file. */
   duckdbSink: boolean;
+  /** Each derivation's worker thread: its heap limit (see applyDerivations). */
+  derivationMemoryMb: number;
+  /** See applyDerivations' `failed`. */
+  derivationFailures?: Map<string, string>;
   now: () => Date;
   log: (line: string) => void;
 }): Promise<void> {
@@ -85,7 +91,17 @@ export async function publishManifest({
       files: [{path: rel, job_id: null, file_version_id: null, file_id: null, rows}]
     };
   }
-  const replaced = await applyDerivations({paths, derivations, manifest, previous, derive, now, log});
+  const replaced = await applyDerivations({
+    paths,
+    derivations,
+    manifest,
+    previous,
+    derive,
+    memoryMb: derivationMemoryMb,
+    failed: derivationFailures,
+    now,
+    log
+  });
   writeManifest({paths, manifest});
   for (const name of Object.keys(CATALOG_SNAPSHOTS))
     for (const f of previous.topics[name]?.files ?? []) rmSync(join(paths.warehouseDir, f.path), {force: true});

@@ -1,16 +1,18 @@
 import {createHash} from "node:crypto";
 import {rmSync} from "node:fs";
 import {join} from "node:path";
-import {openDuckDB} from "../core/duckdb.js";
-import {quoteIdent} from "../core/sql.js";
-import type {Derivation} from "./derivation.js";
+import {startWorker} from "../core/worker.js";
+import type {Derivation, DerivedOutput} from "./derivation.js";
+import type {DerivationJob, DerivationReply} from "./derivation-worker.js";
 import type {LabPaths} from "./paths.js";
 import {schemaFingerprint, topicSource, type Manifest} from "./warehouse.js";
 
 /**
  * Derived topics: each derivation's outputs are carried over from the previous manifest, and
  * recomputed (when `derive`) if its inputs' current files or its version changed. Outputs live
- * in `_derived/<name>-<stamp>/`; returns the folders the new manifest no longer names.
+ * in `_derived/<name>-<stamp>/`; returns the folders the new manifest no longer names. Each run
+ * is a worker thread with `memoryMb` of heap: one that runs out of memory or throws is logged
+ * and keeps its previous outputs, and the caller goes on.
  */
 export async function applyDerivations({
   paths,
@@ -18,6 +20,8 @@ export async function applyDerivations({
   manifest,
   previous,
   derive,
+  memoryMb,
+  failed = new Map(),
   now,
   log
 }: {
@@ -26,6 +30,14 @@ export async function applyDerivations({
   manifest: Manifest;
   previous: Manifest;
   derive: boolean;
+  /** Each derivation thread's V8 heap limit (and its DuckDB's memory limit). */
+  memoryMb: number;
+  /**
+   * Derivation name → the input key it last failed on; kept by the caller across passes, so a
+   * derivation that ran out of memory is not rerun (a minute or more, in the dev server) on the very
+   * inputs it failed on, only once they change.
+   */
+  failed?: Map<string, string>;
   now: () => Date;
   log: (line: string) => void;
 }): Promise<string[]> {
@@ -42,7 +54,7 @@ export async function applyDerivations({
       .update(JSON.stringify([d.version, d.inputs.map((t) => manifest.topics[t]?.files.map((f) => f.path) ?? [])]))
       .digest("hex")
       .slice(0, 20);
-    if (!derive || before?.inputKey === inputKey) {
+    if (!derive || before?.inputKey === inputKey || failed.get(d.name) === inputKey) {
       carry();
       continue;
     }
@@ -54,18 +66,22 @@ export async function applyDerivations({
       continue;
     }
     const dir = `_derived/${d.name}-${Date.now()}`;
-    const duck = await openDuckDB();
     try {
-      for (const topic of d.inputs)
-        await duck.run(`CREATE VIEW ${quoteIdent(topic)} AS ${topicSource({paths, entry: manifest.topics[topic]!})}`);
       const started = performance.now();
-      const outputs = await d.run({
-        paths,
-        duck,
-        outDir: join(paths.warehouseDir, dir),
-        outRel: dir,
-        cacheDir: join(paths.labDir, "cache", `derive-${d.name}`),
-        log
+      const outputs = await runDerivationWorker({
+        derivation: d,
+        memoryMb,
+        log,
+        job: {
+          module: d.module,
+          exportName: d.exportName,
+          views: d.inputs.map((topic) => ({topic, sql: topicSource({paths, entry: manifest.topics[topic]!})})),
+          paths,
+          outDir: join(paths.warehouseDir, dir),
+          outRel: dir,
+          cacheDir: join(paths.labDir, "cache", `derive-${d.name}`),
+          duckMemoryLimit: `${memoryMb}MB`
+        }
       });
       for (const o of outputs)
         manifest.topics[o.topic] = {
@@ -73,6 +89,7 @@ export async function applyDerivations({
           schema: o.schema,
           files: [{path: o.path, job_id: null, file_version_id: null, file_id: null, rows: o.rows}]
         };
+      failed.delete(d.name);
       manifest.derived[d.name] = {
         inputKey,
         dir,
@@ -82,12 +99,60 @@ export async function applyDerivations({
     } catch (error) {
       // A failed derivation keeps its previous outputs visible and says why.
       log(`derivation ${d.name} failed: ${(error as Error).message}`);
+      failed.set(d.name, inputKey);
       rmSync(join(paths.warehouseDir, dir), {recursive: true, force: true});
       if (before) replaced.pop();
       carry();
-    } finally {
-      duck.close();
     }
   }
   return replaced;
+}
+
+/**
+ * One derivation run in a worker thread with a heap limit: resolves with its outputs, or rejects
+ * with why it failed — its own error, running out of memory, or the thread dying.
+ */
+function runDerivationWorker({
+  derivation,
+  job,
+  memoryMb,
+  log
+}: {
+  derivation: Derivation;
+  job: DerivationJob;
+  memoryMb: number;
+  log: (line: string) => void;
+}): Promise<DerivedOutput[]> {
+  return new Promise((resolve, reject) => {
+    const worker = startWorker({
+      module: new URL("./derivation-worker.ts", import.meta.url),
+      workerData: job,
+      options: {resourceLimits: {maxOldGenerationSizeMb: memoryMb}}
+    });
+    let settled = false;
+    const settle = (error: Error | undefined, outputs?: DerivedOutput[]) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      if (error) reject(error);
+      else resolve(outputs!);
+    };
+    worker.on("message", (reply: DerivationReply) => {
+      if (reply.type === "log") log(reply.line);
+      else if (reply.type === "done") settle(undefined, reply.outputs);
+      else settle(new Error(reply.error));
+    });
+    worker.on("error", (error: Error & {code?: string}) =>
+      settle(
+        new Error(
+          error.code === "ERR_WORKER_OUT_OF_MEMORY"
+            ? `ran out of memory (its limit is ${memoryMb} MB; raise derivationMemoryMb in lab.config.ts if the data needs it)`
+            : `its worker thread crashed: ${error.message}`
+        )
+      )
+    );
+    worker.on("exit", (code) =>
+      settle(new Error(`its worker thread exited (code ${code}) before ${derivation.name} finished`))
+    );
+  });
 }

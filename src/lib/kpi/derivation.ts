@@ -10,6 +10,8 @@ import {deriveKpiTables} from "./pipeline.js";
  */
 export const kpiDerivation: Derivation = {
   name: "kpi",
+  module: import.meta.url,
+  exportName: "kpiDerivation",
   version: DERIVE_VERSION,
   inputs: ["clean_events"],
   outputs: ["metric_daily", "anomalies", "forecasts", "reliability"],

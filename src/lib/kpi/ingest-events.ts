@@ -118,7 +118,8 @@ function jsonRecords(text: string, file: string, problems: EventProblem[]): RawR
     }
     if (depth === 0 && c !== "{" && c !== "]" && c !== "," && !/\s/.test(c)) {
       // A value at the array's top level that is not an object: a number, string, null, array…
-      const end = endOfValue(text, i);
+      // At least one character: a stray "}" ends its own "value" at once, and must not stall the scan.
+      const end = Math.max(i + 1, endOfValue(text, i));
       const raw = text.slice(i, end);
       problems.push({file, line, column: null, reason: `not a JSON object (${raw.slice(0, 40)})`, raw});
       line += countLines(text, i + 1, end) - 1;

@@ -17,10 +17,10 @@ export function parseTimestamp(text: unknown, assumeUtcOffsetMinutes = 0): Date 
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
   if (!m) return `unrecognised timestamp "${s}" (use ISO 8601, YYYY-MM-DD, or epoch seconds)`;
   const [, y, mo, d, h = "0", mi = "0", sec = "0", frac = "", zone] = m;
-  const day = new Date(Date.UTC(+y!, +mo! - 1, +d!));
+  const day = new Date(utcMs(+y!, +mo! - 1, +d!));
   if (day.getUTCMonth() + 1 !== +mo! || day.getUTCDate() !== +d!) return `impossible date "${s}"`;
   if (+h > 23 || +mi > 59 || +sec > 59) return `impossible time "${s}"`;
-  let ms = Date.UTC(+y!, +mo! - 1, +d!, +h, +mi, +sec, Math.round(Number(`0${frac}`) * 1000));
+  let ms = utcMs(+y!, +mo! - 1, +d!, +h, +mi, +sec, Math.round(Number(`0${frac}`) * 1000));
   if (m[4] === undefined) return new Date(ms); // a bare date is that calendar day
   if (zone === undefined) ms -= assumeUtcOffsetMinutes * 60_000;
   else if (zone !== "Z") {
@@ -33,5 +33,15 @@ export function parseTimestamp(text: unknown, assumeUtcOffsetMinutes = 0): Date 
 
 function epoch(n: number): Date | string {
   if (!Number.isFinite(n)) return `not a timestamp: ${n}`;
-  return new Date(n < 1e11 ? n * 1000 : n); // seconds until year 5138, else milliseconds
+  const date = new Date(n < 1e11 ? n * 1000 : n); // seconds until year 5138, else milliseconds
+  // Beyond ±8.64e15 ms a Date is invalid, and an invalid Date throws where it is formatted.
+  return Number.isNaN(date.getTime()) ? `not a timestamp: ${n} is beyond the years a date can hold` : date;
+}
+
+/** Date.UTC without its two-digit-year rule (years 0–99 read as 1900–1999): year 0001 is year 1. */
+function utcMs(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo, d);
+  date.setUTCHours(h, mi, s, ms);
+  return date.getTime();
 }

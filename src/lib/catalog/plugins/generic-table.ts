@@ -20,22 +20,19 @@ export function rawTopicFor(relPath: string): string {
 export function readerError({error, file}: {error: unknown; file: CatalogFile}): LabError {
   const text = error instanceof Error ? error.message : String(error);
   const line = /(?:Line|line):?\s*(\d+)/.exec(text)?.[1];
+  // DuckDB's message: "<Kind> Error: <what>", then context lines (the CSV's original line, possible
+  // fixes, the SQL with a caret) that say nothing to someone who dropped a file.
   const lines = text
     .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean);
+    .map((l) => l.trim().replace(/^[A-Za-z ]+Error: /, ""))
+    .filter((l) => l && !/^(Original Line|Possible fixes|\*|LINE \d+:|\^|CSV Error on Line)/i.test(l))
+    .map((l) => l.replaceAll(file.path, file.relPath));
   const reason = /Invalid unicode|byte sequence/i.test(text)
     ? "not valid UTF-8 text (wrong encoding or binary data)"
     : /Expected Number of Columns: (\d+) Found: (\d+)/i.test(text)
       ? `ragged row: expected ${RegExp.$1} fields, found ${RegExp.$2}`
-      : (lines
-          .find(
-            (l) => !/^(Invalid Input Error|Original Line|Possible fixes|\*)/i.test(l) && !/^CSV Error on Line/i.test(l)
-          )
-          ?.replace(/^[A-Za-z ]+Error: /, "") ??
-        lines[0] ??
-        "unreadable");
-  return new LabError({file: file.path, line: line ? Number(line) : undefined, reason});
+      : (lines[0] ?? "unreadable");
+  return new LabError({file: file.relPath, line: line ? Number(line) : undefined, reason});
 }
 
 /** This module, for worker threads that import the plugin by module and export name. */
