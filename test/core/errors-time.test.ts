@@ -42,3 +42,12 @@ describe("time", () => {
     expect(nsToDate(toNs(date))).toEqual(date);
   });
 });
+
+describe("local times in the first century", () => {
+  test("0001-01-01 00:00 IST is year 1, not 1901", () => {
+    const t = parseLocalTime({text: "0001-01-01 05:30", utcOffsetMinutes: 330});
+    expect(t.getUTCFullYear()).toBe(1);
+    expect(t.toISOString()).toBe("0001-01-01T00:00:00.000Z");
+    expect(() => parseLocalTime({text: "0099-02-29 00:00", utcOffsetMinutes: 0})).toThrow(/impossible time/);
+  });
+});

@@ -40,7 +40,10 @@ export function parseLocalTime({
     number,
     number
   ];
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s) - utcOffsetMinutes * 60_000;
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999.
+  const wall = new Date(Date.UTC(2000, 0, 1, h, mi, s));
+  wall.setUTCFullYear(y, mo - 1, d);
+  const ms = wall.getTime() - utcOffsetMinutes * 60_000;
   const check = new Date(ms + utcOffsetMinutes * 60_000);
   if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
     throw new LabError({file, line, column, reason: `impossible time "${text}"`});
