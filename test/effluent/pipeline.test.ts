@@ -24,9 +24,11 @@ describe("lab run effluent", () => {
       "shock_events",
       "attributions",
       "tamper_events",
-      "travel_times"
+      "travel_times",
+      "effluent_quarantine"
     ]);
     expect(result.tables[0]!.rows).toBe(simulation.cetp.length);
+    expect(result.tables.at(-1)!.rows).toBe(0);
     expect((await parquetSchema({path: join(out, "attributions.parquet")})).map((c) => c.name)).toEqual([
       "event_id",
       "method",

@@ -49,6 +49,8 @@ export interface EffluentConfig {
   fingerprintReadings: number;
   /** Local time of the MPCB export and factory feeds (IST). */
   utcOffsetMinutes: number;
+  /** The analysis covers at most this many days, the most recent: bounds the work any file can cause. */
+  maxSpanDays: number;
 }
 
 export const defaultEffluentConfig: EffluentConfig = {
@@ -74,5 +76,6 @@ export const defaultEffluentConfig: EffluentConfig = {
   tssToleranceFraction: 0.3,
   dilutionMinMinutes: 30,
   fingerprintReadings: 40,
-  utcOffsetMinutes: 330
+  utcOffsetMinutes: 330,
+  maxSpanDays: 400
 };

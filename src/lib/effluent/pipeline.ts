@@ -9,7 +9,7 @@ import {analyzeEffluent, type EffluentAnalysis} from "./analyze.js";
 import {defaultEffluentConfig, type EffluentConfig} from "./config.js";
 import {appendEvidence, headPathFor} from "./evidence-log.js";
 import {followEffluent} from "./follow.js";
-import {readFactoryFeed, readMpcbExport} from "./read-feeds.js";
+import {readFactoryFeed, readMpcbExport, type ReadingProblem} from "./read-feeds.js";
 import {simulatePlant, type PlantSimulation} from "./simulate.js";
 import {effluentColumns, type EffluentTable} from "./tables.js";
 import type {CetpReading, FactoryReading} from "./types.js";
@@ -20,7 +20,9 @@ const EVIDENCE_LOG = "evidence_log.jsonl";
 export interface EffluentInputs {
   cetp: CetpReading[];
   factories: FactoryReading[];
-  /** Counts the readers report (duplicates kept out, out-of-order rows sorted). */
+  /** Rows that cannot be real readings, kept out with the reason. */
+  quarantine: ReadingProblem[];
+  /** Counts the readers report (duplicates kept out, out-of-order rows sorted, rows quarantined). */
   notes: string[];
 }
 
@@ -35,7 +37,9 @@ export async function readEffluentInputs({
   config?: EffluentConfig;
 }): Promise<EffluentInputs> {
   const notes: string[] = [];
+  const quarantine: ReadingProblem[] = [];
   const cetp = await readMpcbExport({path: cetpPath, utcOffsetMinutes: config.utcOffsetMinutes});
+  quarantine.push(...cetp.quarantined);
   if (cetp.duplicates || cetp.outOfOrder)
     notes.push(
       `${cetpPath}: ${cetp.duplicates} duplicate timestamps dropped (first kept), ${cetp.outOfOrder} rows out of order sorted`
@@ -52,12 +56,39 @@ export async function readEffluentInputs({
   const factories: FactoryReading[] = [];
   for (const path of files) {
     const feed = await readFactoryFeed({path, utcOffsetMinutes: config.utcOffsetMinutes});
+    quarantine.push(...feed.quarantined);
     if (feed.duplicates || feed.outOfOrder)
       notes.push(`${path}: ${feed.duplicates} duplicate readings dropped, ${feed.outOfOrder} out of order sorted`);
     factories.push(...feed.rows);
   }
   factories.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.factory_id.localeCompare(b.factory_id));
-  return {cetp: cetp.rows, factories, notes};
+  if (quarantine.length)
+    notes.push(
+      `${quarantine.length} row(s) kept out as implausible (first: ${quarantine[0]!.file}:${quarantine[0]!.line}: ${quarantine[0]!.reason})`
+    );
+  return {...lastDays({cetp: cetp.rows, factories, days: config.maxSpanDays, notes}), quarantine, notes};
+}
+
+/** The readings of the most recent `days` only, with a note when older ones were left out. */
+function lastDays({
+  cetp,
+  factories,
+  days,
+  notes
+}: {
+  cetp: CetpReading[];
+  factories: FactoryReading[];
+  days: number;
+  notes: string[];
+}): {cetp: CetpReading[]; factories: FactoryReading[]} {
+  const last = Math.max(cetp.at(-1)?.ts.getTime() ?? -Infinity, factories.at(-1)?.ts.getTime() ?? -Infinity);
+  const from = last - days * 86_400_000;
+  const first = Math.min(cetp[0]?.ts.getTime() ?? Infinity, factories[0]?.ts.getTime() ?? Infinity);
+  if (!(first < from)) return {cetp, factories};
+  notes.push(
+    `the readings span ${Math.ceil((last - first) / 86_400_000)} days: analysed over the last ${days} (from ${new Date(from).toISOString()}; maxSpanDays)`
+  );
+  return {cetp: cetp.filter((r) => r.ts.getTime() >= from), factories: factories.filter((r) => r.ts.getTime() >= from)};
 }
 
 /**
@@ -89,7 +120,8 @@ export async function runEffluentTables({
     ["shock_events", analysis.shocks],
     ["attributions", analysis.attributions],
     ["tamper_events", analysis.tamper],
-    ["travel_times", analysis.travel.map((t) => ({...t, clarity: Number.isFinite(t.clarity) ? t.clarity : null}))]
+    ["travel_times", analysis.travel.map((t) => ({...t, clarity: Number.isFinite(t.clarity) ? t.clarity : null}))],
+    ["effluent_quarantine", inputs.quarantine]
   ];
   if (simulation) tables.push(["truth_shocks", simulation.truthShocks], ["truth_tamper", simulation.truthTamper]);
   for (const [name, rows] of tables) await sink.write(name, {columns: effluentColumns[name], rows});

@@ -27,3 +27,34 @@ export function implausibility({reading, now}: {reading: CetpReading; now: Date}
   }
   return reasons.length ? reasons.join("; ") : undefined;
 }
+
+/**
+ * Why a row read from a file cannot be a real reading, naming the column, or undefined when it
+ * can: the same rules as `implausibility`, for the export's and the factory feeds' columns alike.
+ */
+export function readingProblem({
+  ts,
+  values,
+  now
+}: {
+  ts: Date;
+  values: [column: string, value: number | null][];
+  now: Date;
+}): {column: string | null; reason: string} | undefined {
+  const t = ts.getTime();
+  if (t < EARLIEST_READING.getTime())
+    return {
+      column: null,
+      reason: `implausible time ${ts.toISOString()}: before ${EARLIEST_READING.toISOString().slice(0, 10)}`
+    };
+  if (t - now.getTime() > MAX_READING_LEAD_MS)
+    return {column: null, reason: `implausible time ${ts.toISOString()}: more than a day in the future`};
+  for (const [column, v] of values) {
+    if (v === null) continue;
+    const ph = /(^|_)ph$/i.test(column);
+    if (!Number.isFinite(v)) return {column, reason: `${v} is not a finite number`};
+    if (ph ? v < 0 || v > 14 : v < 0)
+      return {column, reason: ph ? `pH ${v} is outside 0–14` : `${v} is negative: a concentration cannot be`};
+  }
+  return undefined;
+}

@@ -15,7 +15,7 @@ export const effluentSimulationPlugin: Plugin = {
   name: "effluent-simulation",
   tags: ["sim:cetp-plant"],
   topics: effluentTables.map((t) => t.name).filter((t) => t !== "cetp_live_readings"),
-  version: 1,
+  version: 2,
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as {seed?: unknown; days?: unknown};
     if (typeof spec.seed !== "number")
@@ -42,7 +42,7 @@ export const mpcbExportPlugin: Plugin = {
   name: "effluent-mpcb-export",
   tags: ["effluent:mpcb"],
   topics: ["cetp_live_readings"],
-  version: 1,
+  version: 2,
   async execute(ctx, file) {
     const report = await readMpcbExport({path: file.path, file: file.relPath});
     await ctx.publish("cetp_live_readings", {columns: effluentColumns.cetp_readings, rows: report.rows});

@@ -2,10 +2,22 @@ import {readCsvRecords} from "../core/csv.js";
 import {LabError} from "../core/errors.js";
 import {parseLocalTime} from "../core/time.js";
 import {FACTORY_COLUMNS, MEASURES, MPCB_COLUMNS} from "./mpcb-columns.js";
+import {readingProblem} from "./plausibility.js";
 import type {CetpReading, FactoryReading} from "./types.js";
+
+/** A row kept out of the readings, with where and why (the `effluent_quarantine` table). */
+export interface ReadingProblem {
+  file: string;
+  line: number;
+  column: string | null;
+  reason: string;
+  raw: string;
+}
 
 export interface FeedReport<T> {
   rows: T[];
+  /** Rows that cannot be real readings (implausible times, impossible values), kept out. */
+  quarantined: ReadingProblem[];
   /** Rows whose timestamp repeated an earlier one (the first is kept). */
   duplicates: number;
   /** Rows that came before a row with an earlier timestamp (the output is sorted). */
@@ -60,7 +72,11 @@ function parseValue({
   return value;
 }
 
-function finish<T extends {ts: Date}>(rows: T[], key: (row: T) => string): FeedReport<T> {
+function finish<T extends {ts: Date}>(
+  rows: T[],
+  key: (row: T) => string,
+  quarantined: ReadingProblem[]
+): FeedReport<T> {
   let outOfOrder = 0;
   let latest = -Infinity;
   for (const row of rows) {
@@ -77,7 +93,7 @@ function finish<T extends {ts: Date}>(rows: T[], key: (row: T) => string): FeedR
     else (seen.add(k), unique.push(row));
   }
   unique.sort((a, b) => a.ts.getTime() - b.ts.getTime());
-  return {rows: unique, duplicates, outOfOrder};
+  return {rows: unique, quarantined, duplicates, outOfOrder};
 }
 
 /** Checks an MPCB export's header row; throws the side-by-side mismatch. */
@@ -158,7 +174,9 @@ async function readFeed<T extends {ts: Date}>({
   utcOffsetMinutes,
   checkHeader,
   parseRow,
-  key
+  key,
+  measures,
+  now
 }: {
   path: string;
   file: string;
@@ -166,17 +184,26 @@ async function readFeed<T extends {ts: Date}>({
   checkHeader: (o: {fields: string[]; file: string}) => void;
   parseRow: RowParser<T>;
   key: (row: T) => string;
+  /** The row's measured values by column, for the plausibility check. */
+  measures: (row: T) => [string, number | null][];
+  now: Date;
 }): Promise<FeedReport<T>> {
   const rows: T[] = [];
+  const quarantined: ReadingProblem[] = [];
   let header = true;
   for await (const {line, fields} of readCsvRecords({path, file})) {
     if (header) {
       checkHeader({fields, file});
       header = false;
-    } else rows.push(parseRow({fields, line, file, utcOffsetMinutes}));
+      continue;
+    }
+    const row = parseRow({fields, line, file, utcOffsetMinutes});
+    const problem = readingProblem({ts: row.ts, values: measures(row), now});
+    if (problem) quarantined.push({file, line, ...problem, raw: fields.join(",")});
+    else rows.push(row);
   }
   if (header) throw new LabError({file, line: 1, reason: "empty file: no header row"});
-  return finish(rows, key);
+  return finish(rows, key, quarantined);
 }
 
 /**
@@ -187,11 +214,14 @@ async function readFeed<T extends {ts: Date}>({
 export function readMpcbExport({
   path,
   file = path,
-  utcOffsetMinutes = 330
+  utcOffsetMinutes = 330,
+  now = new Date()
 }: {
   path: string;
   file?: string;
   utcOffsetMinutes?: number;
+  /** The present, for the "not in the future" check (tests pin it). */
+  now?: Date;
 }): Promise<FeedReport<CetpReading>> {
   return readFeed({
     path,
@@ -199,7 +229,9 @@ export function readMpcbExport({
     utcOffsetMinutes,
     checkHeader: checkMpcbHeader,
     parseRow: parseMpcbRow,
-    key: (r) => String(r.ts.getTime())
+    key: (r) => String(r.ts.getTime()),
+    measures: (r) => MEASURES.map((m) => [m, r[m]]),
+    now
   });
 }
 
@@ -207,11 +239,14 @@ export function readMpcbExport({
 export function readFactoryFeed({
   path,
   file = path,
-  utcOffsetMinutes = 330
+  utcOffsetMinutes = 330,
+  now = new Date()
 }: {
   path: string;
   file?: string;
   utcOffsetMinutes?: number;
+  /** The present, for the "not in the future" check (tests pin it). */
+  now?: Date;
 }): Promise<FeedReport<FactoryReading>> {
   return readFeed({
     path,
@@ -219,6 +254,13 @@ export function readFactoryFeed({
     utcOffsetMinutes,
     checkHeader: checkFactoryHeader,
     parseRow: parseFactoryRow,
-    key: (r) => `${r.factory_id}\0${r.ts.getTime()}`
+    key: (r) => `${r.factory_id}\0${r.ts.getTime()}`,
+    measures: (r) => [
+      ["cod", r.cod],
+      ["bod", r.bod],
+      ["ph", r.ph],
+      ["tss", r.tss]
+    ],
+    now
   });
 }

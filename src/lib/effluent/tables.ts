@@ -59,6 +59,7 @@ export const effluentColumns = {
     "inlet_end:TIMESTAMP",
     "inlet_rise:DOUBLE"
   ].map(col),
+  effluent_quarantine: ["file:VARCHAR", "line:INTEGER", "column:VARCHAR", "reason:VARCHAR", "raw:VARCHAR"].map(col),
   truth_tamper: [
     "factory_id:VARCHAR",
     "kind:VARCHAR",
@@ -77,6 +78,8 @@ const meaning: Record<EffluentTable, string> = {
   attributions: "one row per shock and method: the factory blamed and the evidence",
   tamper_events: "frozen, blackout, dilution and fingerprint findings",
   travel_times: "per factory: the estimated travel time to the CETP inlet and how clear the estimate is",
+  effluent_quarantine:
+    "rows of the export and the feeds that cannot be real readings (implausible times, impossible values), with file, line and reason",
   truth_shocks: "simulated runs only: the shocks the simulator injected, with the inlet window they reach",
   truth_tamper: "simulated runs only: the tampering the simulator injected"
 };
