@@ -182,3 +182,36 @@ describe("lab run replaces --out whole, only when the run succeeded", () => {
     }, 60_000);
   });
 });
+
+describe("lab reports broken inputs in one line, never a stack trace", () => {
+  it("a missing file and a truncated Parquet file", async () => {
+    const missing = await lab("run", "kpi", "--events", join(base, "nope.csv"), "--out", join(base, "missing"));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toBe(`lab run: ${join(base, "nope.csv")}: no such file or folder`);
+
+    const sim = join(base, "sim");
+    const made = await lab("simulate", "market", "--seed", "1", "--minutes", "1", "--out", sim);
+    expect(made.status).toBe(0);
+    const trades = join(sim, "history", "trades.parquet");
+    const cut = join(base, "cut-trades.parquet");
+    const bytes = readFileSync(trades);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const r = await lab(
+      "run",
+      "market",
+      "--trades",
+      cut,
+      "--book",
+      join(sim, "history", "book.parquet"),
+      "--deltas",
+      join(sim, "history", "book_delta_v2.parquet"),
+      "--out",
+      join(base, "cut-out")
+    );
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^lab run: .*cut-trades\.parquet/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 120_000);
+});
