@@ -9,6 +9,9 @@ const SAMPLE_CAP = 4096;
  * time — what the fidelity report compares with a live capture. A sample at t is the book before
  * any event at t (as a feed window ending at t shows it).
  */
+/** The most samples a gap between two events is filled with (an hour at 100 ms). */
+export const MAX_GAP_SAMPLES = 36_000;
+
 export class BookSampler {
   /** The next sample's time (0 until the first event after the book is initialised). */
   nextSample: number;
@@ -39,10 +42,19 @@ export class BookSampler {
     };
   }
 
-  /** Samples at every step up to `t` (an event's time; the book as it stands before that event). */
+  /**
+   * Samples at every step up to `t` (an event's time; the book as it stands before that event).
+   * Across a silence longer than MAX_GAP_SAMPLES steps (a feed down for hours, or a time stamped
+   * years off) the unchanged book is sampled once more and the samples resume at `t`: repeating it
+   * would only make a file as large as the gap is long.
+   */
   upTo(t: number): void {
     const step = this.o.step;
     if (this.nextSample === 0) this.nextSample = Math.ceil(t / step) * step;
+    if (t - this.nextSample > MAX_GAP_SAMPLES * step) {
+      this.sample(this.nextSample);
+      this.nextSample = Math.ceil(t / step) * step;
+    }
     while (t >= this.nextSample) (this.sample(this.nextSample), (this.nextSample += step));
   }
 
