@@ -6,33 +6,16 @@ export const EARLIEST_READING = new Date("2000-01-01T00:00:00Z");
 /** How far past the server's clock a reading may be stamped (a site clock set a day wrong at most). */
 export const MAX_READING_LEAD_MS = 24 * 3600_000;
 
-/**
- * Why a reading cannot be real, or undefined when it can: stamped before 2000 or more than a day
- * ahead, a concentration (COD, BOD, TSS) below zero, a pH outside 0–14, or a value not finite.
- */
-export function implausibility({reading, now}: {reading: CetpReading; now: Date}): string | undefined {
-  const t = reading.ts.getTime();
-  if (!Number.isFinite(t)) return "no valid time";
-  if (t < EARLIEST_READING.getTime())
-    return `stamped ${reading.ts.toISOString()}, before ${EARLIEST_READING.toISOString()}`;
-  if (t - now.getTime() > MAX_READING_LEAD_MS)
-    return `stamped ${reading.ts.toISOString()}, more than a day after the server's clock`;
-  const reasons: string[] = [];
-  for (const m of MEASURES) {
-    const v = reading[m];
-    if (v === null) continue;
-    if (!Number.isFinite(v)) reasons.push(`${m} is not finite`);
-    else if (m.endsWith("_ph") ? v < 0 || v > 14 : v < 0)
-      reasons.push(m.endsWith("_ph") ? `${m} ${v} is outside 0–14` : `${m} ${v} is negative`);
-  }
-  return reasons.length ? reasons.join("; ") : undefined;
-}
+/** One reason a reading cannot be real, as facts; the MPCB server and the file readers word it each their way. */
+export type Implausible =
+  {kind: "before" | "ahead"; ts: Date} | {kind: "not-finite" | "negative" | "ph-range"; column: string; value: number};
 
 /**
- * Why a row read from a file cannot be a real reading, naming the column, or undefined when it
- * can: the same rules as `implausibility`, for the export's and the factory feeds' columns alike.
+ * Every reason a reading cannot be real, in order (its time first, then its columns): stamped
+ * before 2000 or more than a day ahead of `now`, a value not finite, a concentration (COD, BOD,
+ * TSS) below zero, a pH outside 0–14. Columns ending in `ph` are pH.
  */
-export function readingProblem({
+export function implausibleFacts({
   ts,
   values,
   now
@@ -40,21 +23,67 @@ export function readingProblem({
   ts: Date;
   values: [column: string, value: number | null][];
   now: Date;
-}): {column: string | null; reason: string} | undefined {
+}): Implausible[] {
+  const facts: Implausible[] = [];
   const t = ts.getTime();
-  if (t < EARLIEST_READING.getTime())
-    return {
-      column: null,
-      reason: `implausible time ${ts.toISOString()}: before ${EARLIEST_READING.toISOString().slice(0, 10)}`
-    };
-  if (t - now.getTime() > MAX_READING_LEAD_MS)
-    return {column: null, reason: `implausible time ${ts.toISOString()}: more than a day in the future`};
-  for (const [column, v] of values) {
-    if (v === null) continue;
-    const ph = /(^|_)ph$/i.test(column);
-    if (!Number.isFinite(v)) return {column, reason: `${v} is not a finite number`};
-    if (ph ? v < 0 || v > 14 : v < 0)
-      return {column, reason: ph ? `pH ${v} is outside 0–14` : `${v} is negative: a concentration cannot be`};
+  if (t < EARLIEST_READING.getTime()) facts.push({kind: "before", ts});
+  else if (t - now.getTime() > MAX_READING_LEAD_MS) facts.push({kind: "ahead", ts});
+  for (const [column, value] of values) {
+    if (value === null) continue;
+    if (!Number.isFinite(value)) facts.push({kind: "not-finite", column, value});
+    else if (/(^|_)ph$/i.test(column) ? value < 0 || value > 14 : value < 0)
+      facts.push({kind: /(^|_)ph$/i.test(column) ? "ph-range" : "negative", column, value});
   }
-  return undefined;
+  return facts;
+}
+
+/**
+ * Why an uploaded reading cannot be real, every reason joined, or undefined when it can (the
+ * MPCB server's wording).
+ */
+export function implausibility({reading, now}: {reading: CetpReading; now: Date}): string | undefined {
+  if (!Number.isFinite(reading.ts.getTime())) return "no valid time";
+  const facts = implausibleFacts({ts: reading.ts, values: MEASURES.map((m) => [m, reading[m]]), now});
+  if (facts[0]?.kind === "before" || facts[0]?.kind === "ahead") {
+    const f = facts[0];
+    return f.kind === "before"
+      ? `stamped ${f.ts.toISOString()}, before ${EARLIEST_READING.toISOString()}`
+      : `stamped ${f.ts.toISOString()}, more than a day after the server's clock`;
+  }
+  const reasons = facts.flatMap((f) =>
+    !("column" in f)
+      ? []
+      : f.kind === "not-finite"
+        ? [`${f.column} is not finite`]
+        : [`${f.column} ${f.value} ${f.kind === "negative" ? "is negative" : "is outside 0–14"}`]
+  );
+  return reasons.length ? reasons.join("; ") : undefined;
+}
+
+/**
+ * Why a row read from a file cannot be a real reading, naming the column, or undefined when it
+ * can: the first of `implausibleFacts`, worded for the quarantine table.
+ */
+export function readingProblem(options: {
+  ts: Date;
+  values: [column: string, value: number | null][];
+  now: Date;
+}): {column: string | null; reason: string} | undefined {
+  const fact = implausibleFacts(options)[0];
+  if (!fact) return undefined;
+  switch (fact.kind) {
+    case "before":
+      return {
+        column: null,
+        reason: `implausible time ${fact.ts.toISOString()}: before ${EARLIEST_READING.toISOString().slice(0, 10)}`
+      };
+    case "ahead":
+      return {column: null, reason: `implausible time ${fact.ts.toISOString()}: more than a day in the future`};
+    case "not-finite":
+      return {column: fact.column, reason: `${fact.value} is not a finite number`};
+    case "negative":
+      return {column: fact.column, reason: `${fact.value} is negative: a concentration cannot be`};
+    case "ph-range":
+      return {column: fact.column, reason: `pH ${fact.value} is outside 0–14`};
+  }
 }
