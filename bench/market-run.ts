@@ -7,7 +7,7 @@
 import {readFileSync, rmSync} from "node:fs";
 import {join} from "node:path";
 import {reconstructMarket} from "../src/lib/market/replay/reconstruct.js";
-import {scanMarketInputs} from "./market-scan.js";
+import {scanMarketInputs, type ScanReplayRound} from "./market-scan.js";
 
 const [dir, mode] = process.argv.slice(2);
 const inputs = {
@@ -39,17 +39,7 @@ const since = (start: number | null) => {
 // median of several pairs on a machine whose speed drifts between and within runs.
 const roundsAt = process.argv.indexOf("--rounds");
 const rounds = roundsAt > 0 ? Math.max(1, Math.floor(Number(process.argv[roundsAt + 1])) || 1) : 1;
-const runs: {
-  events: number;
-  replay_s: number;
-  replay_cpu_s: number;
-  replay_main_cpu_s: number | null;
-  scan_main_cpu_s: number | null;
-  scan_rows: number | null;
-  scan_s: number | null;
-  scan_cpu_s: number | null;
-  scan_first: boolean;
-}[] = [];
+const runs: ScanReplayRound[] = [];
 // Odd rounds scan first, even rounds replay first: this machine runs faster for a while after
 // being idle, so a fixed order would favour whichever pass comes first.
 const scanPass = async () => {

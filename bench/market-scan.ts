@@ -48,3 +48,16 @@ function touch(column: Float64Array | Uint8Array, n: number): number {
   }
   return sum;
 }
+
+/** One scan/replay pair of the market benchmark's child process (times in seconds). */
+export interface ScanReplayRound {
+  events: number;
+  replay_s: number;
+  replay_cpu_s: number;
+  replay_main_cpu_s: number | null;
+  scan_main_cpu_s: number | null;
+  scan_rows: number | null;
+  scan_s: number | null;
+  scan_cpu_s: number | null;
+  scan_first: boolean;
+}

@@ -7,18 +7,9 @@ import {topOfBookAccuracy} from "../src/lib/market/replay/accuracy.js";
 import {simulateMarketFiles} from "../src/lib/market/pipeline.js";
 import {reconstructMarket, STRATEGIES} from "../src/lib/market/replay/reconstruct.js";
 import type {Benchmark} from "./benchmark.js";
+import type {ScanReplayRound} from "./market-scan.js";
 
-interface Round {
-  events: number;
-  replay_s: number;
-  replay_cpu_s: number;
-  replay_main_cpu_s: number | null;
-  scan_main_cpu_s: number | null;
-  scan_rows: number | null;
-  scan_s: number | null;
-  scan_cpu_s: number | null;
-  scan_first: boolean;
-}
+type Round = ScanReplayRound;
 
 function child(dir: string, replayOnly: boolean, rounds = 1): Round & {rounds: Round[]; peak_rss_mb: number} {
   const args = [

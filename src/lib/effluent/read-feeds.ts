@@ -206,6 +206,17 @@ async function readFeed<T extends {ts: Date}>({
   return finish(rows, key, quarantined);
 }
 
+/** Where a feed is and how to read its times. */
+export interface FeedOptions {
+  path: string;
+  /** How errors name the file (defaults to the path). */
+  file?: string;
+  /** The feed's local time (IST, +330, by default). */
+  utcOffsetMinutes?: number;
+  /** The present, for the "not in the future" check (tests pin it). */
+  now?: Date;
+}
+
 /**
  * Reads an MPCB CETP export (quoted CSV, BOM and CRLF tolerated, `NA` for missing, IST local
  * times). An unexpected header fails with the expected and actual columns side by side; a bad
@@ -216,13 +227,7 @@ export function readMpcbExport({
   file = path,
   utcOffsetMinutes = 330,
   now = new Date()
-}: {
-  path: string;
-  file?: string;
-  utcOffsetMinutes?: number;
-  /** The present, for the "not in the future" check (tests pin it). */
-  now?: Date;
-}): Promise<FeedReport<CetpReading>> {
+}: FeedOptions): Promise<FeedReport<CetpReading>> {
   return readFeed({
     path,
     file,
@@ -241,13 +246,7 @@ export function readFactoryFeed({
   file = path,
   utcOffsetMinutes = 330,
   now = new Date()
-}: {
-  path: string;
-  file?: string;
-  utcOffsetMinutes?: number;
-  /** The present, for the "not in the future" check (tests pin it). */
-  now?: Date;
-}): Promise<FeedReport<FactoryReading>> {
+}: FeedOptions): Promise<FeedReport<FactoryReading>> {
   return readFeed({
     path,
     file,

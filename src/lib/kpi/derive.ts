@@ -57,18 +57,16 @@ export interface MetricDerived {
   reliability: ReliabilityRow[];
 }
 
-/** What a metric's derived tables depend on: its daily series, the seed, the holidays and this code's version. */
-export function seriesKey({
-  metric,
-  points,
-  seed,
-  holidays = DEFAULT_HOLIDAYS
-}: {
+/** One metric's daily series and what its derivation is seeded and calendared with. */
+export interface MetricSeries {
   metric: string;
   points: DailyPoint[];
   seed: number | string;
   holidays?: readonly string[];
-}): string {
+}
+
+/** What a metric's derived tables depend on: its daily series, the seed, the holidays and this code's version. */
+export function seriesKey({metric, points, seed, holidays = DEFAULT_HOLIDAYS}: MetricSeries): string {
   const h = createHash("sha256").update(JSON.stringify([DERIVE_VERSION, metric, String(seed), holidays]));
   for (const p of points) h.update(`${p.day}=${p.value}\n`);
   return h.digest("hex").slice(0, 20);
@@ -106,17 +104,7 @@ const round = (x: number, digits = 4) => +x.toFixed(digits);
  * and 95% intervals, and a rolling-origin backtest (5 folds × 7 days) of SARIMAX, seasonal naive
  * and naive, each with its reliability score. A pure function of the series, seed and holidays.
  */
-export function deriveMetric({
-  metric,
-  points,
-  seed,
-  holidays = DEFAULT_HOLIDAYS
-}: {
-  metric: string;
-  points: DailyPoint[];
-  seed: number | string;
-  holidays?: readonly string[];
-}): MetricDerived {
+export function deriveMetric({metric, points, seed, holidays = DEFAULT_HOLIDAYS}: MetricSeries): MetricDerived {
   const {days, values, imputed} = contiguous(points);
   const series = days.map((day, i) => ({day, value: values[i]!}));
   const anomalies: AnomalyRow[] = [];
