@@ -1,3 +1,4 @@
+import {commandLineDataset} from "../src/lib/core/dataset.js";
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
@@ -71,7 +72,14 @@ export const effluentBenchmark: Benchmark = {
     const dir = mkdtempSync(join(tmpdir(), "bench-effluent-"));
     try {
       const started = performance.now();
-      await effluentPipeline.run({files: [], outDir: dir, seed: 7, flags: {simulate: true}, log: () => {}});
+      await effluentPipeline.run({
+        files: [],
+        dataset: commandLineDataset("effluent"),
+        outDir: dir,
+        seed: 7,
+        flags: {simulate: true},
+        log: () => {}
+      });
       const buildSeconds = (performance.now() - started) / 1000;
       log(`one month (simulate feeds → read CSVs → analyse → Parquet): ${buildSeconds.toFixed(2)}s`);
       const rate = (a: number, b: number) => +(b ? a / b : 0).toFixed(4);

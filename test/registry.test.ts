@@ -5,6 +5,7 @@
  * declaration matches what the code writes. The input is the bundled datasets/ with every
  * simulation shrunk to seconds.
  */
+import {commandLineDataset} from "../src/lib/core/dataset.js";
 import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join, relative} from "node:path";
@@ -113,6 +114,7 @@ describe("the registry", () => {
       const outDir = mkdtempSync(join(tmpdir(), `registry-${domain.name}-`));
       const result = await domain.pipeline.run({
         files: [join(p.dir, "datasets", spec)],
+        dataset: commandLineDataset(domain.name),
         outDir,
         seed: 1,
         flags: {},

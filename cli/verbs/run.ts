@@ -1,5 +1,6 @@
 import {mkdirSync} from "node:fs";
 import {resolve} from "node:path";
+import {commandLineDataset, readDatasetFolder} from "../../src/lib/core/dataset.js";
 import {isLabError} from "../../src/lib/core/errors.js";
 import type {FlagSpec} from "../../src/lib/core/flags.js";
 import type {PipelineRunResult} from "../../src/lib/core/pipeline.js";
@@ -7,7 +8,7 @@ import {withStagedFolder} from "../../src/lib/core/staged-folder.js";
 import {domains} from "../../src/lib/registry.js";
 import {UsageError, flag, numberFlag, stringFlag, type Verb} from "../verb.js";
 
-const RUN_FLAGS: FlagSpec[] = [flag.string("out"), flag.integer("seed")];
+const RUN_FLAGS: FlagSpec[] = [flag.string("out"), flag.integer("seed"), flag.string("dataset")];
 
 function findDomain(name: string | undefined) {
   const domain = domains.find((d) => d.name === name);
@@ -20,6 +21,7 @@ export const runVerb: Verb = {
   name: "run",
   summary: "run one pipeline on given files outside the site, writing its tables as Parquet",
   help: `usage: lab run PIPELINE [FILE …] --out DIR [--seed N] [pipeline flags]
+       lab run PIPELINE --dataset FOLDER --out DIR [pipeline flags]
 
 Runs one pipeline end to end and writes each of its tables as DIR/<table>.parquet: the same
 tables, with the same columns, as the catalog publishes from the same input (a *.sim.json spec
@@ -38,6 +40,10 @@ ${domains.map((d) => `  ${d.name.padEnd(10)} ${d.summary}\n  ${"".padEnd(10)} ${
 options:
   --out DIR    folder for the Parquet tables (required; created if missing, replaced on success)
   --seed N     seed for every random choice (default 1)
+  --dataset FOLDER
+               run a dataset folder as the site would: every file under it, with the options
+               of its dataset.json; tables carry the folder's name in their \`dataset\` column
+               (files given one by one form the dataset "default", with no options)
 
 Flags a pipeline does not take are refused; counts and durations must be above zero.
 
@@ -49,8 +55,13 @@ example: npm run lab -- run demo --steps 1000 --out /tmp/demo`,
     const out = stringFlag(args, "out");
     if (!out) throw new UsageError("--out DIR is required");
     const outDir = resolve(out);
-    const {out: _out, seed: _seed, ...flags} = args.flags;
-    const inputs = files.map((f) => resolve(f));
+    const {out: _out, seed: _seed, dataset: datasetDir, ...flags} = args.flags;
+    if (typeof datasetDir === "string" && files.length)
+      throw new UsageError("give either --dataset FOLDER or files, not both");
+    const fromFolder =
+      typeof datasetDir === "string" ? readDatasetFolder({dir: datasetDir, pipeline: domain.name}) : undefined;
+    const dataset = fromFolder?.dataset ?? commandLineDataset(domain.name);
+    const inputs = fromFolder?.files ?? files.map((f) => resolve(f));
     // Long-running modes (following a live export) stop on Ctrl-C; the pipeline only sees the signal.
     const controller = new AbortController();
     const stop = () => controller.abort();
@@ -60,6 +71,7 @@ example: npm run lab -- run demo --steps 1000 --out /tmp/demo`,
     const runInto = (dir: string) =>
       domain.pipeline.run({
         files: inputs,
+        dataset,
         outDir: dir,
         seed: numberFlag(args, "seed", 1)!,
         flags,

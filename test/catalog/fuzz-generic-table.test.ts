@@ -3,6 +3,7 @@
  * read_csv / read_json): each malformed file is either staged as rows or refused with a LabError
  * naming the file — never another exception, never a hang.
  */
+import {commandLineDataset} from "../../src/lib/core/dataset.js";
 import {mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
@@ -44,6 +45,7 @@ describe("fuzzing the generic table plugin's reader", async () => {
         {
           path: f.path,
           relPath: f.name,
+          dataset: commandLineDataset("samples"),
           contentHash: f.name,
           size: 0,
           mtime: new Date(0),
@@ -65,7 +67,15 @@ describe("fuzzing the generic table plugin's reader", async () => {
       publishQuery: (_topic: string, sql: string) => duck.run(`SELECT count(*) FROM (${sql})`),
       log: () => {}
     } as unknown as PluginContext;
-    const file = {path, relPath: "sub/bad.jsonl", contentHash: "", size: 0, mtime: new Date(0), tag: "jsonl"};
+    const file = {
+      path,
+      relPath: "sub/bad.jsonl",
+      contentHash: "",
+      size: 0,
+      mtime: new Date(0),
+      tag: "jsonl",
+      dataset: commandLineDataset("samples")
+    };
     // The reason is DuckDB's own sentence about the file, not the SQL it was running.
     await expect(genericTablePlugin.execute(ctx, file)).rejects.toThrow(
       'sub/bad.jsonl:3: Malformed JSON in file "sub/bad.jsonl", at byte 7 in line 3: unexpected end of data.'

@@ -1,3 +1,4 @@
+import {commandLineDataset} from "../../src/lib/core/dataset.js";
 import {existsSync, mkdtempSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
@@ -13,6 +14,7 @@ describe("lab run effluent", () => {
     const logs: string[] = [];
     const result = await effluentPipeline.run({
       files: [],
+      dataset: commandLineDataset("effluent"),
       outDir: out,
       seed: 4,
       flags: {cetp: cetpPath, factories: factoryDir},

@@ -133,7 +133,7 @@ describe("a month of real-format feeds (row every minute, NA and blank rows, log
     await runEffluentTables({
       cetpPath: site.cetpPath,
       factoryPaths: [site.factoryDir],
-      sink: folderSink({outDir: out})
+      sink: folderSink({outDir: out, dataset: "site"})
     });
     expect(
       await readParquetAll({

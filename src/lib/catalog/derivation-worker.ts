@@ -5,6 +5,7 @@
  * per input topic, imports the derivation by module and export name, and reports its outputs.
  */
 import {parentPort, workerData} from "node:worker_threads";
+import type {DatasetInfo} from "../core/dataset.js";
 import {openDuckDB} from "../core/duckdb.js";
 import {quoteIdent} from "../core/sql.js";
 import {isDerivation, type DerivedOutput} from "./derivation.js";
@@ -13,6 +14,7 @@ import type {LabPaths} from "./paths.js";
 export interface DerivationJob {
   module: string;
   exportName: string;
+  dataset: DatasetInfo;
   /** One view per input topic: its name and the SELECT over the manifest's files. */
   views: {topic: string; sql: string}[];
   paths: LabPaths;
@@ -36,6 +38,7 @@ async function run(job: DerivationJob): Promise<DerivedOutput[]> {
   try {
     for (const v of job.views) await duck.run(`CREATE VIEW ${quoteIdent(v.topic)} AS ${v.sql}`);
     return await derivation.run({
+      dataset: job.dataset,
       paths: job.paths,
       duck,
       outDir: job.outDir,

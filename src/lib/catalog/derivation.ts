@@ -1,3 +1,4 @@
+import type {DatasetInfo} from "../core/dataset.js";
 import type {Duck} from "../core/duckdb.js";
 import type {LabPaths} from "./paths.js";
 
@@ -11,7 +12,13 @@ export interface DerivedOutput {
 
 export interface DerivationContext {
   paths: LabPaths;
-  /** A DuckDB connection with one view per input topic, over the view about to be published. */
+  /**
+   * The dataset this run derives for: a derivation runs once per dataset whose inputs changed,
+   * sees only that dataset's rows (its views have no \`dataset\` column), and its outputs get
+   * the \`dataset\` column from the sink (\`folderSink({outDir, dataset: dataset.name})\`).
+   */
+  dataset: DatasetInfo;
+  /** A DuckDB connection with one view per input topic (that dataset's rows), over the view about to be published. */
   duck: Duck;
   /** Where to write outputs: a fresh folder inside the warehouse (rename-free: the manifest publishes them). */
   outDir: string;

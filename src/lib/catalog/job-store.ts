@@ -5,6 +5,7 @@
  */
 import {mkdirSync, renameSync, rmSync} from "node:fs";
 import {join, resolve} from "node:path";
+import {datasetOf} from "../core/dataset.js";
 import type {Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {quoteString} from "../core/sql.js";
@@ -151,7 +152,8 @@ export async function jobFile({
     contentHash: row.content_hash,
     size: Number(row.size),
     mtime: row.mtime,
-    tag: job.tag
+    tag: job.tag,
+    dataset: {...datasetOf({relPath: row.rel_path, pipelines: []}), options: {}, optionsFile: "dataset.json"}
   };
 }
 

@@ -1,4 +1,5 @@
 import type {Column, RowSource} from "../core/parquet-write.js";
+import type {DatasetInfo} from "../core/dataset.js";
 import type {Rng} from "../core/random.js";
 
 /** What `publishArrow` needs of an apache-arrow Table (kept structural so plugins pick their Arrow). */
@@ -16,6 +17,8 @@ export interface CatalogFile {
   size: number;
   mtime: Date;
   tag: string;
+  /** The dataset the file belongs to (its folder under the source root) and its dataset.json options. */
+  dataset: DatasetInfo;
 }
 
 export interface PluginContext {
@@ -25,7 +28,7 @@ export interface PluginContext {
   /** Seeded from the content hash: reruns of the same content draw the same numbers. */
   rng: Rng;
   log(line: string): void;
-  /** Stages rows for a topic; every row gets the lineage columns. Visible only when the job commits. */
+  /** Stages rows for a topic; every row gets the file's \`dataset\` and the lineage columns. Visible only when the job commits. */
   publish(topic: string, data: {columns: Column[]; rows: RowSource}): Promise<number>;
   /** Stages an Apache Arrow table (column types mapped from its schema) for a topic. */
   publishArrow(topic: string, table: ArrowTableLike): Promise<number>;

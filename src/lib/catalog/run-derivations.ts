@@ -75,6 +75,7 @@ export async function applyDerivations({
         job: {
           module: d.module,
           exportName: d.exportName,
+          dataset: {name: "default", options: {}, optionsFile: "dataset.json"},
           views: d.inputs.map((topic) => ({topic, sql: topicSource({paths, entry: manifest.topics[topic]!})})),
           paths,
           outDir: join(paths.warehouseDir, dir),

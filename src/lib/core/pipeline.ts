@@ -3,11 +3,18 @@
  * simulations), write its tables as Parquet files named `<table>.parquet` into a folder. The
  * catalog face (plugins, derivations) lives beside it in the domain (src/lib/<domain>/index.ts).
  */
+import type {DatasetInfo} from "./dataset.js";
 import type {FlagSpec} from "./flags.js";
 
 export interface PipelineRunOptions {
   /** Input files (datasets or simulation specs); may be empty for pure simulations. */
   files: string[];
+  /**
+   * The dataset the files belong to: its name (every table's \`dataset\` column) and its
+   * dataset.json options. \`lab run NAME --dataset DIR\` reads it from DIR; files given one by one
+   * form the dataset \`default\` with no options.
+   */
+  dataset: DatasetInfo;
   /** Folder the tables are written into, one `<table>.parquet` each. */
   outDir: string;
   /** Seed for every random choice. */

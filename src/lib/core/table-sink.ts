@@ -2,6 +2,7 @@ import {join} from "node:path";
 import {openDuckDB, type Duck} from "./duckdb.js";
 import {copyQueryToParquet, writeParquet, type Column, type RowSource} from "./parquet-write.js";
 import {parquetSchema} from "./parquet-read.js";
+import {quoteString} from "./sql.js";
 
 /**
  * Where a pipeline's tables go. A domain's `run…Tables()` writes every table through one of
@@ -22,11 +23,24 @@ export interface WrittenTable {
   schema: Column[];
 }
 
+/** The column every published table carries: the dataset its rows came from. */
+export const DATASET_COLUMN = {name: "dataset", type: "VARCHAR"} as const;
+
 /**
- * A sink that writes `<table>.parquet` files into `outDir` and remembers them. Queries run on
- * `duck` when given (so they can read its views), else on a fresh in-memory database each.
+ * A sink that writes `<table>.parquet` files into `outDir` and remembers them, each with the
+ * `dataset` column last (unless the rows already carry one). Queries run on `duck` when given
+ * (so they can read its views), else on a fresh in-memory database each.
  */
-export function folderSink({outDir, duck}: {outDir: string; duck?: Duck}): TableSink & {tables: WrittenTable[]} {
+export function folderSink({
+  outDir,
+  duck,
+  dataset
+}: {
+  outDir: string;
+  duck?: Duck;
+  /** The dataset's name, written in every row's `dataset` column. */
+  dataset: string;
+}): TableSink & {tables: WrittenTable[]} {
   const tables: WrittenTable[] = [];
   const record = async (name: string, path: string, rows: number) => {
     tables.push({name, path, rows, schema: await parquetSchema({path})});
@@ -36,16 +50,30 @@ export function folderSink({outDir, duck}: {outDir: string; duck?: Duck}): Table
     tables,
     async write(table, {columns, rows}) {
       const path = join(outDir, `${table}.parquet`);
-      return record(table, path, (await writeParquet({path, columns, rows})).rows);
+      const constants = columns.some((c) => c.name === DATASET_COLUMN.name)
+        ? []
+        : [{...DATASET_COLUMN, value: dataset}];
+      return record(table, path, (await writeParquet({path, columns, rows, constants})).rows);
     },
     async writeQuery(table, sql) {
       const path = join(outDir, `${table}.parquet`);
       const db = duck ?? (await openDuckDB());
       try {
-        return await record(table, path, await copyQueryToParquet({duck: db, sql, path}));
+        return await record(
+          table,
+          path,
+          await copyQueryToParquet({duck: db, sql: await withDataset(db, sql, dataset), path})
+        );
       } finally {
         if (!duck) db.close();
       }
     }
   };
+}
+
+/** The query with a `dataset` column added last, unless it has one already. */
+export async function withDataset(duck: Duck, sql: string, dataset: string): Promise<string> {
+  const described = await duck.all<{column_name: string}>(`DESCRIBE ${sql}`);
+  if (described.some((c) => c.column_name === DATASET_COLUMN.name)) return sql;
+  return `SELECT *, ${quoteString(dataset)} AS dataset FROM (${sql})`;
 }

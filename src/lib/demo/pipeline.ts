@@ -29,8 +29,8 @@ export const demoPipeline: Pipeline = {
   usage:
     "lab run demo [--walks 3] [--steps 500] [--step-sd 1] [--seed 1] --out DIR   (or a *.sim.json random-walk spec)",
   flags: [flag.count("walks"), flag.count("steps"), flag.range("step-sd", 0)],
-  async run({files, outDir, seed, flags, log}) {
-    const sink = folderSink({outDir});
+  async run({dataset, files, outDir, seed, flags, log}) {
+    const sink = folderSink({outDir, dataset: dataset.name});
     const specFile = files.find((f) => f.endsWith(".json"));
     const spec: RandomWalkSpec = specFile
       ? (JSON.parse(readFileSync(specFile, "utf-8")) as RandomWalkSpec)

@@ -157,7 +157,7 @@ export const effluentPipeline: Pipeline = {
   // --follow is watched while it runs, so it writes in place; a batch run keeps its evidence log growing.
   outputMode: ({flags}) =>
     flags.follow ? {kind: "in-place"} : {kind: "replace", carry: [EVIDENCE_LOG, headPathFor(EVIDENCE_LOG)]},
-  async run({files, outDir, seed, flags, log, signal}) {
+  async run({dataset, files, outDir, seed, flags, log, signal}) {
     const config = defaultEffluentConfig;
     if (typeof flags.follow === "string") {
       const factoryPaths = typeof flags.factories === "string" ? flags.factories.split(",") : [];
@@ -193,7 +193,7 @@ export const effluentPipeline: Pipeline = {
     if (!factoryPaths.length) throw new LabError({reason: "--factories DIR is required with --cetp"});
     for (const p of [cetpPath!, ...factoryPaths])
       if (!existsSync(p)) throw new LabError({file: p, reason: "no such file or folder"});
-    const sink = folderSink({outDir});
+    const sink = folderSink({outDir, dataset: dataset.name});
     const {analysis} = await runEffluentTables({cetpPath: cetpPath!, factoryPaths, simulation, config, sink, log});
     const evidence = appendEvidence({
       path: join(outDir, EVIDENCE_LOG),

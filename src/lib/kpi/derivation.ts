@@ -1,3 +1,4 @@
+import {join} from "node:path";
 import type {Derivation, DerivedOutput} from "../catalog/derivation.js";
 import {folderSink} from "../core/table-sink.js";
 import {DERIVE_VERSION} from "./derive.js";
@@ -15,9 +16,16 @@ export const kpiDerivation: Derivation = {
   version: DERIVE_VERSION,
   inputs: ["clean_events"],
   outputs: ["metric_daily", "anomalies", "forecasts", "reliability"],
-  async run({duck, outDir, outRel, cacheDir, log}): Promise<DerivedOutput[]> {
-    const sink = folderSink({outDir, duck});
-    const result = await deriveKpiTables({duck, source: "clean_events", sink, seed: "catalog", cacheDir, log});
+  async run({dataset, duck, outDir, outRel, cacheDir, log}): Promise<DerivedOutput[]> {
+    const sink = folderSink({outDir, duck, dataset: dataset.name});
+    const result = await deriveKpiTables({
+      duck,
+      source: "clean_events",
+      sink,
+      seed: "catalog",
+      cacheDir: join(cacheDir, dataset.name),
+      log
+    });
     if (result.computed.length || result.reused.length)
       log(
         `kpi: ${result.computed.length} metric(s) derived${result.computed.length ? ` (${result.computed.join(", ")})` : ""}, ${result.reused.length} unchanged and reused`

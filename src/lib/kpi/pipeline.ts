@@ -8,6 +8,7 @@ import type {Pipeline} from "../core/pipeline.js";
 import {writeParquet} from "../core/parquet-write.js";
 import {createRng} from "../core/random.js";
 import {quoteList} from "../core/sql.js";
+import {DEFAULT_DATASET} from "../core/dataset.js";
 import {folderSink, type TableSink} from "../core/table-sink.js";
 import {deriveAll, derivedRows, DERIVED_COLUMNS, type DerivedTable} from "./derived-tables.js";
 import {ingestEvents, type EventProblem} from "./ingest-events.js";
@@ -169,7 +170,7 @@ export async function runKpi({
   mapping?: KpiMapping;
   log?: (line: string) => void;
 }) {
-  const sink = folderSink({outDir});
+  const sink = folderSink({outDir, dataset: DEFAULT_DATASET});
   await runKpiTables({files: files.map((path) => ({path})), strict, seed, mapping, sink, log});
   return sink.tables;
 }
@@ -195,7 +196,7 @@ export const kpiPipeline: Pipeline = {
     flag.boolean("simulate"),
     flag.count("days")
   ],
-  async run({outDir, seed, flags, files, log}) {
+  async run({dataset, outDir, seed, flags, files, log}) {
     // A *.sim.json KPI spec runs what the catalog's simulation plugin runs for it.
     const specFile = files.find((f) => f.endsWith(".sim.json"));
     const inputs = [
@@ -216,7 +217,7 @@ export const kpiPipeline: Pipeline = {
       log(`simulated ${sim.events.length} events (seed ${seed}) → ${path}`);
     }
     const str = (k: string) => (typeof flags[k] === "string" ? (flags[k] as string) : undefined);
-    const sink = folderSink({outDir});
+    const sink = folderSink({outDir, dataset: dataset.name});
     await runKpiTables({
       files: inputs.map((path) => ({path})),
       strict: Boolean(flags.strict),

@@ -345,14 +345,14 @@ export const marketPipeline: Pipeline = {
     flags.simulate || flags.history || files.some((f) => f.endsWith(".json"))
       ? {kind: "replace"}
       : {kind: "resumable", resume: Boolean(flags.resume)},
-  async run({outDir, flags, files, seed, log}) {
+  async run({dataset, outDir, flags, files, seed, log}) {
     const specFile = files.find((f) => f.endsWith(".json"));
     if (specFile || flags.simulate) {
       const spec: MarketSimSpec = specFile
         ? (JSON.parse(readFileSync(specFile, "utf-8")) as MarketSimSpec)
         : {seed, minutes: flags.minutes === undefined ? undefined : Number(flags.minutes)};
       const scratchDir = join(outDir, ".work");
-      const sink = folderSink({outDir});
+      const sink = folderSink({outDir, dataset: dataset.name});
       try {
         await runMarketTables({spec, scratchDir, sink, log, file: specFile});
       } finally {

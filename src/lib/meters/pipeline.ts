@@ -222,7 +222,7 @@ export const metersPipeline: Pipeline = {
     flag.positive("stream-rate"),
     flag.positive("stream-seconds")
   ],
-  async run({outDir, seed, flags, files, log}) {
+  async run({dataset, outDir, seed, flags, files, log}) {
     const specFile = files.find((f) => f.endsWith(".json"));
     const spec: MeterFleetSpec = specFile
       ? (JSON.parse(readFileSync(specFile, "utf-8")) as MeterFleetSpec)
@@ -238,7 +238,7 @@ export const metersPipeline: Pipeline = {
             : undefined
         };
     const scratchDir = join(outDir, ".work");
-    const sink = folderSink({outDir});
+    const sink = folderSink({outDir, dataset: dataset.name});
     try {
       const run = await runMetersTables({spec, scratchDir, sink, log, file: specFile});
       log(
