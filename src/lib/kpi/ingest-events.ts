@@ -275,6 +275,48 @@ function resolveColumns(options: IngestEventsOptions, columns: string[]) {
   return {tsColumn, valueColumn, metricColumn, sourceColumn, key, metrics, missing};
 }
 
+/** The metrics one row makes, with their values; or the first problem (column and reason). */
+function rowMetrics({
+  metrics,
+  get,
+  valueColumn,
+  metricColumn,
+  metric
+}: {
+  metrics: MetricSpec[];
+  get: (column: string | undefined) => unknown;
+  valueColumn?: string;
+  metricColumn?: string;
+  /** The metric name of a long-format row without a metric column. */
+  metric: string;
+}): {events: {metric: string; value: number | null; item: string | null}[]} | {column: string; reason: string} {
+  if (!metrics.length) {
+    const rawValue = get(valueColumn);
+    const value = numberOf(rawValue);
+    if (!Number.isFinite(value))
+      return {column: valueColumn!, reason: `not a number: ${JSON.stringify(rawValue ?? null)}`};
+    const name = String(get(metricColumn) ?? metric).trim();
+    if (!name) return {column: metricColumn ?? "metric", reason: "empty metric name"};
+    return {events: [{metric: name, value, item: null}]};
+  }
+  const events: {metric: string; value: number | null; item: string | null}[] = [];
+  for (const m of metrics) {
+    const raw = get(m.column);
+    if (m.aggregation === "count") events.push({metric: m.name, value: 1, item: null});
+    else if (m.aggregation === "distinct") {
+      const item = raw === null || raw === undefined ? "" : typeof raw === "string" ? raw.trim() : JSON.stringify(raw);
+      if (!item) return {column: m.column!, reason: `empty ${m.column} (counted distinct by metric ${m.name})`};
+      events.push({metric: m.name, value: null, item});
+    } else {
+      const value = numberOf(raw);
+      if (!Number.isFinite(value))
+        return {column: m.column!, reason: `not a number: ${JSON.stringify(raw ?? null)} (metric ${m.name})`};
+      events.push({metric: m.name, value, item: null});
+    }
+  }
+  return {events};
+}
+
 /**
  * Reads one event file (CSV, JSON array or JSON Lines; gzip for `.gz`; strictly UTF-8) into clean
  * events, times outside a plausible window quarantined. Columns are found by name
@@ -330,7 +372,7 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
   let keptRows = 0;
   const fail = (r: RawRecord, column: string | null, reason: string) =>
     problems.push({file, line: r.line, column, reason, raw: rawOf(r)});
-  rows: for (const r of records) {
+  for (const r of records) {
     if (r.fields && r.fields.length !== columns.length) {
       fail(r, null, `ragged row: ${r.fields.length} fields, header has ${columns.length}`);
       continue;
@@ -350,41 +392,17 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
     }
     const source = String(get(r, sourceColumn) ?? options.source ?? stem).trim();
     // The row's metrics and their values, all checked before any is kept.
-    const made: {metric: string; value: number | null; item: string | null}[] = [];
-    if (!metrics.length) {
-      const rawValue = get(r, valueColumn);
-      const value = numberOf(rawValue);
-      if (!Number.isFinite(value)) {
-        fail(r, valueColumn!, `not a number: ${JSON.stringify(rawValue ?? null)}`);
-        continue;
-      }
-      const metric = String(get(r, metricColumn) ?? options.metric ?? stem).trim();
-      if (!metric) {
-        fail(r, metricColumn ?? "metric", "empty metric name");
-        continue;
-      }
-      made.push({metric, value, item: null});
-    } else
-      for (const m of metrics) {
-        const raw = get(r, m.column);
-        if (m.aggregation === "count") made.push({metric: m.name, value: 1, item: null});
-        else if (m.aggregation === "distinct") {
-          const item =
-            raw === null || raw === undefined ? "" : typeof raw === "string" ? raw.trim() : JSON.stringify(raw);
-          if (!item) {
-            fail(r, m.column!, `empty ${m.column} (counted distinct by metric ${m.name})`);
-            continue rows;
-          }
-          made.push({metric: m.name, value: null, item});
-        } else {
-          const value = numberOf(raw);
-          if (!Number.isFinite(value)) {
-            fail(r, m.column!, `not a number: ${JSON.stringify(raw ?? null)} (metric ${m.name})`);
-            continue rows;
-          }
-          made.push({metric: m.name, value, item: null});
-        }
-      }
+    const made = rowMetrics({
+      metrics,
+      get: (column) => get(r, column),
+      valueColumn,
+      metricColumn,
+      metric: options.metric ?? stem
+    });
+    if ("reason" in made) {
+      fail(r, made.column, made.reason);
+      continue;
+    }
     const id = identity(r);
     const eventId = hash53(id);
     const first = seen.get(eventId);
@@ -406,7 +424,7 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
       : JSON.stringify(Object.fromEntries(Object.entries(r.values!).filter(([k]) => !used.has(k))));
     const eventDay = localDayMs(ts.getTime(), offsetAt);
     keptRows++;
-    for (const m of made)
+    for (const m of made.events)
       events.push({
         source,
         ts,
