@@ -223,20 +223,58 @@ const definedOnly = ({earliest, latest}: IngestEventsOptions) => ({
 });
 
 /**
- * cyrb53 (a public-domain 53-bit string hash): an event's identity as one exact JavaScript number,
- * so a million rows are told apart without a key string each.
+ * cyrb53 (a public-domain 53-bit string hash) over a row's fields (those at `indexes`, or all),
+ * each followed by a separator: an event's identity as one exact JavaScript number, so a million
+ * rows are told apart without a key string each.
  */
-export function hash53(text: string): number {
+export function hashFields(fields: readonly string[], indexes?: readonly number[]): number {
   let h1 = 0xdeadbeef,
     h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
+  const n = indexes ? indexes.length : fields.length;
+  for (let f = 0; f < n; f++) {
+    const text = fields[indexes ? indexes[f]! : f]!;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ 0x1f, 2654435761);
+    h2 = Math.imul(h2 ^ 0x1f, 1597334677);
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/**
+ * Event identities seen so far → the index of their first record: open addressing over typed
+ * arrays sized for every record up front, so a million rows cost no Map entries and no garbage.
+ */
+class IdentityIndex {
+  private readonly keys: Float64Array;
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+
+  constructor(capacity: number) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.keys = new Float64Array(size);
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  /** The first record index stored under `id`, or -1 after storing `index` under it. */
+  firstOrAdd(id: number, index: number): number {
+    for (let at = (id >>> 0) & this.mask; ; at = (at + 1) & this.mask) {
+      const slot = this.slots[at]!;
+      if (slot === 0) {
+        this.keys[at] = id;
+        this.slots[at] = index + 1;
+        return -1;
+      }
+      if (this.keys[at] === id) return slot - 1;
+    }
+  }
 }
 
 /** A number from a cell: numbers as they are, text trimmed with thousands separators dropped; NaN otherwise. */
@@ -275,46 +313,65 @@ function resolveColumns(options: IngestEventsOptions, columns: string[]) {
   return {tsColumn, valueColumn, metricColumn, sourceColumn, key, metrics, missing};
 }
 
-/** The metrics one row makes, with their values; or the first problem (column and reason). */
-function rowMetrics({
-  metrics,
-  get,
-  valueColumn,
-  metricColumn,
-  metric
-}: {
-  metrics: MetricSpec[];
-  get: (column: string | undefined) => unknown;
-  valueColumn?: string;
-  metricColumn?: string;
-  /** The metric name of a long-format row without a metric column. */
-  metric: string;
-}): {events: {metric: string; value: number | null; item: string | null}[]} | {column: string; reason: string} {
+/** One row's metrics, filled row after row into the same arrays (a file can hold millions of rows). */
+interface RowMetrics {
+  names: string[];
+  values: (number | null)[];
+  items: (string | null)[];
+}
+
+/**
+ * Fills `out` with the metrics one row makes and their values; returns the first problem (column
+ * and reason) instead when a value is bad.
+ */
+function rowMetrics(
+  r: RawRecord,
+  get: (r: RawRecord, column: string | undefined) => unknown,
+  {
+    metrics,
+    valueColumn,
+    metricColumn,
+    metric
+  }: {
+    metrics: MetricSpec[];
+    valueColumn?: string;
+    metricColumn?: string;
+    /** The metric name of a long-format row without a metric column. */
+    metric: string;
+  },
+  out: RowMetrics
+): {column: string; reason: string} | undefined {
+  out.names.length = out.values.length = out.items.length = 0;
   if (!metrics.length) {
-    const rawValue = get(valueColumn);
+    const rawValue = get(r, valueColumn);
     const value = numberOf(rawValue);
     if (!Number.isFinite(value))
       return {column: valueColumn!, reason: `not a number: ${JSON.stringify(rawValue ?? null)}`};
-    const name = String(get(metricColumn) ?? metric).trim();
+    const name = metricColumn === undefined ? metric : String(get(r, metricColumn) ?? metric).trim();
     if (!name) return {column: metricColumn ?? "metric", reason: "empty metric name"};
-    return {events: [{metric: name, value, item: null}]};
+    out.names.push(name);
+    out.values.push(value);
+    out.items.push(null);
+    return undefined;
   }
-  const events: {metric: string; value: number | null; item: string | null}[] = [];
   for (const m of metrics) {
-    const raw = get(m.column);
-    if (m.aggregation === "count") events.push({metric: m.name, value: 1, item: null});
+    const raw = get(r, m.column);
+    let value: number | null = null,
+      item: string | null = null;
+    if (m.aggregation === "count") value = 1;
     else if (m.aggregation === "distinct") {
-      const item = raw === null || raw === undefined ? "" : typeof raw === "string" ? raw.trim() : JSON.stringify(raw);
+      item = raw === null || raw === undefined ? "" : typeof raw === "string" ? raw.trim() : JSON.stringify(raw);
       if (!item) return {column: m.column!, reason: `empty ${m.column} (counted distinct by metric ${m.name})`};
-      events.push({metric: m.name, value: null, item});
     } else {
-      const value = numberOf(raw);
+      value = numberOf(raw);
       if (!Number.isFinite(value))
         return {column: m.column!, reason: `not a number: ${JSON.stringify(raw ?? null)} (metric ${m.name})`};
-      events.push({metric: m.name, value, item: null});
     }
+    out.names.push(m.name);
+    out.values.push(value);
+    out.items.push(item);
   }
-  return {events};
+  return undefined;
 }
 
 /**
@@ -359,20 +416,23 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
   const keyIndexes = key.map((k) => index.get(k)!);
   // An event's identity → the first record with it; a hash hit is compared exactly, so a
   // collision never drops a row.
-  const seen = new Map<number, RawRecord>();
-  const identity = (r: RawRecord): string =>
+  const seen = new IdentityIndex(records.length);
+  // CSV fields as they are (a key's trimmed); a JSON record by its text, or its key values.
+  const identity = (r: RawRecord): string[] =>
     key.length
       ? r.fields
-        ? keyIndexes.map((i) => r.fields![i]!.trim()).join("\u001f")
-        : JSON.stringify(key.map((k) => r.values![k] ?? null))
-      : r.fields
-        ? r.fields.join("\u001f")
-        : r.text!;
+        ? keyIndexes.map((i) => r.fields![i]!.trim())
+        : [JSON.stringify(key.map((k) => r.values![k] ?? null))]
+      : (r.fields ?? [r.text!]);
+  const sameIdentity = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   const events: CleanEvent[] = [];
+  const made: RowMetrics = {names: [], values: [], items: []};
+  const metricSettings = {metrics, valueColumn, metricColumn, metric: options.metric ?? stem};
   let keptRows = 0;
   const fail = (r: RawRecord, column: string | null, reason: string) =>
     problems.push({file, line: r.line, column, reason, raw: rawOf(r)});
-  for (const r of records) {
+  for (let index = 0; index < records.length; index++) {
+    const r = records[index]!;
     if (r.fields && r.fields.length !== columns.length) {
       fail(r, null, `ragged row: ${r.fields.length} fields, header has ${columns.length}`);
       continue;
@@ -392,21 +452,16 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
     }
     const source = String(get(r, sourceColumn) ?? options.source ?? stem).trim();
     // The row's metrics and their values, all checked before any is kept.
-    const made = rowMetrics({
-      metrics,
-      get: (column) => get(r, column),
-      valueColumn,
-      metricColumn,
-      metric: options.metric ?? stem
-    });
-    if ("reason" in made) {
-      fail(r, made.column, made.reason);
+    const problem = rowMetrics(r, get, metricSettings, made);
+    if (problem) {
+      fail(r, problem.column, problem.reason);
       continue;
     }
     const id = identity(r);
-    const eventId = hash53(id);
-    const first = seen.get(eventId);
-    if (first && identity(first) === id) {
+    const eventId = hashFields(id);
+    const firstIndex = seen.firstOrAdd(eventId, index);
+    const first = firstIndex < 0 ? undefined : records[firstIndex]!;
+    if (first && sameIdentity(identity(first), id)) {
       fail(
         r,
         key.length ? key.join(",") : null,
@@ -416,7 +471,6 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
       );
       continue;
     }
-    if (!first) seen.set(eventId, r);
     const attributes = r.fields
       ? extras.length
         ? JSON.stringify(Object.fromEntries(extras.map((c) => [c, get(r, c)])))
@@ -424,14 +478,14 @@ export function ingestEvents(options: IngestEventsOptions): IngestEventsResult {
       : JSON.stringify(Object.fromEntries(Object.entries(r.values!).filter(([k]) => !used.has(k))));
     const eventDay = localDayMs(ts.getTime(), offsetAt);
     keptRows++;
-    for (const m of made.events)
+    for (let m = 0; m < made.names.length; m++)
       events.push({
         source,
         ts,
         day: eventDay,
-        metric: m.metric,
-        value: m.value,
-        item: m.item,
+        metric: made.names[m]!,
+        value: made.values[m]!,
+        item: made.items[m]!,
         event_id: eventId,
         attributes
       });
