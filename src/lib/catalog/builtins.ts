@@ -21,9 +21,11 @@ export interface CatalogBuiltins {
   derivations: Derivation[];
   /** Checked after the project's own rules (lab.config.ts) and before the generic catch-alls. */
   routing: RoutingRule[];
+  /** The pipelines' names: `datasets/<pipeline>/<dataset>/` folders are datasets of these. */
+  pipelines: string[];
 }
 
-export const noBuiltins: CatalogBuiltins = {plugins: [], derivations: [], routing: []};
+export const noBuiltins: CatalogBuiltins = {plugins: [], derivations: [], routing: [], pipelines: []};
 
 /** The catalog's own plugin: any CSV or JSON Lines file into a `raw_<name>` table. */
 export const genericPlugin: BuiltinPlugin = {

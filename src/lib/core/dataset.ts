@@ -55,13 +55,14 @@ export function parseDatasetOptions({text, file}: {text: string; file: string}):
   try {
     value = JSON.parse(text);
   } catch (error) {
+    // Node names the offending offset; "Unexpected end of JSON input" means the end of the text.
     const at = /position (\d+)/.exec((error as Error).message);
-    const offset = at ? Number(at[1]) : undefined;
-    const before = offset === undefined ? "" : text.slice(0, offset);
+    const offset = at ? Number(at[1]) : text.length;
+    const before = text.slice(0, offset);
     throw new LabError({
       file,
-      line: offset === undefined ? undefined : before.split("\n").length,
-      column: offset === undefined ? undefined : offset - before.lastIndexOf("\n"),
+      line: before.split("\n").length,
+      column: offset - before.lastIndexOf("\n"),
       reason: `not valid JSON: ${(error as Error).message}`,
       hint: 'dataset.json holds one JSON object of options, e.g. {"timezone": "Asia/Kolkata"}'
     });
