@@ -215,11 +215,20 @@ export class OptionReader {
   /** Refuses every key that was not read: a typo must not pass as "option left at its default". */
   finish(): void {
     for (const key of Object.keys(this.options))
-      if (!this.keys.includes(key))
-        this.fail(
-          key,
-          "unknown option",
-          this.keys.length ? `known: ${this.keys.join(", ")}` : "this pipeline takes no options"
-        );
+      if (!this.keys.includes(key)) throw new UnknownOption({file: this.file, key, known: this.keys});
+  }
+}
+
+/** A dataset.json key no option reads; `known` lists the keys that are (the docs test reads it). */
+export class UnknownOption extends LabError {
+  readonly known: string[];
+  constructor({file, key, known}: {file: string; key: string; known: string[]}) {
+    super({
+      file,
+      column: key,
+      reason: "unknown option",
+      hint: known.length ? `known: ${known.join(", ")}` : "this pipeline takes no options"
+    });
+    this.known = known;
   }
 }
