@@ -23,6 +23,7 @@ async function derive(dataset: DatasetInfo, eventsSql: string) {
     mkdirSync(outDir, {recursive: true});
     const outputs = await kpiDerivation.run({
       paths: labPaths({projectDir: dir}),
+      topics: ["clean_events"],
       dataset,
       duck,
       outDir,

@@ -59,8 +59,9 @@ describe("lab run kpi --dataset DIR", () => {
     const dir = folder("no-format", {columns: {time: "Order Date", value: "Total"}}, {"orders.csv": orders});
     const r = await lab("run", "kpi", "--dataset", dir, "--out", join(base, "no-format-out"));
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("orders.csv: 0 of 3 rows kept");
-    expect(r.stderr).toContain('line 2, Order Date: unrecognised timestamp "01/05/2024"');
+    expect(r.stderr).toContain(
+      'orders.csv: no good row (3 set aside: line 2, Order Date: unrecognised timestamp "01/05/2024"'
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -2,7 +2,7 @@ import {mkdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {openDuckDB, type Duck} from "../core/duckdb.js";
-import {LabError} from "../core/errors.js";
+import {isRejectedInput, LabError, rejectMostlyBadFile, RejectedInput} from "../core/errors.js";
 import {flag} from "../core/flags.js";
 import type {Pipeline} from "../core/pipeline.js";
 import {writeParquet} from "../core/parquet-write.js";
@@ -85,18 +85,42 @@ export function metricDailySql({
           FROM events GROUP BY metric, day ORDER BY metric, day`;
 }
 
-/** A tolerant ingest fails a file that kept no row or lost more than half its rows (duplicates aside). */
-function failedFile({read, kept, problems}: {read: number; kept: number; problems: EventProblem[]}): boolean {
-  const lost = problems.filter((p) => !p.reason.startsWith("duplicate ")).length;
-  return read > 0 && (kept === 0 || lost > read / 2);
+/**
+ * A tolerant ingest's rule for one file (`rejectMostlyBadFile`): no good row, or more than half
+ * its rows set aside, duplicates aside (a file exported twice over is not a bad file). Returns the
+ * rejection instead of throwing, so every file of a run is checked.
+ */
+function fileRejection({file, kept, problems}: {file: string; kept: number; problems: EventProblem[]}) {
+  const bad = problems.filter((p) => !p.reason.startsWith("duplicate "));
+  // The first row of each kind of problem (reasons alike but for the quoted value): forty rows of
+  // one wrong time format are one reason.
+  const kinds = new Map<string, EventProblem>();
+  for (const p of bad) {
+    const kind = p.reason.replace(/"[^"]*"/g, '""');
+    if (!kinds.has(kind)) kinds.set(kind, p);
+    if (kinds.size === 3) break;
+  }
+  try {
+    rejectMostlyBadFile({
+      file,
+      kept,
+      quarantined: bad.length,
+      firstReasons: [...kinds.values()].map((p) => `line ${p.line}${p.column ? `, ${p.column}` : ""}: ${p.reason}`)
+    });
+    return undefined;
+  } catch (error) {
+    if (isRejectedInput(error)) return error;
+    throw error;
+  }
 }
 
 /**
  * Stage one, per file: events into `clean_events`, the rows set aside into `quarantine`, and the
  * simulator's `kpi_truth` when given. Each file's clean events are staged in `scratchDir` first, so
  * strict mode can fail before any table is written; returns the staged files, in input order. A
- * tolerant run writes its tables, then fails when a file kept no row or lost more than half of
- * them (a wrong time format, a wrong column), naming each such file with its first reasons.
+ * tolerant run writes its tables, then fails (RejectedInput) when a file kept no row or set aside
+ * more than half (a wrong time format, a wrong column), naming each such file with its first
+ * reasons; in the catalog its good rows stay published.
  */
 export async function ingestKpiFiles({
   files,
@@ -120,7 +144,7 @@ export async function ingestKpiFiles({
 }): Promise<string[]> {
   const staged: string[] = [];
   const problems: EventProblem[] = [];
-  const failed: string[] = [];
+  const rejected: RejectedInput[] = [];
   const settings = ingestSettings({options, mapping});
   for (const [i, {path, label}] of files.entries()) {
     const file = label ?? path;
@@ -133,13 +157,8 @@ export async function ingestKpiFiles({
     log(
       `${file}: ${result.counts.read} read, ${result.counts.kept} kept, ${result.counts.quarantined} quarantined${result.rejected ? " (file rejected)" : ""}`
     );
-    if (!strict && failedFile({...result.counts, problems: result.problems}))
-      failed.push(
-        `${file}: ${result.counts.kept} of ${result.counts.read} rows kept; first problems:\n${result.problems
-          .slice(0, 3)
-          .map((p) => `    line ${p.line}${p.column ? `, ${p.column}` : ""}: ${p.reason}`)
-          .join("\n")}`
-      );
+    const rejection = strict ? undefined : fileRejection({file, kept: result.counts.kept, problems: result.problems});
+    if (rejection) rejected.push(rejection);
   }
   if (strict && problems.length)
     throw new LabError({
@@ -149,10 +168,11 @@ export async function ingestKpiFiles({
   await sink.writeQuery("clean_events", `SELECT * FROM read_parquet(${quoteList(staged)})`);
   await sink.write("quarantine", {columns: QUARANTINE_COLUMNS, rows: problems});
   if (truth) await sink.write("kpi_truth", {columns: KPI_TRUTH_COLUMNS, rows: truth});
-  if (failed.length)
-    throw new LabError({
-      reason: `${failed.length} file(s) lost most of their rows:\n  ${failed.join("\n  ")}`,
-      hint: 'check the dataset.json options: the time column and "time_format", the value column or "metrics", the "earliest"/"latest" window'
+  // After the tables are written: the good rows and the quarantine stay published.
+  if (rejected.length === 1) throw rejected[0]!;
+  if (rejected.length)
+    throw new RejectedInput({
+      reason: `${rejected.length} files rejected:\n${rejected.map((r) => `  ${r.message}`).join("\n")}`
     });
   return staged;
 }
