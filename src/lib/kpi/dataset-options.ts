@@ -9,7 +9,6 @@ import {OptionReader, type DatasetInfo} from "../core/dataset.js";
 import {LabError} from "../core/errors.js";
 import {
   calendarFromFile,
-  DEFAULT_HOLIDAYS,
   HOLIDAY_CALENDARS,
   namedCalendar,
   type HolidayCalendar,
@@ -138,14 +137,12 @@ export function kpiDatasetOptions(dataset: Pick<DatasetInfo, "options" | "option
   const earliest = instant(o, "earliest", "events before this are implausible (default 1970-01-01)");
   const latest = instant(o, "latest", "events after this are implausible (default a year after now)");
   if (earliest && latest && earliest >= latest)
-    throw o.error("latest", `${text(latest)} is not after earliest ${text(earliest)}`);
+    throw o.error("latest", `${latest.toISOString()} is not after earliest ${earliest.toISOString()}`);
   o.finish();
   if (metrics.length && columns.metric)
     throw o.error("metrics", 'give either "metrics" or a metric column ("columns": {"metric": …}), not both');
   return {columns, metrics, key, timezone, timeFormat, source, holidays, earliest, latest};
 }
-
-const text = (d: Date) => d.toISOString();
 
 /**
  * The dataset's holiday calendar. A file is found relative to the dataset's folder (the folder of
@@ -175,5 +172,3 @@ export function kpiHolidayCalendar({
     });
   return calendarFromFile({path, file: `${folder}/${file}`});
 }
-
-export {DEFAULT_HOLIDAYS};
