@@ -24,11 +24,12 @@ export const kpiBenchmark: Benchmark = {
   targets: {
     ingest_1m_s: {max: 10},
     // The whole KPI pass (a JavaScript reader with per-row checks and dedup, Parquet staging, every
-    // derived table) against DuckDB's native CSV scan and one GROUP BY: both run on the same
-    // machine in the same run, so the ratio holds on a slow or busy one where seconds do not.
-    // Measured at 11–13 on a 2-core machine; 20 leaves room for noise and fails on a real
-    // regression (a reader twice as slow).
-    ingest_ratio_vs_duckdb_read: {max: 20},
+    // derived table) over DuckDB's native CSV scan and one daily GROUP BY of the same file (the
+    // median of three), both in the same run, so the ratio holds on a slow machine where seconds
+    // do not. DuckDB's scan is the floor no JavaScript reader reaches: the pass measures about 19–20×
+    // it on a 2-core machine; 40 is twice that, which a reader or writer twice as slow crosses and
+    // load on the machine does not.
+    ingest_ratio_vs_duckdb_read: {max: 40},
     zscore_recall: {min: 0.8},
     zscore_precision: {min: 0.5},
     iforest_recall: {min: 0.8},
@@ -110,11 +111,17 @@ export const kpiBenchmark: Benchmark = {
       );
       const duck = await openDuckDB();
       try {
-        const duckStarted = performance.now();
-        const daily = await duck.all(
-          `SELECT metric, ts::DATE AS day, sum(value) AS value_sum, count(*) AS value_count FROM read_csv(${quoteString(path)}) GROUP BY ALL`
-        );
-        const duckSeconds = (performance.now() - duckStarted) / 1000;
+        // A short measurement: the median of three runs, so one slow moment does not set the ratio.
+        const runs: number[] = [];
+        let daily: unknown[] = [];
+        for (let run = 0; run < 3; run++) {
+          const duckStarted = performance.now();
+          daily = await duck.all(
+            `SELECT metric, ts::DATE AS day, sum(value) AS value_sum, count(*) AS value_count FROM read_csv(${quoteString(path)}) GROUP BY ALL`
+          );
+          runs.push((performance.now() - duckStarted) / 1000);
+        }
+        const duckSeconds = runs.sort((a, b) => a - b)[1]!;
         figures.duckdb_read_1m_s = +duckSeconds.toFixed(3);
         figures.ingest_ratio_vs_duckdb_read = +(seconds / duckSeconds).toFixed(1);
         log(
