@@ -16,6 +16,23 @@ export const STREAM_LATENCY_COLUMNS = columns(
   "latency_ms:DOUBLE"
 );
 
+/** A readings file's rows as read (readings_rows): see readings-file.ts. */
+export const READINGS_ROW_COLUMNS = columns(
+  "file:VARCHAR",
+  "line:BIGINT",
+  "meter_id:VARCHAR",
+  "reading_ts:TIMESTAMP",
+  "later_ts:TIMESTAMP",
+  "time_text:VARCHAR",
+  "kwh:DOUBLE",
+  "voltage:DOUBLE",
+  "customer_segment:VARCHAR",
+  "transformer_id:VARCHAR",
+  "error_column:VARCHAR",
+  "error:VARCHAR",
+  "raw:VARCHAR"
+);
+
 /** Each per-pattern table ends with the emission pattern of the run that wrote it. */
 const RUN_PATTERN = "run_pattern:VARCHAR";
 
@@ -123,6 +140,39 @@ export const metersTables: TableDeclaration[] = [
       "outage_minutes:BIGINT",
       "completeness:DOUBLE",
       RUN_PATTERN
+    )
+  },
+  {
+    name: "readings_rows",
+    description:
+      "bronze of a readings dataset (datasets/meters/<dataset>/): every data row of its files as read, time in UTC, or why it is no reading",
+    columns: READINGS_ROW_COLUMNS
+  },
+  {
+    name: "meter_summary",
+    description:
+      "a readings dataset's meters: the interval length inferred for each, its span, and ok or why it was left out",
+    columns: columns(
+      "meter_id:VARCHAR",
+      "interval_minutes:INTEGER",
+      "first_reading:TIMESTAMP",
+      "last_reading:TIMESTAMP",
+      "readings:BIGINT",
+      "status:VARCHAR"
+    )
+  },
+  {
+    name: "meter_quarantine",
+    description:
+      "rows of a readings dataset left out of silver (unreadable, duplicate, rejected, a meter with mixed intervals), with file, line, column and reason",
+    columns: columns(
+      "file:VARCHAR",
+      "line:BIGINT",
+      "column:VARCHAR",
+      "meter_id:VARCHAR",
+      "reading_ts:TIMESTAMP",
+      "reason:VARCHAR",
+      "raw:VARCHAR"
     )
   },
   {
