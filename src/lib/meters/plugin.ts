@@ -1,10 +1,14 @@
 import {readFileSync} from "node:fs";
+import {join} from "node:path";
+import {openDuckDB} from "../core/duckdb.js";
+import {copyQueryToParquet} from "../core/parquet-write.js";
+import {quoteString} from "../core/sql.js";
 import type {Plugin} from "../catalog/plugin.js";
 import {pluginSink} from "../catalog/plugin-sink.js";
 import {metersDatasetOptions} from "./dataset-options.js";
 import {runMetersTables, type MeterFleetSpec} from "./pipeline.js";
-import {readReadingsFile} from "./readings-file.js";
-import {metersTables, READINGS_ROW_COLUMNS} from "./tables.js";
+import {loadReadingFiles} from "./readings-load.js";
+import {metersTables} from "./tables.js";
 
 /**
  * Runs a `*.sim.json` AMI fleet spec: the same fleet (same seed) once per emission pattern, so
@@ -30,9 +34,9 @@ export const metersSimulationPlugin: Plugin = {
 
 /**
  * A readings file of a real dataset (`datasets/meters/<dataset>/*.csv|.csv.gz|.parquet`), read with
- * its dataset.json's options into `readings_rows` (bronze), streamed. Silver and gold need every
- * file of the dataset at once (duplicates and gaps cross files): the `meters-readings` derivation
- * builds them per dataset after the pass.
+ * its dataset.json's options into `readings_rows` (bronze), streamed through an on-disk DuckDB.
+ * Silver and gold need every file of the dataset at once (duplicates and gaps cross files): the
+ * `meters-readings` derivation builds them per dataset after the pass.
  */
 export const metersReadingsPlugin: Plugin = {
   name: "meters-readings",
@@ -41,10 +45,19 @@ export const metersReadingsPlugin: Plugin = {
   version: 1,
   async execute(ctx, file) {
     const options = metersDatasetOptions(file.dataset);
-    const rows = await ctx.publish("readings_rows", {
-      columns: READINGS_ROW_COLUMNS,
-      rows: readReadingsFile({path: file.path, file: file.relPath, options})
+    const duck = await openDuckDB({
+      path: join(ctx.scratchDir, "rows.duckdb"),
+      tempDirectory: ctx.scratchDir,
+      memoryLimit: "512MB"
     });
+    const path = join(ctx.scratchDir, "readings_rows.parquet");
+    try {
+      await loadReadingFiles({duck, files: [{path: file.path, label: file.relPath}], options});
+      await copyQueryToParquet({duck, sql: "SELECT * FROM readings_rows ORDER BY line", path});
+    } finally {
+      duck.close();
+    }
+    const rows = await ctx.publishQuery("readings_rows", `SELECT * FROM read_parquet(${quoteString(path)})`);
     ctx.log(`${file.relPath}: ${rows} rows`);
   }
 };

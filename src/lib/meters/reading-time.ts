@@ -127,30 +127,54 @@ export function timeParser({format, timeZone}: {format: string; timeZone: string
   const fields = fieldParser(format);
   const utc = timeZone === "UTC" || timeZone === "Etc/UTC";
   const offsetAt = utc ? () => 0 : offsetFinder(timeZone);
+  // The offsets under which a local quarter hour exists: one normally, none in a spring-forward gap, two in a fall-back hour.
+  const resolved = new Map<number, number[]>();
+  const offsetsOf = (w: number) => {
+    const key = Math.floor(w / 900_000);
+    let offsets = resolved.get(key);
+    if (!offsets) {
+      offsets = [...new Set([offsetAt(w - 86_400_000), offsetAt(w + 86_400_000)])]
+        .filter((o) => offsetAt(w - o * 60_000) === o)
+        .sort((a, b) => b - a);
+      resolved.set(key, offsets);
+    }
+    return offsets;
+  };
   return (text) => {
     const f = fields(text);
     if (!f)
       return {error: `not a time in the format ${format === "auto" ? "YYYY-MM-DD HH:MM[:SS]" : format}: "${text}"`};
-    const wall = new Date(Date.UTC(2000, 0, 1, f.hour, f.minute, f.second, f.ms));
-    wall.setUTCFullYear(f.year, f.month - 1, f.day);
-    const w = wall.getTime();
     if (
-      wall.getUTCMonth() !== f.month - 1 ||
-      wall.getUTCDate() !== f.day ||
+      f.month < 1 ||
+      f.month > 12 ||
+      f.day < 1 ||
+      f.day > daysIn(f.year, f.month) ||
       f.hour > 23 ||
       f.minute > 59 ||
       f.second > 59
     )
       return {error: `impossible date or time: "${text}"`};
+    const w = wallMs(f);
     if (f.offset !== undefined) return {utcMs: w - f.offset * 60_000};
     if (utc) return {utcMs: w};
-    // The instants whose local time is w: one normally, none in a spring-forward gap, two in a fall-back hour.
-    const candidates = [...new Set([offsetAt(w - 86_400_000), offsetAt(w + 86_400_000)])]
-      .map((o) => w - o * 60_000)
-      .filter((u) => u + offsetAt(u) * 60_000 === w)
-      .sort((a, b) => a - b);
-    if (!candidates.length)
-      return {error: `local time "${text}" does not exist in ${timeZone} (the clocks skipped it)`};
-    return candidates.length === 2 ? {utcMs: candidates[0]!, laterMs: candidates[1]!} : {utcMs: candidates[0]!};
+    const offsets = offsetsOf(w);
+    if (!offsets.length) return {error: `local time "${text}" does not exist in ${timeZone} (the clocks skipped it)`};
+    return offsets.length === 2
+      ? {utcMs: w - offsets[0]! * 60_000, laterMs: w - offsets[1]! * 60_000}
+      : {utcMs: w - offsets[0]! * 60_000};
   };
+}
+
+function daysIn(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** The wall-clock fields as if they were UTC, in ms. */
+function wallMs(f: Fields): number {
+  if (f.year >= 100) return Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second, f.ms);
+  // Date.UTC reads the years 0–99 as 1900–1999.
+  const wall = new Date(Date.UTC(2000, 0, 1, f.hour, f.minute, f.second, f.ms));
+  wall.setUTCFullYear(f.year, f.month - 1, f.day);
+  return wall.getTime();
 }

@@ -5,21 +5,34 @@ import {quoteIdent, quoteString} from "../core/sql.js";
 import {OPTIONAL_ROLES, type MetersDatasetOptions, type ReadingColumns} from "./dataset-options.js";
 import {timeParser} from "./reading-time.js";
 
-/** One data row of a readings file as read: typed, its time resolved to UTC, or the reason it is not a reading. */
-export interface ReadingRow {
+/** A row of a readings file that is not a reading: where, which column, why, and its text. */
+export interface RejectedRow {
   file: string;
   line: number;
   meter_id: string | null;
-  reading_ts: Date | null;
-  later_ts: Date | null;
-  time_text: string | null;
-  kwh: number | null;
-  voltage: number | null;
-  customer_segment: string | null;
-  transformer_id: string | null;
   error_column: string | null;
-  error: string | null;
-  raw: string | null;
+  error: string;
+  raw: string;
+}
+
+/** One reading as read: its time in UTC ms (and the later instant of an ambiguous local time), NaN for none. */
+export interface ReadRow {
+  line: number;
+  meterId: string;
+  utcMs: number;
+  laterMs: number;
+  kwh: number;
+  voltage: number;
+  segment: string | null;
+  transformer: string | null;
+}
+
+/** Where a scan puts what it reads: readings one by one (no object per row), rejected rows as objects. */
+export interface ReadingsReceiver {
+  reading(row: ReadRow): void;
+  rejected(row: RejectedRow): void;
+  /** Called every few thousand rows, so the receiver can flush; awaited. */
+  flush(): Promise<void>;
 }
 
 /** The files a readings dataset reads: CSV (optionally gzipped) and Parquet. */
@@ -53,73 +66,88 @@ function locate({
   return at;
 }
 
-/** Typing of one row's fields: the row, with `error` set when one field is not what it should be. */
-function rowTyper(
-  options: MetersDatasetOptions
-): (a: {file: string; line: number; get: (role: Role) => string | undefined; raw: () => string}) => ReadingRow {
+/** Types one row's fields (by index into `fields`) into the receiver: a reading, or a rejected row with its reason. */
+function rowTyper({
+  options,
+  at,
+  file,
+  receiver
+}: {
+  options: MetersDatasetOptions;
+  at: Partial<Record<Role, number>>;
+  file: string;
+  receiver: ReadingsReceiver;
+}): (line: number, fields: readonly (string | null)[], delimiter: string) => void {
   const parseTime = timeParser({format: options.timeFormat, timeZone: options.timeZone});
   const missing = new Set(options.missing);
-  const text = (v: string | undefined) => {
-    const t = v?.trim();
+  const text = (i: number | undefined, fields: readonly (string | null)[]) => {
+    if (i === undefined) return null;
+    const t = fields[i]?.trim();
     return t === undefined || missing.has(t) ? null : t;
   };
-  return ({file, line, get, raw}) => {
-    const row: ReadingRow = {
-      file,
-      line,
-      meter_id: text(get("meter_id")),
-      reading_ts: null,
-      later_ts: null,
-      time_text: text(get("time")),
-      kwh: null,
-      voltage: null,
-      customer_segment: text(get("segment")),
-      transformer_id: text(get("transformer")),
-      error_column: null,
-      error: null,
-      raw: null
-    };
-    const fail = (role: Role, reason: string) => {
-      row.error_column = options.columns[role].trim();
-      row.error = reason;
-      row.raw = raw();
-      return row;
-    };
-    if (row.meter_id === null) return fail("meter_id", "no meter id");
-    if (row.time_text === null) return fail("time", "no time");
-    const time = parseTime(row.time_text);
+  const row: ReadRow = {
+    line: 0,
+    meterId: "",
+    utcMs: 0,
+    laterMs: NaN,
+    kwh: NaN,
+    voltage: NaN,
+    segment: null,
+    transformer: null
+  };
+  return (line, fields, delimiter) => {
+    const meterId = text(at.meter_id, fields);
+    const fail = (role: Role, error: string) =>
+      receiver.rejected({
+        file,
+        line,
+        meter_id: meterId,
+        error_column: options.columns[role].trim(),
+        error,
+        raw: fields.map((f) => f ?? "").join(delimiter)
+      });
+    if (meterId === null) return fail("meter_id", "no meter id");
+    const timeText = text(at.time, fields);
+    if (timeText === null) return fail("time", "no time");
+    const time = parseTime(timeText);
     if ("error" in time) return fail("time", time.error);
-    row.reading_ts = new Date(time.utcMs);
-    if (time.laterMs !== undefined) row.later_ts = new Date(time.laterMs);
-    for (const role of ["kwh", "voltage"] as const) {
-      const t = text(get(role));
-      if (t === null) continue;
-      const n = Number(t);
-      if (!Number.isFinite(n)) return fail(role, `not a number: "${t}"`);
-      row[role] = n;
-    }
-    return row;
+    const kwhText = text(at.kwh, fields);
+    const kwh = kwhText === null ? NaN : Number(kwhText);
+    if (kwhText !== null && !Number.isFinite(kwh)) return fail("kwh", `not a number: "${kwhText}"`);
+    const voltageText = text(at.voltage, fields);
+    const voltage = voltageText === null ? NaN : Number(voltageText);
+    if (voltageText !== null && !Number.isFinite(voltage)) return fail("voltage", `not a number: "${voltageText}"`);
+    row.line = line;
+    row.meterId = meterId;
+    row.utcMs = time.utcMs;
+    row.laterMs = time.laterMs ?? NaN;
+    row.kwh = kwh;
+    row.voltage = voltage;
+    row.segment = text(at.segment, fields);
+    row.transformer = text(at.transformer, fields);
+    receiver.reading(row);
   };
 }
 
 /**
- * Streams one readings file as rows (batches of up to 8,192): a CSV (LF or CRLF, a BOM, gzip,
- * blank rows skipped) record by record, a Parquet file through DuckDB in chunks, so a file larger
- * than memory is read in constant memory. Rows that are not readings (bad time, bad number, no
- * meter, ragged) come back with `error` and the raw text, for the quarantine.
+ * Reads one readings file into a receiver: a CSV (LF or CRLF, a BOM, gzip, blank rows skipped)
+ * record by record, a Parquet file through DuckDB in chunks, so a file larger than memory is read
+ * in constant memory. Rows that are not readings (bad time, bad number, no meter, ragged) go to
+ * `rejected` with the reason and their text, for the quarantine. Returns the data rows seen.
  */
-export async function* readReadingsFile({
+export async function scanReadingsFile({
   path,
   file = path,
-  options
+  options,
+  receiver
 }: {
   path: string;
   /** The file's name in the rows and in errors (relative to the dataset root). */
   file?: string;
   options: MetersDatasetOptions;
-}): AsyncIterable<ReadingRow[]> {
-  const type = rowTyper(options);
-  let batch: ReadingRow[] = [];
+  receiver: ReadingsReceiver;
+}): Promise<number> {
+  let rows = 0;
   if (/\.parquet$/i.test(path)) {
     const duck = await openDuckDB();
     try {
@@ -128,48 +156,51 @@ export async function* readReadingsFile({
         .map((c) => c.column_name)
         .filter((c) => c !== "file_row_number");
       const at = locate({header, options, file});
+      // The chunks come as rows of the mapped columns only, each as text, in the roles' order.
       const roles = Object.entries(at) as [Role, number][];
-      const select = roles.map(([role, i]) => `${quoteIdent(header[i]!)}::VARCHAR AS ${role}`).join(", ");
-      for await (const chunk of duck.stream<Record<Role, string | null> & {n: bigint}>(
+      const type = rowTyper({options, at: Object.fromEntries(roles.map(([role], k) => [role, k])), file, receiver});
+      const select = roles.map(([, i], k) => `${quoteIdent(header[i]!)}::VARCHAR AS c${k}`).join(", ");
+      for await (const chunk of duck.stream<Record<string, string | null>>(
         `SELECT file_row_number + 1 AS n, ${select} FROM ${source}`
       )) {
         for (const r of chunk) {
-          const get = (role: Role) => r[role] ?? undefined;
-          const raw = () => roles.map(([role]) => r[role] ?? "").join(",");
-          batch.push(type({file, line: Number(r.n), get, raw}));
+          type(
+            Number(r.n),
+            roles.map((_, k) => r[`c${k}`] ?? null),
+            ","
+          );
+          rows++;
         }
-        yield batch;
-        batch = [];
+        await receiver.flush();
       }
     } finally {
       duck.close();
     }
-    return;
+    return rows;
   }
-  let at: Partial<Record<Role, number>> | undefined;
+  let type: ReturnType<typeof rowTyper> | undefined;
   let width = 0;
   for await (const record of readCsvRecords({path, file, delimiter: options.delimiter})) {
     const fields = record.fields;
     if (fields.every((f) => f.trim() === "")) continue;
-    if (!at) {
-      at = locate({header: fields, options, file});
+    if (!type) {
+      type = rowTyper({options, at: locate({header: fields, options, file}), file, receiver});
       width = fields.length;
       continue;
     }
-    const raw = () => fields.join(options.delimiter);
-    if (fields.length !== width) {
-      batch.push({
-        ...type({file, line: record.line, get: () => undefined, raw}),
+    if (fields.length !== width)
+      receiver.rejected({
+        file,
+        line: record.line,
+        meter_id: null,
         error_column: null,
         error: `ragged row: expected ${width} fields, found ${fields.length}`,
-        raw: raw()
+        raw: fields.join(options.delimiter)
       });
-    } else {
-      const get = (role: Role) => (at![role] === undefined ? undefined : fields[at![role]!]);
-      batch.push(type({file, line: record.line, get, raw}));
-    }
-    if (batch.length >= 8192) (yield batch, (batch = []));
+    else type(record.line, fields, options.delimiter);
+    if (++rows % 8192 === 0) await receiver.flush();
   }
-  if (!at) throw new LabError({file, line: 1, reason: "empty file: no header row"});
-  if (batch.length) yield batch;
+  if (!type) throw new LabError({file, line: 1, reason: "empty file: no header row"});
+  await receiver.flush();
+  return rows;
 }

@@ -29,7 +29,7 @@ export const INTERVAL_LENGTHS = [15, 30, 60];
 function resolveSql(source: string): string {
   return `
     CREATE OR REPLACE TEMP TABLE rm_rows AS
-      SELECT file, line, meter_id, time_text, kwh, voltage, customer_segment, transformer_id,
+      SELECT file, line, meter_id, kwh, voltage, customer_segment, transformer_id,
              CASE WHEN later_ts IS NOT NULL AND row_number() OVER (PARTITION BY meter_id, reading_ts ORDER BY file, line) >= 2
                   THEN later_ts ELSE reading_ts END AS reading_ts
       FROM ${source} WHERE error IS NULL;
@@ -164,8 +164,13 @@ function silverSql(options: MetersDatasetOptions): string {
 function goldSql(options: MetersDatasetOptions): string {
   const zone = quoteString(options.timeZone);
   return `
+    -- The zone's offset once per quarter hour (offsets change on quarter hours), not once per reading.
+    CREATE OR REPLACE TEMP TABLE rm_offsets AS
+      SELECT q, timezone(${zone}, q::TIMESTAMPTZ) - q AS off
+      FROM (SELECT DISTINCT time_bucket(INTERVAL 15 MINUTE, reading_ts) AS q FROM rm_readings);
     CREATE OR REPLACE TEMP TABLE rm_local AS
-      SELECT *, timezone(${zone}, reading_ts::TIMESTAMPTZ) AS local_ts FROM rm_readings;
+      SELECT r.*, r.reading_ts + o.off AS local_ts
+      FROM rm_readings r JOIN rm_offsets o ON o.q = time_bucket(INTERVAL 15 MINUTE, r.reading_ts);
     CREATE OR REPLACE TEMP TABLE rm_hourly AS
       SELECT meter_id, date_trunc('hour', local_ts) AS hour, sum(usage_kwh) AS usage_kwh, count(*) AS readings,
              count(*) FILTER (WHERE data_quality = 'ESTIMATED') AS estimated, count(*) / (60 / any_value(iv)) AS completeness,
@@ -192,7 +197,7 @@ function quarantineSql({source, options}: {source: string; options: MetersDatase
   const time = quoteString(options.columns.time.trim());
   const kwh = quoteString(options.columns.kwh.trim());
   const voltage = quoteString(options.columns.voltage.trim());
-  const raw = "meter_id || ',' || coalesce(time_text, '') || ',' || coalesce(kwh::VARCHAR, '')";
+  const raw = "meter_id || ',' || strftime(reading_ts, '%Y-%m-%d %H:%M:%S') || ' UTC,' || coalesce(kwh::VARCHAR, '')";
   return `
     CREATE OR REPLACE TEMP TABLE rm_quarantine AS
       SELECT file, line, error_column AS "column", meter_id, NULL::TIMESTAMP AS reading_ts, error AS reason, raw

@@ -16,14 +16,13 @@ export const STREAM_LATENCY_COLUMNS = columns(
   "latency_ms:DOUBLE"
 );
 
-/** A readings file's rows as read (readings_rows): see readings-file.ts. */
+/** A readings file's rows as read (readings_rows): see readings-load.ts. */
 export const READINGS_ROW_COLUMNS = columns(
   "file:VARCHAR",
   "line:BIGINT",
   "meter_id:VARCHAR",
   "reading_ts:TIMESTAMP",
   "later_ts:TIMESTAMP",
-  "time_text:VARCHAR",
   "kwh:DOUBLE",
   "voltage:DOUBLE",
   "customer_segment:VARCHAR",
