@@ -224,6 +224,9 @@ describe("cumulative register reads", () => {
     // R3: two hours of 15-minute reads, then six of 30-minute reads: mixed lengths.
     for (let m = 0; m <= 120; m += 15) lines.push(`R3,${at(m)},${m},230,TX-2`);
     for (let m = 150; m <= 480; m += 30) lines.push(`R3,${at(m)},${m},230,TX-2`);
+    // R4 reads every 10 minutes; R5 once.
+    for (let m = 0; m <= 20; m += 10) lines.push(`R4,${at(m)},${m},230,TX-3`);
+    lines.push(`R5,${at(0)},7,230,TX-3`);
     out = await run(dataset("registers", {kind: "register"}, {"reads.csv": lines.join("\n") + "\n"}));
   }, 60_000);
 
@@ -256,10 +259,12 @@ describe("cumulative register reads", () => {
       {meter_id: "R2", t: "00:15", issue: "register went backwards"}
     ]);
     const summary = await out.q("meter_summary", "SELECT meter_id, interval_minutes, status FROM t ORDER BY 1");
-    expect(summary.map((r) => r.status)).toEqual([
-      "ok",
-      "ok",
-      "mixed interval lengths (30 min ×12, 15 min ×8): one length per meter, 15, 30 or 60 minutes"
+    expect(summary.map((r) => [r.meter_id, r.interval_minutes, r.status])).toEqual([
+      ["R1", 15, "ok"],
+      ["R2", 15, "ok"],
+      ["R3", 30, "mixed interval lengths (30 min ×12, 15 min ×8): one length per meter, 15, 30 or 60 minutes"],
+      ["R4", 10, "steps of 10 min ×2: the interval must be 15, 30 or 60 minutes"],
+      ["R5", null, "one reading: its interval length is unknown"]
     ]);
     const q = await out.q(
       "meter_quarantine",

@@ -69,7 +69,7 @@ function intervalSql(options: MetersDatasetOptions): string {
         FROM rm_lengths l JOIN c USING (meter_id) GROUP BY ALL)
       SELECT c.*, (c.iv_s // 60)::INTEGER AS iv, CASE
           WHEN c.iv_s IS NULL THEN 'one reading: its interval length is unknown'
-          WHEN c.iv_s NOT IN (${allowed}) THEN 'readings ' || c.lengths || ' apart: the interval must be 15, 30 or 60 minutes'
+          WHEN c.iv_s NOT IN (${allowed}) THEN 'steps of ' || c.lengths || ': the interval must be 15, 30 or 60 minutes'
           WHEN mix.mixed THEN 'mixed interval lengths (' || c.lengths || '): one length per meter, 15, 30 or 60 minutes'
           ELSE 'ok' END AS status
       FROM c LEFT JOIN mix USING (meter_id);
