@@ -5,15 +5,20 @@ import {makeProject} from "../catalog/helpers.js";
 
 /** Quarter-hour readings of one meter, 0.5 kWh each, for intervals `from` to `to` (exclusive) of 2024-01-01 UTC. */
 function csv(from: number, to: number): string {
-  const lines = ["meter_id,reading_ts,usage_kwh"];
+  const lines = ["Meter,Time,kWh"];
   for (let k = from; k < to; k++)
     lines.push(`A,${new Date(Date.UTC(2024, 0, 1) + k * 900_000).toISOString().replace(".000Z", "Z")},0.5`);
   return lines.join("\n") + "\n";
 }
 
 describe("a readings dataset in the catalog", () => {
-  test("each file lands in readings_rows; the derivation builds silver and gold across files", async () => {
+  test("each file lands in readings_rows with its dataset's options; the derivation builds silver and gold across files, beside a simulated fleet", async () => {
     const p = makeProject({routing: metersDomain.routing});
+    p.write(
+      "datasets/meters/home/dataset.json",
+      JSON.stringify({columns: {meter_id: "Meter", time: "Time", kwh: "kWh"}})
+    );
+    p.write("datasets/meters/simulated/tiny.sim.json", JSON.stringify({meters: 4, days: 1, patterns: ["UNIFORM"]}));
     // Two files of one meter that overlap by one interval: the duplicate crosses files.
     p.write("datasets/meters/home/jan-a.csv", csv(0, 48));
     p.write("datasets/meters/home/jan-b.csv", csv(47, 96));
@@ -27,15 +32,19 @@ describe("a readings dataset in the catalog", () => {
     });
     expect(summary.failures).toEqual([]);
     const [row] = await p.query(
-      ["readings_rows", "readings", "meter_daily", "meter_quarantine"],
+      ["readings_rows", "real_readings", "real_meter_daily", "meter_quarantine", "readings"],
       `SELECT (SELECT count(*)::INT FROM readings_rows) AS rows,
-              (SELECT count(*)::INT FROM readings) AS silver,
-              (SELECT usage_kwh FROM meter_daily) AS day_kwh,
-              (SELECT completeness FROM meter_daily) AS completeness,
+              (SELECT list(DISTINCT dataset) FROM real_meter_daily) AS datasets,
+              (SELECT list(DISTINCT dataset) FROM readings) AS simulated,
+              (SELECT count(*)::INT FROM real_readings) AS silver,
+              (SELECT usage_kwh FROM real_meter_daily) AS day_kwh,
+              (SELECT completeness FROM real_meter_daily) AS completeness,
               (SELECT reason FROM meter_quarantine) AS reason`
     );
     expect(row).toEqual({
       rows: 97,
+      datasets: ["home"],
+      simulated: ["simulated"],
       silver: 96,
       day_kwh: 48,
       completeness: 1,

@@ -1,4 +1,5 @@
 import type {Domain} from "../domain.js";
+import {metersDatasetOptions} from "./dataset-options.js";
 import {metersPipeline} from "./pipeline.js";
 import {metersReadingsPlugin, metersSimulationPlugin} from "./plugin.js";
 import {metersReadingsDerivation} from "./readings-derivation.js";
@@ -17,6 +18,7 @@ export const metersDomain: Domain = {
   plugins: {metersSimulationPlugin, metersReadingsPlugin},
   derivations: [metersReadingsDerivation],
   tables: metersTables,
+  datasetOptions: metersDatasetOptions,
   routing: [
     {glob: "meters/**/*.sim.json", tag: "sim:ami-fleet"},
     {glob: "meters/**/*.{csv,csv.gz,parquet}", tag: "meters:readings"}

@@ -8,7 +8,7 @@ import {pluginSink} from "../catalog/plugin-sink.js";
 import {metersDatasetOptions} from "./dataset-options.js";
 import {runMetersTables, type MeterFleetSpec} from "./pipeline.js";
 import {loadReadingFiles} from "./readings-load.js";
-import {metersTables} from "./tables.js";
+import {simulatedTables} from "./tables.js";
 
 /**
  * Runs a `*.sim.json` AMI fleet spec: the same fleet (same seed) once per emission pattern, so
@@ -17,7 +17,7 @@ import {metersTables} from "./tables.js";
 export const metersSimulationPlugin: Plugin = {
   name: "meters-simulation",
   tags: ["sim:ami-fleet"],
-  topics: metersTables.map((t) => t.name),
+  topics: simulatedTables.map((t) => t.name),
   version: 1,
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as MeterFleetSpec;
