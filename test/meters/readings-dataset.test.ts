@@ -3,7 +3,7 @@
  * DIR` calls): files written in the formats real exports use, silver and gold checked against
  * numbers worked out by hand.
  */
-import {mkdirSync, mkdtempSync, writeFileSync} from "node:fs";
+import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {gzipSync} from "node:zlib";
@@ -49,29 +49,20 @@ async function run(dir: string) {
 describe("the London smart-meter trial format across the autumn DST change", () => {
   let out: Awaited<ReturnType<typeof run>>;
   beforeAll(async () => {
-    const days = ["2012-10-27", "2012-10-28", "2012-10-29"];
-    const rows: string[] = [];
-    // MAC000002: 0.2 kWh every half hour; one Null (estimated from its neighbours: 0.2).
-    for (const day of days)
-      for (const t of halfHours(day))
-        rows.push(`MAC000002,Std,${t},${t === "2012-10-27 12:00:00.0000000" ? "Null" : "0.2"}`);
-    rows.push(""); // a blank row between households, as hand-edited exports have
-    // MAC000003: 0.1, but 0.5 in both passes of the repeated hour; 08:00–09:30 on the 29th missing (2 h: a listed gap).
-    for (const day of days)
-      for (const [i, t] of halfHours(day).entries()) {
-        if (day === "2012-10-29" && i >= 16 && i < 20) continue;
-        rows.push(`MAC000003,ToU,${t},${day === "2012-10-28" && i >= 2 && i < 6 ? "0.5" : "0.1"}`);
-      }
-    const part1 = `${LCL_HEADER}\r\n${rows.join("\r\n")}\r\n`;
-    // MAC000004 in a second, gzipped file: 0.3 kWh, and 09:00 on the 29th sent twice (9.9 the second time).
-    const rows4: string[] = [];
-    for (const day of days)
-      for (const t of halfHours(day)) {
-        rows4.push(`MAC000004,Std,${t},0.3 `);
-        if (t === "2012-10-29 09:00:00.0000000") rows4.push(`MAC000004,Std,${t},9.9`);
-      }
-    const part2 = gzipSync(`${LCL_HEADER}\r\n${rows4.join("\r\n")}\r\n`);
-    out = await run(dataset("london", LCL_OPTIONS, {"LCL-part1.csv": part1, "LCL-part2.csv.gz": part2}));
+    // test/fixtures/meters/london holds three households from 2012-10-27 to 29 (local time), in the
+    // trial's format (header with a trailing space, CRLF, `.0000000` times, `Null`, a blank row):
+    // - MAC000002 (Std): 0.2 kWh every half hour, `Null` at 12:00 on the 27th (estimated: 0.2);
+    // - MAC000003 (ToU): 0.1, but 0.5 in both passes of the repeated 01:00–02:00 on the 28th, and
+    //   08:00–09:30 on the 29th missing (2 h: a listed gap);
+    // - MAC000004 (Std, the second file, gzipped here): 0.3, and 09:00 on the 29th sent twice (9.9 the second time).
+    const fixture = join(import.meta.dirname, "..", "fixtures", "meters", "london");
+    const read = (name: string) => readFileSync(join(fixture, name));
+    out = await run(
+      dataset("london", JSON.parse(read("dataset.json").toString()), {
+        "LCL-part1.csv": read("LCL-part1.csv"),
+        "LCL-part2.csv.gz": gzipSync(read("LCL-part2.csv"))
+      })
+    );
   }, 60_000);
 
   test("daily totals and completeness equal the hand computation (a 25-hour day is 50 half hours)", async () => {
