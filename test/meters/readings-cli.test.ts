@@ -27,10 +27,12 @@ describe("lab run meters --dataset on real readings", () => {
       (_, i) => `MAC000099,Std,2013-01-01 ${String(i >> 1).padStart(2, "0")}:${i % 2 ? 30 : "00"}:00.0000000,0.125`
     );
     writeFileSync(join(dir, "LCL.csv"), `LCLid,stdorToU,DateTime,KWH/hh (per half hour) \r\n${rows.join("\r\n")}\r\n`);
+    writeFileSync(join(dir, "README.md"), "Flat 7's meter, exported from the supplier's portal.\n");
     const out = join(base, "out");
     const r = await lab("run", "meters", "--dataset", dir, "--out", out);
     expect(r.stderr).not.toContain("Error");
     expect(r.status).toBe(0);
+    expect(r.stderr + r.stdout).toContain("README.md: not a readings file (.csv, .csv.gz, .parquet), left out");
     expect(
       readdirSync(out)
         .filter((f) => f.endsWith(".parquet"))

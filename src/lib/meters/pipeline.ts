@@ -227,13 +227,9 @@ export const metersPipeline: Pipeline = {
   async run({dataset, outDir, seed, flags, files, log}) {
     const readingFiles = files.filter((f) => READINGS_FILE.test(f));
     if (readingFiles.length) {
-      const others = files.filter((f) => !READINGS_FILE.test(f));
-      if (others.length)
-        throw new LabError({
-          file: others[0],
-          reason: "a readings dataset holds only CSV (.csv, .csv.gz) and Parquet files",
-          hint: "keep fleet specs (*.sim.json) and other files out of a readings dataset's folder"
-        });
+      // Like the catalog's routing: a README or notes beside the readings are not readings.
+      for (const other of files.filter((f) => !READINGS_FILE.test(f)))
+        log(`${other}: not a readings file (.csv, .csv.gz, .parquet), left out`);
       let tables: WrittenTable[] = [];
       const {rows} = await runReadingsDataset({
         files: readingFiles,
