@@ -32,19 +32,20 @@ describe("a readings dataset in the catalog", () => {
     });
     expect(summary.failures).toEqual([]);
     const [row] = await p.query(
-      ["readings_rows", "real_readings", "real_meter_daily", "meter_quarantine", "readings"],
+      ["readings_rows", "readings", "meter_daily", "meter_quarantine", "readings"],
       `SELECT (SELECT count(*)::INT FROM readings_rows) AS rows,
-              (SELECT list(DISTINCT dataset) FROM real_meter_daily) AS datasets,
-              (SELECT list(DISTINCT dataset) FROM readings) AS simulated,
-              (SELECT count(*)::INT FROM real_readings) AS silver,
-              (SELECT usage_kwh FROM real_meter_daily) AS day_kwh,
-              (SELECT completeness FROM real_meter_daily) AS completeness,
+              (SELECT list(DISTINCT dataset ORDER BY dataset) FROM meter_daily) AS datasets,
+              (SELECT count(*)::INT FROM readings WHERE dataset = 'simulated') AS simulated,
+              (SELECT count(*)::INT FROM readings WHERE dataset = 'home') AS silver,
+              (SELECT usage_kwh FROM meter_daily WHERE dataset = 'home') AS day_kwh,
+              (SELECT completeness FROM meter_daily WHERE dataset = 'home') AS completeness,
               (SELECT reason FROM meter_quarantine) AS reason`
     );
     expect(row).toEqual({
       rows: 97,
-      datasets: ["home"],
-      simulated: ["simulated"],
+      // The simulated fleet's tables stay beside the readings dataset's in the same topics.
+      datasets: ["home", "simulated"],
+      simulated: 4 * 96,
       silver: 96,
       day_kwh: 48,
       completeness: 1,

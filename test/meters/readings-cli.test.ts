@@ -39,21 +39,22 @@ describe("lab run meters --dataset on real readings", () => {
         .sort()
     ).toEqual(
       [
+        "fleet",
+        "meter_daily",
+        "meter_hourly",
         "meter_quarantine",
         "meter_summary",
+        "reading_gaps",
+        "reading_issues",
+        "readings",
         "readings_rows",
-        "real_meter_daily",
-        "real_meter_hourly",
-        "real_reading_gaps",
-        "real_reading_issues",
-        "real_readings",
-        "real_segment_daily",
-        "real_transformer_daily"
+        "segment_daily",
+        "transformer_daily"
       ].map((t) => `${t}.parquet`)
     );
     expect(
       await readParquetAll({
-        path: join(out, "real_meter_daily.parquet"),
+        path: join(out, "meter_daily.parquet"),
         sql: "SELECT meter_id, usage_kwh, dataset FROM t"
       })
     ).toEqual([{meter_id: "MAC000099", usage_kwh: 6, dataset: "flat 7"}]);

@@ -67,7 +67,7 @@ describe("the London smart-meter trial format across the autumn DST change", () 
 
   test("daily totals and completeness equal the hand computation (a 25-hour day is 50 half hours)", async () => {
     const daily = await out.q(
-      "real_meter_daily",
+      "meter_daily",
       "SELECT meter_id, day::VARCHAR AS day, round(usage_kwh, 6) AS kwh, round(completeness, 6) AS c, dataset FROM t ORDER BY ALL"
     );
     const expected: [string, string, number, number][] = [
@@ -89,17 +89,14 @@ describe("the London smart-meter trial format across the autumn DST change", () 
 
   test("silver: one row per meter and instant, the Null estimated, the duplicate and the long gap left out", async () => {
     const [silver] = await out.q(
-      "real_readings",
+      "readings",
       "SELECT count(*)::INT AS n, count(DISTINCT (meter_id, reading_ts))::INT AS distinct_n, count(*) FILTER (WHERE data_quality = 'ESTIMATED')::INT AS estimated, count(voltage)::INT AS voltages FROM t"
     );
     expect(silver).toEqual({n: 3 * 146 - 4, distinct_n: 3 * 146 - 4, estimated: 1, voltages: 0});
-    const [estimate] = await out.q(
-      "real_readings",
-      "SELECT reading_ts, usage_kwh FROM t WHERE data_quality = 'ESTIMATED'"
-    );
+    const [estimate] = await out.q("readings", "SELECT reading_ts, usage_kwh FROM t WHERE data_quality = 'ESTIMATED'");
     expect(estimate).toEqual({reading_ts: new Date("2012-10-27T11:00:00Z"), usage_kwh: 0.2});
     const gaps = await out.q(
-      "real_reading_gaps",
+      "reading_gaps",
       "SELECT meter_id, gap_start, gap_end, intervals::INT AS n, estimated FROM t ORDER BY ALL"
     );
     expect(gaps).toEqual([
@@ -141,21 +138,26 @@ describe("the London smart-meter trial format across the autumn DST change", () 
 
   test("hourly gold: the 25-hour day has 25 local hours, the repeated 01:00 twice; segments roll up, no transformers", async () => {
     const hours = await out.q(
-      "real_meter_hourly",
+      "meter_hourly",
       "SELECT strftime(hour, '%H:%M') AS h, usage_kwh, completeness FROM t WHERE meter_id = 'MAC000003' AND hour::DATE = DATE '2012-10-28' ORDER BY hour"
     );
     expect(hours.length).toBe(25);
     expect(hours.filter((h) => h.h === "01:00").map((h) => +(h.usage_kwh as number).toFixed(6))).toEqual([1, 1]);
     expect(hours.every((h) => h.completeness === 1)).toBe(true);
     const segments = await out.q(
-      "real_segment_daily",
+      "segment_daily",
       "SELECT customer_segment, meters::INT AS meters, round(usage_kwh, 6) AS kwh FROM t WHERE day = DATE '2012-10-28' ORDER BY 1"
     );
     expect(segments).toEqual([
       {customer_segment: "Std", meters: 2, kwh: 25},
       {customer_segment: "ToU", meters: 1, kwh: 6.6}
     ]);
-    expect(await out.q("real_transformer_daily")).toEqual([]);
+    expect(await out.q("transformer_daily")).toEqual([]);
+    expect(await out.q("fleet", "SELECT meter_id, customer_segment, transformer_id, lat FROM t ORDER BY 1")).toEqual([
+      {meter_id: "MAC000002", customer_segment: "Std", transformer_id: null, lat: null},
+      {meter_id: "MAC000003", customer_segment: "ToU", transformer_id: null, lat: null},
+      {meter_id: "MAC000004", customer_segment: "Std", transformer_id: null, lat: null}
+    ]);
   });
 
   test("every table has the columns tables.ts declares, plus the dataset column", async () => {
@@ -175,7 +177,7 @@ describe("the spring DST change", () => {
     const dir = dataset("spring", LCL_OPTIONS, {"spring.csv": `${LCL_HEADER}\r\n${rows.join("\r\n")}\r\n`});
     const {q} = await run(dir);
     const daily = await q(
-      "real_meter_daily",
+      "meter_daily",
       "SELECT day::VARCHAR AS day, round(usage_kwh, 6) AS kwh, completeness FROM t ORDER BY 1"
     );
     expect(daily).toEqual([
@@ -183,8 +185,8 @@ describe("the spring DST change", () => {
       {day: "2013-03-31", kwh: 11.5, completeness: 1},
       {day: "2013-04-01", kwh: 12, completeness: 1}
     ]);
-    expect(await q("real_reading_gaps")).toEqual([]);
-    const hours = await q("real_meter_hourly", "SELECT count(*)::INT AS n FROM t WHERE hour::DATE = DATE '2013-03-31'");
+    expect(await q("reading_gaps")).toEqual([]);
+    const hours = await q("meter_hourly", "SELECT count(*)::INT AS n FROM t WHERE hour::DATE = DATE '2013-03-31'");
     expect(hours).toEqual([{n: 23}]);
     expect(await q("meter_quarantine", 'SELECT line::INT AS line, "column", reason FROM t')).toEqual([
       {
@@ -226,18 +228,18 @@ describe("cumulative register reads", () => {
 
   test("interval use is the difference of reads; a lost read is spread and estimated, a long loss is a gap", async () => {
     const [r1] = await out.q(
-      "real_meter_daily",
+      "meter_daily",
       "SELECT round(usage_kwh, 6) AS kwh, completeness FROM t WHERE meter_id = 'R1' AND day = DATE '2024-01-01'"
     );
     // 96 intervals less the 13 between the reads at 11:45 and 15:00; 19:45 (500 V) rejected and estimated back.
     expect(r1).toEqual({kwh: 0.25 * (96 - 13), completeness: (96 - 13) / 96});
     const estimated = await out.q(
-      "real_readings",
+      "readings",
       "SELECT strftime(reading_ts, '%H:%M') AS t FROM t WHERE meter_id = 'R1' AND data_quality = 'ESTIMATED' ORDER BY 1"
     );
     expect(estimated.map((r) => r.t)).toEqual(["05:45", "06:00", "19:45"]);
     const gaps = await out.q(
-      "real_reading_gaps",
+      "reading_gaps",
       "SELECT meter_id, strftime(gap_start, '%H:%M') AS s, intervals::INT AS n, estimated FROM t WHERE NOT estimated"
     );
     expect(gaps).toEqual([{meter_id: "R1", s: "11:45", n: 13, estimated: false}]);
@@ -245,7 +247,7 @@ describe("cumulative register reads", () => {
 
   test("a register going backwards and an implausible voltage are rejected; mixed interval lengths are named per meter", async () => {
     const issues = await out.q(
-      "real_reading_issues",
+      "reading_issues",
       "SELECT meter_id, strftime(reading_ts, '%H:%M') AS t, issue FROM t ORDER BY 1"
     );
     expect(issues).toEqual([
@@ -272,7 +274,7 @@ describe("cumulative register reads", () => {
           "meter R3: mixed interval lengths (30 min ×12, 15 min ×8): one length per meter, 15, 30 or 60 minutes; its 21 readings are left out"
       }
     ]);
-    const transformers = await out.q("real_transformer_daily", "SELECT transformer_id, meters::INT AS m FROM t");
+    const transformers = await out.q("transformer_daily", "SELECT transformer_id, meters::INT AS m FROM t");
     expect(transformers).toEqual([{transformer_id: "TX-1", m: 2}]);
   });
 });
@@ -287,7 +289,7 @@ describe("Parquet readings and the dataset.json", () => {
     duck.close();
     const {q} = await run(dir);
     expect(
-      await q("real_meter_daily", "SELECT meter_id, day::VARCHAR AS day, usage_kwh, completeness FROM t ORDER BY 1")
+      await q("meter_daily", "SELECT meter_id, day::VARCHAR AS day, usage_kwh, completeness FROM t ORDER BY 1")
     ).toEqual(["D0", "D1", "D2"].map((meter_id) => ({meter_id, day: "2024-06-01", usage_kwh: 36, completeness: 1})));
     expect(await q("meter_summary", "SELECT DISTINCT interval_minutes FROM t")).toEqual([{interval_minutes: 60}]);
   });

@@ -8,7 +8,7 @@ import {pluginSink} from "../catalog/plugin-sink.js";
 import {metersDatasetOptions} from "./dataset-options.js";
 import {runMetersTables, type MeterFleetSpec} from "./pipeline.js";
 import {loadReadingFiles} from "./readings-load.js";
-import {simulatedTables} from "./tables.js";
+import {metersTables, READINGS_ONLY_TABLES} from "./tables.js";
 
 /**
  * Runs a `*.sim.json` AMI fleet spec: the same fleet (same seed) once per emission pattern, so
@@ -17,7 +17,7 @@ import {simulatedTables} from "./tables.js";
 export const metersSimulationPlugin: Plugin = {
   name: "meters-simulation",
   tags: ["sim:ami-fleet"],
-  topics: simulatedTables.map((t) => t.name),
+  topics: metersTables.map((t) => t.name).filter((t) => !READINGS_ONLY_TABLES.includes(t)),
   version: 1,
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as MeterFleetSpec;

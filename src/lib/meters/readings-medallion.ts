@@ -5,14 +5,15 @@ import type {MetersDatasetOptions} from "./dataset-options.js";
 
 /** The tables a readings dataset's silver and gold are written to, in order. */
 export const READINGS_DATASET_TABLES = [
+  "fleet",
   "meter_summary",
-  "real_readings",
-  "real_reading_issues",
-  "real_reading_gaps",
-  "real_meter_hourly",
-  "real_meter_daily",
-  "real_segment_daily",
-  "real_transformer_daily",
+  "readings",
+  "reading_issues",
+  "reading_gaps",
+  "meter_hourly",
+  "meter_daily",
+  "segment_daily",
+  "transformer_daily",
   "meter_quarantine"
 ] as const;
 
@@ -215,10 +216,12 @@ function quarantineSql({source, options}: {source: string; options: MetersDatase
 
 /**
  * Silver and gold for a real readings dataset, from its rows as read (a table or view `source` of
- * readings_rows, one dataset's), in DuckDB so files bigger than memory spill to disk instead of
- * failing: the same tables with the same columns as a simulated fleet's, with NULL where a real export
- * has nothing (power factor, emission pattern, run pattern; voltage when the files lack it), under their own names (`real_readings`, …: the catalog gives each topic one producer), plus
- * `meter_summary` and `meter_quarantine`.
+ * readings_rows, one dataset's), in DuckDB so data bigger than memory spills to disk instead of
+ * failing: the same tables with the same columns as a simulated fleet's (in the catalog, beside
+ * the simulation's in the same topics, told apart by `dataset`), NULL where a real export has
+ * nothing (power factor, emission pattern, run pattern, the fleet's circuit, substation and
+ * location; voltage, segment and transformer when the files lack them), plus `meter_summary` and
+ * `meter_quarantine`.
  */
 export async function buildReadingsMedallion({
   duck,
@@ -243,16 +246,18 @@ export async function buildReadingsMedallion({
   ])
     await duck.run(sql);
   const queries: Record<(typeof READINGS_DATASET_TABLES)[number], string> = {
+    fleet:
+      "SELECT meter_id, customer_segment, transformer_id, NULL::VARCHAR AS circuit_id, NULL::VARCHAR AS substation_id, NULL::DOUBLE AS lat, NULL::DOUBLE AS lon FROM rm_meter ORDER BY meter_id",
     meter_summary:
       "SELECT meter_id, customer_segment, transformer_id, iv AS interval_minutes, first_reading, last_reading, readings, status FROM rm_meter ORDER BY meter_id",
-    real_readings: "SELECT * EXCLUDE (iv) FROM rm_readings ORDER BY meter_id, reading_ts",
-    real_reading_issues:
+    readings: "SELECT * EXCLUDE (iv) FROM rm_readings ORDER BY meter_id, reading_ts",
+    reading_issues:
       "SELECT meter_id, reading_ts, issue, kwh AS usage_kwh, voltage, NULL::DOUBLE AS power_factor, NULL::VARCHAR AS run_pattern FROM rm_issues ORDER BY meter_id, reading_ts",
-    real_reading_gaps: "SELECT * FROM rm_gaps ORDER BY meter_id, gap_start",
-    real_meter_hourly: "SELECT * FROM rm_hourly ORDER BY meter_id, hour",
-    real_meter_daily: "SELECT * FROM rm_daily ORDER BY meter_id, day",
-    real_segment_daily: "SELECT * FROM rm_segment_daily ORDER BY customer_segment, day",
-    real_transformer_daily: "SELECT * FROM rm_transformer_daily ORDER BY transformer_id, day",
+    reading_gaps: "SELECT * FROM rm_gaps ORDER BY meter_id, gap_start",
+    meter_hourly: "SELECT * FROM rm_hourly ORDER BY meter_id, hour",
+    meter_daily: "SELECT * FROM rm_daily ORDER BY meter_id, day",
+    segment_daily: "SELECT * FROM rm_segment_daily ORDER BY customer_segment, day",
+    transformer_daily: "SELECT * FROM rm_transformer_daily ORDER BY transformer_id, day",
     meter_quarantine: "SELECT * FROM rm_quarantine ORDER BY file, line"
   };
   for (const table of READINGS_DATASET_TABLES) await sink.writeQuery(table, queries[table]);

@@ -16,6 +16,9 @@ export const STREAM_LATENCY_COLUMNS = columns(
   "latency_ms:DOUBLE"
 );
 
+/** Tables only a real readings dataset has (the simulation plugin publishes the rest). */
+export const READINGS_ONLY_TABLES = ["readings_rows", "meter_summary", "meter_quarantine"];
+
 /** A readings file's rows as read (readings_rows): see readings-load.ts. */
 export const READINGS_ROW_COLUMNS = columns(
   "file:VARCHAR",
@@ -35,11 +38,11 @@ export const READINGS_ROW_COLUMNS = columns(
 /** Each per-pattern table ends with the emission pattern of the run that wrote it. */
 const RUN_PATTERN = "run_pattern:VARCHAR";
 
-/** The simulated fleet's tables (what the simulation plugin publishes). */
-export const simulatedTables: TableDeclaration[] = [
+export const metersTables: TableDeclaration[] = [
   {
     name: "fleet",
-    description: "one row per meter: segment, transformer, circuit, substation, location",
+    description:
+      "one row per meter: segment, transformer, circuit, substation, location (a readings dataset: segment and transformer only)",
     columns: fleetColumns
   },
   {
@@ -49,7 +52,8 @@ export const simulatedTables: TableDeclaration[] = [
   },
   {
     name: "readings",
-    description: "silver: one row per meter and 15-minute interval, typed, deduplicated, gaps ≤ 1 h estimated",
+    description:
+      "silver: one row per meter and interval (15 minutes simulated; 15, 30 or 60 in a readings dataset), deduplicated, gaps ≤ 1 h estimated",
     columns: columns(
       "meter_id:VARCHAR",
       "reading_ts:TIMESTAMP",
@@ -182,32 +186,4 @@ export const simulatedTables: TableDeclaration[] = [
     description: "a short live stream on loopback: each delivery's latency from the feed to the lander's commit",
     columns: STREAM_LATENCY_COLUMNS
   }
-];
-
-/**
- * A real readings dataset's silver and gold: the simulated fleet's tables with the same columns
- * (NULL where a real export has nothing), under names of their own, because in the catalog the
- * simulation's plugin publishes the fleet's and a per-dataset derivation publishes these.
- */
-const REAL_TABLES: Record<string, string> = {
-  readings:
-    "silver of a readings dataset: one row per meter and interval (its own 15, 30 or 60 minutes, UTC), deduplicated, validated, gaps ≤ 1 h estimated",
-  reading_issues:
-    "silver of a readings dataset: values rejected by validation (range, a register going backwards), with the reason",
-  reading_gaps: "silver of a readings dataset: every run of missing intervals, estimated (≤ 1 h) or left missing",
-  meter_hourly:
-    "gold of a readings dataset: per meter and local hour (the repeated autumn hour twice), with completeness",
-  meter_daily:
-    "gold of a readings dataset: per meter and local day, completeness against the day's real length (23, 24 or 25 h)",
-  segment_daily: "gold of a readings dataset: per customer segment and local day (empty without a segment column)",
-  transformer_daily: "gold of a readings dataset: per transformer and local day (empty without a transformer column)"
-};
-
-export const metersTables: TableDeclaration[] = [
-  ...simulatedTables,
-  ...Object.entries(REAL_TABLES).map(([name, description]) => ({
-    name: `real_${name}`,
-    description,
-    columns: simulatedTables.find((t) => t.name === name)!.columns
-  }))
 ];
