@@ -27,6 +27,7 @@ describe("lab run effluent", () => {
       "attributions",
       "tamper_events",
       "travel_times",
+      "effluent_sites",
       "effluent_quarantine"
     ]);
     expect(result.tables[0]!.rows).toBe(simulation.cetp.length);
@@ -39,7 +40,8 @@ describe("lab run effluent", () => {
       "factory_cod",
       "score",
       "confidence",
-      "evidence"
+      "evidence",
+      "dataset"
     ]);
     const methods = await readParquetAll({
       path: join(out, "attributions.parquet"),
@@ -56,24 +58,37 @@ describe("lab run effluent", () => {
 });
 
 describe("effluent plugins in the catalog", () => {
-  test("an MPCB export dropped into the inbox becomes cetp_live_readings", async () => {
+  test("a site folder (export, feeds) is analysed by the per-site derivation", async () => {
     const {makeProject} = await import("../catalog/helpers.js");
-    const {writeMpcbExport} = await import("../../src/lib/effluent/write-feeds.js");
+    const {writeFactoryFeeds, writeMpcbExport} = await import("../../src/lib/effluent/write-feeds.js");
     const {simulatePlant} = await import("../../src/lib/effluent/simulate.js");
     const {createRng} = await import("../../src/lib/core/random.js");
-    const p = makeProject({routing: [{glob: "effluent/**/*mpcb*.csv", tag: "effluent:mpcb"}]});
+    const p = makeProject({routing: [{glob: "effluent/**/*.csv", tag: "effluent:csv"}]});
     const sim = simulatePlant({rng: createRng(2), days: 3, tamper: false});
-    writeMpcbExport({
-      path: join(p.dir, "datasets", "effluent", "live", "SITE", "cetp_mpcb_export.csv"),
-      readings: sim.cetp
-    });
+    const siteDir = join(p.dir, "datasets", "effluent", "SITE");
+    writeMpcbExport({path: join(siteDir, "cetp_mpcb_export.csv"), readings: sim.cetp});
+    writeFactoryFeeds({dir: join(siteDir, "factories"), readings: sim.factories});
     const summary = await p.ingest();
     expect(summary.failures).toEqual([]);
     expect(
       await p.query(
-        ["cetp_live_readings"],
-        "SELECT count(*)::INT AS n, round(avg(inlet_cod))::INT AS mean FROM cetp_live_readings"
+        ["cetp_readings"],
+        "SELECT count(*)::INT AS n, round(avg(inlet_cod))::INT AS mean FROM cetp_readings"
       )
     ).toEqual([{n: sim.cetp.length, mean: expect.any(Number)}]);
-  }, 60_000);
+    expect(
+      await p.query(
+        ["effluent_sites", "shock_events", "attributions"],
+        `SELECT (SELECT factory_source FROM effluent_sites) AS source, (SELECT factories FROM effluent_sites) AS factories,
+                (SELECT count(*)::INT FROM shock_events) AS shocks,
+                (SELECT count(*)::INT FROM attributions WHERE method = 'robust_lag') AS verdicts`
+      )
+    ).toEqual([{source: "feeds", factories: 5, shocks: expect.any(Number), verdicts: expect.any(Number)}]);
+    const [counts] = (await p.query(
+      ["shock_events", "attributions"],
+      "SELECT (SELECT count(*)::INT FROM shock_events) AS s, (SELECT count(*)::INT FROM attributions WHERE method = 'robust_lag') AS a"
+    )) as [{s: number; a: number}];
+    expect(counts.s).toBeGreaterThan(0);
+    expect(counts.a).toBe(counts.s);
+  }, 120_000);
 });
