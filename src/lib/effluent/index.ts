@@ -1,5 +1,6 @@
 import type {Domain} from "../domain.js";
 import {effluentPipeline} from "./pipeline.js";
+import {effluentDatasetOptions} from "./dataset-options.js";
 import {effluentDerivation} from "./derivation.js";
 import {effluentCsvPlugin, effluentSimulationPlugin} from "./plugin.js";
 import {effluentTables} from "./tables.js";
@@ -16,6 +17,7 @@ export const effluentDomain: Domain = {
   plugins: {effluentSimulationPlugin, effluentCsvPlugin},
   derivations: [effluentDerivation],
   tables: effluentTables,
+  datasetOptions: effluentDatasetOptions,
   routing: [
     {glob: "effluent/**/*.sim.json", tag: "sim:cetp-plant"},
     // A site folder's CSVs: its MPCB export(s) and factory feeds, told apart by their headers.

@@ -54,8 +54,8 @@ export const effluentSimulationPlugin: Plugin = {
  * A site's CSV files (`datasets/effluent/<site>/…`, and the MPCB server's uploads): an MPCB
  * export or a factory feed, told apart by the header, read with the site's dataset.json and
  * published as readings with the rows quarantined. A file refused as a whole (no good row, or
- * more than half of its rows lost) still publishes its good rows and its quarantine, with a
- * quarantine row saying it was refused, so one bad file never hides a site.
+ * more than half of its rows lost) fails its job with the first reasons, but its good rows and
+ * its quarantine stay published, so one bad file never hides a site.
  */
 export const effluentCsvPlugin: Plugin = {
   name: "effluent-csv",
@@ -68,20 +68,21 @@ export const effluentCsvPlugin: Plugin = {
     const isExport = exports.length > 0;
     const read = isExport ? readMpcbExport : readFactoryFeed;
     let report: FeedReport<CetpReading | FactoryReading>;
-    const quarantine: ReadingProblem[] = [];
+    let rejected: FeedRejected | undefined;
     try {
       report = await read({path: file.path, file: file.relPath, site});
     } catch (error) {
       if (!(error instanceof FeedRejected)) throw error;
-      report = error.report;
-      ctx.log(`${file.relPath}: refused: ${error.message}`);
-      quarantine.push({file: file.relPath, line: 1, column: null, reason: `file refused: ${error.message}`, raw: ""});
+      ({report} = error);
+      rejected = error;
     }
-    quarantine.push(...report.quarantined);
+    const quarantine = report.quarantined;
     if (isExport) await publishReadings(ctx, {cetp: report.rows as CetpReading[], quarantine});
     else await publishReadings(ctx, {factories: report.rows as FactoryReading[], quarantine});
     ctx.log(
       `${file.relPath}: ${isExport ? "MPCB export" : "factory feed"}, ${report.rows.length} rows, ${report.quarantined.length} quarantined, ${report.duplicates} duplicates dropped${report.extras.length ? `, column(s) ${report.extras.join(", ")} ignored` : ""}`
     );
+    // The good rows and the quarantine are published; the job still fails, naming the first reasons.
+    if (rejected) throw rejected;
   }
 };

@@ -1,5 +1,5 @@
 import {readCsvRecords} from "../core/csv.js";
-import {LabError} from "../core/errors.js";
+import {LabError, RejectedInput} from "../core/errors.js";
 import {defaultSiteOptions, type EffluentSiteOptions} from "./dataset-options.js";
 import {factoryLayout, measuresOf, mpcbLayout, type FeedLayout} from "./feed-layout.js";
 import {MPCB_COLUMNS} from "./mpcb-columns.js";
@@ -29,9 +29,10 @@ export interface FeedReport<T> {
 
 /**
  * A file refused as a whole: no good row, or more than half its rows quarantined. It carries the
- * report, so a caller that publishes what it can (the catalog) keeps the good rows and the reasons.
+ * report, so a caller that publishes what it can (the catalog) keeps the good rows and the reasons
+ * and then fails the job with this (a RejectedInput: what it published stays).
  */
-export class FeedRejected extends LabError {
+export class FeedRejected extends RejectedInput {
   constructor(readonly report: FeedReport<CetpReading | FactoryReading>) {
     const first = report.quarantined[0]!;
     const total = report.rows.length + report.quarantined.length;
@@ -44,7 +45,6 @@ export class FeedRejected extends LabError {
       reason: `${first.reason}; ${report.quarantined.length} of ${total} rows unreadable${more.length ? ` (${more.join("; ")})` : ""}: ${report.rows.length ? "more than half" : "no good row"}, so the file is refused`,
       hint: "fix the rows listed, or the time format and columns in the site's dataset.json"
     });
-    this.name = "LabError";
   }
 }
 
