@@ -4,6 +4,7 @@ import {join} from "node:path";
 import {describe, expect, test} from "vitest";
 import {effluentDatasetOptions, mappedTravelMinutes} from "../../src/lib/effluent/dataset-options.js";
 import {FeedRejected, readFactoryFeed, readMpcbExport} from "../../src/lib/effluent/read-feeds.js";
+import type {CetpReading} from "../../src/lib/effluent/types.js";
 
 const dir = mkdtempSync(join(tmpdir(), "effluent-feeds-"));
 const HEADER =
@@ -141,7 +142,7 @@ describe("tolerant readers with a site's options", () => {
     const refused = (await readMpcbExport({path}).catch((e: unknown) => e)) as FeedRejected;
     expect(refused).toBeInstanceOf(FeedRejected);
     expect(refused.message).toContain('2 of 3 rows unreadable (line 4: not a number: "y"): more than half');
-    expect(refused.report.rows.map((r) => r.inlet_cod)).toEqual([1]);
+    expect((refused.report.rows as CetpReading[]).map((r) => r.inlet_cod)).toEqual([1]);
     expect(refused.report.quarantined.map((q) => [q.line, q.column])).toEqual([
       [3, "CETP_INLET-COD - (mg/l) Raw"],
       [4, "CETP_INLET-COD - (mg/l) Raw"]

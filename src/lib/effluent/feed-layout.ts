@@ -121,11 +121,13 @@ export function factoryLayout({
 }): FeedLayout<FactoryReading> {
   const names = fields.map((f) => f.trim());
   const lower = names.map((n) => n.toLowerCase());
-  const headerOf = (f: FactoryField) => (site.factoryColumns[f] ?? f).toLowerCase();
-  const at = Object.fromEntries(FACTORY_FIELDS.map((f) => [f, lower.indexOf(headerOf(f))])) as Record<
-    FactoryField,
-    number
-  >;
+  // A site's own name for a field first, then the standard name (a site's feeds need not all agree).
+  const find = (f: FactoryField) => {
+    const own = site.factoryColumns[f]?.toLowerCase();
+    const i = own === undefined ? -1 : lower.indexOf(own);
+    return i >= 0 ? i : lower.indexOf(f);
+  };
+  const at = Object.fromEntries(FACTORY_FIELDS.map((f) => [f, find(f)])) as Record<FactoryField, number>;
   if (at.time < 0 || at.cod < 0)
     throw headerMismatch({
       file,
