@@ -57,6 +57,30 @@ describe("lab run effluent", () => {
   }, 60_000);
 });
 
+describe("short simulations", () => {
+  test("--simulate --days 3 runs with its tamper cases; a day works; under a day is refused with the minimum", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "effluent-short-"));
+    const result = await effluentPipeline.run({
+      files: [],
+      dataset: commandLineDataset("effluent"),
+      outDir: dir,
+      seed: 1,
+      flags: {simulate: true, days: "3"},
+      log: () => {}
+    });
+    const rows = Object.fromEntries(result.tables.map((t) => [t.name, t.rows]));
+    expect(rows.cetp_readings).toBeGreaterThan(3 * 1400);
+    expect(rows.truth_tamper).toBe(5);
+    expect(rows.truth_shocks).toBe(6);
+    const {simulatePlant} = await import("../../src/lib/effluent/simulate.js");
+    const {createRng} = await import("../../src/lib/core/random.js");
+    for (const seed of [1, 2, 3]) expect(simulatePlant({rng: createRng(seed), days: 1}).truthShocks).toHaveLength(6);
+    expect(() => simulatePlant({rng: createRng(1), days: 0.5})).toThrow(
+      "a simulated plant needs at least 1 day (asked for 0.5) (hint: --days 1 or more; the tamper cases are injected from 3 days)"
+    );
+  }, 120_000);
+});
+
 describe("effluent sites in the catalog", () => {
   test("each site folder, and a site's MPCB uploads, is analysed by the per-site derivation with its own dataset.json", async () => {
     const {makeProject} = await import("../catalog/helpers.js");
