@@ -13,14 +13,14 @@ import {join} from "node:path";
 import {interruptibleWait} from "../core/wait.js";
 import {analyzeEffluent, learnTravelTimes} from "./analyze.js";
 import type {EffluentConfig} from "./config.js";
-import {defaultSiteOptions, type EffluentSiteOptions} from "./dataset-options.js";
+import {defaultSiteOptions, mappedTravelMinutes, type EffluentSiteOptions} from "./dataset-options.js";
 import {appendEvidence, evidenceKeyFromEnv} from "./evidence-log.js";
 import {CsvTail} from "./file-tail.js";
 import {factoryLayout, mpcbLayout, type FeedLayout} from "./feed-layout.js";
 import {TamperLedger, type LiveTamper} from "./live-tamper.js";
 import {readRow, type ReadingProblem} from "./read-feeds.js";
 import type {TravelEstimate} from "./travel-time.js";
-import type {Attribution, CetpReading, FactoryReading, ShockEvent, TamperEvent} from "./types.js";
+import type {Attribution, CetpReading, FactoryReading, ShockEvent} from "./types.js";
 import {createWebhookSender, type WebhookSender} from "./webhook.js";
 
 export interface FollowOptions {
@@ -85,6 +85,7 @@ export async function followEffluent({
   const factoryTails = new Map<string, CsvTail>();
   const layouts = new Map<string, FeedLayout<CetpReading> | FeedLayout<FactoryReading>>();
   const ledger = new TamperLedger();
+  const travelMinutes = mappedTravelMinutes(site);
   const cetp: CetpReading[] = [];
   const factories: FactoryReading[] = [];
   const emitted = new Set<string>();
@@ -153,7 +154,8 @@ export async function followEffluent({
       cetp: cetp.filter((r) => r.ts.getTime() >= since),
       factories: factories.filter((r) => r.ts.getTime() >= since),
       config,
-      travel
+      travel,
+      travelMinutes
     });
     const newAttributions: Attribution[] = [];
     for (const shock of analysis.shocks) {
