@@ -73,7 +73,7 @@ export function simulateFeeds({dir, seed, days}: {dir: string; seed: number; day
 export const effluentPipeline: Pipeline = {
   name: "effluent",
   usage:
-    "lab run effluent --cetp FILE --factories DIR|FILE[,…] --out DIR   (or --simulate [--days 30] [--seed N], or a *.sim.json plant spec, to generate a plant;\n             --follow FILE --factories DIR --out DIR [--webhook URL] to follow a growing export live, writing into DIR as it goes)",
+    "lab run effluent --cetp FILE --factories DIR|FILE[,…] --out DIR   (or --dataset SITE_DIR: a site's export and feeds, told apart by their headers, with its dataset.json;\n             or --simulate [--days 30] [--seed N], or a *.sim.json plant spec, to generate a plant;\n             --follow FILE --factories DIR --out DIR [--webhook URL] to follow a growing export live, writing into DIR as it goes)",
   flags: [
     flag.string("cetp"),
     flag.string("factories"),
