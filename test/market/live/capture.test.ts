@@ -54,7 +54,16 @@ describe("capture from the local Binance-protocol feed", () => {
       backoff: {initialMs: 50, maxMs: 200},
       // Time runs 20× here: the real exchange's 1 s between snapshot requests becomes 50 ms.
       snapshotPacing: {minIntervalMs: 50},
-      onResync: (book, u) => resyncs.push({u, levels: topLevels(book, 50)})
+      // The book's units are the decimals the feed's strings use: the truth's are cents and 1e-4 lots.
+      onResync: (book, u, scale) =>
+        resyncs.push({
+          u,
+          levels: topLevels(book, 50).map(([side, t, l]) => [
+            side!,
+            t! * 10 ** (2 - scale.price),
+            l! * 10 ** (4 - scale.qty)
+          ])
+        })
     });
     await new Promise((r) => setTimeout(r, 1000));
     feed.faults.dropNext(1);

@@ -3,6 +3,7 @@ import {join} from "node:path";
 import WebSocket from "ws";
 import {LabError} from "../../core/errors.js";
 import {ASK, BID, Book} from "../book.js";
+import {DecimalScale} from "../decimal-units.js";
 import type {DepthSnapshot} from "../sim/binance-streamer.js";
 import {CaptureFileWriter} from "./capture-file.js";
 import {recoverCapturePartials, type RecoveredPartial} from "./capture-recovery.js";
@@ -33,9 +34,9 @@ export interface CaptureOptions {
   signal?: AbortSignal;
   log?: (line: string) => void;
   /** Tests: called after every resync (the synchronised book and its last update id). */
-  onResync?: (book: Book, lastUpdateId: number) => void;
+  onResync?: (book: Book, lastUpdateId: number, scale: DecimalScale) => void;
   /** Tests: called after every applied diff. */
-  onDiff?: (book: Book, lastUpdateId: number) => void;
+  onDiff?: (book: Book, lastUpdateId: number, scale: DecimalScale) => void;
   /** Regime tags cover this much local time each (a minute). */
   regimeWindowMs?: number;
   /** Benchmarks: the running count of messages written. */
@@ -67,9 +68,6 @@ const localNs = () => anchorNs + process.hrtime.bigint();
 
 /** Depth events kept while waiting for a snapshot. */
 const MAX_BUFFERED = 100_000;
-
-/** Decimal string → integer units at `scale` decimals. */
-const units = (text: string, scale: number) => Math.round(Number(text) * 10 ** scale);
 
 /**
  * `lab capture`: records a Binance spot symbol's live feed — trades and 100 ms depth diffs from
@@ -144,18 +142,13 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
     writer!.write(JSON.stringify({local_ns: String(ns), ...record}));
   };
 
-  // The synchronised book, in integer units at the scales of the exchange's strings.
+  // The synchronised book, in integer units at the decimals the exchange's strings use (not
+  // their width: Binance pads every price to 8 decimals).
   const book = new Book();
-  let priceScale = -1,
-    qtyScale = -1;
-  const scales = (levels: [string, string][]) => {
-    for (const [p, q] of levels) {
-      priceScale = Math.max(priceScale, (p.split(".")[1] ?? "").length);
-      qtyScale = Math.max(qtyScale, (q.split(".")[1] ?? "").length);
-    }
-  };
+  const scale = new DecimalScale();
   const applyLevels = (side: 0 | 1, levels: [string, string][]) => {
-    for (const [p, q] of levels) book.set(side, units(p, priceScale), units(q, qtyScale));
+    scale.observe(levels, book);
+    scale.apply(book, side, levels);
   };
 
   // Chronology and regimes.
@@ -257,7 +250,7 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
         applyLevels(BID, e.b);
         applyLevels(ASK, e.a);
         lastU = e.u;
-        options.onDiff?.(book, lastU);
+        options.onDiff?.(book, lastU, scale);
       };
       const resnapshot = async () => {
         state = "fetching";
@@ -274,7 +267,6 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
             summary.snapshotRefetches++;
             continue;
           }
-          if (priceScale < 0) scales([...snap.bids, ...snap.asks]);
           book.clear();
           applyLevels(BID, snap.bids);
           applyLevels(ASK, snap.asks);
@@ -291,7 +283,7 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
           summary.resyncs++;
           attempt = 0;
           write({type: "sync", last_update_id: lastU});
-          options.onResync?.(book, lastU);
+          options.onResync?.(book, lastU, scale);
           return;
         }
       };
@@ -316,7 +308,6 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
         lastE.set(msg.stream, msg.data.E);
         if (!msg.stream.includes("@depth")) return;
         const e = msg.data;
-        if (priceScale < 0) scales([...e.b, ...e.a]);
         if (state !== "synced") {
           buffer.push(e);
           // While snapshots are refused the buffer would grow without end; its oldest events are
@@ -335,7 +326,7 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
           return;
         }
         apply(e);
-        if (book.bestBid >= 0 && book.bestAsk >= 0) spreads.push(book.bestAsk - book.bestBid);
+        if (book.bestBid >= 0 && book.bestAsk >= 0) spreads.push((book.bestAsk - book.bestBid) / 10 ** scale.price);
       });
       ws.on("close", () => finish("closed"));
       ws.on("error", (e) => {
