@@ -9,6 +9,7 @@ import {createRng} from "../../core/random.js";
 import {BinanceStreamer, type DepthSnapshot} from "../sim/binance-streamer.js";
 import {defaultMarketConfig, type MarketConfig} from "../config.js";
 import {marketSteps} from "../sim/simulator.js";
+import {DepthSync, type DepthDiff, type DepthSnapshotText} from "./depth-sync.js";
 
 export interface BinanceFeedOptions {
   /** The simulated market (default) … */
@@ -81,7 +82,12 @@ function simulatedSource({
  * A recorded capture: JSON Lines of `{local_ns, stream, data}` (and `{local_ns, type:
  * "snapshot", data}`) as `lab capture` writes them, or the `<local_ns> <json>` lines public
  * Binance captures are shared in (a snapshot line is a `{lastUpdateId, bids, asks}` object).
- * Timing follows local_ns; REST depth serves the latest snapshot line read so far.
+ * Timing follows local_ns. REST depth serves the book at the replay clock, as the exchange does:
+ * the file's first usable snapshot (read ahead at start: recordings write it after the first
+ * diffs) with every diff sent since applied by Binance's rules (`DepthSync`). Until the stream
+ * reaches that snapshot's lastUpdateId the snapshot itself is served — newer than the stream, which
+ * a client's sync accepts; after a gap in the recording, the latest snapshot line read until the
+ * book resyncs from the next one.
  */
 function replaySource({
   path,
@@ -95,8 +101,13 @@ function replaySource({
   const input = path.endsWith(".gz") ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
   const lines = createInterface({input, crlfDelay: Infinity})[Symbol.asyncIterator]();
   let firstNs: number | undefined;
-  let pending: {ns: number; stream?: string; data: Record<string, unknown>; snapshot: boolean} | undefined;
+  type Line = {ns: number; stream?: string; data: Record<string, unknown>; snapshot: boolean};
+  let pending: Line | undefined;
   let snapshot: DepthSnapshot = {lastUpdateId: 0, bids: [], asks: []};
+  const book = new DepthSync();
+  // Lines read ahead to the first snapshot, to be sent in their turn.
+  const ahead: Line[] = [];
+  let primed = false;
   let symbol = "";
   let lineNo = 0;
   let done = false;
@@ -128,35 +139,67 @@ function replaySource({
     if (!symbol && typeof data.s === "string") symbol = data.s;
     return {ns, stream, data, snapshot: false};
   };
+  const read = async (): Promise<Line | undefined> => {
+    for (;;) {
+      const next = await lines.next();
+      if (next.done) return ((done = true), undefined);
+      const line = parse(next.value);
+      if (line) return line;
+    }
+  };
+  // The first snapshot the stream continues from (not older than the first diff), within
+  // READ_AHEAD lines: the book REST serves from the start.
+  const prime = async () => {
+    let firstU = NaN;
+    while (ahead.length < READ_AHEAD) {
+      const line = await read();
+      if (!line) return;
+      ahead.push(line);
+      const u = line.data.U;
+      if (!line.snapshot && typeof u === "number" && Number.isNaN(firstU)) firstU = u;
+      const snap = line.data as unknown as DepthSnapshotText;
+      if (line.snapshot && !(snap.lastUpdateId < firstU)) return book.snapshot(snap);
+    }
+  };
   return {
     get symbol() {
       return symbol;
     },
     async runUntil(ms) {
+      if (!primed) ((primed = true), await prime());
       for (;;) {
         if (!pending) {
-          if (done) return false;
-          const next = await lines.next();
-          if (next.done) return !(done = true) && false;
-          pending = parse(next.value);
-          if (!pending) continue;
+          pending = ahead.shift() ?? (done ? undefined : await read());
+          if (!pending) return false;
           firstNs ??= pending.ns;
         }
         const at = startMs + (pending.ns - firstNs!) / 1e6;
         if (at > ms) return true;
-        if (pending.snapshot) snapshot = pending.data as unknown as DepthSnapshot;
-        else emit(pending.stream!, pending.data);
+        if (pending.snapshot) {
+          snapshot = pending.data as unknown as DepthSnapshot;
+          book.snapshot(pending.data as unknown as DepthSnapshotText);
+        } else {
+          // The exchange's book takes every diff, whether or not a fault then loses the message.
+          if (pending.data.e === "depthUpdate") book.diff(pending.data as unknown as DepthDiff, 0);
+          emit(pending.stream!, pending.data);
+        }
         pending = undefined;
       }
     },
-    depth: (limit) => ({
-      lastUpdateId: snapshot.lastUpdateId,
-      bids: snapshot.bids.slice(0, limit),
-      asks: snapshot.asks.slice(0, limit)
-    }),
+    depth: (limit) =>
+      book.synced
+        ? book.depth(limit)
+        : {
+            lastUpdateId: snapshot.lastUpdateId,
+            bids: snapshot.bids.slice(0, limit),
+            asks: snapshot.asks.slice(0, limit)
+          },
     nowMs: () => Date.now()
   };
 }
+
+/** Lines a replay reads ahead for its first snapshot, at most. */
+const READ_AHEAD = 200_000;
 
 /** Binance's own bound on a depth snapshot's levels. */
 const MAX_DEPTH_LIMIT = 5000;
