@@ -22,6 +22,11 @@ export interface BinanceFeedOptions {
   host?: string;
   port?: number;
   pingIntervalMs?: number;
+  /**
+   * "spot" (default), or "usdm": USD-M futures, whose depth stream is `<sym>@depth@0ms` with `pu`
+   * (the previous message's u) in every diff, and whose REST depth is `/fapi/v1/depth`.
+   */
+  market?: "spot" | "usdm";
   /** Faults: share of depth messages lost (seeded), and a disconnect of every client every N s. */
   dropRate?: number;
   disconnectEverySeconds?: number;
@@ -214,14 +219,15 @@ export function parseDepthLimit(text: string | null): {ok: true; limit: number} 
   return {ok: true, limit};
 }
 
-/** The streams a client asks for: this feed's symbol with @trade, @depth or @depth@100ms. */
-function checkStreams({streams, symbol}: {streams: string[]; symbol: string}): string | undefined {
+/** The streams a client asks for: this feed's symbol with @trade, @depth or @depth@100ms (@depth@0ms for USD-M). */
+function checkStreams({streams, symbol, usdm}: {streams: string[]; symbol: string; usdm: boolean}): string | undefined {
   if (streams.length > MAX_STREAMS) return `at most ${MAX_STREAMS} streams per connection`;
   const known = symbol.toLowerCase();
+  const kinds = usdm ? ["trade", "depth@0ms"] : ["trade", "depth", "depth@100ms"];
   for (const stream of streams) {
     const [name, ...kind] = stream.toLowerCase().split("@");
-    if ((known && name !== known) || !["trade", "depth", "depth@100ms"].includes(kind.join("@")))
-      return `unknown stream "${stream.slice(0, 60)}": expected ${known || "<symbol>"}@trade, @depth or @depth@100ms`;
+    if ((known && name !== known) || !kinds.includes(kind.join("@")))
+      return `unknown stream "${stream.slice(0, 60)}": expected ${known || "<symbol>"}@${kinds.join(", @")}`;
   }
   return undefined;
 }
@@ -250,8 +256,18 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
   let dropNext = 0,
     staleNext = false;
   const history: DepthSnapshot[] = [];
+  const usdm = options.market === "usdm";
+  // USD-M futures: each diff names the previous one's last update id (the exchange's chain,
+  // whatever a fault then loses).
+  let previousU = -1;
   const emit = (stream: string, data: object) => {
-    if (stream.endsWith("@depth@100ms") || stream.endsWith("@depth")) {
+    if (usdm && stream.endsWith("@depth@100ms")) {
+      stream = stream.replace(/@depth@100ms$/, "@depth@0ms");
+      const d = data as {u: number};
+      data = {...data, pu: previousU};
+      previousU = d.u;
+    }
+    if (stream.endsWith("@depth@100ms") || stream.endsWith("@depth") || stream.endsWith("@depth@0ms")) {
       if (dropNext > 0 || (dropRate && faultRng.next() < dropRate)) {
         dropNext = Math.max(0, dropNext - 1);
         stats.dropped.push((data as {u: number}).u);
@@ -293,8 +309,9 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
     const url = new URL(req.url ?? "/", `http://${host}`);
     if (req.method !== "GET" && req.method !== "HEAD")
       return json(res, 405, {code: -1, msg: `${req.method} is not supported; use GET`});
-    if (url.pathname === "/api/v3/time") return json(res, 200, {serverTime: Math.floor(feedMs())});
-    if (url.pathname === "/api/v3/depth") {
+    if (url.pathname === (usdm ? "/fapi/v1/time" : "/api/v3/time"))
+      return json(res, 200, {serverTime: Math.floor(feedMs())});
+    if (url.pathname === (usdm ? "/fapi/v1/depth" : "/api/v3/depth")) {
       const symbol = (url.searchParams.get("symbol") ?? "").toUpperCase();
       if (!source.symbol || symbol !== source.symbol) return json(res, 400, {code: -1121, msg: "Invalid symbol."});
       const limit = parseDepthLimit(url.searchParams.get("limit"));
@@ -335,7 +352,7 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
             ? [url.pathname.slice(4)]
             : [];
       if (!streams.length) return refuse("no streams: connect to /stream?streams=<symbol>@trade/<symbol>@depth@100ms");
-      const bad = checkStreams({streams, symbol: source.symbol});
+      const bad = checkStreams({streams, symbol: source.symbol, usdm});
       if (bad) return refuse(bad);
       wss.handleUpgrade(req, socket, head, (ws) => {
         const client = {ws, streams: new Set(streams.map((s) => s.toLowerCase()))};
