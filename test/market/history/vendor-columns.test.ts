@@ -1,11 +1,14 @@
-import {mkdirSync, mkdtempSync} from "node:fs";
+import {copyFileSync, mkdirSync, mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {describe, expect, test} from "vitest";
+import {readDatasetFolder} from "../../../src/lib/core/dataset.js";
 import {openDuckDB} from "../../../src/lib/core/duckdb.js";
 import {readParquetAll} from "../../../src/lib/core/parquet-read.js";
 import {acquireMarketData} from "../../../src/lib/market/history/acquire.js";
 import {parseColumnMapping} from "../../../src/lib/market/history/inputs.js";
+import {marketDatasetOptions} from "../../../src/lib/market/history-dataset.js";
+import {marketPipeline} from "../../../src/lib/market/pipeline.js";
 import {reconstructSymbols, symbolJobs} from "../../../src/lib/market/replay/multi-symbol.js";
 import {reconstructMarket} from "../../../src/lib/market/replay/reconstruct.js";
 import {simulatedHistory} from "../helpers.js";
@@ -87,5 +90,42 @@ describe("vendor column names", () => {
       threads: 1
     });
     expect(await readParquetAll({path: result!.result.path, sql: EVENTS})).toEqual(want);
+  }, 120_000);
+
+  test("a dataset folder of raw vendor files, with a column named otherwise mapped in dataset.json, replays as the lab's files", async () => {
+    const root = mkdtempSync(join(tmpdir(), "market-vendor-dataset-"));
+    const sim = await simulatedHistory({seed: 32, seconds: 60});
+    const reference = await reconstructMarket({
+      inputs: sim.inputs,
+      strategy: "full_event_replay",
+      outDir: join(root, "ref")
+    });
+    const dir = join(root, "btcusdt");
+    mkdirSync(dir);
+    const duck = await openDuckDB();
+    const times = "epoch_ns(origin_time) AS timestamp, epoch_ns(received_time) AS receipt_timestamp";
+    await duck.run(
+      `COPY (SELECT ${times}, update_id AS sequence_number, side = 'bid' AS side_is_bid, price, new_quantity AS qty FROM read_parquet('${sim.inputs.deltas}')) TO '${dir}/book_delta_v2.parquet' (FORMAT parquet)`
+    );
+    await duck.run(
+      `COPY (SELECT ${times}, trade_id AS id, side, price, quantity AS amount FROM read_parquet('${sim.inputs.trades}')) TO '${dir}/trades.parquet' (FORMAT parquet)`
+    );
+    duck.close();
+    copyFileSync(sim.inputs.book, join(dir, "book.parquet"));
+    writeFileSync(join(dir, "dataset.json"), JSON.stringify({sample_ms: 0, columns: {deltas: {new_quantity: "qty"}}}));
+    const {dataset, files} = readDatasetFolder({dir, pipeline: "market"});
+    const out = join(root, "out");
+    await marketPipeline.run({files, dataset, outDir: out, seed: 1, flags: {}, log: () => {}});
+    const sql =
+      "SELECT count(*)::INT AS n, sum(hash(event_ts_ns, update_id, best_bid, best_ask, bid_depth_5))::VARCHAR AS h FROM t";
+    expect(await readParquetAll({path: join(out, "market_events.parquet"), sql})).toEqual(
+      await readParquetAll({path: reference.path, sql})
+    );
+    expect(() =>
+      marketDatasetOptions({name: "x", options: {columns: {deltas: {volume: "qty"}}}, optionsFile: "d.json"})
+    ).toThrow(/^d\.json:columns: "deltas\.volume" is not a column the replay reads/);
+    expect(() => marketDatasetOptions({name: "x", options: {columns: ["qty"]}, optionsFile: "d.json"})).toThrow(
+      /^d\.json:columns: expected \{"<input>": \{"<column>": "<file column>"\}\}/
+    );
   }, 120_000);
 });

@@ -203,6 +203,20 @@ function replaySource({
   };
 }
 
+/**
+ * USD-M futures' depth messages from the spot ones: `@depth@0ms`, and each diff names the previous
+ * one's last update id (`pu`: the exchange's chain, whatever a fault then loses).
+ */
+function futuresDepth(): (stream: string, data: object) => [string, object] {
+  let previousU = -1;
+  return (stream, data) => {
+    if (!stream.endsWith("@depth@100ms")) return [stream, data];
+    const pu = previousU;
+    previousU = (data as {u: number}).u;
+    return [stream.replace(/@depth@100ms$/, "@depth@0ms"), {...data, pu}];
+  };
+}
+
 /** Lines a replay reads ahead for its first snapshot, at most. */
 const READ_AHEAD = 200_000;
 
@@ -257,16 +271,9 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
     staleNext = false;
   const history: DepthSnapshot[] = [];
   const usdm = options.market === "usdm";
-  // USD-M futures: each diff names the previous one's last update id (the exchange's chain,
-  // whatever a fault then loses).
-  let previousU = -1;
+  const futures = usdm ? futuresDepth() : undefined;
   const emit = (stream: string, data: object) => {
-    if (usdm && stream.endsWith("@depth@100ms")) {
-      stream = stream.replace(/@depth@100ms$/, "@depth@0ms");
-      const d = data as {u: number};
-      data = {...data, pu: previousU};
-      previousU = d.u;
-    }
+    if (futures) [stream, data] = futures(stream, data);
     if (stream.endsWith("@depth@100ms") || stream.endsWith("@depth") || stream.endsWith("@depth@0ms")) {
       if (dropNext > 0 || (dropRate && faultRng.next() < dropRate)) {
         dropNext = Math.max(0, dropNext - 1);
