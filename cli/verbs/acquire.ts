@@ -1,5 +1,6 @@
 import {resolve} from "node:path";
 import {MARKET_TABLES, acquireMarketData, acquireMarkdown} from "../../src/lib/market/history/acquire.js";
+import {parseColumnMapping} from "../../src/lib/market/history/inputs.js";
 import {flag, numberFlag, stringFlag, UsageError, type Verb} from "../verb.js";
 
 const isHttp = (text: string) => /^https?:\/\//i.test(text);
@@ -10,7 +11,7 @@ export const acquireVerb: Verb = {
   summary: "bring Crypto Lake-layout market files into the inbox, checked a day at a time",
   help: `usage: lab acquire market --from DIR|URL --inbox DIR [--exchange E] [--symbol S]
                         [--from-date YYYY-MM-DD] [--to-date YYYY-MM-DD] [--min-coverage 0.98]
-                        [--tables trades,book,book_delta_v2]
+                        [--tables trades,book,book_delta_v2] [--columns MAP]
 
 Copies Crypto Lake-layout files, <table>/exchange=<E>/symbol=<S>/dt=<YYYY-MM-DD>/<name>.parquet
 (table: trades, book, book_delta_v2; a day may be split over several files), from a folder or an
@@ -37,10 +38,13 @@ options:
   --to-date DAY         only days on or before DAY (YYYY-MM-DD)
   --tables LIST         comma-separated subset of ${MARKET_TABLES.join(", ")} (default: all)
   --min-coverage X      share of the day first→last origin_time must span (default 0.98)
+  --columns MAP         column names the files use for the lab's, e.g. deltas.update_id=seq,trades.quantity=qty
+                        (the downloader's raw names — timestamp, receipt_timestamp, id, amount,
+                        sequence_number, side_is_bid, size — are known without it)
 
 example: npm run lab -- acquire market --from /mnt/lake --inbox datasets/inbox/market --exchange BINANCE --symbol BTC-USDT --from-date 2024-03-01 --to-date 2024-03-07`,
   flags: [
-    ...["from", "inbox", "exchange", "symbol", "from-date", "to-date", "tables"].map(flag.string),
+    ...["from", "inbox", "exchange", "symbol", "from-date", "to-date", "tables", "columns"].map(flag.string),
     flag.range("min-coverage", 0, 1)
   ],
   async run(args) {
@@ -66,6 +70,7 @@ example: npm run lab -- acquire market --from /mnt/lake --inbox datasets/inbox/m
     if (!(minDayCoverage >= 0 && minDayCoverage <= 1))
       throw new UsageError(`--min-coverage must be between 0 and 1, got ${minDayCoverage}`);
     const tablesText = stringFlag(args, "tables");
+    const columnsText = stringFlag(args, "columns");
     const tables = tablesText
       ?.split(",")
       .map((t) => t.trim())
@@ -78,6 +83,7 @@ example: npm run lab -- acquire market --from /mnt/lake --inbox datasets/inbox/m
     const report = await acquireMarketData({
       from: isHttp(from) ? from : resolve(from),
       inbox: resolve(inbox),
+      columns: columnsText === undefined ? undefined : parseColumnMapping(columnsText),
       exchange: stringFlag(args, "exchange"),
       symbol: stringFlag(args, "symbol"),
       fromDate,

@@ -8,13 +8,18 @@ import type {EmissionPattern} from "../../src/lib/meters/config.js";
 import {readSecret} from "../../src/lib/core/secret.js";
 import {flag, numberFlag, refuseArgvSecret, stringFlag, UsageError, type Verb} from "../verb.js";
 
+const marketFlag = (text: string | undefined): "spot" | "usdm" => {
+  if (text === undefined || text === "spot" || text === "usdm") return text ?? "spot";
+  throw new UsageError(`--market must be spot or usdm, got "${text}"`);
+};
+
 export const feedVerb: Verb = {
   name: "feed",
   summary: "WebSocket feeds on 127.0.0.1: `feed ami` (meter fleet), `feed binance` (a local exchange)",
   help: `usage: lab feed ami [--port 8765] [--token-file FILE] [--rate 1000] [--meters 1000] [--days 1]
                    [--pattern STAGGERED] [--seed 1] [--batch 100]
        lab feed binance [--port 9443] [--seed 1] [--speed 1] [--replay FILE]
-                   [--drop-rate 0] [--disconnect-every S]
+                   [--drop-rate 0] [--disconnect-every S] [--market spot|usdm]
 
 feed binance: a local exchange speaking the Binance spot protocol for the simulated market:
 combined streams at ws://127.0.0.1:PORT/stream?streams=btcusdt@trade/btcusdt@depth@100ms,
@@ -22,6 +27,8 @@ REST /api/v3/depth?symbol=BTCUSDT&limit=1000 and /api/v3/time, pings every 20 s.
 runs the market ten times faster than real time; --replay FILE serves a recorded capture
 (lab capture files, or "<local_ns> <json>" lines) instead; --drop-rate loses that share of
 depth messages and --disconnect-every drops every client every S seconds (for testing captures).
+--market usdm speaks USD-M futures instead: btcusdt@depth@0ms diffs carrying pu (the previous
+diff's u), REST /fapi/v1/depth and /fapi/v1/time.
 
 Streams the fleet's readings over WebSocket at ws://127.0.0.1:PORT/ami, --rate readings per
 second in messages of --batch, then sends {"type":"end"}. Clients must present the token
@@ -33,7 +40,7 @@ printed: the token itself never is.
 example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- feed ami --rate 10000 --meters 10000`,
   flags: [
     // "token" is declared so refuseArgvSecret can say where a secret goes instead.
-    ...["token-file", "token", "pattern", "replay"].map(flag.string),
+    ...["token-file", "token", "pattern", "replay", "market"].map(flag.string),
     flag.port(),
     flag.positive("rate"),
     flag.count("meters"),
@@ -53,6 +60,7 @@ example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- feed ami --rate 10000 
         replay: stringFlag(args, "replay"),
         dropRate: numberFlag(args, "drop-rate", 0),
         disconnectEverySeconds: numberFlag(args, "disconnect-every"),
+        market: marketFlag(stringFlag(args, "market")),
         log: (line) => console.log(line)
       });
       console.log(

@@ -89,3 +89,30 @@ export async function fingerprint(path: string): Promise<{n: number; h: string}>
     duck.close();
   }
 }
+
+/** The simulated feed's truth at given update ids (the feed runs the simulator with this seed). */
+export function truthAt(seed: number, ids: number[]): Map<number, number[][]> {
+  const wanted = new Set(ids);
+  const max = Math.max(...ids);
+  const book = new Book();
+  const out = new Map<number, number[][]>();
+  try {
+    simulateMarket({
+      rng: createRng(seed).fork("market"),
+      config: defaultMarketConfig,
+      seconds: 1e6,
+      sink: {
+        change(_t, u, side, tick, lots) {
+          book.set(side, tick, lots);
+          if (wanted.has(u)) out.set(u, topLevels(book, 50));
+          if (u >= max) throw new Error("done");
+        },
+        trade() {},
+        snapshot() {}
+      }
+    });
+  } catch (error) {
+    if ((error as Error).message !== "done") throw error;
+  }
+  return out;
+}

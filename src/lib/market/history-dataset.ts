@@ -17,7 +17,7 @@ import {openDuckDB} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {sha256File} from "../core/hash.js";
 import {folderSink} from "../core/table-sink.js";
-import {registerInputs, type MarketInputs} from "./history/inputs.js";
+import {parseColumnMapping, registerInputs, type ColumnMapping, type MarketInputs} from "./history/inputs.js";
 import {replayHistoryTables} from "./history-replay.js";
 import {MARKET_HISTORY_FILES_COLUMNS} from "./tables.js";
 import {STRATEGIES, type Strategy} from "./replay/types.js";
@@ -44,6 +44,8 @@ export interface MarketDatasetOptions {
   sampleMs: number;
   /** The symbol market_events' rows are labelled with. */
   symbol: string;
+  /** Column names the files use instead of the lab's and the vendor's (`{"deltas": {"update_id": "seq"}}`). */
+  columns?: ColumnMapping;
 }
 
 export function marketDatasetOptions(
@@ -55,7 +57,8 @@ export function marketDatasetOptions(
     tickSize: o.number("tick_size", {min: Number.MIN_VALUE}),
     lotSize: o.number("lot_size", {min: Number.MIN_VALUE}),
     sampleMs: o.number("sample_ms", {default: 100, min: 0, max: 60_000, integer: true}),
-    symbol: o.string("symbol", {default: symbolOf(dataset.name)})
+    symbol: o.string("symbol", {default: symbolOf(dataset.name)}),
+    columns: columnMappingOption(o)
   };
   o.finish();
   return options;
@@ -81,7 +84,7 @@ export const marketHistoryPlugin: Plugin = {
       });
     const duck = await openDuckDB();
     try {
-      await registerInputs({duck, inputs: {[kind]: file.path}});
+      await registerInputs({duck, inputs: {[kind]: file.path}, mapping: marketDatasetOptions(file.dataset).columns});
       const {n} = await duck.one<{n: bigint}>(`SELECT count(*) AS n FROM ${kind}`);
       await pluginSink(ctx).write("market_history_files", {
         columns: MARKET_HISTORY_FILES_COLUMNS,
@@ -141,6 +144,27 @@ export const marketReplayDerivation: Derivation = {
     }));
   }
 };
+
+/** `columns`: an object of objects of strings, naming only columns the replay reads. */
+function columnMappingOption(o: OptionReader): ColumnMapping | undefined {
+  const value = o.raw("columns");
+  if (value === undefined || value === null) return undefined;
+  const shape =
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    Object.values(value).every(
+      (v) =>
+        typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string")
+    );
+  if (!shape)
+    throw o.error("columns", `expected {"<input>": {"<column>": "<file column>"}}, found ${JSON.stringify(value)}`);
+  try {
+    return parseColumnMapping(JSON.stringify(value));
+  } catch (error) {
+    if (error instanceof LabError) throw o.error("columns", error.reason, error.hint);
+    throw error;
+  }
+}
 
 /** The symbol a dataset's events are labelled with by default: its name upper-cased (`btcusdt` → BTCUSDT). */
 function symbolOf(name: string): string {

@@ -6,7 +6,7 @@ import {copyQueryToParquet} from "../core/parquet-write.js";
 import {quoteList, quoteString} from "../core/sql.js";
 import type {TableSink} from "../core/table-sink.js";
 import {assessFiles, assessmentMarkdown} from "./history/assess.js";
-import {sourceSql, type MarketInputs} from "./history/inputs.js";
+import {sourceSql, type ColumnMapping, type MarketInputs} from "./history/inputs.js";
 import {reconstructMarket} from "./replay/reconstruct.js";
 import type {Strategy} from "./replay/types.js";
 import {MARKET_ASSESSMENT_COLUMNS} from "./tables.js";
@@ -19,6 +19,8 @@ export interface HistoryReplayOptions {
   sampleMs: number;
   /** The symbol written in market_events' `symbol` column. */
   symbol: string;
+  /** Column names the files use instead of the lab's and the vendor's. */
+  columns?: ColumnMapping;
 }
 
 /**
@@ -49,7 +51,7 @@ export async function replayHistoryTables({
   mkdirSync(scratchDir, {recursive: true});
   try {
     const inputs = await joinedInputs({files, scratchDir});
-    const assessment = await assessFiles({inputs});
+    const assessment = await assessFiles({inputs, columns: options.columns});
     for (const t of assessment.tables) t.file = basename(t.file);
     assessment.inputs = {};
     await sink.write("market_assessment", {
@@ -64,6 +66,7 @@ export async function replayHistoryTables({
       outDir: join(scratchDir, "replay"),
       tickSize: options.tickSize,
       lotSize: options.lotSize,
+      columns: options.columns,
       sampleEveryMs: options.sampleMs,
       log
     });

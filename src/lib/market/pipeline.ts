@@ -7,6 +7,7 @@ import {createRng} from "../core/random.js";
 import {defaultMarketConfig, type MarketConfig} from "./config.js";
 import {createHistoryWriter, type HistoryFiles} from "./sim/history-writer.js";
 import {assessFiles, assessmentMarkdown} from "./history/assess.js";
+import {parseColumnMapping} from "./history/inputs.js";
 import {reconstructSymbols, symbolJobs} from "./replay/multi-symbol.js";
 import {openDuckDB} from "../core/duckdb.js";
 import {copyQueryToParquet} from "../core/parquet-write.js";
@@ -329,11 +330,11 @@ async function captureSession({
 export const marketPipeline: Pipeline = {
   name: "market",
   usage:
-    "lab run market --simulate [--minutes 10] [--seed N] --out DIR   (or a *.sim.json market spec: every market table, as the catalog builds them);\n             lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--segment-events 1000000] [--sample-ms 100] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, replayed in parallel worker threads);\n             a replay from files builds in DIR.partial/, kept if it fails or is killed: rerun with --resume to continue from its last checkpoint",
+    "lab run market --simulate [--minutes 10] [--seed N] --out DIR   (or a *.sim.json market spec: every market table, as the catalog builds them);\n             lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--segment-events 1000000] [--sample-ms 100] [--columns deltas.update_id=seq,…] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, or acquire's <table>/exchange=/symbol=/dt= layout, replayed in parallel worker threads);\n             a replay from files builds in DIR.partial/, kept if it fails or is killed: rerun with --resume to continue from its last checkpoint",
   flags: [
     flag.boolean("simulate"),
     flag.positive("minutes", {max: 600}),
-    ...["trades", "book", "deltas", "history", "strategy", "reader", "memory-limit"].map(flag.string),
+    ...["trades", "book", "deltas", "history", "strategy", "reader", "memory-limit", "columns"].map(flag.string),
     flag.positive("tick-size"),
     flag.positive("lot-size"),
     flag.count("reorder-window"),
@@ -387,12 +388,14 @@ export const marketPipeline: Pipeline = {
     const num = (name: string) => (flags[name] === undefined ? undefined : Number(flags[name]));
     // Flags are checked before any work (the assessor writes its report first).
     const reader = readerFlag(flags.reader);
+    const columns = typeof flags.columns === "string" ? parseColumnMapping(flags.columns) : undefined;
     if (typeof flags.history === "string") {
       const results = await reconstructSymbols({
         jobs: symbolJobs({dir: resolve(flags.history)}),
         strategy,
         outDir,
         segmentEvents: num("segment-events"),
+        columns,
         log
       });
       const path = join(outDir, "market_events.parquet");
@@ -406,7 +409,7 @@ export const marketPipeline: Pipeline = {
             .join(" UNION ALL ")
         });
         log(
-          `market: ${results.map((r) => `${r.symbol} ${r.result.events.toLocaleString("en-US")} events`).join(", ")}`
+          `market: ${results.map((r) => `${r.folder} ${r.result.events.toLocaleString("en-US")} events`).join(", ")}`
         );
         return {tables: [{name: "market_events", path, rows}]};
       } finally {
@@ -415,7 +418,7 @@ export const marketPipeline: Pipeline = {
     }
     const inputs = {trades: file("trades"), book: file("book"), deltas: file("deltas")};
     // The assessor first: its report lands beside the events, and says whether the strategy fits.
-    const assessment = await assessFiles({inputs});
+    const assessment = await assessFiles({inputs, columns});
     mkdirSync(outDir, {recursive: true});
     await writeAtomically(join(outDir, "assessment.json"), async (temp) =>
       writeFileSync(temp, JSON.stringify(assessment, null, 1))
@@ -433,6 +436,7 @@ export const marketPipeline: Pipeline = {
       outDir,
       tickSize: num("tick-size"),
       lotSize: num("lot-size"),
+      columns,
       resume: Boolean(flags.resume),
       segmentEvents: num("segment-events"),
       sampleEveryMs: num("sample-ms") ?? 100,

@@ -2,41 +2,10 @@ import {mkdtempSync, readdirSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {describe, expect, test} from "vitest";
-import {createRng} from "../../../src/lib/core/random.js";
-import {ASK, BID, Book} from "../../../src/lib/market/book.js";
 import {startBinanceFeed} from "../../../src/lib/market/live/binance-feed-server.js";
 import {captureBinance} from "../../../src/lib/market/live/capture.js";
 import {readCaptureLines} from "../../../src/lib/market/live/capture-file.js";
-import {defaultMarketConfig} from "../../../src/lib/market/config.js";
-import {simulateMarket} from "../../../src/lib/market/sim/simulator.js";
-import {topLevels} from "../helpers.js";
-
-/** The simulated feed's truth at given update ids (the feed runs the simulator with this seed). */
-function truthAt(seed: number, ids: number[]): Map<number, number[][]> {
-  const wanted = new Set(ids);
-  const max = Math.max(...ids);
-  const book = new Book();
-  const out = new Map<number, number[][]>();
-  try {
-    simulateMarket({
-      rng: createRng(seed).fork("market"),
-      config: defaultMarketConfig,
-      seconds: 1e6,
-      sink: {
-        change(_t, u, side, tick, lots) {
-          book.set(side, tick, lots);
-          if (wanted.has(u)) out.set(u, topLevels(book, 50));
-          if (u >= max) throw new Error("done");
-        },
-        trade() {},
-        snapshot() {}
-      }
-    });
-  } catch (error) {
-    if ((error as Error).message !== "done") throw error;
-  }
-  return out;
-}
+import {topLevels, truthAt} from "../helpers.js";
 
 describe("capture from the local Binance-protocol feed", () => {
   test("drops and disconnects: every gap is detected and repaired by a re-snapshot, and each repaired book equals the truth", async () => {
@@ -54,7 +23,16 @@ describe("capture from the local Binance-protocol feed", () => {
       backoff: {initialMs: 50, maxMs: 200},
       // Time runs 20× here: the real exchange's 1 s between snapshot requests becomes 50 ms.
       snapshotPacing: {minIntervalMs: 50},
-      onResync: (book, u) => resyncs.push({u, levels: topLevels(book, 50)})
+      // The book's units are the decimals the feed's strings use: the truth's are cents and 1e-4 lots.
+      onResync: (book, u, scale) =>
+        resyncs.push({
+          u,
+          levels: topLevels(book, 50).map(([side, t, l]) => [
+            side!,
+            t! * 10 ** (2 - scale.price),
+            l! * 10 ** (4 - scale.qty)
+          ])
+        })
     });
     await new Promise((r) => setTimeout(r, 1000));
     feed.faults.dropNext(1);

@@ -1,9 +1,11 @@
-import {existsSync, readdirSync} from "node:fs";
+import {existsSync, readdirSync, statSync} from "node:fs";
 import {join} from "node:path";
 import type {Duck} from "../../core/duckdb.js";
 import {LabError} from "../../core/errors.js";
 import {quoteString} from "../../core/sql.js";
-import {ASK, BID, Book} from "../book.js";
+import {ASK, BID, type Book} from "../book.js";
+import type {DecimalScale} from "../decimal-units.js";
+import {DepthSync, type DepthDiff, type DepthSnapshotText} from "../live/depth-sync.js";
 import {FINISHED_CAPTURE, readCaptureFolder, readCaptureLines} from "../live/capture-file.js";
 import {ColumnStream} from "../replay/column-stream.js";
 import type {MarketObservation} from "./report.js";
@@ -32,11 +34,11 @@ class Sampler {
   private readonly p: Float64Array;
   private readonly q: Float64Array;
   next = NaN;
-  /** `scale`: units per price or size unit (10^decimals). */
+  /** `scale`: the decimals of the book's units, read at each sample (they can become finer). */
   constructor(
     readonly levels: number,
     readonly intervalNs: number,
-    private readonly scale: {price: number; qty: number}
+    private readonly scale: DecimalScale
   ) {
     this.p = new Float64Array(levels);
     this.q = new Float64Array(levels);
@@ -53,8 +55,8 @@ class Sampler {
         const n = book.top(side, this.levels, this.p, this.q);
         for (let l = 0; l < this.levels; l++) {
           // Divided (not multiplied by 10^-k): the same doubles DuckDB makes of the decimals.
-          px.push(l < n ? this.p[l]! / this.scale.price : NaN);
-          qty.push(l < n ? this.q[l]! / this.scale.qty : NaN);
+          px.push(l < n ? this.p[l]! / 10 ** this.scale.price : NaN);
+          qty.push(l < n ? this.q[l]! / 10 ** this.scale.qty : NaN);
         }
       }
       this.next += this.intervalNs;
@@ -74,10 +76,28 @@ class Sampler {
 }
 
 /**
- * The golden sample: a live capture (every finished `lab capture` file in a folder, in time order) or the simulator's own live
- * feed (`live/stream.jsonl` + `live/snapshots.jsonl`), replayed by the exchange's rules into a
- * book sampled every `intervalMs` of exchange time (E), with its trades and event times. A gap
- * in the update ids waits for the next recorded snapshot.
+ * A recording's line as a capture record: a lab capture line as it is; a `<local_ns> <json>`
+ * line's REST snapshot (`{lastUpdateId, bids, asks}`) as a snapshot record, its stream message
+ * (combined-stream wrapper or bare) as `{local_ns, stream, data}`.
+ */
+export function recordOfLine(line: string): {local_ns?: string; stream?: string; type?: string; data?: unknown} {
+  const trimmed = line.trim();
+  if (trimmed.startsWith("{")) return JSON.parse(trimmed);
+  const space = trimmed.indexOf(" ");
+  const local_ns = trimmed.slice(0, space);
+  const obj = JSON.parse(trimmed.slice(space + 1)) as {[k: string]: unknown};
+  if ("lastUpdateId" in obj) return {local_ns, type: "snapshot", data: obj};
+  if (typeof obj.stream === "string") return {local_ns, stream: obj.stream, data: obj.data};
+  return {local_ns, stream: String(obj.e ?? ""), data: obj};
+}
+
+/**
+ * The golden sample: a live capture (every finished `lab capture` file in a folder, in time order),
+ * one recording file (lab capture lines, or `<local_ns> <json>` lines), or the simulator's own live
+ * feed (`live/stream.jsonl` + `live/snapshots.jsonl`), replayed by the exchange's rules
+ * (`DepthSync`: diffs buffered before a snapshot that comes after them are applied from it) into
+ * a book sampled every `intervalMs` of exchange time (E), with its trades and event times. A gap
+ * in the update ids, or a gap the capture recorded, waits for the next recorded snapshot.
  */
 export function observationFromCapture({
   dir,
@@ -101,7 +121,10 @@ export function observationFromCapture({
     asks?: [string, string][];
   };
   let records: Record[];
-  if (existsSync(join(dir, "stream.jsonl"))) {
+  if (statSync(dir).isFile()) {
+    // One recording: lab capture lines, or `<local_ns> <json>` lines with snapshot lines.
+    records = readCaptureLines(dir, key).map((line) => recordOfLine(line) as Record);
+  } else if (existsSync(join(dir, "stream.jsonl"))) {
     const stream = readCaptureLines(join(dir, "stream.jsonl")).map((l) => JSON.parse(l) as Record);
     const snaps = existsSync(join(dir, "snapshots.jsonl"))
       ? readCaptureLines(join(dir, "snapshots.jsonl")).map((l) => JSON.parse(l) as Record)
@@ -123,60 +146,48 @@ export function observationFromCapture({
     // Every finished file in time order; .partial files are left out (see readCaptureFolder).
     records = readCaptureFolder({dir, key}).map((l) => JSON.parse(l) as Record);
   }
-  const book = new Book();
-  let priceScale = -1,
-    qtyScale = -1;
-  const decimals = (x: string) => (x.split(".")[1] ?? "").length;
-  const units = (x: string, s: number) => Math.round(Number(x) * 10 ** s);
-  let sampler: Sampler | undefined;
   const trades = {t: new Grow(), price: new Grow(), qty: new Grow(), side: [] as number[]};
   const events = new Grow();
   const top = {t: new Grow(), bid: new Grow(), ask: new Grow()};
-  let lastU = -1,
-    synced = false,
-    gaps = 0;
+  // The book by the exchange's rules, whatever the order of snapshot and diffs in the file.
+  const sync: DepthSync = new DepthSync({
+    before: (tNs) => sampler.upTo(tNs, sync.book),
+    after: (tNs) => {
+      const unit = 10 ** sync.scale.price,
+        {bestBid, bestAsk} = sync.book;
+      events.push(tNs);
+      (top.t.push(tNs),
+        top.bid.push(bestBid >= 0 ? bestBid / unit : NaN),
+        top.ask.push(bestAsk >= 0 ? bestAsk / unit : NaN));
+    }
+  });
+  const sampler = new Sampler(levels, intervalMs * 1e6, sync.scale);
   for (const r of records) {
     if (r.type === "snapshot") {
-      const snap = r.data as {lastUpdateId: number; bids: [string, string][]; asks: [string, string][]};
-      if (synced && snap.lastUpdateId <= lastU) continue;
-      if (priceScale < 0) {
-        for (const [p, q] of [...snap.bids, ...snap.asks])
-          ((priceScale = Math.max(priceScale, decimals(p))), (qtyScale = Math.max(qtyScale, decimals(q))));
-        sampler = new Sampler(levels, intervalMs * 1e6, {price: 10 ** priceScale, qty: 10 ** qtyScale});
-      }
-      book.clear();
-      for (const [p, q] of snap.bids) book.set(BID, units(p, priceScale), units(q, qtyScale));
-      for (const [p, q] of snap.asks) book.set(ASK, units(p, priceScale), units(q, qtyScale));
-      lastU = snap.lastUpdateId;
-      synced = true;
+      sync.snapshot(r.data as DepthSnapshotText);
       continue;
     }
+    if (r.type === "gap") sync.gap();
     if (!r.stream || !r.data) continue;
     const d = r.data;
     const tNs = (d.T ?? d.E) * 1e6;
     if (d.e === "trade") {
-      if (!sampler) continue;
+      if (!sync.syncs) continue;
       events.push(tNs);
       (trades.t.push(tNs), trades.price.push(Number(d.p)), trades.qty.push(Number(d.q)), trades.side.push(d.m ? 1 : 0));
       continue;
     }
-    if (d.e !== "depthUpdate" || !synced || !sampler) continue;
-    if (d.u <= lastU) continue;
-    if (d.U > lastU + 1) {
-      gaps++;
-      synced = false;
-      continue;
-    }
-    sampler.upTo(tNs, book);
-    for (const [p, q] of d.b) book.set(BID, units(p, priceScale), units(q, qtyScale));
-    for (const [p, q] of d.a) book.set(ASK, units(p, priceScale), units(q, qtyScale));
-    lastU = d.u;
-    events.push(tNs);
-    (top.t.push(tNs),
-      top.bid.push(book.bestBid >= 0 ? book.bestBid / 10 ** priceScale : NaN),
-      top.ask.push(book.bestAsk >= 0 ? book.bestAsk / 10 ** priceScale : NaN));
+    if (d.e === "depthUpdate") sync.diff(d as DepthDiff, tNs);
   }
-  if (!sampler) throw new LabError({file: dir, reason: "the capture holds no depth snapshot to start the book from"});
+  if (!sync.syncs)
+    throw new LabError({
+      file: dir,
+      reason: sync.buffered
+        ? `no depth snapshot that the ${sync.buffered.toLocaleString("en-US")} recorded diffs continue from (the first diff's U is newer than every snapshot's lastUpdateId)`
+        : "the capture holds no depth snapshot to start the book from",
+      hint: "capture for longer, or check that the recording holds the REST snapshot lines"
+    });
+  const gaps = sync.gaps;
   return {
     trades: {
       tNs: trades.t.values,

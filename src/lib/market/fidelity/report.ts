@@ -1,5 +1,9 @@
+import {LabError} from "../../core/errors.js";
 import {ksTwoSample} from "../../stats/ks.js";
 import {autocorrelation, moments, pearson} from "../../stats/moments.js";
+
+/** A side of a fidelity comparison with too little in it to compare: `lab fidelity` exits 4 for it. */
+export class UnusableSideError extends LabError {}
 
 /** One market as observed: its trades, and its book sampled on a fixed time grid. */
 export interface MarketObservation {
@@ -167,6 +171,21 @@ export function fidelityReport({
 }): FidelityReport {
   const r = series(reconstructed),
     g = series(golden);
+  for (const [side, o, x] of [
+    ["reconstructed", reconstructed, r],
+    ["golden", golden, g]
+  ] as const) {
+    const returns = finite(x.returns).length;
+    // Too few trades only fails their KS tests; too few book samples leaves nothing to compare.
+    if (returns <= maxLag)
+      throw new UnusableSideError({
+        reason: `the ${side} side is too short to compare: ${o.samples.tNs.length.toLocaleString("en-US")} book samples (${returns.toLocaleString("en-US")} mid returns; the volatility-clustering ACF needs more than ${maxLag})`,
+        hint:
+          side === "golden"
+            ? "capture for longer; a capture whose book never synced (no snapshot its diffs continue from) has no samples"
+            : "reconstruct a longer history, overlapping the golden capture"
+      });
+  }
   const metrics: FidelityMetric[] = [];
   const ks = (metric: string, a: Float64Array, b: Float64Array, note: string) => {
     const x = thin(finite(a), maxSample),

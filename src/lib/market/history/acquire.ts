@@ -6,6 +6,7 @@ import {openDuckDB, type Duck} from "../../core/duckdb.js";
 import {LabError} from "../../core/errors.js";
 import {sha256File} from "../../core/hash.js";
 import {DAY_US, checkFile, iso} from "./day-checks.js";
+import type {ColumnMapping} from "./inputs.js";
 import {
   LAYOUT,
   MARKET_TABLES,
@@ -78,6 +79,8 @@ export interface AcquireOptions {
   tables?: string[];
   /** The share of 24 h that first→last origin_time must span for a day to count as complete; 0.98 by default. */
   minDayCoverage?: number;
+  /** Column names the files use instead of the lab's and the vendor's (`parseColumnMapping`). */
+  columns?: ColumnMapping;
   log?: (line: string) => void;
 }
 
@@ -188,7 +191,15 @@ export async function acquireMarketData(options: AcquireOptions): Promise<Acquir
   const duck = await openDuckDB();
   try {
     for (const key of [...groups.keys()].sort()) {
-      const day = await acquireDay({duck, group: groups.get(key)!, from, http, inbox, minDayCoverage});
+      const day = await acquireDay({
+        duck,
+        group: groups.get(key)!,
+        from,
+        http,
+        inbox,
+        minDayCoverage,
+        columns: options.columns
+      });
       const present = tablesOfDay.get(`${day.exchange}\u0000${day.symbol}\u0000${day.day}`)!;
       const absent = MARKET_TABLES.filter((t) => !present.has(t));
       if (absent.length)
@@ -221,7 +232,8 @@ async function acquireDay({
   from,
   http,
   inbox,
-  minDayCoverage
+  minDayCoverage,
+  columns
 }: {
   duck: Duck;
   group: DayGroup;
@@ -229,6 +241,7 @@ async function acquireDay({
   http: boolean;
   inbox: string;
   minDayCoverage: number;
+  columns?: ColumnMapping;
 }): Promise<AcquiredDay> {
   const reasons: string[] = [];
   const result: AcquiredFile[] = [];
@@ -289,7 +302,7 @@ async function acquireDay({
           checkPath = final;
         } else checkPath = temp;
       }
-      const check = await checkFile({duck, path: checkPath, file, group, reasons});
+      const check = await checkFile({duck, path: checkPath, file, group, reasons, columns});
       entry.rows = check.rows;
       rows += check.rows ?? 0;
       if (check.lo !== null) lo = Math.min(lo, check.lo);

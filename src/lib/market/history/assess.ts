@@ -1,6 +1,6 @@
 import {openDuckDB, type Duck} from "../../core/duckdb.js";
 import {LabError} from "../../core/errors.js";
-import {bookLevels, registerInputs, type MarketInputs} from "./inputs.js";
+import {bookLevels, registerInputs, type ColumnMapping, type MarketInputs} from "./inputs.js";
 import type {Strategy} from "../replay/reconstruct.js";
 
 export type MarketTable = "trades" | "book" | "deltas";
@@ -388,10 +388,17 @@ export async function assessMarketData({duck, inputs}: {duck: Duck; inputs: Mark
 }
 
 /** assessMarketData on files: an in-memory DuckDB of its own, closed when done. */
-export async function assessFiles({inputs}: {inputs: MarketInputs}): Promise<Assessment> {
+export async function assessFiles({
+  inputs,
+  columns
+}: {
+  inputs: MarketInputs;
+  /** Column names the files use instead of the lab's (see `registerInputs`). */
+  columns?: ColumnMapping;
+}): Promise<Assessment> {
   const duck = await openDuckDB();
   try {
-    await registerInputs({duck, inputs});
+    await registerInputs({duck, inputs, mapping: columns});
     return await assessMarketData({duck, inputs});
   } finally {
     duck.close();

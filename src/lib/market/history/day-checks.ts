@@ -1,15 +1,11 @@
 import type {Duck} from "../../core/duckdb.js";
 import {quoteString} from "../../core/sql.js";
-import {REQUIRED_COLUMNS} from "./inputs.js";
+import {REQUIRED_COLUMNS, VENDOR_COLUMNS, canonicalSelect, type ColumnMapping, type MarketInputs} from "./inputs.js";
 import {errorMessage, type DayGroup, type MarketTable, type SourceFile} from "./lake-source.js";
 
 // What `lab acquire market` checks in each file of a day before the day may land in the inbox.
 
-const REQUIRED: Record<MarketTable, readonly string[]> = {
-  trades: REQUIRED_COLUMNS.trades,
-  book: REQUIRED_COLUMNS.book,
-  book_delta_v2: REQUIRED_COLUMNS.deltas
-};
+const INPUT: Record<MarketTable, keyof MarketInputs> = {trades: "trades", book: "book", book_delta_v2: "deltas"};
 
 /** A day in microseconds. */
 export const DAY_US = 86_400_000_000;
@@ -36,15 +32,18 @@ export async function checkFile({
   path,
   file,
   group,
-  reasons
+  reasons,
+  columns: mapping
 }: {
   duck: Duck;
   path: string;
   file: SourceFile;
   group: DayGroup;
   reasons: string[];
+  /** Column names the files use instead of the lab's and the vendor's. */
+  columns?: ColumnMapping;
 }): Promise<FileCheck> {
-  const source = `read_parquet(${quoteString(path)})`;
+  let source = `read_parquet(${quoteString(path)})`;
   let columns: Map<string, string>;
   try {
     columns = new Map(
@@ -57,12 +56,21 @@ export async function checkFile({
     reasons.push(`${file.path}: not a readable Parquet file (${errorMessage(error)})`);
     return {rows: null, lo: null, hi: null};
   }
-  const missing = REQUIRED[group.table].filter((c) => !columns.has(c));
+  // The lab's names, the downloader's raw ones, or those the mapping gives.
+  const input = INPUT[group.table];
+  const {select, missing} = canonicalSelect({name: input, types: columns, mapping});
   if (missing.length) {
     reasons.push(
-      `${file.path}: missing column(s) ${missing.join(", ")} (a ${group.table} file has ${REQUIRED[group.table].join(", ")}${group.table === "book" ? " … ask_19_size" : ""})`
+      `${file.path}: missing column(s) ${missing.join(", ")} (a ${group.table} file has ${REQUIRED_COLUMNS[input].join(", ")}${group.table === "book" ? " … ask_19_size" : ""}, or the downloader's raw names ${Object.values(VENDOR_COLUMNS[input]).join(", ")})`
     );
     return {rows: null, lo: null, hi: null};
+  }
+  if (select) {
+    source = `(SELECT ${select} FROM ${source})`;
+    const [row] = await duck.all<{column_type: string}>(
+      `SELECT column_type FROM (DESCRIBE SELECT origin_time FROM ${source})`
+    );
+    columns.set("origin_time", row!.column_type);
   }
   const type = columns.get("origin_time")!;
   const t = epochUsSql(type);

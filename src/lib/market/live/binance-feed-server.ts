@@ -9,6 +9,7 @@ import {createRng} from "../../core/random.js";
 import {BinanceStreamer, type DepthSnapshot} from "../sim/binance-streamer.js";
 import {defaultMarketConfig, type MarketConfig} from "../config.js";
 import {marketSteps} from "../sim/simulator.js";
+import {DepthSync, type DepthDiff, type DepthSnapshotText} from "./depth-sync.js";
 
 export interface BinanceFeedOptions {
   /** The simulated market (default) … */
@@ -21,6 +22,11 @@ export interface BinanceFeedOptions {
   host?: string;
   port?: number;
   pingIntervalMs?: number;
+  /**
+   * "spot" (default), or "usdm": USD-M futures, whose depth stream is `<sym>@depth@0ms` with `pu`
+   * (the previous message's u) in every diff, and whose REST depth is `/fapi/v1/depth`.
+   */
+  market?: "spot" | "usdm";
   /** Faults: share of depth messages lost (seeded), and a disconnect of every client every N s. */
   dropRate?: number;
   disconnectEverySeconds?: number;
@@ -81,7 +87,12 @@ function simulatedSource({
  * A recorded capture: JSON Lines of `{local_ns, stream, data}` (and `{local_ns, type:
  * "snapshot", data}`) as `lab capture` writes them, or the `<local_ns> <json>` lines public
  * Binance captures are shared in (a snapshot line is a `{lastUpdateId, bids, asks}` object).
- * Timing follows local_ns; REST depth serves the latest snapshot line read so far.
+ * Timing follows local_ns. REST depth serves the book at the replay clock, as the exchange does:
+ * the file's first usable snapshot (read ahead at start: recordings write it after the first
+ * diffs) with every diff sent since applied by Binance's rules (`DepthSync`). Until the stream
+ * reaches that snapshot's lastUpdateId the snapshot itself is served — newer than the stream, which
+ * a client's sync accepts; after a gap in the recording, the latest snapshot line read until the
+ * book resyncs from the next one.
  */
 function replaySource({
   path,
@@ -95,8 +106,13 @@ function replaySource({
   const input = path.endsWith(".gz") ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
   const lines = createInterface({input, crlfDelay: Infinity})[Symbol.asyncIterator]();
   let firstNs: number | undefined;
-  let pending: {ns: number; stream?: string; data: Record<string, unknown>; snapshot: boolean} | undefined;
+  type Line = {ns: number; stream?: string; data: Record<string, unknown>; snapshot: boolean};
+  let pending: Line | undefined;
   let snapshot: DepthSnapshot = {lastUpdateId: 0, bids: [], asks: []};
+  const book = new DepthSync();
+  // Lines read ahead to the first snapshot, to be sent in their turn.
+  const ahead: Line[] = [];
+  let primed = false;
   let symbol = "";
   let lineNo = 0;
   let done = false;
@@ -128,35 +144,81 @@ function replaySource({
     if (!symbol && typeof data.s === "string") symbol = data.s;
     return {ns, stream, data, snapshot: false};
   };
+  const read = async (): Promise<Line | undefined> => {
+    for (;;) {
+      const next = await lines.next();
+      if (next.done) return ((done = true), undefined);
+      const line = parse(next.value);
+      if (line) return line;
+    }
+  };
+  // The first snapshot the stream continues from (not older than the first diff), within
+  // READ_AHEAD lines: the book REST serves from the start.
+  const prime = async () => {
+    let firstU = NaN;
+    while (ahead.length < READ_AHEAD) {
+      const line = await read();
+      if (!line) return;
+      ahead.push(line);
+      const u = line.data.U;
+      if (!line.snapshot && typeof u === "number" && Number.isNaN(firstU)) firstU = u;
+      const snap = line.data as unknown as DepthSnapshotText;
+      if (line.snapshot && !(snap.lastUpdateId < firstU)) return book.snapshot(snap);
+    }
+  };
   return {
     get symbol() {
       return symbol;
     },
     async runUntil(ms) {
+      if (!primed) ((primed = true), await prime());
       for (;;) {
         if (!pending) {
-          if (done) return false;
-          const next = await lines.next();
-          if (next.done) return !(done = true) && false;
-          pending = parse(next.value);
-          if (!pending) continue;
+          pending = ahead.shift() ?? (done ? undefined : await read());
+          if (!pending) return false;
           firstNs ??= pending.ns;
         }
         const at = startMs + (pending.ns - firstNs!) / 1e6;
         if (at > ms) return true;
-        if (pending.snapshot) snapshot = pending.data as unknown as DepthSnapshot;
-        else emit(pending.stream!, pending.data);
+        if (pending.snapshot) {
+          snapshot = pending.data as unknown as DepthSnapshot;
+          book.snapshot(pending.data as unknown as DepthSnapshotText);
+        } else {
+          // The exchange's book takes every diff, whether or not a fault then loses the message.
+          if (pending.data.e === "depthUpdate") book.diff(pending.data as unknown as DepthDiff, 0);
+          emit(pending.stream!, pending.data);
+        }
         pending = undefined;
       }
     },
-    depth: (limit) => ({
-      lastUpdateId: snapshot.lastUpdateId,
-      bids: snapshot.bids.slice(0, limit),
-      asks: snapshot.asks.slice(0, limit)
-    }),
+    depth: (limit) =>
+      book.synced
+        ? book.depth(limit)
+        : {
+            lastUpdateId: snapshot.lastUpdateId,
+            bids: snapshot.bids.slice(0, limit),
+            asks: snapshot.asks.slice(0, limit)
+          },
     nowMs: () => Date.now()
   };
 }
+
+/**
+ * USD-M futures' depth messages from the spot ones: `@depth@0ms`, and each diff names the previous
+ * one's last update id (`pu`: the exchange's chain, whatever a fault then loses).
+ */
+function futuresDepth(): (stream: string, data: object) => [string, object] {
+  let previousU = -1;
+  return (stream, data) => {
+    if (!stream.endsWith("@depth@100ms")) return [stream, data];
+    const pu = previousU;
+    previousU = (data as {u: number}).u;
+    return [stream.replace(/@depth@100ms$/, "@depth@0ms"), {...data, pu}];
+  };
+}
+
+/** Lines a replay reads ahead for its first snapshot, at most. */
+const READ_AHEAD = 200_000;
 
 /** Binance's own bound on a depth snapshot's levels. */
 const MAX_DEPTH_LIMIT = 5000;
@@ -171,14 +233,15 @@ export function parseDepthLimit(text: string | null): {ok: true; limit: number} 
   return {ok: true, limit};
 }
 
-/** The streams a client asks for: this feed's symbol with @trade, @depth or @depth@100ms. */
-function checkStreams({streams, symbol}: {streams: string[]; symbol: string}): string | undefined {
+/** The streams a client asks for: this feed's symbol with @trade, @depth or @depth@100ms (@depth@0ms for USD-M). */
+function checkStreams({streams, symbol, usdm}: {streams: string[]; symbol: string; usdm: boolean}): string | undefined {
   if (streams.length > MAX_STREAMS) return `at most ${MAX_STREAMS} streams per connection`;
   const known = symbol.toLowerCase();
+  const kinds = usdm ? ["trade", "depth@0ms"] : ["trade", "depth", "depth@100ms"];
   for (const stream of streams) {
     const [name, ...kind] = stream.toLowerCase().split("@");
-    if ((known && name !== known) || !["trade", "depth", "depth@100ms"].includes(kind.join("@")))
-      return `unknown stream "${stream.slice(0, 60)}": expected ${known || "<symbol>"}@trade, @depth or @depth@100ms`;
+    if ((known && name !== known) || !kinds.includes(kind.join("@")))
+      return `unknown stream "${stream.slice(0, 60)}": expected ${known || "<symbol>"}@${kinds.join(", @")}`;
   }
   return undefined;
 }
@@ -207,8 +270,11 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
   let dropNext = 0,
     staleNext = false;
   const history: DepthSnapshot[] = [];
+  const usdm = options.market === "usdm";
+  const futures = usdm ? futuresDepth() : undefined;
   const emit = (stream: string, data: object) => {
-    if (stream.endsWith("@depth@100ms") || stream.endsWith("@depth")) {
+    if (futures) [stream, data] = futures(stream, data);
+    if (stream.endsWith("@depth@100ms") || stream.endsWith("@depth") || stream.endsWith("@depth@0ms")) {
       if (dropNext > 0 || (dropRate && faultRng.next() < dropRate)) {
         dropNext = Math.max(0, dropNext - 1);
         stats.dropped.push((data as {u: number}).u);
@@ -250,8 +316,9 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
     const url = new URL(req.url ?? "/", `http://${host}`);
     if (req.method !== "GET" && req.method !== "HEAD")
       return json(res, 405, {code: -1, msg: `${req.method} is not supported; use GET`});
-    if (url.pathname === "/api/v3/time") return json(res, 200, {serverTime: Math.floor(feedMs())});
-    if (url.pathname === "/api/v3/depth") {
+    if (url.pathname === (usdm ? "/fapi/v1/time" : "/api/v3/time"))
+      return json(res, 200, {serverTime: Math.floor(feedMs())});
+    if (url.pathname === (usdm ? "/fapi/v1/depth" : "/api/v3/depth")) {
       const symbol = (url.searchParams.get("symbol") ?? "").toUpperCase();
       if (!source.symbol || symbol !== source.symbol) return json(res, 400, {code: -1121, msg: "Invalid symbol."});
       const limit = parseDepthLimit(url.searchParams.get("limit"));
@@ -292,7 +359,7 @@ export async function startBinanceFeed(options: BinanceFeedOptions = {}): Promis
             ? [url.pathname.slice(4)]
             : [];
       if (!streams.length) return refuse("no streams: connect to /stream?streams=<symbol>@trade/<symbol>@depth@100ms");
-      const bad = checkStreams({streams, symbol: source.symbol});
+      const bad = checkStreams({streams, symbol: source.symbol, usdm});
       if (bad) return refuse(bad);
       wss.handleUpgrade(req, socket, head, (ws) => {
         const client = {ws, streams: new Set(streams.map((s) => s.toLowerCase()))};

@@ -3,6 +3,7 @@ import {join} from "node:path";
 import WebSocket from "ws";
 import {LabError} from "../../core/errors.js";
 import {ASK, BID, Book} from "../book.js";
+import {DecimalScale} from "../decimal-units.js";
 import type {DepthSnapshot} from "../sim/binance-streamer.js";
 import {CaptureFileWriter} from "./capture-file.js";
 import {recoverCapturePartials, type RecoveredPartial} from "./capture-recovery.js";
@@ -14,6 +15,12 @@ export interface CaptureOptions {
   restUrl?: string;
   /** Binance symbol, e.g. BTCUSDT. */
   symbol: string;
+  /**
+   * "spot" (default) or "usdm" (USD-M futures: `@depth@0ms`, `/fapi/v1/depth`, and the futures
+   * rules — drop u < lastUpdateId, the first kept diff has U ≤ lastUpdateId ≤ u, then each pu is
+   * the previous u).
+   */
+  market?: "spot" | "usdm";
   outDir: string;
   /** Rotate files every this many ms of local time (hourly). */
   rotateMs?: number;
@@ -33,9 +40,9 @@ export interface CaptureOptions {
   signal?: AbortSignal;
   log?: (line: string) => void;
   /** Tests: called after every resync (the synchronised book and its last update id). */
-  onResync?: (book: Book, lastUpdateId: number) => void;
+  onResync?: (book: Book, lastUpdateId: number, scale: DecimalScale) => void;
   /** Tests: called after every applied diff. */
-  onDiff?: (book: Book, lastUpdateId: number) => void;
+  onDiff?: (book: Book, lastUpdateId: number, scale: DecimalScale) => void;
   /** Regime tags cover this much local time each (a minute). */
   regimeWindowMs?: number;
   /** Benchmarks: the running count of messages written. */
@@ -68,9 +75,6 @@ const localNs = () => anchorNs + process.hrtime.bigint();
 /** Depth events kept while waiting for a snapshot. */
 const MAX_BUFFERED = 100_000;
 
-/** Decimal string → integer units at `scale` decimals. */
-const units = (text: string, scale: number) => Math.round(Number(text) * 10 ** scale);
-
 /**
  * `lab capture`: records a Binance spot symbol's live feed — trades and 100 ms depth diffs from
  * one combined stream — and keeps the order book synchronised by the exchange's rules: buffer the
@@ -86,9 +90,10 @@ const units = (text: string, scale: number) => Math.round(Number(text) * 10 ** s
  */
 // Over 150 lines: one capture's state (book sync, buffer, files, backoff) shared by its connection's handlers.
 export async function captureBinance(options: CaptureOptions): Promise<CaptureSummary> {
+  const usdm = options.market === "usdm";
   const {
-    wsUrl = "wss://stream.binance.com:9443",
-    restUrl = "https://api.binance.com",
+    wsUrl = usdm ? "wss://fstream.binance.com" : "wss://stream.binance.com:9443",
+    restUrl = usdm ? "https://fapi.binance.com" : "https://api.binance.com",
     symbol,
     outDir,
     rotateMs = 3_600_000,
@@ -106,7 +111,21 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
   mkdirSync(outDir, {recursive: true});
   const recovered = await recoverCapturePartials({dir: outDir, key, log});
   const lower = symbol.toLowerCase();
-  const streams = [`${lower}@trade`, `${lower}@depth@100ms`];
+  const streams = [`${lower}@trade`, usdm ? `${lower}@depth@0ms` : `${lower}@depth@100ms`];
+  const api = usdm ? "/fapi/v1" : "/api/v3";
+  // The exchange's rules for a diff after a snapshot (L: its lastUpdateId) and after another diff.
+  type Diff = {U: number; u: number; pu?: number; b: [string, string][]; a: [string, string][]};
+  const rules = usdm
+    ? {
+        stale: (e: Diff, L: number) => e.u < L,
+        straddles: (e: Diff, L: number) => e.U <= L && e.u >= L,
+        continues: (e: Diff, lastU: number) => e.pu === lastU
+      }
+    : {
+        stale: (e: Diff, L: number) => e.u <= L,
+        straddles: (e: Diff, L: number) => e.U <= L + 1 && e.u >= L + 1,
+        continues: (e: Diff, lastU: number) => e.U <= lastU + 1
+      };
   const summary: CaptureSummary = {
     messages: 0,
     files: [],
@@ -144,18 +163,13 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
     writer!.write(JSON.stringify({local_ns: String(ns), ...record}));
   };
 
-  // The synchronised book, in integer units at the scales of the exchange's strings.
+  // The synchronised book, in integer units at the decimals the exchange's strings use (not
+  // their width: Binance pads every price to 8 decimals).
   const book = new Book();
-  let priceScale = -1,
-    qtyScale = -1;
-  const scales = (levels: [string, string][]) => {
-    for (const [p, q] of levels) {
-      priceScale = Math.max(priceScale, (p.split(".")[1] ?? "").length);
-      qtyScale = Math.max(qtyScale, (q.split(".")[1] ?? "").length);
-    }
-  };
+  const scale = new DecimalScale();
   const applyLevels = (side: 0 | 1, levels: [string, string][]) => {
-    for (const [p, q] of levels) book.set(side, units(p, priceScale), units(q, qtyScale));
+    scale.observe(levels, book);
+    scale.apply(book, side, levels);
   };
 
   // Chronology and regimes.
@@ -217,7 +231,7 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
   });
   const measureClock = async () => {
     const before = Date.now();
-    const {serverTime} = await fetchJson<{serverTime: number}>("/api/v3/time");
+    const {serverTime} = await fetchJson<{serverTime: number}>(`${api}/time`);
     const after = Date.now();
     const entry = {atMs: after, offsetMs: serverTime - (before + after) / 2, rttMs: after - before};
     summary.clock.push(entry);
@@ -229,8 +243,10 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
     const outcome = await new Promise<"aborted" | "closed" | "rolled">((resolve) => {
       const ws = new WebSocket(`${wsUrl}/stream?streams=${streams.join("/")}`);
       let state: "buffering" | "fetching" | "synced" = "buffering";
-      let buffer: {U: number; u: number; b: [string, string][]; a: [string, string][]}[] = [];
+      let buffer: Diff[] = [];
       let lastU = -1;
+      // Synced with no diff applied since the snapshot: the next must straddle lastUpdateId.
+      let awaitingFirst = false;
       let settled = false;
       const connection = new AbortController();
       const finish = (why: "aborted" | "closed" | "rolled") => {
@@ -253,11 +269,11 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
         () => void measureClock().catch((e) => log(`clock: ${(e as Error).message}`)),
         clockEveryMs
       );
-      const apply = (e: {U: number; u: number; b: [string, string][]; a: [string, string][]}) => {
+      const apply = (e: Diff) => {
         applyLevels(BID, e.b);
         applyLevels(ASK, e.a);
         lastU = e.u;
-        options.onDiff?.(book, lastU);
+        options.onDiff?.(book, lastU, scale);
       };
       const resnapshot = async () => {
         state = "fetching";
@@ -265,7 +281,7 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
           while (!buffer.length && !settled) await new Promise((r) => setTimeout(r, 5));
           if (settled) return;
           const snap = await snapshots.get<DepthSnapshot>({
-            path: `/api/v3/depth?symbol=${symbol}&limit=${depthLimit}`,
+            path: `${api}/depth?symbol=${symbol}&limit=${depthLimit}`,
             signal: connection.signal
           });
           write({type: "snapshot", data: snap});
@@ -274,24 +290,27 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
             summary.snapshotRefetches++;
             continue;
           }
-          if (priceScale < 0) scales([...snap.bids, ...snap.asks]);
           book.clear();
           applyLevels(BID, snap.bids);
           applyLevels(ASK, snap.asks);
           lastU = snap.lastUpdateId;
-          const kept = buffer.filter((e) => e.u > snap.lastUpdateId);
+          const kept = buffer.filter((e) => !rules.stale(e, snap.lastUpdateId));
           buffer = [];
-          if (kept.length && !(kept[0]!.U <= snap.lastUpdateId + 1 && kept[0]!.u >= snap.lastUpdateId + 1)) {
+          const broken = kept.findIndex((e, i) =>
+            i ? !rules.continues(e, kept[i - 1]!.u) : !rules.straddles(e, lastU)
+          );
+          if (broken >= 0) {
             summary.snapshotRefetches++;
-            buffer = kept;
+            buffer = kept.slice(broken);
             continue;
           }
           for (const e of kept) apply(e);
+          awaitingFirst = !kept.length;
           state = "synced";
           summary.resyncs++;
           attempt = 0;
           write({type: "sync", last_update_id: lastU});
-          options.onResync?.(book, lastU);
+          options.onResync?.(book, lastU, scale);
           return;
         }
       };
@@ -304,7 +323,7 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
         const ns = localNs();
         const msg = JSON.parse(raw.toString()) as {
           stream: string;
-          data: {E: number; U: number; u: number; b: [string, string][]; a: [string, string][]};
+          data: Diff & {E: number};
         };
         write({stream: msg.stream, data: msg.data}, ns);
         summary.messages++;
@@ -316,7 +335,6 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
         lastE.set(msg.stream, msg.data.E);
         if (!msg.stream.includes("@depth")) return;
         const e = msg.data;
-        if (priceScale < 0) scales([...e.b, ...e.a]);
         if (state !== "synced") {
           buffer.push(e);
           // While snapshots are refused the buffer would grow without end; its oldest events are
@@ -325,8 +343,8 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
           return;
         }
         // Already in the book (the first events after a snapshot may be).
-        if (e.u <= lastU) return;
-        if (e.U > lastU + 1) {
+        if (awaitingFirst ? rules.stale(e, lastU) : e.u <= lastU) return;
+        if (awaitingFirst ? !rules.straddles(e, lastU) : !rules.continues(e, lastU)) {
           summary.gaps.push({expected: lastU + 1, got: e.U, atNs: String(ns)});
           write({type: "gap", expected: lastU + 1, got: e.U}, ns);
           log(`gap: expected update ${lastU + 1}, got ${e.U}–${e.u}; re-snapshotting`);
@@ -335,7 +353,8 @@ export async function captureBinance(options: CaptureOptions): Promise<CaptureSu
           return;
         }
         apply(e);
-        if (book.bestBid >= 0 && book.bestAsk >= 0) spreads.push(book.bestAsk - book.bestBid);
+        awaitingFirst = false;
+        if (book.bestBid >= 0 && book.bestAsk >= 0) spreads.push((book.bestAsk - book.bestBid) / 10 ** scale.price);
       });
       ws.on("close", () => finish("closed"));
       ws.on("error", (e) => {

@@ -70,7 +70,14 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
   try {
     const checkpoint = options.resume ? store.resume({outDir, log}) : undefined;
     const reader = checkpoint?.reader ?? options.reader ?? "window";
-    const plan = await planInputs({duck, used, reader, tickSize: options.tickSize, lotSize: options.lotSize});
+    const plan = await planInputs({
+      duck,
+      used,
+      reader,
+      tickSize: options.tickSize,
+      lotSize: options.lotSize,
+      columns: options.columns
+    });
     const {tickSize, lotSize, levels} = plan;
     phase("inputs checked");
     const readers = await openReaders({

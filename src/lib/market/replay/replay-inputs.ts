@@ -10,6 +10,7 @@ import {
   invalidNumbers,
   isParquet,
   registerInputs,
+  type ColumnMapping,
   type MarketInputs
 } from "../history/inputs.js";
 import type {Checkpoint} from "./types.js";
@@ -77,6 +78,8 @@ export interface InputPlan {
   base: bigint;
   /** Each input's row as DOUBLE expressions: time, id, then the rest (read by position). */
   expressions: Record<InputName, string[]>;
+  /** Select lists for inputs whose columns are named otherwise (see `canonicalSelect`). */
+  selects: Partial<Record<InputName, string>>;
 }
 
 /**
@@ -90,15 +93,17 @@ export async function planInputs({
   used,
   reader,
   tickSize: tickOverride,
-  lotSize: lotOverride
+  lotSize: lotOverride,
+  columns
 }: {
   duck: Duck;
   used: MarketInputs;
   reader: "window" | "sort";
   tickSize?: number;
   lotSize?: number;
+  columns?: ColumnMapping;
 }): Promise<InputPlan> {
-  await registerInputs({duck, inputs: used});
+  const selects = await registerInputs({duck, inputs: used, mapping: columns});
   const levels = await bookLevels({duck});
   if (!levels) throw new LabError({file: used.book, reason: "the book input has no bid_0_price/ask_0_price columns"});
   const problems = await invalidNumbers({duck, inputs: reader === "window" ? {book: used.book} : used, levels});
@@ -151,7 +156,7 @@ export async function planInputs({
       nanIfNull(qx("quantity"))
     ]
   };
-  return {levels, tickSize, lotSize, priceScale, quantityScale, base, expressions};
+  return {levels, tickSize, lotSize, priceScale, quantityScale, base, expressions, selects};
 }
 
 const stream = async (duck: Duck, sql: string) => ColumnStream.open({connection: await duck.connect(), sql});
@@ -171,8 +176,11 @@ export async function fileOrderSource({
   fromRow: number;
 }): Promise<ChunkSource> {
   return isParquet(path)
-    ? SliceReader.open({duck, path, expressions: plan.expressions[name], fromRow})
-    : stream(duck, `SELECT ${plan.expressions[name].join(", ")} FROM ${csvScanSql(path, fromRow)}`);
+    ? SliceReader.open({duck, path, expressions: plan.expressions[name], fromRow, select: plan.selects[name]})
+    : stream(
+        duck,
+        `SELECT ${plan.expressions[name].join(", ")} FROM ${plan.selects[name] ? `(SELECT ${plan.selects[name]} FROM ${csvScanSql(path, fromRow)})` : csvScanSql(path, fromRow)}`
+      );
 }
 
 /** The merge's three inputs, and the reorder windows behind them when reading in file order (for checkpoints). */

@@ -15,6 +15,8 @@ export interface SliceReaderOptions {
   expressions: string[];
   /** File position of the first row to read. */
   fromRow?: number;
+  /** A select list giving the file the lab's column names (`canonicalSelect`), when it lacks them. */
+  select?: string;
   /** Bytes of values a slice aims at (whole row groups, at least one); default 8 MiB. */
   sliceBytes?: number;
 }
@@ -96,8 +98,9 @@ export class SliceReader {
   }
 
   private sql(from: number, to: number): string {
-    const {path, expressions} = this.options;
-    return `SELECT [${expressions.join(", ")}]::DOUBLE[${expressions.length}] AS r FROM read_parquet(${quoteString(path)}, file_row_number = true) WHERE file_row_number >= ${from}${Number.isFinite(to) ? ` AND file_row_number < ${to}` : ""}`;
+    const {path, expressions, select} = this.options;
+    const file = `read_parquet(${quoteString(path)}, file_row_number = true)`;
+    return `SELECT [${expressions.join(", ")}]::DOUBLE[${expressions.length}] AS r FROM ${select ? `(SELECT ${select} FROM ${file})` : file} WHERE file_row_number >= ${from}${Number.isFinite(to) ? ` AND file_row_number < ${to}` : ""}`;
   }
 
   private query(k: number): Promise<DuckDBMaterializedResult> | undefined {

@@ -1,3 +1,4 @@
+import type {ColumnMapping} from "../history/inputs.js";
 import type {Book} from "../book.js";
 import type {MarketInputs} from "../history/inputs.js";
 import type {BookSampler} from "./book-sampler.js";
@@ -36,6 +37,8 @@ export interface ReconstructOptions {
   /** Override the inferred increments. */
   tickSize?: number;
   lotSize?: number;
+  /** Column names the inputs use instead of the lab's and the vendor's (`parseColumnMapping`). */
+  columns?: ColumnMapping;
   /** Events per write-ahead segment (a DONE marker and a book checkpoint each). */
   segmentEvents?: number;
   /** Continue from the last complete segment of a previous (killed) run in outDir. */
