@@ -22,11 +22,11 @@ const withoutLineage = (schema: Schema) => schema.filter((c) => !LINEAGE.has(c.n
 
 /** Smaller runs of the bundled specs: the same fields, sizes cut so each runs in seconds. */
 const SHRINK: Record<string, Record<string, unknown>> = {
-  "demo/random-walks.sim.json": {walks: 2, steps: 50},
-  "effluent/plant.sim.json": {days: 5},
-  "kpi/business.sim.json": {days: 120},
-  "market/btcusdt.sim.json": {minutes: 0.5},
-  "meters/quick-demo.sim.json": {
+  "demo/simulated/random-walks.sim.json": {walks: 2, steps: 50},
+  "effluent/simulated/plant.sim.json": {days: 5},
+  "kpi/simulated/business.sim.json": {days: 120},
+  "market/simulated/btcusdt.sim.json": {minutes: 0.5},
+  "meters/simulated/quick-demo.sim.json": {
     meters: 20,
     days: 2,
     patterns: ["UNIFORM", "DEGRADED"],
@@ -97,9 +97,13 @@ describe("the registry", () => {
     const topics = Object.keys(manifest.topics);
     const userPlugins = [{name: "word-counts", topics: ["note_words"]}];
     expect(topics.filter((t) => !tableOwner({table: t, userPlugins}))).toEqual([]);
-    // A domain's table in the warehouse has the columns it declares (plus the catalog's lineage).
+    // A domain's table in the warehouse has the columns it declares (plus its dataset and the catalog's lineage).
     for (const {name, columns} of declaredTables())
-      if (manifest.topics[name]) expect(withoutLineage(manifest.topics[name].schema), name).toEqual(columns);
+      if (manifest.topics[name])
+        expect(withoutLineage(manifest.topics[name].schema), name).toEqual([
+          ...columns,
+          {name: "dataset", type: "VARCHAR"}
+        ]);
     const home = await pipelineSummaries({paths: p.paths});
     expect(home.undeclared).toEqual([]);
     const labels = new Map(home.pipelines.flatMap((x) => x.tables.map((t) => [t.name, t.pipeline])));
@@ -134,8 +138,9 @@ describe("the registry", () => {
       expect(Object.keys(cli).sort()).toEqual(catalogTopics.filter((t) => t !== "cetp_live_readings").sort());
       for (const [name, schema] of Object.entries(cli)) {
         expect(withoutLineage(manifest.topics[name]!.schema), `catalog ${name}`).toEqual(schema);
+        // The sink adds the dataset column after the declared ones.
         const declared = domain.tables.find((t) => t.name === name)!.columns;
-        expect(schema, `declared columns of ${name}`).toEqual(declared);
+        expect(schema, `declared columns of ${name}`).toEqual([...declared, {name: "dataset", type: "VARCHAR"}]);
       }
     }, 120_000);
   }
