@@ -96,13 +96,15 @@ export async function checkPage({
   await page.setViewportSize({width: 900, height: 720});
   await page.waitForTimeout(500);
   const readabilityNarrow = await readabilityProblems(page);
+  // What the reader met; the full-page screenshot below stretches the viewport, which is no reader's.
+  const met = [...problems];
   if (screenshotPath) {
     await page.setViewportSize({width: 1280, height: 720});
     await page.screenshot({path: screenshotPath, fullPage: true});
   }
   await page.close();
   return {
-    problems,
+    problems: met,
     errors: state.errors,
     plots: state.plots,
     tables: state.tables,

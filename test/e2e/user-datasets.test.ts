@@ -35,7 +35,7 @@ const emptyState = (pipeline: string) => `No dataset in datasets/${pipeline}/ ye
 /** What each page shows when the only datasets are the user's. */
 const expectations: Record<string, PageExpectation> = {
   "/": {plots: 0, tables: 0, text: ["Pipeline Lab"]},
-  "/pages/lab/datasets": {plots: 0, tables: 1, text: ["shop", "yours", "datasets/kpi/shop", "rainfall"]},
+  "/pages/lab/datasets": {plots: 0, tables: 1, text: ["shop", "yours", "kpi/shop", "weather"]},
   "/pages/lab/sql-over-parquet": {plots: 0, tables: 0, text: ["SQL over Parquet"]},
   "/pages/kpi": {
     plots: 1,

@@ -136,5 +136,7 @@ export function quarantineSummary({rows, dataset}: {rows: Iterable<QuarantineRow
   if (!dataset) return "";
   if (!total) return `Every row of the dataset ${dataset} was kept: none was set aside.`;
   const files = new Set(list.map((r) => r.file)).size;
-  return `${total.toLocaleString("en-US")} row${total === 1 ? "" : "s"} of the dataset ${dataset} (in ${files} file${files === 1 ? "" : "s"}) were set aside and are in no table or chart: grouped by file, column and reason, with the first lines.`;
+  const rowsWere = total === 1 ? "1 row of the dataset" : `${total.toLocaleString("en-US")} rows of the dataset`;
+  const inFiles = `in ${files} file${files === 1 ? "" : "s"}`;
+  return `${rowsWere} ${dataset} (${inFiles}) ${total === 1 ? "was" : "were"} set aside and ${total === 1 ? "is" : "are"} in no table or chart: grouped by file, column and reason, with the first lines.`;
 }
