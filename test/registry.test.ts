@@ -105,6 +105,12 @@ describe("the registry", () => {
           {name: "dataset", type: "VARCHAR"}
         ]);
     const home = await pipelineSummaries({paths: p.paths});
+    // Each pipeline lists its datasets: the bundled simulations, each in its own `simulated` folder.
+    expect(
+      home.pipelines
+        .filter((x) => x.name !== "catalog")
+        .map((x) => [x.name, x.datasets.map((d) => `${d.dataset}:${d.simulated}`)])
+    ).toEqual(domains.map((d) => [d.name, ["simulated:true"]]));
     expect(home.undeclared).toEqual([]);
     const labels = new Map(home.pipelines.flatMap((x) => x.tables.map((t) => [t.name, t.pipeline])));
     for (const d of domains) for (const t of d.tables) expect(labels.get(t.name)).toBe(d.title);
