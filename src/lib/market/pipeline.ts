@@ -344,7 +344,7 @@ export const marketPipeline: Pipeline = {
   // A replay from history files checkpoints as it goes: it stages in <out>.partial/, which a
   // failed or killed run leaves behind for --resume to continue from.
   outputMode: ({flags, files}) =>
-    flags.simulate || flags.history || files.some((f) => f.endsWith(".json"))
+    flags.simulate || flags.history || files.some((f) => f.endsWith(".json") || historyKind(f))
       ? {kind: "replace"}
       : {kind: "resumable", resume: Boolean(flags.resume)},
   async run({dataset, outDir, flags, files, seed, log}) {
