@@ -14,7 +14,7 @@ import {writeQueryAsParquetToStream} from "../core/stdout.js";
 import type {Column} from "../core/parquet-write.js";
 import {labPaths, type LabPaths} from "../catalog/paths.js";
 import {noteTopics, readManifest, topicSource} from "../catalog/warehouse.js";
-import {declaredTables, tableOwner} from "../registry.js";
+import {pageTable, pageTables} from "./page-tables.js";
 
 /** The catalog's dataset list, as the catalog publishes it (one row per dataset folder). */
 export const CATALOG_DATASETS_COLUMNS: Column[] = [
@@ -34,7 +34,7 @@ const KNOWN_COLUMNS: Record<string, Column[]> = {catalog_datasets: CATALOG_DATAS
 export function declaredColumns({topic}: {topic: string}): Column[] {
   const known = KNOWN_COLUMNS[topic];
   if (known) return known;
-  const table = declaredTables().find((t) => t.name === topic);
+  const table = pageTable({name: topic});
   if (!table)
     throw new LabError({
       reason: `no pipeline declares the table "${topic}", so a page cannot read it before it is published`,
@@ -120,12 +120,10 @@ export function hasTopic({paths = labPaths(), topic}: {paths?: LabPaths; topic: 
 export function quarantineTopics({paths = labPaths()}: {paths?: LabPaths} = {}): {topic: string; pipeline: string}[] {
   const isQuarantine = (name: string) => name === "quarantine" || name.endsWith("_quarantine");
   const names = new Set([
-    ...declaredTables()
-      .map((t) => t.name)
-      .filter(isQuarantine),
+    ...pageTables.flatMap(({tables}) => tables.map((t) => t.name)).filter(isQuarantine),
     ...Object.keys(readManifest(paths).topics).filter((t) => isQuarantine(t) && t !== "catalog_quarantine")
   ]);
-  return [...names].sort().map((topic) => ({topic, pipeline: tableOwner({table: topic})?.owner ?? "catalog"}));
+  return [...names].sort().map((topic) => ({topic, pipeline: pageTable({name: topic})?.pipeline ?? "catalog"}));
 }
 
 /**
