@@ -113,9 +113,10 @@ function emptyState({pipeline, docsHref}: {pipeline: string; docsHref: string}):
   link.href = docsHref;
   link.textContent = "How to add a dataset";
   text.append("Create the folder ", folder, ", put your files in it, and rebuild the site (", build, "). ", link, ".");
-  // The page's dataset sections would only show empty charts: they stay hidden.
+  // The page's dataset sections (and their entries in the table of contents) would only show
+  // empty charts: they stay hidden.
   const style = document.createElement("style");
-  style.textContent = "#observablehq-main .dataset-dependent { display: none; }";
+  style.textContent = "#observablehq-main .dataset-dependent, #observablehq-toc { display: none; }";
   block.append(title, text, style);
   return block;
 }
