@@ -1,7 +1,8 @@
 /**
  * The site as a new user gets it: a copy of the project with the bundled simulations removed and a
  * small dataset of their own for each pipeline that reads user data so far (a KPI events export
- * with one bad row, and a CSV for the catalog's generic plugin), built from scratch. Every page
+ * with one bad row, the meters readings fixture, and a CSV for the catalog's generic plugin),
+ * built from scratch. Every page
  * must render either that data or its empty state, with no cell error and nothing a reader cannot
  * read at 1280 and 900 px.
  */
@@ -43,10 +44,10 @@ const expectations: Record<string, PageExpectation> = {
     text: ["shop", "your data", "orders", "Rows set aside", "1 row of the dataset shop", "orders.csv"]
   },
   "/pages/effluent": {plots: 0, tables: 0, text: [emptyState("effluent"), "How to add a dataset"]},
-  "/pages/meters": {plots: 0, tables: 0, text: [emptyState("meters"), "How to add a dataset"]},
+  "/pages/meters": {plots: 1, tables: 0, text: ["london", "your data", "Rows set aside"]},
   "/pages/market": {plots: 0, tables: 0, text: [emptyState("market"), "How to add a dataset"]},
   "/pages/market/fidelity": {plots: 0, tables: 0, text: [emptyState("market"), "How to add a dataset"]},
-  "/pages/catalog": {plots: 1, tables: 3, text: ["orders.csv", "rainfall.csv", "shop", "1 row(s) set aside"]}
+  "/pages/catalog": {plots: 1, tables: 3, text: ["orders.csv", "rainfall.csv", "shop", "set aside in 2 dataset(s)"]}
 };
 
 /** The project as a fresh clone has it (tracked and new files, nothing ignored), without datasets/. */
@@ -79,6 +80,10 @@ describe.skipIf(!!skipReason)("the site built from a user's datasets, without th
     copyProject(work);
     mkdirSync(join(work, "datasets", "kpi", "shop"), {recursive: true});
     writeFileSync(join(work, "datasets", "kpi", "shop", "orders.csv"), ordersCsv());
+    // The meters readings fixture (London trial format, with its dataset.json), as a user drops it in.
+    cpSync(join(projectDir, "test", "fixtures", "meters", "london"), join(work, "datasets", "meters", "london"), {
+      recursive: true
+    });
     mkdirSync(join(work, "datasets", "weather"), {recursive: true});
     writeFileSync(
       join(work, "datasets", "weather", "rainfall.csv"),
