@@ -12,7 +12,10 @@ export default {
     {
       name: "Lab",
       open: true,
-      pages: [{name: "SQL over Parquet", path: "/pages/lab/sql-over-parquet"}]
+      pages: [
+        {name: "How to add a dataset", path: "/pages/lab/datasets"},
+        {name: "SQL over Parquet", path: "/pages/lab/sql-over-parquet"}
+      ]
     },
     {
       name: "Effluent",

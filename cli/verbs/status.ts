@@ -5,12 +5,14 @@ import {flag, stringFlag, type Verb} from "../verb.js";
 
 export const statusVerb: Verb = {
   name: "status",
-  summary: "files, versions, jobs by state, last errors, plugins and warehouse topics",
+  summary: "files, versions, jobs by state, last errors, plugins, warehouse topics and rows set aside per dataset",
   help: `usage: lab status [--json] [--lab-dir DIR]
 
 Shows what the catalog holds: files and versions, jobs by state with the last errors, every
 plugin (built-in and from plugins/, with the reason a broken one was skipped) and the warehouse
-topics with their row counts, the pipeline (or plugin) that declares each and what a row is.`,
+topics with their row counts, the pipeline (or plugin) that declares each and what a row is, and
+how many rows each dataset had set aside (the quarantine tables: file, line, column and reason of
+each are on the pipeline's page and the catalog page).`,
   flags: [flag.boolean("json"), flag.string("lab-dir")],
   async run(args) {
     const status = await catalogStatus({paths: labPaths({labDir: stringFlag(args, "lab-dir")})});
@@ -44,6 +46,13 @@ topics with their row counts, the pipeline (or plugin) that declares each and wh
         (t) =>
           `  ${t.topic.padEnd(28)} ${String(t.rows).padStart(12)} rows in ${String(t.files).padStart(3)} file(s)  ${t.pipeline.padEnd(10)} ${t.description}`
       ),
+      "rows set aside",
+      ...(status.quarantine.length
+        ? status.quarantine.map((q) => {
+            const owner = tableOwner({table: q.topic, userPlugins})?.owner ?? "undeclared";
+            return `  ${`${owner}/${q.dataset}`.padEnd(28)} ${String(q.rows).padStart(12)} rows in ${q.topic}`;
+          })
+        : ["  none: every row read was kept"]),
       ...(status.lastErrors.length
         ? [
             "last errors",

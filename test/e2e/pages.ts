@@ -15,22 +15,47 @@ export interface PageExpectation {
 
 export const pageExpectations: Record<string, PageExpectation> = {
   "/": {plots: 1, tables: 1, text: ["Pipeline Lab"]},
+  "/pages/lab/datasets": {plots: 0, tables: 1, text: ["How to add a dataset", "datasets/kpi/", "simulated"]},
   "/pages/lab/sql-over-parquet": {plots: 1, tables: 2, text: ["random walk", "walk C", "499"]},
   "/pages/effluent": {
     plots: 3,
     tables: 4,
-    text: ["robust_lag (ours)", "fixed_lookback (reference)", "FINGERPRINT", "BLACKOUT", "DILUTION", "FROZEN"]
+    text: [
+      "Dataset",
+      "Rows set aside",
+      "robust_lag (ours)",
+      "fixed_lookback (reference)",
+      "FINGERPRINT",
+      "BLACKOUT",
+      "DILUTION",
+      "FROZEN"
+    ]
   },
-  "/pages/meters": {plots: 8, tables: 2, text: ["RESIDENTIAL", "DEGRADED", "in_range_a_pct", "p99"]},
+  "/pages/meters": {
+    plots: 8,
+    tables: 2,
+    text: ["Dataset", "Rows set aside", "RESIDENTIAL", "DEGRADED", "in_range_a_pct", "p99"]
+  },
   "/pages/kpi": {
     plots: 2,
     tables: 3,
-    text: ["iforest", "zscore", "Week over week", "Reliability", "SARIMAX", "seasonal_naive"]
+    text: [
+      "Dataset",
+      "Rows set aside",
+      "iforest",
+      "zscore",
+      "Week over week",
+      "Reliability",
+      "SARIMAX",
+      "seasonal_naive"
+    ]
   },
   "/pages/market": {
     plots: 8,
     tables: 1,
     text: [
+      "Dataset",
+      "Rows set aside",
       "full_event_replay",
       "snapshot_anchored",
       "origin_time_sort",
@@ -42,9 +67,13 @@ export const pageExpectations: Record<string, PageExpectation> = {
   "/pages/market/fidelity": {
     plots: 5,
     tables: 2,
-    text: ["Verdict", "fidelity score", "spread", "Volatility clustering", "sync"]
+    text: ["Dataset", "Verdict", "fidelity score", "spread", "Volatility clustering", "sync"]
   },
-  "/pages/catalog": {plots: 1, tables: 2, text: ["random-walks.sim.json", "demo-random-walks", "random_walks"]}
+  "/pages/catalog": {
+    plots: 1,
+    tables: 3,
+    text: ["random-walks.sim.json", "demo-random-walks", "Datasets", "Rows set aside", "simulated"]
+  }
 };
 
 /**

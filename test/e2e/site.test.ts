@@ -5,42 +5,22 @@
  * cannot read (readability.ts), and no console error, page error, failed request or request off
  * the origin. The server is a plain static one, and the pages are reached by their sidebar links.
  */
-import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from "node:fs";
+import {existsSync, mkdtempSync, readFileSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
-import {join, relative} from "node:path";
+import {join} from "node:path";
 import type {Browser} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {browserUnavailable, launchChromium} from "./browser.js";
 import {pageLinks, routeFile, sidebarLinks} from "./links.js";
 import {pageExpectations} from "./pages.js";
-import {readabilityProblems} from "./readability.js";
-import {runNode} from "../run-node.js";
+import {checkPage, screenshotFile} from "./page-check.js";
+import {buildSite, builtPages} from "./build-site.js";
 import {serveStatic} from "./static-server.js";
 
 const projectDir = join(import.meta.dirname, "..", "..");
 const distDir = join(projectDir, "dist");
 const skipReason = browserUnavailable();
 if (skipReason) console.warn(skipReason);
-
-function builtPages(): string[] {
-  const pages: string[] = [];
-  const visit = (dir: string) => {
-    for (const entry of readdirSync(dir, {withFileTypes: true})) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory() && !entry.name.startsWith("_")) visit(path);
-      else if (entry.name.endsWith(".html") && entry.name !== "404.html") {
-        const route =
-          "/" +
-          relative(distDir, path)
-            .replace(/\.html$/, "")
-            .replace(/(^|\/)index$/, "");
-        pages.push(route === "/" ? "/" : route.replace(/\/$/, ""));
-      }
-    }
-  };
-  visit(distDir);
-  return pages.sort();
-}
 
 describe.skipIf(!!skipReason)("built site in Chromium", () => {
   let browser: Browser;
@@ -52,13 +32,7 @@ describe.skipIf(!!skipReason)("built site in Chromium", () => {
     const work = mkdtempSync(join(tmpdir(), "lab-e2e-"));
     netLog = join(work, "net.log");
     rmSync(join(projectDir, "src", ".observablehq", "cache", "_npm"), {recursive: true, force: true});
-    const build = await runNode(["--import", "tsx", "tools/observable.ts", "build"], {
-      cwd: projectDir,
-      env: {...process.env, LAB_NET_LOG: netLog, FORCE_COLOR: "0"},
-      timeoutMs: 600_000
-    });
-    buildOutput = `${build.stdout}\n${build.stderr}`;
-    if (build.status !== 0) throw new Error(`build failed (exit ${build.status}):\n${buildOutput.slice(-4000)}`);
+    buildOutput = await buildSite({projectDir, netLog});
     site = await serveStatic(distDir);
     browser = await launchChromium();
   }, 600_000);
@@ -78,7 +52,7 @@ describe.skipIf(!!skipReason)("built site in Chromium", () => {
   });
 
   test("every built page has expectations", () => {
-    expect(builtPages().filter((page) => !pageExpectations[page])).toEqual([]);
+    expect(builtPages(distDir).filter((page) => !pageExpectations[page])).toEqual([]);
   });
 
   test("the sidebar opens every page on a plain static server, and every link on them resolves", async () => {
@@ -88,7 +62,7 @@ describe.skipIf(!!skipReason)("built site in Chromium", () => {
     const sidebar = await sidebarLinks(page);
     // The home link and one per page in the config reach every built page, each by its file.
     expect(sidebar.map(({url}) => new URL(url).pathname).sort()).toEqual(
-      builtPages()
+      builtPages(distDir)
         .map((route) => routeFile({distDir, route}))
         .sort()
     );
@@ -109,75 +83,21 @@ describe.skipIf(!!skipReason)("built site in Chromium", () => {
 
   for (const [route, expected] of Object.entries(pageExpectations)) {
     test(`page ${route}`, async () => {
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      page.on("console", (message) => {
-        if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+      const check = await checkPage({
+        browser,
+        origin: site.origin,
+        distDir,
+        route,
+        expected,
+        screenshotPath: screenshotFile({projectDir, route})
       });
-      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-      page.on("requestfailed", (request) =>
-        problems.push(`failed request: ${request.url()} (${request.failure()?.errorText})`)
-      );
-      page.on("request", (request) => {
-        const url = request.url();
-        if (!url.startsWith(site.origin) && !url.startsWith("data:") && !url.startsWith("blob:"))
-          problems.push(`request off the origin: ${url}`);
-      });
-      page.on("response", (response) => {
-        if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
-      });
-      const response = await page.goto(site.origin + routeFile({distDir, route}));
-      expect(response?.status()).toBe(200);
-      const counts = () =>
-        page.evaluate(() => {
-          // A plot counts only if a data mark (not an axis, rule or text) drew a shape with a size.
-          const dataMark =
-            /^(bar|line|dot|area|rect|cell|link|arrow|geo|image|vector|hexagon|density|contour|raster|tick)$/;
-          const plots = Array.from(document.querySelectorAll("svg[class^='plot-']")).filter((svg) =>
-            Array.from(svg.querySelectorAll("g[aria-label]")).some(
-              (g) =>
-                dataMark.test(g.getAttribute("aria-label") ?? "") &&
-                Array.from(g.querySelectorAll("path, rect, circle, line")).some((shape) => {
-                  const box = (shape as SVGGraphicsElement).getBBox();
-                  return box.width > 0 || box.height > 0;
-                })
-            )
-          ).length;
-          const tables = Array.from(document.querySelectorAll("form[class^='inputs-'] table")).filter(
-            (t) => t.querySelectorAll("tbody tr").length > 0
-          ).length;
-          const loading = document.querySelectorAll("observablehq-loading").length;
-          const errors = Array.from(document.querySelectorAll(".observablehq--error")).map((e) => e.textContent ?? "");
-          return {plots, tables, loading, errors, text: document.body.innerText};
-        });
-      let state = await counts();
-      const deadline = Date.now() + 90_000;
-      while (
-        (state.loading > 0 || state.plots < expected.plots || state.tables < expected.tables) &&
-        !state.errors.length &&
-        Date.now() < deadline
-      ) {
-        await page.waitForTimeout(250);
-        state = await counts();
-      }
-      await page.waitForTimeout(500); // let late requests and errors surface
-      expect(state.errors, "cell errors").toEqual([]);
-      expect(problems).toEqual([]);
-      expect(state.plots, "plots drawn").toBeGreaterThanOrEqual(expected.plots);
-      expect(state.tables, "SQL tables with rows").toBeGreaterThanOrEqual(expected.tables);
-      for (const text of expected.text ?? []) expect(state.text).toContain(text);
-      expect(await readabilityProblems(page), "what a reader cannot read").toEqual([]);
-      // Narrower, where grid columns are narrowest (the sidebar still shown): charts that are
-      // scaled rather than laid out at their width shrink their text here.
-      await page.setViewportSize({width: 900, height: 720});
-      await page.waitForTimeout(500);
-      expect(await readabilityProblems(page), "what a reader cannot read at 900 px").toEqual([]);
-      await page.setViewportSize({width: 1280, height: 720});
-      await page.screenshot({
-        path: join(projectDir, "test-results", `${route === "/" ? "index" : route.slice(1).replaceAll("/", "_")}.png`),
-        fullPage: true
-      });
-      await page.close();
+      expect(check.errors, "cell errors").toEqual([]);
+      expect(check.problems).toEqual([]);
+      expect(check.plots, "plots drawn").toBeGreaterThanOrEqual(expected.plots);
+      expect(check.tables, "SQL tables with rows").toBeGreaterThanOrEqual(expected.tables);
+      for (const text of expected.text ?? []) expect(check.text).toContain(text);
+      expect(check.readability, "what a reader cannot read").toEqual([]);
+      expect(check.readabilityNarrow, "what a reader cannot read at 900 px").toEqual([]);
     }, 120_000);
   }
 });

@@ -1,7 +1,7 @@
 // Lineage of every promoted file: topic → job → file version (content hash) → file path.
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["catalog_outputs", "catalog_jobs", "catalog_versions"],
   sql: `SELECT o.topic, o.path AS warehouse_file, o.rows, j.job_id, j.plugin, j.path AS source_path, j.file_version_id, v.content_hash, v.first_seen AS version_first_seen
         FROM catalog_outputs o JOIN catalog_jobs j USING (job_id) JOIN catalog_versions v USING (file_version_id)

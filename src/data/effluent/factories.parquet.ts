@@ -1,7 +1,7 @@
-// Every factory sensor reading, with the tamper finding covering it (status).
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// Every factory sensor reading per dataset, with the tamper finding covering it (status).
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["factory_readings"],
-  sql: "SELECT ts, factory_id, cod, tss, status FROM factory_readings ORDER BY factory_id, ts"
+  sql: "SELECT dataset, ts, factory_id, cod, tss, status FROM factory_readings ORDER BY dataset, factory_id, ts"
 });

@@ -1,7 +1,7 @@
-// CETP inlet COD, one row a minute: the series the tripwire watches.
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// CETP inlet COD per dataset, one row a minute: the series the tripwire watches.
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["cetp_readings"],
-  sql: "SELECT ts, inlet_cod, inlet_tss, outlet_cod FROM cetp_readings ORDER BY ts"
+  sql: "SELECT dataset, ts, inlet_cod, inlet_tss, outlet_cod FROM cetp_readings ORDER BY dataset, ts"
 });

@@ -1,7 +1,7 @@
-// Each factory's travel time to the inlet, learned from history by cross-correlation.
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// Each factory's travel time to the inlet per dataset, learned from history by cross-correlation.
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["travel_times"],
-  sql: "SELECT factory_id, lag_minutes, clarity FROM travel_times ORDER BY factory_id"
+  sql: "SELECT dataset, factory_id, lag_minutes, clarity FROM travel_times ORDER BY dataset, factory_id"
 });

@@ -1,7 +1,7 @@
-// Daily KPIs per metric.
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// Daily KPIs per dataset and metric.
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["metric_daily"],
-  sql: "SELECT metric, day, value_sum, value_count, value_avg, value_distinct FROM metric_daily ORDER BY metric, day"
+  sql: "SELECT dataset, metric, day, value_sum, value_count, value_avg, value_distinct FROM metric_daily ORDER BY dataset, metric, day"
 });

@@ -1,7 +1,7 @@
-// The rolling-origin backtest per metric and model, with the reliability score and the chosen model.
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// The rolling-origin backtest per dataset, metric and model, with the reliability score and the chosen model.
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["reliability"],
-  sql: `SELECT metric, model, chosen, mape, smape, mase, score, folds, "order", exog, fallback_reason, imputed_days FROM reliability ORDER BY metric, chosen DESC, mase`
+  sql: `SELECT dataset, metric, model, chosen, mape, smape, mase, score, folds, "order", exog, fallback_reason, imputed_days FROM reliability ORDER BY dataset, metric, chosen DESC, mase`
 });

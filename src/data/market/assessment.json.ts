@@ -1,8 +1,11 @@
-// The assessor's report on the bundled history (JSON, plus its Markdown rendering).
-import {queryWarehouse} from "../../lib/catalog/warehouse.js";
+// The assessor's report on each dataset's history (JSON, plus its Markdown rendering), by dataset.
+import {queryPageData} from "../../lib/site/page-data.js";
 
-const [row] = await queryWarehouse({
+const rows = await queryPageData({
   topics: ["market_assessment"],
-  sql: "SELECT report::VARCHAR AS report, markdown FROM market_assessment LIMIT 1"
+  sql: "SELECT dataset, report::VARCHAR AS report, markdown FROM market_assessment ORDER BY dataset"
 });
-process.stdout.write(JSON.stringify(row ? {report: JSON.parse(String(row.report)), markdown: row.markdown} : null));
+const byDataset = Object.fromEntries(
+  rows.map((row) => [String(row.dataset), {report: JSON.parse(String(row.report)), markdown: row.markdown}])
+);
+process.stdout.write(JSON.stringify(byDataset));

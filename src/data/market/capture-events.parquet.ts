@@ -1,7 +1,7 @@
-// The bundled market's capture events (see src/lib/market/plugin.ts).
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// The market's capture events per dataset (see src/lib/market/plugin.ts).
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["capture_events"],
-  sql: "SELECT * EXCLUDE (_job_id, _file_version_id, _file_id) FROM capture_events"
+  sql: "SELECT dataset, file, local_time, type, detail FROM capture_events ORDER BY dataset, local_time"
 });

@@ -1,7 +1,7 @@
 // Each strategy's top-of-book error per 10 seconds.
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["market_error_series"],
-  sql: "SELECT strategy, bucket_start, exact_share, best_bid_rmse, best_ask_rmse FROM market_error_series ORDER BY strategy, bucket_start"
+  sql: "SELECT dataset, strategy, bucket_start, exact_share, best_bid_rmse, best_ask_rmse FROM market_error_series ORDER BY dataset, strategy, bucket_start"
 });

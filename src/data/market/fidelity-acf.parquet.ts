@@ -1,7 +1,7 @@
-// The bundled market's fidelity acf (see src/lib/market/plugin.ts).
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// The market's fidelity acf per dataset (see src/lib/market/plugin.ts).
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["fidelity_acf"],
-  sql: "SELECT * EXCLUDE (_job_id, _file_version_id, _file_id) FROM fidelity_acf"
+  sql: "SELECT dataset, lag, reconstructed, golden FROM fidelity_acf ORDER BY dataset, lag"
 });

@@ -1,7 +1,7 @@
-// The bundled market's fidelity levels (see src/lib/market/plugin.ts).
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// The market's fidelity levels per dataset (see src/lib/market/plugin.ts).
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["fidelity_levels"],
-  sql: "SELECT * EXCLUDE (_job_id, _file_version_id, _file_id) FROM fidelity_levels"
+  sql: "SELECT dataset, side, level, rho FROM fidelity_levels ORDER BY dataset, side, level"
 });

@@ -1,7 +1,7 @@
-// The bundled market's fidelity values (see src/lib/market/plugin.ts).
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// The market's fidelity values per dataset (see src/lib/market/plugin.ts).
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["fidelity_values"],
-  sql: "SELECT * EXCLUDE (_job_id, _file_version_id, _file_id) FROM fidelity_values"
+  sql: "SELECT dataset, metric, source, value FROM fidelity_values ORDER BY dataset, metric, source"
 });

@@ -1,7 +1,7 @@
-// The bundled market's fidelity metrics (see src/lib/market/plugin.ts).
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// The market's fidelity metrics per dataset (see src/lib/market/plugin.ts).
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["fidelity_metrics"],
-  sql: "SELECT * EXCLUDE (_job_id, _file_version_id, _file_id) FROM fidelity_metrics"
+  sql: "SELECT dataset, metric, statistic, p_value, reconstructed_mean, golden_mean, reconstructed_variance, golden_variance, reconstructed_skewness, golden_skewness, reconstructed_kurtosis, golden_kurtosis, passed, note, score, verdict, reasons FROM fidelity_metrics ORDER BY dataset"
 });

@@ -1,8 +1,8 @@
-// Trades per second and side: volume-weighted price and volume.
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// Trades per dataset, second and side: volume-weighted price and volume.
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["market_trades"],
-  sql: `SELECT date_trunc('second', origin_time::TIMESTAMP) AS second, side, sum(price * quantity) / sum(quantity) AS vwap, sum(quantity) AS volume, count(*) AS trades
-        FROM market_trades GROUP BY ALL ORDER BY second, side`
+  sql: `SELECT dataset, date_trunc('second', origin_time::TIMESTAMP) AS second, side, sum(price * quantity) / sum(quantity) AS vwap, sum(quantity) AS volume, count(*) AS trades
+        FROM market_trades GROUP BY ALL ORDER BY dataset, second, side`
 });

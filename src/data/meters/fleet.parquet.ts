@@ -1,7 +1,7 @@
-// The meter fleet: segment, place in the grid, location.
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// The meter fleet per dataset: segment, place in the grid, location.
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["fleet"],
-  sql: "SELECT meter_id, customer_segment, transformer_id, circuit_id, substation_id, lat, lon FROM fleet ORDER BY meter_id"
+  sql: "SELECT dataset, meter_id, customer_segment, transformer_id, circuit_id, substation_id, lat, lon FROM fleet ORDER BY dataset, meter_id"
 });

@@ -1,7 +1,7 @@
-// Fleet energy per local hour and day (complete run): the hour × day heatmap.
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// Fleet energy per hour and day, per dataset and run (emission pattern): the hour × day heatmap.
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["meter_hourly"],
-  sql: `SELECT hour::DATE AS day, hour(hour) AS hour_of_day, sum(usage_kwh) AS usage_kwh FROM meter_hourly WHERE run_pattern = 'UNIFORM' GROUP BY ALL ORDER BY ALL`
+  sql: `SELECT dataset, run_pattern, hour::DATE AS day, hour(hour) AS hour_of_day, sum(usage_kwh) AS usage_kwh FROM meter_hourly GROUP BY ALL ORDER BY ALL`
 });

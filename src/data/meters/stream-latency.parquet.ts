@@ -1,7 +1,7 @@
-// Latency of each landed reading in the build's short loopback stream run (feed → lander).
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// Latency of each landed reading in the build's short loopback stream run (feed → lander), per dataset.
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["stream_latency"],
-  sql: "SELECT from_offset, to_offset, latency_ms FROM stream_latency ORDER BY from_offset"
+  sql: "SELECT dataset, from_offset, to_offset, latency_ms FROM stream_latency ORDER BY dataset, from_offset"
 });

@@ -1,7 +1,7 @@
-// Voltage distribution by segment (0.5 V bins, complete run, outages excluded).
-import {emitWarehouseParquet} from "../../lib/catalog/warehouse.js";
+// Voltage distribution per dataset, run and segment (0.5 V bins, outages excluded).
+import {emitPageParquet} from "../../lib/site/page-data.js";
 
-await emitWarehouseParquet({
+await emitPageParquet({
   topics: ["readings"],
-  sql: `SELECT customer_segment, floor(voltage * 2) / 2 AS volts, count(*) AS readings FROM readings WHERE run_pattern = 'UNIFORM' AND NOT is_outage GROUP BY ALL ORDER BY ALL`
+  sql: `SELECT dataset, run_pattern, customer_segment, floor(voltage * 2) / 2 AS volts, count(*) AS readings FROM readings WHERE NOT is_outage GROUP BY ALL ORDER BY ALL`
 });

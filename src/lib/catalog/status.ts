@@ -3,6 +3,7 @@ import {openDuckDB} from "../core/duckdb.js";
 import {lockHolder} from "./lock.js";
 import type {LabPaths} from "./paths.js";
 import {listTopics, registerTopics} from "./warehouse.js";
+import {quoteIdent} from "../core/sql.js";
 import {existsSync} from "node:fs";
 
 export interface CatalogStatus {
@@ -13,7 +14,27 @@ export interface CatalogStatus {
   lastErrors: {job_id: number; plugin: string; path: string; status: string; error: string}[];
   plugins: {name: string; source: string; status: string; tags: string[]; topics: string[]; error: string | null}[];
   topics: {topic: string; files: number; rows: number}[];
+  /** Rows set aside per quarantine table (`quarantine`, `*_quarantine`) and dataset, most first. */
+  quarantine: {topic: string; dataset: string; rows: number}[];
   ingestRunningPid?: number;
+}
+
+/** A pipeline's table of rows it set aside: `quarantine` or `<pipeline>_quarantine`. */
+export const isQuarantineTopic = (topic: string): boolean =>
+  topic === "quarantine" || (topic.endsWith("_quarantine") && !topic.startsWith("catalog_"));
+
+/** How many rows each dataset had set aside, from the quarantine tables' current view. */
+async function quarantineCounts({duck, paths}: {duck: Duck; paths: LabPaths}): Promise<CatalogStatus["quarantine"]> {
+  const topics = listTopics({paths}).filter((t) => isQuarantineTopic(t.topic) && t.rows > 0);
+  if (!topics.length) return [];
+  await registerTopics({duck, paths, topics: topics.map((t) => t.topic)});
+  const union = topics
+    .map((t) => `SELECT '${t.topic}' AS topic, dataset FROM ${quoteIdent(t.topic)}`)
+    .join(" UNION ALL ");
+  const rows = await duck.all<{topic: string; dataset: string; rows: bigint}>(
+    `SELECT topic, coalesce(dataset, '(none)') AS dataset, count(*) AS rows FROM (${union}) GROUP BY ALL ORDER BY rows DESC, topic, dataset`
+  );
+  return rows.map((r) => ({topic: r.topic, dataset: r.dataset, rows: Number(r.rows)}));
 }
 
 /**
@@ -29,10 +50,12 @@ export async function catalogStatus({paths}: {paths: LabPaths}): Promise<Catalog
       const names = ["catalog_files", "catalog_versions", "catalog_jobs", "catalog_plugins"];
       if (!names.every((n) => topics.some((t) => t.topic === n))) return empty(holder);
       await registerTopics({duck, paths, topics: names});
+      const quarantine = await quarantineCounts({duck, paths});
       return await read(
         duck,
         {files: "catalog_files", versions: "catalog_versions", jobs: "catalog_jobs", plugins: "catalog_plugins"},
         topics,
+        quarantine,
         holder
       );
     }
@@ -43,10 +66,12 @@ export async function catalogStatus({paths}: {paths: LabPaths}): Promise<Catalog
     await duck.run(
       `CREATE VIEW catalog_jobs AS SELECT j.*, r.path || '/' || l.rel_path AS path FROM c.jobs j JOIN c.file_locations l USING (file_id) JOIN c.source_roots r USING (root_id)`
     );
+    const quarantine = await quarantineCounts({duck, paths});
     return await read(
       duck,
       {files: "catalog_files", versions: "c.file_versions", jobs: "catalog_jobs", plugins: "c.plugins"},
       topics,
+      quarantine,
       undefined
     );
   } finally {
@@ -63,6 +88,7 @@ function empty(holder?: number): CatalogStatus {
     lastErrors: [],
     plugins: [],
     topics: [],
+    quarantine: [],
     ingestRunningPid: holder
   };
 }
@@ -71,6 +97,7 @@ async function read(
   duck: Duck,
   t: {files: string; versions: string; jobs: string; plugins: string},
   topics: ReturnType<typeof listTopics>,
+  quarantine: CatalogStatus["quarantine"],
   holder?: number
 ): Promise<CatalogStatus> {
   const [files] = await duck.all<{n: bigint; m: bigint}>(
@@ -96,6 +123,7 @@ async function read(
     topics: topics
       .filter((x) => !x.topic.startsWith("catalog_"))
       .map((x) => ({topic: x.topic, files: x.files, rows: x.rows})),
+    quarantine,
     ingestRunningPid: holder
   };
 }

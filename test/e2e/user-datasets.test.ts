@@ -1,0 +1,127 @@
+/**
+ * The site as a new user gets it: a copy of the project with the bundled simulations removed and a
+ * small dataset of their own for each pipeline that reads user data so far (a KPI events export
+ * with one bad row, the meters readings fixture, and a CSV for the catalog's generic plugin),
+ * built from scratch. Every page
+ * must render either that data or its empty state, with no cell error and nothing a reader cannot
+ * read at 1280 and 900 px.
+ */
+import {execFileSync} from "node:child_process";
+import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {dirname, join} from "node:path";
+import type {Browser} from "playwright-core";
+import {afterAll, beforeAll, describe, expect, test} from "vitest";
+import {browserUnavailable, launchChromium} from "./browser.js";
+import {buildSite, builtPages} from "./build-site.js";
+import {checkPage, screenshotFile} from "./page-check.js";
+import type {PageExpectation} from "./pages.js";
+import {serveStatic} from "./static-server.js";
+
+const projectDir = join(import.meta.dirname, "..", "..");
+const skipReason = browserUnavailable();
+
+/** 35 days of orders, one row a day, and one row whose date cannot be read (line 20). */
+export function ordersCsv(): string {
+  const rows = ["date,amount"];
+  for (let day = 0; day < 35; day++) {
+    const date = new Date(Date.UTC(2024, 0, 1 + day)).toISOString().slice(0, 10);
+    rows.push(day === 18 ? "2024-13-45,12" : `${date},${100 + (day % 7) * 10 + day}`);
+  }
+  return rows.join("\n") + "\n";
+}
+
+const emptyState = (pipeline: string) => `No dataset in datasets/${pipeline}/ yet`;
+
+/** What each page shows when the only datasets are the user's. */
+const expectations: Record<string, PageExpectation> = {
+  "/": {plots: 0, tables: 0, text: ["Pipeline Lab"]},
+  "/pages/lab/datasets": {plots: 0, tables: 1, text: ["shop", "yours", "kpi/shop", "weather"]},
+  "/pages/lab/sql-over-parquet": {plots: 0, tables: 0, text: ["SQL over Parquet"]},
+  "/pages/kpi": {
+    plots: 1,
+    tables: 1,
+    text: ["shop", "your data", "orders", "Rows set aside", "1 row of the dataset shop", "orders.csv"]
+  },
+  "/pages/effluent": {plots: 0, tables: 0, text: [emptyState("effluent"), "How to add a dataset"]},
+  "/pages/meters": {plots: 1, tables: 0, text: ["london", "your data", "Rows set aside"]},
+  "/pages/market": {plots: 0, tables: 0, text: [emptyState("market"), "How to add a dataset"]},
+  "/pages/market/fidelity": {plots: 0, tables: 0, text: [emptyState("market"), "How to add a dataset"]},
+  "/pages/catalog": {plots: 1, tables: 3, text: ["orders.csv", "rainfall.csv", "shop", "set aside in 2 dataset(s)"]}
+};
+
+/** The project as a fresh clone has it (tracked and new files, nothing ignored), without datasets/. */
+function copyProject(to: string): void {
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: projectDir,
+    encoding: "utf-8"
+  })
+    .split("\0")
+    .filter((file) => file && !file.startsWith("datasets/") && existsSync(join(projectDir, file)));
+  for (const file of files) {
+    mkdirSync(dirname(join(to, file)), {recursive: true});
+    cpSync(join(projectDir, file), join(to, file));
+  }
+  symlinkSync(join(projectDir, "node_modules"), join(to, "node_modules"), "dir");
+  // Framework's copies of the npm libraries (built from node_modules), so the build skips redoing them.
+  const npmCache = join(projectDir, "src", ".observablehq", "cache", "_npm");
+  if (existsSync(npmCache)) cpSync(npmCache, join(to, "src", ".observablehq", "cache", "_npm"), {recursive: true});
+}
+
+describe.skipIf(!!skipReason)("the site built from a user's datasets, without the simulations", () => {
+  let work: string;
+  let browser: Browser;
+  let site: Awaited<ReturnType<typeof serveStatic>>;
+  let netLog: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), "lab-user-site-"));
+    netLog = join(work, "net.log");
+    copyProject(work);
+    mkdirSync(join(work, "datasets", "kpi", "shop"), {recursive: true});
+    writeFileSync(join(work, "datasets", "kpi", "shop", "orders.csv"), ordersCsv());
+    // The meters readings fixture (London trial format, with its dataset.json), as a user drops it in.
+    cpSync(join(projectDir, "test", "fixtures", "meters", "london"), join(work, "datasets", "meters", "london"), {
+      recursive: true
+    });
+    mkdirSync(join(work, "datasets", "weather"), {recursive: true});
+    writeFileSync(
+      join(work, "datasets", "weather", "rainfall.csv"),
+      "station,day,mm\nPune,2024-06-01,12.5\nPune,2024-06-02,0\nMumbai,2024-06-01,48.2\n"
+    );
+    await buildSite({projectDir: work, netLog});
+    site = await serveStatic(join(work, "dist"));
+    browser = await launchChromium();
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    if (work) rmSync(work, {recursive: true, force: true});
+  });
+
+  test("the build reached no other host, and every built page has expectations here", () => {
+    expect(existsSync(netLog) ? readFileSync(netLog, "utf-8") : "").toBe("");
+    expect(builtPages(join(work, "dist")).filter((route) => !expectations[route])).toEqual([]);
+  });
+
+  for (const [route, expected] of Object.entries(expectations)) {
+    test(`page ${route} shows the user's data or its empty state`, async () => {
+      const check = await checkPage({
+        browser,
+        origin: site.origin,
+        distDir: join(work, "dist"),
+        route,
+        expected,
+        screenshotPath: screenshotFile({projectDir, route, prefix: "user-datasets-"})
+      });
+      expect(check.errors, "cell errors").toEqual([]);
+      expect(check.problems).toEqual([]);
+      expect(check.plots, "plots drawn").toBeGreaterThanOrEqual(expected.plots);
+      expect(check.tables, "SQL tables with rows").toBeGreaterThanOrEqual(expected.tables);
+      for (const text of expected.text ?? []) expect(check.text).toContain(text);
+      expect(check.readability, "what a reader cannot read").toEqual([]);
+      expect(check.readabilityNarrow, "what a reader cannot read at 900 px").toEqual([]);
+    }, 120_000);
+  }
+});
