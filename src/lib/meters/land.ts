@@ -33,7 +33,8 @@ export interface LandResult {
   ended: boolean;
 }
 
-const BRONZE_COLUMNS = [
+/** The bronze part schema: one row per delivery, the reading as received (JSON). */
+export const BRONZE_COLUMNS = [
   {name: "ingested_at", type: "TIMESTAMP"},
   {name: "feed_offset", type: "BIGINT"},
   {name: "generated_at", type: "TIMESTAMP"},
