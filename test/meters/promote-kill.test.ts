@@ -23,11 +23,11 @@ async function medallionStats(dir: string) {
   const gold = (table: string) => `read_parquet('${join(dir, "gold", table, "*.parquet")}')`;
   try {
     return {
-      silver: await duck.one(
+      silver: await duck.one<{rows: number; readings: number; kwh: number; offsets: number}>(
         `SELECT count(*)::INT AS rows, count(DISTINCT (meter_id, reading_ts))::INT AS readings, round(sum(usage_kwh), 3) AS kwh,
                 count(DISTINCT feed_offset)::INT AS offsets FROM read_parquet(${quoteList(silver)})`
       ),
-      issues: await duck.one(`SELECT count(*)::INT AS rows FROM read_parquet(${quoteList(issues)})`),
+      issues: await duck.one<{rows: number}>(`SELECT count(*)::INT AS rows FROM read_parquet(${quoteList(issues)})`),
       hourly: await duck.one(
         `SELECT count(*)::INT AS rows, sum(readings)::INT AS readings, round(sum(usage_kwh), 3) AS kwh FROM ${gold("meter_hourly")}`
       ),
@@ -74,7 +74,7 @@ describe("streaming medallion under SIGKILL", () => {
     expect(reference.silver.readings + reference.issues.rows).toBe(distinct);
     expect(reference.silver.rows).toBe(reference.silver.readings);
     expect(reference.hourly.readings).toBe(reference.silver.rows);
-    expect(reference.daily.kwh).toBeCloseTo(reference.silver.kwh as number, 2);
+    expect(reference.daily.kwh).toBeCloseTo(reference.silver.kwh, 2);
   });
 
   test.each([
