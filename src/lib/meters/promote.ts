@@ -1,5 +1,5 @@
 import {mkdirSync, rmSync} from "node:fs";
-import {tmpdir} from "node:os";
+import {availableParallelism, tmpdir} from "node:os";
 import {join} from "node:path";
 import {openDuckDB} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
@@ -78,7 +78,13 @@ export async function openPromoter({
   removeStaleTemps(join(outDir, "gold"));
   const scratch = join(tmpdir(), `lab-promote-${process.pid}-${Date.now()}`);
   mkdirSync(scratch, {recursive: true});
-  const duck = await openDuckDB({memoryLimit: "1GB", tempDirectory: scratch});
+  // One core fewer than the machine has: the lander shares this process, and its latency must not
+  // wait for a batch.
+  const duck = await openDuckDB({
+    memoryLimit: "1GB",
+    tempDirectory: scratch,
+    threads: Math.max(1, availableParallelism() - 1)
+  });
   return {
     async promoteOnce() {
       const started = now();
