@@ -7,21 +7,26 @@ import {flag, numberFlag, refuseArgvSecret, stringFlag, UsageError, type Verb} f
 
 export const landVerb: Verb = {
   name: "land",
-  summary: "land a feed: `land ami URL` writes the meter stream into bronze Parquet, resumable",
+  summary: "land a feed: `land ami URL` writes the meter stream into bronze Parquet and promotes it to silver and gold",
   help: `usage: lab land ami URL --out DIR [--token-file FILE] [--commit-ms 250] [--postgres-url-file FILE]
                       [--pg-schema public] [--promote-ms 30000 | --no-promote]
 
 Connects to an AMI feed (\`lab feed ami\`), lands readings into DIR/bronze/part-*.parquet with
 at-least-once delivery, and records the committed offset in DIR/_checkpoint.json: a restart (or a
 reconnect after a disconnect) resumes there. Ctrl-C commits what it holds and closes cleanly.
-With a PostgreSQL URL (--postgres-url-file FILE or $LAB_POSTGRES_URL) it also upserts silver readings into PostgreSQL (table readings, idempotent on
-meter_id and reading_ts) in the same commit, before the checkpoint moves.
-Every --promote-ms (30 s by default) it promotes what bronze gained to silver (DIR/silver/: deduplicated,
-validated, rejects with reasons) and gold (DIR/gold/: hourly and daily rollups of the touched days), exactly
-once: each batch's manifest and outputs land before its watermark (DIR/_promote/watermark.json), and a
-restart redoes a batch that was not committed. Each batch prints a line with its silver lag.
-Prints the end-to-end latency (generated → landed) as p50/p99, and the silver lag as p50/p99. Secrets never go on the command
-line (\`ps\` shows it): the feed's token comes from --token-file FILE or $LAB_AMI_TOKEN.
+With a PostgreSQL URL (--postgres-url-file FILE or $LAB_POSTGRES_URL) it also upserts silver
+readings into PostgreSQL (table readings, idempotent on meter_id and reading_ts) in the same
+commit, before the checkpoint moves.
+
+Every --promote-ms (30 s by default) it promotes what bronze gained to silver (DIR/silver/:
+deduplicated, validated, rejects with reasons) and gold (DIR/gold/: hourly and daily rollups of
+the days touched), exactly once: a batch's manifest and outputs are in place before its watermark
+(DIR/_promote/watermark.json) moves, and a restart redoes a batch that was not committed. Each
+batch prints a line with its silver lag (feed → committed in silver); --no-promote lands only.
+
+Prints the end-to-end latency (generated → landed) and the silver lag as p50/p99. Secrets never
+go on the command line (\`ps\` shows it): the feed's token comes from --token-file FILE or
+$LAB_AMI_TOKEN.
 
 example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- land ami ws://127.0.0.1:8765/ami --out /tmp/ami`,
   flags: [
@@ -55,6 +60,7 @@ example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- land ami ws://127.0.0.
       ? undefined
       : await openPromoter({outDir, onStep: (step, batch) => stallAt(`promote:${step}:${batch}`)});
     let parts = 0;
+    let silverThrough = "";
     const landing = landAmi({
       sink,
       url,
@@ -64,7 +70,9 @@ example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- land ami ws://127.0.0.
       signal: controller.signal,
       log: (line) => console.log(line),
       onCommit: ({to}) => {
-        if (Date.now() - lastLog > 2000) ((lastLog = Date.now()), console.log(`land: committed through reading ${to}`));
+        if (Date.now() - lastLog < 2000) return;
+        lastLog = Date.now();
+        console.log(`land: committed through reading ${to}${silverThrough}`);
       },
       onPartWritten: () => stallAt(`land:part-written:${++parts}`)
     });
@@ -73,7 +81,8 @@ example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- land ami ws://127.0.0.
           promoter,
           intervalMs: numberFlag(args, "promote-ms", 30_000)!,
           until: landing,
-          log: (line) => console.log(line)
+          log: (line) => console.log(line),
+          onBatch: (b) => (silverThrough = `; silver through ${b.to} (batch ${b.batch})`)
         })
       : undefined;
     // A failed batch stops the landing too: bronze must not run on unpromoted for ever unnoticed.
