@@ -1,11 +1,13 @@
 /**
  * The docs a user reads stay true to the code: every table a pipeline declares is described in
- * docs/architecture.md, and every relative link in README.md and docs/ leads to a file in the repo.
+ * docs/architecture.md, every dataset.json option a pipeline reads is named in docs/<pipeline>.md,
+ * and every relative link in README.md and docs/ leads to a file in the repo.
  */
 import {existsSync, readdirSync, readFileSync} from "node:fs";
 import {dirname, join, resolve} from "node:path";
 import {describe, expect, test} from "vitest";
-import {declaredTables} from "../src/lib/registry.js";
+import {UnknownOption} from "../src/lib/core/dataset.js";
+import {declaredTables, domains} from "../src/lib/registry.js";
 
 const root = join(import.meta.dirname, "..");
 const docs = ["README.md", ...readdirSync(join(root, "docs")).map((f) => `docs/${f}`)].filter((f) => f.endsWith(".md"));
@@ -18,6 +20,24 @@ describe("docs", () => {
         .filter((t) => !text.includes(`\`${t.name}\``))
         .map((t) => t.name)
     ).toEqual([]);
+  });
+
+  test("docs/<pipeline>.md names every dataset.json option the pipeline reads", () => {
+    const missing: string[] = [];
+    for (const domain of domains.filter((d) => d.datasetOptions)) {
+      // A key no option reads makes the parser list the keys it does read.
+      let known: string[] = [];
+      try {
+        domain.datasetOptions!({name: "probe", options: {"probe-key": true}, optionsFile: "dataset.json"});
+      } catch (error) {
+        if (error instanceof UnknownOption) known = error.known;
+        else throw error;
+      }
+      expect(known.length, `${domain.name}: its parser should refuse an unknown key`).toBeGreaterThan(0);
+      const text = readFileSync(join(root, "docs", `${domain.name}.md`), "utf-8");
+      missing.push(...known.filter((key) => !text.includes(`\`${key}\``)).map((key) => `${domain.name}: ${key}`));
+    }
+    expect(missing).toEqual([]);
   });
 
   test("every relative link in README.md and docs/ resolves inside the repo", () => {

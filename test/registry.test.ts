@@ -22,11 +22,11 @@ const withoutLineage = (schema: Schema) => schema.filter((c) => !LINEAGE.has(c.n
 
 /** Smaller runs of the bundled specs: the same fields, sizes cut so each runs in seconds. */
 const SHRINK: Record<string, Record<string, unknown>> = {
-  "demo/random-walks.sim.json": {walks: 2, steps: 50},
-  "effluent/plant.sim.json": {days: 5},
-  "kpi/business.sim.json": {days: 120},
-  "market/btcusdt.sim.json": {minutes: 0.5},
-  "meters/quick-demo.sim.json": {
+  "demo/simulated/random-walks.sim.json": {walks: 2, steps: 50},
+  "effluent/simulated/plant.sim.json": {days: 5},
+  "kpi/simulated/business.sim.json": {days: 120},
+  "market/simulated/btcusdt.sim.json": {minutes: 0.5},
+  "meters/simulated/quick-demo.sim.json": {
     meters: 20,
     days: 2,
     patterns: ["UNIFORM", "DEGRADED"],

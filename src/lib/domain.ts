@@ -1,6 +1,7 @@
 import type {Derivation} from "./catalog/derivation.js";
 import type {Plugin} from "./catalog/plugin.js";
 import type {RoutingRule} from "./catalog/config.js";
+import type {DatasetInfo} from "./core/dataset.js";
 import type {Column} from "./core/parquet-write.js";
 import type {Pipeline} from "./core/pipeline.js";
 
@@ -36,6 +37,11 @@ export interface Domain {
   tables: TableDeclaration[];
   /** Default routing (glob → tag) for its plugins; the project's lab.config.ts rules come first. */
   routing: RoutingRule[];
+  /**
+   * Reads a dataset's dataset.json (every key documented in docs/<name>.md with its default); throws
+   * a LabError naming the file and key on a bad value, and UnknownOption on a key it does not read.
+   */
+  datasetOptions?: (dataset: DatasetInfo) => unknown;
 }
 
 /** Column lists as `name:TYPE` strings, so a table's schema reads as one line per column. */

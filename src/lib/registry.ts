@@ -22,7 +22,8 @@ export function catalogBuiltins(): CatalogBuiltins {
       Object.entries(d.plugins).map(([exportName, plugin]) => ({module: d.module, exportName, plugin}))
     ),
     derivations: domains.flatMap((d) => d.derivations),
-    routing: domains.flatMap((d) => d.routing)
+    routing: domains.flatMap((d) => d.routing),
+    pipelines: domains.map((d) => d.name)
   };
 }
 

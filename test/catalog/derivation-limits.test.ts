@@ -18,14 +18,14 @@ describe("derivations in a worker with a memory limit", () => {
       ingest({
         paths: p.paths,
         config: p.config,
-        builtins: {plugins: [], derivations: [guardedDerivation], routing: []},
+        builtins: {plugins: [], derivations: [guardedDerivation], routing: [], pipelines: []},
         output: {write: () => {}, isTTY: false},
         log: (line) => lines.push(line)
       });
     p.write("datasets/sales/jan.csv", "day,amount\n2024-01-01,10\n2024-01-02,12\n");
     await run();
     expect(await p.query(["sales_total"], "SELECT total FROM sales_total")).toEqual([{total: 22}]);
-    const firstDir = readManifest(p.paths).derived!["sales-total"]!.dir;
+    const firstDir = readManifest(p.paths).derived!["sales-total@sales"]!.dir;
 
     p.write("datasets/sales/feb.csv", "day,amount\n2024-02-01,5000\n");
     const started = performance.now();
@@ -33,19 +33,19 @@ describe("derivations in a worker with a memory limit", () => {
     expect(performance.now() - started).toBeLessThan(20_000);
     expect(summary.jobsCompleted).toBe(1);
     expect(lines).toContain("sales-total: allocating without bound");
-    expect(lines.filter((l) => l.startsWith("derivation sales-total failed"))).toEqual([
-      "derivation sales-total failed: ran out of memory (its limit is 64 MB; raise derivationMemoryMb in lab.config.ts if the data needs it)"
+    expect(lines.filter((l) => l.startsWith("derivation sales-total (dataset sales) failed"))).toEqual([
+      "derivation sales-total (dataset sales) failed: ran out of memory (its limit is 64 MB; raise derivationMemoryMb in lab.config.ts if the data needs it)"
     ]);
     // The previous outputs stay published; the per-file rows of the new file are in.
     expect(await p.query(["sales_total"], "SELECT total FROM sales_total")).toEqual([{total: 22}]);
-    expect(readManifest(p.paths).derived!["sales-total"]!.dir).toBe(firstDir);
+    expect(readManifest(p.paths).derived!["sales-total@sales"]!.dir).toBe(firstDir);
     expect(await p.query(["raw_sales"], "SELECT sum(amount)::INT AS s FROM raw_sales")).toEqual([{s: 5022}]);
 
     p.write("datasets/sales/feb.csv", "day,amount\n2024-02-01,666\n");
     lines.length = 0;
     await run();
-    expect(lines.filter((l) => l.startsWith("derivation sales-total failed"))).toEqual([
-      "derivation sales-total failed: the number of the beast is not a sale"
+    expect(lines.filter((l) => l.startsWith("derivation sales-total (dataset sales) failed"))).toEqual([
+      "derivation sales-total (dataset sales) failed: the number of the beast is not a sale"
     ]);
     expect(await p.query(["sales_total"], "SELECT total FROM sales_total")).toEqual([{total: 22}]);
 
@@ -76,7 +76,7 @@ describe("derivations in a worker with a memory limit", () => {
       ingest({
         paths: p.paths,
         config: p.config,
-        builtins: {plugins: [], derivations: [guardedDerivation], routing: []},
+        builtins: {plugins: [], derivations: [guardedDerivation], routing: [], pipelines: []},
         watch: true,
         signal: controller.signal,
         output: {write: () => {}, isTTY: false},
@@ -94,7 +94,7 @@ describe("derivations in a worker with a memory limit", () => {
     await done;
     controller.abort();
     expect(lines.filter((l) => l === "sales-total: allocating without bound")).toHaveLength(1);
-    expect(lines.filter((l) => l.startsWith("derivation sales-total failed"))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith("derivation sales-total (dataset sales) failed"))).toHaveLength(1);
     expect(await p.query(["raw_other"], "SELECT count(*)::INT AS n FROM raw_other")).toEqual([{n: 1}]);
     expect(await p.query(["sales_total"], "SELECT total FROM sales_total")).toEqual([{total: 30}]);
   }, 120_000);

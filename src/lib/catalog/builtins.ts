@@ -21,9 +21,11 @@ export interface CatalogBuiltins {
   derivations: Derivation[];
   /** Checked after the project's own rules (lab.config.ts) and before the generic catch-alls. */
   routing: RoutingRule[];
+  /** The pipelines' names: `datasets/<pipeline>/<dataset>/` folders are datasets of these. */
+  pipelines: string[];
 }
 
-export const noBuiltins: CatalogBuiltins = {plugins: [], derivations: [], routing: []};
+export const noBuiltins: CatalogBuiltins = {plugins: [], derivations: [], routing: [], pipelines: []};
 
 /** The catalog's own plugin: any CSV or JSON Lines file into a `raw_<name>` table. */
 export const genericPlugin: BuiltinPlugin = {
@@ -35,6 +37,7 @@ export const genericPlugin: BuiltinPlugin = {
 /** The catalog's own tables (a trailing `*` names a family). */
 export const genericTables: {name: string; description: string}[] = [
   {name: "catalog_files", description: "every file location seen, with its current version"},
+  {name: "catalog_datasets", description: "every dataset: pipeline, name, folder, simulated or real, files, newest file, dataset.json"},
   {name: "catalog_versions", description: "every file version: content hash, size, mtime"},
   {name: "catalog_location_versions", description: "which version each location held, and when it was seen"},
   {name: "catalog_jobs", description: "every plugin job: state, attempts, error"},

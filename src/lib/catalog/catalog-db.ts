@@ -64,6 +64,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   file_version_id INTEGER NOT NULL,
   file_id INTEGER NOT NULL,
   tag VARCHAR NOT NULL,
+  dataset_folder VARCHAR NOT NULL DEFAULT '',
+  options_hash VARCHAR NOT NULL DEFAULT '',
   status VARCHAR NOT NULL,
   priority INTEGER NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
@@ -101,6 +103,18 @@ export async function openCatalog({path}: {path: string}): Promise<Duck> {
   mkdirSync(dirname(path), {recursive: true});
   const duck = await openDuckDB({path});
   await duck.run(SCHEMA);
+  // A catalog from before datasets gains the job columns; its jobs then match no dataset key, so
+  // its files are processed afresh. Checkpointed at once: DuckDB cannot replay this ALTER from its
+  // write-ahead log after a crash.
+  const [has] = await duck.all(
+    `SELECT 1 FROM information_schema.columns WHERE table_name = 'jobs' AND column_name = 'dataset_folder'`
+  );
+  if (!has) {
+    await duck.run(`ALTER TABLE jobs ADD COLUMN dataset_folder VARCHAR`);
+    await duck.run(`ALTER TABLE jobs ADD COLUMN options_hash VARCHAR`);
+    await duck.run(`UPDATE jobs SET dataset_folder = '', options_hash = ''`);
+    await duck.run("CHECKPOINT");
+  }
   return duck;
 }
 
@@ -113,6 +127,10 @@ export interface JobRow {
   file_version_id: number;
   file_id: number;
   tag: string;
+  /** The dataset folder the job's file was found in (src/lib/catalog/datasets.ts). */
+  dataset_folder: string;
+  /** The content hash of that dataset's dataset.json when the job was queued ("" without one). */
+  options_hash: string;
   status: JobStatus;
   priority: number;
   attempts: number;

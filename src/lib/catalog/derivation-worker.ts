@@ -5,18 +5,18 @@
  * per input topic, imports the derivation by module and export name, and reports its outputs.
  */
 import {parentPort, workerData} from "node:worker_threads";
-import type {DatasetInfo} from "../core/dataset.js";
 import {openDuckDB} from "../core/duckdb.js";
 import {quoteIdent} from "../core/sql.js";
+import {loadDataset, type DatasetRef} from "./datasets.js";
 import {isDerivation, type DerivedOutput} from "./derivation.js";
 import type {LabPaths} from "./paths.js";
 
 export interface DerivationJob {
   module: string;
   exportName: string;
-  dataset: DatasetInfo;
-  /** One view per input topic: its name and the SELECT over the manifest's files. */
-  views: {topic: string; sql: string}[];
+  dataset: DatasetRef;
+  /** One view per input topic: its name, the SELECT over the dataset's files, and whether it has rows. */
+  views: {topic: string; sql: string; rows: boolean}[];
   paths: LabPaths;
   outDir: string;
   outRel: string;
@@ -38,7 +38,8 @@ async function run(job: DerivationJob): Promise<DerivedOutput[]> {
   try {
     for (const v of job.views) await duck.run(`CREATE VIEW ${quoteIdent(v.topic)} AS ${v.sql}`);
     return await derivation.run({
-      dataset: job.dataset,
+      dataset: loadDataset(job.dataset),
+      topics: job.views.filter((v) => v.rows).map((v) => v.topic),
       paths: job.paths,
       duck,
       outDir: job.outDir,

@@ -18,6 +18,8 @@ export interface DerivationContext {
    * the \`dataset\` column from the sink (\`folderSink({outDir, dataset: dataset.name})\`).
    */
   dataset: DatasetInfo;
+  /** The input topics that hold rows of this dataset (the others are empty views, when the topic exists at all). */
+  topics: string[];
   /** A DuckDB connection with one view per input topic (that dataset's rows), over the view about to be published. */
   duck: Duck;
   /** Where to write outputs: a fresh folder inside the warehouse (rename-free: the manifest publishes them). */

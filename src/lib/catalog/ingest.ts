@@ -209,15 +209,21 @@ class Coordinator {
 
   private enqueue(): Promise<number> {
     const {catalog, config, now} = this.o;
-    return enqueueJobs({catalog, routing: config.routing, plugins: this.plugins, at: now()});
+    return enqueueJobs({
+      catalog,
+      routing: config.routing,
+      plugins: this.plugins,
+      pipelines: this.o.builtins.pipelines,
+      at: now()
+    });
   }
 
   private claim(workerId: string): Promise<ClaimedJob | undefined> {
     return claimJob({catalog: this.o.catalog, workerId, at: this.o.now()});
   }
 
-  private fileFor(job: JobRow): Promise<CatalogFile> {
-    return jobFile({catalog: this.o.catalog, paths: this.o.paths, job});
+  private fileFor(job: JobRow): ReturnType<typeof jobFile> {
+    return jobFile({catalog: this.o.catalog, paths: this.o.paths, job, pipelines: this.o.builtins.pipelines});
   }
 
   private spawn(index: number): Slot {
@@ -254,7 +260,7 @@ class Coordinator {
           const stageDir = join(this.o.paths.stagingDir, `job-${job.job_id}-a${job.attempt}`);
           slot.job = {...job, stageDir};
           active++;
-          const file = await this.exclusive(() => this.fileFor(job));
+          const {file, dataset} = await this.exclusive(() => this.fileFor(job));
           const plugin = this.plugins.find((p) => p.name === job.plugin);
           if (!plugin) {
             await this.fail({
@@ -274,6 +280,7 @@ class Coordinator {
             attempt: job.attempt,
             plugin,
             file,
+            dataset,
             stageDir,
             heartbeatMs: config.heartbeatMs
           };
@@ -305,7 +312,9 @@ class Coordinator {
             if (reply.type === "done") {
               try {
                 const job = slot.job;
-                await this.exclusive(() => this.commit({job, outputs: reply.outputs, summary}));
+                await this.exclusive(() =>
+                  this.commit({job, outputs: reply.outputs, rejected: reply.rejected, summary})
+                );
                 progress.tick();
               } catch (error) {
                 await this.fail({
@@ -371,26 +380,35 @@ class Coordinator {
     const {catalog, config, now} = this.o;
     const outcome = await recordJobFailure({catalog, job, error, badInput, retry: config.retry, now});
     if (outcome === "retried") return void summary.jobsRetried++;
-    const file = await this.fileFor(job);
+    const {file} = await this.fileFor(job);
     summary.jobsFailed++;
     summary.failures.push({path: relative(this.o.paths.projectDir, file.path), plugin: job.plugin, error});
     progress.tick();
   }
 
-  /** Commits a finished job (see commitJob) and republishes the manifest so its rows show. */
+  /**
+   * Commits a finished job (see commitJob) and republishes the manifest so its rows show. A
+   * rejected file's job commits its good rows but counts, and is recorded, as failed.
+   */
   private async commit({
     job,
     outputs,
+    rejected,
     summary
   }: {
     job: StagedJob;
     outputs: StagedOutput[];
+    rejected?: string;
     summary: IngestSummary;
   }): Promise<void> {
     const {catalog, paths, now} = this.o;
-    await commitJob({catalog, paths, job, outputs, now});
+    await commitJob({catalog, paths, job, outputs, rejected, now});
     await this.publishManifest();
-    summary.jobsCompleted++;
+    if (rejected) {
+      const {file} = await this.fileFor(job);
+      summary.jobsFailed++;
+      summary.failures.push({path: relative(paths.projectDir, file.path), plugin: job.plugin, error: rejected});
+    } else summary.jobsCompleted++;
     for (const o of outputs) summary.rowsByTopic[o.topic] = (summary.rowsByTopic[o.topic] ?? 0) + o.rows;
   }
 
@@ -400,6 +418,7 @@ class Coordinator {
     await publishManifest({
       catalog,
       paths,
+      pipelines: builtins.pipelines,
       derivations: builtins.derivations,
       derive,
       duckdbSink: config.sinks.includes("duckdb"),

@@ -5,11 +5,11 @@
  */
 import {mkdirSync, renameSync, rmSync} from "node:fs";
 import {join, resolve} from "node:path";
-import {datasetOf} from "../core/dataset.js";
 import type {Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {quoteString} from "../core/sql.js";
 import type {JobRow} from "./catalog-db.js";
+import {datasetRef, presentDatasets, type DatasetRef} from "./datasets.js";
 import type {RoutingRule} from "./config.js";
 import type {StagedOutput} from "./job-worker.js";
 import type {LabPaths} from "./paths.js";
@@ -73,42 +73,66 @@ export async function recordSetup({
   return requeued.length;
 }
 
-/** One job per (plugin, plugin version, file version) whose tag the plugin subscribes to. */
+/** A job's identity: the same plugin never processes the same content twice within one dataset and options. */
+export function jobKey(job: {
+  plugin: string;
+  plugin_version: number;
+  file_version_id: number;
+  dataset_folder: string;
+  options_hash: string;
+}): string {
+  return `${job.plugin}@${job.plugin_version}#${job.file_version_id}#${job.dataset_folder}#${job.options_hash}`;
+}
+
+/**
+ * One job per (plugin, plugin version, file version, dataset, dataset options) whose tag the
+ * plugin subscribes to: identical files in two datasets are processed once each, and an edited
+ * dataset.json reprocesses its dataset's files.
+ */
 export async function enqueueJobs({
   catalog,
   routing,
   plugins,
+  pipelines,
   at
 }: {
   catalog: Duck;
   routing: RoutingRule[];
   plugins: PluginRef[];
+  pipelines: readonly string[];
   at: Date;
 }): Promise<number> {
-  const locations = await catalog.all<{file_id: number; rel_path: string; current_version_id: number; mtime: Date}>(
-    `SELECT l.file_id, l.rel_path, l.current_version_id, v.mtime FROM file_locations l JOIN file_versions v ON v.file_version_id = l.current_version_id WHERE NOT l.missing ORDER BY l.file_id`
-  );
+  const {locations, optionsHash} = await presentDatasets({catalog, pipelines});
   const existing = new Set(
     (
-      await catalog.all<{k: string}>(`SELECT plugin || '@' || plugin_version || '#' || file_version_id AS k FROM jobs`)
-    ).map((r) => r.k)
+      await catalog.all<Parameters<typeof jobKey>[0]>(
+        `SELECT plugin, plugin_version, file_version_id, dataset_folder, options_hash FROM jobs`
+      )
+    ).map(jobKey)
   );
   const values: string[] = [];
   for (const loc of locations) {
     const tag = routeTag({relPath: loc.rel_path, rules: routing});
     if (!tag) continue;
+    const options = optionsHash.get(loc.folder) ?? "";
     for (const plugin of plugins.filter((p) => p.tags.includes(tag))) {
-      const key = `${plugin.name}@${plugin.version}#${loc.current_version_id}`;
-      if (existing.has(key)) continue; // same content, same plugin: never processed twice
+      const key = jobKey({
+        plugin: plugin.name,
+        plugin_version: plugin.version,
+        file_version_id: loc.current_version_id,
+        dataset_folder: loc.folder,
+        options_hash: options
+      });
+      if (existing.has(key)) continue;
       existing.add(key);
       values.push(
-        `(${quoteString(plugin.name)}, ${plugin.version}, ${loc.current_version_id}, ${loc.file_id}, ${quoteString(tag)}, 'QUEUED', ${agePriority({mtime: loc.mtime, now: at})}, ${quoteString(at.toISOString())}::TIMESTAMP)`
+        `(${quoteString(plugin.name)}, ${plugin.version}, ${loc.current_version_id}, ${loc.file_id}, ${quoteString(tag)}, ${quoteString(loc.folder)}, ${quoteString(options)}, 'QUEUED', ${agePriority({mtime: loc.mtime, now: at})}, ${quoteString(at.toISOString())}::TIMESTAMP)`
       );
     }
   }
   for (let i = 0; i < values.length; i += 500)
     await catalog.run(
-      `INSERT INTO jobs (plugin, plugin_version, file_version_id, file_id, tag, status, priority, created_at) VALUES ${values.slice(i, i + 500).join(",")}`
+      `INSERT INTO jobs (plugin, plugin_version, file_version_id, file_id, tag, dataset_folder, options_hash, status, priority, created_at) VALUES ${values.slice(i, i + 500).join(",")}`
     );
   return values.length;
 }
@@ -132,46 +156,54 @@ export async function claimJob({
   return job ? {...job, attempt: job.attempts} : undefined;
 }
 
-/** The file version a job processes, where it was found. */
+/** The file version a job processes, where it was found, and its dataset. */
 export async function jobFile({
   catalog,
   paths,
-  job
+  job,
+  pipelines
 }: {
   catalog: Duck;
   paths: LabPaths;
   job: JobRow;
-}): Promise<CatalogFile> {
+  pipelines: readonly string[];
+}): Promise<{file: Omit<CatalogFile, "dataset">; dataset: DatasetRef}> {
   const row = await catalog.one<{root: string; rel_path: string; content_hash: string; size: bigint; mtime: Date}>(
     `SELECT r.path AS root, l.rel_path, v.content_hash, v.size, v.mtime FROM file_locations l JOIN source_roots r USING (root_id) JOIN file_versions v ON v.file_version_id = ? WHERE l.file_id = ?`,
     [job.file_version_id, job.file_id]
   );
   return {
-    path: resolve(paths.projectDir, row.root, row.rel_path),
-    relPath: row.rel_path,
-    contentHash: row.content_hash,
-    size: Number(row.size),
-    mtime: row.mtime,
-    tag: job.tag,
-    dataset: {...datasetOf({relPath: row.rel_path, pipelines: []}), options: {}, optionsFile: "dataset.json"}
+    file: {
+      path: resolve(paths.projectDir, row.root, row.rel_path),
+      relPath: row.rel_path,
+      contentHash: row.content_hash,
+      size: Number(row.size),
+      mtime: row.mtime,
+      tag: job.tag
+    },
+    dataset: datasetRef({paths, root: row.root, folder: job.dataset_folder, pipelines})
   };
 }
 
 /**
  * Checks the outputs' schemas against their topics, moves the staged files into the warehouse
- * and marks the job COMPLETED, in one transaction. Returns the rows written.
+ * and marks the job COMPLETED, in one transaction. Returns the rows written. A `rejected` job
+ * (the file failed as a whole, its good rows kept) is committed the same way but marked FAILED
+ * with the reason; the current view takes any committed job (one with `rows`).
  */
 export async function commitJob({
   catalog,
   paths,
   job,
   outputs,
+  rejected,
   now
 }: {
   catalog: Duck;
   paths: LabPaths;
   job: StagedJob;
   outputs: StagedOutput[];
+  rejected?: string;
   now: () => Date;
 }): Promise<number> {
   const known = new Map(
@@ -210,10 +242,13 @@ export async function commitJob({
         JSON.stringify(t.schema),
         now()
       ]);
-    await catalog.run(
-      `UPDATE jobs SET status = 'COMPLETED', error = NULL, finished_at = ?::TIMESTAMP, rows = ? WHERE job_id = ?`,
-      [now(), rows, job.job_id]
-    );
+    await catalog.run(`UPDATE jobs SET status = ?, error = ?, finished_at = ?::TIMESTAMP, rows = ? WHERE job_id = ?`, [
+      rejected ? "FAILED" : "COMPLETED",
+      rejected ?? null,
+      now(),
+      rows,
+      job.job_id
+    ]);
     await catalog.run("COMMIT");
   } catch (error) {
     await catalog.run("ROLLBACK");

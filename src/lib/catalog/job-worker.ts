@@ -7,7 +7,9 @@ import {mkdirSync, rmSync} from "node:fs";
 import {join} from "node:path";
 import {parentPort} from "node:worker_threads";
 import {openDuckDB} from "../core/duckdb.js";
-import {isLabError} from "../core/errors.js";
+import {isLabError, isRejectedInput} from "../core/errors.js";
+import {DATASET_COLUMN, withDataset} from "../core/table-sink.js";
+import {loadDataset, type DatasetRef} from "./datasets.js";
 import {parquetSchema} from "../core/parquet-read.js";
 import {writeParquet} from "../core/parquet-write.js";
 import {createRng} from "../core/random.js";
@@ -29,7 +31,9 @@ export interface RunJobMessage {
   fileVersionId: number;
   attempt: number;
   plugin: PluginRef;
-  file: CatalogFile;
+  file: Omit<CatalogFile, "dataset">;
+  /** The worker reads the dataset's options itself: a bad dataset.json fails this job alone. */
+  dataset: DatasetRef;
   stageDir: string;
   heartbeatMs: number;
 }
@@ -44,7 +48,8 @@ export interface StagedOutput {
 export type WorkerReply =
   | {type: "heartbeat"; jobId: number}
   | {type: "log"; jobId: number; line: string}
-  | {type: "done"; jobId: number; outputs: StagedOutput[]}
+  /** `rejected`: the file failed as a whole (RejectedInput) but its published rows stay. */
+  | {type: "done"; jobId: number; outputs: StagedOutput[]; rejected?: string}
   | {type: "failed"; jobId: number; error: string; badInput: boolean};
 
 const LINEAGE = [
@@ -90,8 +95,9 @@ async function loadPlugin(ref: PluginRef): Promise<Plugin> {
   return plugin;
 }
 
-async function run(message: RunJobMessage): Promise<StagedOutput[]> {
+async function run(message: RunJobMessage): Promise<{outputs: StagedOutput[]; rejected?: string}> {
   const plugin = await loadPlugin(message.plugin);
+  const dataset = loadDataset(message.dataset);
   mkdirSync(message.stageDir, {recursive: true});
   const scratchDir = join(message.stageDir, "scratch");
   mkdirSync(scratchDir, {recursive: true});
@@ -123,7 +129,10 @@ async function run(message: RunJobMessage): Promise<StagedOutput[]> {
         path,
         columns,
         rows,
-        constants: LINEAGE.map((c) => ({...c, value: BigInt(ids[c.name as keyof typeof ids])}))
+        constants: [
+          ...(columns.some((c) => c.name === DATASET_COLUMN.name) ? [] : [{...DATASET_COLUMN, value: dataset.name}]),
+          ...LINEAGE.map((c) => ({...c, value: BigInt(ids[c.name as keyof typeof ids])}))
+        ]
       });
       return record(topic, path, result.rows);
     },
@@ -133,14 +142,17 @@ async function run(message: RunJobMessage): Promise<StagedOutput[]> {
     async publishQuery(topic, sql) {
       const path = stagedPath(topic);
       const rows = await duck.run(
-        `COPY (SELECT *, ${message.jobId}::BIGINT AS _job_id, ${message.fileVersionId}::BIGINT AS _file_version_id, ${message.fileId}::BIGINT AS _file_id FROM (${sql})) TO ${quoteString(path)} (FORMAT parquet, COMPRESSION zstd)`
+        `COPY (SELECT *, ${message.jobId}::BIGINT AS _job_id, ${message.fileVersionId}::BIGINT AS _file_version_id, ${message.fileId}::BIGINT AS _file_id FROM (${await withDataset(duck, sql, dataset.name)})) TO ${quoteString(path)} (FORMAT parquet, COMPRESSION zstd)`
       );
       return record(topic, path, rows);
     }
   };
   try {
-    await plugin.execute(ctx, {...message.file, mtime: new Date(message.file.mtime)});
-    return outputs;
+    await plugin.execute(ctx, {...message.file, mtime: new Date(message.file.mtime), dataset});
+    return {outputs};
+  } catch (error) {
+    if (isRejectedInput(error)) return {outputs, rejected: error.message};
+    throw error;
   } finally {
     duck.close();
     rmSync(scratchDir, {recursive: true, force: true});
@@ -153,8 +165,8 @@ parentPort!.on("message", async (message: RunJobMessage) => {
     message.heartbeatMs
   );
   try {
-    const outputs = await run(message);
-    parentPort!.postMessage({type: "done", jobId: message.jobId, outputs} satisfies WorkerReply);
+    const {outputs, rejected} = await run(message);
+    parentPort!.postMessage({type: "done", jobId: message.jobId, outputs, rejected} satisfies WorkerReply);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     parentPort!.postMessage({

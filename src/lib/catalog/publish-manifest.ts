@@ -1,31 +1,55 @@
-import {mkdirSync, rmSync} from "node:fs";
-import {join} from "node:path";
+import {existsSync, mkdirSync, rmSync} from "node:fs";
+import {join, resolve} from "node:path";
 import {openDuckDB, type Duck} from "../core/duckdb.js";
 import {quoteIdent, quoteString} from "../core/sql.js";
 import type {Derivation} from "./derivation.js";
+import {datasetFolderSql, datasetRef} from "./datasets.js";
 import type {LabPaths} from "./paths.js";
 import {applyDerivations} from "./run-derivations.js";
 import {readManifest, schemaFingerprint, topicSource, writeManifest, type Manifest} from "./warehouse.js";
 
+const OPTIONS_FILE_SQL = `(l.rel_path = 'dataset.json' OR l.rel_path LIKE '%/dataset.json')`;
+
+/** Each present location's dataset folder, and each dataset folder's options (dataset.json) hash. */
+function datasetViews(pipelines: readonly string[]): string {
+  return `present AS (
+      SELECT l.*, ${datasetFolderSql({relPath: "l.rel_path", pipelines})} AS dataset_folder
+      FROM file_locations l WHERE NOT l.missing AND NOT ${OPTIONS_FILE_SQL}),
+    options AS (
+      SELECT regexp_replace(l.rel_path, '/?dataset\.json$', '') AS dataset_folder, r.path || '/' || l.rel_path AS options_file, v.content_hash AS options_hash
+      FROM file_locations l JOIN source_roots r USING (root_id) JOIN file_versions v ON v.file_version_id = l.current_version_id
+      WHERE NOT l.missing AND ${OPTIONS_FILE_SQL})`;
+}
+
 /** The catalog's own tables, published as topics with every manifest (see genericTables in builtins.ts). */
-export const CATALOG_SNAPSHOTS: Record<string, string> = {
-  catalog_files: `SELECT l.file_id, r.path AS source_root, l.rel_path, l.size, l.current_version_id AS file_version_id, v.content_hash, l.first_seen, l.last_seen, l.missing FROM file_locations l JOIN source_roots r USING (root_id) LEFT JOIN file_versions v ON v.file_version_id = l.current_version_id`,
+export const catalogSnapshots = (pipelines: readonly string[]): Record<string, string> => ({
+  catalog_files: `SELECT l.file_id, r.path AS source_root, l.rel_path, ${datasetFolderSql({relPath: "l.rel_path", pipelines})} AS dataset_folder, l.size, l.current_version_id AS file_version_id, v.content_hash, l.first_seen, l.last_seen, l.missing FROM file_locations l JOIN source_roots r USING (root_id) LEFT JOIN file_versions v ON v.file_version_id = l.current_version_id`,
+  catalog_datasets: `WITH ${datasetViews(pipelines)},
+    named AS (SELECT *, split_part(dataset_folder, '/', 1) AS top FROM present)
+    SELECT CASE WHEN top IN (${pipelines.length ? pipelines.map(quoteString).join(", ") : "NULL"}) THEN top END AS pipeline,
+      CASE WHEN dataset_folder = '' THEN 'default' WHEN top IN (${pipelines.length ? pipelines.map(quoteString).join(", ") : "NULL"}) THEN coalesce(nullif(split_part(dataset_folder, '/', 2), ''), 'default') ELSE top END AS dataset,
+      dataset_folder AS folder, bool_and(n.rel_path LIKE '%.sim.json') AS simulated, count(*) AS files,
+      max(v.mtime) AS newest_mtime, any_value(o.options_file) AS options_file
+    FROM named n JOIN file_versions v ON v.file_version_id = n.current_version_id LEFT JOIN options o USING (dataset_folder)
+    GROUP BY ALL ORDER BY pipeline NULLS LAST, dataset`,
   catalog_versions: `SELECT file_version_id, content_hash, size, mtime, first_seen FROM file_versions`,
   catalog_location_versions: `SELECT lv.file_id, r.path || '/' || l.rel_path AS path, lv.file_version_id, v.content_hash, lv.seen_at FROM location_versions lv JOIN file_locations l USING (file_id) JOIN source_roots r USING (root_id) JOIN file_versions v USING (file_version_id)`,
-  catalog_jobs: `SELECT j.job_id, j.plugin, j.plugin_version, j.file_version_id, j.file_id, r.path || '/' || l.rel_path AS path, j.tag, j.status, j.priority, j.attempts, j.error, j.created_at, j.started_at, j.finished_at, j.rows FROM jobs j JOIN file_locations l USING (file_id) JOIN source_roots r USING (root_id)`,
+  catalog_jobs: `SELECT j.job_id, j.plugin, j.plugin_version, j.file_version_id, j.file_id, r.path || '/' || l.rel_path AS path, j.dataset_folder, j.tag, j.status, j.priority, j.attempts, j.error, j.created_at, j.started_at, j.finished_at, j.rows FROM jobs j JOIN file_locations l USING (file_id) JOIN source_roots r USING (root_id)`,
   catalog_outputs: `SELECT o.job_id, o.topic, o.path, o.rows FROM job_outputs o`,
   catalog_plugins: `SELECT name, source, module, tags, topics, version, status, error, loaded_at FROM plugins`
-};
+});
 
 /**
- * Rebuilds the manifest from the catalog: for every file version that some present location
- * holds now, the outputs of its latest completed job per plugin. Superseded versions drop out of
+ * Rebuilds the manifest from the catalog: for every (file version, dataset) that some present
+ * location holds now, the outputs of its latest committed job per plugin under the dataset's
+ * current options. Superseded versions drop out of
  * the view (their files and lineage stay), and the catalog tables are published as topics too.
  * With `derive`, derivations whose inputs changed are recomputed (see applyDerivations).
  */
 export async function publishManifest({
   catalog,
   paths,
+  pipelines,
   derivations,
   derive,
   duckdbSink,
@@ -36,6 +60,8 @@ export async function publishManifest({
 }: {
   catalog: Duck;
   paths: LabPaths;
+  /** The pipelines' names (dataset folders: src/lib/catalog/datasets.ts). */
+  pipelines: readonly string[];
   derivations: Derivation[];
   derive: boolean;
   /** Also keep each topic as a table in the warehouse's DuckDB file. */
@@ -57,13 +83,16 @@ export async function publishManifest({
     job_id: number;
     file_version_id: number;
     file_id: number;
+    dataset_folder: string;
   }>(`
-    WITH latest AS (
-      SELECT * FROM jobs WHERE status = 'COMPLETED'
-        AND file_version_id IN (SELECT current_version_id FROM file_locations WHERE NOT missing)
-      QUALIFY row_number() OVER (PARTITION BY plugin, file_version_id ORDER BY plugin_version DESC) = 1
+    WITH ${datasetViews(pipelines)},
+    current_keys AS (SELECT DISTINCT current_version_id AS file_version_id, dataset_folder FROM present),
+    latest AS (
+      SELECT j.* FROM jobs j JOIN current_keys k USING (file_version_id, dataset_folder) LEFT JOIN options o USING (dataset_folder)
+      WHERE j.rows IS NOT NULL AND j.status IN ('COMPLETED', 'FAILED') AND j.options_hash = coalesce(o.options_hash, '')
+      QUALIFY row_number() OVER (PARTITION BY j.plugin, j.file_version_id, j.dataset_folder ORDER BY j.plugin_version DESC, j.job_id DESC) = 1
     )
-    SELECT o.topic, o.path, o.rows, j.job_id, j.file_version_id, j.file_id FROM job_outputs o JOIN latest j USING (job_id) ORDER BY o.topic, j.job_id, o.path`);
+    SELECT o.topic, o.path, o.rows, j.job_id, j.file_version_id, j.file_id, j.dataset_folder FROM job_outputs o JOIN latest j USING (job_id) ORDER BY o.topic, j.job_id, o.path`);
   const manifest: Manifest = {generated_at: now().toISOString(), topics: {}};
   for (const t of topics)
     manifest.topics[t.topic] = {fingerprint: t.fingerprint, schema: JSON.parse(t.schema_json), files: []};
@@ -73,12 +102,13 @@ export async function publishManifest({
       job_id: f.job_id,
       file_version_id: f.file_version_id,
       file_id: f.file_id,
+      dataset_folder: f.dataset_folder,
       rows: Number(f.rows)
     });
   const previous = readManifest(paths);
   const stamp = Date.now();
   mkdirSync(join(paths.warehouseDir, "_catalog"), {recursive: true});
-  for (const [name, sql] of Object.entries(CATALOG_SNAPSHOTS)) {
+  for (const [name, sql] of Object.entries(catalogSnapshots(pipelines))) {
     const rel = `_catalog/${name}-${stamp}.parquet`;
     const rows = await catalog.run(
       `COPY (${sql}) TO ${quoteString(join(paths.warehouseDir, rel))} (FORMAT parquet, COMPRESSION zstd)`
@@ -91,8 +121,18 @@ export async function publishManifest({
       files: [{path: rel, job_id: null, file_version_id: null, file_id: null, rows}]
     };
   }
+  const roots = (await catalog.all<{path: string}>("SELECT path FROM source_roots ORDER BY root_id")).map(
+    (r) => r.path
+  );
   const replaced = await applyDerivations({
     paths,
+    datasetFor: (folder) =>
+      datasetRef({
+        paths,
+        root: roots.find((root) => existsSync(resolve(paths.projectDir, root, folder))) ?? roots[0] ?? ".",
+        folder,
+        pipelines
+      }),
     derivations,
     manifest,
     previous,
@@ -103,7 +143,7 @@ export async function publishManifest({
     log
   });
   writeManifest({paths, manifest});
-  for (const name of Object.keys(CATALOG_SNAPSHOTS))
+  for (const name of Object.keys(catalogSnapshots(pipelines)))
     for (const f of previous.topics[name]?.files ?? []) rmSync(join(paths.warehouseDir, f.path), {force: true});
   for (const dir of replaced) rmSync(join(paths.warehouseDir, dir), {recursive: true, force: true});
   if (duckdbSink) await syncDuckDBSink({paths, manifest});

@@ -5,14 +5,18 @@ import {startWorker} from "../core/worker.js";
 import type {Derivation, DerivedOutput} from "./derivation.js";
 import type {DerivationJob, DerivationReply} from "./derivation-worker.js";
 import type {LabPaths} from "./paths.js";
-import {schemaFingerprint, topicSource, type Manifest} from "./warehouse.js";
+import {quoteIdent} from "../core/sql.js";
+import type {DatasetRef} from "./datasets.js";
+import {schemaFingerprint, topicSource, type Manifest, type ManifestFile, type ManifestTopic} from "./warehouse.js";
 
 /**
- * Derived topics: each derivation's outputs are carried over from the previous manifest, and
- * recomputed (when `derive`) if its inputs' current files or its version changed. Outputs live
- * in `_derived/<name>-<stamp>/`; returns the folders the new manifest no longer names. Each run
- * is a worker thread with `memoryMb` of heap: one that runs out of memory or throws is logged
- * and keeps its previous outputs, and the caller goes on.
+ * Derived topics, per dataset: each derivation runs once for every dataset with rows in one of
+ * its inputs, over that dataset's rows alone, and its outputs for that dataset are carried over
+ * from the previous manifest unless (when `derive`) that dataset's input files or the
+ * derivation's version changed — a new file in one dataset recomputes only that dataset. Outputs
+ * live in `_derived/<name>-<dataset>-<stamp>/`; returns the folders the new manifest no longer
+ * names. Each run is a worker thread with `memoryMb` of heap: one that runs out of memory or
+ * throws is logged and keeps that dataset's previous outputs, and the caller goes on.
  */
 export async function applyDerivations({
   paths,
@@ -21,6 +25,7 @@ export async function applyDerivations({
   previous,
   derive,
   memoryMb,
+  datasetFor,
   failed = new Map(),
   now,
   log
@@ -32,81 +37,125 @@ export async function applyDerivations({
   derive: boolean;
   /** Each derivation thread's V8 heap limit (and its DuckDB's memory limit). */
   memoryMb: number;
+  /** The dataset a folder names (its options are read in the derivation's thread). */
+  datasetFor: (folder: string) => DatasetRef;
   /**
-   * Derivation name → the input key it last failed on; kept by the caller across passes, so a
-   * derivation that ran out of memory is not rerun (a minute or more, in the dev server) on the very
-   * inputs it failed on, only once they change.
+   * `<derivation>@<dataset folder>` → the input key it last failed on; kept by the caller across
+   * passes, so a derivation that ran out of memory is not rerun (a minute or more, in the dev
+   * server) on the very inputs it failed on, only once they change.
    */
   failed?: Map<string, string>;
   now: () => Date;
   log: (line: string) => void;
 }): Promise<string[]> {
-  const replaced: string[] = [];
-  manifest.derived = {...previous.derived};
+  manifest.derived = {};
   for (const d of derivations) {
-    const before = previous.derived?.[d.name];
-    const carry = () => {
-      for (const topic of d.outputs)
-        if (previous.topics[topic] && before) manifest.topics[topic] = previous.topics[topic]!;
+    const outputs = new Map<string, ManifestTopic>();
+    const add = (topic: string, entry: Pick<ManifestTopic, "fingerprint" | "schema">, files: ManifestFile[]) => {
+      const into = outputs.get(topic) ?? {fingerprint: entry.fingerprint, schema: entry.schema, files: []};
+      into.files.push(...files);
+      outputs.set(topic, into);
     };
-    const present = d.inputs.filter((t) => manifest.topics[t]?.files.length);
-    const inputKey = createHash("sha256")
-      .update(JSON.stringify([d.version, d.inputs.map((t) => manifest.topics[t]?.files.map((f) => f.path) ?? [])]))
-      .digest("hex")
-      .slice(0, 20);
-    if (!derive || before?.inputKey === inputKey || failed.get(d.name) === inputKey) {
-      carry();
-      continue;
-    }
-    if (before) replaced.push(before.dir);
-    if (present.length < d.inputs.length) {
-      // No input rows (yet, or any more): the derived topics are gone too.
-      delete manifest.derived[d.name];
-      for (const topic of d.outputs) delete manifest.topics[topic];
-      continue;
-    }
-    const dir = `_derived/${d.name}-${Date.now()}`;
-    try {
-      const started = performance.now();
-      const outputs = await runDerivationWorker({
-        derivation: d,
-        memoryMb,
-        log,
-        job: {
-          module: d.module,
-          exportName: d.exportName,
-          dataset: {name: "default", options: {}, optionsFile: "dataset.json"},
-          views: d.inputs.map((topic) => ({topic, sql: topicSource({paths, entry: manifest.topics[topic]!})})),
-          paths,
-          outDir: join(paths.warehouseDir, dir),
-          outRel: dir,
-          cacheDir: join(paths.labDir, "cache", `derive-${d.name}`),
-          duckMemoryLimit: `${memoryMb}MB`
+    const folders = [
+      ...new Set(d.inputs.flatMap((t) => manifest.topics[t]?.files.map((f) => f.dataset_folder ?? "") ?? []))
+    ].sort();
+    for (const folder of folders) {
+      const key = `${d.name}@${folder}`;
+      const before = previous.derived?.[key];
+      const inputFiles = d.inputs.map(
+        (t) => manifest.topics[t]?.files.filter((f) => (f.dataset_folder ?? "") === folder) ?? []
+      );
+      const inputKey = createHash("sha256")
+        .update(JSON.stringify([d.version, inputFiles.map((files) => files.map((f) => f.path))]))
+        .digest("hex")
+        .slice(0, 20);
+      const carry = () => {
+        if (!before) return;
+        manifest.derived![key] = before;
+        for (const topic of d.outputs) {
+          const entry = previous.topics[topic];
+          if (entry)
+            add(
+              topic,
+              entry,
+              entry.files.filter((f) => f.dataset_folder === folder)
+            );
         }
-      });
-      for (const o of outputs)
-        manifest.topics[o.topic] = {
-          fingerprint: schemaFingerprint(o.schema),
-          schema: o.schema,
-          files: [{path: o.path, job_id: null, file_version_id: null, file_id: null, rows: o.rows}]
-        };
-      failed.delete(d.name);
-      manifest.derived[d.name] = {
-        inputKey,
-        dir,
-        at: now().toISOString(),
-        seconds: +((performance.now() - started) / 1000).toFixed(2)
       };
-    } catch (error) {
-      // A failed derivation keeps its previous outputs visible and says why.
-      log(`derivation ${d.name} failed: ${(error as Error).message}`);
-      failed.set(d.name, inputKey);
-      rmSync(join(paths.warehouseDir, dir), {recursive: true, force: true});
-      if (before) replaced.pop();
-      carry();
+      if (!derive || before?.inputKey === inputKey || failed.get(key) === inputKey) {
+        carry();
+        continue;
+      }
+      const dataset = datasetFor(folder);
+      const dir = `_derived/${d.name}-${folder.replace(/[^A-Za-z0-9_-]+/g, "-") || "root"}-${Date.now()}`;
+      try {
+        const started = performance.now();
+        const written = await runDerivationWorker({
+          derivation: d,
+          memoryMb,
+          log,
+          job: {
+            module: d.module,
+            exportName: d.exportName,
+            dataset,
+            views: d.inputs.flatMap((topic, i) => {
+              const entry = manifest.topics[topic];
+              if (!entry) return [];
+              return [
+                {topic, sql: datasetView({paths, entry, files: inputFiles[i]!}), rows: inputFiles[i]!.length > 0}
+              ];
+            }),
+            paths,
+            outDir: join(paths.warehouseDir, dir),
+            outRel: dir,
+            cacheDir: join(
+              paths.labDir,
+              "cache",
+              `derive-${d.name}`,
+              folder.replace(/[^A-Za-z0-9_-]+/g, "-") || "root"
+            ),
+            duckMemoryLimit: `${memoryMb}MB`
+          }
+        });
+        for (const o of written)
+          add(o.topic, {fingerprint: schemaFingerprint(o.schema), schema: o.schema}, [
+            {path: o.path, job_id: null, file_version_id: null, file_id: null, dataset_folder: folder, rows: o.rows}
+          ]);
+        failed.delete(key);
+        manifest.derived[key] = {
+          inputKey,
+          dir,
+          at: now().toISOString(),
+          seconds: +((performance.now() - started) / 1000).toFixed(2)
+        };
+      } catch (error) {
+        // A failed derivation keeps that dataset's previous outputs visible and says why.
+        log(`derivation ${d.name} (dataset ${dataset.name}) failed: ${(error as Error).message}`);
+        failed.set(key, inputKey);
+        rmSync(join(paths.warehouseDir, dir), {recursive: true, force: true});
+        carry();
+      }
     }
+    // A topic with no dataset left is gone; one a dataset's run did not write keeps the others' files.
+    for (const topic of d.outputs) delete manifest.topics[topic];
+    for (const [topic, entry] of outputs) manifest.topics[topic] = entry;
   }
-  return replaced;
+  const kept = new Set(Object.values(manifest.derived).map((e) => e.dir));
+  return [...new Set(Object.values(previous.derived ?? {}).map((e) => e.dir))].filter((dir) => !kept.has(dir));
+}
+
+/** One input topic's rows of one dataset, without the `dataset` column (the derivation's sink adds it back). */
+function datasetView({paths, entry, files}: {paths: LabPaths; entry: ManifestTopic; files: ManifestFile[]}): string {
+  const hasDataset = entry.schema.some((c) => c.name === "dataset");
+  if (!files.length)
+    return `SELECT ${
+      entry.schema
+        .filter((c) => c.name !== "dataset")
+        .map((c) => `NULL::${c.type} AS ${quoteIdent(c.name)}`)
+        .join(", ") || "NULL AS nothing"
+    } LIMIT 0`;
+  const source = topicSource({paths, entry: {...entry, files}});
+  return hasDataset ? `SELECT * EXCLUDE (dataset) FROM (${source})` : source;
 }
 
 /**

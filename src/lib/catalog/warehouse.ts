@@ -25,6 +25,8 @@ export interface ManifestFile {
   job_id: number | null;
   file_version_id: number | null;
   file_id: number | null;
+  /** The dataset folder its rows came from (src/lib/catalog/datasets.ts); absent for the catalog's own tables. */
+  dataset_folder?: string;
   rows: number;
 }
 

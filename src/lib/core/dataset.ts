@@ -55,13 +55,14 @@ export function parseDatasetOptions({text, file}: {text: string; file: string}):
   try {
     value = JSON.parse(text);
   } catch (error) {
+    // Node names the offending offset; "Unexpected end of JSON input" means the end of the text.
     const at = /position (\d+)/.exec((error as Error).message);
-    const offset = at ? Number(at[1]) : undefined;
-    const before = offset === undefined ? "" : text.slice(0, offset);
+    const offset = at ? Number(at[1]) : text.length;
+    const before = text.slice(0, offset);
     throw new LabError({
       file,
-      line: offset === undefined ? undefined : before.split("\n").length,
-      column: offset === undefined ? undefined : offset - before.lastIndexOf("\n"),
+      line: before.split("\n").length,
+      column: offset - before.lastIndexOf("\n"),
       reason: `not valid JSON: ${(error as Error).message}`,
       hint: 'dataset.json holds one JSON object of options, e.g. {"timezone": "Asia/Kolkata"}'
     });
@@ -214,11 +215,20 @@ export class OptionReader {
   /** Refuses every key that was not read: a typo must not pass as "option left at its default". */
   finish(): void {
     for (const key of Object.keys(this.options))
-      if (!this.keys.includes(key))
-        this.fail(
-          key,
-          "unknown option",
-          this.keys.length ? `known: ${this.keys.join(", ")}` : "this pipeline takes no options"
-        );
+      if (!this.keys.includes(key)) throw new UnknownOption({file: this.file, key, known: this.keys});
+  }
+}
+
+/** A dataset.json key no option reads; `known` lists the keys that are (the docs test reads it). */
+export class UnknownOption extends LabError {
+  readonly known: string[];
+  constructor({file, key, known}: {file: string; key: string; known: string[]}) {
+    super({
+      file,
+      column: key,
+      reason: "unknown option",
+      hint: known.length ? `known: ${known.join(", ")}` : "this pipeline takes no options"
+    });
+    this.known = known;
   }
 }

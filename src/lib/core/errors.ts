@@ -39,3 +39,45 @@ export class LabError extends Error {
 export function isLabError(error: unknown): error is LabError {
   return error instanceof LabError || (error instanceof Error && error.name === "LabError");
 }
+
+/**
+ * A file that is bad as a whole (no good row, or more than half its rows set aside) although the
+ * rows it did yield are good: the job fails with this reason, and the good rows and the quarantine
+ * it published stay published (a tolerant ingest loses no good data). `lab run` exits non-zero.
+ */
+export class RejectedInput extends LabError {
+  readonly rejectedInput = true;
+}
+
+export function isRejectedInput(error: unknown): error is RejectedInput {
+  return error instanceof Error && (error as Partial<RejectedInput>).rejectedInput === true;
+}
+
+/**
+ * The rule for a tolerant reader's file: it fails (RejectedInput) when it yields no good row or
+ * sets aside more than half of them, naming the first reasons. Call it after publishing.
+ */
+export function rejectMostlyBadFile({
+  file,
+  kept,
+  quarantined,
+  firstReasons
+}: {
+  file: string;
+  kept: number;
+  quarantined: number;
+  /** The first few quarantine reasons, each already saying where (`line 12, column ts: …`). */
+  firstReasons: string[];
+}): void {
+  const total = kept + quarantined;
+  if (kept > 0 && quarantined * 2 <= total) return;
+  const why = firstReasons.slice(0, 3).join("; ");
+  throw new RejectedInput({
+    file,
+    reason:
+      kept === 0
+        ? `no good row${total ? ` (${quarantined} set aside${why ? `: ${why}` : ""})` : " (the file holds no rows)"}`
+        : `${quarantined} of ${total} rows set aside, more than half${why ? `: ${why}` : ""}`,
+    hint: "the good rows are kept; the quarantine table lists every row set aside with its reason"
+  });
+}
