@@ -67,7 +67,7 @@ describe("streaming medallion under SIGKILL", () => {
     expect(await exitCode(run), run.log()).toBe(0);
     expect(run.log()).toMatch(/promote: batch [3-9]/);
     reference = await medallionStats(out);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => feed.close());
 
   test("an uninterrupted run promotes every distinct reading once", () => {
@@ -94,7 +94,7 @@ describe("streaming medallion under SIGKILL", () => {
       if (point.startsWith("promote:")) expect(second.log()).toContain("promote: batch 2 (redone after a restart)");
       expect(await medallionStats(out)).toEqual(reference);
     },
-    90_000
+    180_000
   );
 
   test("killed three times at arbitrary moments while parts land and batches run, then left to finish: the same silver and gold", async () => {
@@ -108,7 +108,7 @@ describe("streaming medallion under SIGKILL", () => {
     const last = spawnLander({args: argsFor(out), env});
     expect(await exitCode(last), last.log()).toBe(0);
     expect(await medallionStats(out)).toEqual(reference);
-  }, 120_000);
+  }, 240_000);
 
   test.skipIf(!pgUrl)(
     "killed between PostgreSQL and the checkpoint, the restart leaves each reading in PostgreSQL once",
@@ -135,6 +135,6 @@ describe("streaming medallion under SIGKILL", () => {
       }
       expect(await medallionStats(out)).toEqual(reference);
     },
-    90_000
+    180_000
   );
 });

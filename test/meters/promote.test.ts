@@ -178,6 +178,25 @@ describe("streaming promotion", () => {
     }
   );
 
+  test("a batch takes at most maxBatchReadings offsets and says when more are waiting", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promote-cap-"));
+    await twoBatches(dir);
+    const promoter = await openPromoter({outDir: dir, maxBatchReadings: 6});
+    try {
+      expect(await promoter.promoteOnce()).toMatchObject({batch: 1, from: 0, to: 6, behind: true, silver: 6});
+      expect(await promoter.promoteOnce()).toMatchObject({
+        batch: 2,
+        from: 6,
+        to: 10,
+        behind: false,
+        silver: 2,
+        issues: 1
+      });
+    } finally {
+      promoter.close();
+    }
+  });
+
   test("a restart removes the temporary outputs a killed batch left", async () => {
     const dir = mkdtempSync(join(tmpdir(), "promote-temps-"));
     await twoBatches(dir);

@@ -29,6 +29,8 @@ export interface PromotedBatch {
   parts: number;
   /** A batch planned before a restart and redone from its manifest. */
   redone: boolean;
+  /** More is committed in bronze than this batch took (a capped or redone batch): promote again at once. */
+  behind: boolean;
   silver: number;
   issues: number;
   goldHours: number;
@@ -45,6 +47,8 @@ export interface PromoterOptions {
   config?: MeterConfig;
   /** Gold hours and days are local wall-clock (IST by default, as the batch medallion). */
   utcOffsetMinutes?: number;
+  /** The most feed offsets one batch takes, so catching up after a long stop goes in bounded steps. */
+  maxBatchReadings?: number;
   /** Awaited at each step of a batch (tests stall here to kill the process at that point). */
   onStep?: (step: PromoteStep, batch: number) => Promise<void> | void;
   now?: () => number;
@@ -71,6 +75,7 @@ export async function openPromoter({
   outDir,
   config,
   utcOffsetMinutes,
+  maxBatchReadings = 2_000_000,
   onStep = () => {},
   now = Date.now
 }: PromoterOptions): Promise<Promoter> {
@@ -98,8 +103,9 @@ export async function openPromoter({
           hint: "the promotion state was edited by hand: restore it, or start a fresh --out DIR"
         });
       if (!manifest) {
-        const to = readCheckpoint(outDir);
-        if (to <= watermark.offset) return undefined;
+        const committed = readCheckpoint(outDir);
+        if (committed <= watermark.offset) return undefined;
+        const to = Math.min(committed, watermark.offset + maxBatchReadings);
         manifest = {
           batch: watermark.batch + 1,
           from: watermark.offset,
@@ -128,6 +134,7 @@ export async function openPromoter({
         to: manifest.to,
         parts: manifest.parts.length,
         redone,
+        behind: readCheckpoint(outDir) > manifest.to && (redone || manifest.to - manifest.from >= maxBatchReadings),
         silver: built.silver,
         issues: built.issues,
         goldHours: built.goldHours,
@@ -200,9 +207,10 @@ export async function promoteEvery({
   let wake = () => {};
   const stop = () => ((stopping = true), wake());
   until.then(stop, stop);
-  const once = async () => {
+  /** Promotes one batch; true when bronze holds more than it took and another should follow at once. */
+  const once = async (): Promise<boolean> => {
     const batch = await promoter.promoteOnce();
-    if (!batch) return;
+    if (!batch) return false;
     summary.batches++;
     summary.silver += batch.silver;
     summary.issues += batch.issues;
@@ -213,10 +221,11 @@ export async function promoteEvery({
       `promote: batch ${batch.batch}${batch.redone ? " (redone after a restart)" : ""}: offsets ${batch.from}–${batch.to} from ${batch.parts} part(s) → silver +${batch.silver.toLocaleString("en-US")}, issues +${batch.issues}, gold ${batch.goldHours} hour(s) in ${batch.goldDays.length} day(s); ${(batch.tookMs / 1000).toFixed(1)} s; silver lag p99 ${batchLag.percentileSeconds(99).toFixed(1)} s`
     );
     onBatch?.(batch);
+    return batch.behind;
   };
   while (!stopping) {
     const started = Date.now();
-    await once();
+    if (await once()) continue;
     const wait = Math.max(0, started + intervalMs - Date.now());
     if (!stopping)
       await new Promise<void>((resolve) => {
@@ -224,6 +233,6 @@ export async function promoteEvery({
         wake = () => (clearTimeout(timer), resolve());
       });
   }
-  await once();
+  while (await once());
   return summary;
 }
