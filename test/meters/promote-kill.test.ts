@@ -6,9 +6,10 @@ import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {openDuckDB} from "../../src/lib/core/duckdb.js";
 import {quoteList} from "../../src/lib/core/sql.js";
 import {feedSequence, startAmiFeed} from "../../src/lib/meters/feed-server.js";
+import {readCheckpoint} from "../../src/lib/meters/land.js";
 import {silverFiles} from "../../src/lib/meters/promote-batch.js";
 import {readWatermark} from "../../src/lib/meters/promote-state.js";
-import {afterFirstCommits, exitCode, killHard, spawnLander} from "./lander-process.js";
+import {exitCode, killHard, spawnLander} from "./lander-process.js";
 
 const START = new Date("2024-06-02T18:30:00Z");
 const FEED = {meters: 200, days: 1, pattern: "DEGRADED", seed: 5, start: START} as const;
@@ -43,6 +44,13 @@ async function medallionStats(dir: string) {
   }
 }
 
+/** Resolves once the lander's checkpoint passed `offset`. */
+async function landedPast({out, offset, child}: {out: string; offset: number; child: ReturnType<typeof spawnLander>}) {
+  for (const started = Date.now(); readCheckpoint(out) < offset; await new Promise((r) => setTimeout(r, 50)))
+    if (Date.now() - started > 60_000 || child.exitCode !== null)
+      throw new Error(`the lander did not land past offset ${offset}:\n${child.log()}`);
+}
+
 /** Resolves once the lander printed `stall: at POINT` (it then waits there to be killed). */
 function stalled(child: ReturnType<typeof spawnLander>): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -56,7 +64,8 @@ function stalled(child: ReturnType<typeof spawnLander>): Promise<void> {
 describe("streaming medallion under SIGKILL", () => {
   let feed: Awaited<ReturnType<typeof startAmiFeed>>;
   let reference: Awaited<ReturnType<typeof medallionStats>>;
-  const distinct = new Set([...feedSequence(FEED)].map((r) => `${r.meter_id} ${r.reading_ts.toISOString()}`)).size;
+  const sequence = [...feedSequence(FEED)];
+  const distinct = new Set(sequence.map((r) => `${r.meter_id} ${r.reading_ts.toISOString()}`)).size;
   const env = {LAB_AMI_TOKEN: "kill"};
   const argsFor = (out: string) => [feed.url, "--out", out, "--commit-ms", "100", "--promote-ms", "400"];
 
@@ -98,16 +107,25 @@ describe("streaming medallion under SIGKILL", () => {
   );
 
   test("killed three times at arbitrary moments while parts land and batches run, then left to finish: the same silver and gold", async () => {
-    const out = mkdtempSync(join(tmpdir(), "promote-kill-any-"));
-    for (const delayMs of [150, 700, 1300]) {
-      const run = spawnLander({args: argsFor(out), env});
-      await afterFirstCommits(run);
-      await new Promise((r) => setTimeout(r, delayMs));
-      await killHard(run);
+    // A slower feed of the same readings, so the stream outlasts three kills on a busy machine.
+    const slow = await startAmiFeed({token: "kill", ratePerSecond: 1500, ...FEED});
+    try {
+      const out = mkdtempSync(join(tmpdir(), "promote-kill-any-"));
+      const args = [slow.url, ...argsFor(out).slice(1)];
+      for (const delayMs of [150, 700, 1300]) {
+        const from = readCheckpoint(out);
+        const run = spawnLander({args, env});
+        await landedPast({out, offset: from + 500, child: run});
+        await new Promise((r) => setTimeout(r, delayMs));
+        await killHard(run);
+      }
+      expect(readCheckpoint(out)).toBeLessThan(sequence.length);
+      const last = spawnLander({args, env});
+      expect(await exitCode(last), last.log()).toBe(0);
+      expect(await medallionStats(out)).toEqual(reference);
+    } finally {
+      await slow.close();
     }
-    const last = spawnLander({args: argsFor(out), env});
-    expect(await exitCode(last), last.log()).toBe(0);
-    expect(await medallionStats(out)).toEqual(reference);
   }, 240_000);
 
   test.skipIf(!pgUrl)(
