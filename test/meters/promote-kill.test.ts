@@ -128,6 +128,21 @@ describe("streaming medallion under SIGKILL", () => {
     }
   }, 240_000);
 
+  test("Ctrl-C lands what it holds, promotes it and exits 0 with the watermark at the checkpoint", async () => {
+    const slow = await startAmiFeed({token: "kill", ratePerSecond: 1500, ...FEED});
+    try {
+      const out = mkdtempSync(join(tmpdir(), "promote-sigint-"));
+      const run = spawnLander({args: [slow.url, ...argsFor(out).slice(1, -1), "60000"], env});
+      await landedPast({out, offset: 2000, child: run});
+      run.kill("SIGINT");
+      expect(await exitCode(run), run.log()).toBe(0);
+      expect(readWatermark(out).offset).toBe(readCheckpoint(out));
+      expect(run.log()).toMatch(/promote: 1 batch\(es\), silver \+\d+ readings/);
+    } finally {
+      await slow.close();
+    }
+  }, 120_000);
+
   test.skipIf(!pgUrl)(
     "killed between PostgreSQL and the checkpoint, the restart leaves each reading in PostgreSQL once",
     async () => {
