@@ -103,9 +103,13 @@ export async function buildBatch({
   const scale = config.segmentScale;
   const local = `(reading_ts + INTERVAL ${utcOffsetMinutes} MINUTE)`;
   // A part re-landed after a crash repeats offsets: then each offset counts once (the first landed).
-  const overlapping = manifest.parts.some(
-    (name, i) => i > 0 && partRange(name).from < partRange(manifest.parts[i - 1]!).to
-  );
+  let reach = -1;
+  const overlapping = manifest.parts.some((name) => {
+    const {from, to} = partRange(name);
+    const overlaps = from < reach;
+    reach = Math.max(reach, to);
+    return overlaps;
+  });
   await duck.run(`
     CREATE OR REPLACE TEMP TABLE batch_parsed AS
       SELECT feed_offset, landed_at, generated_at, r.meter_id, TRY_CAST(r.reading_ts AS TIMESTAMP) AS reading_ts,
