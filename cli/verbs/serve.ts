@@ -29,8 +29,9 @@ Starts a stand-in for the MPCB Central Server (Open API v2.3) on 127.0.0.1 with 
 (/realtimeUpload, /delayedUpload, /getConfig, /uploadConfig, /completedConfig,
 /getcalibrationconfig, /updatecalibrationconfig, /uploadDiagnosticInfo), under /MPCBServer or /.
 Uploads (multipart zip: an MPCB-layout data file + a metadata JSON) are validated and appended,
-fsynced, to INBOX/<site>/cetp_mpcb_export.csv, where \`lab run effluent --follow\` and the catalog
-pick them up; implausible readings go to .lab/mpcb/<site>-quarantine.jsonl with the reason.
+fsynced, to INBOX/<site>/cetp_mpcb_export.csv: with the default inbox that is the site's dataset
+(datasets/effluent/<site>/), which the catalog analyses like any site and \`lab run effluent --follow\`
+can follow; implausible readings go to .lab/mpcb/<site>-quarantine.jsonl with the reason.
 Requests are signed per site over method, path, timestamp and body (see
 src/lib/effluent/mpcb-auth.ts); each signature is accepted once.
 
@@ -41,7 +42,7 @@ server refuses to start without at least one key.
 options:
   --port N                  port on 127.0.0.1 (default 8088)
   --site-keys-file FILE     accepted sites and keys, ID:KEY one a line (else $LAB_MPCB_SITE_KEYS)
-  --inbox DIR               where uploads land (default datasets/effluent/live)
+  --inbox DIR               where uploads land (default datasets/effluent: one dataset per site)
   --upload-quota-mb N       stored uploads per site, past which uploads get 507 (default 256)
   --diagnostics-quota-mb N  stored diagnostics per site (default 16)
 
@@ -67,7 +68,7 @@ example: LAB_MPCB_SITE_KEYS=CETP-DEMO:$(cat ~/.mpcb-key) npm run lab -- serve mp
     const mb = 2 ** 20;
     const server = await startMpcbServer({
       port: numberFlag(args, "port", 8088),
-      inboxDir: resolve(stringFlag(args, "inbox") ?? "datasets/effluent/live"),
+      inboxDir: resolve(stringFlag(args, "inbox") ?? "datasets/effluent"),
       stateDir: resolve(labPaths().labDir, "mpcb"),
       sites,
       quota: {

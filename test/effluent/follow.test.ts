@@ -132,4 +132,98 @@ describe("live mode", () => {
       })
     ).rejects.toThrow(/unexpected header/);
   });
+
+  test("a malformed appended row is quarantined and following goes on; a growing FROZEN run stays one finding", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "effluent-follow-frozen-"));
+    const sim = simulatePlant({rng: createRng(5), days: 2, tamper: false});
+    const t0 = sim.cetp[0]!.ts.getTime();
+    const cut = t0 + 30 * 3600_000;
+    const cetpPath = join(dir, "cetp.csv");
+    writeMpcbExport({path: cetpPath, readings: sim.cetp.filter((r) => r.ts.getTime() < cut)});
+    writeFactoryFeeds({dir: join(dir, "factories"), readings: sim.factories.filter((r) => r.ts.getTime() < cut)});
+    const controller = new AbortController();
+    const findings: LiveFinding[] = [];
+    const following = followEffluent({
+      cetpPath,
+      factoryPaths: [join(dir, "factories")],
+      outDir: join(dir, "out"),
+      signal: controller.signal,
+      pollMs: 100,
+      evidenceKey: null,
+      onFinding: (f) => findings.push(f)
+    });
+    const until = async (what: string, ok: () => boolean) => {
+      for (let waited = 0; !ok(); waited += 100) {
+        if (waited > 60_000) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const exportLine = (r: (typeof sim.cetp)[number], cod: string) =>
+      [0, formatLocalTime(r.ts, 330), cod, "NA", "7.2", "NA", "41", "NA", "7.5", "NA"].map((v) => `"${v}"`).join(",") +
+      "\r\n";
+    // One row with "abc" for the inlet COD: quarantined with file, line and column.
+    const lines = readFileSync(cetpPath, "utf8").split("\r\n").length;
+    appendFileSync(
+      cetpPath,
+      exportLine(
+        sim.cetp.find((r) => r.ts.getTime() >= cut)!,
+        "abc"
+      )
+    );
+    await until("the quarantined row", () => findings.some((f) => f.table === "effluent_quarantine"));
+    expect(findings.find((f) => f.table === "effluent_quarantine")!.row).toEqual({
+      file: cetpPath,
+      line: lines,
+      column: "CETP_INLET-COD - (mg/l) Raw",
+      reason: 'not a number: "abc"',
+      raw: expect.stringContaining(",abc,")
+    });
+    // Then F01's sensor sticks at 777 mg/L while rows keep arriving, 30 minutes a batch.
+    const frozenFrom = cut + 60_000;
+    const batch = async (k: number) => {
+      const from = frozenFrom + k * 30 * 60_000;
+      const to = from + 30 * 60_000;
+      const inBatch = (t: Date) => t.getTime() >= from && t.getTime() < to;
+      for (const r of sim.factories.filter((x) => inBatch(x.ts)))
+        appendFileSync(
+          join(dir, "factories", `${r.factory_id}.csv`),
+          `0,${formatLocalTime(r.ts, 330)},${r.factory_id},${r.factory_id === "F01" ? 777 : r.cod},${r.bod ?? ""},${r.ph ?? ""},${r.tss ?? ""}\n`
+        );
+      for (const r of sim.cetp.filter((x) => inBatch(x.ts)))
+        appendFileSync(cetpPath, exportLine(r, String(r.inlet_cod)));
+      return new Date(to - 60_000);
+    };
+    const frozen = () =>
+      findings.filter(
+        (f): f is LiveFinding & {table: "tamper_events"} =>
+          f.table === "tamper_events" && f.row.factory_id === "F01" && f.row.kind === "FROZEN"
+      );
+    let last = new Date(0);
+    for (let k = 0; k < 4; k++) {
+      last = await batch(k);
+      const lastMinute = last.getTime();
+      if (k >= 1)
+        await until(`FROZEN through batch ${k}`, () =>
+          frozen().some((f) => f.row.window_end.getTime() >= lastMinute - 3 * 60_000)
+        );
+    }
+    controller.abort();
+    await following;
+    const seen = frozen();
+    expect(seen.filter((f) => !f.update)).toHaveLength(1);
+    expect(seen.filter((f) => f.update).length).toBeGreaterThanOrEqual(1);
+    expect(new Set(seen.map((f) => f.row.finding_id)).size).toBe(1);
+    expect(new Set(seen.map((f) => f.row.window_start.getTime())).size).toBe(1);
+    const firstFrozen = sim.factories.find((r) => r.factory_id === "F01" && r.ts.getTime() >= frozenFrom)!.ts;
+    expect(seen[0]!.row.window_start).toEqual(firstFrozen);
+    // The file holds the finding once, rewritten in place with its latest window.
+    const onFile = readFileSync(join(dir, "out", "live", "tamper_events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as {factory_id: string; kind: string; window_start: string; window_end: string})
+      .filter((t) => t.factory_id === "F01" && t.kind === "FROZEN");
+    expect(onFile).toHaveLength(1);
+    expect(onFile[0]!.window_start).toBe(firstFrozen.toISOString());
+    expect(new Date(onFile[0]!.window_end).getTime()).toBeGreaterThanOrEqual(last.getTime() - 3 * 60_000);
+  }, 180_000);
 });

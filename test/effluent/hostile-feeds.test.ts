@@ -29,11 +29,13 @@ describe("implausible effluent readings", () => {
         exportRow(3, "2024-03-01 00:02", "-5e300"),
         exportRow(4, "2024-03-01 00:03", "192", "99"),
         exportRow(5, "1999-12-31 23:59", "193"),
-        exportRow(6, "2024-03-01 00:04", "194")
+        exportRow(6, "2024-03-01 00:04", "194"),
+        // Enough good rows that the file keeps more than half of its rows.
+        ...[195, 196, 197].map((cod, i) => exportRow(7 + i, `2024-03-01 00:0${5 + i}`, String(cod)))
       ].join("\r\n") + "\r\n"
     );
     const report = await readMpcbExport({path, now});
-    expect(report.rows.map((r) => r.inlet_cod)).toEqual([190, 194]);
+    expect(report.rows.map((r) => r.inlet_cod)).toEqual([190, 194, 195, 196, 197]);
     expect(report.quarantined.map((q) => [q.line, q.column, q.reason])).toEqual([
       [3, null, "implausible time 2096-02-29T18:31:00.000Z: more than a day in the future"],
       [4, "inlet_cod", "-5e+300 is negative: a concentration cannot be"],

@@ -1,6 +1,7 @@
 import {describe, expect, test} from "vitest";
 import {createRng} from "../../src/lib/core/random.js";
-import {dailyFeatures} from "../../src/lib/kpi/features.js";
+import {addDays} from "../../src/lib/kpi/calendar.js";
+import {dailyFeatures, trailingOutliers} from "../../src/lib/kpi/features.js";
 import {averagePathLength, isolationForest} from "../../src/lib/kpi/isolation-forest.js";
 import {simulateKpiEvents} from "../../src/lib/kpi/simulate.js";
 import {rollingZScore} from "../../src/lib/kpi/zscore.js";
@@ -53,4 +54,30 @@ describe("anomaly detectors on the simulated metrics", () => {
       expect(s.z.precision).toBeGreaterThanOrEqual(0.5);
     }, 60_000);
   }
+});
+
+describe("anomaly features after a big event", () => {
+  test("a three-day blizzard is flagged; the normal week after it is not scored against it", () => {
+    const rng = createRng(7);
+    const shape = [0.8, 1, 1.05, 1.1, 1.05, 1, 0.9];
+    const points = Array.from({length: 140}, (_, i) => ({
+      day: addDays("2024-01-01", i),
+      value: 1000 * shape[i % 7]! * (1 + 0.03 * rng.normal()) * (i >= 100 && i <= 102 ? 0.2 : 1)
+    }));
+    const outliers = trailingOutliers(points);
+    expect(outliers.slice(98, 112)).toEqual([false, false, true, true, true, ...Array(9).fill(false)]);
+    const features = dailyFeatures(points);
+    const weekAfter = features.filter((f) => f.day >= points[103]!.day && f.day <= points[109]!.day);
+    expect(weekAfter).toHaveLength(7);
+    for (const f of weekAfter) {
+      // Against the same weekday, the last 7 days' median and their spread, blizzard days left out.
+      expect(Math.abs(f.features[0]!), f.day).toBeLessThan(0.15);
+      expect(Math.abs(f.features[1]!), f.day).toBeLessThan(0.25);
+      expect(f.features[2]!, f.day).toBeLessThan(0.2);
+    }
+    const forest = isolationForest({rows: features.map((f) => f.features), rng: createRng("blizzard")});
+    const flagged = features.filter((_, i) => forest.flags[i]).map((f) => f.day);
+    expect(flagged).toEqual(expect.arrayContaining([points[100]!.day, points[101]!.day, points[102]!.day]));
+    expect(flagged.filter((d) => d >= points[103]!.day && d <= points[109]!.day)).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 import {describe, expect, test} from "vitest";
 import {createRng} from "../../src/lib/core/random.js";
+import {addDays, namedCalendar} from "../../src/lib/kpi/calendar.js";
 import {deriveMetric} from "../../src/lib/kpi/derive.js";
 import {simulateKpiEvents} from "../../src/lib/kpi/simulate.js";
 import {
@@ -89,8 +90,13 @@ describe("SARIMAX on the simulated KPIs", () => {
     const wins = derived.filter((d) => {
       const chosen = d.reliability.find((r) => r.chosen)!;
       const snaive = d.reliability.find((r) => r.model === "seasonal_naive")!;
-      expect(chosen).toMatchObject({model: "sarimax", folds: 5, exog: "holiday"});
-      expect(chosen.order).toMatch(/^\(\d,0,\d\)\(\d,1,1\)7$/);
+      expect(chosen).toMatchObject({model: expect.stringMatching(/^sarimax(_d1)?$/), folds: 5, exog: "holiday"});
+      expect(chosen.order).toMatch(/^\(\d,[01],\d\)\(\d,1,1\)7$/);
+      // Chosen by the backtest: the lowest MASE of the four, and it says so.
+      expect(chosen.mase).toBe(Math.min(...d.reliability.map((r) => r.mase)));
+      expect(chosen.why).toMatch(
+        /^lowest backtest MASE \d\.\d{3} \(.*\); order \(\d,[01],\d\)\(\d,1,1\)7 by AIC among \d fitted orders with d=[01], D=1, on the log$/
+      );
       return chosen.mase < snaive.mase;
     });
     expect(wins.length).toBeGreaterThanOrEqual(3);
@@ -110,5 +116,40 @@ describe("SARIMAX on the simulated KPIs", () => {
     const holiday = orders.find((f) => f.day === "2025-01-26")!;
     const weekBefore = orders.find((f) => f.day === "2025-01-19")!;
     expect(holiday.yhat / weekBefore.yhat).toBeLessThan(0.75);
+  });
+});
+
+describe("the model is chosen by the backtest", () => {
+  test("a level that wanders (daily web traffic, a random walk on the log) gets a d=1 SARIMAX, saying why", () => {
+    const rng = createRng(2);
+    const week = [0.15, 0.1, 0.05, 0, -0.05, -0.2, -0.25];
+    let level = Math.log(5000);
+    const points = Array.from({length: 600}, (_, i) => {
+      level += 0.04 * rng.normal();
+      return {day: addDays("2022-01-01", i), value: Math.round(Math.exp(level + week[i % 7]! + 0.02 * rng.normal()))};
+    });
+    const d = deriveMetric({metric: "visits", points, seed: 1, holidays: namedCalendar("none")});
+    const chosen = d.reliability.find((r) => r.chosen)!;
+    expect(chosen).toMatchObject({model: "sarimax_d1", order: "(1,1,1)(1,1,1)7", exog: null, folds: 5});
+    for (const other of d.reliability.filter((r) => !r.chosen)) {
+      expect(other.mase).toBeGreaterThan(chosen.mase);
+      expect(other.why).toBe(
+        `backtest MASE ${other.mase.toFixed(3)}, above the chosen sarimax_d1's ${chosen.mase.toFixed(3)}`
+      );
+    }
+    expect(chosen.why).toMatch(
+      /^lowest backtest MASE 0\.\d{3} \(sarimax 0\.\d{3}, seasonal_naive 0\.\d{3}, naive 1\.\d{3}\); order \(1,1,1\)\(1,1,1\)7 by AIC among 2 fitted orders with d=1, D=1, on the log$/
+    );
+    expect(new Set(d.forecasts.map((f) => f.model))).toEqual(new Set(["sarimax_d1"]));
+  }, 60_000);
+
+  test("too short to backtest: the fallback rule decides and says so", () => {
+    const points = weekly.slice(0, 16).map((value, i) => ({day: addDays("2024-01-01", i), value}));
+    const d = deriveMetric({metric: "new", points, seed: 1});
+    expect(d.reliability.find((r) => r.chosen)).toMatchObject({
+      model: "seasonal_naive",
+      folds: 0,
+      why: "too short to backtest (16 days): only 16 days: under four seasons"
+    });
   });
 });

@@ -35,8 +35,9 @@ describe("strict and tolerant ingestion", () => {
       "2024-13-01,orders,11,west",
       "2024-03-02,orders,ten,east",
       "2024-03-03,orders,12",
-      "2024-03-01,orders,99,west",
-      "2024-03-04,orders,13,east"
+      "2024-03-01,orders,10,west",
+      "2024-03-04,orders,13,east",
+      "2024-03-01,orders,99,west"
     ].join("\n")
   );
 
@@ -48,27 +49,32 @@ describe("strict and tolerant ingestion", () => {
       [3, "ts", 'impossible date "2024-13-01"'],
       [4, "value", 'not a number: "ten"'],
       [5, null, "ragged row: 3 fields, header has 4"],
-      [6, "ts", "duplicate key (source orders, ts 2024-03-01T00:00:00.000Z, metric orders); first at line 2"]
+      [
+        6,
+        null,
+        'duplicate row: repeats line 2 whole (name the column that identifies an event, "key" in dataset.json, if such rows are distinct events)'
+      ]
     ]);
   });
 
-  test("tolerant mode keeps every good row and quarantines the rest", () => {
+  test("tolerant mode keeps every good row (another order on the same day too) and quarantines the rest", () => {
     const result = ingestEvents({path: messy, strict: false});
     expect(result.rejected).toBe(false);
     expect(
       result.events.map((e) => [e.ts.toISOString().slice(0, 10), e.metric, e.value, JSON.parse(e.attributes).region])
     ).toEqual([
       ["2024-03-01", "orders", 10, "west"],
-      ["2024-03-04", "orders", 13, "east"]
+      ["2024-03-04", "orders", 13, "east"],
+      ["2024-03-01", "orders", 99, "west"]
     ]);
-    expect(result.counts).toEqual({read: 6, kept: 2, quarantined: 4});
+    expect(result.counts).toEqual({read: 7, kept: 3, quarantined: 4});
   });
 
   test("a file missing its value column fails with the columns it has", () => {
     const result = ingestEvents({path: file("no-value.csv", "ts,metric\n2024-03-01,x\n"), strict: false});
     expect(result.rejected).toBe(true);
     expect(result.problems[0]!.reason).toBe(
-      "missing a value column (value or amount; or --value COL); columns are: ts, metric"
+      'missing a value column (value or amount; or "columns": {"value": …}, or --value COL); columns are: ts, metric'
     );
   });
 

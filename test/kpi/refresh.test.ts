@@ -38,10 +38,10 @@ describe("KPI refresh in the catalog", () => {
       ["metric_daily", "forecasts", "reliability"],
       `SELECT (SELECT count(*)::INT FROM metric_daily WHERE metric = 'orders') AS days, (SELECT max(day)::VARCHAR FROM forecasts WHERE metric = 'orders') AS last_forecast, (SELECT count(*)::INT FROM reliability) AS models`
     );
-    expect(before).toEqual([{days: 70, last_forecast: "2024-04-07", models: 6}]);
+    expect(before).toEqual([{days: 70, last_forecast: "2024-04-07", models: 8}]);
 
-    // Two more weeks of orders arrive in a new file, overlapping one day: the same (source, ts,
-    // metric) delivered twice counts once.
+    // Two more weeks of orders arrive in a new file, overlapping one day: the same row delivered
+    // in two files counts once.
     logs.length = 0;
     p.write("datasets/kpi/orders-2024-03.csv", csv("orders", 15, 1000, 69));
     await run();
@@ -56,9 +56,9 @@ describe("KPI refresh in the catalog", () => {
 
     // Nothing changed: nothing is derived, and the derived files stay as they were.
     logs.length = 0;
-    const derived = readManifest(p.paths).derived!.kpi!.dir;
+    const derived = readManifest(p.paths).derived!["kpi@kpi"]!.dir;
     await run();
     expect(logs.filter((l) => l.startsWith("kpi"))).toEqual([]);
-    expect(readManifest(p.paths).derived!.kpi!.dir).toBe(derived);
+    expect(readManifest(p.paths).derived!["kpi@kpi"]!.dir).toBe(derived);
   }, 120_000);
 });

@@ -103,12 +103,14 @@ export class CsvParser {
           reason: `unexpected character ${JSON.stringify(c)} after a closing quote`
         });
       } else {
-        // Fast path: take the run of ordinary characters up to the next delimiter, quote,
-        // line break or NUL in one slice instead of one character at a time.
+        // Fast path: take the run of ordinary characters up to the next delimiter, line break or
+        // NUL in one slice instead of one character at a time. A quote inside an unquoted field is
+        // an ordinary character (only a field's first character opens a quoted field), so it
+        // stays in the run: a field of stray quotes must not cost a slice per character.
         let j = i + 1;
         for (; j < text.length; j++) {
           const code = text.charCodeAt(j);
-          if (code === this.delimiterCode || code === 10 || code === 13 || code === 34 || code === 0) break;
+          if (code === this.delimiterCode || code === 10 || code === 13 || code === 0) break;
         }
         this.field += text.slice(i, j);
         i = j - 1;

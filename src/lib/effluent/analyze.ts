@@ -98,12 +98,15 @@ export function analyzeEffluent({
   cetp,
   factories,
   config,
-  travel: knownTravel
+  travel: knownTravel,
+  travelMinutes = {}
 }: {
   cetp: readonly CetpReading[];
   factories: readonly FactoryReading[];
   config: EffluentConfig;
   travel?: TravelEstimate[];
+  /** Travel times a site fixes (dataset.json), by factory id: over the learned ones. */
+  travelMinutes?: Record<string, number>;
 }): EffluentAnalysis {
   const shocks = detectShocks({readings: cetp, config});
   const valueTamper = detectSensorTampering({readings: factories, config});
@@ -114,11 +117,18 @@ export function analyzeEffluent({
   const ids = [...new Set(factories.map((r) => r.factory_id))].sort();
   const series = factorySeries({factories, ids, valueTamper, t0, minutes});
   // Live mode passes travel times learned from the whole history and analyses a recent window.
-  const travelList =
+  const travelList = (
     knownTravel ??
     series.map((s) =>
-      estimateTravelTime({factoryId: s.factory_id, factory: s.cod, inlet, maxLagMinutes: config.maxTravelMinutes})
-    );
+      travelMinutes[s.factory_id] === undefined
+        ? estimateTravelTime({factoryId: s.factory_id, factory: s.cod, inlet, maxLagMinutes: config.maxTravelMinutes})
+        : {factory_id: s.factory_id, lag_minutes: 0, clarity: Number.NaN}
+    )
+  ).map((t) =>
+    travelMinutes[t.factory_id] === undefined
+      ? t
+      : {...t, lag_minutes: travelMinutes[t.factory_id]!, clarity: Number.NaN}
+  );
   const travel = new Map(travelList.map((t) => [t.factory_id, t]));
   const at = (m: number) => new Date(t0 + m * MINUTE);
   const searchWindows: SearchWindow[] = shocks.flatMap((event) =>

@@ -1,13 +1,26 @@
-import {appendFileSync, existsSync, mkdirSync, readdirSync, statSync, watch, type FSWatcher} from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  watch,
+  writeFileSync,
+  type FSWatcher
+} from "node:fs";
 import {join} from "node:path";
 import {interruptibleWait} from "../core/wait.js";
 import {analyzeEffluent, learnTravelTimes} from "./analyze.js";
 import type {EffluentConfig} from "./config.js";
+import {defaultSiteOptions, mappedTravelMinutes, type EffluentSiteOptions} from "./dataset-options.js";
 import {appendEvidence, evidenceKeyFromEnv} from "./evidence-log.js";
 import {CsvTail} from "./file-tail.js";
-import {checkFactoryHeader, checkMpcbHeader, parseFactoryRow, parseMpcbRow, type RowParser} from "./read-feeds.js";
+import {factoryLayout, mpcbLayout, type FeedLayout} from "./feed-layout.js";
+import {TamperLedger, type LiveTamper} from "./live-tamper.js";
+import {readRow, type ReadingProblem} from "./read-feeds.js";
 import type {TravelEstimate} from "./travel-time.js";
-import type {Attribution, CetpReading, FactoryReading, ShockEvent, TamperEvent} from "./types.js";
+import type {Attribution, CetpReading, FactoryReading, ShockEvent} from "./types.js";
 import {createWebhookSender, type WebhookSender} from "./webhook.js";
 
 export interface FollowOptions {
@@ -16,7 +29,10 @@ export interface FollowOptions {
   factoryPaths: string[];
   /** Findings are appended as JSON Lines to outDir/live/*.jsonl, plus evidence_log.jsonl. */
   outDir: string;
-  config: EffluentConfig;
+  /** The site's options (time format and zone, columns, plausible window, tunables). */
+  site?: EffluentSiteOptions;
+  /** Overrides the site's tunables (tests). */
+  config?: EffluentConfig;
   signal: AbortSignal;
   pollMs?: number;
   /** Each new attribution is also POSTed here (in the background, retried). */
@@ -28,10 +44,15 @@ export interface FollowOptions {
   evidenceKey?: string | null;
 }
 
-export type LiveFinding =
+export type LiveFinding = (
   | {table: "shock_events"; row: ShockEvent}
   | {table: "attributions"; row: Attribution}
-  | {table: "tamper_events"; row: TamperEvent};
+  | {table: "tamper_events"; row: LiveTamper}
+  | {table: "effluent_quarantine"; row: ReadingProblem}
+) & {
+  /** A tamper finding seen before whose window grew (the same finding_id, rewritten in place). */
+  update?: boolean;
+};
 
 const RECENT_MS = 26 * 3600_000;
 
@@ -40,13 +61,17 @@ const RECENT_MS = 26 * 3600_000;
  * attributions and each tamper finding within one poll (250 ms by default) of the line that reveals
  * it. Travel times are relearned from the whole history on every batch; the analysis itself runs
  * over the last 26 hours (enough for a day-old replay to be caught), so each batch stays cheap.
- * A shock is appended when it opens, with its attribution from the evidence at onset.
+ * A shock is appended when it opens, with its attribution from the evidence at onset. A row that
+ * is not a reading is quarantined (live/effluent_quarantine.jsonl) and following goes on. Tamper
+ * findings are one each for their whole life: `live/tamper_events.jsonl` is rewritten (atomically)
+ * when a window grows, so a frozen run still growing stays one finding with one start.
  */
 export async function followEffluent({
   cetpPath,
   factoryPaths,
   outDir,
-  config,
+  site = defaultSiteOptions(),
+  config = site.config,
   signal,
   pollMs = 250,
   webhookUrl,
@@ -58,7 +83,9 @@ export async function followEffluent({
   mkdirSync(liveDir, {recursive: true});
   const cetpTail = new CsvTail(cetpPath);
   const factoryTails = new Map<string, CsvTail>();
-  const headerSeen = new Set<string>();
+  const layouts = new Map<string, FeedLayout<CetpReading> | FeedLayout<FactoryReading>>();
+  const ledger = new TamperLedger();
+  const travelMinutes = mappedTravelMinutes(site);
   const cetp: CetpReading[] = [];
   const factories: FactoryReading[] = [];
   const emitted = new Set<string>();
@@ -82,32 +109,42 @@ export async function followEffluent({
     appendFileSync(join(liveDir, `${finding.table}.jsonl`), JSON.stringify(finding.row) + "\n");
     onFinding?.(finding);
   };
+  const rewriteTamper = () => {
+    const path = join(liveDir, "tamper_events.jsonl");
+    writeFileSync(`${path}.tmp`, ledger.all.map((t) => JSON.stringify(t) + "\n").join(""));
+    renameSync(`${path}.tmp`, path);
+  };
 
   const step = () => {
     discoverFactoryFiles();
     let fresh = 0;
-    // Each followed file: its header is checked once, then every new row is parsed and kept.
-    const take = <T>(
+    // Each followed file: its header gives its layout once, then every new row is read or quarantined.
+    const take = <T extends CetpReading | FactoryReading>(
       path: string,
       tail: CsvTail,
-      checkHeader: (o: {fields: string[]; file: string}) => void,
-      parseRow: RowParser<T>,
+      layoutOf: (fields: string[]) => FeedLayout<T>,
       into: T[]
     ) => {
       for (const record of tail.read()) {
-        if (!headerSeen.has(path)) {
-          checkHeader({fields: record.fields, file: path});
-          headerSeen.add(path);
+        const layout = layouts.get(path) as FeedLayout<T> | undefined;
+        if (!layout) {
+          layouts.set(path, layoutOf(record.fields) as FeedLayout<CetpReading> | FeedLayout<FactoryReading>);
+          continue;
+        }
+        if (record.fields.length === 1 && record.fields[0]!.trim() === "") continue;
+        const result = readRow({layout, fields: record.fields, line: record.line, file: path, site, now: new Date()});
+        if ("problem" in result) {
+          append({table: "effluent_quarantine", row: result.problem});
+          log(`${path}:${result.problem.line}: quarantined: ${result.problem.reason}`);
         } else {
-          into.push(
-            parseRow({fields: record.fields, line: record.line, file: path, utcOffsetMinutes: config.utcOffsetMinutes})
-          );
+          into.push(result.row);
           fresh++;
         }
       }
     };
-    take(cetpPath, cetpTail, checkMpcbHeader, parseMpcbRow, cetp);
-    for (const [path, tail] of factoryTails) take(path, tail, checkFactoryHeader, parseFactoryRow, factories);
+    take(cetpPath, cetpTail, (fields) => mpcbLayout({fields, file: cetpPath, site}), cetp);
+    for (const [path, tail] of factoryTails)
+      take(path, tail, (fields) => factoryLayout({fields, file: path, site}), factories);
     if (!fresh || !cetp.length) return;
     cetp.sort((a, b) => a.ts.getTime() - b.ts.getTime());
     factories.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.factory_id.localeCompare(b.factory_id));
@@ -117,7 +154,8 @@ export async function followEffluent({
       cetp: cetp.filter((r) => r.ts.getTime() >= since),
       factories: factories.filter((r) => r.ts.getTime() >= since),
       config,
-      travel
+      travel,
+      travelMinutes
     });
     const newAttributions: Attribution[] = [];
     for (const shock of analysis.shocks) {
@@ -134,13 +172,11 @@ export async function followEffluent({
         }
       }
     }
-    for (const t of analysis.tamper) {
-      const key = `tamper ${t.factory_id} ${t.kind} ${t.window_start.toISOString()}`;
-      if (emitted.has(key)) continue;
-      emitted.add(key);
-      append({table: "tamper_events", row: t});
-      counts.tamper++;
-    }
+    const {added, updated} = ledger.merge(analysis.tamper);
+    if (added.length || updated.length) rewriteTamper();
+    for (const t of added) onFinding?.({table: "tamper_events", row: t});
+    for (const t of updated) onFinding?.({table: "tamper_events", row: t, update: true});
+    counts.tamper += added.length;
     if (newAttributions.length)
       appendEvidence({path: join(outDir, "evidence_log.jsonl"), attributions: newAttributions, key: evidenceKey});
   };

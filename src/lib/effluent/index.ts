@@ -1,9 +1,11 @@
 import type {Domain} from "../domain.js";
 import {effluentPipeline} from "./pipeline.js";
-import {effluentSimulationPlugin, mpcbExportPlugin} from "./plugin.js";
+import {effluentDatasetOptions} from "./dataset-options.js";
+import {effluentDerivation} from "./derivation.js";
+import {effluentCsvPlugin, effluentSimulationPlugin} from "./plugin.js";
 import {effluentTables} from "./tables.js";
 
-export {effluentSimulationPlugin, mpcbExportPlugin};
+export {effluentCsvPlugin, effluentDerivation, effluentSimulationPlugin};
 
 export const effluentDomain: Domain = {
   name: "effluent",
@@ -12,11 +14,13 @@ export const effluentDomain: Domain = {
   page: "/pages/effluent/",
   module: import.meta.url,
   pipeline: effluentPipeline,
-  plugins: {effluentSimulationPlugin, mpcbExportPlugin},
-  derivations: [],
+  plugins: {effluentSimulationPlugin, effluentCsvPlugin},
+  derivations: [effluentDerivation],
   tables: effluentTables,
+  datasetOptions: effluentDatasetOptions,
   routing: [
     {glob: "effluent/**/*.sim.json", tag: "sim:cetp-plant"},
-    {glob: "effluent/**/*mpcb*.csv", tag: "effluent:mpcb"}
+    // A site folder's CSVs: its MPCB export(s) and factory feeds, told apart by their headers.
+    {glob: "effluent/**/*.{csv,csv.gz}", tag: "effluent:csv"}
   ]
 };

@@ -27,3 +27,7 @@ export const MEASURES = [
   "outlet_ph",
   "outlet_tss"
 ] as const;
+
+/** The factory feed's fields a site may name otherwise (dataset.json `factoryColumns`). */
+export const FACTORY_FIELDS = ["time", "factory_id", "cod", "bod", "ph", "tss"] as const;
+export type FactoryField = (typeof FACTORY_FIELDS)[number];

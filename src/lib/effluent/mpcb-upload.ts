@@ -6,6 +6,7 @@ import {HttpError} from "./http-error.js";
 import {MEASURES, MPCB_COLUMNS} from "./mpcb-columns.js";
 import {parseMultipart} from "./multipart.js";
 import {implausibility} from "./plausibility.js";
+import {siteOptionsAtOffset} from "./dataset-options.js";
 import {checkMpcbHeader, parseMpcbRow} from "./read-feeds.js";
 import type {CetpReading} from "./types.js";
 import {readUploadZip} from "./upload-zip.js";
@@ -74,10 +75,11 @@ export async function parseUpload({
   if (!records.length) throw new HttpError(400, `${file}: empty`);
   const rows: CetpReading[] = [];
   const quarantined: Quarantined[] = [];
+  const site = siteOptionsAtOffset(utcOffsetMinutes);
   try {
     checkMpcbHeader({fields: records[0]!.fields, file});
     for (const r of records.slice(1)) {
-      const reading = parseMpcbRow({fields: r.fields, line: r.line, file, utcOffsetMinutes});
+      const reading = parseMpcbRow({fields: r.fields, line: r.line, file, header: records[0]!.fields, site});
       const reason = implausibility({reading, now});
       if (reason) quarantined.push({line: r.line, reason, reading});
       else rows.push(reading);

@@ -8,26 +8,33 @@ export const MAX_READING_LEAD_MS = 24 * 3600_000;
 
 /** One reason a reading cannot be real, as facts; the MPCB server and the file readers word it each their way. */
 export type Implausible =
-  {kind: "before" | "ahead"; ts: Date} | {kind: "not-finite" | "negative" | "ph-range"; column: string; value: number};
+  | {kind: "before" | "ahead"; ts: Date; bound: Date}
+  | {kind: "not-finite" | "negative" | "ph-range"; column: string; value: number};
 
 /**
  * Every reason a reading cannot be real, in order (its time first, then its columns): stamped
  * before 2000 or more than a day ahead of `now`, a value not finite, a concentration (COD, BOD,
- * TSS) below zero, a pH outside 0–14. Columns ending in `ph` are pH.
+ * TSS) below zero, a pH outside 0–14. Columns ending in `ph` are pH. A site's dataset.json may
+ * move the window (`earliest`, `latest`).
  */
 export function implausibleFacts({
   ts,
   values,
-  now
+  now,
+  earliest = EARLIEST_READING,
+  latest
 }: {
   ts: Date;
   values: [column: string, value: number | null][];
   now: Date;
+  earliest?: Date;
+  latest?: Date;
 }): Implausible[] {
   const facts: Implausible[] = [];
   const t = ts.getTime();
-  if (t < EARLIEST_READING.getTime()) facts.push({kind: "before", ts});
-  else if (t - now.getTime() > MAX_READING_LEAD_MS) facts.push({kind: "ahead", ts});
+  const last = latest ?? new Date(now.getTime() + MAX_READING_LEAD_MS);
+  if (t < earliest.getTime()) facts.push({kind: "before", ts, bound: earliest});
+  else if (t > last.getTime()) facts.push({kind: "ahead", ts, bound: last});
   for (const [column, value] of values) {
     if (value === null) continue;
     if (!Number.isFinite(value)) facts.push({kind: "not-finite", column, value});
@@ -68,17 +75,19 @@ export function readingProblem(options: {
   ts: Date;
   values: [column: string, value: number | null][];
   now: Date;
+  earliest?: Date;
+  latest?: Date;
 }): {column: string | null; reason: string} | undefined {
   const fact = implausibleFacts(options)[0];
   if (!fact) return undefined;
   switch (fact.kind) {
     case "before":
+      return {column: null, reason: `implausible time ${fact.ts.toISOString()}: before ${dateText(fact.bound)}`};
+    case "ahead":
       return {
         column: null,
-        reason: `implausible time ${fact.ts.toISOString()}: before ${EARLIEST_READING.toISOString().slice(0, 10)}`
+        reason: `implausible time ${fact.ts.toISOString()}: ${options.latest ? `after ${dateText(fact.bound)}` : "more than a day in the future"}`
       };
-    case "ahead":
-      return {column: null, reason: `implausible time ${fact.ts.toISOString()}: more than a day in the future`};
     case "not-finite":
       return {column: fact.column, reason: `${fact.value} is not a finite number`};
     case "negative":
@@ -87,3 +96,6 @@ export function readingProblem(options: {
       return {column: fact.column, reason: `pH ${fact.value} is outside 0–14`};
   }
 }
+
+/** A bound as a date when it is midnight UTC, else in full. */
+const dateText = (d: Date) => (d.getTime() % 86_400_000 === 0 ? d.toISOString().slice(0, 10) : d.toISOString());

@@ -1,7 +1,8 @@
 import {readCsvRecords} from "../core/csv.js";
-import {LabError} from "../core/errors.js";
-import {parseLocalTime} from "../core/time.js";
-import {FACTORY_COLUMNS, MEASURES, MPCB_COLUMNS} from "./mpcb-columns.js";
+import {LabError, RejectedInput} from "../core/errors.js";
+import {defaultSiteOptions, type EffluentSiteOptions} from "./dataset-options.js";
+import {factoryLayout, measuresOf, mpcbLayout, type FeedLayout} from "./feed-layout.js";
+import {MPCB_COLUMNS} from "./mpcb-columns.js";
 import {readingProblem} from "./plausibility.js";
 import type {CetpReading, FactoryReading} from "./types.js";
 
@@ -16,66 +17,42 @@ export interface ReadingProblem {
 
 export interface FeedReport<T> {
   rows: T[];
-  /** Rows that cannot be real readings (implausible times, impossible values), kept out. */
+  /** Rows that are not readings (unreadable values or times, ragged, implausible), kept out with the reason. */
   quarantined: ReadingProblem[];
   /** Rows whose timestamp repeated an earlier one (the first is kept). */
   duplicates: number;
   /** Rows that came before a row with an earlier timestamp (the output is sorted). */
   outOfOrder: number;
+  /** Header names beyond the known ones, ignored by name. */
+  extras: string[];
 }
 
-function headerMismatch({
-  file,
-  expected,
-  actual
-}: {
-  file: string;
-  expected: readonly string[];
-  actual: string[];
-}): LabError {
-  const width = Math.max(8, ...expected.map((h) => h.length));
-  const lines = Array.from({length: Math.max(expected.length, actual.length)}, (_, i) => {
-    const e = expected[i] ?? "—";
-    const a = actual[i] ?? "—";
-    return `  ${e === a ? " " : "≠"} ${String(i + 1).padStart(2)}  ${e.padEnd(width)}  ${a}`;
-  });
-  return new LabError({
-    file,
-    line: 1,
-    reason: `unexpected header:\n     #  ${"expected".padEnd(width)}  found\n${lines.join("\n")}`,
-    hint: "the column mapping lives in src/lib/effluent/mpcb-columns.ts"
-  });
-}
-
-function parseValue({
-  text,
-  file,
-  line,
-  column
-}: {
-  text: string;
-  file: string;
-  line: number;
-  column: string;
-}): number | null {
-  const t = text.trim();
-  if (t === "" || t.toUpperCase() === "NA") return null;
-  const value = Number(t);
-  if (!Number.isFinite(value))
-    throw new LabError({
-      file,
-      line,
-      column,
-      reason: `not a number: "${text}"`,
-      hint: "use a number, or NA for a missing value"
+/**
+ * A file refused as a whole: no good row, or more than half its rows quarantined. It carries the
+ * report, so a caller that publishes what it can (the catalog) keeps the good rows and the reasons
+ * and then fails the job with this (a RejectedInput: what it published stays).
+ */
+export class FeedRejected extends RejectedInput {
+  constructor(readonly report: FeedReport<CetpReading | FactoryReading>) {
+    const first = report.quarantined[0]!;
+    const total = report.rows.length + report.quarantined.length;
+    const more = report.quarantined.slice(1, 3).map((q) => `line ${q.line}: ${q.reason}`);
+    if (report.quarantined.length > 3) more.push("…");
+    super({
+      file: first.file,
+      line: first.line,
+      column: first.column ?? undefined,
+      reason: `${first.reason}; ${report.quarantined.length} of ${total} rows unreadable${more.length ? ` (${more.join("; ")})` : ""}: ${report.rows.length ? "more than half" : "no good row"}, so the file is refused`,
+      hint: "fix the rows listed, or the time format and columns in the site's dataset.json"
     });
-  return value;
+  }
 }
 
 function finish<T extends {ts: Date}>(
   rows: T[],
   key: (row: T) => string,
-  quarantined: ReadingProblem[]
+  quarantined: ReadingProblem[],
+  extras: string[]
 ): FeedReport<T> {
   let outOfOrder = 0;
   let latest = -Infinity;
@@ -93,173 +70,165 @@ function finish<T extends {ts: Date}>(
     else (seen.add(k), unique.push(row));
   }
   unique.sort((a, b) => a.ts.getTime() - b.ts.getTime());
-  return {rows: unique, quarantined, duplicates, outOfOrder};
+  return {rows: unique, quarantined, duplicates, outOfOrder, extras};
 }
 
-/** Checks an MPCB export's header row; throws the side-by-side mismatch. */
-export function checkMpcbHeader({fields, file}: {fields: string[]; file: string}): void {
-  const actual = fields.map((f) => f.trim());
-  if (actual.length !== MPCB_COLUMNS.length || MPCB_COLUMNS.some((c, i) => c.header !== actual[i]))
-    throw headerMismatch({file, expected: MPCB_COLUMNS.map((c) => c.header), actual});
-}
-
-/** One MPCB data row → a reading (times are local at `utcOffsetMinutes`). */
-export function parseMpcbRow({
+/**
+ * One data row through a layout and the plausibility rules: the reading, or the quarantine entry
+ * (shared by the file readers and live mode, so both keep out the same rows).
+ */
+export function readRow<T extends CetpReading | FactoryReading>({
+  layout,
   fields,
   line,
   file,
-  utcOffsetMinutes
+  site,
+  now
 }: {
+  layout: FeedLayout<T>;
   fields: string[];
   line: number;
   file: string;
-  utcOffsetMinutes: number;
-}): CetpReading {
-  if (fields.length !== MPCB_COLUMNS.length)
-    throw new LabError({
-      file,
-      line,
-      reason: `ragged row: expected ${MPCB_COLUMNS.length} fields, found ${fields.length}`
-    });
-  const row = {ts: parseLocalTime({text: fields[1]!, utcOffsetMinutes, file, line, column: "Time"})} as CetpReading;
-  MEASURES.forEach(
-    (m, i) => (row[m] = parseValue({text: fields[i + 2]!, file, line, column: MPCB_COLUMNS[i + 2]!.header}))
-  );
-  return row;
+  site: EffluentSiteOptions;
+  now: Date;
+}): {row: T} | {problem: ReadingProblem} {
+  const raw = fields.join(",");
+  const parsed = layout.parse({fields});
+  if ("problem" in parsed)
+    return {problem: {file, line, column: parsed.problem.column, reason: parsed.problem.reason, raw}};
+  const problem = readingProblem({
+    ts: parsed.row.ts,
+    values: measuresOf(parsed.row),
+    now,
+    earliest: site.earliest,
+    latest: site.latest
+  });
+  return problem ? {problem: {file, line, ...problem, raw}} : parsed;
 }
 
-export function checkFactoryHeader({fields, file}: {fields: string[]; file: string}): void {
-  const actual = fields.map((f) => f.trim().toLowerCase());
-  if (actual.length !== FACTORY_COLUMNS.length || FACTORY_COLUMNS.some((c, i) => c !== actual[i]))
-    throw headerMismatch({file, expected: FACTORY_COLUMNS, actual: fields});
-}
-
-/** One factory feed row → a reading. */
-export function parseFactoryRow({
-  fields,
-  line,
-  file,
-  utcOffsetMinutes
-}: {
-  fields: string[];
-  line: number;
-  file: string;
-  utcOffsetMinutes: number;
-}): FactoryReading {
-  if (fields.length !== FACTORY_COLUMNS.length)
-    throw new LabError({
-      file,
-      line,
-      reason: `ragged row: expected ${FACTORY_COLUMNS.length} fields, found ${fields.length}`
-    });
-  const factory = fields[2]!.trim();
-  if (!factory) throw new LabError({file, line, column: "factory_id", reason: "missing factory_id"});
-  const value = (i: number, column: string) => parseValue({text: fields[i]!, file, line, column});
-  return {
-    ts: parseLocalTime({text: fields[1]!, utcOffsetMinutes, file, line, column: "time"}),
-    factory_id: factory,
-    cod: value(3, "cod"),
-    bod: value(4, "bod"),
-    ph: value(5, "ph"),
-    tss: value(6, "tss"),
-    status: "OK"
-  };
-}
-
-export type RowParser<T> = (options: {fields: string[]; line: number; file: string; utcOffsetMinutes: number}) => T;
-
-async function readFeed<T extends {ts: Date}>({
+async function readFeed<T extends CetpReading | FactoryReading>({
   path,
   file,
-  utcOffsetMinutes,
-  checkHeader,
-  parseRow,
+  site,
+  layoutOf,
   key,
-  measures,
   now
 }: {
   path: string;
   file: string;
-  utcOffsetMinutes: number;
-  checkHeader: (o: {fields: string[]; file: string}) => void;
-  parseRow: RowParser<T>;
+  site: EffluentSiteOptions;
+  layoutOf: (fields: string[]) => FeedLayout<T>;
   key: (row: T) => string;
-  /** The row's measured values by column, for the plausibility check. */
-  measures: (row: T) => [string, number | null][];
   now: Date;
 }): Promise<FeedReport<T>> {
   const rows: T[] = [];
   const quarantined: ReadingProblem[] = [];
-  let header = true;
+  let layout: FeedLayout<T> | undefined;
   for await (const {line, fields} of readCsvRecords({path, file})) {
-    if (header) {
-      checkHeader({fields, file});
-      header = false;
+    if (!layout) {
+      layout = layoutOf(fields);
       continue;
     }
-    const row = parseRow({fields, line, file, utcOffsetMinutes});
-    const problem = readingProblem({ts: row.ts, values: measures(row), now});
-    if (problem) quarantined.push({file, line, ...problem, raw: fields.join(",")});
-    else rows.push(row);
+    // A line with nothing on it is not a row of the export (a trailing blank line).
+    if (fields.length === 1 && fields[0]!.trim() === "") continue;
+    const result = readRow({layout, fields, line, file, site, now});
+    if ("problem" in result) quarantined.push(result.problem);
+    else rows.push(result.row);
   }
-  if (header) throw new LabError({file, line: 1, reason: "empty file: no header row"});
-  return finish(rows, key, quarantined);
+  if (!layout) throw new LabError({file, line: 1, reason: "empty file: no header row"});
+  const report = finish(rows, key, quarantined, layout.extras);
+  if (quarantined.length && (!rows.length || quarantined.length > rows.length)) throw new FeedRejected(report);
+  return report;
 }
 
-/** Where a feed is and how to read its times. */
+/** Where a feed is and how to read it. */
 export interface FeedOptions {
   path: string;
-  /** How errors name the file (defaults to the path). */
+  /** How errors and the quarantine name the file (defaults to the path). */
   file?: string;
-  /** The feed's local time (IST, +330, by default). */
-  utcOffsetMinutes?: number;
+  /** The site's options (time format and zone, extra columns, factory mapping, plausible window). */
+  site?: EffluentSiteOptions;
   /** The present, for the "not in the future" check (tests pin it). */
   now?: Date;
 }
 
 /**
- * Reads an MPCB CETP export (quoted CSV, BOM and CRLF tolerated, `NA` for missing, IST local
- * times). An unexpected header fails with the expected and actual columns side by side; a bad
- * value fails with its line and column. Duplicate timestamps keep the first row.
+ * Reads an MPCB CETP export (quoted CSV, BOM and CRLF tolerated, `NA` for missing, local times
+ * in the site's format and zone). Columns are found by name: a missing one fails with the expected
+ * and actual columns side by side; extra ones are ignored. A row that is not a reading is
+ * quarantined with its line, column and reason; a file losing more than half its rows is refused
+ * (`FeedRejected`, which carries the good rows). Duplicate timestamps keep the first row.
  */
 export function readMpcbExport({
   path,
   file = path,
-  utcOffsetMinutes = 330,
+  site = defaultSiteOptions(),
   now = new Date()
 }: FeedOptions): Promise<FeedReport<CetpReading>> {
   return readFeed({
     path,
     file,
-    utcOffsetMinutes,
-    checkHeader: checkMpcbHeader,
-    parseRow: parseMpcbRow,
+    site,
+    layoutOf: (fields) => mpcbLayout({fields, file, site}),
     key: (r) => String(r.ts.getTime()),
-    measures: (r) => MEASURES.map((m) => [m, r[m]]),
     now
   });
 }
 
-/** Reads a factory feed `s_no,time,factory_id,cod,bod,ph,tss` (empty = missing, IST local times). */
+/**
+ * Reads a factory feed: `time` and `cod` columns by name (or as `factoryColumns` names them),
+ * `factory_id`, `bod`, `ph`, `tss` when present; the factory id from the site's mapping, else the
+ * `factory_id` column, else the file name. Empty fields are missing values.
+ */
 export function readFactoryFeed({
   path,
   file = path,
-  utcOffsetMinutes = 330,
+  site = defaultSiteOptions(),
   now = new Date()
 }: FeedOptions): Promise<FeedReport<FactoryReading>> {
   return readFeed({
     path,
     file,
-    utcOffsetMinutes,
-    checkHeader: checkFactoryHeader,
-    parseRow: parseFactoryRow,
+    site,
+    layoutOf: (fields) => factoryLayout({fields, file, site, path}),
     key: (r) => `${r.factory_id}\0${r.ts.getTime()}`,
-    measures: (r) => [
-      ["cod", r.cod],
-      ["bod", r.bod],
-      ["ph", r.ph],
-      ["tss", r.tss]
-    ],
     now
   });
 }
+
+/** Checks an MPCB export's header row strictly (the upload API): throws the side-by-side mismatch. */
+export function checkMpcbHeader({fields, file}: {fields: string[]; file: string}): void {
+  mpcbLayout({fields, file, site: strictSite});
+}
+
+const strictSite: EffluentSiteOptions = {...defaultSiteOptions(), extraColumns: "reject"};
+
+/** One MPCB data row → a reading, strictly (the upload API): a bad row is a LabError naming line and column. */
+export function parseMpcbRow({
+  fields,
+  line,
+  file,
+  header,
+  site = defaultSiteOptions()
+}: {
+  fields: string[];
+  line: number;
+  file: string;
+  /** The file's header (the standard MPCB header when not given). */
+  header?: string[];
+  site?: EffluentSiteOptions;
+}): CetpReading {
+  const layout = mpcbLayout({fields: header ?? STANDARD_HEADER, file, site});
+  const parsed = layout.parse({fields});
+  if ("problem" in parsed)
+    throw new LabError({
+      file,
+      line,
+      column: parsed.problem.column ?? undefined,
+      reason: parsed.problem.reason,
+      hint: parsed.problem.hint
+    });
+  return parsed.row;
+}
+
+const STANDARD_HEADER = MPCB_COLUMNS.map((c) => c.header);

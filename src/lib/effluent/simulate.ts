@@ -1,3 +1,4 @@
+import {LabError} from "../core/errors.js";
 import type {Rng} from "../core/random.js";
 import type {CetpReading, FactoryReading, TamperKind} from "./types.js";
 
@@ -62,6 +63,8 @@ export interface SimulatePlantOptions {
 }
 
 const MINUTE = 60_000;
+/** The shortest plant the simulator makes: a day holds every shock with a baseline around it. */
+export const MIN_DAYS = 1;
 
 /** Places non-overlapping windows (shocks, tamper cases) on the minute grid, at random. */
 type Placer = (length: number, pad?: number, earliest?: number) => number;
@@ -72,14 +75,19 @@ function createPlacer({rng, minutes}: {rng: Rng; minutes: number}): Placer {
   // Events keep clear of the first and last hours, so every series has a baseline around them.
   const margin = Math.min(720, Math.floor(minutes / 8));
   return (length, pad = 180, earliest = margin) => {
-    for (let tries = 0; tries < 1000; tries++) {
-      const s = rng.int(earliest, minutes - length - margin);
-      if (busy.every(([a, b]) => s + length + pad < a || s > b + pad)) {
-        busy.push([s, s + length]);
-        return s;
+    // Short runs have less room: when no place is found, the events may sit closer together.
+    for (let gap = pad; gap >= 5; gap = Math.floor(gap / 2))
+      for (let tries = 0; tries < 1000; tries++) {
+        const s = rng.int(earliest, minutes - length - margin);
+        if (busy.every(([a, b]) => s + length + gap < a || s > b + gap)) {
+          busy.push([s, s + length]);
+          return s;
+        }
       }
-    }
-    throw new Error("simulatePlant: no room left for another event; use more days or fewer events");
+    throw new LabError({
+      reason: `a ${(minutes / 1440).toFixed(1)}-day simulated plant has no room left for another event`,
+      hint: "simulate more days (--days), or fewer shocks"
+    });
   };
 }
 
@@ -305,6 +313,11 @@ export function simulatePlant({
   orphanShocks = Math.max(1, Math.round((days * 5) / 30)),
   tamper = days >= 3
 }: SimulatePlantOptions): PlantSimulation {
+  if (!(days >= MIN_DAYS))
+    throw new LabError({
+      reason: `a simulated plant needs at least ${MIN_DAYS} day (asked for ${days})`,
+      hint: `--days ${MIN_DAYS} or more; the tamper cases are injected from 3 days`
+    });
   const minutes = Math.round(days * 1440);
   const t0 = start.getTime();
   const at = (m: number) => new Date(t0 + m * MINUTE);

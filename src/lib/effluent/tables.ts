@@ -60,6 +60,17 @@ export const effluentColumns = {
     "inlet_rise:DOUBLE"
   ].map(col),
   effluent_quarantine: ["file:VARCHAR", "line:INTEGER", "column:VARCHAR", "reason:VARCHAR", "raw:VARCHAR"].map(col),
+  effluent_sites: [
+    "threshold_mgl:DOUBLE",
+    "timezone:VARCHAR",
+    "time_format:VARCHAR",
+    "factory_source:VARCHAR",
+    "factories:INTEGER",
+    "export_readings:INTEGER",
+    "first_reading:TIMESTAMP",
+    "last_reading:TIMESTAMP",
+    "note:VARCHAR"
+  ].map(col),
   truth_tamper: [
     "factory_id:VARCHAR",
     "kind:VARCHAR",
@@ -80,11 +91,19 @@ const meaning: Record<EffluentTable, string> = {
   travel_times: "per factory: the estimated travel time to the CETP inlet and how clear the estimate is",
   effluent_quarantine:
     "rows of the export and the feeds that cannot be real readings (implausible times, impossible values), with file, line and reason",
+  effluent_sites:
+    "one row per site: its threshold (mg/L) and time zone from dataset.json, where its factory readings come from (feeds, or none: the export alone), its span and what the run noted",
   truth_shocks: "simulated runs only: the shocks the simulator injected, with the inlet window they reach",
   truth_tamper: "simulated runs only: the tampering the simulator injected"
 };
 
-/** Every table the effluent pipeline writes, in order, plus the live MPCB feed's readings. */
+/** The readings topics the catalog's file plugins publish per file, which the per-site derivation analyses. */
+export const readingTopics = {
+  exports: "effluent_export_readings",
+  feeds: "effluent_feed_readings"
+} as const;
+
+/** Every table the effluent pipeline writes, in order, plus the catalog's per-file readings topics. */
 export const effluentTables: TableDeclaration[] = [
   ...(Object.keys(meaning) as EffluentTable[]).map((name) => ({
     name,
@@ -92,9 +111,16 @@ export const effluentTables: TableDeclaration[] = [
     columns: effluentColumns[name]
   })),
   {
-    name: "cetp_live_readings",
-    description: "CETP readings from MPCB exports dropped into datasets/effluent/ (or served live)",
+    name: readingTopics.exports,
+    description:
+      "catalog only: each site's MPCB export rows as read (files under datasets/effluent/<site>/, and lab serve mpcb's uploads)",
     columns: effluentColumns.cetp_readings
+  },
+  {
+    name: readingTopics.feeds,
+    description:
+      "catalog only: each site's factory feed rows as read (status OK; tamper status comes with factory_readings)",
+    columns: effluentColumns.factory_readings
   }
 ];
 

@@ -1,13 +1,13 @@
 import {createHash} from "node:crypto";
 import {createRng} from "../core/random.js";
-import {addDays, DEFAULT_HOLIDAYS, isHoliday} from "./calendar.js";
+import {addDays, DEFAULT_HOLIDAYS, holidaysBetween, type HolidayCalendar} from "./calendar.js";
+import {chooseForecast} from "./choose-model.js";
 import {dailyFeatures} from "./features.js";
-import {backtest, forecastSeries, naive, reliabilityScore, seasonalNaive, type Accuracy} from "./forecast.js";
 import {isolationForest} from "./isolation-forest.js";
 import {rollingZScore, type DailyPoint} from "./zscore.js";
 
 /** Bump when anything below changes what a metric derives: cached results of older versions are ignored. */
-export const DERIVE_VERSION = 4;
+export const DERIVE_VERSION = 5;
 export const FORECAST_HORIZON = 28;
 export const BACKTEST = {folds: 5, horizon: 7};
 /** A metric's series is derived over its most recent days at most: bounds the work any file can cause. */
@@ -48,6 +48,8 @@ export interface ReliabilityRow {
   exog: string | null;
   fallback_reason: string | null;
   imputed_days: number;
+  /** Why the model was chosen (its backtest against the others, its order's AIC), or why not. */
+  why: string;
 }
 
 export interface MetricDerived {
@@ -62,12 +64,21 @@ export interface MetricSeries {
   metric: string;
   points: DailyPoint[];
   seed: number | string;
-  holidays?: readonly string[];
+  /** The dataset's holiday calendar (default: IN, the simulator's). */
+  holidays?: HolidayCalendar;
 }
 
-/** What a metric's derived tables depend on: its daily series, the seed, the holidays and this code's version. */
+/** What a metric's derived tables depend on: its daily series, the seed, its holidays and this code's version. */
 export function seriesKey({metric, points, seed, holidays = DEFAULT_HOLIDAYS}: MetricSeries): string {
-  const h = createHash("sha256").update(JSON.stringify([DERIVE_VERSION, metric, String(seed), holidays]));
+  const days =
+    points.length === 0
+      ? []
+      : holidaysBetween({
+          calendar: holidays,
+          first: points[0]!.day,
+          last: addDays(points.at(-1)!.day, FORECAST_HORIZON)
+        });
+  const h = createHash("sha256").update(JSON.stringify([DERIVE_VERSION, metric, String(seed), days]));
   for (const p of points) h.update(`${p.day}=${p.value}\n`);
   return h.digest("hex").slice(0, 20);
 }
@@ -100,9 +111,10 @@ const round = (x: number, digits = 4) => +x.toFixed(digits);
 
 /**
  * Everything the KPI pipeline derives from one metric's daily series: anomalies from the trailing
- * z-score and the Isolation Forest, a 28-day forecast (SARIMAX, or its recorded fallback) with 80%
- * and 95% intervals, and a rolling-origin backtest (5 folds × 7 days) of SARIMAX, seasonal naive
- * and naive, each with its reliability score. A pure function of the series, seed and holidays.
+ * z-score and the Isolation Forest, a 28-day forecast by the model with the lowest backtest MASE
+ * (two SARIMAX grids, seasonal naive, naive; chooseForecast) with 80% and 95% intervals, and each
+ * model's rolling-origin backtest (5 folds × 7 days) with its reliability score and why it was
+ * or was not chosen. A pure function of the series, seed and holiday calendar.
  */
 export function deriveMetric({metric, points, seed, holidays = DEFAULT_HOLIDAYS}: MetricSeries): MetricDerived {
   const {days, values, imputed} = contiguous(points);
@@ -139,44 +151,45 @@ export function deriveMetric({metric, points, seed, holidays = DEFAULT_HOLIDAYS}
   // The forecaster cleans the days the trailing z-score flagged: it looks only backwards, so a
   // backtest fold never learns from what comes after its origin. Holidays are never cleaned:
   // their dip is what the holiday regressor has to learn.
+  const first = days[0] ?? "1970-01-01";
+  const holidayDays = new Set(
+    holidaysBetween({calendar: holidays, first, last: addDays(days.at(-1) ?? first, FORECAST_HORIZON)})
+  );
   const holidayFlags = Array.from({length: days.length + FORECAST_HORIZON}, (_, i) =>
-    isHoliday(addDays(days[0] ?? "1970-01-01", i), holidays)
+    holidayDays.has(addDays(first, i))
   );
   const outliers = days.map((d, i) => (zFlags.get(d) ?? false) && !holidayFlags[i]);
-  const forecast = forecastSeries({series: values, horizon: FORECAST_HORIZON, holidays: holidayFlags, outliers});
+  const {forecast, chosen, results} = chooseForecast({
+    series: values,
+    holidays: holidayFlags,
+    outliers,
+    forecastHorizon: FORECAST_HORIZON,
+    ...BACKTEST
+  });
   const forecasts: ForecastRow[] = forecast.yhat.map((yhat, h) => ({
     metric,
     day: addDays(days.at(-1)!, h + 1),
-    model: forecast.model,
+    model: chosen,
     yhat: round(yhat),
     lo80: round(forecast.lo80[h]!),
     hi80: round(forecast.hi80[h]!),
     lo95: round(forecast.lo95[h]!),
     hi95: round(forecast.hi95[h]!)
   }));
-  const models: Record<string, (train: number[], h: number, cut: number) => number[]> = {
-    sarimax: (train, h) => forecastSeries({series: train, horizon: h, holidays: holidayFlags, outliers}).yhat,
-    seasonal_naive: (train, h) => seasonalNaive({series: train, horizon: h}).yhat,
-    naive: (train, h) => naive({series: train, horizon: h}).yhat
-  };
-  const reliability: ReliabilityRow[] = Object.entries(models).map(([model, fn]) => {
-    const acc: Accuracy & {folds: number} = backtest({series: values, model: fn, ...BACKTEST});
-    const ok = acc.folds > 0;
-    const chosen = model === forecast.model;
-    return {
-      metric,
-      model,
-      chosen,
-      mape: ok ? round(acc.mape, 3) : NaN,
-      smape: ok ? round(acc.smape, 3) : NaN,
-      mase: ok ? round(acc.mase, 4) : NaN,
-      score: ok ? reliabilityScore(acc) : 0,
-      folds: acc.folds,
-      order: chosen ? (forecast.order ?? null) : null,
-      exog: chosen && forecast.exog.length ? forecast.exog.join(",") : null,
-      fallback_reason: chosen ? (forecast.fallbackReason ?? null) : null,
-      imputed_days: imputed
-    };
-  });
+  const reliability: ReliabilityRow[] = results.map((r) => ({
+    metric,
+    model: r.model,
+    chosen: r.chosen,
+    mape: r.mape,
+    smape: r.smape,
+    mase: r.mase,
+    score: r.score,
+    folds: r.folds,
+    order: r.chosen ? (forecast.order ?? null) : null,
+    exog: r.chosen && forecast.exog.length ? forecast.exog.join(",") : null,
+    fallback_reason: r.chosen ? (forecast.fallbackReason ?? null) : null,
+    imputed_days: imputed,
+    why: r.why
+  }));
   return {metric, anomalies, forecasts, reliability};
 }

@@ -1,5 +1,6 @@
 import {existsSync, mkdirSync, readFileSync, writeFileSync, renameSync} from "node:fs";
 import {join} from "node:path";
+import {DEFAULT_HOLIDAYS, type HolidayCalendar} from "./calendar.js";
 import {deriveMetric, seriesKey, type MetricDerived} from "./derive.js";
 import type {DailyPoint} from "./zscore.js";
 
@@ -38,23 +39,27 @@ export const DERIVED_COLUMNS: Record<DerivedTable, {name: string; type: string}[
     {name: "order", type: "VARCHAR"},
     {name: "exog", type: "VARCHAR"},
     {name: "fallback_reason", type: "VARCHAR"},
-    {name: "imputed_days", type: "INTEGER"}
+    {name: "imputed_days", type: "INTEGER"},
+    {name: "why", type: "VARCHAR"}
   ]
 };
 
 /**
  * Derives every metric of a daily table. With `cacheDir`, each metric's result is kept under the
  * key of its series (`seriesKey`): a metric whose days did not change is read back, not
- * recomputed — a new event file for one metric refits only that metric.
+ * recomputed — a new event file for one metric refits only that metric. One dataset's metrics:
+ * the cache folder is the dataset's own (metric names repeat across datasets).
  */
 export function deriveAll({
   daily,
   seed,
+  holidays = DEFAULT_HOLIDAYS,
   cacheDir,
   log = () => {}
 }: {
   daily: {metric: string; day: string; value: number}[];
   seed: number | string;
+  holidays?: HolidayCalendar;
   cacheDir?: string;
   log?: (line: string) => void;
 }): {derived: MetricDerived[]; computed: string[]; reused: string[]} {
@@ -69,7 +74,7 @@ export function deriveAll({
   const reused: string[] = [];
   for (const [metric, points] of [...byMetric].sort(([a], [b]) => (a < b ? -1 : 1))) {
     points.sort((a, b) => (a.day < b.day ? -1 : 1));
-    const key = seriesKey({metric, points, seed});
+    const key = seriesKey({metric, points, seed, holidays});
     const cached = cacheDir ? join(cacheDir, `${key}.json`) : undefined;
     if (cached && existsSync(cached)) {
       derived.push(JSON.parse(readFileSync(cached, "utf-8")) as MetricDerived);
@@ -77,7 +82,7 @@ export function deriveAll({
       continue;
     }
     const t = performance.now();
-    const result = deriveMetric({metric, points, seed});
+    const result = deriveMetric({metric, points, seed, holidays});
     log(
       `kpi ${metric}: ${points.length} days → ${result.anomalies.filter((a) => a.is_anomaly).length} anomaly flags, forecast by ${result.reliability.find((r) => r.chosen)?.model ?? "?"} in ${((performance.now() - t) / 1000).toFixed(1)}s`
     );

@@ -77,9 +77,10 @@ export interface Order {
 export const formatOrder = (o: Order) => `(${o.p},${o.d},${o.q})(${o.P},${o.D},${o.Q})${o.s}`;
 
 /**
- * The order grid: every candidate has one seasonal difference and no regular one, so all fit the
- * same (weekly-differenced) data and their AICs are comparable — AIC across different orders of
- * differencing compares likelihoods of different series and is meaningless.
+ * The order grids. Within a grid every candidate has the same differencing, so all fit the same
+ * differenced data and their AICs compare; AIC across different orders of differencing compares
+ * likelihoods of different series and is meaningless, so the grids are compared by their
+ * backtest instead (derive.ts). ORDER_GRID: one seasonal difference, no regular one.
  */
 export const ORDER_GRID: readonly Order[] = [
   {p: 1, d: 0, q: 0, P: 0, D: 1, Q: 1, s: 7},
@@ -88,6 +89,23 @@ export const ORDER_GRID: readonly Order[] = [
   {p: 0, d: 0, q: 1, P: 0, D: 1, Q: 1, s: 7},
   {p: 1, d: 0, q: 0, P: 1, D: 1, Q: 1, s: 7}
 ];
+
+/**
+ * One regular and one seasonal difference: for a level that wanders (a long web-traffic series),
+ * which a stationary AR term after the weekly difference pulls back to its mean. The airline model
+ * and its (1,1,1)(1,1,1)7 extension.
+ */
+export const ORDER_GRID_D1: readonly Order[] = [
+  {p: 0, d: 1, q: 1, P: 0, D: 1, Q: 1, s: 7},
+  {p: 1, d: 1, q: 1, P: 1, D: 1, Q: 1, s: 7}
+];
+
+/** A grid's differencing, "d=0, D=1"; a grid that mixes differencing is refused (its AICs would not compare). */
+export function gridDifferencing(grid: readonly Order[]): string {
+  const kinds = new Set(grid.map((o) => `d=${o.d}, D=${o.D}`));
+  if (kinds.size !== 1) throw new Error(`an order grid must share one differencing, found ${[...kinds].join("; ")}`);
+  return [...kinds][0]!;
+}
 
 type ArimaModel = {
   train(ts: number[], exog?: number[]): ArimaModel;
@@ -118,6 +136,8 @@ function loadArima(): new (options: Record<string, unknown>) => ArimaModel {
 export interface SarimaxForecast extends Forecast {
   order?: string;
   aic?: number;
+  /** How many orders of the grid fitted (the AIC chose among them). */
+  fitted?: number;
   /** The regressors the chosen model used. */
   exog: string[];
 }
@@ -130,7 +150,7 @@ export interface SarimaxForecast extends Forecast {
  * - a holiday regressor (1 on public holidays) when the training window holds a holiday — the
  *   weekly seasonal difference already carries the day-of-week effect, so a day-of-week dummy
  *   would be collinear with it;
- * - orders chosen from ORDER_GRID by AIC = n·ln σ̂² + 2k, with σ̂² the model's one-step
+ * - orders chosen from `grid` (one differencing) by AIC = n·ln σ̂² + 2k, with σ̂² the model's one-step
  *   innovation variance and k its coefficients plus the variance;
  * - 80% and 95% intervals from the model's forecast variance (back-transformed: asymmetric).
  * Falls back to seasonal naive under four weeks of data or when no order fits, and to naive under
@@ -168,7 +188,9 @@ export function forecastSeries({
   for (let i = season; i < y.length; i++) if (outliers?.[from + i]) y[i] = y[i - season]!;
   const hol = holidays ? holidays.slice(from, series.length + horizon).map((h) => (h ? 1 : 0)) : [];
   const withExog = hol.slice(0, y.length).includes(1);
+  gridDifferencing(grid);
   arimaClass ??= loadArima();
+  let fitted = 0;
   let best: {order: Order; aic: number; yhat: number[]; variance: number[]} | undefined;
   const failures: string[] = [];
   const scale = Math.max(...y.map(Math.abs));
@@ -194,6 +216,7 @@ export function forecastSeries({
       const n = y.length - order.d - order.D * order.s;
       const k = order.p + order.q + order.P + order.Q + (withExog ? 1 : 0) + 1;
       const aic = n * Math.log(sigma2) + 2 * k;
+      fitted++;
       if (!best || aic < best.aic) best = {order, aic, yhat, variance};
     } catch (error) {
       failures.push(
@@ -220,6 +243,7 @@ export function forecastSeries({
     hi95: best.yhat.map((v, i) => back(v + Z95 * sd[i]!)),
     order: formatOrder(best.order),
     aic: +best.aic.toFixed(2),
+    fitted,
     exog: withExog ? ["holiday"] : []
   };
 }

@@ -1,4 +1,5 @@
 import type {Domain} from "../domain.js";
+import {kpiDatasetOptions} from "./dataset-options.js";
 import {kpiDerivation} from "./derivation.js";
 import {kpiPipeline} from "./pipeline.js";
 import {kpiEventsPlugin, kpiSimulationPlugin} from "./plugin.js";
@@ -17,6 +18,7 @@ export const kpiDomain: Domain = {
   plugins: {kpiSimulationPlugin, kpiEventsPlugin},
   derivations: [kpiDerivation],
   tables: kpiTables,
+  datasetOptions: kpiDatasetOptions,
   routing: [
     {glob: "kpi/**/*.sim.json", tag: "sim:kpi-events"},
     {glob: "kpi/**/*.{csv,json,jsonl,ndjson}{,.gz}", tag: "kpi:events"}

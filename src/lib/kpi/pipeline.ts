@@ -2,21 +2,24 @@ import {mkdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {openDuckDB, type Duck} from "../core/duckdb.js";
-import {LabError} from "../core/errors.js";
+import {isRejectedInput, LabError, rejectMostlyBadFile, RejectedInput} from "../core/errors.js";
 import {flag} from "../core/flags.js";
 import type {Pipeline} from "../core/pipeline.js";
 import {writeParquet} from "../core/parquet-write.js";
 import {createRng} from "../core/random.js";
-import {quoteList} from "../core/sql.js";
-import {DEFAULT_DATASET} from "../core/dataset.js";
+import {quoteList, quoteString} from "../core/sql.js";
+import {commandLineDataset, type DatasetInfo} from "../core/dataset.js";
 import {folderSink, type TableSink} from "../core/table-sink.js";
+import {DEFAULT_HOLIDAYS, type HolidayCalendar} from "./calendar.js";
+import {DEFAULT_KPI_OPTIONS, kpiDatasetOptions, kpiHolidayCalendar, type KpiDatasetOptions} from "./dataset-options.js";
 import {deriveAll, derivedRows, DERIVED_COLUMNS, type DerivedTable} from "./derived-tables.js";
-import {ingestEvents, type EventProblem} from "./ingest-events.js";
+import {ingestEvents, type EventProblem, type IngestEventsOptions} from "./ingest-events.js";
 import {simulateKpiEvents, type SimulatedEvents} from "./simulate.js";
 import {CLEAN_EVENT_COLUMNS, KPI_TRUTH_COLUMNS, QUARANTINE_COLUMNS} from "./tables.js";
 
 export {CLEAN_EVENT_COLUMNS, QUARANTINE_COLUMNS} from "./tables.js";
 
+/** The command line's column flags (--ts, --value, --metric, --source); they override dataset.json's. */
 export interface KpiMapping {
   tsColumn?: string;
   valueColumn?: string;
@@ -24,25 +27,105 @@ export interface KpiMapping {
   source?: string;
 }
 
+/** How the reader takes a dataset's files: its options, with the command line's flags over them. */
+export function ingestSettings({
+  options = DEFAULT_KPI_OPTIONS,
+  mapping = {}
+}: {
+  options?: KpiDatasetOptions;
+  mapping?: KpiMapping;
+}): Omit<IngestEventsOptions, "path" | "file" | "strict"> {
+  return {
+    tsColumn: mapping.tsColumn ?? options.columns.time,
+    valueColumn: mapping.valueColumn ?? options.columns.value,
+    metricColumn: options.columns.metric,
+    metric: mapping.metric,
+    sourceColumn: options.columns.source,
+    source: mapping.source ?? options.source,
+    metrics: options.metrics,
+    key: options.key,
+    timezone: options.timezone,
+    timeFormat: options.timeFormat,
+    earliest: options.earliest,
+    latest: options.latest
+  };
+}
+
 /**
- * Per metric and day over `source` (a relation with the clean-event columns and an ordering
- * column `_file_version_id`). An event delivered in two files counts once: the copy from the
- * newest file version (the catalog) or the last file given (the command line) wins.
+ * Per metric and local day over `source` (a relation with the clean-event columns and an ordering
+ * column `_file_version_id`): the metric's value by its aggregation (`metrics` of the dataset's
+ * options; the long format's metrics sum), with the plain statistics beside it. An event
+ * delivered in two files counts once: the copies in the newest file version (the catalog) or the
+ * last file given (the command line) win.
  */
-export function metricDailySql(source: string): string {
-  return `WITH events AS (SELECT * FROM ${source} QUALIFY row_number() OVER (PARTITION BY source, ts, metric ORDER BY _file_version_id DESC) = 1)
-          SELECT metric, ts::DATE AS day, sum(value) AS value_sum, count(*) AS value_count, avg(value) AS value_avg, count(DISTINCT value) AS value_distinct
-          FROM events GROUP BY ALL ORDER BY metric, day`;
+export function metricDailySql({
+  source,
+  metrics = []
+}: {
+  source: string;
+  metrics?: KpiDatasetOptions["metrics"];
+}): string {
+  const byMetric = (of: (m: KpiDatasetOptions["metrics"][number]) => string, otherwise: string) =>
+    metrics.length
+      ? `CASE metric ${metrics.map((m) => `WHEN ${quoteString(m.name)} THEN ${of(m)}`).join(" ")} ELSE ${otherwise} END`
+      : otherwise;
+  const aggregate = {
+    count: "count(*)::DOUBLE",
+    sum: "sum(value)",
+    avg: "avg(value)",
+    min: "min(value)",
+    max: "max(value)",
+    distinct: "count(DISTINCT item)::DOUBLE"
+  };
+  return `WITH events AS (SELECT * FROM ${source} QUALIFY _file_version_id = max(_file_version_id) OVER (PARTITION BY metric, event_id))
+          SELECT metric, day, ${byMetric((m) => quoteString(m.aggregation), "'sum'")} AS aggregation,
+                 ${byMetric((m) => aggregate[m.aggregation], "sum(value)")} AS value,
+                 sum(value) AS value_sum, count(*) AS value_count, avg(value) AS value_avg, min(value) AS value_min, max(value) AS value_max,
+                 CASE WHEN count(item) > 0 THEN count(DISTINCT item) ELSE count(DISTINCT value) END AS value_distinct
+          FROM events GROUP BY metric, day ORDER BY metric, day`;
+}
+
+/**
+ * A tolerant ingest's rule for one file (`rejectMostlyBadFile`): no good row, or more than half
+ * its rows set aside, duplicates aside (a file exported twice over is not a bad file). Returns the
+ * rejection instead of throwing, so every file of a run is checked.
+ */
+function fileRejection({file, kept, problems}: {file: string; kept: number; problems: EventProblem[]}) {
+  const bad = problems.filter((p) => !p.reason.startsWith("duplicate "));
+  // The first row of each kind of problem (reasons alike but for the quoted value): forty rows of
+  // one wrong time format are one reason.
+  const kinds = new Map<string, EventProblem>();
+  for (const p of bad) {
+    const kind = p.reason.replace(/"[^"]*"/g, '""');
+    if (!kinds.has(kind)) kinds.set(kind, p);
+    if (kinds.size === 3) break;
+  }
+  try {
+    rejectMostlyBadFile({
+      file,
+      kept,
+      quarantined: bad.length,
+      firstReasons: [...kinds.values()].map((p) => `line ${p.line}${p.column ? `, ${p.column}` : ""}: ${p.reason}`)
+    });
+    return undefined;
+  } catch (error) {
+    if (isRejectedInput(error)) return error;
+    throw error;
+  }
 }
 
 /**
  * Stage one, per file: events into `clean_events`, the rows set aside into `quarantine`, and the
  * simulator's `kpi_truth` when given. Each file's clean events are staged in `scratchDir` first, so
- * strict mode can fail before any table is written; returns the staged files, in input order.
+ * strict mode can fail before any table is written; returns the staged files, in input order. A
+ * tolerant run writes its tables, then fails (RejectedInput) when a file kept no row or set aside
+ * more than half (a wrong time format, a wrong column), naming each such file with its first
+ * reasons; in the catalog its good rows stay published.
  */
 export async function ingestKpiFiles({
   files,
   strict,
+  options,
   mapping = {},
   truth,
   sink,
@@ -51,6 +134,8 @@ export async function ingestKpiFiles({
 }: {
   files: {path: string; label?: string}[];
   strict: boolean;
+  /** The dataset's options (default: none set). */
+  options?: KpiDatasetOptions;
   mapping?: KpiMapping;
   truth?: SimulatedEvents["truth"];
   sink: TableSink;
@@ -59,16 +144,21 @@ export async function ingestKpiFiles({
 }): Promise<string[]> {
   const staged: string[] = [];
   const problems: EventProblem[] = [];
+  const rejected: RejectedInput[] = [];
+  const settings = ingestSettings({options, mapping});
   for (const [i, {path, label}] of files.entries()) {
-    const result = ingestEvents({path, file: label ?? path, strict, ...mapping});
+    const file = label ?? path;
+    const result = ingestEvents({path, file, strict, ...settings});
     // A loop, not push(...spread): a file can hold millions of rows.
     for (const p of result.problems) problems.push(p);
     const events = join(scratchDir, `clean-events-${i}.parquet`);
     await writeParquet({path: events, columns: CLEAN_EVENT_COLUMNS, rows: result.events});
     staged.push(events);
     log(
-      `${label ?? path}: ${result.counts.read} read, ${result.counts.kept} kept, ${result.counts.quarantined} quarantined${result.rejected ? " (file rejected)" : ""}`
+      `${file}: ${result.counts.read} read, ${result.counts.kept} kept, ${result.counts.quarantined} quarantined${result.rejected ? " (file rejected)" : ""}`
     );
+    const rejection = strict ? undefined : fileRejection({file, kept: result.counts.kept, problems: result.problems});
+    if (rejection) rejected.push(rejection);
   }
   if (strict && problems.length)
     throw new LabError({
@@ -78,6 +168,12 @@ export async function ingestKpiFiles({
   await sink.writeQuery("clean_events", `SELECT * FROM read_parquet(${quoteList(staged)})`);
   await sink.write("quarantine", {columns: QUARANTINE_COLUMNS, rows: problems});
   if (truth) await sink.write("kpi_truth", {columns: KPI_TRUTH_COLUMNS, rows: truth});
+  // After the tables are written: the good rows and the quarantine stay published.
+  if (rejected.length === 1) throw rejected[0]!;
+  if (rejected.length)
+    throw new RejectedInput({
+      reason: `${rejected.length} files rejected:\n${rejected.map((r) => `  ${r.message}`).join("\n")}`
+    });
   return staged;
 }
 
@@ -91,6 +187,8 @@ export async function deriveKpiTables({
   source,
   sink,
   seed,
+  options = DEFAULT_KPI_OPTIONS,
+  holidays = DEFAULT_HOLIDAYS,
   cacheDir,
   log = () => {}
 }: {
@@ -100,17 +198,23 @@ export async function deriveKpiTables({
   source: string;
   sink: TableSink;
   seed: number | string;
+  /** The dataset's options: its metrics' aggregations. */
+  options?: KpiDatasetOptions;
+  holidays?: HolidayCalendar;
+  /** One dataset's cache folder. */
   cacheDir?: string;
   log?: (line: string) => void;
 }): Promise<{computed: string[]; reused: string[]}> {
+  const sql = metricDailySql({source, metrics: options.metrics});
   // The sink may run its queries on another database: the query carries its source with it.
-  await sink.writeQuery("metric_daily", metricDailySql(source));
-  const daily = await duck.all<{metric: string; day: Date; value_sum: number}>(
-    `SELECT metric, day, value_sum FROM (${metricDailySql(source)}) ORDER BY metric, day`
+  await sink.writeQuery("metric_daily", sql);
+  const daily = await duck.all<{metric: string; day: Date; value: number}>(
+    `SELECT metric, day, value FROM (${sql}) ORDER BY metric, day`
   );
   const result = deriveAll({
-    daily: daily.map((d) => ({metric: d.metric, day: d.day.toISOString().slice(0, 10), value: d.value_sum})),
+    daily: daily.map((d) => ({metric: d.metric, day: d.day.toISOString().slice(0, 10), value: d.value})),
     seed,
+    holidays,
     cacheDir,
     log
   });
@@ -128,6 +232,8 @@ export async function runKpiTables({
   files,
   strict,
   seed,
+  options,
+  holidays,
   mapping,
   truth,
   sink,
@@ -136,6 +242,8 @@ export async function runKpiTables({
   files: {path: string; label?: string}[];
   strict: boolean;
   seed: number | string;
+  options?: KpiDatasetOptions;
+  holidays?: HolidayCalendar;
   mapping?: KpiMapping;
   truth?: SimulatedEvents["truth"];
   sink: TableSink;
@@ -145,21 +253,25 @@ export async function runKpiTables({
   mkdirSync(scratch, {recursive: true});
   const duck = await openDuckDB({tempDirectory: scratch});
   try {
-    const staged = await ingestKpiFiles({files, strict, mapping, truth, sink, scratchDir: scratch, log});
+    const staged = await ingestKpiFiles({files, strict, options, mapping, truth, sink, scratchDir: scratch, log});
     const source = `(${staged.map((path, i) => `SELECT *, ${i + 1} AS _file_version_id FROM read_parquet(${quoteList([path])})`).join(" UNION ALL ")})`;
-    await deriveKpiTables({duck, source, sink, seed, log});
+    await deriveKpiTables({duck, source, sink, seed, options, holidays, log});
   } finally {
     duck.close();
     rmSync(scratch, {recursive: true, force: true});
   }
 }
 
-/** The tables of `runKpiTables` as `<table>.parquet` files in `outDir`. */
+/**
+ * The tables of `runKpiTables` as `<table>.parquet` files in `outDir`, for a dataset (its name and
+ * dataset.json options; default: files given one by one, no options).
+ */
 export async function runKpi({
   files,
   outDir,
   strict,
   seed,
+  dataset = commandLineDataset("kpi"),
   mapping,
   log
 }: {
@@ -167,11 +279,14 @@ export async function runKpi({
   outDir: string;
   strict: boolean;
   seed: number;
+  dataset?: DatasetInfo;
   mapping?: KpiMapping;
   log?: (line: string) => void;
 }) {
-  const sink = folderSink({outDir, dataset: DEFAULT_DATASET});
-  await runKpiTables({files: files.map((path) => ({path})), strict, seed, mapping, sink, log});
+  const options = kpiDatasetOptions(dataset);
+  const holidays = kpiHolidayCalendar({options, dataset});
+  const sink = folderSink({outDir, dataset: dataset.name});
+  await runKpiTables({files: files.map((path) => ({path})), strict, seed, options, holidays, mapping, sink, log});
   return sink.tables;
 }
 
@@ -189,7 +304,7 @@ export function writeSimulatedEvents({path, sim}: {path: string; sim: SimulatedE
 export const kpiPipeline: Pipeline = {
   name: "kpi",
   usage:
-    "lab run kpi --events FILE[,FILE…] [--strict] [--ts COL --value COL --metric NAME --source NAME] --out DIR   (or --simulate [--days 730] [--seed N], or a *.sim.json KPI spec)",
+    "lab run kpi --events FILE[,FILE…] [--strict] [--ts COL --value COL --metric NAME --source NAME] --out DIR   (or --dataset DIR with its dataset.json, --simulate [--days 730] [--seed N], or a *.sim.json KPI spec)",
   flags: [
     ...["events", "ts", "value", "metric", "source"].map(flag.string),
     flag.boolean("strict"),
@@ -197,6 +312,9 @@ export const kpiPipeline: Pipeline = {
     flag.count("days")
   ],
   async run({dataset, outDir, seed, flags, files, log}) {
+    // Options first: a bad dataset.json fails before anything is simulated or read.
+    const options = kpiDatasetOptions(dataset);
+    const holidays = kpiHolidayCalendar({options, dataset});
     // A *.sim.json KPI spec runs what the catalog's simulation plugin runs for it.
     const specFile = files.find((f) => f.endsWith(".sim.json"));
     const inputs = [
@@ -222,6 +340,8 @@ export const kpiPipeline: Pipeline = {
       files: inputs.map((path) => ({path})),
       strict: Boolean(flags.strict),
       seed,
+      options,
+      holidays,
       mapping: {tsColumn: str("ts"), valueColumn: str("value"), metric: str("metric"), source: str("source")},
       truth,
       sink,

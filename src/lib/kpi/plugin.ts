@@ -4,6 +4,7 @@ import {LabError} from "../core/errors.js";
 import {createRng} from "../core/random.js";
 import type {Plugin} from "../catalog/plugin.js";
 import {pluginSink} from "../catalog/plugin-sink.js";
+import {kpiDatasetOptions} from "./dataset-options.js";
 import {ingestKpiFiles, writeSimulatedEvents} from "./pipeline.js";
 import {simulateKpiEvents} from "./simulate.js";
 
@@ -16,7 +17,7 @@ export const kpiSimulationPlugin: Plugin = {
   name: "kpi-simulation",
   tags: ["sim:kpi-events"],
   topics: ["clean_events", "quarantine", "kpi_truth"],
-  version: 2,
+  version: 3,
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as {seed?: unknown; days?: unknown};
     if (typeof spec.seed !== "number")
@@ -35,16 +36,21 @@ export const kpiSimulationPlugin: Plugin = {
   }
 };
 
-/** Event exports dropped into `datasets/kpi/` (CSV, JSON, JSON Lines), ingested tolerantly. */
+/**
+ * Event exports dropped into `datasets/kpi/<dataset>/` (CSV, JSON, JSON Lines), ingested
+ * tolerantly with the dataset's dataset.json options (columns, metrics, key, time zone and format,
+ * plausible window). A file that keeps no row, or loses more than half, fails its job.
+ */
 export const kpiEventsPlugin: Plugin = {
   name: "kpi-events",
   tags: ["kpi:events"],
   topics: ["clean_events", "quarantine"],
-  version: 2,
+  version: 3,
   async execute(ctx, file) {
     await ingestKpiFiles({
       files: [{path: file.path, label: file.relPath}],
       strict: false,
+      options: kpiDatasetOptions(file.dataset),
       sink: pluginSink(ctx),
       scratchDir: ctx.scratchDir,
       log: ctx.log

@@ -4,8 +4,11 @@ import {DERIVED_COLUMNS} from "./derived-tables.js";
 export const CLEAN_EVENT_COLUMNS = columns(
   "source:VARCHAR",
   "ts:TIMESTAMP",
+  "day:DATE",
   "metric:VARCHAR",
   "value:DOUBLE",
+  "item:VARCHAR",
+  "event_id:BIGINT",
   "attributes:JSON"
 );
 export const QUARANTINE_COLUMNS = columns(
@@ -19,16 +22,21 @@ export const KPI_TRUTH_COLUMNS = columns("metric:VARCHAR", "day:DATE", "kind:VAR
 export const METRIC_DAILY_COLUMNS = columns(
   "metric:VARCHAR",
   "day:DATE",
+  "aggregation:VARCHAR",
+  "value:DOUBLE",
   "value_sum:DOUBLE",
   "value_count:BIGINT",
   "value_avg:DOUBLE",
+  "value_min:DOUBLE",
+  "value_max:DOUBLE",
   "value_distinct:BIGINT"
 );
 
 export const kpiTables: TableDeclaration[] = [
   {
     name: "clean_events",
-    description: "one row per (source, ts, metric), extra columns as JSON",
+    description:
+      "one row per input row and metric (a row repeated whole, or its key repeated, once): time, local day, value or counted item, extra columns as JSON",
     columns: CLEAN_EVENT_COLUMNS
   },
   {
@@ -43,7 +51,8 @@ export const kpiTables: TableDeclaration[] = [
   },
   {
     name: "metric_daily",
-    description: "per metric and day: sum, count, average, distinct values (an event in two files counts once)",
+    description:
+      "per metric and local day: the metric's value by its aggregation (count, sum, avg, min, max, distinct), and the sum, count, average, min, max and distinct values of its events (an event in two files counts once)",
     columns: METRIC_DAILY_COLUMNS
   },
   {
@@ -59,7 +68,7 @@ export const kpiTables: TableDeclaration[] = [
   {
     name: "reliability",
     description:
-      "per metric and model: backtest MAPE, sMAPE, MASE and the reliability score; which model was chosen and why",
+      "per metric and model: backtest MAPE, sMAPE, MASE and the reliability score; which model was chosen (lowest backtest MASE) and why",
     columns: DERIVED_COLUMNS.reliability
   }
 ];

@@ -1,19 +1,26 @@
 import type {Domain} from "../domain.js";
+import {metersDatasetOptions} from "./dataset-options.js";
 import {metersPipeline} from "./pipeline.js";
-import {metersSimulationPlugin} from "./plugin.js";
+import {metersReadingsPlugin, metersSimulationPlugin} from "./plugin.js";
+import {metersReadingsDerivation} from "./readings-derivation.js";
 import {metersTables} from "./tables.js";
 
-export {metersSimulationPlugin};
+export {metersReadingsDerivation, metersReadingsPlugin, metersSimulationPlugin};
 
 export const metersDomain: Domain = {
   name: "meters",
   title: "Smart meters (AMI)",
-  summary: "A realistic metering fleet, every delivery in bronze, validated silver readings and gold rollups.",
+  summary:
+    "A realistic metering fleet or your own interval readings: every delivery in bronze, validated silver readings and gold rollups.",
   page: "/pages/meters/",
   module: import.meta.url,
   pipeline: metersPipeline,
-  plugins: {metersSimulationPlugin},
-  derivations: [],
+  plugins: {metersSimulationPlugin, metersReadingsPlugin},
+  derivations: [metersReadingsDerivation],
   tables: metersTables,
-  routing: [{glob: "meters/**/*.sim.json", tag: "sim:ami-fleet"}]
+  datasetOptions: metersDatasetOptions,
+  routing: [
+    {glob: "meters/**/*.sim.json", tag: "sim:ami-fleet"},
+    {glob: "meters/**/*.{csv,csv.gz,parquet}", tag: "meters:readings"}
+  ]
 };

@@ -8,13 +8,15 @@ import type {Pipeline} from "../core/pipeline.js";
 import {writeParquet} from "../core/parquet-write.js";
 import {createRng} from "../core/random.js";
 import {quoteList} from "../core/sql.js";
-import {folderSink, type TableSink} from "../core/table-sink.js";
+import {folderSink, type TableSink, type WrittenTable} from "../core/table-sink.js";
 import {defaultMeterConfig, emissionPatterns, presets, utilityProfiles, type EmissionPattern} from "./config.js";
 import {generateFleet} from "./fleet.js";
 import {buildMedallion, MEDALLION_TABLES} from "./medallion.js";
 import {startAmiFeed} from "./feed-server.js";
 import {landAmi} from "./land.js";
 import {generateDeliveries} from "./readings.js";
+import {runReadingsDataset} from "./readings-dataset.js";
+import {READINGS_FILE} from "./readings-file.js";
 import {fleetColumns, STREAM_LATENCY_COLUMNS} from "./tables.js";
 
 export interface RunMetersOptions {
@@ -214,7 +216,7 @@ async function streamLatency({
 export const metersPipeline: Pipeline = {
   name: "meters",
   usage:
-    "lab run meters [--preset quick-demo|se-demo|enterprise-poc|ml-training] [--meters N --days D] [--pattern UNIFORM|STAGGERED|PARTIAL|DEGRADED[,…]] [--profile default|suburban|urban-commercial|industrial-park] [--stream-rate N --stream-seconds S] --out DIR   (or a *.sim.json fleet spec)",
+    "lab run meters [--preset quick-demo|se-demo|enterprise-poc|ml-training] [--meters N --days D] [--pattern UNIFORM|STAGGERED|PARTIAL|DEGRADED[,…]] [--profile default|suburban|urban-commercial|industrial-park] [--stream-rate N --stream-seconds S] --out DIR   (or a *.sim.json fleet spec, or --dataset DIR of readings CSV/Parquet files: see docs/meters.md)",
   flags: [
     ...["preset", "pattern", "profile"].map(flag.string),
     flag.count("meters", {max: 100_000}),
@@ -223,6 +225,28 @@ export const metersPipeline: Pipeline = {
     flag.positive("stream-seconds")
   ],
   async run({dataset, outDir, seed, flags, files, log}) {
+    const readingFiles = files.filter((f) => READINGS_FILE.test(f));
+    if (readingFiles.length) {
+      // Like the catalog's routing: a README or notes beside the readings are not readings.
+      for (const other of files.filter((f) => !READINGS_FILE.test(f)))
+        log(`${other}: not a readings file (.csv, .csv.gz, .parquet), left out`);
+      let tables: WrittenTable[] = [];
+      const {rows} = await runReadingsDataset({
+        files: readingFiles,
+        dataset,
+        scratchDir: join(outDir, ".work"),
+        sink: (duck) => {
+          const sink = folderSink({outDir, duck, dataset: dataset.name});
+          tables = sink.tables;
+          return sink;
+        },
+        log
+      });
+      log(
+        `meters: ${rows} rows of ${readingFiles.length} file(s) → ${tables.map((t) => `${t.name} ${t.rows}`).join(", ")}`
+      );
+      return {tables};
+    }
     const specFile = files.find((f) => f.endsWith(".json"));
     const spec: MeterFleetSpec = specFile
       ? (JSON.parse(readFileSync(specFile, "utf-8")) as MeterFleetSpec)

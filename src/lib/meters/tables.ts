@@ -16,13 +16,33 @@ export const STREAM_LATENCY_COLUMNS = columns(
   "latency_ms:DOUBLE"
 );
 
+/** Tables only a real readings dataset has (the simulation plugin publishes the rest). */
+export const READINGS_ONLY_TABLES = ["readings_rows", "meter_summary", "meter_quarantine"];
+
+/** A readings file's rows as read (readings_rows): see readings-load.ts. */
+export const READINGS_ROW_COLUMNS = columns(
+  "file:VARCHAR",
+  "line:BIGINT",
+  "meter_id:VARCHAR",
+  "reading_ts:TIMESTAMP",
+  "later_ts:TIMESTAMP",
+  "kwh:DOUBLE",
+  "voltage:DOUBLE",
+  "customer_segment:VARCHAR",
+  "transformer_id:VARCHAR",
+  "error_column:VARCHAR",
+  "error:VARCHAR",
+  "raw:VARCHAR"
+);
+
 /** Each per-pattern table ends with the emission pattern of the run that wrote it. */
 const RUN_PATTERN = "run_pattern:VARCHAR";
 
 export const metersTables: TableDeclaration[] = [
   {
     name: "fleet",
-    description: "one row per meter: segment, transformer, circuit, substation, location",
+    description:
+      "one row per meter: segment, transformer, circuit, substation, location (a readings dataset: segment and transformer only)",
     columns: fleetColumns
   },
   {
@@ -32,7 +52,8 @@ export const metersTables: TableDeclaration[] = [
   },
   {
     name: "readings",
-    description: "silver: one row per meter and 15-minute interval, typed, deduplicated, gaps ≤ 1 h estimated",
+    description:
+      "silver: one row per meter and interval (15 minutes simulated; 15, 30 or 60 in a readings dataset), deduplicated, gaps ≤ 1 h estimated",
     columns: columns(
       "meter_id:VARCHAR",
       "reading_ts:TIMESTAMP",
@@ -123,6 +144,41 @@ export const metersTables: TableDeclaration[] = [
       "outage_minutes:BIGINT",
       "completeness:DOUBLE",
       RUN_PATTERN
+    )
+  },
+  {
+    name: "readings_rows",
+    description:
+      "bronze of a readings dataset (datasets/meters/<dataset>/): every data row of its files as read, time in UTC, or why it is no reading",
+    columns: READINGS_ROW_COLUMNS
+  },
+  {
+    name: "meter_summary",
+    description:
+      "a readings dataset's meters: the interval length inferred for each, its span, and ok or why it was left out",
+    columns: columns(
+      "meter_id:VARCHAR",
+      "customer_segment:VARCHAR",
+      "transformer_id:VARCHAR",
+      "interval_minutes:INTEGER",
+      "first_reading:TIMESTAMP",
+      "last_reading:TIMESTAMP",
+      "readings:BIGINT",
+      "status:VARCHAR"
+    )
+  },
+  {
+    name: "meter_quarantine",
+    description:
+      "rows of a readings dataset left out of silver (unreadable, duplicate, rejected, a meter with mixed intervals), with file, line, column and reason",
+    columns: columns(
+      "file:VARCHAR",
+      "line:BIGINT",
+      "column:VARCHAR",
+      "meter_id:VARCHAR",
+      "reading_ts:TIMESTAMP",
+      "reason:VARCHAR",
+      "raw:VARCHAR"
     )
   },
   {
