@@ -2,7 +2,7 @@ import {randomBytes} from "node:crypto";
 import {mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {startAmiFeed} from "../../src/lib/meters/feed-server.js";
+import {DEFAULT_FEED_START, parseFeedStart, startAmiFeed} from "../../src/lib/meters/feed-server.js";
 import {startBinanceFeed} from "../../src/lib/market/live/binance-feed-server.js";
 import type {EmissionPattern} from "../../src/lib/meters/config.js";
 import {readSecret} from "../../src/lib/core/secret.js";
@@ -17,7 +17,7 @@ export const feedVerb: Verb = {
   name: "feed",
   summary: "WebSocket feeds on 127.0.0.1: `feed ami` (meter fleet), `feed binance` (a local exchange)",
   help: `usage: lab feed ami [--port 8765] [--token-file FILE] [--rate 1000] [--meters 1000] [--days 1]
-                   [--pattern STAGGERED] [--seed 1] [--batch 100]
+                   [--pattern STAGGERED] [--seed 1] [--batch 100] [--start 2024-06-02T18:30:00Z|now]
        lab feed binance [--port 9443] [--seed 1] [--speed 1] [--replay FILE]
                    [--drop-rate 0] [--disconnect-every S] [--market spot|usdm]
 
@@ -31,7 +31,9 @@ depth messages and --disconnect-every drops every client every S seconds (for te
 diff's u), REST /fapi/v1/depth and /fapi/v1/time.
 
 Streams the fleet's readings over WebSocket at ws://127.0.0.1:PORT/ami, --rate readings per
-second in messages of --batch, then sends {"type":"end"}. Clients must present the token
+second in messages of --batch, then sends {"type":"end"}. Readings start at --start (by default
+2024-06-02T18:30:00Z; \`now\` is the current 15-minute interval, so readings carry today's time) and
+run --days of intervals; above --meters/900 readings per second they run ahead of the clock. Clients must present the token
 (?token=T or Authorization: Bearer T; 401 otherwise); ?from=N resumes at reading N.
 The token is read from --token-file FILE or $LAB_AMI_TOKEN (never from the command line, where
 \`ps\` shows it); without either, a random one is written to a new file (mode 600) whose path is
@@ -40,7 +42,7 @@ printed: the token itself never is.
 example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- feed ami --rate 10000 --meters 10000`,
   flags: [
     // "token" is declared so refuseArgvSecret can say where a secret goes instead.
-    ...["token-file", "token", "pattern", "replay", "market"].map(flag.string),
+    ...["token-file", "token", "pattern", "replay", "market", "start"].map(flag.string),
     flag.port(),
     flag.positive("rate"),
     flag.count("meters"),
@@ -85,8 +87,15 @@ example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- feed ami --rate 10000 
       writeFileSync(path, token + "\n", {mode: 0o600});
       tokenNote = `random token in ${path}: land with --token-file ${path}`;
     }
+    const startText = stringFlag(args, "start");
+    const start = startText === undefined ? DEFAULT_FEED_START : parseFeedStart({text: startText});
+    if (!start)
+      throw new UsageError(
+        `--start must be "now" or an ISO date-time such as 2024-06-02T18:30:00Z, got "${startText!.slice(0, 40)}"`
+      );
     const feed = await startAmiFeed({
       port: numberFlag(args, "port", 8765),
+      start,
       token,
       ratePerSecond: numberFlag(args, "rate", 1000)!,
       meters: numberFlag(args, "meters", 1000)!,
@@ -96,7 +105,7 @@ example: LAB_AMI_TOKEN=$(cat ~/.ami-token) npm run lab -- feed ami --rate 10000 
       batchSize: numberFlag(args, "batch", 100),
       log: (line) => console.log(line)
     });
-    console.log(`AMI feed on ${feed.url} (${tokenNote}); Ctrl-C to stop`);
+    console.log(`AMI feed on ${feed.url} from ${start.toISOString()} (${tokenNote}); Ctrl-C to stop`);
     await new Promise<void>((resolve) => {
       process.once("SIGINT", resolve);
       process.once("SIGTERM", resolve);

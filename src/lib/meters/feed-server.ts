@@ -74,6 +74,29 @@ export function* feedSequence({
   }
 }
 
+/** Where the feed's sequence starts unless told otherwise (`lab feed ami --start`). */
+export const DEFAULT_FEED_START = new Date("2024-06-02T18:30:00Z");
+
+/**
+ * `--start`: `now` (the current interval, so readings carry today's time), or an ISO date-time;
+ * undefined for anything else. Starts fall on an interval boundary, as meter readings do.
+ */
+export function parseFeedStart({
+  text,
+  now = Date.now(),
+  intervalMinutes = defaultMeterConfig.intervalMinutes
+}: {
+  text: string;
+  now?: number;
+  intervalMinutes?: number;
+}): Date | undefined {
+  const ms =
+    text === "now" ? now : /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) ? Date.parse(text) : NaN;
+  if (!Number.isFinite(ms)) return undefined;
+  const step = intervalMinutes * 60_000;
+  return new Date(Math.floor(ms / step) * step);
+}
+
 /** How long a resuming client may hold the event loop while skipping to its offset, per turn. */
 const SKIP_SLICE_MS = 4;
 
@@ -100,7 +123,7 @@ export async function startAmiFeed(options: AmiFeedOptions): Promise<{url: strin
     pattern,
     seed,
     batchSize = 100,
-    start = new Date("2024-06-02T18:30:00Z"),
+    start = DEFAULT_FEED_START,
     log = () => {}
   } = options;
   if (!token) throw new LabError({reason: "the AMI feed needs a token", hint: "set $LAB_AMI_TOKEN or --token-file"});

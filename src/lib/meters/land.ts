@@ -21,6 +21,8 @@ export interface LandOptions {
   onCommit?: (commit: {from: number; to: number; latenciesMs: number[]}) => void;
   /** Dual write: silver readings upserted here in the same commit, before the checkpoint moves. */
   sink?: PostgresSink;
+  /** Awaited after a part (and the PostgreSQL write) and before the checkpoint moves (tests stall here). */
+  onPartWritten?: (part: {from: number; to: number}) => Promise<void> | void;
   now?: () => number;
 }
 
@@ -31,14 +33,16 @@ export interface LandResult {
   ended: boolean;
 }
 
-const BRONZE_COLUMNS = [
+/** The bronze part schema: one row per delivery, the reading as received (JSON). */
+export const BRONZE_COLUMNS = [
   {name: "ingested_at", type: "TIMESTAMP"},
   {name: "feed_offset", type: "BIGINT"},
   {name: "generated_at", type: "TIMESTAMP"},
   {name: "payload", type: "JSON"}
 ];
 
-function readCheckpoint(outDir: string): number {
+/** The committed offset: every reading before it is in some bronze part (and in PostgreSQL). */
+export function readCheckpoint(outDir: string): number {
   const path = join(outDir, "_checkpoint.json");
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf-8")) as {offset: number}).offset : 0;
 }
@@ -66,6 +70,7 @@ export async function landAmi({
   log = () => {},
   onCommit,
   sink,
+  onPartWritten,
   now = Date.now
 }: LandOptions): Promise<LandResult> {
   mkdirSync(join(outDir, "bronze"), {recursive: true});
@@ -96,6 +101,7 @@ export async function landAmi({
         rows.map((r) => JSON.parse(r.payload) as SilverRow),
         new Date(landed)
       );
+    await onPartWritten?.({from, to});
     writeCheckpoint(outDir, to);
     result.committed = to;
     const latencies = rows.map((r) => landed - r.generated);
