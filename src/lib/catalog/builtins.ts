@@ -37,7 +37,10 @@ export const genericPlugin: BuiltinPlugin = {
 /** The catalog's own tables (a trailing `*` names a family). */
 export const genericTables: {name: string; description: string}[] = [
   {name: "catalog_files", description: "every file location seen, with its current version"},
-  {name: "catalog_datasets", description: "every dataset: pipeline, name, folder, simulated or real, files, newest file, dataset.json"},
+  {
+    name: "catalog_datasets",
+    description: "every dataset: pipeline, name, folder, simulated or real, files, newest file, dataset.json"
+  },
   {name: "catalog_versions", description: "every file version: content hash, size, mtime"},
   {name: "catalog_location_versions", description: "which version each location held, and when it was seen"},
   {name: "catalog_jobs", description: "every plugin job: state, attempts, error"},

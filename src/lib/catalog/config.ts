@@ -34,6 +34,11 @@ export interface LabConfig {
   stableWaitMs: number;
   /** How often a busy worker reports that it is alive. */
   heartbeatMs: number;
+  /**
+   * A worker silent this long (a plugin stuck in a loop or blocked in Atomics.wait, a thread that
+   * died) loses its job: the thread is terminated and replaced, and the job retried like any failure.
+   */
+  heartbeatTimeoutMs: number;
   /** Watch mode: a full rescan this often, behind the file-system events. */
   watchRescanMs: number;
   /**
@@ -53,6 +58,7 @@ export const defaultConfig: LabConfig = {
   retry: {maxAttempts: 3, backoffMs: 500},
   stableWaitMs: 250,
   heartbeatMs: 1000,
+  heartbeatTimeoutMs: 30_000,
   watchRescanMs: 5000,
   derivationMemoryMb: 2048,
   sinks: ["parquet"]

@@ -3,12 +3,13 @@ import {join, relative, resolve} from "node:path";
 import type {Worker} from "node:worker_threads";
 import type {Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
-import {createProgress, defaultProgressOutput, type ProgressOutput} from "../core/progress.js";
+import {createProgress, defaultProgressOutput, type Progress, type ProgressOutput} from "../core/progress.js";
 import {interruptibleWait} from "../core/wait.js";
 import {startWorker} from "../core/worker.js";
 import {noBuiltins, type CatalogBuiltins} from "./builtins.js";
 import {openCatalog, type JobRow} from "./catalog-db.js";
 import {loadConfig, type LabConfig} from "./config.js";
+import {STALE_FILE_REASON} from "./content-check.js";
 import {
   claimJob,
   commitJob,
@@ -65,7 +66,30 @@ interface Slot {
   job?: StagedJob;
   /** Set while a claim for this slot is in flight, so concurrent fills never double-book it. */
   claiming?: boolean;
+  /** When its job was handed to the thread (performance.now()); unset once the thread has answered. */
+  sentAt?: number;
+  /** The thread's last sign of life: loaded, or a message about its job. */
+  beatAt: number;
+  /** The thread has loaded (its start-up is not held against a job). */
+  ready: boolean;
+  /** Why the thread crashed (its exit follows). */
+  crash?: string;
+  /** Its row in the workers table is written. */
+  recorded?: Promise<unknown>;
 }
+
+/** One runJobs call: its summary, and how it settles. */
+interface JobRun {
+  summary: IngestSummary;
+  progress: Progress;
+  /** Jobs claimed and not yet settled. */
+  active: number;
+  finish(): void;
+  abort(error: unknown): void;
+}
+
+/** A thread that has not loaded yet gets this long (or the heartbeat timeout, if longer) to start. */
+const STARTUP_GRACE_MS = 60_000;
 
 /**
  * Ingests the source roots: scout (hash, version), route to plugins, run the jobs on worker
@@ -100,6 +124,8 @@ class Coordinator {
   private broken: BrokenPlugin[] = [];
   private slots: Slot[] = [];
   private readonly coordinatorId = `coordinator-${process.pid}`;
+  /** Threads started so far: each gets an id of its own, a replacement too. */
+  private spawned = 0;
   private queue: Promise<unknown> = Promise.resolve();
   /** The first pass derives even when nothing changed: prepare() republished without deriving. */
   private deriveDue = true;
@@ -226,9 +252,20 @@ class Coordinator {
     return jobFile({catalog: this.o.catalog, paths: this.o.paths, job, pipelines: this.o.builtins.pipelines});
   }
 
+  /** A fresh worker thread for slot `index`, recorded in the catalog's workers table. */
   private spawn(index: number): Slot {
     const worker = startWorker({module: new URL("./job-worker.ts", import.meta.url)});
-    return {worker, id: `worker-${process.pid}-${index}`};
+    const slot: Slot = {worker, id: `worker-${process.pid}-${index}-${++this.spawned}`, beatAt: 0, ready: false};
+    const at = this.o.now();
+    slot.recorded = this.exclusive(() =>
+      this.o.catalog.run(`INSERT INTO workers VALUES (?, ?, ?::TIMESTAMP, ?::TIMESTAMP, 'WORKER')`, [
+        slot.id,
+        process.pid,
+        at,
+        at
+      ])
+    );
+    return slot;
   }
 
   private async runJobs(summary: IngestSummary): Promise<void> {
@@ -236,132 +273,179 @@ class Coordinator {
     const {n} = await catalog.one<{n: bigint}>(`SELECT count(*) AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING')`);
     if (!Number(n)) return;
     const progress = createProgress({label: "jobs", total: Number(n), unit: "jobs", output: this.o.output});
-    while (this.slots.length < config.workers) {
-      const slot = this.spawn(this.slots.length);
-      this.slots.push(slot);
-      const at = this.o.now();
-      await this.exclusive(() =>
-        catalog.run(`INSERT INTO workers VALUES (?, ?, ?::TIMESTAMP, ?::TIMESTAMP, 'WORKER')`, [
-          slot.id,
-          process.pid,
-          at,
-          at
-        ])
-      );
+    while (this.slots.length < config.workers) this.slots.push(this.spawn(this.slots.length));
+    await Promise.all(this.slots.map((s) => s.recorded));
+    let watchdog: ReturnType<typeof setInterval> | undefined;
+    try {
+      await new Promise<void>((finish, abort) => {
+        const run: JobRun = {summary, progress, active: 0, finish, abort};
+        for (const slot of this.slots) (slot.worker.removeAllListeners(), this.listen(slot, run));
+        watchdog = this.watchdog(run);
+        this.refill(run);
+      });
+    } finally {
+      clearInterval(watchdog);
     }
-    await new Promise<void>((resolveAll, rejectAll) => {
-      let active = 0;
-      const fill = async (): Promise<void> => {
-        for (const slot of this.slots) {
-          if (slot.job || slot.claiming) continue;
-          slot.claiming = true;
-          const job = await this.exclusive(() => this.claim(slot.id)).finally(() => (slot.claiming = false));
-          if (!job) break;
-          const stageDir = join(this.o.paths.stagingDir, `job-${job.job_id}-a${job.attempt}`);
-          slot.job = {...job, stageDir};
-          active++;
-          const {file, dataset} = await this.exclusive(() => this.fileFor(job));
-          const plugin = this.plugins.find((p) => p.name === job.plugin);
-          if (!plugin) {
-            await this.fail({
-              slot,
-              error: `plugin ${job.plugin} is not available (removed or broken)`,
-              badInput: true,
-              summary,
-              progress
-            });
-            continue;
-          }
-          const message: RunJobMessage = {
-            type: "run",
-            jobId: job.job_id,
-            fileId: job.file_id,
-            fileVersionId: job.file_version_id,
-            attempt: job.attempt,
-            plugin,
-            file,
-            dataset,
-            stageDir,
-            heartbeatMs: config.heartbeatMs
-          };
-          slot.worker.postMessage(message);
-        }
-        if (active === 0 && !this.slots.some((s) => s.claiming)) {
-          const [next] = await this.exclusive(() =>
-            catalog.all<{at: Date | null}>(`SELECT min(not_before) AS at FROM jobs WHERE status = 'QUEUED'`)
-          );
-          if (next?.at)
-            setTimeout(() => fill().catch(rejectAll), Math.max(10, next.at.getTime() - this.o.now().getTime()));
-          else resolveAll();
-        }
-      };
-      for (const slot of this.slots) {
-        slot.worker.removeAllListeners();
-        slot.worker.on("message", (reply: WorkerReply) => {
-          (async () => {
-            if (!slot.job || reply.jobId !== slot.job.job_id) return;
-            if (reply.type === "heartbeat") {
-              const at = this.o.now();
-              await this.exclusive(async () => {
-                await catalog.run(`UPDATE jobs SET heartbeat_at = ?::TIMESTAMP WHERE job_id = ?`, [at, reply.jobId]);
-                await catalog.run(`UPDATE workers SET heartbeat_at = ?::TIMESTAMP WHERE worker_id = ?`, [at, slot.id]);
-              });
-              return;
-            }
-            if (reply.type === "log") return progress.log(`  ${reply.line}`);
-            if (reply.type === "done") {
-              try {
-                const job = slot.job;
-                await this.exclusive(() =>
-                  this.commit({job, outputs: reply.outputs, rejected: reply.rejected, summary})
-                );
-                progress.tick();
-              } catch (error) {
-                await this.fail({
-                  slot,
-                  error: error instanceof Error ? error.message : String(error),
-                  badInput: error instanceof LabError,
-                  summary,
-                  progress
-                });
-                return void (active--, fill().catch(rejectAll));
-              }
-            } else {
-              await this.fail({slot, error: reply.error, badInput: reply.badInput, summary, progress});
-              return void (active--, fill().catch(rejectAll));
-            }
-            slot.job = undefined;
-            active--;
-            await fill();
-          })().catch(rejectAll);
-        });
-        slot.worker.on("error", (error) => {
-          // A crashed worker thread fails its job (retried) and is replaced.
-          const index = this.slots.indexOf(slot);
-          (async () => {
-            if (slot.job)
-              (await this.fail({slot, error: `worker crashed: ${error.message}`, badInput: false, summary, progress}),
-                active--);
-            this.slots[index] = this.spawn(index);
-            await fill();
-          })().catch(rejectAll);
-        });
-      }
-      fill().catch(rejectAll);
-    });
     progress.done(`${summary.jobsCompleted} completed, ${summary.jobsFailed} failed`);
   }
 
-  private async fail(options: {
+  private refill(run: JobRun): void {
+    this.fill(run).catch(run.abort);
+  }
+
+  /** Hands a due job to every idle thread; settles the run when nothing is running or due. */
+  private async fill(run: JobRun): Promise<void> {
+    const {catalog, config} = this.o;
+    for (const slot of this.slots) {
+      if (slot.job || slot.claiming) continue;
+      slot.claiming = true;
+      const job = await this.exclusive(() => this.claim(slot.id)).finally(() => (slot.claiming = false));
+      if (!job) break;
+      const stageDir = join(this.o.paths.stagingDir, `job-${job.job_id}-a${job.attempt}`);
+      slot.job = {...job, stageDir};
+      run.active++;
+      const {file, dataset} = await this.exclusive(() => this.fileFor(job));
+      const plugin = this.plugins.find((p) => p.name === job.plugin);
+      if (!plugin) {
+        await this.fail({
+          slot,
+          error: `plugin ${job.plugin} is not available (removed or broken)`,
+          badInput: true,
+          run
+        });
+        continue;
+      }
+      const message: RunJobMessage = {
+        type: "run",
+        jobId: job.job_id,
+        fileId: job.file_id,
+        fileVersionId: job.file_version_id,
+        attempt: job.attempt,
+        plugin,
+        file,
+        fileLabel: relative(this.o.paths.projectDir, file.path),
+        dataset,
+        stageDir,
+        heartbeatMs: config.heartbeatMs
+      };
+      slot.sentAt = slot.beatAt = performance.now();
+      slot.worker.postMessage(message);
+    }
+    if (run.active === 0 && !this.slots.some((s) => s.claiming)) {
+      const [next] = await this.exclusive(() =>
+        catalog.all<{at: Date | null}>(`SELECT min(not_before) AS at FROM jobs WHERE status = 'QUEUED'`)
+      );
+      if (next?.at) setTimeout(() => this.refill(run), Math.max(10, next.at.getTime() - this.o.now().getTime()));
+      else run.finish();
+    }
+  }
+
+  private listen(slot: Slot, run: JobRun): void {
+    slot.worker.on("message", (reply: WorkerReply) => {
+      if (reply.type === "ready") return void ((slot.ready = true), (slot.beatAt = performance.now()));
+      if (!slot.job || reply.jobId !== slot.job.job_id) return;
+      slot.beatAt = performance.now();
+      this.onReply({slot, reply, run}).catch(run.abort);
+    });
+    slot.worker.on("error", (error) => (slot.crash = `worker crashed: ${error.message}`));
+    // A thread that crashed or exited fails its job (retried) and is replaced.
+    slot.worker.on("exit", (code) =>
+      this.replace({slot, run, error: slot.crash ?? `worker exited with code ${code}`}).catch(run.abort)
+    );
+  }
+
+  private async onReply({slot, reply, run}: {slot: Slot; reply: WorkerReply; run: JobRun}): Promise<void> {
+    const {catalog} = this.o;
+    if (reply.type === "heartbeat") {
+      const at = this.o.now();
+      return this.exclusive(async () => {
+        await catalog.run(`UPDATE jobs SET heartbeat_at = ?::TIMESTAMP WHERE job_id = ?`, [at, reply.jobId]);
+        await catalog.run(`UPDATE workers SET heartbeat_at = ?::TIMESTAMP WHERE worker_id = ?`, [at, slot.id]);
+      });
+    }
+    if (reply.type === "log") return run.progress.log(`  ${reply.line}`);
+    if (reply.type !== "done" && reply.type !== "failed") return;
+    const job = slot.job!;
+    slot.sentAt = undefined; // the thread's part is over: committing is not held against its heartbeat
+    if (reply.type === "failed") return this.fail({slot, error: reply.error, badInput: reply.badInput, run});
+    try {
+      await this.exclusive(() =>
+        this.commit({job, outputs: reply.outputs, rejected: reply.rejected, summary: run.summary})
+      );
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      return this.fail({slot, error: text, badInput: error instanceof LabError, run});
+    }
+    run.progress.tick();
+    slot.job = undefined;
+    run.active--;
+    this.refill(run);
+  }
+
+  /**
+   * Takes a job back from a thread that went silent: a plugin stuck in a loop or blocked (say, in
+   * Atomics.wait) keeps its thread's event loop from sending heartbeats. Its thread is terminated
+   * and replaced, and the job fails like any other attempt (retried until the limit). A thread's
+   * start-up (loading TypeScript) is not held against the job it was handed.
+   */
+  private watchdog(run: JobRun): ReturnType<typeof setInterval> {
+    const {heartbeatTimeoutMs: timeout, heartbeatMs} = this.o.config;
+    return setInterval(
+      () => {
+        const now = performance.now();
+        for (const slot of this.slots) {
+          if (slot.sentAt === undefined) continue;
+          const since = slot.ready ? slot.beatAt : slot.sentAt;
+          if (now - since < (slot.ready ? timeout : Math.max(timeout, STARTUP_GRACE_MS))) continue;
+          slot.sentAt = undefined;
+          const silent = ((now - since) / 1000).toFixed(1);
+          this.replace({
+            slot,
+            run,
+            error: `no heartbeat for ${silent} s (heartbeatTimeoutMs ${timeout}): its worker thread was stopped`
+          }).catch(run.abort);
+          slot.worker.terminate().catch(() => {});
+        }
+      },
+      Math.max(10, Math.min(heartbeatMs, timeout / 4))
+    );
+  }
+
+  /** Puts a fresh thread in a dead or stopped thread's place, and fails the job it held. */
+  private async replace({slot, run, error}: {slot: Slot; run: JobRun; error: string}): Promise<void> {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    slot.worker.removeAllListeners();
+    const fresh = this.spawn(index);
+    this.slots[index] = fresh;
+    this.listen(fresh, run);
+    await fresh.recorded;
+    await this.exclusive(() =>
+      this.o.catalog.run(`UPDATE workers SET status = 'STOPPED' WHERE worker_id = ?`, [slot.id])
+    );
+    if (slot.job) await this.fail({slot, error, badInput: false, run});
+    else this.refill(run);
+  }
+
+  /** Records a failed attempt of the slot's job and frees the slot for the next one. */
+  private async fail({
+    slot,
+    error,
+    badInput,
+    run
+  }: {
     slot: Slot;
     error: string;
     badInput: boolean;
-    summary: IngestSummary;
-    progress: {tick(): void};
+    run: JobRun;
   }): Promise<void> {
-    const job = options.slot.job!;
-    options.slot.job = undefined;
-    return this.exclusive(() => this.recordFailure({...options, job}));
+    const job = slot.job!;
+    slot.job = slot.sentAt = undefined;
+    await this.exclusive(() =>
+      this.recordFailure({job, error, badInput, summary: run.summary, progress: run.progress})
+    );
+    run.active--;
+    this.refill(run);
   }
 
   private async recordFailure({
@@ -462,6 +546,8 @@ class Coordinator {
         last = await this.pass();
         onPass?.(last);
         if (last.scout.unstable.length) setTimeout(poke, config.stableWaitMs);
+        // A job that found its file changed since the scan: scan again at once for the new version.
+        if (last.failures.some((f) => f.error.includes(STALE_FILE_REASON))) dirty = true;
       }
     } finally {
       clearInterval(rescan);
@@ -471,6 +557,7 @@ class Coordinator {
   }
 
   async close(): Promise<void> {
+    for (const s of this.slots) s.worker.removeAllListeners();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots = [];
   }

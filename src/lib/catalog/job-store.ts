@@ -9,6 +9,7 @@ import type {Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {quoteString} from "../core/sql.js";
 import type {JobRow} from "./catalog-db.js";
+import {STALE_FILE_REASON} from "./content-check.js";
 import {datasetRef, presentDatasets, type DatasetRef} from "./datasets.js";
 import type {RoutingRule} from "./config.js";
 import type {StagedOutput} from "./job-worker.js";
@@ -106,7 +107,9 @@ export async function enqueueJobs({
   const existing = new Set(
     (
       await catalog.all<Parameters<typeof jobKey>[0]>(
-        `SELECT plugin, plugin_version, file_version_id, dataset_folder, options_hash FROM jobs`
+        // A job failed as stale read other bytes than its version's: if the location holds that
+        // version again, it is due again.
+        `SELECT plugin, plugin_version, file_version_id, dataset_folder, options_hash FROM jobs WHERE NOT (status = 'FAILED' AND rows IS NULL AND contains(coalesce(error, ''), ${quoteString(STALE_FILE_REASON)}))`
       )
     ).map(jobKey)
   );
@@ -291,6 +294,9 @@ export async function recordJobFailure({
     now(),
     job.job_id
   ]);
+  // Stale work: the next scan re-hashes the location even if its size and mtime look unchanged.
+  if (error.includes(STALE_FILE_REASON))
+    await catalog.run(`UPDATE file_locations SET mtime_ms = -1 WHERE file_id = ?`, [job.file_id]);
   return "failed";
 }
 
