@@ -46,6 +46,11 @@ export interface LabConfig {
    * that needs more fails, logged, and keeps its previous outputs instead of taking the process down.
    */
   derivationMemoryMb: number;
+  /**
+   * Files that left the current view wait under warehouse/_superseded/ this long (counted from when
+   * they left) before an ingest's start deletes them.
+   */
+  supersededRetentionMs: number;
   /** Where promoted tables go: Parquet always; "duckdb" also keeps each topic as a table. */
   sinks: ("parquet" | "duckdb")[];
 }
@@ -61,6 +66,7 @@ export const defaultConfig: LabConfig = {
   heartbeatTimeoutMs: 30_000,
   watchRescanMs: 5000,
   derivationMemoryMb: 2048,
+  supersededRetentionMs: 24 * 3_600_000,
   sinks: ["parquet"]
 };
 

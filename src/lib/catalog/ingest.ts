@@ -28,6 +28,7 @@ import {loadPlugins, type BrokenPlugin} from "./plugin-loader.js";
 import {publishManifest} from "./publish-manifest.js";
 import {scout, type ScoutResult} from "./scout.js";
 import {readManifest, removeOrphans} from "./warehouse.js";
+import {collectSuperseded, liveFiles, retireSuperseded, SUPERSEDED_DIR} from "./warehouse-layout.js";
 
 export interface IngestOptions {
   projectDir?: string;
@@ -173,13 +174,37 @@ class Coordinator {
     });
     if (requeued) this.o.log(`requeued ${requeued} job(s) held by a dead worker`);
     rmSync(paths.stagingDir, {recursive: true, force: true});
-    const keep = new Set((await catalog.all<{path: string}>("SELECT path FROM job_outputs")).map((r) => r.path));
+    const keep = new Set<string>();
+    for (const {path} of await catalog.all<{path: string}>("SELECT path FROM job_outputs"))
+      (keep.add(path), keep.add(`${SUPERSEDED_DIR}/${path}`));
     for (const f of Object.values(readManifest(paths).topics).flatMap((t) => t.files)) keep.add(f.path);
     const orphans = removeOrphans({paths, keep});
     if (orphans.length) this.o.log(`removed ${orphans.length} uncommitted file(s) left by an interrupted job`);
     // No deriving here: until the scan has run, the view still holds files deleted since the last
     // run, and a derivation over them could be the very thing that brought the last run down.
     await this.publishManifest();
+    await this.tidyWarehouse();
+  }
+
+  /**
+   * Puts the topic folders in step with the manifest after an interrupted run (a file the view no
+   * longer holds moves to _superseded/), then deletes superseded files older than the retention;
+   * their jobs become COLLECTED, so content that comes back is processed again.
+   */
+  private async tidyWarehouse(): Promise<void> {
+    const {catalog, config, paths, now} = this.o;
+    const current = new Set(
+      Object.values(readManifest(paths).topics).flatMap((t) =>
+        t.files.filter((f) => f.job_id !== null).map((f) => f.path)
+      )
+    );
+    retireSuperseded({paths, files: liveFiles({paths}).filter((f) => !current.has(f)), now: now()});
+    const collected = collectSuperseded({paths, retentionMs: config.supersededRetentionMs, now: now()});
+    for (let i = 0; i < collected.length; i += 500)
+      await catalog.run(
+        `UPDATE jobs SET status = 'COLLECTED' WHERE status IN ('COMPLETED', 'FAILED') AND job_id IN (${collected.slice(i, i + 500).join(",")})`
+      );
+    if (collected.length) this.o.log(`collected the superseded outputs of ${collected.length} job(s)`);
   }
 
   async pass(): Promise<IngestSummary> {
@@ -486,10 +511,10 @@ class Coordinator {
     summary: IngestSummary;
   }): Promise<void> {
     const {catalog, paths, now} = this.o;
-    await commitJob({catalog, paths, job, outputs, rejected, now});
+    const {file, dataset} = await this.fileFor(job);
+    await commitJob({catalog, paths, job, outputs, dataset: dataset.name, rejected, now});
     await this.publishManifest();
     if (rejected) {
-      const {file} = await this.fileFor(job);
       summary.jobsFailed++;
       summary.failures.push({path: relative(paths.projectDir, file.path), plugin: job.plugin, error: rejected});
     } else summary.jobsCompleted++;
