@@ -2,6 +2,7 @@ import {existsSync} from "node:fs";
 import {availableParallelism} from "node:os";
 import {join} from "node:path";
 import {pathToFileURL} from "node:url";
+import type {QueueSetting} from "./queue-url.js";
 
 /** A routing rule: files whose path (relative to their source root) matches `glob` get `tag`. */
 export interface RoutingRule {
@@ -51,6 +52,11 @@ export interface LabConfig {
    * they left) before an ingest's start deletes them.
    */
   supersededRetentionMs: number;
+  /**
+   * Run jobs through a PostgreSQL queue served by `lab worker` processes (on any host that reaches
+   * the database and the same paths); absent, jobs run on local threads. LAB_QUEUE_URL also switches.
+   */
+  queue?: QueueSetting;
   /** Where promoted tables go: Parquet always; "duckdb" also keeps each topic as a table. */
   sinks: ("parquet" | "duckdb")[];
 }

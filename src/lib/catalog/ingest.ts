@@ -1,15 +1,13 @@
-import {mkdirSync, rmSync, watch, type FSWatcher} from "node:fs";
-import {join, relative, resolve} from "node:path";
+import {rmSync} from "node:fs";
+import {join, relative} from "node:path";
 import type {Worker} from "node:worker_threads";
 import type {Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {createProgress, defaultProgressOutput, type Progress, type ProgressOutput} from "../core/progress.js";
-import {interruptibleWait} from "../core/wait.js";
 import {startWorker} from "../core/worker.js";
 import {noBuiltins, type CatalogBuiltins} from "./builtins.js";
 import {openCatalog, type JobRow} from "./catalog-db.js";
 import {loadConfig, type LabConfig} from "./config.js";
-import {STALE_FILE_REASON} from "./content-check.js";
 import {
   claimJob,
   commitJob,
@@ -25,10 +23,14 @@ import {acquireIngestLock} from "./lock.js";
 import {labPaths, type LabPaths} from "./paths.js";
 import type {CatalogFile, PluginRef} from "./plugin.js";
 import {loadPlugins, type BrokenPlugin} from "./plugin-loader.js";
+import {LabQueue} from "./pg-queue.js";
 import {publishManifest} from "./publish-manifest.js";
+import {DEFAULT_QUEUE_SCHEMA, resolveQueueUrl} from "./queue-url.js";
+import {runRemoteJobs} from "./remote-jobs.js";
 import {scout, type ScoutResult} from "./scout.js";
 import {readManifest, removeOrphans} from "./warehouse.js";
-import {collectSuperseded, liveFiles, retireSuperseded, SUPERSEDED_DIR} from "./warehouse-layout.js";
+import {watchSourceRoots} from "./watch-roots.js";
+import {SUPERSEDED_DIR, tidyWarehouse} from "./warehouse-layout.js";
 
 export interface IngestOptions {
   projectDir?: string;
@@ -45,6 +47,11 @@ export interface IngestOptions {
   /** Plain log lines (summaries, errors); stdout by default. */
   log?: (line: string) => void;
   now?: () => Date;
+  /**
+   * Run jobs through this PostgreSQL queue (served by `lab worker`); by default LAB_QUEUE_URL or
+   * lab.config.ts `queue`, else local worker threads (see queue-url.ts).
+   */
+  queueUrl?: string;
   /** Called after every pass (watch mode calls it once per batch of changes). */
   onPass?: (summary: IngestSummary) => void;
 }
@@ -89,6 +96,8 @@ interface JobRun {
   abort(error: unknown): void;
 }
 
+const missingPlugin = (job: {plugin: string}) => `plugin ${job.plugin} is not available (removed or broken)`;
+
 /** A thread that has not loaded yet gets this long (or the heartbeat timeout, if longer) to start. */
 const STARTUP_GRACE_MS = 60_000;
 
@@ -104,9 +113,13 @@ export async function ingest(options: IngestOptions = {}): Promise<IngestSummary
   const log = options.log ?? ((line: string) => console.log(line));
   const output = options.output ?? defaultProgressOutput();
   const now = options.now ?? (() => new Date());
+  const queueUrl = options.queueUrl ?? resolveQueueUrl({setting: config.queue, projectDir: paths.projectDir});
   const release = acquireIngestLock(paths.lockPath);
   const catalog = await openCatalog({path: paths.catalogPath});
-  const coordinator = new Coordinator({paths, config, builtins, catalog, log, output, now});
+  const queue = queueUrl
+    ? await LabQueue.open({url: queueUrl, schema: config.queue?.schema ?? DEFAULT_QUEUE_SCHEMA})
+    : undefined;
+  const coordinator = new Coordinator({paths, config, builtins, catalog, log, output, now, queue});
   try {
     await coordinator.prepare();
     let summary = await coordinator.pass();
@@ -115,6 +128,7 @@ export async function ingest(options: IngestOptions = {}): Promise<IngestSummary
     return summary;
   } finally {
     await coordinator.close();
+    await queue?.close();
     catalog.close();
     release();
   }
@@ -152,6 +166,8 @@ class Coordinator {
       log: (line: string) => void;
       output: ProgressOutput;
       now: () => Date;
+      /** Run jobs through this PostgreSQL queue (`lab worker` processes) instead of local threads. */
+      queue?: LabQueue;
     }
   ) {}
 
@@ -183,28 +199,9 @@ class Coordinator {
     // No deriving here: until the scan has run, the view still holds files deleted since the last
     // run, and a derivation over them could be the very thing that brought the last run down.
     await this.publishManifest();
-    await this.tidyWarehouse();
-  }
-
-  /**
-   * Puts the topic folders in step with the manifest after an interrupted run (a file the view no
-   * longer holds moves to _superseded/), then deletes superseded files older than the retention;
-   * their jobs become COLLECTED, so content that comes back is processed again.
-   */
-  private async tidyWarehouse(): Promise<void> {
-    const {catalog, config, paths, now} = this.o;
-    const current = new Set(
-      Object.values(readManifest(paths).topics).flatMap((t) =>
-        t.files.filter((f) => f.job_id !== null).map((f) => f.path)
-      )
-    );
-    retireSuperseded({paths, files: liveFiles({paths}).filter((f) => !current.has(f)), now: now()});
-    const collected = collectSuperseded({paths, retentionMs: config.supersededRetentionMs, now: now()});
-    for (let i = 0; i < collected.length; i += 500)
-      await catalog.run(
-        `UPDATE jobs SET status = 'COLLECTED' WHERE status IN ('COMPLETED', 'FAILED') AND job_id IN (${collected.slice(i, i + 500).join(",")})`
-      );
-    if (collected.length) this.o.log(`collected the superseded outputs of ${collected.length} job(s)`);
+    const retentionMs = config.supersededRetentionMs;
+    const collected = await tidyWarehouse({catalog, paths, retentionMs, now: now()});
+    if (collected) this.o.log(`collected the superseded outputs of ${collected} job(s)`);
   }
 
   async pass(): Promise<IngestSummary> {
@@ -298,6 +295,10 @@ class Coordinator {
     const {n} = await catalog.one<{n: bigint}>(`SELECT count(*) AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING')`);
     if (!Number(n)) return;
     const progress = createProgress({label: "jobs", total: Number(n), unit: "jobs", output: this.o.output});
+    if (this.o.queue) {
+      await this.runQueued({queue: this.o.queue, summary, progress});
+      return progress.done(`${summary.jobsCompleted} completed, ${summary.jobsFailed} failed`);
+    }
     while (this.slots.length < config.workers) this.slots.push(this.spawn(this.slots.length));
     await Promise.all(this.slots.map((s) => s.recorded));
     let watchdog: ReturnType<typeof setInterval> | undefined;
@@ -329,30 +330,11 @@ class Coordinator {
       const stageDir = join(this.o.paths.stagingDir, `job-${job.job_id}-a${job.attempt}`);
       slot.job = {...job, stageDir};
       run.active++;
-      const {file, dataset} = await this.exclusive(() => this.fileFor(job));
-      const plugin = this.plugins.find((p) => p.name === job.plugin);
-      if (!plugin) {
-        await this.fail({
-          slot,
-          error: `plugin ${job.plugin} is not available (removed or broken)`,
-          badInput: true,
-          run
-        });
+      const message = await this.message(slot.job);
+      if (!message) {
+        await this.fail({slot, error: missingPlugin(job), badInput: true, run});
         continue;
       }
-      const message: RunJobMessage = {
-        type: "run",
-        jobId: job.job_id,
-        fileId: job.file_id,
-        fileVersionId: job.file_version_id,
-        attempt: job.attempt,
-        plugin,
-        file,
-        fileLabel: relative(this.o.paths.projectDir, file.path),
-        dataset,
-        stageDir,
-        heartbeatMs: config.heartbeatMs
-      };
       slot.sentAt = slot.beatAt = performance.now();
       slot.worker.postMessage(message);
     }
@@ -363,6 +345,58 @@ class Coordinator {
       if (next?.at) setTimeout(() => this.refill(run), Math.max(10, next.at.getTime() - this.o.now().getTime()));
       else run.finish();
     }
+  }
+
+  /** What a worker thread runs for a job; undefined when its plugin is gone (removed or broken). */
+  private async message(job: StagedJob): Promise<RunJobMessage | undefined> {
+    const {file, dataset} = await this.exclusive(() => this.fileFor(job));
+    const plugin = this.plugins.find((p) => p.name === job.plugin);
+    if (!plugin) return undefined;
+    return {
+      type: "run",
+      jobId: job.job_id,
+      fileId: job.file_id,
+      fileVersionId: job.file_version_id,
+      attempt: job.attempt,
+      plugin,
+      file,
+      fileLabel: relative(this.o.paths.projectDir, file.path),
+      dataset,
+      stageDir: job.stageDir,
+      heartbeatMs: this.o.config.heartbeatMs
+    };
+  }
+
+  /** Runs the due jobs through the PostgreSQL queue (`lab worker` processes) instead of local threads. */
+  private async runQueued({queue, summary, progress}: {queue: LabQueue; summary: IngestSummary; progress: Progress}) {
+    const {catalog, config, paths, now} = this.o;
+    await runRemoteJobs({
+      queue,
+      stagingDir: paths.stagingDir,
+      heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+      now,
+      claim: () => this.exclusive(() => this.claim("queue")),
+      message: async (job) => {
+        const message = await this.message(job);
+        if (!message)
+          await this.exclusive(() =>
+            this.recordFailure({job, error: missingPlugin(job), badInput: true, summary, progress})
+          );
+        return message;
+      },
+      commit: async ({job, outputs, rejected}) => {
+        await this.exclusive(() => this.commit({job, outputs, rejected, summary}));
+        progress.tick();
+      },
+      fail: ({job, error, badInput}) =>
+        this.exclusive(() => this.recordFailure({job, error, badInput, summary, progress})),
+      nextDue: async () => {
+        const [next] = await catalog.all<{at: Date | null; n: bigint}>(
+          `SELECT min(coalesce(not_before, TIMESTAMP '1970-01-01')) AS at, count(*) AS n FROM jobs WHERE status = 'QUEUED'`
+        );
+        return Number(next?.n) ? (next?.at ?? now()) : undefined;
+      }
+    });
   }
 
   private listen(slot: Slot, run: JobRun): void {
@@ -538,47 +572,16 @@ class Coordinator {
     });
   }
 
-  /** Watch mode: file-system events (debounced) plus a periodic rescan, until aborted. */
-  async watch({signal, onPass}: {signal?: AbortSignal; onPass?: (s: IngestSummary) => void}): Promise<IngestSummary> {
-    const {config, paths} = this.o;
-    let last: IngestSummary | undefined;
-    // Start dirty: files that landed between the first pass and the watchers being set up count.
-    let dirty = true;
-    let wake: (() => void) | undefined;
-    const poke = () => {
-      dirty = true;
-      wake?.();
-    };
-    const watchers: FSWatcher[] = [];
-    for (const root of config.sourceRoots) {
-      const abs = resolve(paths.projectDir, root);
-      mkdirSync(abs, {recursive: true});
-      watchers.push(watch(abs, {recursive: true}, poke));
-    }
-    const rescan = setInterval(poke, config.watchRescanMs);
-    this.o.log(`watching ${config.sourceRoots.join(", ")} for new files (Ctrl-C to stop)`);
-    try {
-      while (!signal?.aborted) {
-        if (!dirty) {
-          const wait = interruptibleWait(signal);
-          wake = wait.wake;
-          await wait.done;
-          wake = undefined;
-          continue;
-        }
-        dirty = false;
-        await new Promise((r) => setTimeout(r, 100)); // let a burst of events settle
-        last = await this.pass();
-        onPass?.(last);
-        if (last.scout.unstable.length) setTimeout(poke, config.stableWaitMs);
-        // A job that found its file changed since the scan: scan again at once for the new version.
-        if (last.failures.some((f) => f.error.includes(STALE_FILE_REASON))) dirty = true;
-      }
-    } finally {
-      clearInterval(rescan);
-      for (const w of watchers) w.close();
-    }
-    return last!;
+  /** Watch mode (see watchSourceRoots). */
+  watch({signal, onPass}: {signal?: AbortSignal; onPass?: (s: IngestSummary) => void}): Promise<IngestSummary> {
+    return watchSourceRoots({
+      config: this.o.config,
+      paths: this.o.paths,
+      log: this.o.log,
+      signal,
+      onPass,
+      pass: () => this.pass()
+    });
   }
 
   async close(): Promise<void> {

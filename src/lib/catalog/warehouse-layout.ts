@@ -7,7 +7,9 @@
  */
 import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, utimesSync} from "node:fs";
 import {dirname, join} from "node:path";
+import type {Duck} from "../core/duckdb.js";
 import type {LabPaths} from "./paths.js";
+import {readManifest} from "./warehouse.js";
 
 /** Files that left the current view, under the same relative paths. */
 export const SUPERSEDED_DIR = "_superseded";
@@ -120,4 +122,35 @@ function readdirSafe(dir: string) {
   } catch {
     return [];
   }
+}
+
+/**
+ * Puts the topic folders in step with the manifest after an interrupted run (a file the view no
+ * longer holds moves to _superseded/), then deletes superseded files older than the retention;
+ * their jobs become COLLECTED, so content that comes back is processed again. Returns how many
+ * jobs' outputs were collected.
+ */
+export async function tidyWarehouse({
+  catalog,
+  paths,
+  retentionMs,
+  now
+}: {
+  catalog: Duck;
+  paths: LabPaths;
+  retentionMs: number;
+  now: Date;
+}): Promise<number> {
+  const current = new Set(
+    Object.values(readManifest(paths).topics).flatMap((t) =>
+      t.files.filter((f) => f.job_id !== null).map((f) => f.path)
+    )
+  );
+  retireSuperseded({paths, files: liveFiles({paths}).filter((f) => !current.has(f)), now});
+  const collected = collectSuperseded({paths, retentionMs, now});
+  for (let i = 0; i < collected.length; i += 500)
+    await catalog.run(
+      `UPDATE jobs SET status = 'COLLECTED' WHERE status IN ('COMPLETED', 'FAILED') AND job_id IN (${collected.slice(i, i + 500).join(",")})`
+    );
+  return collected.length;
 }
