@@ -51,12 +51,12 @@ describe.skipIf(!url)("the queue in PostgreSQL", () => {
     await client.end();
   });
 
-  function startWorker(env: Record<string, string> = {}) {
+  function startWorker(env: Record<string, string> = {}, threads = "1") {
     const dir = mkdtempSync(join(tmpdir(), "lab-worker-"));
     symlinkSync(join(repoDir, "node_modules"), join(dir, "node_modules"));
     writeFileSync(join(dir, "package.json"), '{"type": "module"}');
     writeFileSync(join(dir, "lab.config.ts"), `export default {queue: {schema: ${JSON.stringify(schema)}}};\n`);
-    return startNode(["--import", "tsx", join(repoDir, "cli", "lab.ts"), "worker", "--threads", "1"], {
+    return startNode(["--import", "tsx", join(repoDir, "cli", "lab.ts"), "worker", "--threads", threads], {
       cwd: dir,
       env: {...process.env, ...env, LAB_QUEUE_URL: url!, CI: "true"},
       timeoutMs: 170_000
@@ -114,4 +114,42 @@ describe.skipIf(!url)("the queue in PostgreSQL", () => {
       readdirSync(join(p.paths.warehouseDir, "numbers", "dataset=default")).filter((f) => /-a2-/.test(f))
     ).toHaveLength(1);
   }, 180_000);
+
+  test("through the queue, a plugin that always hangs ends FAILED without blocking the other jobs", async () => {
+    const p = makeProject({
+      routing: [{glob: "**/*.n", tag: "n"}],
+      heartbeatMs: 100,
+      heartbeatTimeoutMs: 2000,
+      retry: {maxAttempts: 2, backoffMs: 50},
+      queue: {schema}
+    });
+    p.write(
+      "plugins/numbers.ts",
+      plugin.replace(
+        "const n = Number(",
+        `if (file.relPath === "hang.n") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    const n = Number(`
+      )
+    );
+    p.write("datasets/hang.n", "100"); // content of its own: identical bytes in one dataset are one job
+    for (let i = 0; i < 5; i++) p.write(`datasets/ok${i}.n`, String(i + 1));
+    const worker = startWorker({}, "2");
+    const summary = await ingest({
+      paths: p.paths,
+      config: p.config,
+      queueUrl: url,
+      output: {write: () => {}, isTTY: false},
+      log: () => {}
+    });
+    worker.kill();
+    await worker.done;
+    expect(summary.jobsCompleted).toBe(5);
+    expect(summary.failures).toEqual([
+      {path: "datasets/hang.n", plugin: "numbers", error: expect.stringMatching(/^no heartbeat for \d+\.\d s /)}
+    ]);
+    expect(
+      await p.catalog("SELECT status, attempts FROM jobs JOIN file_locations USING (file_id) WHERE rel_path = 'hang.n'")
+    ).toEqual([{status: "FAILED", attempts: 2}]);
+    expect(await p.query(["numbers"], "SELECT count(*)::INT AS n FROM numbers")).toEqual([{n: 15}]);
+  }, 120_000);
 });

@@ -114,11 +114,19 @@ export async function ingest(options: IngestOptions = {}): Promise<IngestSummary
   const output = options.output ?? defaultProgressOutput();
   const now = options.now ?? (() => new Date());
   const queueUrl = options.queueUrl ?? resolveQueueUrl({setting: config.queue, projectDir: paths.projectDir});
-  const release = acquireIngestLock(paths.lockPath);
-  const catalog = await openCatalog({path: paths.catalogPath});
+  // The queue first: a database that cannot be reached fails before the catalog is locked.
   const queue = queueUrl
     ? await LabQueue.open({url: queueUrl, schema: config.queue?.schema ?? DEFAULT_QUEUE_SCHEMA})
     : undefined;
+  let release: () => void;
+  try {
+    release = acquireIngestLock(paths.lockPath);
+  } catch (error) {
+    await queue?.close();
+    throw error;
+  }
+  const catalog = await openCatalog({path: paths.catalogPath});
+  await queue?.dropStale();
   const coordinator = new Coordinator({paths, config, builtins, catalog, log, output, now, queue});
   try {
     await coordinator.prepare();

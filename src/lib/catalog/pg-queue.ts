@@ -32,9 +32,9 @@ export class LabQueue {
   ) {}
 
   static async open({url, schema}: {url: string; schema: string}): Promise<LabQueue> {
-    // No pg-boss supervision or scheduling here: a job's liveness is judged by the lab's own
-    // heartbeats, and every queue job has retries off (the catalog retries, see sendJob).
-    const boss = new PgBoss({connectionString: url, schema, supervise: false, schedule: false, max: 4});
+    // pg-boss's maintenance (expiry, archiving) runs in every process, coordinated by PostgreSQL
+    // advisory locks; no cron scheduling is needed.
+    const boss = new PgBoss({connectionString: url, schema, schedule: false, max: 4});
     boss.on("error", () => {}); // connection errors surface on the next call
     await boss.start();
     await boss.createQueue(JOBS);
@@ -57,6 +57,16 @@ export class LabQueue {
     const id = await this.boss.send(JOBS, job as unknown as object, {retryLimit: 0, expireInSeconds: 86_399, priority});
     if (!id) throw new Error("pg-boss refused the job");
     return id;
+  }
+
+  /**
+   * Coordinator side, at its start: jobs still queued belong to a dead coordinator (one runs at a
+   * time), which the catalog requeues anyway; a worker must not spend time on them. Results left
+   * from then are dropped too.
+   */
+  async dropStale(): Promise<void> {
+    await this.boss.purgeQueue(JOBS);
+    await this.boss.purgeQueue(RESULTS);
   }
 
   /** Results that arrived (each taken once). */
