@@ -97,10 +97,20 @@ describe("the registry", () => {
     const topics = Object.keys(manifest.topics);
     const userPlugins = [{name: "word-counts", topics: ["note_words"]}];
     expect(topics.filter((t) => !tableOwner({table: t, userPlugins}))).toEqual([]);
-    // A domain's table in the warehouse has the columns it declares (plus the catalog's lineage).
+    // A domain's table in the warehouse has the columns it declares (plus its dataset and the catalog's lineage).
     for (const {name, columns} of declaredTables())
-      if (manifest.topics[name]) expect(withoutLineage(manifest.topics[name].schema), name).toEqual(columns);
+      if (manifest.topics[name])
+        expect(withoutLineage(manifest.topics[name].schema), name).toEqual([
+          ...columns,
+          {name: "dataset", type: "VARCHAR"}
+        ]);
     const home = await pipelineSummaries({paths: p.paths});
+    // Each pipeline lists its datasets: the bundled simulations, each in its own `simulated` folder.
+    expect(
+      home.pipelines
+        .filter((x) => x.name !== "catalog")
+        .map((x) => [x.name, x.datasets.map((d) => `${d.dataset}:${d.simulated}`)])
+    ).toEqual(domains.map((d) => [d.name, ["simulated:true"]]));
     expect(home.undeclared).toEqual([]);
     const labels = new Map(home.pipelines.flatMap((x) => x.tables.map((t) => [t.name, t.pipeline])));
     for (const d of domains) for (const t of d.tables) expect(labels.get(t.name)).toBe(d.title);
@@ -134,8 +144,9 @@ describe("the registry", () => {
       expect(Object.keys(cli).sort()).toEqual(catalogTopics.filter((t) => t !== "cetp_live_readings").sort());
       for (const [name, schema] of Object.entries(cli)) {
         expect(withoutLineage(manifest.topics[name]!.schema), `catalog ${name}`).toEqual(schema);
+        // The sink adds the dataset column after the declared ones.
         const declared = domain.tables.find((t) => t.name === name)!.columns;
-        expect(schema, `declared columns of ${name}`).toEqual(declared);
+        expect(schema, `declared columns of ${name}`).toEqual([...declared, {name: "dataset", type: "VARCHAR"}]);
       }
     }, 120_000);
   }

@@ -39,7 +39,8 @@ describe("lab run effluent", () => {
       "factory_cod",
       "score",
       "confidence",
-      "evidence"
+      "evidence",
+      "dataset"
     ]);
     const methods = await readParquetAll({
       path: join(out, "attributions.parquet"),

@@ -56,9 +56,9 @@ describe("KPI refresh in the catalog", () => {
 
     // Nothing changed: nothing is derived, and the derived files stay as they were.
     logs.length = 0;
-    const derived = readManifest(p.paths).derived!.kpi!.dir;
+    const derived = readManifest(p.paths).derived!["kpi@kpi"]!.dir;
     await run();
     expect(logs.filter((l) => l.startsWith("kpi"))).toEqual([]);
-    expect(readManifest(p.paths).derived!.kpi!.dir).toBe(derived);
+    expect(readManifest(p.paths).derived!["kpi@kpi"]!.dir).toBe(derived);
   }, 120_000);
 });

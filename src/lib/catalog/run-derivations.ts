@@ -78,7 +78,7 @@ export async function applyDerivations({
             add(
               topic,
               entry,
-              entry.files.filter((f) => f.dataset_folder === folder)
+              entry.files.filter((f) => f.job_id === null && f.dataset_folder === folder)
             );
         }
       };
@@ -136,9 +136,15 @@ export async function applyDerivations({
         carry();
       }
     }
-    // A topic with no dataset left is gone; one a dataset's run did not write keeps the others' files.
-    for (const topic of d.outputs) delete manifest.topics[topic];
-    for (const [topic, entry] of outputs) manifest.topics[topic] = entry;
+    // A derived topic is this derivation's files of every dataset, beside any a plugin publishes
+    // to the same topic (a simulation writes market_events itself; history is replayed here).
+    for (const topic of d.outputs) {
+      const published = manifest.topics[topic]?.files.filter((f) => f.job_id !== null) ?? [];
+      const derived = outputs.get(topic);
+      if (published.length) manifest.topics[topic]!.files = [...published, ...(derived?.files ?? [])];
+      else if (derived) manifest.topics[topic] = derived;
+      else delete manifest.topics[topic];
+    }
   }
   const kept = new Set(Object.values(manifest.derived).map((e) => e.dir));
   return [...new Set(Object.values(previous.derived ?? {}).map((e) => e.dir))].filter((dir) => !kept.has(dir));

@@ -14,9 +14,26 @@ export interface TableSummary {
   built_at: string | null;
 }
 
+/** One dataset a pipeline holds (see docs/catalog.md "Datasets"). */
+export interface DatasetSummary {
+  dataset: string;
+  simulated: boolean;
+  files: number;
+  newest_mtime: string | null;
+  options_file: string | null;
+}
+
 export interface HomeSummary {
   built_at: string;
-  pipelines: {name: string; title: string; summary: string; page: string | null; tables: TableSummary[]}[];
+  pipelines: {
+    name: string;
+    title: string;
+    summary: string;
+    page: string | null;
+    tables: TableSummary[];
+    /** Its datasets (`datasets/<pipeline>/<dataset>/`), real ones first, newest first. */
+    datasets: DatasetSummary[];
+  }[];
   /** Warehouse tables that no pipeline, the catalog or a user plugin declares (a bug: the tests fail on any). */
   undeclared: string[];
 }
@@ -35,6 +52,31 @@ async function userPlugins(paths: LabPaths, present: Set<string>): Promise<{name
     sql: "SELECT name, topics FROM catalog_plugins WHERE source = 'user' AND status = 'OK' ORDER BY name"
   });
   return rows.map((r) => ({name: String(r.name), topics: (r.topics as string[] | null) ?? []}));
+}
+
+/** Each pipeline's datasets from `catalog_datasets` (key "" for the folders outside any pipeline's). */
+async function datasetsByPipeline(paths: LabPaths, present: Set<string>): Promise<Map<string, DatasetSummary[]>> {
+  const byPipeline = new Map<string, DatasetSummary[]>();
+  if (!present.has("catalog_datasets")) return byPipeline;
+  const rows = await queryWarehouse({
+    paths,
+    topics: ["catalog_datasets"],
+    sql: `SELECT coalesce(pipeline, '') AS pipeline, dataset, simulated, files::INTEGER AS files,
+            strftime(newest_mtime, '%Y-%m-%dT%H:%M:%SZ') AS newest_mtime, options_file
+          FROM catalog_datasets ORDER BY pipeline, simulated, newest_mtime DESC, dataset`
+  });
+  for (const r of rows) {
+    const list = byPipeline.get(String(r.pipeline)) ?? [];
+    list.push({
+      dataset: String(r.dataset),
+      simulated: Boolean(r.simulated),
+      files: Number(r.files),
+      newest_mtime: (r.newest_mtime as string | null) ?? null,
+      options_file: (r.options_file as string | null) ?? null
+    });
+    byPipeline.set(String(r.pipeline), list);
+  }
+  return byPipeline;
 }
 
 /**
@@ -60,12 +102,14 @@ export async function pipelineSummaries({
       built_at: topic?.updatedAt?.toISOString() ?? null
     };
   };
+  const datasets = await datasetsByPipeline(paths, present);
   const pipelines: HomeSummary["pipelines"] = domains.map((d) => ({
     name: d.name,
     title: d.title,
     summary: d.summary,
     page: d.page ?? null,
-    tables: d.tables.map((t) => summary(t.name, t.description, d.title))
+    tables: d.tables.map((t) => summary(t.name, t.description, d.title)),
+    datasets: datasets.get(d.name) ?? []
   }));
   const catalogTitle = "Ingestion catalog";
   const claimed = new Set(pipelines.flatMap((p) => p.tables.map((t) => t.name)));
@@ -78,6 +122,7 @@ export async function pipelineSummaries({
     summary:
       "Files dropped into datasets/, versioned by content and routed to plugins; tables from the generic and user plugins.",
     page: "/pages/catalog/",
+    datasets: datasets.get("") ?? [],
     tables: [
       ...["catalog_files", "catalog_jobs"].map((name) =>
         summary(name, genericTables.find((t) => t.name === name)!.description, catalogTitle)
@@ -92,6 +137,12 @@ export async function pipelineSummaries({
       })
     ]
   });
-  noteTopics({paths, topics: pipelines.flatMap((p) => p.tables.map((t) => t.name)).filter((t) => present.has(t))});
+  noteTopics({
+    paths,
+    topics: [
+      ...(present.has("catalog_datasets") ? ["catalog_datasets"] : []),
+      ...pipelines.flatMap((p) => p.tables.map((t) => t.name)).filter((t) => present.has(t))
+    ]
+  });
   return {built_at: now.toISOString(), pipelines, undeclared};
 }

@@ -1,9 +1,10 @@
 import type {Domain} from "../domain.js";
 import {marketPipeline} from "./pipeline.js";
+import {marketDatasetOptions, marketHistoryPlugin, marketReplayDerivation} from "./history-dataset.js";
 import {marketSimulationPlugin} from "./plugin.js";
 import {marketTables} from "./tables.js";
 
-export {marketSimulationPlugin};
+export {marketHistoryPlugin, marketReplayDerivation, marketSimulationPlugin};
 
 export const marketDomain: Domain = {
   name: "market",
@@ -13,8 +14,12 @@ export const marketDomain: Domain = {
   page: "/pages/market/",
   module: import.meta.url,
   pipeline: marketPipeline,
-  plugins: {marketSimulationPlugin},
-  derivations: [],
+  plugins: {marketSimulationPlugin, marketHistoryPlugin},
+  derivations: [marketReplayDerivation],
   tables: marketTables,
-  routing: [{glob: "market/**/*.sim.json", tag: "sim:market"}]
+  routing: [
+    {glob: "market/**/*.sim.json", tag: "sim:market"},
+    {glob: "market/**/*.{parquet,csv,csv.gz}", tag: "market:history"}
+  ],
+  datasetOptions: marketDatasetOptions
 };

@@ -12,6 +12,8 @@ import {openDuckDB} from "../core/duckdb.js";
 import {copyQueryToParquet} from "../core/parquet-write.js";
 import {parquetRowCount} from "../core/parquet-read.js";
 import {quoteList, quoteString} from "../core/sql.js";
+import {historyKind, marketDatasetOptions, type HistoryKind} from "./history-dataset.js";
+import {replayHistoryTables} from "./history-replay.js";
 import {folderSink, type TableSink} from "../core/table-sink.js";
 import {topOfBookAccuracy} from "./replay/accuracy.js";
 import {startBinanceFeed} from "./live/binance-feed-server.js";
@@ -342,7 +344,7 @@ export const marketPipeline: Pipeline = {
   // A replay from history files checkpoints as it goes: it stages in <out>.partial/, which a
   // failed or killed run leaves behind for --resume to continue from.
   outputMode: ({flags, files}) =>
-    flags.simulate || flags.history || files.some((f) => f.endsWith(".json"))
+    flags.simulate || flags.history || files.some((f) => f.endsWith(".json") || historyKind(f))
       ? {kind: "replace"}
       : {kind: "resumable", resume: Boolean(flags.resume)},
   async run({dataset, outDir, flags, files, seed, log}) {
@@ -358,6 +360,21 @@ export const marketPipeline: Pipeline = {
       } finally {
         rmSync(scratchDir, {recursive: true, force: true});
       }
+      return {tables: sink.tables};
+    }
+    // History files given as a dataset (`--dataset DIR`, or named one by one): replayed as the catalog does.
+    const history = files.filter((f) => historyKind(f));
+    if (history.length) {
+      const byKind: Record<HistoryKind, string[]> = {trades: [], book: [], deltas: []};
+      for (const f of history) byKind[historyKind(f)!].push(f);
+      const sink = folderSink({outDir, dataset: dataset.name});
+      await replayHistoryTables({
+        files: byKind,
+        options: marketDatasetOptions(dataset),
+        scratchDir: join(outDir, ".work"),
+        sink,
+        log
+      });
       return {tables: sink.tables};
     }
     const file = (name: string) => (typeof flags[name] === "string" ? resolve(flags[name] as string) : undefined);

@@ -73,6 +73,14 @@ export const MARKET_ERROR_SERIES_COLUMNS = columns(
   `best_ask_rmse:${D}`
 );
 export const MARKET_ASSESSMENT_COLUMNS = columns("report:JSON", "markdown:VARCHAR");
+
+export const MARKET_HISTORY_FILES_COLUMNS = columns(
+  "kind:VARCHAR",
+  "rel_path:VARCHAR",
+  "path:VARCHAR",
+  "content_hash:VARCHAR",
+  "rows:BIGINT"
+);
 export const FIDELITY_VALUES_COLUMNS = columns("metric:VARCHAR", "source:VARCHAR", `value:${D}`);
 export const FIDELITY_ACF_COLUMNS = columns("lag:INTEGER", `reconstructed:${D}`, `golden:${D}`);
 export const FIDELITY_LEVELS_COLUMNS = columns("side:VARCHAR", "level:INTEGER", `rho:${D}`);
@@ -149,6 +157,11 @@ export const marketTables: TableDeclaration[] = [
     name: "market_error_series",
     description: "per strategy and 10 s bucket: exact share and best bid/ask RMSE",
     columns: MARKET_ERROR_SERIES_COLUMNS
+  },
+  {
+    name: "market_history_files",
+    description: "every history file of a market dataset: its kind (trades, book, deltas), path, content hash and rows",
+    columns: MARKET_HISTORY_FILES_COLUMNS
   },
   {
     name: "market_assessment",

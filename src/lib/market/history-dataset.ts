@@ -1,0 +1,148 @@
+/**
+ * Crypto Lake-style history as a dataset: files dropped into `datasets/market/<dataset>/`
+ * (`trades*`, `book*`, `book_delta*` or `deltas*`; Parquet, CSV or CSV.gz; one or more per kind,
+ * e.g. one per day) are checked and listed per file by a plugin, and replayed per dataset by a
+ * derivation into the same tables `lab run market --trades … --book … --deltas …` writes.
+ *
+ * The replay reads the files where they lie (it plans its own reads over Parquet; copying every
+ * row through the warehouse first would double the work), so the derivation checks each file's
+ * content hash against the version the plugin saw and fails rather than replay a file that changed.
+ */
+import {basename} from "node:path";
+import type {Derivation, DerivedOutput} from "../catalog/derivation.js";
+import type {Plugin} from "../catalog/plugin.js";
+import {pluginSink} from "../catalog/plugin-sink.js";
+import {OptionReader, type DatasetInfo} from "../core/dataset.js";
+import {openDuckDB} from "../core/duckdb.js";
+import {LabError} from "../core/errors.js";
+import {sha256File} from "../core/hash.js";
+import {folderSink} from "../core/table-sink.js";
+import {registerInputs, type MarketInputs} from "./history/inputs.js";
+import {replayHistoryTables} from "./history-replay.js";
+import {MARKET_HISTORY_FILES_COLUMNS} from "./tables.js";
+import {STRATEGIES, type Strategy} from "./replay/types.js";
+
+export type HistoryKind = keyof MarketInputs;
+
+/** Which history table a file holds, from its name (`book_delta_v2.parquet` → deltas), or undefined. */
+export function historyKind(relPath: string): HistoryKind | undefined {
+  const name = basename(relPath).toLowerCase();
+  if (!/\.(parquet|csv|csv\.gz)$/.test(name)) return undefined;
+  if (/^(book_delta|deltas?)/.test(name)) return "deltas";
+  if (/^book/.test(name)) return "book";
+  if (/^trades?/.test(name)) return "trades";
+  return undefined;
+}
+
+/** A market dataset's options (docs/market.md "Your own history"). */
+export interface MarketDatasetOptions {
+  strategy: Strategy;
+  /** Price and quantity increments; inferred from the data when absent. */
+  tickSize?: number;
+  lotSize?: number;
+  /** Book samples every this many ms of replay time (0: none). */
+  sampleMs: number;
+  /** The symbol market_events' rows are labelled with. */
+  symbol: string;
+}
+
+export function marketDatasetOptions(
+  dataset: Pick<DatasetInfo, "name" | "options" | "optionsFile">
+): MarketDatasetOptions {
+  const o = new OptionReader(dataset);
+  const options: MarketDatasetOptions = {
+    strategy: o.string("strategy", {default: "full_event_replay", oneOf: STRATEGIES}),
+    tickSize: o.number("tick_size", {min: Number.MIN_VALUE}),
+    lotSize: o.number("lot_size", {min: Number.MIN_VALUE}),
+    sampleMs: o.number("sample_ms", {default: 100, min: 0, max: 60_000, integer: true}),
+    symbol: o.string("symbol", {default: symbolOf(dataset.name)})
+  };
+  o.finish();
+  return options;
+}
+
+/**
+ * One history file: its columns are checked (a missing one fails the job naming the file) and it
+ * is listed in `market_history_files` for the replay derivation of its dataset.
+ */
+export const marketHistoryPlugin: Plugin = {
+  name: "market-history",
+  tags: ["market:history"],
+  topics: ["market_history_files"],
+  version: 1,
+  async execute(ctx, file) {
+    marketDatasetOptions(file.dataset);
+    const kind = historyKind(file.relPath);
+    if (!kind)
+      throw new LabError({
+        file: file.relPath,
+        reason: "not a history file the replay reads",
+        hint: "name it trades…, book… or book_delta… (Parquet, CSV or CSV.gz)"
+      });
+    const duck = await openDuckDB();
+    try {
+      await registerInputs({duck, inputs: {[kind]: file.path}});
+      const {n} = await duck.one<{n: bigint}>(`SELECT count(*) AS n FROM ${kind}`);
+      await pluginSink(ctx).write("market_history_files", {
+        columns: MARKET_HISTORY_FILES_COLUMNS,
+        rows: [{kind, rel_path: file.relPath, path: file.path, content_hash: file.contentHash, rows: n}]
+      });
+    } catch (error) {
+      if (error instanceof LabError) throw new LabError({file: file.relPath, reason: error.reason, hint: error.hint});
+      throw error;
+    } finally {
+      duck.close();
+    }
+  }
+};
+
+/** The dataset's history files by kind, each checked to be the very content the plugin listed. */
+async function currentInputs(
+  rows: {kind: string; rel_path: string; path: string; content_hash: string}[]
+): Promise<Record<HistoryKind, string[]>> {
+  const byKind: Record<HistoryKind, string[]> = {trades: [], book: [], deltas: []};
+  for (const r of rows) {
+    const hash = await sha256File({path: r.path}).catch(() => "(unreadable)");
+    if (hash !== r.content_hash)
+      throw new LabError({
+        file: r.rel_path,
+        reason: "the file changed since it was scanned",
+        hint: "the next ingest pass takes the new version and replays it"
+      });
+    byKind[r.kind as HistoryKind].push(r.path);
+  }
+  return byKind;
+}
+
+/**
+ * The replay of one market dataset: its trades, book and deltas (several files of a kind read as
+ * one, in time order) into market_events, book_samples and market_assessment.
+ */
+export const marketReplayDerivation: Derivation = {
+  name: "market-replay",
+  module: import.meta.url,
+  exportName: "marketReplayDerivation",
+  version: 1,
+  inputs: ["market_history_files"],
+  outputs: ["market_events", "book_samples", "market_assessment"],
+  async run({dataset, duck, outDir, outRel, cacheDir, log}): Promise<DerivedOutput[]> {
+    const options = marketDatasetOptions(dataset);
+    const rows = await duck.all<{kind: string; rel_path: string; path: string; content_hash: string}>(
+      "SELECT kind, rel_path, path, content_hash FROM market_history_files ORDER BY kind, rel_path"
+    );
+    const files = await currentInputs(rows);
+    const sink = folderSink({outDir, duck, dataset: dataset.name});
+    await replayHistoryTables({files, options, scratchDir: `${cacheDir}.work`, sink, log});
+    return sink.tables.map((t) => ({
+      topic: t.name,
+      path: `${outRel}/${t.name}.parquet`,
+      rows: t.rows,
+      schema: t.schema
+    }));
+  }
+};
+
+/** The symbol a dataset's events are labelled with by default: its name upper-cased (`btcusdt` → BTCUSDT). */
+function symbolOf(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]+/g, "");
+}

@@ -1,0 +1,111 @@
+import {mkdirSync, rmSync} from "node:fs";
+import {basename, join} from "node:path";
+import {openDuckDB} from "../core/duckdb.js";
+import {LabError} from "../core/errors.js";
+import {copyQueryToParquet} from "../core/parquet-write.js";
+import {quoteList, quoteString} from "../core/sql.js";
+import type {TableSink} from "../core/table-sink.js";
+import {assessFiles, assessmentMarkdown} from "./history/assess.js";
+import {sourceSql, type MarketInputs} from "./history/inputs.js";
+import {reconstructMarket} from "./replay/reconstruct.js";
+import type {Strategy} from "./replay/types.js";
+import {MARKET_ASSESSMENT_COLUMNS} from "./tables.js";
+
+/** What a market dataset's replay is told (docs/market.md "Your own history"). */
+export interface HistoryReplayOptions {
+  strategy: Strategy;
+  tickSize?: number;
+  lotSize?: number;
+  sampleMs: number;
+  /** The symbol written in market_events' `symbol` column. */
+  symbol: string;
+}
+
+/**
+ * A market dataset's history files replayed into its tables: market_assessment (the assessor's
+ * report), market_events and, when sampling, book_samples. Several files of one kind (a file per
+ * day) are read as one table; `scratchDir` holds the joined inputs and the replay's own files and
+ * is removed afterwards.
+ */
+export async function replayHistoryTables({
+  files,
+  options,
+  scratchDir,
+  sink,
+  log = () => {}
+}: {
+  files: Record<keyof MarketInputs, string[]>;
+  options: HistoryReplayOptions;
+  scratchDir: string;
+  sink: TableSink;
+  log?: (line: string) => void;
+}): Promise<void> {
+  if (!files.trades.length || !files.book.length)
+    throw new LabError({
+      reason: `a market dataset needs trades and book files (found ${files.trades.length} trades, ${files.book.length} book, ${files.deltas.length} delta file(s))`,
+      hint: "put trades…, book… and book_delta… files (Parquet, CSV or CSV.gz) in the dataset's folder"
+    });
+  rmSync(scratchDir, {recursive: true, force: true});
+  mkdirSync(scratchDir, {recursive: true});
+  try {
+    const inputs = await joinedInputs({files, scratchDir});
+    const assessment = await assessFiles({inputs});
+    for (const t of assessment.tables) t.file = basename(t.file);
+    assessment.inputs = {};
+    await sink.write("market_assessment", {
+      columns: MARKET_ASSESSMENT_COLUMNS,
+      rows: [{report: JSON.stringify(assessment), markdown: assessmentMarkdown(assessment)}]
+    });
+    const strategy = inputs.deltas ? options.strategy : "snapshot_anchored";
+    if (strategy !== options.strategy) log(`market: no delta files, so the replay is ${strategy}`);
+    const result = await reconstructMarket({
+      inputs,
+      strategy,
+      outDir: join(scratchDir, "replay"),
+      tickSize: options.tickSize,
+      lotSize: options.lotSize,
+      sampleEveryMs: options.sampleMs,
+      log
+    });
+    log(`market: ${options.symbol} ${result.events.toLocaleString("en-US")} events replayed (${strategy})`);
+    await sink.writeQuery(
+      "market_events",
+      `SELECT ${quoteString(options.symbol)} AS symbol, * FROM read_parquet(${quoteList([result.path])})`
+    );
+    if (result.samplesPath)
+      await sink.writeQuery("book_samples", `SELECT * FROM read_parquet(${quoteList([result.samplesPath])})`);
+  } finally {
+    rmSync(scratchDir, {recursive: true, force: true});
+  }
+}
+
+/** One input path per kind: the file itself, or several files of a kind joined into one Parquet. */
+async function joinedInputs({
+  files,
+  scratchDir
+}: {
+  files: Record<keyof MarketInputs, string[]>;
+  scratchDir: string;
+}): Promise<MarketInputs> {
+  const inputs: MarketInputs = {};
+  const duck = await openDuckDB({tempDirectory: scratchDir});
+  try {
+    for (const kind of ["trades", "book", "deltas"] as const) {
+      const paths = files[kind];
+      if (paths.length === 1) inputs[kind] = paths[0];
+      else if (paths.length > 1) {
+        const path = join(scratchDir, `${kind}.parquet`);
+        await copyQueryToParquet({
+          duck,
+          path,
+          // In the files' order, as one file would hold them (the replay numbers rows itself).
+          sql: paths.map((p) => `SELECT * EXCLUDE (file_row_number) FROM ${sourceSql(p)}`).join(" UNION ALL BY NAME ")
+        });
+        inputs[kind] = path;
+      }
+    }
+    return inputs;
+  } finally {
+    duck.close();
+  }
+}
