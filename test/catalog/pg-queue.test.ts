@@ -152,4 +152,33 @@ describe.skipIf(!url)("the queue in PostgreSQL", () => {
     ).toEqual([{status: "FAILED", attempts: 2}]);
     expect(await p.query(["numbers"], "SELECT count(*)::INT AS n FROM numbers")).toEqual([{n: 15}]);
   }, 120_000);
+
+  test("200 files through two workers: every job runs once, and the view equals a single-machine run's", async () => {
+    const files = (p: ReturnType<typeof makeProject>) => {
+      p.write("plugins/numbers.ts", plugin);
+      for (let i = 0; i < 200; i++) p.write(`datasets/d${i % 4}/f${String(i).padStart(3, "0")}.n`, String(i + 1)); // contents of their own: equal bytes in one dataset are one job
+    };
+    const config = {routing: [{glob: "**/*.n", tag: "n"}], heartbeatMs: 200, heartbeatTimeoutMs: 5000};
+    const quiet = {output: {write: () => {}, isTTY: false}, log: () => {}};
+    const distributed = makeProject({...config, queue: {schema}});
+    files(distributed);
+    const workers = [startWorker(), startWorker()];
+    const summary = await ingest({paths: distributed.paths, config: distributed.config, queueUrl: url, ...quiet});
+    for (const w of workers) w.kill();
+    await Promise.all(workers.map((w) => w.done));
+    expect(summary.jobsCompleted).toBe(200);
+    expect(summary.jobsRetried).toBe(0);
+    const served = workers.flatMap((w) => [...w.output().matchAll(/job (\d+) \(attempt (\d+)\)/g)].map((m) => m[1]));
+    expect(served.length).toBe(200);
+    expect(new Set(served).size).toBe(200);
+    expect(workers.every((w) => /job \d+ done/.test(w.output()))).toBe(true); // both took a share
+
+    const local = makeProject(config);
+    files(local);
+    expect((await ingest({paths: local.paths, config: local.config, ...quiet})).jobsCompleted).toBe(200);
+    const view = "SELECT dataset, file, i FROM numbers ORDER BY ALL";
+    const rows = await distributed.query(["numbers"], view);
+    expect(rows.length).toBe((200 * 201) / 2);
+    expect(rows).toEqual(await local.query(["numbers"], view));
+  }, 300_000);
 });
