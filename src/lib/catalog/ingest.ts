@@ -49,9 +49,9 @@ export interface IngestOptions {
   now?: () => Date;
   /**
    * Run jobs through this PostgreSQL queue (served by `lab worker`); by default LAB_QUEUE_URL or
-   * lab.config.ts `queue`, else local worker threads (see queue-url.ts).
+   * lab.config.ts `queue`, else local worker threads (see queue-url.ts); false: local threads.
    */
-  queueUrl?: string;
+  queueUrl?: string | false;
   /** Called after every pass (watch mode calls it once per batch of changes). */
   onPass?: (summary: IngestSummary) => void;
 }
@@ -113,7 +113,7 @@ export async function ingest(options: IngestOptions = {}): Promise<IngestSummary
   const log = options.log ?? ((line: string) => console.log(line));
   const output = options.output ?? defaultProgressOutput();
   const now = options.now ?? (() => new Date());
-  const queueUrl = options.queueUrl ?? resolveQueueUrl({setting: config.queue, projectDir: paths.projectDir});
+  const queueUrl = resolveQueueUrl({given: options.queueUrl, setting: config.queue, projectDir: paths.projectDir});
   // The queue first: a database that cannot be reached fails before the catalog is locked.
   const queue = queueUrl
     ? await LabQueue.open({url: queueUrl, schema: config.queue?.schema ?? DEFAULT_QUEUE_SCHEMA})

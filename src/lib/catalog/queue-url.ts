@@ -23,14 +23,18 @@ export const DEFAULT_QUEUE_SCHEMA = "lab_queue";
 
 /** The queue's URL, or undefined for the embedded catalog (no LAB_QUEUE_URL and no `queue` setting). */
 export function resolveQueueUrl({
+  given,
   setting,
   env = process.env,
   projectDir
 }: {
+  /** A URL handed over in code (it wins), or false for local threads whatever the settings say. */
+  given?: string | false;
   setting?: QueueSetting;
   env?: NodeJS.ProcessEnv;
   projectDir: string;
 }): string | undefined {
+  if (given !== undefined) return given || undefined;
   if (env.LAB_QUEUE_URL) return env.LAB_QUEUE_URL.trim();
   if (!setting) return undefined;
   if (setting.urlEnv && env[setting.urlEnv]) return env[setting.urlEnv]!.trim();
