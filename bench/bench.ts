@@ -13,6 +13,7 @@ import {kpiBenchmark} from "./kpi.js";
 import {marketBenchmark} from "./market.js";
 import {metersBenchmark} from "./meters.js";
 import {parquetBenchmark} from "./parquet.js";
+import {queueBenchmark} from "./queue.js";
 import {describeRun, recordRun} from "./record.js";
 
 const benchmarks: Benchmark[] = [
@@ -22,7 +23,8 @@ const benchmarks: Benchmark[] = [
   kpiBenchmark,
   marketBenchmark,
   metersBenchmark,
-  parquetBenchmark
+  parquetBenchmark,
+  queueBenchmark
 ];
 
 const args = parseArgs(process.argv.slice(2));

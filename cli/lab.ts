@@ -16,10 +16,12 @@ import {serveVerb} from "./verbs/serve.js";
 import {simulateVerb} from "./verbs/simulate.js";
 import {statusVerb} from "./verbs/status.js";
 import {verifyVerb} from "./verbs/verify.js";
+import {workerVerb} from "./verbs/worker.js";
 import {UsageError, parseArgs, type Verb} from "./verb.js";
 
 const verbs: Verb[] = [
   ingestVerb,
+  workerVerb,
   statusVerb,
   runVerb,
   acquireVerb,

@@ -66,7 +66,7 @@ describe("crashes and watch mode", () => {
       )
     ).toEqual([{n: ROWS, d: ROWS, lo: 0, hi: ROWS - 1}]);
     expect(await p.catalog("SELECT status, attempts FROM jobs")).toEqual([{status: "COMPLETED", attempts: 2}]);
-    expect(readdirSync(join(p.paths.warehouseDir, "big_rows"))).toHaveLength(1);
+    expect(readdirSync(join(p.paths.warehouseDir, "big_rows", "dataset=default"))).toHaveLength(1);
     expect(existsSync(p.paths.stagingDir) ? readdirSync(p.paths.stagingDir) : []).toEqual([]);
   }, 120_000);
 

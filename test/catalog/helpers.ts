@@ -46,7 +46,15 @@ export function makeProject(config: Partial<LabConfig> = {}): TestProject {
       return path;
     },
     ingest: (overrides = {}) =>
-      ingest({paths, config: {...full, ...overrides}, builtins: catalogBuiltins(), output: quiet, log: () => {}}),
+      // Local threads even where LAB_QUEUE_URL is set (the queue's own tests pass a URL).
+      ingest({
+        paths,
+        config: {...full, ...overrides},
+        queueUrl: false,
+        builtins: catalogBuiltins(),
+        output: quiet,
+        log: () => {}
+      }),
     query: (topics, sql) => queryWarehouse({paths, topics, sql}),
     async catalog(sql) {
       const duck = await openDuckDB({path: paths.catalogPath});

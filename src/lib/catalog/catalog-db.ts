@@ -118,7 +118,8 @@ export async function openCatalog({path}: {path: string}): Promise<Duck> {
   return duck;
 }
 
-export type JobStatus = "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED";
+/** COLLECTED: a job whose superseded outputs were garbage-collected (its lineage stays). */
+export type JobStatus = "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED" | "COLLECTED";
 
 export interface JobRow {
   job_id: number;

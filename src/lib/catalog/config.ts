@@ -2,6 +2,7 @@ import {existsSync} from "node:fs";
 import {availableParallelism} from "node:os";
 import {join} from "node:path";
 import {pathToFileURL} from "node:url";
+import type {QueueSetting} from "./queue-url.js";
 
 /** A routing rule: files whose path (relative to their source root) matches `glob` get `tag`. */
 export interface RoutingRule {
@@ -34,6 +35,11 @@ export interface LabConfig {
   stableWaitMs: number;
   /** How often a busy worker reports that it is alive. */
   heartbeatMs: number;
+  /**
+   * A worker silent this long (a plugin stuck in a loop or blocked in Atomics.wait, a thread that
+   * died) loses its job: the thread is terminated and replaced, and the job retried like any failure.
+   */
+  heartbeatTimeoutMs: number;
   /** Watch mode: a full rescan this often, behind the file-system events. */
   watchRescanMs: number;
   /**
@@ -41,6 +47,16 @@ export interface LabConfig {
    * that needs more fails, logged, and keeps its previous outputs instead of taking the process down.
    */
   derivationMemoryMb: number;
+  /**
+   * Files that left the current view wait under warehouse/_superseded/ this long (counted from when
+   * they left) before an ingest's start deletes them.
+   */
+  supersededRetentionMs: number;
+  /**
+   * Run jobs through a PostgreSQL queue served by `lab worker` processes (on any host that reaches
+   * the database and the same paths); absent, jobs run on local threads. LAB_QUEUE_URL also switches.
+   */
+  queue?: QueueSetting;
   /** Where promoted tables go: Parquet always; "duckdb" also keeps each topic as a table. */
   sinks: ("parquet" | "duckdb")[];
 }
@@ -53,8 +69,10 @@ export const defaultConfig: LabConfig = {
   retry: {maxAttempts: 3, backoffMs: 500},
   stableWaitMs: 250,
   heartbeatMs: 1000,
+  heartbeatTimeoutMs: 30_000,
   watchRescanMs: 5000,
   derivationMemoryMb: 2048,
+  supersededRetentionMs: 24 * 3_600_000,
   sinks: ["parquet"]
 };
 

@@ -1,10 +1,9 @@
-import {mkdirSync, rmSync, watch, type FSWatcher} from "node:fs";
-import {join, relative, resolve} from "node:path";
+import {rmSync} from "node:fs";
+import {join, relative} from "node:path";
 import type {Worker} from "node:worker_threads";
 import type {Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
-import {createProgress, defaultProgressOutput, type ProgressOutput} from "../core/progress.js";
-import {interruptibleWait} from "../core/wait.js";
+import {createProgress, defaultProgressOutput, type Progress, type ProgressOutput} from "../core/progress.js";
 import {startWorker} from "../core/worker.js";
 import {noBuiltins, type CatalogBuiltins} from "./builtins.js";
 import {openCatalog, type JobRow} from "./catalog-db.js";
@@ -24,9 +23,14 @@ import {acquireIngestLock} from "./lock.js";
 import {labPaths, type LabPaths} from "./paths.js";
 import type {CatalogFile, PluginRef} from "./plugin.js";
 import {loadPlugins, type BrokenPlugin} from "./plugin-loader.js";
+import {LabQueue} from "./pg-queue.js";
 import {publishManifest} from "./publish-manifest.js";
+import {DEFAULT_QUEUE_SCHEMA, resolveQueueUrl} from "./queue-url.js";
+import {runRemoteJobs} from "./remote-jobs.js";
 import {scout, type ScoutResult} from "./scout.js";
 import {readManifest, removeOrphans} from "./warehouse.js";
+import {watchSourceRoots} from "./watch-roots.js";
+import {SUPERSEDED_DIR, tidyWarehouse} from "./warehouse-layout.js";
 
 export interface IngestOptions {
   projectDir?: string;
@@ -43,6 +47,11 @@ export interface IngestOptions {
   /** Plain log lines (summaries, errors); stdout by default. */
   log?: (line: string) => void;
   now?: () => Date;
+  /**
+   * Run jobs through this PostgreSQL queue (served by `lab worker`); by default LAB_QUEUE_URL or
+   * lab.config.ts `queue`, else local worker threads (see queue-url.ts); false: local threads.
+   */
+  queueUrl?: string | false;
   /** Called after every pass (watch mode calls it once per batch of changes). */
   onPass?: (summary: IngestSummary) => void;
 }
@@ -65,7 +74,32 @@ interface Slot {
   job?: StagedJob;
   /** Set while a claim for this slot is in flight, so concurrent fills never double-book it. */
   claiming?: boolean;
+  /** When its job was handed to the thread (performance.now()); unset once the thread has answered. */
+  sentAt?: number;
+  /** The thread's last sign of life: loaded, or a message about its job. */
+  beatAt: number;
+  /** The thread has loaded (its start-up is not held against a job). */
+  ready: boolean;
+  /** Why the thread crashed (its exit follows). */
+  crash?: string;
+  /** Its row in the workers table is written. */
+  recorded?: Promise<unknown>;
 }
+
+/** One runJobs call: its summary, and how it settles. */
+interface JobRun {
+  summary: IngestSummary;
+  progress: Progress;
+  /** Jobs claimed and not yet settled. */
+  active: number;
+  finish(): void;
+  abort(error: unknown): void;
+}
+
+const missingPlugin = (job: {plugin: string}) => `plugin ${job.plugin} is not available (removed or broken)`;
+
+/** A thread that has not loaded yet gets this long (or the heartbeat timeout, if longer) to start. */
+const STARTUP_GRACE_MS = 60_000;
 
 /**
  * Ingests the source roots: scout (hash, version), route to plugins, run the jobs on worker
@@ -79,9 +113,21 @@ export async function ingest(options: IngestOptions = {}): Promise<IngestSummary
   const log = options.log ?? ((line: string) => console.log(line));
   const output = options.output ?? defaultProgressOutput();
   const now = options.now ?? (() => new Date());
-  const release = acquireIngestLock(paths.lockPath);
+  const queueUrl = resolveQueueUrl({given: options.queueUrl, setting: config.queue, projectDir: paths.projectDir});
+  // The queue first: a database that cannot be reached fails before the catalog is locked.
+  const queue = queueUrl
+    ? await LabQueue.open({url: queueUrl, schema: config.queue?.schema ?? DEFAULT_QUEUE_SCHEMA})
+    : undefined;
+  let release: () => void;
+  try {
+    release = acquireIngestLock(paths.lockPath);
+  } catch (error) {
+    await queue?.close();
+    throw error;
+  }
   const catalog = await openCatalog({path: paths.catalogPath});
-  const coordinator = new Coordinator({paths, config, builtins, catalog, log, output, now});
+  await queue?.dropStale();
+  const coordinator = new Coordinator({paths, config, builtins, catalog, log, output, now, queue});
   try {
     await coordinator.prepare();
     let summary = await coordinator.pass();
@@ -90,6 +136,7 @@ export async function ingest(options: IngestOptions = {}): Promise<IngestSummary
     return summary;
   } finally {
     await coordinator.close();
+    await queue?.close();
     catalog.close();
     release();
   }
@@ -100,6 +147,8 @@ class Coordinator {
   private broken: BrokenPlugin[] = [];
   private slots: Slot[] = [];
   private readonly coordinatorId = `coordinator-${process.pid}`;
+  /** Threads started so far: each gets an id of its own, a replacement too. */
+  private spawned = 0;
   private queue: Promise<unknown> = Promise.resolve();
   /** The first pass derives even when nothing changed: prepare() republished without deriving. */
   private deriveDue = true;
@@ -125,6 +174,8 @@ class Coordinator {
       log: (line: string) => void;
       output: ProgressOutput;
       now: () => Date;
+      /** Run jobs through this PostgreSQL queue (`lab worker` processes) instead of local threads. */
+      queue?: LabQueue;
     }
   ) {}
 
@@ -147,13 +198,18 @@ class Coordinator {
     });
     if (requeued) this.o.log(`requeued ${requeued} job(s) held by a dead worker`);
     rmSync(paths.stagingDir, {recursive: true, force: true});
-    const keep = new Set((await catalog.all<{path: string}>("SELECT path FROM job_outputs")).map((r) => r.path));
+    const keep = new Set<string>();
+    for (const {path} of await catalog.all<{path: string}>("SELECT path FROM job_outputs"))
+      (keep.add(path), keep.add(`${SUPERSEDED_DIR}/${path}`));
     for (const f of Object.values(readManifest(paths).topics).flatMap((t) => t.files)) keep.add(f.path);
     const orphans = removeOrphans({paths, keep});
     if (orphans.length) this.o.log(`removed ${orphans.length} uncommitted file(s) left by an interrupted job`);
     // No deriving here: until the scan has run, the view still holds files deleted since the last
     // run, and a derivation over them could be the very thing that brought the last run down.
     await this.publishManifest();
+    const retentionMs = config.supersededRetentionMs;
+    const collected = await tidyWarehouse({catalog, paths, retentionMs, now: now()});
+    if (collected) this.o.log(`collected the superseded outputs of ${collected} job(s)`);
   }
 
   async pass(): Promise<IngestSummary> {
@@ -226,9 +282,20 @@ class Coordinator {
     return jobFile({catalog: this.o.catalog, paths: this.o.paths, job, pipelines: this.o.builtins.pipelines});
   }
 
+  /** A fresh worker thread for slot `index`, recorded in the catalog's workers table. */
   private spawn(index: number): Slot {
     const worker = startWorker({module: new URL("./job-worker.ts", import.meta.url)});
-    return {worker, id: `worker-${process.pid}-${index}`};
+    const slot: Slot = {worker, id: `worker-${process.pid}-${index}-${++this.spawned}`, beatAt: 0, ready: false};
+    const at = this.o.now();
+    slot.recorded = this.exclusive(() =>
+      this.o.catalog.run(`INSERT INTO workers VALUES (?, ?, ?::TIMESTAMP, ?::TIMESTAMP, 'WORKER')`, [
+        slot.id,
+        process.pid,
+        at,
+        at
+      ])
+    );
+    return slot;
   }
 
   private async runJobs(summary: IngestSummary): Promise<void> {
@@ -236,132 +303,216 @@ class Coordinator {
     const {n} = await catalog.one<{n: bigint}>(`SELECT count(*) AS n FROM jobs WHERE status IN ('QUEUED', 'RUNNING')`);
     if (!Number(n)) return;
     const progress = createProgress({label: "jobs", total: Number(n), unit: "jobs", output: this.o.output});
-    while (this.slots.length < config.workers) {
-      const slot = this.spawn(this.slots.length);
-      this.slots.push(slot);
-      const at = this.o.now();
-      await this.exclusive(() =>
-        catalog.run(`INSERT INTO workers VALUES (?, ?, ?::TIMESTAMP, ?::TIMESTAMP, 'WORKER')`, [
-          slot.id,
-          process.pid,
-          at,
-          at
-        ])
-      );
+    if (this.o.queue) {
+      await this.runQueued({queue: this.o.queue, summary, progress});
+      return progress.done(`${summary.jobsCompleted} completed, ${summary.jobsFailed} failed`);
     }
-    await new Promise<void>((resolveAll, rejectAll) => {
-      let active = 0;
-      const fill = async (): Promise<void> => {
-        for (const slot of this.slots) {
-          if (slot.job || slot.claiming) continue;
-          slot.claiming = true;
-          const job = await this.exclusive(() => this.claim(slot.id)).finally(() => (slot.claiming = false));
-          if (!job) break;
-          const stageDir = join(this.o.paths.stagingDir, `job-${job.job_id}-a${job.attempt}`);
-          slot.job = {...job, stageDir};
-          active++;
-          const {file, dataset} = await this.exclusive(() => this.fileFor(job));
-          const plugin = this.plugins.find((p) => p.name === job.plugin);
-          if (!plugin) {
-            await this.fail({
-              slot,
-              error: `plugin ${job.plugin} is not available (removed or broken)`,
-              badInput: true,
-              summary,
-              progress
-            });
-            continue;
-          }
-          const message: RunJobMessage = {
-            type: "run",
-            jobId: job.job_id,
-            fileId: job.file_id,
-            fileVersionId: job.file_version_id,
-            attempt: job.attempt,
-            plugin,
-            file,
-            dataset,
-            stageDir,
-            heartbeatMs: config.heartbeatMs
-          };
-          slot.worker.postMessage(message);
-        }
-        if (active === 0 && !this.slots.some((s) => s.claiming)) {
-          const [next] = await this.exclusive(() =>
-            catalog.all<{at: Date | null}>(`SELECT min(not_before) AS at FROM jobs WHERE status = 'QUEUED'`)
-          );
-          if (next?.at)
-            setTimeout(() => fill().catch(rejectAll), Math.max(10, next.at.getTime() - this.o.now().getTime()));
-          else resolveAll();
-        }
-      };
-      for (const slot of this.slots) {
-        slot.worker.removeAllListeners();
-        slot.worker.on("message", (reply: WorkerReply) => {
-          (async () => {
-            if (!slot.job || reply.jobId !== slot.job.job_id) return;
-            if (reply.type === "heartbeat") {
-              const at = this.o.now();
-              await this.exclusive(async () => {
-                await catalog.run(`UPDATE jobs SET heartbeat_at = ?::TIMESTAMP WHERE job_id = ?`, [at, reply.jobId]);
-                await catalog.run(`UPDATE workers SET heartbeat_at = ?::TIMESTAMP WHERE worker_id = ?`, [at, slot.id]);
-              });
-              return;
-            }
-            if (reply.type === "log") return progress.log(`  ${reply.line}`);
-            if (reply.type === "done") {
-              try {
-                const job = slot.job;
-                await this.exclusive(() =>
-                  this.commit({job, outputs: reply.outputs, rejected: reply.rejected, summary})
-                );
-                progress.tick();
-              } catch (error) {
-                await this.fail({
-                  slot,
-                  error: error instanceof Error ? error.message : String(error),
-                  badInput: error instanceof LabError,
-                  summary,
-                  progress
-                });
-                return void (active--, fill().catch(rejectAll));
-              }
-            } else {
-              await this.fail({slot, error: reply.error, badInput: reply.badInput, summary, progress});
-              return void (active--, fill().catch(rejectAll));
-            }
-            slot.job = undefined;
-            active--;
-            await fill();
-          })().catch(rejectAll);
-        });
-        slot.worker.on("error", (error) => {
-          // A crashed worker thread fails its job (retried) and is replaced.
-          const index = this.slots.indexOf(slot);
-          (async () => {
-            if (slot.job)
-              (await this.fail({slot, error: `worker crashed: ${error.message}`, badInput: false, summary, progress}),
-                active--);
-            this.slots[index] = this.spawn(index);
-            await fill();
-          })().catch(rejectAll);
-        });
-      }
-      fill().catch(rejectAll);
-    });
+    while (this.slots.length < config.workers) this.slots.push(this.spawn(this.slots.length));
+    await Promise.all(this.slots.map((s) => s.recorded));
+    let watchdog: ReturnType<typeof setInterval> | undefined;
+    try {
+      await new Promise<void>((finish, abort) => {
+        const run: JobRun = {summary, progress, active: 0, finish, abort};
+        for (const slot of this.slots) (slot.worker.removeAllListeners(), this.listen(slot, run));
+        watchdog = this.watchdog(run);
+        this.refill(run);
+      });
+    } finally {
+      clearInterval(watchdog);
+    }
     progress.done(`${summary.jobsCompleted} completed, ${summary.jobsFailed} failed`);
   }
 
-  private async fail(options: {
+  private refill(run: JobRun): void {
+    this.fill(run).catch(run.abort);
+  }
+
+  /** Hands a due job to every idle thread; settles the run when nothing is running or due. */
+  private async fill(run: JobRun): Promise<void> {
+    const {catalog, config} = this.o;
+    for (const slot of this.slots) {
+      if (slot.job || slot.claiming) continue;
+      slot.claiming = true;
+      const job = await this.exclusive(() => this.claim(slot.id)).finally(() => (slot.claiming = false));
+      if (!job) break;
+      const stageDir = join(this.o.paths.stagingDir, `job-${job.job_id}-a${job.attempt}`);
+      slot.job = {...job, stageDir};
+      run.active++;
+      const message = await this.message(slot.job);
+      if (!message) {
+        await this.fail({slot, error: missingPlugin(job), badInput: true, run});
+        continue;
+      }
+      slot.sentAt = slot.beatAt = performance.now();
+      slot.worker.postMessage(message);
+    }
+    if (run.active === 0 && !this.slots.some((s) => s.claiming)) {
+      const [next] = await this.exclusive(() =>
+        catalog.all<{at: Date | null}>(`SELECT min(not_before) AS at FROM jobs WHERE status = 'QUEUED'`)
+      );
+      if (next?.at) setTimeout(() => this.refill(run), Math.max(10, next.at.getTime() - this.o.now().getTime()));
+      else run.finish();
+    }
+  }
+
+  /** What a worker thread runs for a job; undefined when its plugin is gone (removed or broken). */
+  private async message(job: StagedJob): Promise<RunJobMessage | undefined> {
+    const {file, dataset} = await this.exclusive(() => this.fileFor(job));
+    const plugin = this.plugins.find((p) => p.name === job.plugin);
+    if (!plugin) return undefined;
+    return {
+      type: "run",
+      jobId: job.job_id,
+      fileId: job.file_id,
+      fileVersionId: job.file_version_id,
+      attempt: job.attempt,
+      plugin,
+      file,
+      fileLabel: relative(this.o.paths.projectDir, file.path),
+      dataset,
+      stageDir: job.stageDir,
+      heartbeatMs: this.o.config.heartbeatMs
+    };
+  }
+
+  /** Runs the due jobs through the PostgreSQL queue (`lab worker` processes) instead of local threads. */
+  private async runQueued({queue, summary, progress}: {queue: LabQueue; summary: IngestSummary; progress: Progress}) {
+    const {catalog, config, paths, now} = this.o;
+    await runRemoteJobs({
+      queue,
+      stagingDir: paths.stagingDir,
+      heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+      now,
+      claim: () => this.exclusive(() => this.claim("queue")),
+      message: async (job) => {
+        const message = await this.message(job);
+        if (!message)
+          await this.exclusive(() =>
+            this.recordFailure({job, error: missingPlugin(job), badInput: true, summary, progress})
+          );
+        return message;
+      },
+      commit: async ({job, outputs, rejected}) => {
+        await this.exclusive(() => this.commit({job, outputs, rejected, summary}));
+        progress.tick();
+      },
+      fail: ({job, error, badInput}) =>
+        this.exclusive(() => this.recordFailure({job, error, badInput, summary, progress})),
+      nextDue: async () => {
+        const [next] = await catalog.all<{at: Date | null; n: bigint}>(
+          `SELECT min(coalesce(not_before, TIMESTAMP '1970-01-01')) AS at, count(*) AS n FROM jobs WHERE status = 'QUEUED'`
+        );
+        return Number(next?.n) ? (next?.at ?? now()) : undefined;
+      }
+    });
+  }
+
+  private listen(slot: Slot, run: JobRun): void {
+    slot.worker.on("message", (reply: WorkerReply) => {
+      if (reply.type === "ready") return void ((slot.ready = true), (slot.beatAt = performance.now()));
+      if (!slot.job || reply.jobId !== slot.job.job_id) return;
+      slot.beatAt = performance.now();
+      this.onReply({slot, reply, run}).catch(run.abort);
+    });
+    slot.worker.on("error", (error) => (slot.crash = `worker crashed: ${error.message}`));
+    // A thread that crashed or exited fails its job (retried) and is replaced.
+    slot.worker.on("exit", (code) =>
+      this.replace({slot, run, error: slot.crash ?? `worker exited with code ${code}`}).catch(run.abort)
+    );
+  }
+
+  private async onReply({slot, reply, run}: {slot: Slot; reply: WorkerReply; run: JobRun}): Promise<void> {
+    const {catalog} = this.o;
+    if (reply.type === "heartbeat") {
+      const at = this.o.now();
+      return this.exclusive(async () => {
+        await catalog.run(`UPDATE jobs SET heartbeat_at = ?::TIMESTAMP WHERE job_id = ?`, [at, reply.jobId]);
+        await catalog.run(`UPDATE workers SET heartbeat_at = ?::TIMESTAMP WHERE worker_id = ?`, [at, slot.id]);
+      });
+    }
+    if (reply.type === "log") return run.progress.log(`  ${reply.line}`);
+    if (reply.type !== "done" && reply.type !== "failed") return;
+    const job = slot.job!;
+    slot.sentAt = undefined; // the thread's part is over: committing is not held against its heartbeat
+    if (reply.type === "failed") return this.fail({slot, error: reply.error, badInput: reply.badInput, run});
+    try {
+      await this.exclusive(() =>
+        this.commit({job, outputs: reply.outputs, rejected: reply.rejected, summary: run.summary})
+      );
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      return this.fail({slot, error: text, badInput: error instanceof LabError, run});
+    }
+    run.progress.tick();
+    slot.job = undefined;
+    run.active--;
+    this.refill(run);
+  }
+
+  /**
+   * Takes a job back from a thread that went silent: a plugin stuck in a loop or blocked (say, in
+   * Atomics.wait) keeps its thread's event loop from sending heartbeats. Its thread is terminated
+   * and replaced, and the job fails like any other attempt (retried until the limit). A thread's
+   * start-up (loading TypeScript) is not held against the job it was handed.
+   */
+  private watchdog(run: JobRun): ReturnType<typeof setInterval> {
+    const {heartbeatTimeoutMs: timeout, heartbeatMs} = this.o.config;
+    return setInterval(
+      () => {
+        const now = performance.now();
+        for (const slot of this.slots) {
+          if (slot.sentAt === undefined) continue;
+          const since = slot.ready ? slot.beatAt : slot.sentAt;
+          if (now - since < (slot.ready ? timeout : Math.max(timeout, STARTUP_GRACE_MS))) continue;
+          slot.sentAt = undefined;
+          const silent = ((now - since) / 1000).toFixed(1);
+          this.replace({
+            slot,
+            run,
+            error: `no heartbeat for ${silent} s (heartbeatTimeoutMs ${timeout}): its worker thread was stopped`
+          }).catch(run.abort);
+          slot.worker.terminate().catch(() => {});
+        }
+      },
+      Math.max(10, Math.min(heartbeatMs, timeout / 4))
+    );
+  }
+
+  /** Puts a fresh thread in a dead or stopped thread's place, and fails the job it held. */
+  private async replace({slot, run, error}: {slot: Slot; run: JobRun; error: string}): Promise<void> {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    slot.worker.removeAllListeners();
+    const fresh = this.spawn(index);
+    this.slots[index] = fresh;
+    this.listen(fresh, run);
+    await fresh.recorded;
+    await this.exclusive(() =>
+      this.o.catalog.run(`UPDATE workers SET status = 'STOPPED' WHERE worker_id = ?`, [slot.id])
+    );
+    if (slot.job) await this.fail({slot, error, badInput: false, run});
+    else this.refill(run);
+  }
+
+  /** Records a failed attempt of the slot's job and frees the slot for the next one. */
+  private async fail({
+    slot,
+    error,
+    badInput,
+    run
+  }: {
     slot: Slot;
     error: string;
     badInput: boolean;
-    summary: IngestSummary;
-    progress: {tick(): void};
+    run: JobRun;
   }): Promise<void> {
-    const job = options.slot.job!;
-    options.slot.job = undefined;
-    return this.exclusive(() => this.recordFailure({...options, job}));
+    const job = slot.job!;
+    slot.job = slot.sentAt = undefined;
+    await this.exclusive(() =>
+      this.recordFailure({job, error, badInput, summary: run.summary, progress: run.progress})
+    );
+    run.active--;
+    this.refill(run);
   }
 
   private async recordFailure({
@@ -402,10 +553,10 @@ class Coordinator {
     summary: IngestSummary;
   }): Promise<void> {
     const {catalog, paths, now} = this.o;
-    await commitJob({catalog, paths, job, outputs, rejected, now});
+    const {file, dataset} = await this.fileFor(job);
+    await commitJob({catalog, paths, job, outputs, dataset: dataset.name, rejected, now});
     await this.publishManifest();
     if (rejected) {
-      const {file} = await this.fileFor(job);
       summary.jobsFailed++;
       summary.failures.push({path: relative(paths.projectDir, file.path), plugin: job.plugin, error: rejected});
     } else summary.jobsCompleted++;
@@ -429,48 +580,20 @@ class Coordinator {
     });
   }
 
-  /** Watch mode: file-system events (debounced) plus a periodic rescan, until aborted. */
-  async watch({signal, onPass}: {signal?: AbortSignal; onPass?: (s: IngestSummary) => void}): Promise<IngestSummary> {
-    const {config, paths} = this.o;
-    let last: IngestSummary | undefined;
-    // Start dirty: files that landed between the first pass and the watchers being set up count.
-    let dirty = true;
-    let wake: (() => void) | undefined;
-    const poke = () => {
-      dirty = true;
-      wake?.();
-    };
-    const watchers: FSWatcher[] = [];
-    for (const root of config.sourceRoots) {
-      const abs = resolve(paths.projectDir, root);
-      mkdirSync(abs, {recursive: true});
-      watchers.push(watch(abs, {recursive: true}, poke));
-    }
-    const rescan = setInterval(poke, config.watchRescanMs);
-    this.o.log(`watching ${config.sourceRoots.join(", ")} for new files (Ctrl-C to stop)`);
-    try {
-      while (!signal?.aborted) {
-        if (!dirty) {
-          const wait = interruptibleWait(signal);
-          wake = wait.wake;
-          await wait.done;
-          wake = undefined;
-          continue;
-        }
-        dirty = false;
-        await new Promise((r) => setTimeout(r, 100)); // let a burst of events settle
-        last = await this.pass();
-        onPass?.(last);
-        if (last.scout.unstable.length) setTimeout(poke, config.stableWaitMs);
-      }
-    } finally {
-      clearInterval(rescan);
-      for (const w of watchers) w.close();
-    }
-    return last!;
+  /** Watch mode (see watchSourceRoots). */
+  watch({signal, onPass}: {signal?: AbortSignal; onPass?: (s: IngestSummary) => void}): Promise<IngestSummary> {
+    return watchSourceRoots({
+      config: this.o.config,
+      paths: this.o.paths,
+      log: this.o.log,
+      signal,
+      onPass,
+      pass: () => this.pass()
+    });
   }
 
   async close(): Promise<void> {
+    for (const s of this.slots) s.worker.removeAllListeners();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     this.slots = [];
   }

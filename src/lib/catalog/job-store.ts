@@ -4,11 +4,12 @@
  * the coordinator serialises calls (see Coordinator.exclusive).
  */
 import {mkdirSync, renameSync, rmSync} from "node:fs";
-import {join, resolve} from "node:path";
+import {dirname, join, resolve} from "node:path";
 import type {Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {quoteString} from "../core/sql.js";
 import type {JobRow} from "./catalog-db.js";
+import {STALE_FILE_REASON} from "./content-check.js";
 import {datasetRef, presentDatasets, type DatasetRef} from "./datasets.js";
 import type {RoutingRule} from "./config.js";
 import type {StagedOutput} from "./job-worker.js";
@@ -18,6 +19,7 @@ import type {BrokenPlugin} from "./plugin-loader.js";
 import {agePriority, routeTag} from "./routing.js";
 import {formatSchemaDiff} from "./schema-diff.js";
 import {schemaFingerprint} from "./warehouse.js";
+import {outputPath} from "./warehouse-layout.js";
 
 export type ClaimedJob = JobRow & {attempt: number};
 export type StagedJob = ClaimedJob & {stageDir: string};
@@ -106,7 +108,9 @@ export async function enqueueJobs({
   const existing = new Set(
     (
       await catalog.all<Parameters<typeof jobKey>[0]>(
-        `SELECT plugin, plugin_version, file_version_id, dataset_folder, options_hash FROM jobs`
+        // A job failed as stale read other bytes than its version's, and a collected job's files
+        // are gone: if a location holds that version again, it is due again.
+        `SELECT plugin, plugin_version, file_version_id, dataset_folder, options_hash FROM jobs WHERE status <> 'COLLECTED' AND NOT (status = 'FAILED' AND rows IS NULL AND contains(coalesce(error, ''), ${quoteString(STALE_FILE_REASON)}))`
       )
     ).map(jobKey)
   );
@@ -196,6 +200,7 @@ export async function commitJob({
   paths,
   job,
   outputs,
+  dataset,
   rejected,
   now
 }: {
@@ -203,6 +208,8 @@ export async function commitJob({
   paths: LabPaths;
   job: StagedJob;
   outputs: StagedOutput[];
+  /** The dataset's name: the outputs' `dataset=` folder. */
+  dataset: string;
   rejected?: string;
   now: () => Date;
 }): Promise<number> {
@@ -225,9 +232,12 @@ export async function commitJob({
     }
     if (!existing) fresh.set(output.topic, {fingerprint, schema: output.schema});
   }
-  const promoted = outputs.map((o, n) => ({...o, rel: `${o.topic}/job-${job.job_id}-a${job.attempt}-${n}.parquet`}));
+  const promoted = outputs.map((o, n) => ({
+    ...o,
+    rel: outputPath({topic: o.topic, dataset, jobId: job.job_id, attempt: job.attempt, n})
+  }));
   for (const p of promoted) {
-    mkdirSync(join(paths.warehouseDir, p.topic), {recursive: true});
+    mkdirSync(dirname(join(paths.warehouseDir, p.rel)), {recursive: true});
     renameSync(p.path, join(paths.warehouseDir, p.rel)); // invisible until the manifest names it
   }
   const rows = outputs.reduce((n, o) => n + o.rows, 0);
@@ -291,6 +301,9 @@ export async function recordJobFailure({
     now(),
     job.job_id
   ]);
+  // Stale work: the next scan re-hashes the location even if its size and mtime look unchanged.
+  if (error.includes(STALE_FILE_REASON))
+    await catalog.run(`UPDATE file_locations SET mtime_ms = -1 WHERE file_id = ?`, [job.file_id]);
   return "failed";
 }
 

@@ -9,6 +9,7 @@ import {parentPort} from "node:worker_threads";
 import {openDuckDB} from "../core/duckdb.js";
 import {isLabError, isRejectedInput} from "../core/errors.js";
 import {DATASET_COLUMN, withDataset} from "../core/table-sink.js";
+import {assertScannedContent, assertStillUnchanged} from "./content-check.js";
 import {loadDataset, type DatasetRef} from "./datasets.js";
 import {parquetSchema} from "../core/parquet-read.js";
 import {writeParquet} from "../core/parquet-write.js";
@@ -32,6 +33,8 @@ export interface RunJobMessage {
   attempt: number;
   plugin: PluginRef;
   file: Omit<CatalogFile, "dataset">;
+  /** The file as messages name it (relative to the project). */
+  fileLabel: string;
   /** The worker reads the dataset's options itself: a bad dataset.json fails this job alone. */
   dataset: DatasetRef;
   stageDir: string;
@@ -46,6 +49,8 @@ export interface StagedOutput {
 }
 
 export type WorkerReply =
+  /** Sent once the thread has loaded. */
+  | {type: "ready"}
   | {type: "heartbeat"; jobId: number}
   | {type: "log"; jobId: number; line: string}
   /** `rejected`: the file failed as a whole (RejectedInput) but its published rows stay. */
@@ -97,6 +102,8 @@ async function loadPlugin(ref: PluginRef): Promise<Plugin> {
 
 async function run(message: RunJobMessage): Promise<{outputs: StagedOutput[]; rejected?: string}> {
   const plugin = await loadPlugin(message.plugin);
+  const source = {path: message.file.path, file: message.fileLabel};
+  const stamp = await assertScannedContent({...source, contentHash: message.file.contentHash});
   const dataset = loadDataset(message.dataset);
   mkdirSync(message.stageDir, {recursive: true});
   const scratchDir = join(message.stageDir, "scratch");
@@ -148,11 +155,15 @@ async function run(message: RunJobMessage): Promise<{outputs: StagedOutput[]; re
     }
   };
   try {
-    await plugin.execute(ctx, {...message.file, mtime: new Date(message.file.mtime), dataset});
-    return {outputs};
-  } catch (error) {
-    if (isRejectedInput(error)) return {outputs, rejected: error.message};
-    throw error;
+    let rejected: string | undefined;
+    try {
+      await plugin.execute(ctx, {...message.file, mtime: new Date(message.file.mtime), dataset});
+    } catch (error) {
+      if (!isRejectedInput(error)) throw error;
+      rejected = error.message;
+    }
+    assertStillUnchanged({...source, stamp});
+    return {outputs, rejected};
   } finally {
     duck.close();
     rmSync(scratchDir, {recursive: true, force: true});
@@ -160,6 +171,7 @@ async function run(message: RunJobMessage): Promise<{outputs: StagedOutput[]; re
 }
 
 parentPort!.on("message", async (message: RunJobMessage) => {
+  parentPort!.postMessage({type: "heartbeat", jobId: message.jobId} satisfies WorkerReply);
   const heartbeat = setInterval(
     () => parentPort!.postMessage({type: "heartbeat", jobId: message.jobId} satisfies WorkerReply),
     message.heartbeatMs
@@ -179,3 +191,5 @@ parentPort!.on("message", async (message: RunJobMessage) => {
     clearInterval(heartbeat);
   }
 });
+
+parentPort!.postMessage({type: "ready"} satisfies WorkerReply);

@@ -7,6 +7,7 @@ import {datasetFolderSql, datasetRef} from "./datasets.js";
 import type {LabPaths} from "./paths.js";
 import {applyDerivations} from "./run-derivations.js";
 import {readManifest, schemaFingerprint, topicSource, writeManifest, type Manifest} from "./warehouse.js";
+import {placeCurrent, retireSuperseded} from "./warehouse-layout.js";
 
 const OPTIONS_FILE_SQL = `(l.rel_path = 'dataset.json' OR l.rel_path LIKE '%/dataset.json')`;
 
@@ -142,7 +143,14 @@ export async function publishManifest({
     now,
     log
   });
+  // Outside readers glob the topic folders: a file entering the view is in place before the
+  // manifest names it, and one leaving it moves out only after (see warehouse-layout.ts).
+  const jobFiles = (m: Manifest) =>
+    new Set(Object.values(m.topics).flatMap((t) => t.files.filter((f) => f.job_id !== null).map((f) => f.path)));
+  const [was, is] = [jobFiles(previous), jobFiles(manifest)];
+  placeCurrent({paths, files: [...is].filter((f) => !was.has(f))});
   writeManifest({paths, manifest});
+  retireSuperseded({paths, files: [...was].filter((f) => !is.has(f)), now: now()});
   for (const name of Object.keys(catalogSnapshots(pipelines)))
     for (const f of previous.topics[name]?.files ?? []) rmSync(join(paths.warehouseDir, f.path), {force: true});
   for (const dir of replaced) rmSync(join(paths.warehouseDir, dir), {recursive: true, force: true});

@@ -1,0 +1,78 @@
+/**
+ * The coordinator's side of the PostgreSQL queue: every due job claimed in the catalog is sent to
+ * the queue, results are committed (or recorded as failures) as they come back, and a job whose
+ * worker went silent for the heartbeat timeout (killed, hung, cut off) is taken back — cancelled
+ * in the queue, so the silent worker can no longer complete it — and fails that attempt, to be
+ * retried by whichever worker fetches it next. Only the result of the attempt in flight is
+ * committed, so each job's outputs are committed exactly once.
+ */
+import {join} from "node:path";
+import {LabError} from "../core/errors.js";
+import type {ClaimedJob, StagedJob} from "./job-store.js";
+import type {RunJobMessage, StagedOutput} from "./job-worker.js";
+import type {LabQueue} from "./pg-queue.js";
+
+export interface RemoteJobsOptions {
+  queue: LabQueue;
+  stagingDir: string;
+  heartbeatTimeoutMs: number;
+  /** Claims the next due job in the catalog. */
+  claim(): Promise<ClaimedJob | undefined>;
+  /** The message a worker thread runs (undefined: the job cannot run here, already failed). */
+  message(job: StagedJob): Promise<RunJobMessage | undefined>;
+  commit(o: {job: StagedJob; outputs: StagedOutput[]; rejected?: string}): Promise<void>;
+  fail(o: {job: StagedJob; error: string; badInput: boolean}): Promise<void>;
+  /** When the next queued job is due (retries wait their backoff), or undefined when none is queued. */
+  nextDue(): Promise<Date | undefined>;
+  now(): Date;
+  pollMs?: number;
+}
+
+/** Runs every due job through the queue until none is queued or in flight. */
+export async function runRemoteJobs(o: RemoteJobsOptions): Promise<void> {
+  const inFlight = new Map<string, StagedJob>();
+  const pollMs = o.pollMs ?? 100;
+  for (;;) {
+    for (let job = await o.claim(); job; job = await o.claim()) {
+      const staged: StagedJob = {...job, stageDir: join(o.stagingDir, `job-${job.job_id}-a${job.attempt}`)};
+      const message = await o.message(staged);
+      if (!message) continue;
+      const id = await o.queue.sendJob({
+        job: {message, heartbeatTimeoutMs: o.heartbeatTimeoutMs},
+        priority: job.priority
+      });
+      inFlight.set(id, staged);
+    }
+    for (const result of await o.queue.takeResults()) {
+      const job = inFlight.get(result.queueId);
+      // A late answer from a worker whose attempt was taken back: that attempt is already settled.
+      if (!job || job.attempt !== result.attempt) continue;
+      inFlight.delete(result.queueId);
+      if (result.type === "done") {
+        try {
+          await o.commit({job, outputs: result.outputs, rejected: result.rejected});
+        } catch (error) {
+          const text = error instanceof Error ? error.message : String(error);
+          await o.fail({job, error: text, badInput: error instanceof LabError});
+        }
+      } else await o.fail({job, error: result.error, badInput: result.badInput});
+    }
+    for (const lost of await o.queue.lostJobs({ids: [...inFlight.keys()], timeoutMs: o.heartbeatTimeoutMs})) {
+      const job = inFlight.get(lost.id)!;
+      inFlight.delete(lost.id);
+      await o.queue.cancel(lost.id);
+      await o.fail({
+        job,
+        error: `no heartbeat for ${lost.silentS.toFixed(1)} s (heartbeatTimeoutMs ${o.heartbeatTimeoutMs}): its worker went silent`,
+        badInput: false
+      });
+    }
+    if (!inFlight.size) {
+      const due = await o.nextDue();
+      if (!due) return;
+      await sleep(Math.max(10, Math.min(due.getTime() - o.now().getTime(), 1000)));
+    } else await sleep(pollMs);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
