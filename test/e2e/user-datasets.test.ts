@@ -6,6 +6,8 @@
  * must render either that data or its empty state, with no cell error and nothing a reader cannot
  * read at 1280 and 900 px.
  */
+import {writeRealSite} from "../effluent/real-site.js";
+import {simulateMarketFiles} from "../../src/lib/market/pipeline.js";
 import {execFileSync} from "node:child_process";
 import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
@@ -43,10 +45,14 @@ const expectations: Record<string, PageExpectation> = {
     tables: 1,
     text: ["shop", "your data", "orders", "Rows set aside", "1 row of the dataset shop", "orders.csv"]
   },
-  "/pages/effluent": {plots: 0, tables: 0, text: [emptyState("effluent"), "How to add a dataset"]},
+  "/pages/effluent": {plots: 1, tables: 0, text: ["plant-a", "your data"]},
   "/pages/meters": {plots: 1, tables: 0, text: ["london", "your data", "Rows set aside"]},
-  "/pages/market": {plots: 0, tables: 0, text: [emptyState("market"), "How to add a dataset"]},
-  "/pages/market/fidelity": {plots: 0, tables: 0, text: [emptyState("market"), "How to add a dataset"]},
+  "/pages/market": {plots: 1, tables: 0, text: ["btcusdt", "your data"]},
+  "/pages/market/fidelity": {
+    plots: 0,
+    tables: 0,
+    text: ["btcusdt", "This dataset has no live capture to compare its reconstruction with"]
+  },
   "/pages/catalog": {plots: 1, tables: 3, text: ["orders.csv", "rainfall.csv", "shop", "set aside in 2 dataset(s)"]}
 };
 
@@ -84,6 +90,18 @@ describe.skipIf(!!skipReason)("the site built from a user's datasets, without th
     cpSync(join(projectDir, "test", "fixtures", "meters", "london"), join(work, "datasets", "meters", "london"), {
       recursive: true
     });
+    // A plant's own export and factory feeds (a month, real-format: a row a minute, NA and blank
+    // rows, logger holes), and a day's worth of Crypto Lake-style history, as users drop them in.
+    writeRealSite({dir: join(work, "datasets", "effluent", "plant-a"), seed: 2});
+    const sim = await simulateMarketFiles({outDir: join(work, ".market-sim"), seed: 4, minutes: 1, live: false});
+    mkdirSync(join(work, "datasets", "market", "btcusdt"), {recursive: true});
+    for (const [from, name] of [
+      [sim.trades, "trades.parquet"],
+      [sim.book, "book.parquet"],
+      [sim.deltas, "book_delta_v2.parquet"]
+    ])
+      cpSync(from!, join(work, "datasets", "market", "btcusdt", name!));
+    rmSync(join(work, ".market-sim"), {recursive: true, force: true});
     mkdirSync(join(work, "datasets", "weather"), {recursive: true});
     writeFileSync(
       join(work, "datasets", "weather", "rainfall.csv"),
