@@ -30,7 +30,7 @@ describe("--help texts match the declared flags", () => {
 
   it.each(domains.map((d) => [d.name, d] as const))("lab run %s: usage and declared flags agree", (_, domain) => {
     const usage = mentioned(domain.pipeline.usage);
-    const declared = new Set(["out", "seed", ...domain.pipeline.flags.map((f) => f.name)]);
+    const declared = new Set(["out", "seed", "dataset", ...domain.pipeline.flags.map((f) => f.name)]);
     expect(domain.pipeline.flags.map((f) => f.name).filter((name) => !usage.has(name))).toEqual([]);
     expect([...usage].filter((name) => !declared.has(name))).toEqual([]);
   });

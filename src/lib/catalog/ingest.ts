@@ -22,12 +22,13 @@ import type {RunJobMessage, StagedOutput, WorkerReply} from "./job-worker.js";
 import {acquireIngestLock} from "./lock.js";
 import {labPaths, type LabPaths} from "./paths.js";
 import type {CatalogFile, PluginRef} from "./plugin.js";
+import type {IngestSummary} from "./ingest-summary.js";
 import {loadPlugins, type BrokenPlugin} from "./plugin-loader.js";
 import {LabQueue} from "./pg-queue.js";
 import {publishManifest} from "./publish-manifest.js";
 import {DEFAULT_QUEUE_SCHEMA, resolveQueueUrl} from "./queue-url.js";
 import {runRemoteJobs} from "./remote-jobs.js";
-import {scout, type ScoutResult} from "./scout.js";
+import {scout} from "./scout.js";
 import {readManifest, removeOrphans} from "./warehouse.js";
 import {watchSourceRoots} from "./watch-roots.js";
 import {SUPERSEDED_DIR, tidyWarehouse} from "./warehouse-layout.js";
@@ -54,18 +55,6 @@ export interface IngestOptions {
   queueUrl?: string | false;
   /** Called after every pass (watch mode calls it once per batch of changes). */
   onPass?: (summary: IngestSummary) => void;
-}
-
-export interface IngestSummary {
-  scout: ScoutResult;
-  jobsQueued: number;
-  jobsCompleted: number;
-  jobsFailed: number;
-  jobsRetried: number;
-  rowsByTopic: Record<string, number>;
-  failures: {path: string; plugin: string; error: string}[];
-  brokenPlugins: BrokenPlugin[];
-  seconds: number;
 }
 
 interface Slot {
@@ -106,6 +95,8 @@ const STARTUP_GRACE_MS = 60_000;
  * threads, and promote their staged Parquet into the warehouse atomically. In watch mode it keeps
  * going, processing a dropped or changed file within about a second.
  */
+export type {IngestSummary};
+
 export async function ingest(options: IngestOptions = {}): Promise<IngestSummary> {
   const paths = options.paths ?? labPaths({projectDir: options.projectDir});
   const builtins = options.builtins ?? noBuiltins;

@@ -7,7 +7,7 @@ import {resolve} from "node:path";
 import {interruptibleWait} from "../core/wait.js";
 import type {LabConfig} from "./config.js";
 import {STALE_FILE_REASON} from "./content-check.js";
-import type {IngestSummary} from "./ingest.js";
+import type {IngestSummary} from "./ingest-summary.js";
 import type {LabPaths} from "./paths.js";
 
 export async function watchSourceRoots({
