@@ -198,6 +198,29 @@ describe("the spring DST change", () => {
   });
 });
 
+describe("hostile times", () => {
+  test("years 0001, 9999 and a typo'd 2204 are set aside by the plausible window; the meter's grid stays its real span", async () => {
+    const rows = ["2013-03-01", "2013-03-02"].flatMap((day) => halfHours(day).map((t) => `MAC000011,Std,${t},0.5`));
+    rows.push("MAC000011,Std,0001-01-01 00:00:00.0000000,0.5", "MAC000011,Std,9999-12-31 23:30:00.0000000,0.5");
+    rows.push("MAC000011,Std,2204-03-02 00:00:00.0000000,0.5", "MAC000011,Std,2009-03-02 00:00:00.0000000,0.5");
+    const dir = dataset("far", LCL_OPTIONS, {"far.csv": `${LCL_HEADER}\r\n${rows.join("\r\n")}\r\n`});
+    const started = performance.now();
+    const {q} = await run(dir);
+    expect(performance.now() - started).toBeLessThan(60_000);
+    expect(await q("meter_daily", "SELECT day::VARCHAR AS day, usage_kwh FROM t ORDER BY 1")).toEqual([
+      {day: "2013-03-01", usage_kwh: 24},
+      {day: "2013-03-02", usage_kwh: 24}
+    ]);
+    const reasons = await q("meter_quarantine", "SELECT line::INT AS line, reason FROM t ORDER BY line");
+    expect(reasons.map((r) => r.reason)).toEqual([
+      "time before earliest (2000-01-01)",
+      expect.stringMatching(/^time after latest \(/),
+      expect.stringMatching(/^time after latest \(/),
+      "more than max_span_days (1100) before the dataset's latest reading"
+    ]);
+  });
+});
+
 describe("cumulative register reads", () => {
   let out: Awaited<ReturnType<typeof run>>;
   beforeAll(async () => {

@@ -36,6 +36,11 @@ export interface MetersDatasetOptions {
   intervalMinutes?: number;
   maxIntervalKwh: number;
   voltageRange: [number, number];
+  /** Readings outside [earliest, latest] are set aside (defaults: 2000, a day after the run). */
+  earliest: Date;
+  latest: Date;
+  /** Readings further back than this before the dataset's latest plausible reading are set aside. */
+  maxSpanDays: number;
   /** Gaps up to this long are estimated (the same limit as the simulated fleets). */
   maxEstimatedGapMinutes: number;
 }
@@ -77,6 +82,25 @@ export function metersDatasetOptions(dataset: Pick<DatasetInfo, "options" | "opt
     min: 0,
     describe: "readings above this (kWh in one interval) are rejected"
   });
+  const day = (key: string, fallback: Date): Date => {
+    const text = o.string(key, {
+      describe: `readings ${key === "earliest" ? "before" : "after"} this time (ISO) are set aside`
+    });
+    if (text === undefined) return fallback;
+    const at = new Date(text);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(at.getTime()))
+      throw o.error(key, `"${text}" is not an ISO date`, 'e.g. "2012-01-01"');
+    return at;
+  };
+  const earliest = day("earliest", new Date("2000-01-01T00:00:00Z"));
+  const latest = day("latest", new Date(Date.now() + 86_400_000));
+  const maxSpanDays = o.number("max_span_days", {
+    default: 1100,
+    min: 1,
+    max: 3660,
+    integer: true,
+    describe: "readings further back than this before the dataset's latest are set aside"
+  });
   const range = o.raw("voltage_range") ?? [80, 300];
   if (
     !Array.isArray(range) ||
@@ -104,6 +128,9 @@ export function metersDatasetOptions(dataset: Pick<DatasetInfo, "options" | "opt
     intervalMinutes,
     maxIntervalKwh,
     voltageRange: range as [number, number],
+    earliest,
+    latest,
+    maxSpanDays,
     maxEstimatedGapMinutes: defaultMeterConfig.maxEstimatedGapMinutes
   };
 }

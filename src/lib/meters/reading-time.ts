@@ -93,6 +93,8 @@ function parseOffset(text: string | undefined): number | undefined {
   return text[0] === "-" ? -minutes : minutes;
 }
 
+const OFFSET_RANGE = [Date.UTC(1850, 0, 1), Date.UTC(9999, 0, 1)] as const;
+
 /** Minutes east of UTC in `timeZone` at instant `ms`, cached per quarter hour. */
 function offsetFinder(timeZone: string): (ms: number) => number {
   const format = new Intl.DateTimeFormat("en-US", {timeZone, timeZoneName: "longOffset"});
@@ -101,7 +103,10 @@ function offsetFinder(timeZone: string): (ms: number) => number {
     const key = Math.floor(ms / 900_000);
     let offset = cache.get(key);
     if (offset === undefined) {
-      const name = format.formatToParts(new Date(key * 900_000)).find((p) => p.type === "timeZoneName")?.value ?? "";
+      // Intl refuses some far dates (year 1 in a zone with offsets); such a time is set aside by
+      // the dataset's plausible window anyway, so the nearest modern offset serves.
+      const at = Math.min(Math.max(key * 900_000, OFFSET_RANGE[0]), OFFSET_RANGE[1]);
+      const name = format.formatToParts(new Date(at)).find((p) => p.type === "timeZoneName")?.value ?? "";
       offset = parseOffset(name.replace(/^GMT/, "") || "Z") ?? 0;
       cache.set(key, offset);
     }

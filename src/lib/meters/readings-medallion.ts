@@ -26,13 +26,26 @@ export const INTERVAL_LENGTHS = [15, 30, 60];
  * keeps its 50 half hours; then one row per meter and instant, the first in file order (a row
  * with a reading before one without).
  */
-function resolveSql(source: string): string {
+function resolveSql(source: string, options: MetersDatasetOptions): string {
+  // Times outside the plausible window, or further back than max_span_days before the dataset's
+  // latest plausible reading, are set aside first: a typo'd year must not make a meter's grid
+  // (and every rollup) span centuries.
+  const earliest = `${quoteString(options.earliest.toISOString())}::TIMESTAMP`;
+  const latest = `${quoteString(options.latest.toISOString())}::TIMESTAMP`;
   return `
+    CREATE OR REPLACE TEMP TABLE rm_window AS
+      SELECT *, CASE WHEN reading_ts < ${earliest} THEN 'time before earliest (' || strftime(${earliest}, '%Y-%m-%d') || ')'
+                     WHEN reading_ts > ${latest} THEN 'time after latest (' || strftime(${latest}, '%Y-%m-%d %H:%M') || ' UTC)' END AS out_reason
+      FROM ${source} WHERE error IS NULL;
+    CREATE OR REPLACE TEMP TABLE rm_window AS
+      SELECT * REPLACE (coalesce(out_reason, CASE WHEN reading_ts < (SELECT max(reading_ts) FROM rm_window WHERE out_reason IS NULL) - INTERVAL ${options.maxSpanDays} DAY
+               THEN 'more than max_span_days (${options.maxSpanDays}) before the dataset''s latest reading' END) AS out_reason)
+      FROM rm_window;
     CREATE OR REPLACE TEMP TABLE rm_rows AS
       SELECT file, line, meter_id, kwh, voltage, customer_segment, transformer_id,
              CASE WHEN later_ts IS NOT NULL AND row_number() OVER (PARTITION BY meter_id, reading_ts ORDER BY file, line) >= 2
                   THEN later_ts ELSE reading_ts END AS reading_ts
-      FROM ${source} WHERE error IS NULL;
+      FROM rm_window WHERE out_reason IS NULL;
     CREATE OR REPLACE TEMP TABLE rm_ranked AS
       SELECT *, row_number() OVER w AS k, first_value(file || ':' || line) OVER w AS first_at
       FROM rm_rows WINDOW w AS (PARTITION BY meter_id, reading_ts ORDER BY kwh IS NULL, file, line);
@@ -203,6 +216,9 @@ function quarantineSql({source, options}: {source: string; options: MetersDatase
       SELECT file, line, error_column AS "column", meter_id, NULL::TIMESTAMP AS reading_ts, error AS reason, raw
       FROM ${source} WHERE error IS NOT NULL
       UNION ALL
+      SELECT file, line, ${time}, meter_id, reading_ts, out_reason, ${raw}
+      FROM rm_window WHERE out_reason IS NOT NULL
+      UNION ALL
       SELECT file, line, ${time}, meter_id, reading_ts,
              'duplicate interval: meter ' || meter_id || ' at ' || strftime(reading_ts, '%Y-%m-%d %H:%M') || ' UTC was read at ' || first_at || ' (the first is kept)', ${raw}
       FROM rm_ranked WHERE k > 1
@@ -237,7 +253,7 @@ export async function buildReadingsMedallion({
   const from = quoteIdent(source);
   await duck.run("SET TimeZone = 'UTC'");
   for (const sql of [
-    resolveSql(from),
+    resolveSql(from, options),
     intervalSql(options),
     valuesSql(options),
     silverSql(options),
