@@ -1,11 +1,14 @@
-// Mean kWh per 15-minute interval per dataset and run, by segment, local hour of day (India, UTC+5:30,
-// the fleets' time zone until the readings carry theirs) and weekday/weekend.
+// Mean kWh per meter-hour per dataset and run, by segment, local hour of day and weekday/weekend:
+// from gold's hourly rollup, which is already in each dataset's own local time (the simulated
+// fleets' India time, a readings dataset's time_zone) and in kWh per hour whatever the meters'
+// interval. Only complete hours count, so outages and gaps do not pull the curve down.
 import {emitPageParquet} from "../../lib/site/page-data.js";
 
 await emitPageParquet({
-  topics: ["readings"],
-  sql: `SELECT dataset, run_pattern, customer_segment, hour(reading_ts + INTERVAL 330 MINUTE) + minute(reading_ts + INTERVAL 330 MINUTE) / 60 AS hour,
-               CASE WHEN dayofweek(reading_ts + INTERVAL 330 MINUTE) IN (0, 6) THEN 'weekend' ELSE 'weekday' END AS day_type,
-               avg(usage_kwh) AS usage_kwh
-        FROM readings WHERE NOT is_outage GROUP BY ALL ORDER BY ALL`
+  topics: ["meter_hourly", "fleet"],
+  sql: `SELECT h.dataset, h.run_pattern, coalesce(f.customer_segment, 'all meters') AS customer_segment, hour(h.hour) AS hour,
+               CASE WHEN dayofweek(h.hour) IN (0, 6) THEN 'weekend' ELSE 'weekday' END AS day_type,
+               avg(h.usage_kwh) AS usage_kwh
+        FROM meter_hourly h JOIN fleet f USING (dataset, meter_id)
+        WHERE h.completeness >= 1 GROUP BY ALL ORDER BY ALL`
 });
