@@ -187,24 +187,6 @@ export async function queryWarehouse({
   }
 }
 
-/** For data loaders: runs SQL over warehouse topics and prints the result as Parquet. */
-export async function emitWarehouseParquet({
-  projectDir = process.cwd(),
-  paths = labPaths({projectDir}),
-  topics,
-  sql,
-  out = process.stdout
-}: QueryWarehouseOptions & {out?: NodeJS.WritableStream}): Promise<number> {
-  noteTopics({paths, topics});
-  const duck = await openDuckDB();
-  try {
-    await registerTopics({duck, paths, topics});
-    return await writeQueryAsParquetToStream({duck, sql, out});
-  } finally {
-    duck.close();
-  }
-}
-
 /** Removes warehouse files no commit refers to (left by jobs that died before committing). */
 export function removeOrphans({paths, keep}: {paths: LabPaths; keep: Set<string>}): string[] {
   const removed: string[] = [];

@@ -3,6 +3,7 @@
  * `01/03/2024 05:30:00`) in a site's time zone (an IANA name such as `Asia/Kolkata`, `UTC`, or a
  * fixed offset `+05:30`), to UTC Dates.
  */
+import {isFixedOffset, zoneOffset} from "../core/time-zone.js";
 
 /** Parses one time text: the UTC Date, or why it is not a time (for the quarantine). */
 export type TimeParser = (text: string) => Date | string;
@@ -45,11 +46,9 @@ function compileFormat(format: string): {re: RegExp; order: ("y" | "mo" | "d" | 
   return {re: new RegExp(`^${source}$`), order};
 }
 
-const FIXED_OFFSET = /^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$/;
-
 /** Why a time zone cannot be used, or undefined when it can. */
 export function timeZoneProblem(timeZone: string): string | undefined {
-  if (timeZone === "UTC" || FIXED_OFFSET.test(timeZone)) return undefined;
+  if (timeZone === "UTC" || isFixedOffset(timeZone)) return undefined;
   try {
     new Intl.DateTimeFormat("en-US", {timeZone});
     return undefined;
@@ -58,41 +57,9 @@ export function timeZoneProblem(timeZone: string): string | undefined {
   }
 }
 
-/** The zone's offset from UTC in minutes at an instant (IANA zones through Intl, cached per quarter hour). */
-function offsetFinder(timeZone: string): (ms: number) => number {
-  if (timeZone === "UTC") return () => 0;
-  const fixed = FIXED_OFFSET.exec(timeZone);
-  if (fixed) {
-    const minutes = Number(fixed[2]) * 60 + Number(fixed[3] ?? 0);
-    return () => (fixed[1] === "-" ? -minutes : minutes);
-  }
-  const format = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric"
-  });
-  const cache = new Map<number, number>();
-  return (ms) => {
-    // Offsets change on quarter-hour boundaries at most, so one lookup serves each quarter hour.
-    const key = Math.floor(ms / 900_000);
-    const hit = cache.get(key);
-    if (hit !== undefined) return hit;
-    const p = Object.fromEntries(format.formatToParts(new Date(key * 900_000)).map((x) => [x.type, x.value]));
-    const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute));
-    const offset = Math.round((wall - key * 900_000) / 60_000);
-    if (cache.size > 100_000) cache.clear();
-    cache.set(key, offset);
-    return offset;
-  };
-}
-
 /** The UTC offset (minutes) of a zone at an instant: for writing local times back out. */
 export function utcOffsetAt({timeZone, at}: {timeZone: string; at: Date}): number {
-  return offsetFinder(timeZone)(at.getTime());
+  return zoneOffset(timeZone)(at.getTime());
 }
 
 /**
@@ -101,7 +68,7 @@ export function utcOffsetAt({timeZone, at}: {timeZone: string; at: Date}): numbe
  */
 export function timeParser({format, timeZone}: {format: string; timeZone: string}): TimeParser {
   const {re, order} = compileFormat(format);
-  const offsetAt = offsetFinder(timeZone);
+  const offsetAt = zoneOffset(timeZone);
   return (text) => {
     const m = re.exec(text.trim());
     if (!m) return `bad time "${text}": expected ${format}`;

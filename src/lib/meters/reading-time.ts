@@ -4,6 +4,7 @@
  * forward) does not exist; one they passed twice (fall back) has two instants, and which one a
  * reading means is decided later from the order of the readings (see readings-medallion.ts).
  */
+import {zoneOffset} from "../core/time-zone.js";
 
 /** A parsed time: the UTC instant (ms), the later instant when the local time is ambiguous, or why it is not a time. */
 export type ParsedTime = {utcMs: number; laterMs?: number} | {error: string};
@@ -93,27 +94,6 @@ function parseOffset(text: string | undefined): number | undefined {
   return text[0] === "-" ? -minutes : minutes;
 }
 
-const OFFSET_RANGE = [Date.UTC(1850, 0, 1), Date.UTC(9999, 0, 1)] as const;
-
-/** Minutes east of UTC in `timeZone` at instant `ms`, cached per quarter hour. */
-function offsetFinder(timeZone: string): (ms: number) => number {
-  const format = new Intl.DateTimeFormat("en-US", {timeZone, timeZoneName: "longOffset"});
-  const cache = new Map<number, number>();
-  return (ms) => {
-    const key = Math.floor(ms / 900_000);
-    let offset = cache.get(key);
-    if (offset === undefined) {
-      // Intl refuses some far dates (year 1 in a zone with offsets); such a time is set aside by
-      // the dataset's plausible window anyway, so the nearest modern offset serves.
-      const at = Math.min(Math.max(key * 900_000, OFFSET_RANGE[0]), OFFSET_RANGE[1]);
-      const name = format.formatToParts(new Date(at)).find((p) => p.type === "timeZoneName")?.value ?? "";
-      offset = parseOffset(name.replace(/^GMT/, "") || "Z") ?? 0;
-      cache.set(key, offset);
-    }
-    return offset;
-  };
-}
-
 /**
  * A parser for one dataset's times: `parse(text)` gives the UTC instant, both instants of an
  * ambiguous local time (fall back), or the reason it is not a time (bad text, impossible date,
@@ -131,7 +111,7 @@ export function timeParser({format, timeZone}: {format: string; timeZone: string
   }
   const fields = fieldParser(format);
   const utc = timeZone === "UTC" || timeZone === "Etc/UTC";
-  const offsetAt = utc ? () => 0 : offsetFinder(timeZone);
+  const offsetAt = utc ? () => 0 : zoneOffset(timeZone);
   // The offsets under which a local quarter hour exists: one normally, none in a spring-forward gap, two in a fall-back hour.
   const resolved = new Map<number, number[]>();
   const offsetsOf = (w: number) => {
