@@ -5,6 +5,7 @@ import {openDuckDB} from "../../src/lib/core/duckdb.js";
 import {createRng} from "../../src/lib/core/random.js";
 import {ASK, BID, Book} from "../../src/lib/market/book.js";
 import {defaultMarketConfig, type MarketConfig} from "../../src/lib/market/config.js";
+import type {DecimalScale} from "../../src/lib/market/decimal-units.js";
 import {createHistoryWriter, type HistoryFiles} from "../../src/lib/market/sim/history-writer.js";
 import {simulateMarket} from "../../src/lib/market/sim/simulator.js";
 
@@ -75,6 +76,24 @@ export function topLevels(
     }
   }
   return out;
+}
+
+/**
+ * The books a capture resyncs to, recorded by its `onResync` hook in the truth's units: the
+ * simulated feed's cents and 1e-4 lots, whatever decimals the feed's strings use.
+ */
+export function resyncRecorder() {
+  const resyncs: {u: number; levels: number[][]}[] = [];
+  const onResync = (book: Book, u: number, scale: DecimalScale) =>
+    resyncs.push({
+      u,
+      levels: topLevels(book, 50).map(([side, t, l]) => [
+        side!,
+        t! * 10 ** (2 - scale.price),
+        l! * 10 ** (4 - scale.qty)
+      ])
+    });
+  return {resyncs, onResync};
 }
 
 /** Every row in file order, hashed with its position: equal fingerprints = same rows, same order. */

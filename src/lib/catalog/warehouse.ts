@@ -121,22 +121,36 @@ export function topicFingerprint({paths, topic}: {paths: LabPaths; topic: string
 export function topicSource({paths, entry}: {paths: LabPaths; entry: ManifestTopic}): string {
   if (entry.files.length)
     return `SELECT * FROM read_parquet(${quoteList(entry.files.map((f) => join(paths.warehouseDir, f.path)))}, union_by_name = true)`;
-  return `SELECT ${entry.schema.map((c) => `NULL::${c.type} AS ${quoteIdent(c.name)}`).join(", ")} LIMIT 0`;
+  return emptyRelation(entry.schema);
 }
 
-/** Creates one view per topic (named after it) over its current Parquet files. */
+/** SQL for an empty relation with these columns, typed. */
+export function emptyRelation(columns: {name: string; type: string}[]): string {
+  return `SELECT ${columns.map((c) => `NULL::${c.type} AS ${quoteIdent(c.name)}`).join(", ")} LIMIT 0`;
+}
+
+/**
+ * Creates one view per topic (named after it) over its current Parquet files. A topic never
+ * published is an error, unless `absent` gives the columns it reads with (an empty typed view).
+ */
 export async function registerTopics({
   duck,
   paths,
-  topics
+  topics,
+  absent
 }: {
   duck: Duck;
   paths: LabPaths;
   topics: string[];
+  absent?: (topic: string) => {name: string; type: string}[];
 }): Promise<void> {
   const manifest = readManifest(paths);
   for (const topic of topics) {
     const entry = manifest.topics[topic];
+    if (!entry && absent) {
+      await duck.run(`CREATE OR REPLACE VIEW ${quoteIdent(topic)} AS ${emptyRelation(absent(topic))}`);
+      continue;
+    }
     if (!entry) {
       const known = Object.keys(manifest.topics);
       throw new LabError({

@@ -7,13 +7,13 @@
  *
  *   await emitPageParquet({topics: ["metric_daily"], sql: "SELECT dataset, metric, day FROM metric_daily"});
  */
-import {openDuckDB, type Duck} from "../core/duckdb.js";
+import {openDuckDB} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {quoteIdent, quoteString} from "../core/sql.js";
 import {writeQueryAsParquetToStream} from "../core/stdout.js";
 import type {Column} from "../core/parquet-write.js";
 import {labPaths, type LabPaths} from "../catalog/paths.js";
-import {noteTopics, readManifest, topicSource} from "../catalog/warehouse.js";
+import {noteTopics, readManifest, registerTopics} from "../catalog/warehouse.js";
 import {pageTable, pageTables} from "./page-tables.js";
 
 /** The catalog's dataset list, as the catalog publishes it (one row per dataset folder). */
@@ -43,28 +43,6 @@ export function declaredColumns({topic}: {topic: string}): Column[] {
   return [...table.columns, {name: "dataset", type: "VARCHAR"}];
 }
 
-/** One view per topic: its current files, or an empty typed relation when it was never published. */
-export async function registerPageTopics({
-  duck,
-  paths,
-  topics
-}: {
-  duck: Duck;
-  paths: LabPaths;
-  topics: string[];
-}): Promise<void> {
-  const manifest = readManifest(paths);
-  for (const topic of topics) {
-    const entry = manifest.topics[topic];
-    const source = entry
-      ? topicSource({paths, entry})
-      : `SELECT ${declaredColumns({topic})
-          .map((c) => `NULL::${c.type} AS ${quoteIdent(c.name)}`)
-          .join(", ")} LIMIT 0`;
-    await duck.run(`CREATE OR REPLACE VIEW ${quoteIdent(topic)} AS ${source}`);
-  }
-}
-
 export interface PageQueryOptions {
   projectDir?: string;
   paths?: LabPaths;
@@ -84,7 +62,7 @@ export async function emitPageParquet({
   noteTopics({paths, topics});
   const duck = await openDuckDB();
   try {
-    await registerPageTopics({duck, paths, topics});
+    await registerTopics({duck, paths, topics, absent: (topic) => declaredColumns({topic})});
     return await writeQueryAsParquetToStream({duck, sql, out});
   } finally {
     duck.close();
@@ -101,7 +79,7 @@ export async function queryPageData({
   noteTopics({paths, topics});
   const duck = await openDuckDB();
   try {
-    await registerPageTopics({duck, paths, topics});
+    await registerTopics({duck, paths, topics, absent: (topic) => declaredColumns({topic})});
     return await duck.all(sql);
   } finally {
     duck.close();

@@ -5,14 +5,14 @@ import {describe, expect, test} from "vitest";
 import {startBinanceFeed} from "../../../src/lib/market/live/binance-feed-server.js";
 import {captureBinance} from "../../../src/lib/market/live/capture.js";
 import {readCaptureFolder} from "../../../src/lib/market/live/capture-file.js";
-import {topLevels, truthAt} from "../helpers.js";
+import {resyncRecorder, truthAt} from "../helpers.js";
 
 describe("capture of USD-M futures (@depth@0ms, the pu rule)", () => {
   test("lost diffs break the pu chain: each is a gap, repaired by a snapshot; the book then equals the exchange's", async () => {
     const feed = await startBinanceFeed({seed: 7, speed: 20, market: "usdm"});
     const dir = mkdtempSync(join(tmpdir(), "capture-usdm-"));
     const controller = new AbortController();
-    const resyncs: {u: number; levels: number[][]}[] = [];
+    const {resyncs, onResync} = resyncRecorder();
     const capture = captureBinance({
       wsUrl: feed.wsUrl,
       restUrl: feed.url,
@@ -21,16 +21,7 @@ describe("capture of USD-M futures (@depth@0ms, the pu rule)", () => {
       outDir: dir,
       signal: controller.signal,
       snapshotPacing: {minIntervalMs: 50},
-      // The book's units are the decimals the feed's strings use: the truth's are cents and 1e-4 lots.
-      onResync: (book, u, scale) =>
-        resyncs.push({
-          u,
-          levels: topLevels(book, 50).map(([side, t, l]) => [
-            side!,
-            t! * 10 ** (2 - scale.price),
-            l! * 10 ** (4 - scale.qty)
-          ])
-        })
+      onResync
     });
     await new Promise((r) => setTimeout(r, 1000));
     feed.faults.dropNext(1);

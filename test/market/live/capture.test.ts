@@ -5,7 +5,7 @@ import {describe, expect, test} from "vitest";
 import {startBinanceFeed} from "../../../src/lib/market/live/binance-feed-server.js";
 import {captureBinance} from "../../../src/lib/market/live/capture.js";
 import {readCaptureLines} from "../../../src/lib/market/live/capture-file.js";
-import {topLevels, truthAt} from "../helpers.js";
+import {resyncRecorder, truthAt} from "../helpers.js";
 
 describe("capture from the local Binance-protocol feed", () => {
   test("drops and disconnects: every gap is detected and repaired by a re-snapshot, and each repaired book equals the truth", async () => {
@@ -13,7 +13,7 @@ describe("capture from the local Binance-protocol feed", () => {
     const feed = await startBinanceFeed({seed: 3, speed: 20});
     const dir = mkdtempSync(join(tmpdir(), "capture-"));
     const controller = new AbortController();
-    const resyncs: {u: number; levels: number[][]}[] = [];
+    const {resyncs, onResync} = resyncRecorder();
     const capture = captureBinance({
       wsUrl: feed.wsUrl,
       restUrl: feed.url,
@@ -23,16 +23,7 @@ describe("capture from the local Binance-protocol feed", () => {
       backoff: {initialMs: 50, maxMs: 200},
       // Time runs 20× here: the real exchange's 1 s between snapshot requests becomes 50 ms.
       snapshotPacing: {minIntervalMs: 50},
-      // The book's units are the decimals the feed's strings use: the truth's are cents and 1e-4 lots.
-      onResync: (book, u, scale) =>
-        resyncs.push({
-          u,
-          levels: topLevels(book, 50).map(([side, t, l]) => [
-            side!,
-            t! * 10 ** (2 - scale.price),
-            l! * 10 ** (4 - scale.qty)
-          ])
-        })
+      onResync
     });
     await new Promise((r) => setTimeout(r, 1000));
     feed.faults.dropNext(1);
