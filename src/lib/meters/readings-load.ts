@@ -125,26 +125,8 @@ export async function loadReadingFiles({
   } finally {
     values.close();
   }
-  await duck.run("CREATE OR REPLACE TEMP TABLE rr_labels (no INTEGER, name VARCHAR)");
-  await appendRows({
-    duck,
-    table: "rr_labels",
-    columns: [
-      {name: "no", type: "INTEGER"},
-      {name: "name", type: "VARCHAR"}
-    ],
-    rows: [...receiver.labels].map(([name, no]) => ({no, name}))
-  });
-  await duck.run("CREATE OR REPLACE TEMP TABLE rr_files (no INTEGER, name VARCHAR)");
-  await appendRows({
-    duck,
-    table: "rr_files",
-    columns: [
-      {name: "no", type: "INTEGER"},
-      {name: "name", type: "VARCHAR"}
-    ],
-    rows: fileNames.map((name, no) => ({no, name}))
-  });
+  await numberedNames({duck, table: "rr_labels", names: [...receiver.labels].map(([name, no]) => ({no, name}))});
+  await numberedNames({duck, table: "rr_files", names: fileNames.map((name, no) => ({no, name}))});
   const time = (c: string) => `CASE WHEN isnan(v.${c}) THEN NULL ELSE make_timestamp((v.${c} * 1000)::BIGINT) END`;
   const num = (c: string) => `CASE WHEN isnan(v.${c}) THEN NULL ELSE v.${c} END`;
   await duck.run(`
@@ -158,4 +140,14 @@ export async function loadReadingFiles({
     DROP TABLE ${quoteIdent(`${table}_values`)};
     DROP TABLE ${quoteIdent(errors)};`);
   return receiver.rows;
+}
+
+/** A temporary table of numbered names, for joining the numbers the scan stored back to text. */
+async function numberedNames({duck, table, names}: {duck: Duck; table: string; names: {no: number; name: string}[]}) {
+  await duck.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} (no INTEGER, name VARCHAR)`);
+  const columns = [
+    {name: "no", type: "INTEGER"},
+    {name: "name", type: "VARCHAR"}
+  ];
+  await appendRows({duck, table, columns, rows: names});
 }
