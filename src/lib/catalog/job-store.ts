@@ -51,11 +51,11 @@ export async function recordSetup({
   await catalog.run("DELETE FROM plugins");
   for (const p of plugins)
     await catalog.run(
-      `INSERT INTO plugins VALUES (?, ?, ?, ${sqlList(p.tags)}, ${sqlList(p.topics)}, ?, 'OK', NULL, ?::TIMESTAMP)`,
-      [p.name, p.source, p.module, p.version, at]
+      `INSERT INTO plugins VALUES (?, ?, ?, ${sqlList(p.tags)}, ${sqlList(p.topics)}, ?, 'OK', NULL, ?::TIMESTAMP, ?)`,
+      [p.name, p.source, p.module, p.version, at, p.paramsHash]
     );
   for (const b of broken)
-    await catalog.run(`INSERT INTO plugins VALUES (?, 'user', ?, [], [], NULL, 'BROKEN', ?, ?::TIMESTAMP)`, [
+    await catalog.run(`INSERT INTO plugins VALUES (?, 'user', ?, [], [], NULL, 'BROKEN', ?, ?::TIMESTAMP, '')`, [
       b.module,
       b.module,
       b.error,
@@ -75,32 +75,54 @@ export async function recordSetup({
   return requeued.length;
 }
 
-/** A job's identity: the same plugin never processes the same content twice within one dataset and options. */
+/**
+ * A job's identity: the same plugin (version, parameters) never processes the same content twice
+ * for the same route (tag and route key) within one dataset and options.
+ */
 export function jobKey(job: {
   plugin: string;
   plugin_version: number;
+  params_hash: string;
   file_version_id: number;
   dataset_folder: string;
   options_hash: string;
+  tag: string;
+  route_key: string;
 }): string {
-  return `${job.plugin}@${job.plugin_version}#${job.file_version_id}#${job.dataset_folder}#${job.options_hash}`;
+  return [
+    `${job.plugin}@${job.plugin_version}`,
+    job.params_hash,
+    job.file_version_id,
+    job.dataset_folder,
+    job.options_hash,
+    job.tag,
+    job.route_key
+  ].join("#");
 }
 
+/** A location's route for a plugin: its tag and the part of its path the plugin's outputs depend on. */
+export type RouteKeyOf = (o: {plugin: string; relPath: string; tag: string}) => string;
+
 /**
- * One job per (plugin, plugin version, file version, dataset, dataset options) whose tag the
- * plugin subscribes to: identical files in two datasets are processed once each, and an edited
- * dataset.json reprocesses its dataset's files.
+ * One job per (plugin, version, parameters, file version, dataset, dataset options, route) whose
+ * tag the plugin subscribes to: identical files in two datasets are processed once each, so are
+ * identical files at two paths of one dataset whose route keys differ (a plugin whose topic
+ * depends on the path), and an edited dataset.json or plugin parameter reprocesses its files.
+ * Also records each present location's route per plugin (location_routes), which the current
+ * view follows: a deleted path retracts the outputs of its own route and no other.
  */
 export async function enqueueJobs({
   catalog,
   routing,
   plugins,
+  routeKeyOf,
   pipelines,
   at
 }: {
   catalog: Duck;
   routing: RoutingRule[];
   plugins: PluginRef[];
+  routeKeyOf: RouteKeyOf;
   pipelines: readonly string[];
   at: Date;
 }): Promise<number> {
@@ -110,34 +132,54 @@ export async function enqueueJobs({
       await catalog.all<Parameters<typeof jobKey>[0]>(
         // A job failed as stale read other bytes than its version's, and a collected job's files
         // are gone: if a location holds that version again, it is due again.
-        `SELECT plugin, plugin_version, file_version_id, dataset_folder, options_hash FROM jobs WHERE status <> 'COLLECTED' AND NOT (status = 'FAILED' AND rows IS NULL AND contains(coalesce(error, ''), ${quoteString(STALE_FILE_REASON)}))`
+        `SELECT plugin, plugin_version, params_hash, file_version_id, dataset_folder, options_hash, tag, route_key FROM jobs WHERE status <> 'COLLECTED' AND NOT (status = 'FAILED' AND rows IS NULL AND contains(coalesce(error, ''), ${quoteString(STALE_FILE_REASON)}))`
       )
     ).map(jobKey)
   );
   const values: string[] = [];
+  const routes: string[] = [];
   for (const loc of locations) {
     const tag = routeTag({relPath: loc.rel_path, rules: routing});
     if (!tag) continue;
     const options = optionsHash.get(loc.folder) ?? "";
     for (const plugin of plugins.filter((p) => p.tags.includes(tag))) {
+      const route = routeKeyOf({plugin: plugin.name, relPath: loc.rel_path, tag});
+      routes.push(`(${loc.file_id}, ${quoteString(plugin.name)}, ${quoteString(route)})`);
       const key = jobKey({
         plugin: plugin.name,
         plugin_version: plugin.version,
+        params_hash: plugin.paramsHash,
         file_version_id: loc.current_version_id,
         dataset_folder: loc.folder,
-        options_hash: options
+        options_hash: options,
+        tag,
+        route_key: route
       });
       if (existing.has(key)) continue;
       existing.add(key);
       values.push(
-        `(${quoteString(plugin.name)}, ${plugin.version}, ${loc.current_version_id}, ${loc.file_id}, ${quoteString(tag)}, ${quoteString(loc.folder)}, ${quoteString(options)}, 'QUEUED', ${agePriority({mtime: loc.mtime, now: at})}, ${quoteString(at.toISOString())}::TIMESTAMP)`
+        `(${quoteString(plugin.name)}, ${plugin.version}, ${loc.current_version_id}, ${loc.file_id}, ${quoteString(tag)}, ${quoteString(loc.folder)}, ${quoteString(options)}, ${quoteString(route)}, ${quoteString(plugin.paramsHash)}, 'QUEUED', ${agePriority({mtime: loc.mtime, now: at})}, ${quoteString(at.toISOString())}::TIMESTAMP)`
       );
     }
   }
-  for (let i = 0; i < values.length; i += 500)
-    await catalog.run(
-      `INSERT INTO jobs (plugin, plugin_version, file_version_id, file_id, tag, dataset_folder, options_hash, status, priority, created_at) VALUES ${values.slice(i, i + 500).join(",")}`
-    );
+  await catalog.run("BEGIN TRANSACTION");
+  try {
+    // A plugin not loaded now (broken for a moment) keeps its routes, and so its rows in the view.
+    if (plugins.length)
+      await catalog.run(
+        `DELETE FROM location_routes WHERE plugin IN (${plugins.map((p) => quoteString(p.name)).join(", ")})`
+      );
+    for (let i = 0; i < routes.length; i += 500)
+      await catalog.run(`INSERT INTO location_routes VALUES ${routes.slice(i, i + 500).join(",")}`);
+    for (let i = 0; i < values.length; i += 500)
+      await catalog.run(
+        `INSERT INTO jobs (plugin, plugin_version, file_version_id, file_id, tag, dataset_folder, options_hash, route_key, params_hash, status, priority, created_at) VALUES ${values.slice(i, i + 500).join(",")}`
+      );
+    await catalog.run("COMMIT");
+  } catch (error) {
+    await catalog.run("ROLLBACK");
+    throw error;
+  }
   return values.length;
 }
 
@@ -202,6 +244,7 @@ export async function commitJob({
   outputs,
   dataset,
   rejected,
+  codeVersion,
   now
 }: {
   catalog: Duck;
@@ -211,6 +254,8 @@ export async function commitJob({
   /** The dataset's name: the outputs' `dataset=` folder. */
   dataset: string;
   rejected?: string;
+  /** The code that ran the job (code-version.ts), as the worker reported it. */
+  codeVersion?: string;
   now: () => Date;
 }): Promise<number> {
   const known = new Map(
@@ -252,13 +297,10 @@ export async function commitJob({
         JSON.stringify(t.schema),
         now()
       ]);
-    await catalog.run(`UPDATE jobs SET status = ?, error = ?, finished_at = ?::TIMESTAMP, rows = ? WHERE job_id = ?`, [
-      rejected ? "FAILED" : "COMPLETED",
-      rejected ?? null,
-      now(),
-      rows,
-      job.job_id
-    ]);
+    await catalog.run(
+      `UPDATE jobs SET status = ?, error = ?, finished_at = ?::TIMESTAMP, rows = ?, code_version = ? WHERE job_id = ?`,
+      [rejected ? "FAILED" : "COMPLETED", rejected ?? null, now(), rows, codeVersion ?? null, job.job_id]
+    );
     await catalog.run("COMMIT");
   } catch (error) {
     await catalog.run("ROLLBACK");

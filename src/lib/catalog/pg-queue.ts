@@ -22,7 +22,8 @@ export interface QueuedJob {
 
 /** What a worker sends back for a job. */
 export type JobResult = {queueId: string; jobId: number; attempt: number; workerId: string} & (
-  {type: "done"; outputs: StagedOutput[]; rejected?: string} | {type: "failed"; error: string; badInput: boolean}
+  | {type: "done"; outputs: StagedOutput[]; rejected?: string; codeVersion?: string}
+  | {type: "failed"; error: string; badInput: boolean}
 );
 
 export class LabQueue {

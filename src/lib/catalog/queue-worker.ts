@@ -105,7 +105,14 @@ function runOnThread({
       beatAt = performance.now();
       if (reply.type === "heartbeat") return void queue.beat({id: queueId, workerId}).catch(() => {});
       if (reply.type === "log") return log(`${workerId}: ${reply.line}`);
-      if (reply.type === "done") settle({...base, type: "done", outputs: reply.outputs, rejected: reply.rejected});
+      if (reply.type === "done")
+        settle({
+          ...base,
+          type: "done",
+          outputs: reply.outputs,
+          rejected: reply.rejected,
+          codeVersion: reply.codeVersion
+        });
       else if (reply.type === "failed") settle({...base, type: "failed", error: reply.error, badInput: reply.badInput});
     };
     const onError = (error: Error) => failed(`worker crashed: ${error.message}`);

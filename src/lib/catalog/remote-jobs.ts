@@ -20,7 +20,7 @@ export interface RemoteJobsOptions {
   claim(): Promise<ClaimedJob | undefined>;
   /** The message a worker thread runs (undefined: the job cannot run here, already failed). */
   message(job: StagedJob): Promise<RunJobMessage | undefined>;
-  commit(o: {job: StagedJob; outputs: StagedOutput[]; rejected?: string}): Promise<void>;
+  commit(o: {job: StagedJob; outputs: StagedOutput[]; rejected?: string; codeVersion?: string}): Promise<void>;
   fail(o: {job: StagedJob; error: string; badInput: boolean}): Promise<void>;
   /** When the next queued job is due (retries wait their backoff), or undefined when none is queued. */
   nextDue(): Promise<Date | undefined>;
@@ -50,7 +50,7 @@ export async function runRemoteJobs(o: RemoteJobsOptions): Promise<void> {
       inFlight.delete(result.queueId);
       if (result.type === "done") {
         try {
-          await o.commit({job, outputs: result.outputs, rejected: result.rejected});
+          await o.commit({job, outputs: result.outputs, rejected: result.rejected, codeVersion: result.codeVersion});
         } catch (error) {
           const text = error instanceof Error ? error.message : String(error);
           await o.fail({job, error: text, badInput: error instanceof LabError});
