@@ -23,10 +23,12 @@ import {acquireIngestLock} from "./lock.js";
 import {labPaths, type LabPaths} from "./paths.js";
 import type {CatalogFile, Plugin, PluginRef} from "./plugin.js";
 import {formatSummary, type IngestSummary} from "./ingest-summary.js";
+import type {IngestOptions} from "./ingest-options.js";
 import {loadPlugins, type BrokenPlugin} from "./plugin-loader.js";
 import {LabQueue} from "./pg-queue.js";
 import {mirrorTopics} from "./pg-sink.js";
 import {publishManifest} from "./publish-manifest.js";
+import {redactUrl} from "./queue-status.js";
 import {DEFAULT_QUEUE_SCHEMA, resolveQueueUrl} from "./queue-url.js";
 import {runRemoteJobs} from "./remote-jobs.js";
 import {scout} from "./scout.js";
@@ -34,29 +36,7 @@ import {readManifest, removeOrphans} from "./warehouse.js";
 import {watchSourceRoots} from "./watch-roots.js";
 import {SUPERSEDED_DIR, tidyWarehouse} from "./warehouse-layout.js";
 
-export interface IngestOptions {
-  projectDir?: string;
-  paths?: LabPaths;
-  /** Defaults to the project's lab.config.ts, its routing around `builtins.routing` (see loadConfig). */
-  config?: LabConfig;
-  /** The pipelines' plugins, derivations and routing (src/lib/registry.ts `catalogBuiltins()`). */
-  builtins?: CatalogBuiltins;
-  /** Keep watching the source roots and process new files as they land, until `signal` aborts. */
-  watch?: boolean;
-  signal?: AbortSignal;
-  /** Progress bar (terminal) or periodic lines (CI); stderr by default. */
-  output?: ProgressOutput;
-  /** Plain log lines (summaries, errors); stdout by default. */
-  log?: (line: string) => void;
-  now?: () => Date;
-  /**
-   * Run jobs through this PostgreSQL queue (served by `lab worker`); by default LAB_QUEUE_URL or
-   * lab.config.ts `queue`, else local worker threads (see queue-url.ts); false: local threads.
-   */
-  queueUrl?: string | false;
-  /** Called after every pass (watch mode calls it once per batch of changes). */
-  onPass?: (summary: IngestSummary) => void;
-}
+export type {IngestOptions};
 
 interface Slot {
   worker: Worker;
@@ -119,7 +99,19 @@ export async function ingest(options: IngestOptions = {}): Promise<IngestSummary
   }
   const catalog = await openCatalog({path: paths.catalogPath});
   await queue?.dropStale();
-  const coordinator = new Coordinator({paths, config, builtins, catalog, log, output, now, queue});
+  const queueAt = queueUrl && redactUrl(queueUrl);
+  const coordinator = new Coordinator({
+    paths,
+    config,
+    builtins,
+    catalog,
+    log,
+    output,
+    now,
+    queue,
+    queueAt,
+    signal: options.signal
+  });
   try {
     await coordinator.prepare();
     let summary = await coordinator.pass();
@@ -167,8 +159,10 @@ class Coordinator {
       log: (line: string) => void;
       output: ProgressOutput;
       now: () => Date;
-      /** Run jobs through this PostgreSQL queue (`lab worker` processes) instead of local threads. */
+      /** Run jobs through this PostgreSQL queue (`lab worker` processes) instead of local threads, at `queueAt`. */
       queue?: LabQueue;
+      queueAt?: string;
+      signal?: AbortSignal;
     }
   ) {}
 
@@ -380,6 +374,12 @@ class Coordinator {
       stagingDir: paths.stagingDir,
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
       now,
+      signal: this.o.signal,
+      noWorker: {
+        where: `${this.o.queueAt} (schema ${config.queue?.schema ?? DEFAULT_QUEUE_SCHEMA})`,
+        log: (line) => progress.log(line),
+        giveUpMs: config.queue?.workerWaitMs ?? 300_000
+      },
       claim: () => this.exclusive(() => this.claim("queue")),
       message: async (job) => {
         const message = await this.message(job);
