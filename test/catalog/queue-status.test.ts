@@ -70,6 +70,10 @@ describe.skipIf(!url)("the queue's status", () => {
       expect(formatQueueStatus(live)[2]).toBe("  workers 1 alive");
       const summary = await run();
       expect(summary.jobsCompleted).toBe(1);
+      // The worker's own code version is the job's lineage.
+      expect(await p.catalog("SELECT code_version FROM jobs WHERE status = 'COMPLETED'")).toEqual([
+        {code_version: expect.stringMatching(/^git:[0-9a-f]{40}(\+dirty)?$/)}
+      ]);
       expect(await p.query(["raw_sales"], "SELECT sum(amount)::INT AS s FROM raw_sales")).toEqual([{s: 10}]);
     } finally {
       controller.abort();

@@ -42,6 +42,8 @@ export interface SinkResult {
   rows: number;
   added: number;
   removed: number;
+  /** How long mirroring this topic took. */
+  seconds: number;
   error?: string;
 }
 
@@ -144,7 +146,9 @@ export async function mirrorTopics({
       const schema = postgres.schema ?? "public";
       const table = postgres.table ?? topic;
       const target = `${schema}.${table}`;
-      const base = {topic, target, rows: 0, added: 0, removed: 0};
+      const started = performance.now();
+      const base = {topic, target, rows: 0, added: 0, removed: 0, seconds: 0};
+      const seconds = () => +((performance.now() - started) / 1000).toFixed(3);
       const entry = manifest.topics[topic];
       if (!entry) {
         results.push({...base, action: "absent"});
@@ -160,14 +164,14 @@ export async function mirrorTopics({
           clients.set(url, client);
         }
         const result = await mirrorTopic({client, duck, paths, entry, schema, table, topic});
-        results.push({...base, ...result});
+        results.push({...base, ...result, seconds: seconds()});
         if (result.action !== "unchanged")
           log(
-            `sink ${topic} → postgres ${target}: ${result.action}, ${result.rows.toLocaleString("en-US")} rows (+${result.added} −${result.removed})`
+            `sink ${topic} → postgres ${target}: ${result.action}, ${result.rows.toLocaleString("en-US")} rows (+${result.added} −${result.removed}) in ${seconds().toFixed(1)}s`
           );
       } catch (error) {
         const text = error instanceof Error ? error.message : String(error);
-        results.push({...base, action: "failed", error: text});
+        results.push({...base, action: "failed", error: text, seconds: seconds()});
         log(`sink ${topic} → postgres ${target} FAILED: ${text}`);
       }
     }
@@ -232,7 +236,6 @@ async function mirrorTopic({
       await client.query(`DROP TABLE IF EXISTS ${qualified}`);
       const columns = entry.schema.map((c) => `${quoteIdent(c.name)} ${postgresType(c.type)}`).join(", ");
       await client.query(`CREATE TABLE ${qualified} (${columns})`);
-      if (lineage) await client.query(`CREATE INDEX ON ${qualified} (_job_id)`);
     } else if (lineage) {
       // Incremental: a job's rows are all in the view or all out of it.
       action = "updated";
@@ -250,8 +253,10 @@ async function mirrorTopic({
       removed = (await client.query(`DELETE FROM ${qualified}`)).rowCount!;
     }
     const added = await insertFiles({client, duck, paths, entry: {...entry, files}, qualified});
-    const {rows: count} = await client.query<{n: string}>(`SELECT count(*)::text AS n FROM ${qualified}`);
-    const rows = Number(count[0]!.n);
+    // Indexed once loaded: building it row by row would slow the first load down.
+    if (lineage && (action === "created" || action === "replaced"))
+      await client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(`${table}_job_id`)} ON ${qualified} (_job_id)`);
+    const rows = (action === "updated" ? Number(previous!.rows) - removed : 0) + added;
     await client.query(
       `INSERT INTO ${state} VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (table_name) DO UPDATE SET topic = $2, schema_fingerprint = $3, view_fingerprint = $4, rows = $5, mirrored_at = now()`,
       [table, topic, fp.schema, fp.view, rows]
