@@ -50,7 +50,8 @@ export async function runRemoteJobs(o: RemoteJobsOptions): Promise<void> {
   const watch = o.noWorker && watchWorkers({queue: o.queue, ...o.noWorker});
   const stop = async (reason: string, hint?: string) => {
     for (const id of inFlight.keys()) await o.queue.cancel(id);
-    throw new LabError({reason: `${reason}: ${inFlight.size} job(s) left for the next ingest`, hint});
+    const taken = `${inFlight.size} job(s) taken back from the queue`;
+    throw new LabError({reason: `${reason}; ${taken}: the jobs not done run at the next ingest`, hint});
   };
   for (;;) {
     if (o.signal?.aborted) await stop("interrupted");
