@@ -62,7 +62,7 @@ export interface LabConfig {
   sinks: ("parquet" | "duckdb")[];
   /**
    * Per topic, more places its current view is mirrored to after each ingest pass:
-   * `{kpi_daily: {postgres: {urlEnv: "LAB_PG_SINK_URL", schema: "lab"}}}` (see pg-sink.ts).
+   * `{metric_daily: {postgres: {urlEnv: "LAB_PG_SINK_URL", schema: "lab"}}}` (see pg-sink.ts).
    */
   topicSinks?: TopicSinks;
   /**
