@@ -7,7 +7,7 @@ import {rmSync} from "node:fs";
 import {join} from "node:path";
 import pg from "pg";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
-import {postgresType} from "../../src/lib/catalog/pg-sink.js";
+import {postgresType, type PostgresSinkSetting} from "../../src/lib/catalog/pg-sink.js";
 import {makeProject} from "./helpers.js";
 
 const url = process.env.LAB_TEST_POSTGRES_URL;
@@ -146,5 +146,12 @@ describe.skipIf(!url)("the PostgreSQL sink", () => {
       })
     ]);
     expect(await p.query(["raw_sales"], "SELECT count(*)::INT AS n FROM raw_sales")).toEqual([{n: 1}]);
+    // A URL written into the config itself is refused: it holds a password.
+    const inline = await p.ingest({
+      topicSinks: {raw_sales: {postgres: {url: "postgres://u:secret@h/db", schema} as PostgresSinkSetting}}
+    });
+    expect(inline.sinks?.[0]?.error).toBe(
+      "lab.config.ts:topicSinks.raw_sales.postgres: a URL holds a password: it never goes into lab.config.ts (hint: name an environment variable (urlEnv) or a file (urlFile) holding it)"
+    );
   }, 60_000);
 });

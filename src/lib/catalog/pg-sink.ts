@@ -31,6 +31,8 @@ export interface PostgresSinkSetting {
   table?: string;
 }
 
+const SETTING_KEYS = ["urlEnv", "urlFile", "schema", "table"];
+
 export type TopicSinks = Record<string, {postgres?: PostgresSinkSetting}>;
 
 /** What one pass did to one mirrored table. */
@@ -62,6 +64,16 @@ export function sinkUrl({
   projectDir: string;
 }): string {
   const where = {file: "lab.config.ts", column: `topicSinks.${topic}.postgres`};
+  for (const key of Object.keys(setting))
+    if (!SETTING_KEYS.includes(key))
+      throw new LabError({
+        ...where,
+        reason: key === "url" ? "a URL holds a password: it never goes into lab.config.ts" : `unknown key ${key}`,
+        hint:
+          key === "url"
+            ? "name an environment variable (urlEnv) or a file (urlFile) holding it"
+            : `known: ${SETTING_KEYS.join(", ")}`
+      });
   if (setting.urlEnv && env[setting.urlEnv]) return env[setting.urlEnv]!.trim();
   if (setting.urlFile) {
     const path = resolve(projectDir, setting.urlFile);
@@ -141,7 +153,15 @@ export async function mirrorTopics({
   const clients = new Map<string, pg.Client>();
   const duck = await openDuckDB();
   try {
-    for (const [topic, {postgres}] of Object.entries(sinks)) {
+    for (const [topic, kinds] of Object.entries(sinks)) {
+      const unknown = Object.keys(kinds).find((k) => k !== "postgres");
+      if (unknown) {
+        const error = `lab.config.ts:topicSinks.${topic}.${unknown}: unknown sink (hint: known: postgres)`;
+        results.push({topic, target: unknown, action: "failed", rows: 0, added: 0, removed: 0, seconds: 0, error});
+        log(`sink ${topic} FAILED: ${error}`);
+        continue;
+      }
+      const {postgres} = kinds;
       if (!postgres) continue;
       const schema = postgres.schema ?? "public";
       const table = postgres.table ?? topic;
