@@ -137,14 +137,14 @@ export async function enqueueJobs({
     ).map(jobKey)
   );
   const values: string[] = [];
-  const routes: string[] = [];
+  const routes = new Map<string, {fileId: number; plugin: string; route: string}>();
   for (const loc of locations) {
     const tag = routeTag({relPath: loc.rel_path, rules: routing});
     if (!tag) continue;
     const options = optionsHash.get(loc.folder) ?? "";
     for (const plugin of plugins.filter((p) => p.tags.includes(tag))) {
       const route = routeKeyOf({plugin: plugin.name, relPath: loc.rel_path, tag});
-      routes.push(`(${loc.file_id}, ${quoteString(plugin.name)}, ${quoteString(route)})`);
+      routes.set(`${loc.file_id}\0${plugin.name}`, {fileId: loc.file_id, plugin: plugin.name, route});
       const key = jobKey({
         plugin: plugin.name,
         plugin_version: plugin.version,
@@ -164,13 +164,7 @@ export async function enqueueJobs({
   }
   await catalog.run("BEGIN TRANSACTION");
   try {
-    // A plugin not loaded now (broken for a moment) keeps its routes, and so its rows in the view.
-    if (plugins.length)
-      await catalog.run(
-        `DELETE FROM location_routes WHERE plugin IN (${plugins.map((p) => quoteString(p.name)).join(", ")})`
-      );
-    for (let i = 0; i < routes.length; i += 500)
-      await catalog.run(`INSERT INTO location_routes VALUES ${routes.slice(i, i + 500).join(",")}`);
+    await recordRoutes({catalog, plugins, routes});
     for (let i = 0; i < values.length; i += 500)
       await catalog.run(
         `INSERT INTO jobs (plugin, plugin_version, file_version_id, file_id, tag, dataset_folder, options_hash, route_key, params_hash, status, priority, created_at) VALUES ${values.slice(i, i + 500).join(",")}`
@@ -347,6 +341,60 @@ export async function recordJobFailure({
   if (error.includes(STALE_FILE_REASON))
     await catalog.run(`UPDATE file_locations SET mtime_ms = -1 WHERE file_id = ?`, [job.file_id]);
   return "failed";
+}
+
+/**
+ * Brings location_routes to `routes` for the loaded plugins, writing only what changed (a watch
+ * pass over thousands of unchanged files writes nothing). A plugin not loaded now (broken for a
+ * moment) keeps its routes, and so its rows in the view.
+ */
+async function recordRoutes({
+  catalog,
+  plugins,
+  routes
+}: {
+  catalog: Duck;
+  plugins: PluginRef[];
+  routes: Map<string, {fileId: number; plugin: string; route: string}>;
+}): Promise<void> {
+  if (!plugins.length) return;
+  // One string rather than a row object per location: converting thousands of rows dominates.
+  const {listing} = await catalog.one<{listing: string | null}>(
+    `SELECT string_agg(file_id::VARCHAR || chr(0) || plugin || chr(0) || route_key, chr(1)) AS listing FROM location_routes WHERE plugin IN (${plugins.map((p) => quoteString(p.name)).join(", ")})`
+  );
+  const have = (listing ? listing.split("\x01") : []).map((line) => {
+    const [fileId = "", plugin = "", route = ""] = line.split("\0");
+    return {file_id: Number(fileId), plugin, route_key: route};
+  });
+  // A location's route is kept when it is recorded once and unchanged; else its rows are rewritten.
+  const seen = new Map<string, {plugin: string; fileId: number; same: boolean; n: number}>();
+  for (const r of have) {
+    const key = `${r.file_id}\0${r.plugin}`;
+    const entry = seen.get(key) ?? {plugin: r.plugin, fileId: r.file_id, same: true, n: 0};
+    entry.n++;
+    entry.same &&= routes.get(key)?.route === r.route_key;
+    seen.set(key, entry);
+  }
+  const kept = new Set<string>();
+  const stale = new Map<string, number[]>();
+  for (const [key, e] of seen) {
+    if (e.same && e.n === 1) kept.add(key);
+    else
+      stale
+        .set(e.plugin, stale.get(e.plugin) ?? [])
+        .get(e.plugin)!
+        .push(e.fileId);
+  }
+  for (const [plugin, ids] of stale)
+    for (let i = 0; i < ids.length; i += 500)
+      await catalog.run(
+        `DELETE FROM location_routes WHERE plugin = ${quoteString(plugin)} AND file_id IN (${ids.slice(i, i + 500).join(",")})`
+      );
+  const fresh = [...routes]
+    .filter(([key]) => !kept.has(key))
+    .map(([, r]) => `(${r.fileId}, ${quoteString(r.plugin)}, ${quoteString(r.route)})`);
+  for (let i = 0; i < fresh.length; i += 500)
+    await catalog.run(`INSERT INTO location_routes VALUES ${fresh.slice(i, i + 500).join(",")}`);
 }
 
 function sqlList(items: string[]): string {
