@@ -13,6 +13,7 @@ import {kpiBenchmark} from "./kpi.js";
 import {marketBenchmark} from "./market.js";
 import {metersBenchmark} from "./meters.js";
 import {parquetBenchmark} from "./parquet.js";
+import {pgSinkBenchmark} from "./pg-sink.js";
 import {queueBenchmark} from "./queue.js";
 import {describeRun, recordRun} from "./record.js";
 
@@ -24,6 +25,7 @@ const benchmarks: Benchmark[] = [
   marketBenchmark,
   metersBenchmark,
   parquetBenchmark,
+  pgSinkBenchmark,
   queueBenchmark
 ];
 

@@ -46,6 +46,6 @@ example: npm run lab -- ingest --watch`,
     });
     if (!summary.scout.changed && !summary.scout.missing && !summary.jobsCompleted && !summary.jobsFailed)
       console.log(`ingest: ${summary.scout.filesSeen} files seen, nothing new (${summary.seconds.toFixed(2)}s)`);
-    return summary.jobsFailed ? 1 : 0;
+    return summary.jobsFailed || summary.sinks?.some((s) => s.action === "failed") ? 1 : 0;
   }
 };

@@ -173,6 +173,63 @@ describe("datasets in the catalog", () => {
     expect(await p.query(["raw_b"], "SELECT count(*)::INT AS n FROM raw_b")).toEqual([{n: 2}]);
   }, 60_000);
 
+  test("the same bytes at two paths of one dataset give both path-dependent tables; deleting one path retracts exactly its own rows", async () => {
+    const p = makeProject({
+      routing: [
+        {glob: "**/*.txt", tag: "text"},
+        {glob: "**/*.csv", tag: "csv"}
+      ]
+    });
+    // Its rows name the file they came from: by default every path is a route of its own.
+    p.write(
+      "plugins/lines.ts",
+      `import {readFileSync} from "node:fs";
+import type {Plugin} from ${JSON.stringify(pluginTypes)};
+const plugin: Plugin = {
+  name: "lines", tags: ["text"], topics: ["text_lines"],
+  async execute(ctx, file) {
+    const lines = readFileSync(file.path, "utf-8").split("\\n").filter(Boolean);
+    await ctx.publish("text_lines", {columns: [{name: "file", type: "VARCHAR"}, {name: "line", type: "VARCHAR"}], rows: lines.map((line) => ({file: file.relPath, line}))});
+  }
+};
+export default plugin;\n`
+    );
+    // Loose files at the root are one dataset (`default`); the generic plugin names each one's table after it.
+    p.write("datasets/orders.csv", "v\n1\n2\n");
+    p.write("datasets/sales.csv", "v\n1\n2\n");
+    p.write("datasets/poems/a.txt", "roses\nviolets\n");
+    p.write("datasets/poems/b.txt", "roses\nviolets\n");
+    const first = await run(p);
+    expect(first.scout.newVersions).toBe(2);
+    expect(first.jobsCompleted).toBe(4);
+    expect(await p.query(["raw_orders"], "SELECT dataset, sum(v)::INT AS s FROM raw_orders GROUP BY 1")).toEqual([
+      {dataset: "default", s: 3}
+    ]);
+    expect(await p.query(["raw_sales"], "SELECT dataset, sum(v)::INT AS s FROM raw_sales GROUP BY 1")).toEqual([
+      {dataset: "default", s: 3}
+    ]);
+    expect(
+      await p.query(["text_lines"], "SELECT file, count(*)::INT AS n FROM text_lines GROUP BY 1 ORDER BY 1")
+    ).toEqual([
+      {file: "poems/a.txt", n: 2},
+      {file: "poems/b.txt", n: 2}
+    ]);
+    rmSync(join(p.dir, "datasets/orders.csv"));
+    rmSync(join(p.dir, "datasets/poems/a.txt"));
+    const second = await run(p);
+    expect(second.jobsQueued).toBe(0);
+    expect(readManifest(p.paths).topics.raw_orders?.files ?? []).toEqual([]);
+    expect(await p.query(["raw_sales"], "SELECT count(*)::INT AS n FROM raw_sales")).toEqual([{n: 2}]);
+    expect(
+      await p.query(["text_lines"], "SELECT file, count(*)::INT AS n FROM text_lines GROUP BY 1 ORDER BY 1")
+    ).toEqual([{file: "poems/b.txt", n: 2}]);
+    // The path comes back: its own route's outputs return without rerunning anything.
+    p.write("datasets/orders.csv", "v\n1\n2\n");
+    const third = await run(p);
+    expect(third.jobsQueued).toBe(0);
+    expect(await p.query(["raw_orders"], "SELECT count(*)::INT AS n FROM raw_orders")).toEqual([{n: 2}]);
+  }, 90_000);
+
   test("a bad dataset.json fails that dataset's jobs naming the file; a plugin's rejected file keeps its good rows but fails", async () => {
     const p = makeProject({routing: [{glob: "**/*.txt", tag: "text"}]});
     p.write(

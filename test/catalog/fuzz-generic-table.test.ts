@@ -30,6 +30,7 @@ describe("fuzzing the generic table plugin's reader", async () => {
       const out = join(f.path.replace(/[^/]+$/, ""), `${f.name}.parquet`);
       const ctx = {
         jobId: 1,
+        params: {},
         fileId: 1,
         fileVersionId: 1,
         rng: createRng(f.name),

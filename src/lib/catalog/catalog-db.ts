@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS plugins (
   version INTEGER,
   status VARCHAR NOT NULL,
   error VARCHAR,
-  loaded_at TIMESTAMP NOT NULL
+  loaded_at TIMESTAMP NOT NULL,
+  params_hash VARCHAR NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS jobs (
   job_id INTEGER PRIMARY KEY DEFAULT nextval('seq_job'),
@@ -76,7 +77,15 @@ CREATE TABLE IF NOT EXISTS jobs (
   finished_at TIMESTAMP,
   heartbeat_at TIMESTAMP,
   not_before TIMESTAMP,
-  rows BIGINT
+  rows BIGINT,
+  route_key VARCHAR NOT NULL DEFAULT '',
+  params_hash VARCHAR NOT NULL DEFAULT '',
+  code_version VARCHAR
+);
+CREATE TABLE IF NOT EXISTS location_routes (
+  file_id INTEGER NOT NULL,
+  plugin VARCHAR NOT NULL,
+  route_key VARCHAR NOT NULL
 );
 CREATE TABLE IF NOT EXISTS job_outputs (
   job_id INTEGER NOT NULL,
@@ -99,22 +108,35 @@ CREATE TABLE IF NOT EXISTS workers (
 );
 `;
 
+/** VARCHAR columns added after the first release: (table, column, whether old rows get '' or NULL). */
+const ADDED_COLUMNS: [string, string, "empty" | "null"][] = [
+  ["jobs", "dataset_folder", "empty"],
+  ["jobs", "options_hash", "empty"],
+  ["jobs", "route_key", "empty"],
+  ["jobs", "params_hash", "empty"],
+  ["jobs", "code_version", "null"],
+  ["plugins", "params_hash", "empty"]
+];
+
 export async function openCatalog({path}: {path: string}): Promise<Duck> {
   mkdirSync(dirname(path), {recursive: true});
   const duck = await openDuckDB({path});
   await duck.run(SCHEMA);
-  // A catalog from before datasets gains the job columns; its jobs then match no dataset key, so
-  // its files are processed afresh. Checkpointed at once: DuckDB cannot replay this ALTER from its
-  // write-ahead log after a crash.
-  const [has] = await duck.all(
-    `SELECT 1 FROM information_schema.columns WHERE table_name = 'jobs' AND column_name = 'dataset_folder'`
-  );
-  if (!has) {
-    await duck.run(`ALTER TABLE jobs ADD COLUMN dataset_folder VARCHAR`);
-    await duck.run(`ALTER TABLE jobs ADD COLUMN options_hash VARCHAR`);
-    await duck.run(`UPDATE jobs SET dataset_folder = '', options_hash = ''`);
-    await duck.run("CHECKPOINT");
+  // A catalog from an earlier release gains the newer columns; its jobs then match no current key
+  // (dataset, route), so its files are processed afresh. Checkpointed at once: DuckDB cannot replay
+  // an ALTER from its write-ahead log after a crash.
+  let altered = false;
+  for (const [table, column, fill] of ADDED_COLUMNS) {
+    const [has] = await duck.all(`SELECT 1 FROM information_schema.columns WHERE table_name = ? AND column_name = ?`, [
+      table,
+      column
+    ]);
+    if (has) continue;
+    await duck.run(`ALTER TABLE ${table} ADD COLUMN ${column} VARCHAR`);
+    if (fill === "empty") await duck.run(`UPDATE ${table} SET ${column} = ''`);
+    altered = true;
   }
+  if (altered) await duck.run("CHECKPOINT");
   return duck;
 }
 
@@ -132,6 +154,10 @@ export interface JobRow {
   dataset_folder: string;
   /** The content hash of that dataset's dataset.json when the job was queued ("" without one). */
   options_hash: string;
+  /** Which route of its content the job serves (see enqueueJobs). */
+  route_key: string;
+  /** The hash of its plugin's parameters in lab.config.ts when the job was queued ("" without any). */
+  params_hash: string;
   status: JobStatus;
   priority: number;
   attempts: number;

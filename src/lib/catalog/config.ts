@@ -2,6 +2,7 @@ import {existsSync} from "node:fs";
 import {availableParallelism} from "node:os";
 import {join} from "node:path";
 import {pathToFileURL} from "node:url";
+import type {TopicSinks} from "./pg-sink.js";
 import type {QueueSetting} from "./queue-url.js";
 
 /** A routing rule: files whose path (relative to their source root) matches `glob` get `tag`. */
@@ -59,6 +60,16 @@ export interface LabConfig {
   queue?: QueueSetting;
   /** Where promoted tables go: Parquet always; "duckdb" also keeps each topic as a table. */
   sinks: ("parquet" | "duckdb")[];
+  /**
+   * Per topic, more places its current view is mirrored to after each ingest pass:
+   * `{metric_daily: {postgres: {urlEnv: "LAB_PG_SINK_URL", schema: "lab"}}}` (see pg-sink.ts).
+   */
+  topicSinks?: TopicSinks;
+  /**
+   * Each plugin's parameters, by plugin name: handed to it as `ctx.params` after its own
+   * `params(reader)` checked them; changing them reprocesses the plugin's files.
+   */
+  plugins?: Record<string, Record<string, unknown>>;
 }
 
 export const defaultConfig: LabConfig = {

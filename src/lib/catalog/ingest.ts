@@ -21,11 +21,14 @@ import {
 import type {RunJobMessage, StagedOutput, WorkerReply} from "./job-worker.js";
 import {acquireIngestLock} from "./lock.js";
 import {labPaths, type LabPaths} from "./paths.js";
-import type {CatalogFile, PluginRef} from "./plugin.js";
-import type {IngestSummary} from "./ingest-summary.js";
+import type {CatalogFile, Plugin, PluginRef} from "./plugin.js";
+import {formatSummary, type IngestSummary} from "./ingest-summary.js";
+import type {IngestOptions} from "./ingest-options.js";
 import {loadPlugins, type BrokenPlugin} from "./plugin-loader.js";
 import {LabQueue} from "./pg-queue.js";
+import {mirrorTopics} from "./pg-sink.js";
 import {publishManifest} from "./publish-manifest.js";
+import {redactUrl} from "./queue-status.js";
 import {DEFAULT_QUEUE_SCHEMA, resolveQueueUrl} from "./queue-url.js";
 import {runRemoteJobs} from "./remote-jobs.js";
 import {scout} from "./scout.js";
@@ -33,29 +36,7 @@ import {readManifest, removeOrphans} from "./warehouse.js";
 import {watchSourceRoots} from "./watch-roots.js";
 import {SUPERSEDED_DIR, tidyWarehouse} from "./warehouse-layout.js";
 
-export interface IngestOptions {
-  projectDir?: string;
-  paths?: LabPaths;
-  /** Defaults to the project's lab.config.ts, its routing around `builtins.routing` (see loadConfig). */
-  config?: LabConfig;
-  /** The pipelines' plugins, derivations and routing (src/lib/registry.ts `catalogBuiltins()`). */
-  builtins?: CatalogBuiltins;
-  /** Keep watching the source roots and process new files as they land, until `signal` aborts. */
-  watch?: boolean;
-  signal?: AbortSignal;
-  /** Progress bar (terminal) or periodic lines (CI); stderr by default. */
-  output?: ProgressOutput;
-  /** Plain log lines (summaries, errors); stdout by default. */
-  log?: (line: string) => void;
-  now?: () => Date;
-  /**
-   * Run jobs through this PostgreSQL queue (served by `lab worker`); by default LAB_QUEUE_URL or
-   * lab.config.ts `queue`, else local worker threads (see queue-url.ts); false: local threads.
-   */
-  queueUrl?: string | false;
-  /** Called after every pass (watch mode calls it once per batch of changes). */
-  onPass?: (summary: IngestSummary) => void;
-}
+export type {IngestOptions};
 
 interface Slot {
   worker: Worker;
@@ -118,7 +99,19 @@ export async function ingest(options: IngestOptions = {}): Promise<IngestSummary
   }
   const catalog = await openCatalog({path: paths.catalogPath});
   await queue?.dropStale();
-  const coordinator = new Coordinator({paths, config, builtins, catalog, log, output, now, queue});
+  const queueAt = queueUrl && redactUrl(queueUrl);
+  const coordinator = new Coordinator({
+    paths,
+    config,
+    builtins,
+    catalog,
+    log,
+    output,
+    now,
+    queue,
+    queueAt,
+    signal: options.signal
+  });
   try {
     await coordinator.prepare();
     let summary = await coordinator.pass();
@@ -135,6 +128,7 @@ export async function ingest(options: IngestOptions = {}): Promise<IngestSummary
 
 class Coordinator {
   private plugins: PluginRef[] = [];
+  private objects = new Map<string, Plugin>();
   private broken: BrokenPlugin[] = [];
   private slots: Slot[] = [];
   private readonly coordinatorId = `coordinator-${process.pid}`;
@@ -165,18 +159,25 @@ class Coordinator {
       log: (line: string) => void;
       output: ProgressOutput;
       now: () => Date;
-      /** Run jobs through this PostgreSQL queue (`lab worker` processes) instead of local threads. */
+      /** Run jobs through this PostgreSQL queue (`lab worker` processes) instead of local threads, at `queueAt`. */
       queue?: LabQueue;
+      queueAt?: string;
+      signal?: AbortSignal;
     }
   ) {}
 
   /** Loads plugins, records config, and recovers from whatever a killed run left behind. */
   async prepare(): Promise<void> {
     const {catalog, config, paths, now} = this.o;
-    ({plugins: this.plugins, broken: this.broken} = await loadPlugins({
+    ({
+      plugins: this.plugins,
+      broken: this.broken,
+      objects: this.objects
+    } = await loadPlugins({
       projectDir: paths.projectDir,
       pluginsDir: config.pluginsDir,
-      builtins: this.o.builtins.plugins
+      builtins: this.o.builtins.plugins,
+      params: config.plugins
     }));
     for (const b of this.broken) this.o.log(`plugin ${b.module} skipped: ${b.error}`);
     const requeued = await recordSetup({
@@ -239,19 +240,17 @@ class Coordinator {
       scouted.changed || scouted.missing || summary.jobsCompleted || summary.jobsFailed || summary.jobsRetried;
     if (changed || this.deriveDue) await this.publishManifest({derive: true});
     this.deriveDue = false;
+    if (config.topicSinks)
+      summary.sinks = await mirrorTopics({
+        paths,
+        manifest: readManifest(paths),
+        sinks: config.topicSinks,
+        log: this.o.log
+      });
     summary.seconds = (performance.now() - started) / 1000;
-    if (scouted.changed || summary.jobsCompleted || summary.jobsFailed || scouted.missing) this.report(summary);
+    if (scouted.changed || summary.jobsCompleted || summary.jobsFailed || scouted.missing)
+      for (const line of formatSummary(summary)) this.o.log(line);
     return summary;
-  }
-
-  private report(s: IngestSummary): void {
-    const topics = Object.entries(s.rowsByTopic)
-      .map(([t, n]) => `${t} +${n.toLocaleString("en-US")}`)
-      .join(", ");
-    this.o.log(
-      `ingest: ${s.scout.filesSeen} files seen, ${s.scout.changed} new or changed (${s.scout.newVersions} new versions), ${s.scout.missing} gone; jobs ${s.jobsCompleted} completed, ${s.jobsFailed} failed, ${s.jobsRetried} retried${topics ? `; rows ${topics}` : ""} in ${s.seconds.toFixed(1)}s`
-    );
-    for (const f of s.failures) this.o.log(`  FAILED ${f.plugin} on ${f.path}: ${f.error}`);
   }
 
   private enqueue(): Promise<number> {
@@ -260,6 +259,7 @@ class Coordinator {
       catalog,
       routing: config.routing,
       plugins: this.plugins,
+      routeKeyOf: ({plugin, relPath, tag}) => this.objects.get(plugin)?.routeKey?.({relPath, tag}) ?? relPath,
       pipelines: this.o.builtins.pipelines,
       at: now()
     });
@@ -374,6 +374,12 @@ class Coordinator {
       stagingDir: paths.stagingDir,
       heartbeatTimeoutMs: config.heartbeatTimeoutMs,
       now,
+      signal: this.o.signal,
+      noWorker: {
+        where: `${this.o.queueAt} (schema ${config.queue?.schema ?? DEFAULT_QUEUE_SCHEMA})`,
+        log: (line) => progress.log(line),
+        giveUpMs: config.queue?.workerWaitMs ?? 300_000
+      },
       claim: () => this.exclusive(() => this.claim("queue")),
       message: async (job) => {
         const message = await this.message(job);
@@ -383,8 +389,8 @@ class Coordinator {
           );
         return message;
       },
-      commit: async ({job, outputs, rejected}) => {
-        await this.exclusive(() => this.commit({job, outputs, rejected, summary}));
+      commit: async ({job, outputs, rejected, codeVersion}) => {
+        await this.exclusive(() => this.commit({job, outputs, rejected, codeVersion, summary}));
         progress.tick();
       },
       fail: ({job, error, badInput}) =>
@@ -427,9 +433,7 @@ class Coordinator {
     slot.sentAt = undefined; // the thread's part is over: committing is not held against its heartbeat
     if (reply.type === "failed") return this.fail({slot, error: reply.error, badInput: reply.badInput, run});
     try {
-      await this.exclusive(() =>
-        this.commit({job, outputs: reply.outputs, rejected: reply.rejected, summary: run.summary})
-      );
+      await this.exclusive(() => this.commit({job, ...reply, summary: run.summary}));
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       return this.fail({slot, error: text, badInput: error instanceof LabError, run});
@@ -536,16 +540,18 @@ class Coordinator {
     job,
     outputs,
     rejected,
+    codeVersion,
     summary
   }: {
     job: StagedJob;
     outputs: StagedOutput[];
     rejected?: string;
+    codeVersion?: string;
     summary: IngestSummary;
   }): Promise<void> {
     const {catalog, paths, now} = this.o;
     const {file, dataset} = await this.fileFor(job);
-    await commitJob({catalog, paths, job, outputs, dataset: dataset.name, rejected, now});
+    await commitJob({catalog, paths, job, outputs, dataset: dataset.name, rejected, codeVersion, now});
     await this.publishManifest();
     if (rejected) {
       summary.jobsFailed++;

@@ -51,11 +51,11 @@ export async function recordSetup({
   await catalog.run("DELETE FROM plugins");
   for (const p of plugins)
     await catalog.run(
-      `INSERT INTO plugins VALUES (?, ?, ?, ${sqlList(p.tags)}, ${sqlList(p.topics)}, ?, 'OK', NULL, ?::TIMESTAMP)`,
-      [p.name, p.source, p.module, p.version, at]
+      `INSERT INTO plugins VALUES (?, ?, ?, ${sqlList(p.tags)}, ${sqlList(p.topics)}, ?, 'OK', NULL, ?::TIMESTAMP, ?)`,
+      [p.name, p.source, p.module, p.version, at, p.paramsHash]
     );
   for (const b of broken)
-    await catalog.run(`INSERT INTO plugins VALUES (?, 'user', ?, [], [], NULL, 'BROKEN', ?, ?::TIMESTAMP)`, [
+    await catalog.run(`INSERT INTO plugins VALUES (?, 'user', ?, [], [], NULL, 'BROKEN', ?, ?::TIMESTAMP, '')`, [
       b.module,
       b.module,
       b.error,
@@ -75,32 +75,54 @@ export async function recordSetup({
   return requeued.length;
 }
 
-/** A job's identity: the same plugin never processes the same content twice within one dataset and options. */
+/**
+ * A job's identity: the same plugin (version, parameters) never processes the same content twice
+ * for the same route (tag and route key) within one dataset and options.
+ */
 export function jobKey(job: {
   plugin: string;
   plugin_version: number;
+  params_hash: string;
   file_version_id: number;
   dataset_folder: string;
   options_hash: string;
+  tag: string;
+  route_key: string;
 }): string {
-  return `${job.plugin}@${job.plugin_version}#${job.file_version_id}#${job.dataset_folder}#${job.options_hash}`;
+  return [
+    `${job.plugin}@${job.plugin_version}`,
+    job.params_hash,
+    job.file_version_id,
+    job.dataset_folder,
+    job.options_hash,
+    job.tag,
+    job.route_key
+  ].join("#");
 }
 
+/** A location's route for a plugin: its tag and the part of its path the plugin's outputs depend on. */
+export type RouteKeyOf = (o: {plugin: string; relPath: string; tag: string}) => string;
+
 /**
- * One job per (plugin, plugin version, file version, dataset, dataset options) whose tag the
- * plugin subscribes to: identical files in two datasets are processed once each, and an edited
- * dataset.json reprocesses its dataset's files.
+ * One job per (plugin, version, parameters, file version, dataset, dataset options, route) whose
+ * tag the plugin subscribes to: identical files in two datasets are processed once each, so are
+ * identical files at two paths of one dataset whose route keys differ (a plugin whose topic
+ * depends on the path), and an edited dataset.json or plugin parameter reprocesses its files.
+ * Also records each present location's route per plugin (location_routes), which the current
+ * view follows: a deleted path retracts the outputs of its own route and no other.
  */
 export async function enqueueJobs({
   catalog,
   routing,
   plugins,
+  routeKeyOf,
   pipelines,
   at
 }: {
   catalog: Duck;
   routing: RoutingRule[];
   plugins: PluginRef[];
+  routeKeyOf: RouteKeyOf;
   pipelines: readonly string[];
   at: Date;
 }): Promise<number> {
@@ -110,34 +132,48 @@ export async function enqueueJobs({
       await catalog.all<Parameters<typeof jobKey>[0]>(
         // A job failed as stale read other bytes than its version's, and a collected job's files
         // are gone: if a location holds that version again, it is due again.
-        `SELECT plugin, plugin_version, file_version_id, dataset_folder, options_hash FROM jobs WHERE status <> 'COLLECTED' AND NOT (status = 'FAILED' AND rows IS NULL AND contains(coalesce(error, ''), ${quoteString(STALE_FILE_REASON)}))`
+        `SELECT plugin, plugin_version, params_hash, file_version_id, dataset_folder, options_hash, tag, route_key FROM jobs WHERE status <> 'COLLECTED' AND NOT (status = 'FAILED' AND rows IS NULL AND contains(coalesce(error, ''), ${quoteString(STALE_FILE_REASON)}))`
       )
     ).map(jobKey)
   );
   const values: string[] = [];
+  const routes = new Map<string, {fileId: number; plugin: string; route: string}>();
   for (const loc of locations) {
     const tag = routeTag({relPath: loc.rel_path, rules: routing});
     if (!tag) continue;
     const options = optionsHash.get(loc.folder) ?? "";
     for (const plugin of plugins.filter((p) => p.tags.includes(tag))) {
+      const route = routeKeyOf({plugin: plugin.name, relPath: loc.rel_path, tag});
+      routes.set(`${loc.file_id}\0${plugin.name}`, {fileId: loc.file_id, plugin: plugin.name, route});
       const key = jobKey({
         plugin: plugin.name,
         plugin_version: plugin.version,
+        params_hash: plugin.paramsHash,
         file_version_id: loc.current_version_id,
         dataset_folder: loc.folder,
-        options_hash: options
+        options_hash: options,
+        tag,
+        route_key: route
       });
       if (existing.has(key)) continue;
       existing.add(key);
       values.push(
-        `(${quoteString(plugin.name)}, ${plugin.version}, ${loc.current_version_id}, ${loc.file_id}, ${quoteString(tag)}, ${quoteString(loc.folder)}, ${quoteString(options)}, 'QUEUED', ${agePriority({mtime: loc.mtime, now: at})}, ${quoteString(at.toISOString())}::TIMESTAMP)`
+        `(${quoteString(plugin.name)}, ${plugin.version}, ${loc.current_version_id}, ${loc.file_id}, ${quoteString(tag)}, ${quoteString(loc.folder)}, ${quoteString(options)}, ${quoteString(route)}, ${quoteString(plugin.paramsHash)}, 'QUEUED', ${agePriority({mtime: loc.mtime, now: at})}, ${quoteString(at.toISOString())}::TIMESTAMP)`
       );
     }
   }
-  for (let i = 0; i < values.length; i += 500)
-    await catalog.run(
-      `INSERT INTO jobs (plugin, plugin_version, file_version_id, file_id, tag, dataset_folder, options_hash, status, priority, created_at) VALUES ${values.slice(i, i + 500).join(",")}`
-    );
+  await catalog.run("BEGIN TRANSACTION");
+  try {
+    await recordRoutes({catalog, plugins, routes});
+    for (let i = 0; i < values.length; i += 500)
+      await catalog.run(
+        `INSERT INTO jobs (plugin, plugin_version, file_version_id, file_id, tag, dataset_folder, options_hash, route_key, params_hash, status, priority, created_at) VALUES ${values.slice(i, i + 500).join(",")}`
+      );
+    await catalog.run("COMMIT");
+  } catch (error) {
+    await catalog.run("ROLLBACK");
+    throw error;
+  }
   return values.length;
 }
 
@@ -202,6 +238,7 @@ export async function commitJob({
   outputs,
   dataset,
   rejected,
+  codeVersion,
   now
 }: {
   catalog: Duck;
@@ -211,6 +248,8 @@ export async function commitJob({
   /** The dataset's name: the outputs' `dataset=` folder. */
   dataset: string;
   rejected?: string;
+  /** The code that ran the job (code-version.ts), as the worker reported it. */
+  codeVersion?: string;
   now: () => Date;
 }): Promise<number> {
   const known = new Map(
@@ -252,13 +291,10 @@ export async function commitJob({
         JSON.stringify(t.schema),
         now()
       ]);
-    await catalog.run(`UPDATE jobs SET status = ?, error = ?, finished_at = ?::TIMESTAMP, rows = ? WHERE job_id = ?`, [
-      rejected ? "FAILED" : "COMPLETED",
-      rejected ?? null,
-      now(),
-      rows,
-      job.job_id
-    ]);
+    await catalog.run(
+      `UPDATE jobs SET status = ?, error = ?, finished_at = ?::TIMESTAMP, rows = ?, code_version = ? WHERE job_id = ?`,
+      [rejected ? "FAILED" : "COMPLETED", rejected ?? null, now(), rows, codeVersion ?? null, job.job_id]
+    );
     await catalog.run("COMMIT");
   } catch (error) {
     await catalog.run("ROLLBACK");
@@ -305,6 +341,60 @@ export async function recordJobFailure({
   if (error.includes(STALE_FILE_REASON))
     await catalog.run(`UPDATE file_locations SET mtime_ms = -1 WHERE file_id = ?`, [job.file_id]);
   return "failed";
+}
+
+/**
+ * Brings location_routes to `routes` for the loaded plugins, writing only what changed (a watch
+ * pass over thousands of unchanged files writes nothing). A plugin not loaded now (broken for a
+ * moment) keeps its routes, and so its rows in the view.
+ */
+async function recordRoutes({
+  catalog,
+  plugins,
+  routes
+}: {
+  catalog: Duck;
+  plugins: PluginRef[];
+  routes: Map<string, {fileId: number; plugin: string; route: string}>;
+}): Promise<void> {
+  if (!plugins.length) return;
+  // One string rather than a row object per location: converting thousands of rows dominates.
+  const {listing} = await catalog.one<{listing: string | null}>(
+    `SELECT string_agg(file_id::VARCHAR || chr(0) || plugin || chr(0) || route_key, chr(1)) AS listing FROM location_routes WHERE plugin IN (${plugins.map((p) => quoteString(p.name)).join(", ")})`
+  );
+  const have = (listing ? listing.split("\x01") : []).map((line) => {
+    const [fileId = "", plugin = "", route = ""] = line.split("\0");
+    return {file_id: Number(fileId), plugin, route_key: route};
+  });
+  // A location's route is kept when it is recorded once and unchanged; else its rows are rewritten.
+  const seen = new Map<string, {plugin: string; fileId: number; same: boolean; n: number}>();
+  for (const r of have) {
+    const key = `${r.file_id}\0${r.plugin}`;
+    const entry = seen.get(key) ?? {plugin: r.plugin, fileId: r.file_id, same: true, n: 0};
+    entry.n++;
+    entry.same &&= routes.get(key)?.route === r.route_key;
+    seen.set(key, entry);
+  }
+  const kept = new Set<string>();
+  const stale = new Map<string, number[]>();
+  for (const [key, e] of seen) {
+    if (e.same && e.n === 1) kept.add(key);
+    else
+      stale
+        .set(e.plugin, stale.get(e.plugin) ?? [])
+        .get(e.plugin)!
+        .push(e.fileId);
+  }
+  for (const [plugin, ids] of stale)
+    for (let i = 0; i < ids.length; i += 500)
+      await catalog.run(
+        `DELETE FROM location_routes WHERE plugin = ${quoteString(plugin)} AND file_id IN (${ids.slice(i, i + 500).join(",")})`
+      );
+  const fresh = [...routes]
+    .filter(([key]) => !kept.has(key))
+    .map(([, r]) => `(${r.fileId}, ${quoteString(r.plugin)}, ${quoteString(r.route)})`);
+  for (let i = 0; i < fresh.length; i += 500)
+    await catalog.run(`INSERT INTO location_routes VALUES ${fresh.slice(i, i + 500).join(",")}`);
 }
 
 function sqlList(items: string[]): string {

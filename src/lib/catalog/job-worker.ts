@@ -9,12 +9,14 @@ import {parentPort} from "node:worker_threads";
 import {openDuckDB} from "../core/duckdb.js";
 import {isLabError, isRejectedInput} from "../core/errors.js";
 import {DATASET_COLUMN, withDataset} from "../core/table-sink.js";
+import {codeVersion} from "./code-version.js";
 import {assertScannedContent, assertStillUnchanged} from "./content-check.js";
 import {loadDataset, type DatasetRef} from "./datasets.js";
 import {parquetSchema} from "../core/parquet-read.js";
 import {writeParquet} from "../core/parquet-write.js";
 import {createRng} from "../core/random.js";
 import {quoteString} from "../core/sql.js";
+import {readPluginParams} from "./plugin-params.js";
 import {
   isPlugin,
   topicAllowed,
@@ -53,8 +55,11 @@ export type WorkerReply =
   | {type: "ready"}
   | {type: "heartbeat"; jobId: number}
   | {type: "log"; jobId: number; line: string}
-  /** `rejected`: the file failed as a whole (RejectedInput) but its published rows stay. */
-  | {type: "done"; jobId: number; outputs: StagedOutput[]; rejected?: string}
+  /**
+   * `rejected`: the file failed as a whole (RejectedInput) but its published rows stay.
+   * `codeVersion`: the code this thread ran (code-version.ts), for the job's lineage.
+   */
+  | {type: "done"; jobId: number; outputs: StagedOutput[]; rejected?: string; codeVersion?: string}
   | {type: "failed"; jobId: number; error: string; badInput: boolean};
 
 const LINEAGE = [
@@ -105,6 +110,7 @@ async function run(message: RunJobMessage): Promise<{outputs: StagedOutput[]; re
   const source = {path: message.file.path, file: message.fileLabel};
   const stamp = await assertScannedContent({...source, contentHash: message.file.contentHash});
   const dataset = loadDataset(message.dataset);
+  const params = readPluginParams({plugin, raw: message.plugin.params ?? {}});
   mkdirSync(message.stageDir, {recursive: true});
   const scratchDir = join(message.stageDir, "scratch");
   mkdirSync(scratchDir, {recursive: true});
@@ -125,6 +131,7 @@ async function run(message: RunJobMessage): Promise<{outputs: StagedOutput[]; re
   };
   const ctx: PluginContext = {
     jobId: message.jobId,
+    params: params as Record<string, unknown>,
     fileId: message.fileId,
     fileVersionId: message.fileVersionId,
     rng: createRng(message.file.contentHash),
@@ -178,7 +185,13 @@ parentPort!.on("message", async (message: RunJobMessage) => {
   );
   try {
     const {outputs, rejected} = await run(message);
-    parentPort!.postMessage({type: "done", jobId: message.jobId, outputs, rejected} satisfies WorkerReply);
+    parentPort!.postMessage({
+      type: "done",
+      jobId: message.jobId,
+      outputs,
+      rejected,
+      codeVersion: codeVersion()
+    } satisfies WorkerReply);
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     parentPort!.postMessage({

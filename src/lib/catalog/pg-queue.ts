@@ -6,11 +6,19 @@
  * DuckDB file: the queue carries work and results, and the heartbeats that let the coordinator
  * take a job back from a worker that went silent.
  */
+import {hostname} from "node:os";
 import PgBoss from "pg-boss";
 import {quoteIdent} from "../core/sql.js";
 import type {RunJobMessage, StagedOutput} from "./job-worker.js";
 
-const JOBS = "lab-jobs";
+export const JOBS = "lab-jobs";
+
+/** Every `lab worker` process announces itself here every few seconds while it serves. */
+export const WORKERS_TABLE = (schema: string) =>
+  `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.lab_workers (worker_id text PRIMARY KEY, host text NOT NULL, pid integer NOT NULL, threads integer NOT NULL, started_at timestamptz NOT NULL, seen_at timestamptz NOT NULL)`;
+
+/** How often a serving worker renews its row in lab_workers. */
+export const ANNOUNCE_MS = 2000;
 const RESULTS = "lab-results";
 
 /** What a worker fetches. */
@@ -22,7 +30,8 @@ export interface QueuedJob {
 
 /** What a worker sends back for a job. */
 export type JobResult = {queueId: string; jobId: number; attempt: number; workerId: string} & (
-  {type: "done"; outputs: StagedOutput[]; rejected?: string} | {type: "failed"; error: string; badInput: boolean}
+  | {type: "done"; outputs: StagedOutput[]; rejected?: string; codeVersion?: string}
+  | {type: "failed"; error: string; badInput: boolean}
 );
 
 export class LabQueue {
@@ -45,6 +54,7 @@ export class LabQueue {
         `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.lab_heartbeats (queue_id uuid PRIMARY KEY, worker_id text NOT NULL, at timestamptz NOT NULL)`,
         []
       );
+    await boss.getDb().executeSql(WORKERS_TABLE(schema), []);
     return new LabQueue(boss, schema);
   }
 
@@ -125,6 +135,34 @@ export class LabQueue {
     await this.boss.send(RESULTS, result as unknown as object, {retryLimit: 0});
     await this.boss.complete(JOBS, result.queueId);
     await this.forget(result.queueId);
+  }
+
+  /** Worker side: this `lab worker` process is serving (`lab status` lists it; ingest checks for one). */
+  async announce({workerId, threads}: {workerId: string; threads: number}): Promise<void> {
+    await this.boss
+      .getDb()
+      .executeSql(
+        `INSERT INTO ${quoteIdent(this.schema)}.lab_workers VALUES ($1, $2, $3, $4, now(), now()) ON CONFLICT (worker_id) DO UPDATE SET seen_at = now()`,
+        [workerId, hostname(), process.pid, threads]
+      );
+  }
+
+  /** Worker side: this process stopped serving. */
+  async retire(workerId: string): Promise<void> {
+    await this.boss
+      .getDb()
+      .executeSql(`DELETE FROM ${quoteIdent(this.schema)}.lab_workers WHERE worker_id = $1`, [workerId]);
+  }
+
+  /** How many `lab worker` processes announced themselves within `withinMs` (by the database's clock). */
+  async liveWorkers({withinMs}: {withinMs: number}): Promise<number> {
+    const {rows} = await this.boss
+      .getDb()
+      .executeSql(
+        `SELECT count(*)::int AS n FROM ${quoteIdent(this.schema)}.lab_workers WHERE seen_at > now() - make_interval(secs => $1)`,
+        [withinMs / 1000]
+      );
+    return Number(rows[0]?.n ?? 0);
   }
 
   private async forget(id: string): Promise<void> {

@@ -5,6 +5,7 @@ import ts from "typescript";
 import {genericPlugin, type BuiltinPlugin} from "./builtins.js";
 import {LabError} from "../core/errors.js";
 import {isPlugin, type Plugin, type PluginRef} from "./plugin.js";
+import {paramsHash, readPluginParams} from "./plugin-params.js";
 
 export interface BrokenPlugin {
   module: string;
@@ -40,18 +41,51 @@ function refOf(plugin: Plugin, module: string, exportName: string, source: Plugi
     tags: plugin.tags,
     topics: plugin.topics,
     version: plugin.version ?? 1,
-    source
+    source,
+    params: {},
+    paramsHash: ""
   };
 }
 
-async function refFor(module: string, exportName: string, source: PluginRef["source"]): Promise<PluginRef> {
+async function pluginIn(module: string, exportName: string): Promise<Plugin> {
   const loaded = (await import(module)) as Record<string, unknown>;
   const plugin = loaded[exportName];
   if (!isPlugin(plugin))
     throw new Error(
       `its ${exportName === "default" ? "default export" : `export ${exportName}`} is not a plugin: it needs name, tags[], topics[] and execute(ctx, file)`
     );
-  return refOf(plugin, module, exportName, source);
+  return plugin;
+}
+
+/**
+ * Hands each plugin its parameters from lab.config.ts, checked by the plugin (a bad key throws,
+ * naming lab.config.ts and the key). Parameters for a name no plugin has are an error too, unless
+ * a broken plugin might be the one they are for.
+ */
+function applyParams({
+  loaded,
+  params,
+  broken
+}: {
+  loaded: {ref: PluginRef; plugin: Plugin}[];
+  params: Record<string, Record<string, unknown>>;
+  broken: BrokenPlugin[];
+}): void {
+  for (const [name, raw] of Object.entries(params)) {
+    const found = loaded.find((l) => l.ref.name === name);
+    if (!found) {
+      if (broken.length) continue;
+      throw new LabError({
+        file: "lab.config.ts",
+        column: `plugins["${name}"]`,
+        reason: "no plugin has this name",
+        hint: `known plugins: ${loaded.map((l) => l.ref.name).join(", ")}`
+      });
+    }
+    readPluginParams({plugin: found.plugin, raw});
+    found.ref.params = raw;
+    found.ref.paramsHash = paramsHash(raw);
+  }
 }
 
 /**
@@ -62,18 +96,21 @@ async function refFor(module: string, exportName: string, source: PluginRef["sou
 export async function loadPlugins({
   projectDir,
   pluginsDir,
-  builtins = []
+  builtins = [],
+  params = {}
 }: {
   projectDir: string;
   pluginsDir: string;
   builtins?: BuiltinPlugin[];
-}): Promise<{plugins: PluginRef[]; broken: BrokenPlugin[]}> {
-  const plugins: PluginRef[] = [];
+  /** lab.config.ts `plugins`: each plugin's parameters by name. */
+  params?: Record<string, Record<string, unknown>>;
+}): Promise<{plugins: PluginRef[]; broken: BrokenPlugin[]; objects: Map<string, Plugin>}> {
+  const loaded: {ref: PluginRef; plugin: Plugin}[] = [];
   const broken: BrokenPlugin[] = [];
   for (const b of [genericPlugin, ...builtins]) {
-    if (plugins.some((p) => p.name === b.plugin.name))
+    if (loaded.some((l) => l.ref.name === b.plugin.name))
       throw new LabError({reason: `two built-in plugins are named "${b.plugin.name}"`, hint: "rename one of them"});
-    plugins.push(refOf(b.plugin, b.module, b.exportName, "builtin"));
+    loaded.push({ref: refOf(b.plugin, b.module, b.exportName, "builtin"), plugin: b.plugin});
   }
   const dir = join(projectDir, pluginsDir);
   if (existsSync(dir)) {
@@ -91,13 +128,16 @@ export async function loadPlugins({
         continue;
       }
       try {
-        const ref = await refFor(pathToFileURL(file).href, "default", "user");
-        if (plugins.some((p) => p.name === ref.name)) throw new Error(`a plugin named "${ref.name}" already exists`);
-        plugins.push(ref);
+        const module = pathToFileURL(file).href;
+        const plugin = await pluginIn(module, "default");
+        if (loaded.some((l) => l.ref.name === plugin.name))
+          throw new Error(`a plugin named "${plugin.name}" already exists`);
+        loaded.push({ref: refOf(plugin, module, "default", "user"), plugin});
       } catch (error) {
         broken.push({module: rel, error: error instanceof Error ? error.message : String(error)});
       }
     }
   }
-  return {plugins, broken};
+  applyParams({loaded, params, broken});
+  return {plugins: loaded.map((l) => l.ref), broken, objects: new Map(loaded.map((l) => [l.ref.name, l.plugin]))};
 }

@@ -1,5 +1,5 @@
 import type {Column, RowSource} from "../core/parquet-write.js";
-import type {DatasetInfo} from "../core/dataset.js";
+import type {DatasetInfo, OptionReader} from "../core/dataset.js";
 import type {Rng} from "../core/random.js";
 
 /** What `publishArrow` needs of an apache-arrow Table (kept structural so plugins pick their Arrow). */
@@ -21,14 +21,16 @@ export interface CatalogFile {
   dataset: DatasetInfo;
 }
 
-export interface PluginContext {
+export interface PluginContext<P extends object = Record<string, unknown>> {
   jobId: number;
+  /** The plugin's parameters from lab.config.ts `plugins.<name>`, as its `params` read them ({} without). */
+  params: P;
   fileId: number;
   fileVersionId: number;
   /** Seeded from the content hash: reruns of the same content draw the same numbers. */
   rng: Rng;
   log(line: string): void;
-  /** Stages rows for a topic; every row gets the file's \`dataset\` and the lineage columns. Visible only when the job commits. */
+  /** Stages rows for a topic; every row gets the file's `dataset` and the lineage columns. Visible only when the job commits. */
   publish(topic: string, data: {columns: Column[]; rows: RowSource}): Promise<number>;
   /** Stages an Apache Arrow table (column types mapped from its schema) for a topic. */
   publishArrow(topic: string, table: ArrowTableLike): Promise<number>;
@@ -42,7 +44,7 @@ export interface PluginContext {
  * A plugin turns files with some tags into rows of some topics. A module exports one as
  * `default` (user plugins in `plugins/`) or by name (built-ins).
  */
-export interface Plugin {
+export interface Plugin<P extends object = Record<string, unknown>> {
   name: string;
   /** Routing tags it subscribes to. */
   tags: string[];
@@ -50,7 +52,20 @@ export interface Plugin {
   topics: string[];
   /** Bump to reprocess every file this plugin already handled. */
   version?: number;
-  execute(ctx: PluginContext, file: CatalogFile): Promise<void>;
+  /**
+   * Reads the plugin's parameters (lab.config.ts `plugins: {"<name>": {…}}`) key by key; the
+   * catalog then refuses any key it did not read, naming lab.config.ts and the key. Without it the
+   * plugin takes no parameters. What it returns is `ctx.params`.
+   */
+  params?(reader: OptionReader): P;
+  /**
+   * The part of a file's path its outputs depend on (a topic named after a folder, a column
+   * holding the file name). Identical bytes at two paths of one dataset with the same route key
+   * are processed once; with different keys, once each. Default: the whole path (every path is
+   * processed on its own), the safe choice for a plugin that reads `file.path` or `file.relPath`.
+   */
+  routeKey?(file: {relPath: string; tag: string}): string;
+  execute(ctx: PluginContext<P>, file: CatalogFile): Promise<void>;
 }
 
 /** Where a plugin lives, so worker threads can load it too. */
@@ -62,6 +77,10 @@ export interface PluginRef {
   topics: string[];
   version: number;
   source: "builtin" | "user";
+  /** Its parameters as lab.config.ts gives them (checked by the plugin's `params`); {} without. */
+  params: Record<string, unknown>;
+  /** A hash of `params`, part of every job's key ("" without parameters). */
+  paramsHash: string;
 }
 
 export function isPlugin(value: unknown): value is Plugin {

@@ -35,9 +35,9 @@ export const catalogSnapshots = (pipelines: readonly string[]): Record<string, s
     GROUP BY ALL ORDER BY pipeline NULLS LAST, dataset`,
   catalog_versions: `SELECT file_version_id, content_hash, size, mtime, first_seen FROM file_versions`,
   catalog_location_versions: `SELECT lv.file_id, r.path || '/' || l.rel_path AS path, lv.file_version_id, v.content_hash, lv.seen_at FROM location_versions lv JOIN file_locations l USING (file_id) JOIN source_roots r USING (root_id) JOIN file_versions v USING (file_version_id)`,
-  catalog_jobs: `SELECT j.job_id, j.plugin, j.plugin_version, j.file_version_id, j.file_id, r.path || '/' || l.rel_path AS path, j.dataset_folder, j.tag, j.status, j.priority, j.attempts, j.error, j.created_at, j.started_at, j.finished_at, j.rows FROM jobs j JOIN file_locations l USING (file_id) JOIN source_roots r USING (root_id)`,
+  catalog_jobs: `SELECT j.job_id, j.plugin, j.plugin_version, j.file_version_id, j.file_id, r.path || '/' || l.rel_path AS path, j.dataset_folder, j.tag, j.route_key, j.params_hash, j.status, j.priority, j.attempts, j.error, j.created_at, j.started_at, j.finished_at, j.rows, j.code_version FROM jobs j JOIN file_locations l USING (file_id) JOIN source_roots r USING (root_id)`,
   catalog_outputs: `SELECT o.job_id, o.topic, o.path, o.rows FROM job_outputs o`,
-  catalog_plugins: `SELECT name, source, module, tags, topics, version, status, error, loaded_at FROM plugins`
+  catalog_plugins: `SELECT name, source, module, tags, topics, version, status, error, loaded_at, params_hash FROM plugins`
 });
 
 /**
@@ -87,11 +87,15 @@ export async function publishManifest({
     dataset_folder: string;
   }>(`
     WITH ${datasetViews(pipelines)},
-    current_keys AS (SELECT DISTINCT current_version_id AS file_version_id, dataset_folder FROM present),
+    current_keys AS (
+      SELECT DISTINCT p.current_version_id AS file_version_id, p.dataset_folder, r.plugin, r.route_key
+      FROM present p JOIN location_routes r USING (file_id)),
     latest AS (
-      SELECT j.* FROM jobs j JOIN current_keys k USING (file_version_id, dataset_folder) LEFT JOIN options o USING (dataset_folder)
+      SELECT j.* FROM jobs j JOIN current_keys k USING (file_version_id, dataset_folder, plugin, route_key)
+        LEFT JOIN options o USING (dataset_folder) LEFT JOIN plugins pl ON pl.name = j.plugin AND pl.status = 'OK'
       WHERE j.rows IS NOT NULL AND j.status IN ('COMPLETED', 'FAILED') AND j.options_hash = coalesce(o.options_hash, '')
-      QUALIFY row_number() OVER (PARTITION BY j.plugin, j.file_version_id, j.dataset_folder ORDER BY j.plugin_version DESC, j.job_id DESC) = 1
+        AND j.params_hash = coalesce(pl.params_hash, j.params_hash)
+      QUALIFY row_number() OVER (PARTITION BY j.plugin, j.file_version_id, j.dataset_folder, j.route_key ORDER BY j.plugin_version DESC, j.job_id DESC) = 1
     )
     SELECT o.topic, o.path, o.rows, j.job_id, j.file_version_id, j.file_id, j.dataset_folder FROM job_outputs o JOIN latest j USING (job_id) ORDER BY o.topic, j.job_id, o.path`);
   const manifest: Manifest = {generated_at: now().toISOString(), topics: {}};

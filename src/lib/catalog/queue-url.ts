@@ -17,6 +17,11 @@ export interface QueueSetting {
   urlEnv?: string;
   /** The PostgreSQL schema of the queue's tables (`lab_queue` by default). */
   schema?: string;
+  /**
+   * With jobs waiting and no worker alive, `lab ingest` says so after 10 s and gives up after this
+   * long (5 minutes by default): its jobs stay queued in the catalog for the next ingest.
+   */
+  workerWaitMs?: number;
 }
 
 export const DEFAULT_QUEUE_SCHEMA = "lab_queue";

@@ -10,7 +10,7 @@ import {hostname} from "node:os";
 import type {Worker} from "node:worker_threads";
 import {startWorker} from "../core/worker.js";
 import type {WorkerReply} from "./job-worker.js";
-import type {JobResult, LabQueue, QueuedJob} from "./pg-queue.js";
+import {ANNOUNCE_MS, type JobResult, type LabQueue, type QueuedJob} from "./pg-queue.js";
 
 export interface ServeQueueOptions {
   queue: LabQueue;
@@ -25,6 +25,10 @@ export interface ServeQueueOptions {
 export async function serveQueue({queue, threads, signal, log = () => {}, pollMs = 200}: ServeQueueOptions) {
   let served = 0;
   const slots = Array.from({length: threads}, (_, i) => i);
+  // Announced while serving, so `lab status` lists this process and `lab ingest` knows one is alive.
+  const processId = `${hostname()}-${process.pid}`;
+  await queue.announce({workerId: processId, threads});
+  const presence = setInterval(() => void queue.announce({workerId: processId, threads}).catch(() => {}), ANNOUNCE_MS);
   await Promise.all(
     slots.map(async (i) => {
       const workerId = `${hostname()}-${process.pid}-${i}`;
@@ -45,7 +49,8 @@ export async function serveQueue({queue, threads, signal, log = () => {}, pollMs
       }
       await thread.worker.terminate();
     })
-  );
+  ).finally(() => clearInterval(presence));
+  await queue.retire(processId);
   return served;
 }
 
@@ -105,7 +110,14 @@ function runOnThread({
       beatAt = performance.now();
       if (reply.type === "heartbeat") return void queue.beat({id: queueId, workerId}).catch(() => {});
       if (reply.type === "log") return log(`${workerId}: ${reply.line}`);
-      if (reply.type === "done") settle({...base, type: "done", outputs: reply.outputs, rejected: reply.rejected});
+      if (reply.type === "done")
+        settle({
+          ...base,
+          type: "done",
+          outputs: reply.outputs,
+          rejected: reply.rejected,
+          codeVersion: reply.codeVersion
+        });
       else if (reply.type === "failed") settle({...base, type: "failed", error: reply.error, badInput: reply.badInput});
     };
     const onError = (error: Error) => failed(`worker crashed: ${error.message}`);

@@ -1,3 +1,4 @@
+import {codeVersion} from "./code-version.js";
 import {createHash} from "node:crypto";
 import {rmSync} from "node:fs";
 import {join} from "node:path";
@@ -126,7 +127,8 @@ export async function applyDerivations({
           inputKey,
           dir,
           at: now().toISOString(),
-          seconds: +((performance.now() - started) / 1000).toFixed(2)
+          seconds: +((performance.now() - started) / 1000).toFixed(2),
+          codeVersion: codeVersion()
         };
       } catch (error) {
         // A failed derivation keeps that dataset's previous outputs visible and says why.

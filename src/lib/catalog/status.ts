@@ -2,7 +2,7 @@ import type {Duck} from "../core/duckdb.js";
 import {openDuckDB} from "../core/duckdb.js";
 import {lockHolder} from "./lock.js";
 import type {LabPaths} from "./paths.js";
-import {listTopics, registerTopics} from "./warehouse.js";
+import {listTopics, readManifest, registerTopics} from "./warehouse.js";
 import {quoteIdent} from "../core/sql.js";
 import {existsSync} from "node:fs";
 
@@ -16,6 +16,9 @@ export interface CatalogStatus {
   topics: {topic: string; files: number; rows: number}[];
   /** Rows set aside per quarantine table (`quarantine`, `*_quarantine`) and dataset, most first. */
   quarantine: {topic: string; dataset: string; rows: number}[];
+  /** The code versions that ran the committed jobs (newest first), and each derivation's. */
+  codeVersions: {version: string; jobs: number; lastAt: Date | null}[];
+  derived: {key: string; codeVersion: string | null; at: string}[];
   ingestRunningPid?: number;
 }
 
@@ -53,6 +56,7 @@ export async function catalogStatus({paths}: {paths: LabPaths}): Promise<Catalog
       const quarantine = await quarantineCounts({duck, paths});
       return await read(
         duck,
+        paths,
         {files: "catalog_files", versions: "catalog_versions", jobs: "catalog_jobs", plugins: "catalog_plugins"},
         topics,
         quarantine,
@@ -69,6 +73,7 @@ export async function catalogStatus({paths}: {paths: LabPaths}): Promise<Catalog
     const quarantine = await quarantineCounts({duck, paths});
     return await read(
       duck,
+      paths,
       {files: "catalog_files", versions: "c.file_versions", jobs: "catalog_jobs", plugins: "c.plugins"},
       topics,
       quarantine,
@@ -89,12 +94,15 @@ function empty(holder?: number): CatalogStatus {
     plugins: [],
     topics: [],
     quarantine: [],
+    codeVersions: [],
+    derived: [],
     ingestRunningPid: holder
   };
 }
 
 async function read(
   duck: Duck,
+  paths: LabPaths,
   t: {files: string; versions: string; jobs: string; plugins: string},
   topics: ReturnType<typeof listTopics>,
   quarantine: CatalogStatus["quarantine"],
@@ -113,6 +121,12 @@ async function read(
   const plugins = await duck.all<CatalogStatus["plugins"][number]>(
     `SELECT name, source, status, tags, topics, error FROM ${t.plugins} ORDER BY source, name`
   );
+  // A snapshot written before jobs recorded their code version has no such column.
+  const codeVersions = await duck
+    .all<{version: string; jobs: bigint; last_at: Date | null}>(
+      `SELECT code_version AS version, count(*) AS jobs, max(finished_at) AS last_at FROM ${t.jobs} WHERE code_version IS NOT NULL GROUP BY 1 ORDER BY last_at DESC NULLS LAST LIMIT 5`
+    )
+    .catch(() => []);
   return {
     files: Number(files!.n),
     missingFiles: Number(files!.m),
@@ -124,6 +138,12 @@ async function read(
       .filter((x) => !x.topic.startsWith("catalog_"))
       .map((x) => ({topic: x.topic, files: x.files, rows: x.rows})),
     quarantine,
+    codeVersions: codeVersions.map((v) => ({version: v.version, jobs: Number(v.jobs), lastAt: v.last_at})),
+    derived: Object.entries(readManifest(paths).derived ?? {}).map(([key, d]) => ({
+      key,
+      codeVersion: d.codeVersion ?? null,
+      at: d.at
+    })),
     ingestRunningPid: holder
   };
 }

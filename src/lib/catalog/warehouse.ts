@@ -45,7 +45,7 @@ export interface Manifest {
   generated_at: string;
   topics: Record<string, ManifestTopic>;
   /** Derived topics' bookkeeping: the inputs they were computed from and where they live. */
-  derived?: Record<string, {inputKey: string; dir: string; at: string; seconds: number}>;
+  derived?: Record<string, {inputKey: string; dir: string; at: string; seconds: number; codeVersion?: string}>;
 }
 
 export function readManifest(paths: LabPaths): Manifest {

@@ -48,6 +48,8 @@ export const genericTablePlugin: Plugin = {
   tags: ["csv", "jsonl"],
   topics: ["raw_*"],
   version: 1,
+  // Its topic is the only thing it takes from the path: copies within one topic are read once.
+  routeKey: ({relPath}) => rawTopicFor(relPath),
   async execute(ctx, file) {
     const path = quoteString(file.path);
     // DuckDB's own errors may not name a line (a ragged row fails the dialect sniffer), so the
