@@ -5,6 +5,7 @@ import {effluentDatasetOptions} from "./dataset-options.js";
 import {readFactoryFeed, readMpcbExport, FeedRejected, type FeedReport, type ReadingProblem} from "./read-feeds.js";
 import {simulateFeeds} from "./pipeline.js";
 import {classifySiteFiles, readEffluentInputs} from "./site-inputs.js";
+import {readTrialTruth} from "./trial-files.js";
 import {effluentColumns, readingTopics} from "./tables.js";
 import type {CetpReading, FactoryReading} from "./types.js";
 
@@ -84,5 +85,22 @@ export const effluentCsvPlugin: Plugin = {
     );
     // The good rows and the quarantine are published; the job still fails, naming the first reasons.
     if (rejected) throw rejected;
+  }
+};
+
+/**
+ * A trial site's truth file (`trial.truth.json`, written by `lab simulate effluent --on-export`):
+ * the shocks injected into the site's export, published as that dataset's `truth_shocks` so the
+ * effluent page scores the attribution against them as it does for the simulated plant.
+ */
+export const effluentTrialTruthPlugin: Plugin = {
+  name: "effluent-trial-truth",
+  tags: ["effluent:trial-truth"],
+  topics: ["truth_shocks"],
+  version: 1,
+  async execute(ctx, file) {
+    const shocks = readTrialTruth({path: file.path, file: file.relPath});
+    await ctx.publish("truth_shocks", {columns: effluentColumns.truth_shocks, rows: shocks});
+    ctx.log(`${file.relPath}: a trial, ${shocks.length} injected shocks to score attribution against`);
   }
 };

@@ -93,7 +93,8 @@ const meaning: Record<EffluentTable, string> = {
     "rows of the export and the feeds that cannot be real readings (implausible times, impossible values), with file, line and reason",
   effluent_sites:
     "one row per site: its threshold (mg/L) and time zone from dataset.json, where its factory readings come from (feeds, or none: the export alone), its span and what the run noted",
-  truth_shocks: "simulated runs only: the shocks the simulator injected, with the inlet window they reach",
+  truth_shocks:
+    "simulated runs and trial sites only: the shocks injected (by the simulator, or into a real export by lab simulate effluent --on-export), with the inlet window they reach",
   truth_tamper: "simulated runs only: the tampering the simulator injected"
 };
 
