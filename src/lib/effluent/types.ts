@@ -48,8 +48,11 @@ export interface Attribution {
   evidence: string;
 }
 
-/** SITE_OUTAGE is the plant's own logger down (the export and every feed silent): no factory's doing. */
-export type TamperKind = "FROZEN" | "BLACKOUT" | "DILUTION" | "FINGERPRINT" | "SITE_OUTAGE";
+/**
+ * SITE_OUTAGE is the plant's own logger down (the export and every feed silent): no factory's doing.
+ * TOO_FEW_READINGS: a factory with readings in too few of the site's hours to be monitored at all.
+ */
+export type TamperKind = "FROZEN" | "BLACKOUT" | "DILUTION" | "FINGERPRINT" | "SITE_OUTAGE" | "TOO_FEW_READINGS";
 
 export interface TamperEvent {
   /** null for a SITE_OUTAGE, which belongs to the plant. */
