@@ -36,7 +36,7 @@ export const effluentSimulationPlugin: Plugin = {
   name: "effluent-simulation",
   tags: ["sim:cetp-plant"],
   topics: [readingTopics.exports, readingTopics.feeds, "effluent_quarantine", "truth_shocks", "truth_tamper"],
-  version: 3,
+  version: 4,
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as {seed?: unknown; days?: unknown};
     if (typeof spec.seed !== "number")
@@ -62,7 +62,7 @@ export const effluentCsvPlugin: Plugin = {
   name: "effluent-csv",
   tags: ["effluent:csv"],
   topics: [readingTopics.exports, readingTopics.feeds, "effluent_quarantine"],
-  version: 1,
+  version: 2,
   async execute(ctx, file) {
     const site = effluentDatasetOptions(file.dataset);
     const {exports} = await classifySiteFiles({files: [file.path]});
@@ -81,7 +81,7 @@ export const effluentCsvPlugin: Plugin = {
     if (isExport) await publishReadings(ctx, {cetp: report.rows as CetpReading[], quarantine});
     else await publishReadings(ctx, {factories: report.rows as FactoryReading[], quarantine});
     ctx.log(
-      `${file.relPath}: ${isExport ? "MPCB export" : "factory feed"}, ${report.rows.length} rows, ${report.quarantined.length} quarantined, ${report.duplicates} duplicates dropped${report.extras.length ? `, column(s) ${report.extras.join(", ")} ignored` : ""}`
+      `${file.relPath}: ${isExport ? "MPCB export" : "factory feed"}, ${report.rows.length} rows, ${report.quarantined.length} quarantined, ${report.duplicates} duplicates dropped${report.extras.length ? `, column(s) ${report.extras.join(", ")} ignored` : ""}${report.kept.length ? `, column(s) ${report.kept.map((k) => `${k.header} as ${k.key}`).join(", ")} kept in extra` : ""}`
     );
     // The good rows and the quarantine are published; the job still fails, naming the first reasons.
     if (rejected) throw rejected;

@@ -12,7 +12,8 @@ export const effluentColumns = {
     "outlet_cod:DOUBLE",
     "outlet_bod:DOUBLE",
     "outlet_ph:DOUBLE",
-    "outlet_tss:DOUBLE"
+    "outlet_tss:DOUBLE",
+    "extra:VARCHAR"
   ].map(col),
   factory_readings: [
     "ts:TIMESTAMP",
@@ -83,7 +84,8 @@ export const effluentColumns = {
 export type EffluentTable = keyof typeof effluentColumns;
 
 const meaning: Record<EffluentTable, string> = {
-  cetp_readings: "CETP inlet and outlet, one row a minute (with gaps)",
+  cetp_readings:
+    'CETP inlet and outlet, one row a minute (with gaps); extra: the export\'s extra columns as JSON when dataset.json says extraColumns "keep"',
   factory_readings: "each factory's discharge sensor, with tamper status",
   shock_events: "inlet COD breaches of the threshold",
   attributions: "one row per shock and method: the factory blamed and the evidence",

@@ -9,6 +9,11 @@ export interface CetpReading {
   outlet_bod: number | null;
   outlet_ph: number | null;
   outlet_tss: number | null;
+  /**
+   * The export's extra columns, kept when the site's dataset.json says `extraColumns: "keep"`: a JSON
+   * object of numbers (null for blank or NA) by mangled header name (`extraColumnKeys`), else absent.
+   */
+  extra?: string | null;
 }
 
 /** One reading of a factory's discharge sensor (`factory_readings`). */
