@@ -53,7 +53,10 @@ interface Placed {
   rise: number;
 }
 
-/** Where a shock can reach the inlet: read, quiet and below the limit around it, clear of the others. */
+/**
+ * Where a shock can reach the inlet: read, quiet and below the limit around it, clear of the others,
+ * and with the export's rows (so the feeds') there on the factory side.
+ */
 function placeShocks(o: {
   rng: Rng;
   timeline: ExportTimeline;
@@ -70,6 +73,12 @@ function placeShocks(o: {
       if (Number.isFinite(inlet[m]!)) values.push(inlet[m]!);
     return values;
   };
+  // Minutes inside a hole in the export's rows (over 5 min without a row): the feeds, which follow
+  // the export's rows, are silent there too, so a factory-side slug there could not be seen.
+  const inHole = new Uint8Array(minutes);
+  const times = timeline.rowTimes;
+  for (let i = 1; i < times.length; i++)
+    if (times[i]!.minute - times[i - 1]!.minute > 5) inHole.fill(1, times[i - 1]!.minute + 1, times[i]!.minute);
   const maxLag = Math.max(...profiles.map((p) => p.travelMinutes));
   const earliest = maxLag + o.baselineMinutes + LEAD_MINUTES;
   const placed: Placed[] = [];
@@ -87,6 +96,8 @@ function placeShocks(o: {
       const during = finite(s, s + length + 3);
       if (lead.length < LEAD_MINUTES / 6 || during.length < Math.max(3, (length + 3) / 4)) continue;
       if (finite(s - TAIL_MINUTES, s + length + TAIL_MINUTES).some((v) => v >= o.threshold)) continue;
+      const lag = profiles[f]!.travelMinutes;
+      if (inHole.subarray(s - lag - 15, s + length - lag + 15).includes(1)) continue;
       const rise = o.threshold - median(lead) + rng.uniform(OVERSHOOT.min, OVERSHOOT.max);
       found = {f, inletStart: s, length, rise};
     }
