@@ -1,11 +1,13 @@
 import {resolve} from "node:path";
+import {writeSiteTrial} from "../../src/lib/effluent/trial-files.js";
 import {simulateMarketFiles} from "../../src/lib/market/pipeline.js";
 import {flag, numberFlag, stringFlag, UsageError, type Verb} from "../verb.js";
 
 export const simulateVerb: Verb = {
   name: "simulate",
-  summary: "simulate a market: Crypto Lake-style history with defects, and the truth",
+  summary: "simulate a market (history with defects, and the truth), or factories on a real CETP export (a trial)",
   help: `usage: lab simulate market --seed N --minutes M --out DIR [--drop-rate R] [--jitter-ms MS]
+       lab simulate effluent --on-export SITE_DIR|EXPORT.csv --out DIR [--factories N] [--shocks K] [--seed N]
 
 Runs the seeded L2 market simulator (zero-intelligence order flow, regimes, bursts) and writes
 DIR/history/{trades,book,book_delta_v2}.parquet (Crypto Lake columns, with origin_time jitter,
@@ -18,17 +20,44 @@ options:
   --jitter-ms MS   Gaussian origin_time jitter, sd in ms (default 0)
   --out DIR        output folder (required)
 
-example: npm run lab -- simulate market --seed 1 --minutes 60 --drop-rate 0.01 --out /tmp/market`,
-  flags: [
-    flag.integer("seed"),
-    flag.positive("minutes"),
-    flag.range("drop-rate", 0, 1),
-    flag.range("jitter-ms", 0),
-    flag.string("out")
-  ],
+example: npm run lab -- simulate market --seed 1 --minutes 60 --drop-rate 0.01 --out /tmp/market
+
+effluent ("real plant, simulated factories"): simulates factory feeds on a real site's MPCB export
+(a site folder, or one export file with the dataset.json beside it) and injects known shocks into a
+copy of the export at each factory's travel time, keeping its blank rows, holes and local times.
+DIR becomes a site dataset: the export copy, factories/F01.csv …, the dataset.json and
+trial.truth.json, which the analysis (lab ingest, or lab run effluent --dataset DIR) scores against.
+
+  --on-export PATH  the site folder or export file (required)
+  --factories N     simulated factories, 1–10 (default 5)
+  --shocks K        injected shocks in all (default one per factory per week)
+  --seed N          seed (default 1): the same seed writes the same files
+  --out DIR         a new or empty folder, e.g. datasets/effluent/<site>-trial (required)
+
+example: npm run lab -- simulate effluent --on-export datasets/effluent/plant-a --out datasets/effluent/plant-a-trial --seed 3`,
+  flags: (positionals) =>
+    positionals[0] === "effluent"
+      ? [
+          flag.integer("seed"),
+          flag.string("on-export"),
+          flag.positive("factories"),
+          flag.positive("shocks"),
+          flag.string("out")
+        ]
+      : [
+          flag.integer("seed"),
+          flag.positive("minutes"),
+          flag.range("drop-rate", 0, 1),
+          flag.range("jitter-ms", 0),
+          flag.string("out")
+        ],
   async run(args) {
     const [what] = args.positionals;
-    if (what !== "market") throw new UsageError(`nothing to simulate called "${what ?? ""}"; try: lab simulate market`);
+    if (what === "effluent") return simulateTrial(args);
+    if (what !== "market")
+      throw new UsageError(
+        `nothing to simulate called "${what ?? ""}"; try: lab simulate market, lab simulate effluent`
+      );
     const out = stringFlag(args, "out");
     if (!out) throw new UsageError("--out DIR is required");
     const files = await simulateMarketFiles({
@@ -43,3 +72,19 @@ example: npm run lab -- simulate market --seed 1 --minutes 60 --drop-rate 0.01 -
     );
   }
 };
+
+async function simulateTrial(args: Parameters<Verb["run"]>[0]): Promise<void> {
+  const source = stringFlag(args, "on-export");
+  const out = stringFlag(args, "out");
+  if (!source || !out) throw new UsageError("--on-export SITE_DIR|EXPORT.csv and --out DIR are required");
+  const {truth, files} = await writeSiteTrial({
+    source: resolve(source),
+    outDir: resolve(out),
+    seed: numberFlag(args, "seed", 1)!,
+    factoryCount: numberFlag(args, "factories", 5),
+    shocks: numberFlag(args, "shocks")
+  });
+  console.log(
+    `trial on ${truth.exports.join(", ")}: ${truth.factories.length} simulated factories, ${truth.shocks.length} injected shocks (seed ${truth.seed})\n${files.length} files in ${out}; analyse it with lab ingest, or lab run effluent --dataset ${out}`
+  );
+}

@@ -1,12 +1,15 @@
 /**
  * The site as a new user gets it: a copy of the project with the bundled simulations removed and a
  * small dataset of their own for each pipeline that reads user data so far (a KPI events export
- * with one bad row, the meters readings fixture, and a CSV for the catalog's generic plugin),
- * built from scratch. Every page
+ * with one bad row, the meters readings fixture, and a CSV for the catalog's generic plugin), and a
+ * site whose logger uploaded to the real `lab serve mpcb` just before, built from scratch (the
+ * build's ingest is the "next ingest" that picks the upload up). Every page
  * must render either that data or its empty state, with no cell error and nothing a reader cannot
  * read at 1280 and 900 px.
  */
 import {writeRealSite} from "../effluent/real-site.js";
+import {writeSiteTrial} from "../../src/lib/effluent/trial-files.js";
+import {uploadLiveSite, type LiveUpload} from "./mpcb-live.js";
 import {simulateMarketFiles} from "../../src/lib/market/pipeline.js";
 import {execFileSync} from "node:child_process";
 import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from "node:fs";
@@ -79,6 +82,7 @@ describe.skipIf(!!skipReason)("the site built from a user's datasets, without th
   let browser: Browser;
   let site: Awaited<ReturnType<typeof serveStatic>>;
   let netLog: string;
+  let live: LiveUpload;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), "lab-user-site-"));
@@ -93,6 +97,12 @@ describe.skipIf(!!skipReason)("the site built from a user's datasets, without th
     // A plant's own export and factory feeds (a month, real-format: a row a minute, NA and blank
     // rows, logger holes), and a day's worth of Crypto Lake-style history, as users drop them in.
     writeRealSite({dir: join(work, "datasets", "effluent", "plant-a"), seed: 2});
+    // The plant checking attribution on its own baseline: simulated factories on its export.
+    await writeSiteTrial({
+      source: join(work, "datasets", "effluent", "plant-a"),
+      outDir: join(work, "datasets", "effluent", "plant-a-trial"),
+      seed: 1
+    });
     const sim = await simulateMarketFiles({outDir: join(work, ".market-sim"), seed: 4, minutes: 1, live: false});
     mkdirSync(join(work, "datasets", "market", "btcusdt"), {recursive: true});
     for (const [from, name] of [
@@ -107,6 +117,8 @@ describe.skipIf(!!skipReason)("the site built from a user's datasets, without th
       join(work, "datasets", "weather", "rainfall.csv"),
       "station,day,mm\nPune,2024-06-01,12.5\nPune,2024-06-02,0\nMumbai,2024-06-01,48.2\n"
     );
+    // A second plant with no files of its own yet: its logger uploads to the MPCB server.
+    live = await uploadLiveSite({projectDir: work, siteId: "plant-live", keysFile: join(work, "mpcb-site-keys")});
     await buildSite({projectDir: work, netLog});
     site = await serveStatic(join(work, "dist"));
     browser = await launchChromium();
@@ -122,6 +134,56 @@ describe.skipIf(!!skipReason)("the site built from a user's datasets, without th
     expect(existsSync(netLog) ? readFileSync(netLog, "utf-8") : "").toBe("");
     expect(builtPages(join(work, "dist")).filter((route) => !expectations[route])).toEqual([]);
   });
+
+  test("the MPCB server's live upload shows on the effluent page after the ingest: its readings, span and shock", async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    try {
+      await page.goto(`${site.origin}/pages/effluent/`);
+      await page.selectOption("form.dataset-picker select", "plant-live");
+      const utc = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ");
+      const summary = `This site: ${live.readings} export readings, ${utc(live.first)} to ${utc(live.last)} UTC; 0 factory feeds; 1 shock, the highest peak ${live.peak} mg/L.`;
+      await page.waitForFunction((text) => document.body.innerText.includes(text), summary, {timeout: 60_000});
+      const text = await page.evaluate(() => document.body.innerText);
+      expect(text).toContain("real plant, no factory feeds");
+      expect(text).toContain("your data: 1 file in effluent/plant-live/");
+      // The inlet line through the uploaded readings and the shock's peak, drawn.
+      const drawn = await page.evaluate(() => {
+        const plot = document.querySelector("svg[class^='plot-']");
+        return {
+          line: plot?.querySelector("g[aria-label='line'] path")?.getAttribute("d")?.split(/[ML]/).length ?? 0,
+          dots: plot?.querySelectorAll("g[aria-label='dot'] circle").length ?? 0
+        };
+      });
+      expect(drawn.line).toBeGreaterThanOrEqual(live.readings);
+      expect(drawn.dots).toBe(1);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  test("a trial on the plant's export is scored on the effluent page: every injected shock to its factory", async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${site.origin}/pages/effluent/`);
+      await page.selectOption("form.dataset-picker select", "plant-a-trial");
+      const row = () =>
+        page.evaluate(() =>
+          Array.from(document.querySelectorAll("form[class^='inputs-'] table tbody tr"))
+            .map((tr) => Array.from(tr.querySelectorAll("td")).map((td) => td.textContent?.trim() ?? ""))
+            .find((cells) => cells.includes("robust_lag (ours)"))
+        );
+      await page.waitForFunction(() => document.body.innerText.includes("robust_lag (ours)"), null, {timeout: 60_000});
+      const cells = (await row())!.filter((c) => c !== "");
+      // 21 injected shocks (a month, five factories, one each a week), none of the export's own crossings blamed.
+      expect(cells.slice(0, 3)).toEqual(["robust_lag (ours)", "21 / 21", expect.stringMatching(/^0 \/ [1-9]\d+$/)]);
+      expect(await page.evaluate(() => document.body.innerText)).toContain("5 factory feeds");
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 
   for (const [route, expected] of Object.entries(expectations)) {
     test(`page ${route} shows the user's data or its empty state`, async () => {

@@ -204,7 +204,7 @@ describe("dataset.json for a site", () => {
     expect(() => read({threshold: "250"})).toThrow(`${f}:threshold: expected a number`);
     expect(() => read({timezone: "Mars/Olympus"})).toThrow(`${f}:timezone: "Mars/Olympus" is not a time zone`);
     expect(() => read({timeFormat: "DD-MM HH:mm"})).toThrow(`${f}:timeFormat: "DD-MM HH:mm" has no YYYY`);
-    expect(() => read({extraColumns: "keep"})).toThrow(`${f}:extraColumns: "keep" is not one of`);
+    expect(() => read({extraColumns: "drop"})).toThrow(`${f}:extraColumns: "drop" is not one of`);
     expect(() => read({factories: {"a.csv": {travelMinutes: -3}}})).toThrow(
       `${f}:factories.a.csv.travelMinutes: expected whole minutes 0–600`
     );

@@ -157,4 +157,77 @@ describe("a real-format site as a dataset folder", () => {
       renameSync(join(dir, "feeds-away"), join(siteDir, "factories"));
     }
   }, 180_000);
+
+  test('extraColumns "keep": the Flow column stays in cetp_readings.extra as flow_m3_h, verdicts unchanged', async () => {
+    const {logs, read} = await runSite({...conventions, extraColumns: "keep"}, "kept");
+    expect(logs.some((l) => l.endsWith('column(s) "Flow - (m3/h)" as flow_m3_h kept in cetp_readings.extra'))).toBe(
+      true
+    );
+    const rows = await read(
+      "cetp_readings",
+      "SELECT count(*)::INT AS n, count(extra)::INT AS kept, min((extra->>'flow_m3_h')::DOUBLE) AS lo, max((extra->>'flow_m3_h')::DOUBLE) AS hi FROM t"
+    );
+    expect(rows).toEqual([{n: expect.any(Number), kept: rows[0]!.n, lo: 100, hi: 106}]);
+    // Line 2 of the export (its first row) was written with a flow of 100 + 1.
+    expect(await read("cetp_readings", "SELECT extra FROM t ORDER BY ts LIMIT 1")).toEqual([
+      {extra: '{"flow_m3_h":101}'}
+    ]);
+    const shocks = (await read("shock_events", "SELECT * FROM t ORDER BY start_ts")) as unknown as ShockEvent[];
+    const attributions = (await read("attributions")) as unknown as Attribution[];
+    expect(verdicts(shocks, attributions)).toEqual(verdicts(baseline.shocks, baseline.attributions));
+  }, 180_000);
 });
+
+test('extraColumns "keep" in the catalog: the per-site derivation keeps the extra column; a text cell is quarantined', async () => {
+  const {makeProject} = await import("../catalog/helpers.js");
+  const p = makeProject({routing: [{glob: "effluent/**/*.csv", tag: "effluent:csv"}]});
+  const header = [
+    "S. No",
+    "Time",
+    "CETP_INLET-COD - (mg/l) Raw",
+    "CETP_INLET-BOD - (mg/l) Raw",
+    "CETP_INLET-pH - (pH) Raw",
+    "CETP_INLET-TSS - (mg/l) Raw",
+    "Flow - (m3/h)",
+    "CETP_OUTLET-COD - (mg/l) Raw",
+    "CETP_OUTLET-BOD - (mg/l) Raw",
+    "CETP_OUTLET-pH - (pH) Raw",
+    "CETP_OUTLET-TSS - (mg/l) Raw",
+    "Flow (m3/h)"
+  ];
+  const rows = Array.from({length: 6}, (_, i) =>
+    [
+      i + 1,
+      `01-03-2024 10:0${i}`,
+      190 + i,
+      "NA",
+      "7.2",
+      "NA",
+      i === 4 ? "high" : 50 + i,
+      "40",
+      "NA",
+      "7.5",
+      "NA",
+      i === 2 ? "NA" : 9
+    ]
+      .map((v) => `"${v}"`)
+      .join(",")
+  );
+  p.write("datasets/effluent/flow-site/export.csv", [header.map((h) => `"${h}"`).join(","), ...rows].join("\r\n"));
+  p.write(
+    "datasets/effluent/flow-site/dataset.json",
+    JSON.stringify({timeFormat: "DD-MM-YYYY HH:mm", extraColumns: "keep"})
+  );
+  const summary = await p.ingest();
+  expect(summary.failures).toEqual([]);
+  expect(await p.query(["cetp_readings"], "SELECT inlet_cod, extra FROM cetp_readings ORDER BY ts")).toEqual([
+    {inlet_cod: 190, extra: '{"flow_m3_h":50,"flow_m3_h_2":9}'},
+    {inlet_cod: 191, extra: '{"flow_m3_h":51,"flow_m3_h_2":9}'},
+    {inlet_cod: 192, extra: '{"flow_m3_h":52,"flow_m3_h_2":null}'},
+    {inlet_cod: 193, extra: '{"flow_m3_h":53,"flow_m3_h_2":9}'},
+    {inlet_cod: 195, extra: '{"flow_m3_h":55,"flow_m3_h_2":9}'}
+  ]);
+  expect(await p.query(["effluent_quarantine"], 'SELECT line, "column", reason FROM effluent_quarantine')).toEqual([
+    {line: 6, column: "Flow - (m3/h)", reason: 'not a number: "high"'}
+  ]);
+}, 120_000);

@@ -1,5 +1,6 @@
 import {attributeFixedLookback, attributeShock, scoreFactories, searchWindow, type FactorySeries} from "./attribute.js";
 import type {EffluentConfig} from "./config.js";
+import {unmonitoredFactories} from "./coverage.js";
 import {MINUTE, minuteGrid} from "./grid.js";
 import {detectSilences, type SearchWindow} from "./silence.js";
 import {byWindowStart, detectSensorTampering, readingsByFactory} from "./tamper.js";
@@ -114,7 +115,13 @@ export function analyzeEffluent({
   const t1 = Math.max(cetp.at(-1)?.ts.getTime() ?? -Infinity, factories.at(-1)?.ts.getTime() ?? -Infinity);
   const minutes = Number.isFinite(t0) && Number.isFinite(t1) ? Math.round((t1 - t0) / MINUTE) + 1 : 0;
   const inlet = minuteGrid({rows: cetp, t0, minutes, time: (r) => r.ts, value: (r) => r.inlet_cod});
-  const ids = [...new Set(factories.map((r) => r.factory_id))].sort();
+  const allIds = [...new Set(factories.map((r) => r.factory_id))].sort();
+  const groups = readingsByFactory(factories);
+  // A factory with too few readings to monitor is left out of the silence rules and of attribution.
+  const unmonitored = unmonitoredFactories({cetp, factoryIds: allIds, groups, config});
+  for (const id of unmonitored.reasons.keys()) groups.delete(id);
+  const ids = allIds.filter((id) => !unmonitored.reasons.has(id));
+  const unchecked = [...unmonitored.reasons].map(([factory_id, reason]) => ({factory_id, reason}));
   const series = factorySeries({factories, ids, valueTamper, t0, minutes});
   // Live mode passes travel times learned from the whole history and analyses a recent window.
   const travelList = (
@@ -138,7 +145,7 @@ export function analyzeEffluent({
       return {event_id: event.event_id, factory_id: id, lag_minutes: lag, from: at(from), to: at(to)};
     })
   );
-  const silences = detectSilences({cetp, groups: readingsByFactory(factories), searchWindows, config});
+  const silences = detectSilences({cetp, groups, searchWindows, config});
   for (const s of series)
     s.silences = silences
       .filter((t) => t.kind === "BLACKOUT" && t.factory_id === s.factory_id)
@@ -147,13 +154,15 @@ export function analyzeEffluent({
         to: Math.round((t.window_end.getTime() - t0) / MINUTE) - 1,
         label: `BLACKOUT ${fmtWindow(t.window_start, t.window_end)}`
       }));
-  const tamper = [...valueTamper, ...silences].sort(byWindowStart);
+  const tamper = [...valueTamper, ...unmonitored.findings, ...silences].sort(byWindowStart);
+  // The reference method looks at every feed as received, as the original design did.
+  const referenceSeries = unchecked.length ? factorySeries({factories, ids: allIds, valueTamper, t0, minutes}) : series;
   const attributions: Attribution[] = [];
   for (const event of shocks) {
     attributions.push(
-      attributeShock({event, scores: scoreFactories({event, factories: series, travel, t0, config}), config})
+      attributeShock({event, scores: scoreFactories({event, factories: series, travel, t0, config}), unchecked, config})
     );
-    attributions.push(attributeFixedLookback({event, factories: series, t0, config}));
+    attributions.push(attributeFixedLookback({event, factories: referenceSeries, t0, config}));
   }
   // Mark readings inside a tamper window, so pages and later stages can set them aside.
   const windows = new Map<string, TamperEvent[]>();

@@ -128,10 +128,13 @@ export function scoreFactories({
 export function attributeShock({
   event,
   scores,
+  unchecked = [],
   config
 }: {
   event: ShockEvent;
   scores: FactoryScore[];
+  /** Factories left out for having too few readings to monitor: named, but they hold no verdict back. */
+  unchecked?: {factory_id: string; reason: string}[];
   config: EffluentConfig;
 }): Attribution {
   const silent = scores.filter((s) => s.silent);
@@ -143,7 +146,11 @@ export function attributeShock({
   const asideNotes = scores
     .filter((s) => s.setAside.length)
     .map((s) => `${s.factory_id}'s readings inside ${s.setAside.join(", ")}`);
-  const aside = asideNotes.length ? `. Set aside: ${asideNotes.join("; ")}` : "";
+  const aside =
+    (asideNotes.length ? `. Set aside: ${asideNotes.join("; ")}` : "") +
+    (unchecked.length
+      ? `. Not checked: ${unchecked.map((u) => `${u.factory_id} could not be checked: ${u.reason}`).join("; ")}`
+      : "");
   const flag = silent.length
     ? `flagged: ${silent.map((s) => `${s.factory_id} could not be checked: silent (${s.silent})`).join("; ")}; it could have caused this shock unseen, so nobody is blamed by elimination. `
     : "";

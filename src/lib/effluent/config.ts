@@ -39,6 +39,11 @@ export interface EffluentConfig {
   /** …or, when the silence overlaps a shock's search window for that factory, this many and this long. */
   blackoutShockMissedReadings: number;
   blackoutShockMinMinutes: number;
+  /**
+   * A factory whose COD readings fall in fewer than this share of the hours the site reported cannot
+   * be monitored: one TOO_FEW_READINGS finding, no silence rules, left out of attribution (coverage.ts).
+   */
+  monitorMinCoverage: number;
   /** A hole shared by the export and every feed (the logger down) is one SITE_OUTAGE from this long. */
   siteOutageMinMinutes: number;
   /** Tamper: COD this far below its baseline (fraction) while TSS holds within tssToleranceFraction. */
@@ -71,6 +76,7 @@ export const defaultEffluentConfig: EffluentConfig = {
   blackoutMinMinutes: 20,
   blackoutShockMissedReadings: 5,
   blackoutShockMinMinutes: 15,
+  monitorMinCoverage: 0.1,
   siteOutageMinMinutes: 10,
   dilutionDropFraction: 0.8,
   tssToleranceFraction: 0.3,

@@ -19,8 +19,11 @@ export interface EffluentSiteOptions {
   timeZone: string;
   timeFormat: string;
   parseTime: TimeParser;
-  /** Columns a file has beyond the known ones: ignored by name (noted once per file), or the file refused. */
-  extraColumns: "ignore" | "reject";
+  /**
+   * Columns a file has beyond the known ones: ignored by name (noted once per file), the file
+   * refused, or (an export's) kept in `cetp_readings.extra`.
+   */
+  extraColumns: "ignore" | "reject" | "keep";
   /** Factory feed header names for our fields, where a site's feeds name them otherwise. */
   factoryColumns: Partial<Record<FactoryField, string>>;
   /** Factory feed file name (`acme.csv`) → its factory id and travel time. */
@@ -92,8 +95,9 @@ export function effluentDatasetOptions(dataset: Pick<DatasetInfo, "options" | "o
   if (formatProblem) throw o.error("timeFormat", formatProblem, 'tokens YYYY MM DD HH mm ss, e.g. "DD-MM-YYYY HH:mm"');
   const extraColumns = o.string("extraColumns", {
     default: "ignore",
-    oneOf: ["ignore", "reject"] as const,
-    describe: "columns beyond the known ones: ignored by name, or the file refused"
+    oneOf: ["ignore", "reject", "keep"] as const,
+    describe:
+      "columns beyond the known ones: ignored by name, the file refused, or an export's kept in cetp_readings.extra"
   });
   const factoryColumns = o.stringMap("factoryColumns", {
     allowedKeys: FACTORY_FIELDS,

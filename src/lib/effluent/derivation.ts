@@ -8,7 +8,7 @@ import {readingTopics} from "./tables.js";
 import type {CetpReading, FactoryReading} from "./types.js";
 
 /** Bump when what the derivation writes for the same readings changes. */
-const VERSION = 1;
+const VERSION = 2;
 
 /**
  * The per-site analysis in the catalog: a site's MPCB export readings and its factory feed readings
@@ -35,7 +35,7 @@ export const effluentDerivation: Derivation = {
   async run({dataset, duck, outDir, outRel, log}): Promise<DerivedOutput[]> {
     const site = effluentDatasetOptions(dataset);
     const cetp = await duck.all<CetpReading>(
-      `SELECT ts, ${MEASURES.join(", ")} FROM ${readingTopics.exports} QUALIFY row_number() OVER (PARTITION BY ts) = 1 ORDER BY ts`
+      `SELECT ts, ${MEASURES.join(", ")}, extra FROM ${readingTopics.exports} QUALIFY row_number() OVER (PARTITION BY ts) = 1 ORDER BY ts`
     );
     const factories = await duck.all<FactoryReading>(
       `SELECT ts, factory_id, cod, bod, ph, tss, 'OK' AS status FROM ${readingTopics.feeds}

@@ -17,8 +17,10 @@ export type ParsedRow<T> = {row: T} | {problem: RowProblem};
 /** A file's columns, found by name in its header: parses its rows one at a time, never throwing. */
 export interface FeedLayout<T> {
   kind: "export" | "feed";
-  /** Header names beyond the known ones, ignored (`extraColumns: "ignore"`). */
+  /** Header names beyond the known ones, ignored (`extraColumns: "ignore"`, and a feed's under "keep"). */
   extras: string[];
+  /** An export's extra columns kept (`extraColumns: "keep"`): the header and its key in `extra`. */
+  kept: {header: string; key: string}[];
   parse(options: {fields: string[]}): ParsedRow<T>;
 }
 
@@ -59,6 +61,26 @@ function cell(text: string | undefined, column: string): number | null | RowProb
 
 const isProblem = (v: unknown): v is RowProblem => typeof v === "object" && v !== null && "reason" in v;
 
+/**
+ * The key an extra column is kept under in `cetp_readings.extra`: its header in lower case, each run
+ * of other characters than a–z and 0–9 one `_`, none at either end (`Flow - (m3/h)` → `flow_m3_h`);
+ * `column` when nothing is left, and `_2`, `_3` … after a key already taken.
+ */
+export function extraColumnKeys(headers: readonly string[]): string[] {
+  const taken = new Set<string>();
+  return headers.map((h) => {
+    const base =
+      h
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "_")
+        .replace(/^_+|_+$/g, "") || "column";
+    let key = base;
+    for (let n = 2; taken.has(key); n++) key = `${base}_${n}`;
+    taken.add(key);
+    return key;
+  });
+}
+
 /** Whether a header is an MPCB export's (its Time and inlet COD columns, by name). */
 export function isMpcbHeader(fields: string[]): boolean {
   const names = new Set(fields.map((f) => f.trim()));
@@ -80,8 +102,11 @@ export function mpcbLayout({
   const missing = MPCB_COLUMNS.filter((c) => c.column !== "s_no" && !index.has(c.header));
   if (missing.length) throw headerMismatch({file, expected: MPCB_COLUMNS.map((c) => c.header), actual: names});
   const known = new Set(MPCB_COLUMNS.map((c) => c.header));
-  const extras = names.filter((n) => !known.has(n) && n !== "");
-  rejectExtras({file, extras, site});
+  const others = names.filter((n) => !known.has(n) && n !== "");
+  rejectExtras({file, extras: others, site});
+  const keep = site.extraColumns === "keep";
+  const keys = extraColumnKeys(others);
+  const kept = keep ? others.map((header, i) => ({header, key: keys[i]!, at: names.indexOf(header)})) : [];
   const timeAt = index.get("Time")!;
   const measures = MEASURES.map((m) => {
     const header = MPCB_COLUMNS.find((c) => c.column === m)!.header;
@@ -89,7 +114,8 @@ export function mpcbLayout({
   });
   return {
     kind: "export",
-    extras,
+    extras: keep ? [] : others,
+    kept: kept.map(({header, key}) => ({header, key})),
     parse({fields: row}) {
       if (row.length !== names.length)
         return {problem: {column: null, reason: `ragged row: expected ${names.length} fields, found ${row.length}`}};
@@ -100,6 +126,16 @@ export function mpcbLayout({
         const v = cell(row[at], header);
         if (isProblem(v)) return {problem: v};
         reading[m] = v;
+      }
+      if (kept.length) {
+        const extra: Record<string, number | null> = {};
+        for (const {header, key, at} of kept) {
+          const v = cell(row[at], header);
+          if (isProblem(v))
+            return {problem: {...v, hint: 'extraColumns "keep" reads extra columns as numbers; "ignore" skips them'}};
+          extra[key] = v;
+        }
+        reading.extra = JSON.stringify(extra);
       }
       return {row: reading};
     }
@@ -145,6 +181,7 @@ export function factoryLayout({
   return {
     kind: "feed",
     extras,
+    kept: [],
     parse({fields: row}) {
       if (row.length !== names.length)
         return {problem: {column: null, reason: `ragged row: expected ${names.length} fields, found ${row.length}`}};

@@ -10,7 +10,9 @@ import {defaultSiteOptions, effluentDatasetOptions, type EffluentSiteOptions} fr
 import {appendEvidence, headPathFor} from "./evidence-log.js";
 import {followEffluent} from "./follow.js";
 import {simulatePlant, type PlantSimulation} from "./simulate.js";
+import {scoreAttribution} from "./score.js";
 import {classifySiteFiles, readEffluentInputs, type EffluentInputs} from "./site-inputs.js";
+import {isTrialTruthFile, readTrialTruth} from "./trial-files.js";
 import {writeSiteTables} from "./site-tables.js";
 import {effluentColumns} from "./tables.js";
 import {writeFactoryFeeds, writeMpcbExport} from "./write-feeds.js";
@@ -38,7 +40,8 @@ export async function runEffluentTables({
   cetpPath?: string;
   cetpPaths?: string[];
   factoryPaths: string[];
-  simulation?: PlantSimulation;
+  /** The injected truth to write beside the analysis: a simulated plant's, or a trial site's. */
+  simulation?: Pick<PlantSimulation, "truthShocks" | "truthTamper">;
   site?: EffluentSiteOptions;
   sink: TableSink;
   log?: (line: string) => void;
@@ -53,6 +56,17 @@ export async function runEffluentTables({
       ["truth_tamper", simulation.truthTamper]
     ] as const)
       await sink.write(name, {columns: effluentColumns[name], rows});
+  if (simulation?.truthShocks.length) {
+    const score = scoreAttribution({
+      events: analysis.shocks,
+      attributions: analysis.attributions,
+      truth: simulation.truthShocks,
+      method: "robust_lag"
+    });
+    log(
+      `scored against the injected truth: ${score.correct} of ${score.factoryShocks} injected shocks attributed to the right factory; ${score.falselyAttributed} of ${score.noFactoryEvents} other crossings blamed on a factory`
+    );
+  }
   return {inputs, analysis};
 }
 
@@ -134,7 +148,11 @@ async function effluentSources({
   outDir: string;
   seed: number;
   log: (line: string) => void;
-}): Promise<{cetpPaths: string[]; factoryPaths: string[]; simulation?: PlantSimulation}> {
+}): Promise<{
+  cetpPaths: string[];
+  factoryPaths: string[];
+  simulation?: Pick<PlantSimulation, "truthShocks" | "truthTamper">;
+}> {
   const specFile = files.find((f) => f.endsWith(".sim.json"));
   const csvFiles = files.filter((f) => /\.csv(\.gz)?$/i.test(f));
   if (typeof flags.cetp === "string" && !flags.simulate) {
@@ -151,7 +169,12 @@ async function effluentSources({
         hint: "a site folder holds its MPCB export and its factory feeds (factories/*.csv)"
       });
     log(`site: ${exports.length} MPCB export(s), ${feeds.length} factory feed(s)`);
-    return {cetpPaths: exports, factoryPaths: feeds};
+    // A trial site (simulated factories on the site's export) carries the truth to score against.
+    const truthFile = files.find(isTrialTruthFile);
+    if (!truthFile) return {cetpPaths: exports, factoryPaths: feeds};
+    const truthShocks = readTrialTruth({path: truthFile});
+    log(`trial: ${truthShocks.length} injected shocks in ${truthFile}`);
+    return {cetpPaths: exports, factoryPaths: feeds, simulation: {truthShocks, truthTamper: []}};
   }
   // A *.sim.json plant spec runs what the catalog's simulation plugin runs for it.
   const spec = specFile

@@ -5,6 +5,7 @@ import {effluentDatasetOptions} from "./dataset-options.js";
 import {readFactoryFeed, readMpcbExport, FeedRejected, type FeedReport, type ReadingProblem} from "./read-feeds.js";
 import {simulateFeeds} from "./pipeline.js";
 import {classifySiteFiles, readEffluentInputs} from "./site-inputs.js";
+import {readTrialTruth} from "./trial-files.js";
 import {effluentColumns, readingTopics} from "./tables.js";
 import type {CetpReading, FactoryReading} from "./types.js";
 
@@ -35,7 +36,7 @@ export const effluentSimulationPlugin: Plugin = {
   name: "effluent-simulation",
   tags: ["sim:cetp-plant"],
   topics: [readingTopics.exports, readingTopics.feeds, "effluent_quarantine", "truth_shocks", "truth_tamper"],
-  version: 3,
+  version: 4,
   async execute(ctx, file) {
     const spec = JSON.parse(readFileSync(file.path, "utf-8")) as {seed?: unknown; days?: unknown};
     if (typeof spec.seed !== "number")
@@ -61,7 +62,7 @@ export const effluentCsvPlugin: Plugin = {
   name: "effluent-csv",
   tags: ["effluent:csv"],
   topics: [readingTopics.exports, readingTopics.feeds, "effluent_quarantine"],
-  version: 1,
+  version: 2,
   async execute(ctx, file) {
     const site = effluentDatasetOptions(file.dataset);
     const {exports} = await classifySiteFiles({files: [file.path]});
@@ -80,9 +81,26 @@ export const effluentCsvPlugin: Plugin = {
     if (isExport) await publishReadings(ctx, {cetp: report.rows as CetpReading[], quarantine});
     else await publishReadings(ctx, {factories: report.rows as FactoryReading[], quarantine});
     ctx.log(
-      `${file.relPath}: ${isExport ? "MPCB export" : "factory feed"}, ${report.rows.length} rows, ${report.quarantined.length} quarantined, ${report.duplicates} duplicates dropped${report.extras.length ? `, column(s) ${report.extras.join(", ")} ignored` : ""}`
+      `${file.relPath}: ${isExport ? "MPCB export" : "factory feed"}, ${report.rows.length} rows, ${report.quarantined.length} quarantined, ${report.duplicates} duplicates dropped${report.extras.length ? `, column(s) ${report.extras.join(", ")} ignored` : ""}${report.kept.length ? `, column(s) ${report.kept.map((k) => `${k.header} as ${k.key}`).join(", ")} kept in extra` : ""}`
     );
     // The good rows and the quarantine are published; the job still fails, naming the first reasons.
     if (rejected) throw rejected;
+  }
+};
+
+/**
+ * A trial site's truth file (`trial.truth.json`, written by `lab simulate effluent --on-export`):
+ * the shocks injected into the site's export, published as that dataset's `truth_shocks` so the
+ * effluent page scores the attribution against them as it does for the simulated plant.
+ */
+export const effluentTrialTruthPlugin: Plugin = {
+  name: "effluent-trial-truth",
+  tags: ["effluent:trial-truth"],
+  topics: ["truth_shocks"],
+  version: 1,
+  async execute(ctx, file) {
+    const shocks = readTrialTruth({path: file.path, file: file.relPath});
+    await ctx.publish("truth_shocks", {columns: effluentColumns.truth_shocks, rows: shocks});
+    ctx.log(`${file.relPath}: a trial, ${shocks.length} injected shocks to score attribution against`);
   }
 };

@@ -25,6 +25,8 @@ export interface FeedReport<T> {
   outOfOrder: number;
   /** Header names beyond the known ones, ignored by name. */
   extras: string[];
+  /** Extra columns kept in `extra` (`extraColumns: "keep"`): header and key. */
+  kept: {header: string; key: string}[];
 }
 
 /**
@@ -52,7 +54,7 @@ function finish<T extends {ts: Date}>(
   rows: T[],
   key: (row: T) => string,
   quarantined: ReadingProblem[],
-  extras: string[]
+  layout: Pick<FeedLayout<T>, "extras" | "kept">
 ): FeedReport<T> {
   let outOfOrder = 0;
   let latest = -Infinity;
@@ -70,7 +72,7 @@ function finish<T extends {ts: Date}>(
     else (seen.add(k), unique.push(row));
   }
   unique.sort((a, b) => a.ts.getTime() - b.ts.getTime());
-  return {rows: unique, quarantined, duplicates, outOfOrder, extras};
+  return {rows: unique, quarantined, duplicates, outOfOrder, extras: layout.extras, kept: layout.kept};
 }
 
 /**
@@ -136,7 +138,7 @@ async function readFeed<T extends CetpReading | FactoryReading>({
     else rows.push(result.row);
   }
   if (!layout) throw new LabError({file, line: 1, reason: "empty file: no header row"});
-  const report = finish(rows, key, quarantined, layout.extras);
+  const report = finish(rows, key, quarantined, layout);
   if (quarantined.length && (!rows.length || quarantined.length > rows.length)) throw new FeedRejected(report);
   return report;
 }

@@ -91,7 +91,8 @@ function createPlacer({rng, minutes}: {rng: Rng; minutes: number}): Placer {
   };
 }
 
-function factoryProfiles({rng, factoryCount}: {rng: Rng; factoryCount: number}): FactoryProfile[] {
+/** Factory profiles (at most 10: the travel times are drawn from ten distinct values). */
+export function factoryProfiles({rng, factoryCount}: {rng: Rng; factoryCount: number}): FactoryProfile[] {
   const travel = rng.shuffle([9, 12, 15, 18, 22, 26, 30, 34, 38, 42]).slice(0, factoryCount);
   return Array.from({length: factoryCount}, (_, i) => ({
     factory_id: `F${String(i + 1).padStart(2, "0")}`,
@@ -106,7 +107,7 @@ function factoryProfiles({rng, factoryCount}: {rng: Rng; factoryCount: number}):
 }
 
 /** Each factory's COD and TSS on the one-minute grid: diurnal cycle, autocorrelated process noise. */
-function factorySeries({rng, profiles, minutes}: {rng: Rng; profiles: FactoryProfile[]; minutes: number}) {
+export function factorySeries({rng, profiles, minutes}: {rng: Rng; profiles: FactoryProfile[]; minutes: number}) {
   const cod = profiles.map(() => new Float64Array(minutes));
   const tss = profiles.map(() => new Float64Array(minutes));
   profiles.forEach((p, f) => {

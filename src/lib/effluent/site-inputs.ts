@@ -85,6 +85,10 @@ export async function readEffluentInputs({
     if (r.duplicates || r.outOfOrder)
       notes.push(`${path}: ${r.duplicates} duplicate rows dropped (first kept), ${r.outOfOrder} out of order sorted`);
     if (r.extras.length) notes.push(`${path}: column(s) ${r.extras.map((e) => `"${e}"`).join(", ")} ignored`);
+    if (r.kept.length)
+      notes.push(
+        `${path}: column(s) ${r.kept.map((k) => `"${k.header}" as ${k.key}`).join(", ")} kept in cetp_readings.extra`
+      );
   };
   const exports: FeedReport<CetpReading>[] = [];
   for (const path of cetpPaths) {

@@ -12,7 +12,8 @@ export const effluentColumns = {
     "outlet_cod:DOUBLE",
     "outlet_bod:DOUBLE",
     "outlet_ph:DOUBLE",
-    "outlet_tss:DOUBLE"
+    "outlet_tss:DOUBLE",
+    "extra:VARCHAR"
   ].map(col),
   factory_readings: [
     "ts:TIMESTAMP",
@@ -83,7 +84,8 @@ export const effluentColumns = {
 export type EffluentTable = keyof typeof effluentColumns;
 
 const meaning: Record<EffluentTable, string> = {
-  cetp_readings: "CETP inlet and outlet, one row a minute (with gaps)",
+  cetp_readings:
+    'CETP inlet and outlet, one row a minute (with gaps); extra: the export\'s extra columns as JSON when dataset.json says extraColumns "keep"',
   factory_readings: "each factory's discharge sensor, with tamper status",
   shock_events: "inlet COD breaches of the threshold",
   attributions: "one row per shock and method: the factory blamed and the evidence",
@@ -93,7 +95,8 @@ const meaning: Record<EffluentTable, string> = {
     "rows of the export and the feeds that cannot be real readings (implausible times, impossible values), with file, line and reason",
   effluent_sites:
     "one row per site: its threshold (mg/L) and time zone from dataset.json, where its factory readings come from (feeds, or none: the export alone), its span and what the run noted",
-  truth_shocks: "simulated runs only: the shocks the simulator injected, with the inlet window they reach",
+  truth_shocks:
+    "simulated runs and trial sites only: the shocks injected (by the simulator, or into a real export by lab simulate effluent --on-export), with the inlet window they reach",
   truth_tamper: "simulated runs only: the tampering the simulator injected"
 };
 

@@ -1,5 +1,6 @@
 import type {EffluentConfig} from "./config.js";
 import {median} from "./grid.js";
+import {unmonitoredFactories} from "./coverage.js";
 import {detectSilences, isFactoryReading, type SearchWindow} from "./silence.js";
 import type {CetpReading, FactoryReading, TamperEvent} from "./types.js";
 
@@ -173,6 +174,10 @@ export function detectTampering({
   searchWindows?: readonly SearchWindow[];
   config: EffluentConfig;
 }): TamperEvent[] {
-  const silences = detectSilences({cetp, groups: readingsByFactory(readings), searchWindows, config});
-  return [...detectSensorTampering({readings, config}), ...silences].sort(byWindowStart);
+  const groups = readingsByFactory(readings);
+  const factoryIds = [...new Set(readings.map((r) => r.factory_id))];
+  const unmonitored = unmonitoredFactories({cetp, factoryIds, groups, config});
+  for (const id of unmonitored.reasons.keys()) groups.delete(id);
+  const silences = detectSilences({cetp, groups, searchWindows, config});
+  return [...detectSensorTampering({readings, config}), ...unmonitored.findings, ...silences].sort(byWindowStart);
 }

@@ -9,6 +9,11 @@ export interface CetpReading {
   outlet_bod: number | null;
   outlet_ph: number | null;
   outlet_tss: number | null;
+  /**
+   * The export's extra columns, kept when the site's dataset.json says `extraColumns: "keep"`: a JSON
+   * object of numbers (null for blank or NA) by mangled header name (`extraColumnKeys`), else absent.
+   */
+  extra?: string | null;
 }
 
 /** One reading of a factory's discharge sensor (`factory_readings`). */
@@ -48,8 +53,11 @@ export interface Attribution {
   evidence: string;
 }
 
-/** SITE_OUTAGE is the plant's own logger down (the export and every feed silent): no factory's doing. */
-export type TamperKind = "FROZEN" | "BLACKOUT" | "DILUTION" | "FINGERPRINT" | "SITE_OUTAGE";
+/**
+ * SITE_OUTAGE is the plant's own logger down (the export and every feed silent): no factory's doing.
+ * TOO_FEW_READINGS: a factory with readings in too few of the site's hours to be monitored at all.
+ */
+export type TamperKind = "FROZEN" | "BLACKOUT" | "DILUTION" | "FINGERPRINT" | "SITE_OUTAGE" | "TOO_FEW_READINGS";
 
 export interface TamperEvent {
   /** null for a SITE_OUTAGE, which belongs to the plant. */
