@@ -259,14 +259,21 @@ export async function commitJob({
     ])
   );
   const fresh = new Map<string, {fingerprint: string; schema: StagedOutput["schema"]}>();
+  const evolved = new Map<string, {fingerprint: string; schema: StagedOutput["schema"]}>();
   for (const output of outputs) {
     const fingerprint = schemaFingerprint(output.schema);
-    const existing = known.get(output.topic) ?? fresh.get(output.topic);
+    const existing = evolved.get(output.topic) ?? fresh.get(output.topic) ?? known.get(output.topic);
+    if (existing && existing.fingerprint !== fingerprint && "schema_json" in existing) {
+      if (await newerVersionOfSoleWriter({catalog, job, topic: output.topic})) {
+        evolved.set(output.topic, {fingerprint, schema: output.schema});
+        continue;
+      }
+    }
     if (existing && existing.fingerprint !== fingerprint) {
       const expected = "schema_json" in existing ? JSON.parse(existing.schema_json) : existing.schema;
       throw new LabError({
         reason: `schema of topic ${output.topic} changed; the job's output does not match the topic:\n${formatSchemaDiff({expected, actual: output.schema})}`,
-        hint: "rename the topic, or clear the warehouse (.lab/) to start the topic afresh"
+        hint: "a plugin that changes its tables' columns raises its version (its files are then processed afresh); else rename the topic, or clear the warehouse (.lab/) to start it afresh"
       });
     }
     if (!existing) fresh.set(output.topic, {fingerprint, schema: output.schema});
@@ -284,6 +291,12 @@ export async function commitJob({
   try {
     for (const p of promoted)
       await catalog.run("INSERT INTO job_outputs VALUES (?, ?, ?, ?)", [job.job_id, p.topic, p.rel, p.rows]);
+    for (const [topic, t] of evolved)
+      await catalog.run("UPDATE topics SET fingerprint = ?, schema_json = ? WHERE topic = ?", [
+        t.fingerprint,
+        JSON.stringify(t.schema),
+        topic
+      ]);
     for (const [topic, t] of fresh)
       await catalog.run("INSERT INTO topics VALUES (?, ?, ?, ?::TIMESTAMP)", [
         topic,
@@ -399,4 +412,25 @@ async function recordRoutes({
 
 function sqlList(items: string[]): string {
   return `[${items.map(quoteString).join(", ")}]::VARCHAR[]`;
+}
+
+/**
+ * Whether this job's plugin, at a newer version, is the only writer the topic has had: a new
+ * version reprocesses all its files, so its columns replace the old ones (readers take the
+ * topic's files by column name meanwhile). Two plugins sharing a topic must agree on it.
+ */
+async function newerVersionOfSoleWriter({
+  catalog,
+  job,
+  topic
+}: {
+  catalog: Duck;
+  job: StagedJob;
+  topic: string;
+}): Promise<boolean> {
+  const writers = await catalog.all<{plugin: string; version: number}>(
+    "SELECT DISTINCT j.plugin, j.plugin_version AS version FROM job_outputs o JOIN jobs j USING (job_id) WHERE o.topic = ?",
+    [topic]
+  );
+  return writers.every((w) => w.plugin === job.plugin && w.version < job.plugin_version);
 }
