@@ -158,7 +158,6 @@ function goldenRecords(dir: string, key?: Buffer): GoldenRecord[] {
  * capture recorded, waits for the next recorded snapshot. `onEvent` sees every step of that
  * replay with the book after it (the dataset derivation writes market_events from it).
  */
-// Over 150 lines: one pass over the records feeding the book, the sampler, the trades and the visitor.
 export function observationFromCapture({
   dir,
   files,
