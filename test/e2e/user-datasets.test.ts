@@ -32,6 +32,7 @@ import {browserUnavailable, launchChromium} from "./browser.js";
 import {buildSite, builtPages} from "./build-site.js";
 import {routeFile} from "./links.js";
 import {checkPage, screenshotFile} from "./page-check.js";
+import {readabilityProblems} from "./readability.js";
 import type {PageExpectation} from "./pages.js";
 import {serveStatic} from "./static-server.js";
 
@@ -178,7 +179,12 @@ describe.skipIf(!!skipReason)("the site built from a user's datasets, without th
         while (!until(state.text) && !state.errors.length && Date.now() < deadline)
           (await page.waitForTimeout(250), (state = await drawn()));
         await page.waitForTimeout(500);
-        return drawn();
+        const result = {...(await drawn()), readability: await readabilityProblems(page)};
+        await page.screenshot({
+          path: screenshotFile({projectDir, route, prefix: "user-datasets-binance-rec-"}),
+          fullPage: true
+        });
+        return result;
       };
       const market = await open("/pages/market", (t) => t.includes("the best bid was"));
       expect(market.errors).toEqual([]);
@@ -188,11 +194,13 @@ describe.skipIf(!!skipReason)("the site built from a user's datasets, without th
       expect(market.text).toMatch(/the chart draws 1\d\d seconds of the book and [\d,]+ trades/);
       expect(market.text).toContain("No truth to measure this dataset's reconstruction against");
       expect(market.plots, "the book, the mid and the spread drawn").toBeGreaterThanOrEqual(3);
+      expect(market.readability, "what a reader cannot read").toEqual([]);
       const fidelity = await open("/pages/market/fidelity", (t) => t.includes("holds a capture and no history"));
       expect(fidelity.errors).toEqual([]);
       expect(fidelity.text).toContain(
         "This dataset holds a capture and no history: its book is rebuilt from the capture by Binance's rules"
       );
+      expect(fidelity.readability, "what a reader cannot read").toEqual([]);
       expect(problems).toEqual([]);
     } finally {
       await page.close();

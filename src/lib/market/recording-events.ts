@@ -12,7 +12,7 @@ import type {DepthSync} from "./live/depth-sync.js";
 import {marketTables} from "./tables.js";
 
 /** Integer units at `decimals` as an exact decimal string (sign kept): 6183763 at 2 → "61837.63". */
-export function unitsText(units: number, decimals: number): string {
+function unitsText(units: number, decimals: number): string {
   const digits = String(Math.abs(units)).padStart(decimals + 1, "0");
   const text = decimals ? `${digits.slice(0, -decimals)}.${digits.slice(-decimals)}` : digits;
   return units < 0 ? `-${text}` : text;
@@ -39,15 +39,21 @@ function scaledColumns(columns: Column[], scale: {price: number; qty: number}): 
   });
 }
 
-/** What a row is staged as before its declared type: times as BIGINT nanoseconds. */
+/**
+ * What a row is staged as before its declared type: times as BIGINT nanoseconds, decimals as
+ * their exact text (DuckDB's appender takes a DECIMAL value about ten times slower than the text
+ * its cast then reads).
+ */
 function stagingType(type: string): string {
-  return /^TIMESTAMP/i.test(type) ? "BIGINT" : type;
+  if (/^TIMESTAMP/i.test(type)) return "BIGINT";
+  return /^DECIMAL/i.test(type) ? "VARCHAR" : type;
 }
 
 /** The SQL that turns a staged column into its declared type. */
 function fromStaging(c: Column): string {
   const col = quoteIdent(c.name);
-  return /^TIMESTAMP/i.test(c.type) ? `make_timestamp_ns(${col})::${c.type} AS ${col}` : col;
+  if (/^TIMESTAMP/i.test(c.type)) return `make_timestamp_ns(${col})::${c.type} AS ${col}`;
+  return /^DECIMAL/i.test(c.type) ? `CAST(${col} AS ${c.type}) AS ${col}` : col;
 }
 
 /** Writes `rows` as `table` with exactly `columns` (in their order and types) through a staged Parquet file. */

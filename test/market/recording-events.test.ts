@@ -1,0 +1,62 @@
+import {mkdtempSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {describe, expect, test} from "vitest";
+import {readParquetAll} from "../../src/lib/core/parquet-read.js";
+import {folderSink} from "../../src/lib/core/table-sink.js";
+import {writeRecordingTables} from "../../src/lib/market/recording-events.js";
+import {binanceRecording, referenceBooks} from "./binance-recording.js";
+
+describe("a recording's market_events", () => {
+  test("a lost diff: the gap is flagged until a later snapshot resyncs the book, which then equals Binance's rules again", async () => {
+    const rec = binanceRecording({seed: 4, diffs: 200});
+    const reference = referenceBooks(rec);
+    const byU = new Map(reference.map((r) => [r.u, r]));
+    // Lose the 80th diff; a snapshot of the book after the 90th arrives after the 92nd.
+    const lost = rec.diffs[80]!,
+      anchor = rec.diffs[90]!,
+      after = rec.diffs[92]!;
+    const price = (c: number) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, "0")}000000`;
+    const qty = (l: number) => `${Math.floor(l / 1e8)}.${String(l % 1e8).padStart(8, "0")}`;
+    const at = byU.get(anchor.u)!;
+    const snapshot = {
+      lastUpdateId: anchor.u,
+      bids: at.bids.map(([p, q]) => [price(p), qty(q)]),
+      asks: at.asks.map(([p, q]) => [price(p), qty(q)])
+    };
+    const lines: string[] = [];
+    for (const line of rec.lines) {
+      if (line.includes(`"U":${lost.U},`)) continue;
+      lines.push(line);
+      if (line.includes(`"U":${after.U},`))
+        lines.push(`${line.slice(0, line.indexOf(" "))} ${JSON.stringify(snapshot)}`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), "recording-events-"));
+    const file = join(dir, "gap.txt");
+    writeFileSync(file, lines.join("\n") + "\n");
+    const sink = folderSink({outDir: join(dir, "out"), dataset: "gap"});
+    const r = await writeRecordingTables({files: [file], symbol: "BTCUSDT", scratchDir: dir, sink});
+    expect(r.observation.gaps).toBe(1);
+    const events = join(dir, "out", "market_events.parquet");
+    const snapshots = await readParquetAll({
+      path: events,
+      sql: "SELECT update_id::BIGINT AS u, gap, resync, (best_bid * 100)::BIGINT AS bid FROM t WHERE event_type = 'BOOK_SNAPSHOT' ORDER BY event_ts_ns"
+    });
+    expect(snapshots).toEqual([
+      {u: BigInt(rec.snapshot.lastUpdateId), gap: false, resync: false, bid: expect.any(BigInt)},
+      {u: BigInt(anchor.u), gap: true, resync: true, bid: BigInt(at.bids[0]![0])}
+    ]);
+    // No delta of the diffs between the loss and the snapshot is in the table; the ones after it are.
+    const [counts] = await readParquetAll({
+      path: events,
+      sql: `SELECT count(*) FILTER (WHERE event_type = 'BOOK_DELTA' AND update_id BETWEEN ${lost.u} AND ${anchor.u})::INT AS skipped,
+                   count(*) FILTER (WHERE event_type = 'BOOK_DELTA' AND update_id = ${rec.diffs[91]!.u})::INT AS resumed,
+                   (arg_max(best_ask, event_ts_ns) * 100)::BIGINT AS ask FROM t`
+    });
+    expect(counts).toEqual({
+      skipped: 0,
+      resumed: rec.diffs[91]!.b.length + rec.diffs[91]!.a.length,
+      ask: BigInt(reference.at(-1)!.asks[0]![0])
+    });
+  });
+});
