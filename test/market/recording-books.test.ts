@@ -118,7 +118,7 @@ describe("a real-format recording rebuilt by capture, by the golden reader and b
     const [last] = await readParquetAll({
       path: events,
       sql: `SELECT (best_bid * 100)::BIGINT AS bid, (best_ask * 100)::BIGINT AS ask, (bid_depth_5 * 100000000)::BIGINT AS bd,
-                   (ask_depth_5 * 100000000)::BIGINT AS ad, update_id::BIGINT AS u, symbol, dataset
+                   (ask_depth_5 * 100000000)::BIGINT AS ad, update_id::BIGINT AS u, event_ts_ns, symbol, dataset
             FROM t WHERE event_type = 'BOOK_DELTA' ORDER BY event_ts_ns DESC LIMIT 1`
     });
     const depth5 = (levels: [number, number][]) => levels.slice(0, 5).reduce((a, [, q]) => a + q, 0);
@@ -128,6 +128,8 @@ describe("a real-format recording rebuilt by capture, by the golden reader and b
       bd: BigInt(depth5(end.bids)),
       ad: BigInt(depth5(end.asks)),
       u: BigInt(end.u),
+      // The exchange's E in ns, exactly.
+      event_ts_ns: BigInt(end.E) * 1_000_000n,
       symbol: "BTCUSDT",
       dataset: "btcusdt"
     });

@@ -154,7 +154,7 @@ export async function writeRecordingTables({
     bookScale = sync.scale;
     const base = {
       symbol,
-      event_ts_ns: BigInt(Math.round(e.tNs)),
+      event_ts_ns: exactNs(e.tNs),
       received_time: e.localNs === undefined ? null : BigInt(e.localNs),
       seq: rows.length,
       drift: null
@@ -228,7 +228,7 @@ export async function writeRecordingTables({
   if (sampleMs > 0) {
     const s = observation.samples;
     const sampleRows = Array.from({length: s.tNs.length}, (_, i) => {
-      const row: Record<string, unknown> = {ts_ns: BigInt(Math.round(s.tNs[i]!))};
+      const row: Record<string, unknown> = {ts_ns: exactNs(s.tNs[i]!)};
       for (let l = 0; l < s.levels; l++) {
         const k = i * s.levels + l;
         row[`bid_${l}_price`] = decimalOf(s.bidPx[k]!, scale.price);
@@ -250,6 +250,14 @@ export async function writeRecordingTables({
     `market: ${symbol} recording reconstructed: ${events.toLocaleString("en-US")} events, ${samples.toLocaleString("en-US")} book samples, ${observation.gaps ?? 0} gap(s)`
   );
   return {observation, events, samples};
+}
+
+/**
+ * The golden reader's times are the exchange's milliseconds × 10^6 as doubles, which near 2^60
+ * round to 256 ns: the exact nanoseconds are the milliseconds, as an integer, × 10^6.
+ */
+function exactNs(tNs: number): bigint {
+  return BigInt(Math.round(tNs / 1e6)) * 1_000_000n;
 }
 
 /** The decimals a decimal string uses once trailing zeros are dropped ("61837.63000000" → 2). */
