@@ -74,7 +74,7 @@ describe("market captures and recordings as datasets, in the catalog", () => {
       ["market_events"],
       "SELECT count(*) FILTER (WHERE event_type = 'TRADE')::INT AS trades, (arg_max(best_bid, event_ts_ns) * 100)::BIGINT AS bid, any_value(symbol) AS symbol FROM market_events WHERE dataset = 'rec'"
     );
-    expect(events).toMatchObject({bid: BigInt(reference.at(-1)!.bids[0]![0]), symbol: "REC"});
+    expect(events).toMatchObject({bid: BigInt(reference.at(-1)!.bids[0]![0]), symbol: "BTCUSDT"});
     expect(events!.trades).toBeGreaterThan(100);
     expect(await p.query(["fidelity_status"], "SELECT dataset, state FROM fidelity_status ORDER BY dataset")).toEqual([
       {dataset: "apart", state: "no_overlap"},

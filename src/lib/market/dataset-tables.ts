@@ -31,6 +31,7 @@ export async function marketDatasetTables({
   scratchDir,
   sink,
   key,
+  symbolFromData = false,
   log = () => {}
 }: {
   history: Record<keyof MarketInputs, string[]>;
@@ -40,6 +41,8 @@ export async function marketDatasetTables({
   scratchDir: string;
   sink: TableSink & {tables: WrittenTable[]};
   key?: Buffer;
+  /** A capture alone is labelled with the symbol its messages carry (dataset.json names none). */
+  symbolFromData?: boolean;
   log?: (line: string) => void;
 }): Promise<void> {
   const hasHistory = history.trades.length + history.book.length + history.deltas.length > 0;
@@ -57,7 +60,7 @@ export async function marketDatasetTables({
     if (!hasHistory) {
       const r = await writeRecordingTables({
         files: recordings,
-        symbol: options.symbol,
+        symbol: symbolFromData ? undefined : options.symbol,
         sampleMs: options.sampleMs,
         key,
         scratchDir: work,

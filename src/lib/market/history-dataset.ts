@@ -160,6 +160,7 @@ export const marketReplayDerivation: Derivation = {
       scratchDir: `${cacheDir}.work`,
       sink,
       key: captureKeyFromEnv(),
+      symbolFromData: dataset.options.symbol === undefined,
       log
     });
     return sink.tables.map((t) => ({

@@ -364,6 +364,7 @@ export const marketPipeline: Pipeline = {
         scratchDir: join(outDir, ".work"),
         sink,
         key: captureKeyFromEnv(),
+        symbolFromData: dataset.options.symbol === undefined,
         log
       });
       return {tables: sink.tables};

@@ -139,7 +139,8 @@ export async function writeRecordingTables({
   log = () => {}
 }: {
   files: string[];
-  symbol: string;
+  /** market_events' symbol; by default the symbol the recording's messages carry (`s`). */
+  symbol?: string;
   sampleMs?: number;
   key?: Buffer;
   scratchDir: string;
@@ -150,10 +151,11 @@ export async function writeRecordingTables({
   const top = {p: new Float64Array(5), q: new Float64Array(5)};
   let unsynced = false;
   let bookScale: DecimalScale | undefined;
+  let seenSymbol: string | undefined;
   const onEvent = (e: GoldenEvent, sync: DepthSync) => {
     bookScale = sync.scale;
+    if (e.kind === "trade" || e.kind === "diff") seenSymbol ??= (e.kind === "trade" ? e.trade : e.diff).s;
     const base = {
-      symbol,
       event_ts_ns: exactNs(e.tNs),
       received_time: e.localNs === undefined ? null : BigInt(e.localNs),
       seq: rows.length,
@@ -210,6 +212,8 @@ export async function writeRecordingTables({
     }
   };
   const observation = observationFromCapture({files, key, intervalMs: sampleMs || 100, onEvent});
+  const label = symbol ?? seenSymbol?.toUpperCase() ?? "UNKNOWN";
+  for (const row of rows) row.symbol = label;
   // Exchange time order; rows of one time keep the order they were read in.
   rows.sort((a, b) => (a.event_ts_ns < b.event_ts_ns ? -1 : a.event_ts_ns > b.event_ts_ns ? 1 : a.seq - b.seq));
   const seen = observedScale(rows);
@@ -247,7 +251,7 @@ export async function writeRecordingTables({
     });
   }
   log(
-    `market: ${symbol} recording reconstructed: ${events.toLocaleString("en-US")} events, ${samples.toLocaleString("en-US")} book samples, ${observation.gaps ?? 0} gap(s)`
+    `market: ${label} recording reconstructed: ${events.toLocaleString("en-US")} events, ${samples.toLocaleString("en-US")} book samples, ${observation.gaps ?? 0} gap(s)`
   );
   return {observation, events, samples};
 }

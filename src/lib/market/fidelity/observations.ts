@@ -94,8 +94,8 @@ export function recordOfLine(line: string): {local_ns?: string; stream?: string;
 /** One step of the golden reader's replay, with the book (`sync.book`) as it stands after it. */
 export type GoldenEvent =
   | {kind: "snapshot"; tNs: number; localNs?: string; lastUpdateId: number; resync: boolean}
-  | {kind: "diff"; tNs: number; localNs?: string; diff: DepthDiff}
-  | {kind: "trade"; tNs: number; localNs?: string; trade: {t?: number; p: string; q: string; m?: boolean}}
+  | {kind: "diff"; tNs: number; localNs?: string; diff: DepthDiff & {s?: string}}
+  | {kind: "trade"; tNs: number; localNs?: string; trade: {t?: number; p: string; q: string; m?: boolean; s?: string}}
   | {kind: "gap"; tNs: number; localNs?: string};
 
 type GoldenRecord = {
