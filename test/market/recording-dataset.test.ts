@@ -9,7 +9,9 @@ import {join} from "node:path";
 import {gzipSync} from "node:zlib";
 import {beforeAll, describe, expect, test} from "vitest";
 import {genericRouting} from "../../src/lib/catalog/config.js";
-import {simulateMarketFiles} from "../../src/lib/market/pipeline.js";
+import {readDatasetFolder} from "../../src/lib/core/dataset.js";
+import {readParquetAll} from "../../src/lib/core/parquet-read.js";
+import {marketPipeline, simulateMarketFiles} from "../../src/lib/market/pipeline.js";
 import {catalogBuiltins} from "../../src/lib/registry.js";
 import {makeProject, type TestProject} from "../catalog/helpers.js";
 import {binanceRecording, referenceBooks} from "./binance-recording.js";
@@ -113,4 +115,35 @@ describe("market captures and recordings as datasets, in the catalog", () => {
       /^The history \(2024-03-01T.* and the capture \(2025-12-.*cover no common time/
     );
   });
+
+  test("lab run market --dataset on the same folders gives the catalog's rows", async () => {
+    for (const dataset of ["rec", "sim"]) {
+      const {dataset: info, files} = readDatasetFolder({
+        dir: join(p.dir, "datasets", "market", dataset),
+        pipeline: "market"
+      });
+      const out = mkdtempSync(join(tmpdir(), "market-recordings-run-"));
+      const result = await marketPipeline.run({files, dataset: info, outDir: out, seed: 1, flags: {}, log: () => {}});
+      const summary = "SELECT count(*)::INT AS n, sum(best_bid)::DOUBLE AS bids, any_value(symbol) AS symbol";
+      const [run] = await readParquetAll({path: join(out, "market_events.parquet"), sql: `${summary} FROM t`});
+      const [catalog] = await p.query(["market_events"], `${summary} FROM market_events WHERE dataset = '${dataset}'`);
+      expect(run).toEqual(catalog);
+      if (dataset === "sim") {
+        expect(result.tables.map((t) => t.name).sort()).toEqual([
+          "book_samples",
+          "fidelity_acf",
+          "fidelity_levels",
+          "fidelity_metrics",
+          "fidelity_status",
+          "fidelity_values",
+          "market_assessment",
+          "market_events"
+        ]);
+        const metrics = "SELECT metric, statistic, p_value FROM t ORDER BY metric";
+        expect(await readParquetAll({path: join(out, "fidelity_metrics.parquet"), sql: metrics})).toEqual(
+          await p.query(["fidelity_metrics"], metrics.replace("FROM t", "FROM fidelity_metrics WHERE dataset = 'sim'"))
+        );
+      }
+    }
+  }, 120_000);
 });
