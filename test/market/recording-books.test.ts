@@ -17,6 +17,7 @@ import {observationFromCapture} from "../../src/lib/market/fidelity/observations
 import {startBinanceFeed} from "../../src/lib/market/live/binance-feed-server.js";
 import {captureBinance} from "../../src/lib/market/live/capture.js";
 import {isRecordingName, recordingKindOf} from "../../src/lib/market/recording-dataset.js";
+import {runNode} from "../run-node.js";
 import {binanceRecording, referenceBooks} from "./binance-recording.js";
 
 type Book = {bids: [number, number][]; asks: [number, number][]};
@@ -156,7 +157,27 @@ describe("a real-format recording rebuilt by capture, by the golden reader and b
     };
     expect({verdict: report.verdict, score: report.score}).toEqual({verdict: "PASS", score: 1});
     expect(report.metrics.find((m) => m.metric === "exact_top_of_book_share")!.statistic).toBe(0);
-  }, 60_000);
+    // The command itself, as a shell runs it: exit code 0.
+    const cli = await runNode(
+      [
+        "--import",
+        "tsx",
+        "cli/lab.ts",
+        "fidelity",
+        "--reconstructed",
+        out,
+        "--golden",
+        file,
+        "--out",
+        join(dir, "cli")
+      ],
+      {cwd: join(import.meta.dirname, "..", ".."), timeoutMs: 60_000, env: {...process.env, LAB_DEBUG: ""}}
+    );
+    expect({status: cli.status, stdout: cli.stdout.split("\n")[0]}).toEqual({
+      status: 0,
+      stdout: "PASS: fidelity score 1.0000"
+    });
+  }, 120_000);
 
   test("(a) lab capture against lab feed binance --replay: the book after every diff, and its capture file rebuilt by lab run market, equal the reference", async () => {
     const feed = await startBinanceFeed({replay: file, speed: 10});
