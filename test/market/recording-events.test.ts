@@ -59,4 +59,37 @@ describe("a recording's market_events", () => {
       ask: BigInt(reference.at(-1)!.asks[0]![0])
     });
   });
+
+  test("a recording that starts with its snapshot: the snapshot row takes the first event's exchange time", async () => {
+    const rec = binanceRecording({seed: 6, diffs: 60});
+    const snapshotLine = rec.lines.find((l) => l.includes("lastUpdateId"))!;
+    const lines = [snapshotLine, ...rec.lines.filter((l) => l !== snapshotLine)];
+    const dir = mkdtempSync(join(tmpdir(), "recording-events-first-"));
+    const file = join(dir, "first.txt");
+    writeFileSync(file, lines.join("\n") + "\n");
+    await writeRecordingTables({
+      files: [file],
+      scratchDir: dir,
+      sink: folderSink({outDir: join(dir, "out"), dataset: "x"})
+    });
+    const rows = await readParquetAll({
+      path: join(dir, "out", "market_events.parquet"),
+      sql: "SELECT event_type::VARCHAR AS type, event_ts_ns, update_id::BIGINT AS u, symbol FROM t ORDER BY event_ts_ns LIMIT 2"
+    });
+    // The first event the book sees: a trade, or a diff past the snapshot (the ones before it are dropped).
+    const firstMs = lines
+      .slice(1)
+      .map(
+        (l) => (JSON.parse(l.slice(l.indexOf(" ") + 1)) as {data: {e: string; u: number; T?: number; E: number}}).data
+      )
+      .find((d) => d.e === "trade" || d.u > rec.snapshot.lastUpdateId)!;
+    const at = BigInt(firstMs.T ?? firstMs.E) * 1_000_000n;
+    expect(rows[0]).toEqual({
+      type: "BOOK_SNAPSHOT",
+      event_ts_ns: at,
+      u: BigInt(rec.snapshot.lastUpdateId),
+      symbol: "BTCUSDT"
+    });
+    expect(rows[1]!.event_ts_ns).toBe(at);
+  });
 });

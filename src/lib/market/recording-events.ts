@@ -186,7 +186,7 @@ export async function writeRecordingTables({
       dir: stageDir,
       sql: `SELECT ${scaledColumns(declared("market_events"), scale)
         .map((c) => eventSql(c, label))
-        .join(", ")} FROM ev ORDER BY ts_ms, seq`
+        .join(", ")} FROM ev WHERE NOT isnan(ts_ms) ORDER BY ts_ms, seq`
     });
     const samples = sampleMs > 0 ? await writeSamples({duck, sink, observation, scale, dir: stageDir}) : 0;
     log(
@@ -210,6 +210,7 @@ function stagedEventRows(staged: StagedEvents) {
   };
   let unsynced = false;
   let seenSymbol: string | undefined;
+  let pending: ((ms: number) => void) | undefined;
   const scale = {price: 0, qty: 0};
   const onEvent = (e: GoldenEvent, sync: DepthSync) => {
     if (e.kind === "gap") {
@@ -234,7 +235,8 @@ function stagedEventRows(staged: StagedEvents) {
       vb + va > 0 ? (vb - va) / (vb + va) : NaN
     ];
     // The golden reader's times are the exchange's ms × 10^6: the ms, exactly, are what is kept.
-    const ms = Math.round(e.tNs / 1e6);
+    let ms = Math.round(e.tNs / 1e6);
+    if (pending && Number.isFinite(ms)) (pending(ms), (pending = undefined));
     const received = e.localNs === undefined ? -1n : BigInt(e.localNs);
     const row = (
       kind: number,
@@ -263,7 +265,13 @@ function stagedEventRows(staged: StagedEvents) {
         resync
       ]);
     if (e.kind === "snapshot") {
-      row(1, e.lastUpdateId, NaN, [NaN, 0], [NaN, 0], 0, Number(e.resync), Number(e.resync));
+      const push = (at: number) => {
+        ms = at;
+        row(1, e.lastUpdateId, NaN, [NaN, 0], [NaN, 0], 0, Number(e.resync), Number(e.resync));
+      };
+      // A snapshot read before any stream message has no exchange time: it takes the next event's.
+      if (Number.isFinite(ms)) push(ms);
+      else pending = push;
       unsynced = false;
     } else if (e.kind === "trade") {
       const px = unitsOf(e.trade.p),
