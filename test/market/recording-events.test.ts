@@ -4,6 +4,7 @@ import {join} from "node:path";
 import {describe, expect, test} from "vitest";
 import {readParquetAll} from "../../src/lib/core/parquet-read.js";
 import {folderSink} from "../../src/lib/core/table-sink.js";
+import {summarizeRecording} from "../../src/lib/market/recording-dataset.js";
 import {writeRecordingTables} from "../../src/lib/market/recording-events.js";
 import {binanceRecording, referenceBooks} from "./binance-recording.js";
 
@@ -91,5 +92,36 @@ describe("a recording's market_events", () => {
       symbol: "BTCUSDT"
     });
     expect(rows[1]!.event_ts_ns).toBe(at);
+  });
+
+  test("bookTicker messages (no event time) are counted and passed over: the same events as without them", async () => {
+    const rec = binanceRecording({seed: 7, diffs: 80});
+    const dir = mkdtempSync(join(tmpdir(), "recording-events-ticker-"));
+    const plain = join(dir, "plain.txt"),
+      ticker = join(dir, "ticker.txt");
+    writeFileSync(plain, rec.text);
+    const withTicker = rec.lines.flatMap((l) => {
+      if (!l.includes('"btcusdt@trade"')) return [l];
+      const ns = l.slice(0, l.indexOf(" "));
+      const data = {u: 1, s: "BTCUSDT", b: "61837.62000000", B: "0.5", a: "61837.63000000", A: "0.25"};
+      return [l, `${ns} ${JSON.stringify({stream: "btcusdt@bookTicker", data})}`];
+    });
+    writeFileSync(ticker, withTicker.join("\n") + "\n");
+    const a = summarizeRecording({path: plain, relPath: "plain.txt"}),
+      b = summarizeRecording({path: ticker, relPath: "ticker.txt"});
+    expect(b.messages - a.messages).toBe(withTicker.length - rec.lines.length);
+    expect([b.firstNs, b.lastNs, b.symbol]).toEqual([a.firstNs, a.lastNs, "BTCUSDT"]);
+    const rows = async (file: string, name: string) => {
+      await writeRecordingTables({
+        files: [file],
+        scratchDir: dir,
+        sink: folderSink({outDir: join(dir, name), dataset: "x"})
+      });
+      return readParquetAll({
+        path: join(dir, name, "market_events.parquet"),
+        sql: "SELECT * EXCLUDE (dataset) FROM t"
+      });
+    };
+    expect(await rows(ticker, "ticker")).toEqual(await rows(plain, "plain"));
   });
 });
