@@ -1,25 +1,41 @@
 /**
  * The site as a new user gets it: a copy of the project with the bundled simulations removed and a
  * small dataset of their own for each pipeline that reads user data so far (a KPI events export
- * with one bad row, the meters readings fixture, and a CSV for the catalog's generic plugin), and a
- * site whose logger uploaded to the real `lab serve mpcb` just before, built from scratch (the
- * build's ingest is the "next ingest" that picks the upload up). Every page
+ * with one bad row, the meters readings fixture, market history with a recording of its live feed,
+ * a market recording alone, and a CSV for the catalog's generic plugin), and a site whose logger
+ * uploaded to the real `lab serve mpcb` just before, built from scratch (the build's ingest is the
+ * "next ingest" that picks the upload up). Every page
  * must render either that data or its empty state, with no cell error and nothing a reader cannot
  * read at 1280 and 900 px.
  */
 import {writeRealSite} from "../effluent/real-site.js";
 import {writeSiteTrial} from "../../src/lib/effluent/trial-files.js";
 import {uploadLiveSite, type LiveUpload} from "./mpcb-live.js";
+import {binanceRecording, referenceBooks} from "../market/binance-recording.js";
+import {liveFeedRecording} from "../market/sim-recording.js";
 import {simulateMarketFiles} from "../../src/lib/market/pipeline.js";
 import {execFileSync} from "node:child_process";
-import {cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync
+} from "node:fs";
+import {gzipSync} from "node:zlib";
 import {tmpdir} from "node:os";
 import {dirname, join} from "node:path";
 import type {Browser} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {browserUnavailable, launchChromium} from "./browser.js";
 import {buildSite, builtPages} from "./build-site.js";
+import {routeFile} from "./links.js";
 import {checkPage, screenshotFile} from "./page-check.js";
+import {readabilityProblems} from "./readability.js";
 import type {PageExpectation} from "./pages.js";
 import {serveStatic} from "./static-server.js";
 
@@ -35,6 +51,12 @@ export function ordersCsv(): string {
   }
   return rows.join("\n") + "\n";
 }
+
+/** The capture-only market dataset: a recording in Binance's real format, and its book at the end by Binance's rules. */
+const recording = binanceRecording({seed: 8, diffs: 1200});
+const lastBook = referenceBooks(recording).at(-1)!;
+const usdt = (cents: number) =>
+  (cents / 100).toLocaleString("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 8});
 
 const emptyState = (pipeline: string) => `No dataset in datasets/${pipeline}/ yet`;
 
@@ -52,9 +74,9 @@ const expectations: Record<string, PageExpectation> = {
   "/pages/meters": {plots: 1, tables: 0, text: ["london", "your data", "Rows set aside"]},
   "/pages/market": {plots: 1, tables: 0, text: ["btcusdt", "your data"]},
   "/pages/market/fidelity": {
-    plots: 0,
-    tables: 0,
-    text: ["btcusdt", "This dataset has no live capture to compare its reconstruction with"]
+    plots: 3,
+    tables: 1,
+    text: ["btcusdt", "Verdict: PASS", "tested against the capture over the 59.7 s both cover"]
   },
   "/pages/catalog": {plots: 1, tables: 3, text: ["orders.csv", "rainfall.csv", "shop", "set aside in 2 dataset(s)"]}
 };
@@ -103,7 +125,10 @@ describe.skipIf(!!skipReason)("the site built from a user's datasets, without th
       outDir: join(work, "datasets", "effluent", "plant-a-trial"),
       seed: 1
     });
-    const sim = await simulateMarketFiles({outDir: join(work, ".market-sim"), seed: 4, minutes: 1, live: false});
+    // The history comes with a recording of the same minute's live feed (fidelity-tested at build
+    // time), and a real-format recording of another day forms a dataset of its own (older, so
+    // the history stays the pages' default).
+    const sim = await simulateMarketFiles({outDir: join(work, ".market-sim"), seed: 4, minutes: 1});
     mkdirSync(join(work, "datasets", "market", "btcusdt"), {recursive: true});
     for (const [from, name] of [
       [sim.trades, "trades.parquet"],
@@ -111,7 +136,12 @@ describe.skipIf(!!skipReason)("the site built from a user's datasets, without th
       [sim.deltas, "book_delta_v2.parquet"]
     ])
       cpSync(from!, join(work, "datasets", "market", "btcusdt", name!));
+    writeFileSync(join(work, "datasets", "market", "btcusdt", "live.txt"), liveFeedRecording(sim.live!));
     rmSync(join(work, ".market-sim"), {recursive: true, force: true});
+    const capture = join(work, "datasets", "market", "binance-rec", "btcusdt-2025-12-06.txt.gz");
+    mkdirSync(dirname(capture), {recursive: true});
+    writeFileSync(capture, gzipSync(recording.text));
+    utimesSync(capture, new Date("2025-12-06T12:00:00Z"), new Date("2025-12-06T12:00:00Z"));
     mkdirSync(join(work, "datasets", "weather"), {recursive: true});
     writeFileSync(
       join(work, "datasets", "weather", "rainfall.csv"),
@@ -158,6 +188,60 @@ describe.skipIf(!!skipReason)("the site built from a user's datasets, without th
       });
       expect(drawn.line).toBeGreaterThanOrEqual(live.readings);
       expect(drawn.dots).toBe(1);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  test("the market pages draw a capture-only dataset: its book at the end, its charts, and why it has no fidelity report", async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    page.on("console", (m) => void (m.type() === "error" && problems.push(`console error: ${m.text()}`)));
+    try {
+      const drawn = () =>
+        page.evaluate(() => ({
+          text: document.body.innerText,
+          // Plots with a drawn line or rect (the book, the mid, the spread).
+          plots: Array.from(document.querySelectorAll("svg[class^='plot-']")).filter((svg) =>
+            Array.from(svg.querySelectorAll("g[aria-label='line'] path, g[aria-label='rect'] rect")).some(
+              (shape) => (shape as SVGGraphicsElement).getBBox().width > 0
+            )
+          ).length,
+          errors: Array.from(document.querySelectorAll(".observablehq--error")).map((e) => e.textContent ?? "")
+        }));
+      const open = async (route: string, until: (text: string) => boolean) => {
+        await page.goto(site.origin + routeFile({distDir: join(work, "dist"), route}));
+        await page.waitForSelector("form.dataset-picker select");
+        await page.selectOption("form.dataset-picker select", "binance-rec");
+        const deadline = Date.now() + 60_000;
+        let state = await drawn();
+        while (!until(state.text) && !state.errors.length && Date.now() < deadline)
+          (await page.waitForTimeout(250), (state = await drawn()));
+        await page.waitForTimeout(500);
+        const result = {...(await drawn()), readability: await readabilityProblems(page)};
+        await page.screenshot({
+          path: screenshotFile({projectDir, route, prefix: "user-datasets-binance-rec-"}),
+          fullPage: true
+        });
+        return result;
+      };
+      const market = await open("/pages/market", (t) => t.includes("the best bid was"));
+      expect(market.errors).toEqual([]);
+      expect(market.text).toContain(
+        `the best bid was ${usdt(lastBook.bids[0]![0])} USDT and the best ask ${usdt(lastBook.asks[0]![0])} USDT`
+      );
+      expect(market.text).toMatch(/the chart draws 1\d\d seconds of the book and [\d,]+ trades/);
+      expect(market.text).toContain("No truth to measure this dataset's reconstruction against");
+      expect(market.plots, "the book, the mid and the spread drawn").toBeGreaterThanOrEqual(3);
+      expect(market.readability, "what a reader cannot read").toEqual([]);
+      const fidelity = await open("/pages/market/fidelity", (t) => t.includes("holds a capture and no history"));
+      expect(fidelity.errors).toEqual([]);
+      expect(fidelity.text).toContain(
+        "This dataset holds a capture and no history: its book is rebuilt from the capture by Binance's rules"
+      );
+      expect(fidelity.readability, "what a reader cannot read").toEqual([]);
       expect(problems).toEqual([]);
     } finally {
       await page.close();

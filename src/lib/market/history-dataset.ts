@@ -13,12 +13,13 @@ import type {Derivation, DerivedOutput} from "../catalog/derivation.js";
 import type {Plugin} from "../catalog/plugin.js";
 import {pluginSink} from "../catalog/plugin-sink.js";
 import {OptionReader, type DatasetInfo} from "../core/dataset.js";
-import {openDuckDB} from "../core/duckdb.js";
+import {openDuckDB, type Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {sha256File} from "../core/hash.js";
 import {folderSink} from "../core/table-sink.js";
 import {parseColumnMapping, registerInputs, type ColumnMapping, type MarketInputs} from "./history/inputs.js";
-import {replayHistoryTables} from "./history-replay.js";
+import {marketDatasetTables} from "./dataset-tables.js";
+import {captureKeyFromEnv} from "./live/capture-file.js";
 import {MARKET_HISTORY_FILES_COLUMNS} from "./tables.js";
 import {STRATEGIES, type Strategy} from "./replay/types.js";
 
@@ -99,11 +100,11 @@ export const marketHistoryPlugin: Plugin = {
   }
 };
 
-/** The dataset's history files by kind, each checked to be the very content the plugin listed. */
-async function currentInputs(
-  rows: {kind: string; rel_path: string; path: string; content_hash: string}[]
-): Promise<Record<HistoryKind, string[]>> {
-  const byKind: Record<HistoryKind, string[]> = {trades: [], book: [], deltas: []};
+type ListedFile = {kind: string; rel_path: string; path: string; content_hash: string};
+
+/** Each listed file's path, once checked to be the very content the plugin listed. */
+async function currentPaths(rows: ListedFile[]): Promise<string[]> {
+  const paths: string[] = [];
   for (const r of rows) {
     const hash = await sha256File({path: r.path}).catch(() => "(unreadable)");
     if (hash !== r.content_hash)
@@ -112,30 +113,56 @@ async function currentInputs(
         reason: "the file changed since it was scanned",
         hint: "the next ingest pass takes the new version and replays it"
       });
-    byKind[r.kind as HistoryKind].push(r.path);
+    paths.push(r.path);
   }
-  return byKind;
+  return paths;
+}
+
+/** A listed topic's files of this dataset (none when the topic has no rows of it). */
+async function listed({duck, topics, topic}: {duck: Duck; topics: string[]; topic: string}): Promise<ListedFile[]> {
+  if (!topics.includes(topic)) return [];
+  return duck.all<ListedFile>(`SELECT kind, rel_path, path, content_hash FROM ${topic} ORDER BY kind, rel_path`);
 }
 
 /**
- * The replay of one market dataset: its trades, book and deltas (several files of a kind read as
- * one, in time order) into market_events, book_samples and market_assessment.
+ * One market dataset's tables (dataset-tables.ts): its trades, book and deltas (several files of
+ * a kind read as one, in time order) replayed into market_events, book_samples and
+ * market_assessment; a capture or recording alone rebuilt into market_events and book_samples;
+ * history and capture together fidelity-tested over their overlap (fidelity_* and fidelity_status).
  */
 export const marketReplayDerivation: Derivation = {
   name: "market-replay",
   module: import.meta.url,
   exportName: "marketReplayDerivation",
-  version: 1,
-  inputs: ["market_history_files"],
-  outputs: ["market_events", "book_samples", "market_assessment"],
-  async run({dataset, duck, outDir, outRel, cacheDir, log}): Promise<DerivedOutput[]> {
+  version: 2,
+  inputs: ["market_history_files", "market_recording_files"],
+  outputs: [
+    "market_events",
+    "book_samples",
+    "market_assessment",
+    "fidelity_metrics",
+    "fidelity_values",
+    "fidelity_acf",
+    "fidelity_levels",
+    "fidelity_status"
+  ],
+  async run({dataset, topics, duck, outDir, outRel, cacheDir, log}): Promise<DerivedOutput[]> {
     const options = marketDatasetOptions(dataset);
-    const rows = await duck.all<{kind: string; rel_path: string; path: string; content_hash: string}>(
-      "SELECT kind, rel_path, path, content_hash FROM market_history_files ORDER BY kind, rel_path"
-    );
-    const files = await currentInputs(rows);
+    const historyRows = await listed({duck, topics, topic: "market_history_files"});
+    const history: Record<HistoryKind, string[]> = {trades: [], book: [], deltas: []};
+    for (const r of historyRows) history[r.kind as HistoryKind].push(...(await currentPaths([r])));
+    const recordings = await currentPaths(await listed({duck, topics, topic: "market_recording_files"}));
     const sink = folderSink({outDir, duck, dataset: dataset.name});
-    await replayHistoryTables({files, options, scratchDir: `${cacheDir}.work`, sink, log});
+    await marketDatasetTables({
+      history,
+      recordings,
+      options,
+      scratchDir: `${cacheDir}.work`,
+      sink,
+      key: captureKeyFromEnv(),
+      symbolFromData: dataset.options.symbol === undefined,
+      log
+    });
     return sink.tables.map((t) => ({
       topic: t.name,
       path: `${outRel}/${t.name}.parquet`,

@@ -2,9 +2,10 @@ import type {Domain} from "../domain.js";
 import {marketPipeline} from "./pipeline.js";
 import {marketDatasetOptions, marketHistoryPlugin, marketReplayDerivation} from "./history-dataset.js";
 import {marketSimulationPlugin} from "./plugin.js";
+import {marketRecordingPlugin} from "./recording-dataset.js";
 import {marketTables} from "./tables.js";
 
-export {marketHistoryPlugin, marketReplayDerivation, marketSimulationPlugin};
+export {marketHistoryPlugin, marketRecordingPlugin, marketReplayDerivation, marketSimulationPlugin};
 
 export const marketDomain: Domain = {
   name: "market",
@@ -14,12 +15,14 @@ export const marketDomain: Domain = {
   page: "/pages/market/",
   module: import.meta.url,
   pipeline: marketPipeline,
-  plugins: {marketSimulationPlugin, marketHistoryPlugin},
+  plugins: {marketSimulationPlugin, marketHistoryPlugin, marketRecordingPlugin},
   derivations: [marketReplayDerivation],
   tables: marketTables,
   routing: [
     {glob: "market/**/*.sim.json", tag: "sim:market"},
-    {glob: "market/**/*.{parquet,csv,csv.gz}", tag: "market:history"}
+    {glob: "market/**/*.{parquet,csv,csv.gz}", tag: "market:history"},
+    // Captures (lab capture's JSON Lines) and `<local ns> <json>` recordings; the plugin reads which by content.
+    {glob: "market/**/*.{jsonl,jsonl.gz,ndjson,ndjson.gz,txt,txt.gz,log,log.gz}", tag: "market:recording"}
   ],
   datasetOptions: marketDatasetOptions
 };

@@ -14,21 +14,18 @@ import {copyQueryToParquet} from "../core/parquet-write.js";
 import {parquetRowCount} from "../core/parquet-read.js";
 import {quoteList, quoteString} from "../core/sql.js";
 import {historyKind, marketDatasetOptions, type HistoryKind} from "./history-dataset.js";
-import {replayHistoryTables} from "./history-replay.js";
+import {marketDatasetTables} from "./dataset-tables.js";
+import {isRecordingName} from "./recording-dataset.js";
 import {folderSink, type TableSink} from "../core/table-sink.js";
 import {topOfBookAccuracy} from "./replay/accuracy.js";
 import {startBinanceFeed} from "./live/binance-feed-server.js";
 import {captureBinance} from "./live/capture.js";
-import {readCaptureLines} from "./live/capture-file.js";
-import {distributions, fidelityReport} from "./fidelity/report.js";
+import {captureKeyFromEnv, readCaptureLines} from "./live/capture-file.js";
+import {fidelityReport} from "./fidelity/report.js";
+import {writeFidelityTables} from "./fidelity/tables.js";
 import {observationFromCapture, observationFromReplay} from "./fidelity/observations.js";
 import {
   CAPTURE_EVENTS_COLUMNS,
-  FIDELITY_ACF_COLUMNS,
-  FIDELITY_LEVELS_COLUMNS,
-  FIDELITY_METRICS_COLUMNS,
-  FIDELITY_VALUES_COLUMNS,
-  fidelityMetricRows,
   MARKET_ACCURACY_COLUMNS,
   MARKET_ASSESSMENT_COLUMNS,
   MARKET_ERROR_SERIES_COLUMNS
@@ -258,17 +255,7 @@ async function fidelityTables({
     const golden = observationFromCapture({dir: liveDir});
     const report = fidelityReport({reconstructed, golden});
     log(`fidelity: ${report.verdict} (score ${report.score.toFixed(4)})`);
-    await sink.write("fidelity_metrics", {columns: FIDELITY_METRICS_COLUMNS, rows: fidelityMetricRows(report)});
-    const values: {metric: string; source: string; value: number}[] = [];
-    for (const [source, obs] of [
-      ["reconstructed", reconstructed],
-      ["golden", golden]
-    ] as const)
-      for (const [metric, xs] of Object.entries(distributions(obs, 3000)))
-        for (const value of xs) values.push({metric, source, value});
-    await sink.write("fidelity_values", {columns: FIDELITY_VALUES_COLUMNS, rows: values});
-    await sink.write("fidelity_acf", {columns: FIDELITY_ACF_COLUMNS, rows: report.acf});
-    await sink.write("fidelity_levels", {columns: FIDELITY_LEVELS_COLUMNS, rows: report.levelCorrelation});
+    await writeFidelityTables({report, reconstructed, golden, sink});
   } finally {
     duck.close();
   }
@@ -345,7 +332,7 @@ export const marketPipeline: Pipeline = {
   // A replay from history files checkpoints as it goes: it stages in <out>.partial/, which a
   // failed or killed run leaves behind for --resume to continue from.
   outputMode: ({flags, files}) =>
-    flags.simulate || flags.history || files.some((f) => f.endsWith(".json") || historyKind(f))
+    flags.simulate || flags.history || files.some((f) => f.endsWith(".json") || historyKind(f) || isRecordingName(f))
       ? {kind: "replace"}
       : {kind: "resumable", resume: Boolean(flags.resume)},
   async run({dataset, outDir, flags, files, seed, log}) {
@@ -363,17 +350,21 @@ export const marketPipeline: Pipeline = {
       }
       return {tables: sink.tables};
     }
-    // History files given as a dataset (`--dataset DIR`, or named one by one): replayed as the catalog does.
+    // History files, captures and recordings given as a dataset (`--dataset DIR`, or named one by one): as the catalog does.
     const history = files.filter((f) => historyKind(f));
-    if (history.length) {
+    const recordings = files.filter((f) => !historyKind(f) && isRecordingName(f));
+    if (history.length || recordings.length) {
       const byKind: Record<HistoryKind, string[]> = {trades: [], book: [], deltas: []};
       for (const f of history) byKind[historyKind(f)!].push(f);
       const sink = folderSink({outDir, dataset: dataset.name});
-      await replayHistoryTables({
-        files: byKind,
+      await marketDatasetTables({
+        history: byKind,
+        recordings,
         options: marketDatasetOptions(dataset),
         scratchDir: join(outDir, ".work"),
         sink,
+        key: captureKeyFromEnv(),
+        symbolFromData: dataset.options.symbol === undefined,
         log
       });
       return {tables: sink.tables};

@@ -81,6 +81,29 @@ export const MARKET_HISTORY_FILES_COLUMNS = columns(
   "content_hash:VARCHAR",
   "rows:BIGINT"
 );
+/** One capture or recording file of a market dataset; first_ns/last_ns are exchange times (E/T) of its stream messages. */
+export const MARKET_RECORDING_FILES_COLUMNS = columns(
+  "kind:VARCHAR",
+  "rel_path:VARCHAR",
+  "path:VARCHAR",
+  "content_hash:VARCHAR",
+  "first_ns:BIGINT",
+  "last_ns:BIGINT",
+  "messages:BIGINT",
+  "snapshots:BIGINT",
+  "symbol:VARCHAR"
+);
+/** Per dataset: whether build-time fidelity compared its history with its capture, over which span, and why not. */
+export const FIDELITY_STATUS_COLUMNS = columns(
+  "state:VARCHAR",
+  "history_from_ns:BIGINT",
+  "history_to_ns:BIGINT",
+  "golden_from_ns:BIGINT",
+  "golden_to_ns:BIGINT",
+  `overlap_seconds:${D}`,
+  "golden_files:VARCHAR",
+  "note:VARCHAR"
+);
 export const FIDELITY_VALUES_COLUMNS = columns("metric:VARCHAR", "source:VARCHAR", `value:${D}`);
 export const FIDELITY_ACF_COLUMNS = columns("lag:INTEGER", `reconstructed:${D}`, `golden:${D}`);
 export const FIDELITY_LEVELS_COLUMNS = columns("side:VARCHAR", "level:INTEGER", `rho:${D}`);
@@ -162,6 +185,18 @@ export const marketTables: TableDeclaration[] = [
     name: "market_history_files",
     description: "every history file of a market dataset: its kind (trades, book, deltas), path, content hash and rows",
     columns: MARKET_HISTORY_FILES_COLUMNS
+  },
+  {
+    name: "market_recording_files",
+    description:
+      "every capture (lab capture's JSON Lines) or recording (`<local ns> <json>` lines) of a market dataset: its kind, path, content hash, exchange-time span, messages and symbol",
+    columns: MARKET_RECORDING_FILES_COLUMNS
+  },
+  {
+    name: "fidelity_status",
+    description:
+      "per dataset with a capture: whether its history was fidelity-tested against it at build time (compared, no_overlap, too_short, no_history) and over which span",
+    columns: FIDELITY_STATUS_COLUMNS
   },
   {
     name: "market_assessment",

@@ -91,97 +91,147 @@ export function recordOfLine(line: string): {local_ns?: string; stream?: string;
   return {local_ns, stream: String(obj.e ?? ""), data: obj};
 }
 
-/**
- * The golden sample: a live capture (every finished `lab capture` file in a folder, in time order),
- * one recording file (lab capture lines, or `<local_ns> <json>` lines), or the simulator's own live
- * feed (`live/stream.jsonl` + `live/snapshots.jsonl`), replayed by the exchange's rules
- * (`DepthSync`: diffs buffered before a snapshot that comes after them are applied from it) into
- * a book sampled every `intervalMs` of exchange time (E), with its trades and event times. A gap
- * in the update ids, or a gap the capture recorded, waits for the next recorded snapshot.
- */
-export function observationFromCapture({
-  dir,
-  key,
-  intervalMs = 100,
-  levels = 20
-}: {
-  dir: string;
-  key?: Buffer;
-  intervalMs?: number;
-  levels?: number;
-}): MarketObservation {
-  type Record = {
-    local_ns?: string;
-    stream?: string;
-    type?: string;
-    data?: any;
-    E?: number;
-    lastUpdateId?: number;
-    bids?: [string, string][];
-    asks?: [string, string][];
-  };
-  let records: Record[];
-  if (statSync(dir).isFile()) {
-    // One recording: lab capture lines, or `<local_ns> <json>` lines with snapshot lines.
-    records = readCaptureLines(dir, key).map((line) => recordOfLine(line) as Record);
-  } else if (existsSync(join(dir, "stream.jsonl"))) {
-    const stream = readCaptureLines(join(dir, "stream.jsonl")).map((l) => JSON.parse(l) as Record);
+/** One step of the golden reader's replay, with the book (`sync.book`) as it stands after it. */
+export type GoldenEvent =
+  | {kind: "snapshot"; tNs: number; localNs?: string; lastUpdateId: number; resync: boolean}
+  | {kind: "diff"; tNs: number; localNs?: string; diff: DepthDiff & {s?: string}}
+  | {kind: "trade"; tNs: number; localNs?: string; trade: {t?: number; p: string; q: string; m?: boolean; s?: string}}
+  | {kind: "gap"; tNs: number; localNs?: string};
+
+type GoldenRecord = {
+  local_ns?: string;
+  stream?: string;
+  type?: string;
+  data?: any;
+  E?: number;
+  lastUpdateId?: number;
+  bids?: [string, string][];
+  asks?: [string, string][];
+};
+
+/** Several recording files as one: each file's records, the files in the order of their first local time. */
+function recordsOfFiles(files: string[], key?: Buffer): GoldenRecord[] {
+  return files
+    .map((f) => {
+      const records = readCaptureLines(f, key).map((line) => recordOfLine(line) as GoldenRecord);
+      const first = records.find((r) => r.local_ns !== undefined)?.local_ns;
+      return {f, records, start: first === undefined ? -1n : BigInt(first)};
+    })
+    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.f < b.f ? -1 : a.f > b.f ? 1 : 0))
+    .flatMap((x) => x.records);
+}
+
+/** The golden side's records in the order they were received. */
+function goldenRecords(dir: string, key?: Buffer): GoldenRecord[] {
+  if (statSync(dir).isFile()) return recordsOfFiles([dir], key);
+  if (existsSync(join(dir, "stream.jsonl"))) {
+    const stream = readCaptureLines(join(dir, "stream.jsonl")).map((l) => JSON.parse(l) as GoldenRecord);
     const snaps = existsSync(join(dir, "snapshots.jsonl"))
-      ? readCaptureLines(join(dir, "snapshots.jsonl")).map((l) => JSON.parse(l) as Record)
+      ? readCaptureLines(join(dir, "snapshots.jsonl")).map((l) => JSON.parse(l) as GoldenRecord)
       : [];
     // Interleave snapshots by exchange time: each goes before the first message after it.
-    records = [];
+    const records: GoldenRecord[] = [];
     let si = 0;
     for (const r of stream) {
       while (si < snaps.length && snaps[si]!.E! <= r.data.E) records.push({type: "snapshot", data: snaps[si++]});
       records.push(r);
     }
-  } else {
-    if (!readdirSync(dir).some((f) => FINISHED_CAPTURE.test(f)))
-      throw new LabError({
-        file: dir,
-        reason: "no capture here: expected lab capture files (*.jsonl.gz) or a simulator live/ folder (stream.jsonl)",
-        hint: "a capture's .partial files count only once finished: the next `lab capture` into the folder recovers them"
-      });
-    // Every finished file in time order; .partial files are left out (see readCaptureFolder).
-    records = readCaptureFolder({dir, key}).map((l) => JSON.parse(l) as Record);
+    return records;
   }
+  if (!readdirSync(dir).some((f) => FINISHED_CAPTURE.test(f)))
+    throw new LabError({
+      file: dir,
+      reason: "no capture here: expected lab capture files (*.jsonl.gz) or a simulator live/ folder (stream.jsonl)",
+      hint: "a capture's .partial files count only once finished: the next `lab capture` into the folder recovers them"
+    });
+  // Every finished file in time order; .partial files are left out (see readCaptureFolder).
+  return readCaptureFolder({dir, key}).map((l) => JSON.parse(l) as GoldenRecord);
+}
+
+/**
+ * The golden sample: a live capture (every finished `lab capture` file in a folder, in time order),
+ * one recording file (lab capture lines, or `<local_ns> <json>` lines) or several (`files`, in
+ * the order of their first local time), or the simulator's own live feed (`live/stream.jsonl` +
+ * `live/snapshots.jsonl`), replayed by the exchange's rules (`DepthSync`: diffs buffered before a
+ * snapshot that comes after them are applied from it) into a book sampled every `intervalMs` of
+ * exchange time (E), with its trades and event times. A gap in the update ids, or a gap the
+ * capture recorded, waits for the next recorded snapshot. `onEvent` sees every step of that
+ * replay with the book after it (the dataset derivation writes market_events from it).
+ */
+export function observationFromCapture({
+  dir,
+  files,
+  key,
+  intervalMs = 100,
+  levels = 20,
+  onEvent
+}: {
+  dir?: string;
+  files?: string[];
+  key?: Buffer;
+  intervalMs?: number;
+  levels?: number;
+  onEvent?: (event: GoldenEvent, sync: DepthSync) => void;
+}): MarketObservation {
+  const where = dir ?? files?.join(", ") ?? "";
+  const records = files ? recordsOfFiles(files, key) : goldenRecords(dir!, key);
+  // The local time each diff arrived at (a buffered diff is applied after later records are read).
+  const arrival = new WeakMap<object, string>();
+  let lastTNs = NaN;
   const trades = {t: new Grow(), price: new Grow(), qty: new Grow(), side: [] as number[]};
   const events = new Grow();
   const top = {t: new Grow(), bid: new Grow(), ask: new Grow()};
   // The book by the exchange's rules, whatever the order of snapshot and diffs in the file.
+  let resyncing = false;
   const sync: DepthSync = new DepthSync({
     before: (tNs) => sampler.upTo(tNs, sync.book),
-    after: (tNs) => {
+    after: (tNs, diff) => {
       const unit = 10 ** sync.scale.price,
         {bestBid, bestAsk} = sync.book;
       events.push(tNs);
       (top.t.push(tNs),
         top.bid.push(bestBid >= 0 ? bestBid / unit : NaN),
         top.ask.push(bestAsk >= 0 ? bestAsk / unit : NaN));
+      onEvent?.({kind: "diff", tNs, localNs: arrival.get(diff), diff}, sync);
+    },
+    synced: (snap, tNs) => {
+      const at = Number.isNaN(tNs) ? lastTNs : tNs;
+      onEvent?.({kind: "snapshot", tNs: at, lastUpdateId: snap.lastUpdateId, resync: resyncing}, sync);
+      resyncing = false;
     }
   });
   const sampler = new Sampler(levels, intervalMs * 1e6, sync.scale);
+  const gapAt = (tNs: number, localNs?: string) => {
+    resyncing = true;
+    onEvent?.({kind: "gap", tNs, localNs}, sync);
+  };
   for (const r of records) {
     if (r.type === "snapshot") {
       sync.snapshot(r.data as DepthSnapshotText);
       continue;
     }
-    if (r.type === "gap") sync.gap();
+    if (r.type === "gap" && sync.synced) (sync.gap(), gapAt(lastTNs, r.local_ns));
     if (!r.stream || !r.data) continue;
     const d = r.data;
     const tNs = (d.T ?? d.E) * 1e6;
+    if (Number.isFinite(tNs)) lastTNs = tNs;
     if (d.e === "trade") {
       if (!sync.syncs) continue;
       events.push(tNs);
       (trades.t.push(tNs), trades.price.push(Number(d.p)), trades.qty.push(Number(d.q)), trades.side.push(d.m ? 1 : 0));
+      onEvent?.({kind: "trade", tNs, localNs: r.local_ns, trade: d}, sync);
       continue;
     }
-    if (d.e === "depthUpdate") sync.diff(d as DepthDiff, tNs);
+    if (d.e === "depthUpdate") {
+      if (r.local_ns !== undefined) arrival.set(d, r.local_ns);
+      const gaps = sync.gaps;
+      sync.diff(d as DepthDiff, tNs);
+      if (sync.gaps > gaps) gapAt(tNs, r.local_ns);
+    }
   }
   if (!sync.syncs)
     throw new LabError({
-      file: dir,
+      file: where,
       reason: sync.buffered
         ? `no depth snapshot that the ${sync.buffered.toLocaleString("en-US")} recorded diffs continue from (the first diff's U is newer than every snapshot's lastUpdateId)`
         : "the capture holds no depth snapshot to start the book from",

@@ -53,6 +53,11 @@ export class DepthSync {
       before?: (tNs: number) => void;
       /** After it did. */
       after?: (tNs: number, diff: DepthDiff) => void;
+      /**
+       * After a snapshot started the book, before the diffs buffered behind it are applied; `tNs`
+       * is the time of the last buffered diff it already holds (else the first buffered, else NaN).
+       */
+      synced?: (snap: DepthSnapshotText, tNs: number) => void;
     } = {}
   ) {}
 
@@ -69,6 +74,10 @@ export class DepthSync {
     this.synced = true;
     this.syncs++;
     const pending = this.buffer;
+    if (this.hooks.synced) {
+      const held = pending.filter((p) => p.diff.u <= snap.lastUpdateId).at(-1) ?? pending[0];
+      this.hooks.synced(snap, held ? held.tNs : NaN);
+    }
     this.buffer = [];
     for (const {diff, tNs} of pending) this.diff(diff, tNs);
   }
