@@ -27,6 +27,7 @@ import {loadPlugins, type BrokenPlugin} from "./plugin-loader.js";
 import {LabQueue} from "./pg-queue.js";
 import {publishManifest} from "./publish-manifest.js";
 import {DEFAULT_QUEUE_SCHEMA, resolveQueueUrl} from "./queue-url.js";
+import {unitsSetting, type UnitsSetting} from "./units.js";
 import {runRemoteJobs} from "./remote-jobs.js";
 import {scout} from "./scout.js";
 import {readManifest, removeOrphans} from "./warehouse.js";
@@ -118,7 +119,8 @@ export async function ingest(options: IngestOptions = {}): Promise<IngestSummary
   }
   const catalog = await openCatalog({path: paths.catalogPath});
   await queue?.dropStale();
-  const coordinator = new Coordinator({paths, config, builtins, catalog, log, output, now, queue});
+  const units = unitsSetting({config, queueUrl});
+  const coordinator = new Coordinator({paths, config, builtins, catalog, log, output, now, queue, units});
   try {
     await coordinator.prepare();
     let summary = await coordinator.pass();
@@ -167,6 +169,8 @@ class Coordinator {
       now: () => Date;
       /** Run jobs through this PostgreSQL queue (`lab worker` processes) instead of local threads. */
       queue?: LabQueue;
+      /** Where derivations run their units: the same queue, or local threads. */
+      units?: UnitsSetting;
     }
   ) {}
 
@@ -566,6 +570,7 @@ class Coordinator {
       duckdbSink: config.sinks.includes("duckdb"),
       derivationMemoryMb: config.derivationMemoryMb,
       derivationFailures: this.derivationFailures,
+      units: this.o.units,
       now,
       log
     });
