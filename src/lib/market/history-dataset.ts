@@ -8,6 +8,7 @@
  * row through the warehouse first would double the work), so the derivation checks each file's
  * content hash against the version the plugin saw and fails rather than replay a file that changed.
  */
+import {rmSync} from "node:fs";
 import {basename} from "node:path";
 import type {Derivation, DerivedOutput} from "../catalog/derivation.js";
 import type {Plugin} from "../catalog/plugin.js";
@@ -18,7 +19,7 @@ import {LabError} from "../core/errors.js";
 import {sha256File} from "../core/hash.js";
 import {folderSink} from "../core/table-sink.js";
 import {parseColumnMapping, registerInputs, type ColumnMapping, type MarketInputs} from "./history/inputs.js";
-import {replayHistoryTables} from "./history-replay.js";
+import {replayHistoryUnits, type HistoryFile} from "./history-units.js";
 import {MARKET_HISTORY_FILES_COLUMNS} from "./tables.js";
 import {STRATEGIES, type Strategy} from "./replay/types.js";
 
@@ -99,11 +100,11 @@ export const marketHistoryPlugin: Plugin = {
   }
 };
 
-/** The dataset's history files by kind, each checked to be the very content the plugin listed. */
+/** The dataset's history files, each checked to be the very content the plugin listed. */
 async function currentInputs(
   rows: {kind: string; rel_path: string; path: string; content_hash: string}[]
-): Promise<Record<HistoryKind, string[]>> {
-  const byKind: Record<HistoryKind, string[]> = {trades: [], book: [], deltas: []};
+): Promise<HistoryFile[]> {
+  const files: HistoryFile[] = [];
   for (const r of rows) {
     const hash = await sha256File({path: r.path}).catch(() => "(unreadable)");
     if (hash !== r.content_hash)
@@ -112,14 +113,16 @@ async function currentInputs(
         reason: "the file changed since it was scanned",
         hint: "the next ingest pass takes the new version and replays it"
       });
-    byKind[r.kind as HistoryKind].push(r.path);
+    files.push({kind: r.kind as HistoryKind, relPath: r.rel_path, path: r.path});
   }
-  return byKind;
+  return files;
 }
 
 /**
  * The replay of one market dataset: its trades, book and deltas (several files of a kind read as
- * one, in time order) into market_events, book_samples and market_assessment.
+ * one, in time order) into market_events, book_samples and market_assessment — as units of one
+ * (symbol, day) each (history-units.ts) that run through the catalog's queue when it has one,
+ * else on local threads, and are assembled here.
  */
 export const marketReplayDerivation: Derivation = {
   name: "market-replay",
@@ -128,14 +131,19 @@ export const marketReplayDerivation: Derivation = {
   version: 1,
   inputs: ["market_history_files"],
   outputs: ["market_events", "book_samples", "market_assessment"],
-  async run({dataset, duck, outDir, outRel, cacheDir, log}): Promise<DerivedOutput[]> {
+  async run({dataset, duck, outDir, outRel, cacheDir, units, log}): Promise<DerivedOutput[]> {
     const options = marketDatasetOptions(dataset);
     const rows = await duck.all<{kind: string; rel_path: string; path: string; content_hash: string}>(
       "SELECT kind, rel_path, path, content_hash FROM market_history_files ORDER BY kind, rel_path"
     );
     const files = await currentInputs(rows);
     const sink = folderSink({outDir, duck, dataset: dataset.name});
-    await replayHistoryTables({files, options, scratchDir: `${cacheDir}.work`, sink, log});
+    const workDir = `${cacheDir}.units`;
+    try {
+      await replayHistoryUnits({files, options, ...(units ? {units} : {}), workDir, sink, log});
+    } finally {
+      rmSync(workDir, {recursive: true, force: true});
+    }
     return sink.tables.map((t) => ({
       topic: t.name,
       path: `${outRel}/${t.name}.parquet`,

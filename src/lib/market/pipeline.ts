@@ -13,8 +13,8 @@ import {openDuckDB} from "../core/duckdb.js";
 import {copyQueryToParquet} from "../core/parquet-write.js";
 import {parquetRowCount} from "../core/parquet-read.js";
 import {quoteList, quoteString} from "../core/sql.js";
-import {historyKind, marketDatasetOptions, type HistoryKind} from "./history-dataset.js";
-import {replayHistoryTables} from "./history-replay.js";
+import {historyKind, marketDatasetOptions} from "./history-dataset.js";
+import {localUnits, replayHistoryUnits} from "./history-units.js";
 import {folderSink, type TableSink} from "../core/table-sink.js";
 import {topOfBookAccuracy} from "./replay/accuracy.js";
 import {startBinanceFeed} from "./live/binance-feed-server.js";
@@ -363,19 +363,24 @@ export const marketPipeline: Pipeline = {
       }
       return {tables: sink.tables};
     }
-    // History files given as a dataset (`--dataset DIR`, or named one by one): replayed as the catalog does.
+    // History files given as a dataset (`--dataset DIR`, or named one by one): replayed as the
+    // catalog does, a unit per (symbol, day) on local threads.
     const history = files.filter((f) => historyKind(f));
     if (history.length) {
-      const byKind: Record<HistoryKind, string[]> = {trades: [], book: [], deltas: []};
-      for (const f of history) byKind[historyKind(f)!].push(f);
       const sink = folderSink({outDir, dataset: dataset.name});
-      await replayHistoryTables({
-        files: byKind,
-        options: marketDatasetOptions(dataset),
-        scratchDir: join(outDir, ".work"),
-        sink,
-        log
-      });
+      const workDir = join(outDir, ".work");
+      try {
+        await replayHistoryUnits({
+          files: history.map((f) => ({kind: historyKind(f)!, relPath: f, path: f})),
+          options: marketDatasetOptions(dataset),
+          units: localUnits(),
+          workDir,
+          sink,
+          log
+        });
+      } finally {
+        rmSync(workDir, {recursive: true, force: true});
+      }
       return {tables: sink.tables};
     }
     const file = (name: string) => (typeof flags[name] === "string" ? resolve(flags[name] as string) : undefined);
