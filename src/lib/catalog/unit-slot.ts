@@ -49,6 +49,7 @@ export class UnitSlot {
       let beatAt = performance.now();
       const settle = (outcome: UnitOutcome, replace = false) => {
         clearInterval(watchdog);
+        clearInterval(starting);
         worker.off("message", onMessage).off("error", onError).off("exit", onExit);
         if (replace) (void worker.terminate().catch(() => {}), (this.worker = this.start()));
         resolve(outcome);
@@ -79,6 +80,8 @@ export class UnitSlot {
       const onError = (error: Error) => settle({ok: false, error: `unit thread crashed: ${error.message}`}, true);
       const onExit = (code: number) => settle({ok: false, error: `unit thread exited with code ${code}`}, true);
       worker.on("message", onMessage).on("error", onError).on("exit", onExit);
+      // A thread still loading beats for itself from here: its start-up is not the unit's silence.
+      const starting = setInterval(() => !this.ready && onBeat(), heartbeatMs);
       onBeat();
       worker.postMessage({type: "run", runId, task, outDir, heartbeatMs} satisfies RunUnitMessage);
     });
