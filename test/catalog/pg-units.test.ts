@@ -113,6 +113,50 @@ describe.skipIf(!url)("units through the queue in PostgreSQL", () => {
     ]);
   }, 300_000);
 
+  test("a market day whose worker is killed -9 mid-unit is replayed by the other; the events still equal the whole replay's", async () => {
+    const p = makeProject({
+      routing: [...catalogBuiltins().routing, ...genericRouting],
+      heartbeatMs: 200,
+      heartbeatTimeoutMs: 3000,
+      queue: {schema}
+    });
+    const files = await writeTwoDayHistory({
+      dir: join(p.dir, "datasets", "market", "two"),
+      scratch: mkdtempSync(join(tmpdir(), "two-day-sim-"))
+    });
+    const duck = await openDuckDB();
+    const whole = await duck.one(
+      eventsDigestSql(await wholeReplay({files, outDir: join(mkdtempSync(join(tmpdir(), "two-day-whole-")), "w")}))
+    );
+    // One worker serves the files' jobs and is killed as soon as it starts a unit; then a second.
+    const a = startWorker();
+    const lines: string[] = [];
+    const running = ingest({
+      paths: p.paths,
+      config: p.config,
+      queueUrl: url,
+      builtins: catalogBuiltins(),
+      output: {write: () => {}, isTTY: false},
+      log: (l) => lines.push(l)
+    });
+    await a.waitFor(": unit ", 120_000);
+    a.kill();
+    await a.done;
+    const [killed] = started(a.output());
+    const b = startWorker();
+    const summary = await running;
+    expect(summary.failures).toEqual([]);
+    const unit = killed!.replace(/#1$/, "");
+    expect(lines.join("\n")).toMatch(new RegExp(`unit ${unit} attempt 1 failed \\(no heartbeat for`));
+    expect(started(b.output()).sort()).toEqual(
+      ["AAA-2024-02-29", "AAA-2024-03-01", "BBB-2024-02-29", "BBB-2024-03-01"].map((u) => `${u}#${u === unit ? 2 : 1}`)
+    );
+    const [events] = readManifest(p.paths).topics.market_events!.files.filter((f) => f.dataset_folder === "market/two");
+    const assembled = await duck.one(eventsDigestSql([join(p.paths.warehouseDir, events!.path)]));
+    duck.close();
+    expect(assembled).toEqual(whole);
+  }, 300_000);
+
   test("a fleet's shards: kill -9 of a worker mid-shard, the other runs it again; the tables equal one machine's", async () => {
     const fleet = {seed: 9, meters: 400, days: 3, pattern: "DEGRADED" as const, shardMeters: 100};
     const here = mkdtempSync(join(tmpdir(), "fleet-here-"));

@@ -118,6 +118,7 @@ async function runOnQueue({
     await send(sent.task, sent.attempt + 1);
   };
   try {
+    await queue.dropOrphans();
     for (const task of tasks) await send(task, 1);
     log(`${tasks.length} unit(s) sent to the queue (batch ${batch})`);
     while (inFlight.size) {

@@ -80,6 +80,14 @@ export class UnitQueue {
     return this.boss.getDb().executeSql(text, values) as Promise<{rows: T[]}>;
   }
 
+  /**
+   * Coordinator, at a batch's start: drops reports nobody took for a day (their coordinator died;
+   * a unit it had queued still runs once on some worker, and its report lands here).
+   */
+  async dropOrphans(): Promise<void> {
+    await this.sql(`DELETE FROM ${quoteIdent(this.schema)}.lab_unit_results WHERE at < now() - interval '1 day'`, []);
+  }
+
   /** Coordinator: queues one attempt (pg-boss retries off: the coordinator counts attempts itself). */
   async send(unit: QueuedUnit): Promise<string> {
     const id = await this.boss.send(UNITS, unit as unknown as object, {retryLimit: 0, expireInSeconds: 86_399});
