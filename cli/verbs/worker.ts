@@ -38,8 +38,6 @@ example: LAB_QUEUE_URL=$(cat ~/.lab-queue-url) npm run lab -- worker --threads 4
         hint: "export LAB_QUEUE_URL=postgres://user:password@host/db (the same queue as lab ingest's)"
       });
     const schema = config.queue?.schema ?? DEFAULT_QUEUE_SCHEMA;
-    // Units' queue first, as every worker does: processes that create pg-boss queues in one order
-    // wait for each other instead of deadlocking on a fresh schema.
     const units = await UnitQueue.open({url, schema});
     const queue = await LabQueue.open({url, schema}).catch(async (error: unknown) => {
       await units.close();

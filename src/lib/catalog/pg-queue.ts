@@ -8,6 +8,7 @@
  */
 import PgBoss from "pg-boss";
 import {quoteIdent} from "../core/sql.js";
+import {withQueueSetupLock} from "./queue-setup-lock.js";
 import type {RunJobMessage, StagedOutput} from "./job-worker.js";
 
 const JOBS = "lab-jobs";
@@ -36,15 +37,17 @@ export class LabQueue {
     // advisory locks; no cron scheduling is needed.
     const boss = new PgBoss({connectionString: url, schema, schedule: false, max: 4});
     boss.on("error", () => {}); // connection errors surface on the next call
-    await boss.start();
-    await boss.createQueue(JOBS);
-    await boss.createQueue(RESULTS);
-    await boss
-      .getDb()
-      .executeSql(
-        `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.lab_heartbeats (queue_id uuid PRIMARY KEY, worker_id text NOT NULL, at timestamptz NOT NULL)`,
-        []
-      );
+    await withQueueSetupLock({url, schema}, async () => {
+      await boss.start();
+      await boss.createQueue(JOBS);
+      await boss.createQueue(RESULTS);
+      await boss
+        .getDb()
+        .executeSql(
+          `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.lab_heartbeats (queue_id uuid PRIMARY KEY, worker_id text NOT NULL, at timestamptz NOT NULL)`,
+          []
+        );
+    });
     return new LabQueue(boss, schema);
   }
 

@@ -8,11 +8,10 @@
  */
 import PgBoss from "pg-boss";
 import {quoteIdent} from "../core/sql.js";
+import {withQueueSetupLock} from "./queue-setup-lock.js";
 import type {UnitTask} from "./units.js";
 
 const UNITS = "lab-units";
-
-const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** What a worker fetches. */
 export interface QueuedUnit {
@@ -43,35 +42,26 @@ export class UnitQueue {
   ) {}
 
   static async open({url, schema}: {url: string; schema: string}): Promise<UnitQueue> {
-    for (let attempt = 1; ; attempt++) {
-      const boss = new PgBoss({connectionString: url, schema, schedule: false, max: 3});
-      boss.on("error", () => {}); // connection errors surface on the next call
-      try {
-        await UnitQueue.setUp({boss, schema});
-        return new UnitQueue(boss, schema);
-      } catch (error) {
-        await boss.stop({graceful: false, wait: true}).catch(() => {});
-        // Creating queues attaches partitions to pg-boss's job table: processes creating different
-        // queues at the same moment (the first start on a fresh schema) can deadlock; one gives way.
-        if ((error as {code?: string}).code !== "40P01" || attempt >= 5) throw error;
-        await new Promise((r) => setTimeout(r, 100 + Math.random() * 400));
-      }
+    const boss = new PgBoss({connectionString: url, schema, schedule: false, max: 3});
+    boss.on("error", () => {}); // connection errors surface on the next call
+    try {
+      await withQueueSetupLock({url, schema}, () => UnitQueue.setUp({boss, schema}));
+    } catch (error) {
+      await boss.stop({graceful: false, wait: true}).catch(() => {});
+      throw error;
     }
+    return new UnitQueue(boss, schema);
   }
 
   private static async setUp({boss, schema}: {boss: PgBoss; schema: string}): Promise<void> {
     await boss.start();
     await boss.createQueue(UNITS);
     const s = quoteIdent(schema);
-    // Under a lock: processes starting at once would deadlock creating the same tables.
     await boss.getDb().executeSql(
-      `BEGIN;
-       SELECT pg_advisory_xact_lock(hashtext(${quoteLiteral(`${schema}.lab_units`)}));
-       CREATE TABLE IF NOT EXISTS ${s}.lab_unit_beats (queue_id uuid PRIMARY KEY, worker_id text NOT NULL, at timestamptz NOT NULL);
+      `CREATE TABLE IF NOT EXISTS ${s}.lab_unit_beats (queue_id uuid PRIMARY KEY, worker_id text NOT NULL, at timestamptz NOT NULL);
        CREATE TABLE IF NOT EXISTS ${s}.lab_unit_results (queue_id uuid PRIMARY KEY, batch text NOT NULL, unit text NOT NULL,
          attempt int NOT NULL, worker_id text NOT NULL, ok boolean NOT NULL, output jsonb, error text, at timestamptz NOT NULL DEFAULT now());
-       CREATE INDEX IF NOT EXISTS lab_unit_results_batch ON ${s}.lab_unit_results (batch);
-       COMMIT;`,
+       CREATE INDEX IF NOT EXISTS lab_unit_results_batch ON ${s}.lab_unit_results (batch)`,
       [] // no parameters: the simple protocol, which runs several statements
     );
   }
