@@ -10,6 +10,7 @@ import {quoteIdent} from "../core/sql.js";
 import {loadDataset, type DatasetRef} from "./datasets.js";
 import {isDerivation, type DerivedOutput} from "./derivation.js";
 import type {LabPaths} from "./paths.js";
+import type {UnitsSetting} from "./units.js";
 
 export interface DerivationJob {
   module: string;
@@ -23,6 +24,7 @@ export interface DerivationJob {
   cacheDir: string;
   /** DuckDB's own memory (outside the V8 heap the thread's limit covers), e.g. "2GB". */
   duckMemoryLimit: string;
+  units?: UnitsSetting;
 }
 
 export type DerivationReply =
@@ -45,6 +47,7 @@ async function run(job: DerivationJob): Promise<DerivedOutput[]> {
       outDir: job.outDir,
       outRel: job.outRel,
       cacheDir: job.cacheDir,
+      ...(job.units ? {units: job.units} : {}),
       log: (line) => post({type: "log", line})
     });
   } finally {

@@ -1,6 +1,7 @@
 import type {DatasetInfo} from "../core/dataset.js";
 import type {Duck} from "../core/duckdb.js";
 import type {LabPaths} from "./paths.js";
+import type {UnitsSetting} from "./units.js";
 
 /** One Parquet file a derivation wrote for a topic (path relative to the warehouse folder). */
 export interface DerivedOutput {
@@ -28,6 +29,8 @@ export interface DerivationContext {
   outRel: string;
   /** A cache folder of the derivation's own that survives runs (per-key results). */
   cacheDir: string;
+  /** Where a derivation that splits its work into units runs them (`runUnits`): the catalog's queue, or local threads. */
+  units?: UnitsSetting;
   log(line: string): void;
 }
 

@@ -30,6 +30,7 @@ import {mirrorTopics} from "./pg-sink.js";
 import {publishManifest} from "./publish-manifest.js";
 import {redactUrl} from "./queue-status.js";
 import {DEFAULT_QUEUE_SCHEMA, resolveQueueUrl} from "./queue-url.js";
+import {unitsSetting, type UnitsSetting} from "./units.js";
 import {runRemoteJobs} from "./remote-jobs.js";
 import {scout} from "./scout.js";
 import {readManifest, removeOrphans} from "./warehouse.js";
@@ -99,6 +100,7 @@ export async function ingest(options: IngestOptions = {}): Promise<IngestSummary
   }
   const catalog = await openCatalog({path: paths.catalogPath});
   await queue?.dropStale();
+  const units = unitsSetting({config, queueUrl});
   const queueAt = queueUrl && redactUrl(queueUrl);
   const coordinator = new Coordinator({
     paths,
@@ -110,7 +112,8 @@ export async function ingest(options: IngestOptions = {}): Promise<IngestSummary
     now,
     queue,
     queueAt,
-    signal: options.signal
+    signal: options.signal,
+    units
   });
   try {
     await coordinator.prepare();
@@ -163,6 +166,8 @@ class Coordinator {
       queue?: LabQueue;
       queueAt?: string;
       signal?: AbortSignal;
+      /** Where derivations run their units: the same queue, or local threads. */
+      units?: UnitsSetting;
     }
   ) {}
 
@@ -572,6 +577,7 @@ class Coordinator {
       duckdbSink: config.sinks.includes("duckdb"),
       derivationMemoryMb: config.derivationMemoryMb,
       derivationFailures: this.derivationFailures,
+      units: this.o.units,
       now,
       log
     });

@@ -9,6 +9,7 @@
 import {hostname} from "node:os";
 import PgBoss from "pg-boss";
 import {quoteIdent} from "../core/sql.js";
+import {withQueueSetupLock} from "./queue-setup-lock.js";
 import type {RunJobMessage, StagedOutput} from "./job-worker.js";
 
 export const JOBS = "lab-jobs";
@@ -45,16 +46,18 @@ export class LabQueue {
     // advisory locks; no cron scheduling is needed.
     const boss = new PgBoss({connectionString: url, schema, schedule: false, max: 4});
     boss.on("error", () => {}); // connection errors surface on the next call
-    await boss.start();
-    await boss.createQueue(JOBS);
-    await boss.createQueue(RESULTS);
-    await boss
-      .getDb()
-      .executeSql(
-        `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.lab_heartbeats (queue_id uuid PRIMARY KEY, worker_id text NOT NULL, at timestamptz NOT NULL)`,
-        []
-      );
-    await boss.getDb().executeSql(WORKERS_TABLE(schema), []);
+    await withQueueSetupLock({url, schema}, async () => {
+      await boss.start();
+      await boss.createQueue(JOBS);
+      await boss.createQueue(RESULTS);
+      await boss
+        .getDb()
+        .executeSql(
+          `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.lab_heartbeats (queue_id uuid PRIMARY KEY, worker_id text NOT NULL, at timestamptz NOT NULL)`,
+          []
+        );
+      await boss.getDb().executeSql(WORKERS_TABLE(schema), []);
+    });
     return new LabQueue(boss, schema);
   }
 

@@ -6,6 +6,7 @@ import type {Derivation} from "./derivation.js";
 import {datasetFolderSql, datasetRef} from "./datasets.js";
 import type {LabPaths} from "./paths.js";
 import {applyDerivations} from "./run-derivations.js";
+import type {UnitsSetting} from "./units.js";
 import {readManifest, schemaFingerprint, topicSource, writeManifest, type Manifest} from "./warehouse.js";
 import {placeCurrent, retireSuperseded} from "./warehouse-layout.js";
 
@@ -56,6 +57,7 @@ export async function publishManifest({
   duckdbSink,
   derivationMemoryMb,
   derivationFailures,
+  units,
   now,
   log
 }: {
@@ -71,6 +73,8 @@ export async function publishManifest({
   derivationMemoryMb: number;
   /** See applyDerivations' `failed`. */
   derivationFailures?: Map<string, string>;
+  /** See applyDerivations' `units`. */
+  units?: UnitsSetting;
   now: () => Date;
   log: (line: string) => void;
 }): Promise<void> {
@@ -144,6 +148,7 @@ export async function publishManifest({
     derive,
     memoryMb: derivationMemoryMb,
     failed: derivationFailures,
+    units,
     now,
     log
   });

@@ -11,9 +11,14 @@ import type {Worker} from "node:worker_threads";
 import {startWorker} from "../core/worker.js";
 import type {WorkerReply} from "./job-worker.js";
 import {ANNOUNCE_MS, type JobResult, type LabQueue, type QueuedJob} from "./pg-queue.js";
+import type {UnitQueue} from "./unit-queue.js";
+import {serveOneUnit} from "./unit-serve.js";
+import {UnitSlot} from "./unit-slot.js";
 
 export interface ServeQueueOptions {
   queue: LabQueue;
+  /** Also serve units (a market history's symbol-days, a fleet's shards) when no catalog job waits. */
+  units?: UnitQueue;
   threads: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
@@ -22,7 +27,7 @@ export interface ServeQueueOptions {
 }
 
 /** Serves jobs until the signal aborts; resolves with how many jobs this process ran. */
-export async function serveQueue({queue, threads, signal, log = () => {}, pollMs = 200}: ServeQueueOptions) {
+export async function serveQueue({queue, units, threads, signal, log = () => {}, pollMs = 200}: ServeQueueOptions) {
   let served = 0;
   const slots = Array.from({length: threads}, (_, i) => i);
   // Announced while serving, so `lab status` lists this process and `lab ingest` knows one is alive.
@@ -33,9 +38,14 @@ export async function serveQueue({queue, threads, signal, log = () => {}, pollMs
     slots.map(async (i) => {
       const workerId = `${hostname()}-${process.pid}-${i}`;
       let thread = startJobThread();
+      let unitSlot: UnitSlot | undefined;
       while (!signal?.aborted) {
         const fetched = await queue.fetchJob();
         if (!fetched) {
+          if (units && (await serveOneUnit({units, slot: () => (unitSlot ??= new UnitSlot()), workerId, log}))) {
+            served++;
+            continue;
+          }
           await new Promise((r) => setTimeout(r, pollMs));
           continue;
         }
@@ -48,6 +58,7 @@ export async function serveQueue({queue, threads, signal, log = () => {}, pollMs
         served++;
       }
       await thread.worker.terminate();
+      await unitSlot?.close();
     })
   ).finally(() => clearInterval(presence));
   await queue.retire(processId);

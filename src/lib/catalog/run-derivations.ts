@@ -8,6 +8,7 @@ import type {DerivationJob, DerivationReply} from "./derivation-worker.js";
 import type {LabPaths} from "./paths.js";
 import {quoteIdent} from "../core/sql.js";
 import type {DatasetRef} from "./datasets.js";
+import type {UnitsSetting} from "./units.js";
 import {schemaFingerprint, topicSource, type Manifest, type ManifestFile, type ManifestTopic} from "./warehouse.js";
 
 /**
@@ -28,6 +29,7 @@ export async function applyDerivations({
   memoryMb,
   datasetFor,
   failed = new Map(),
+  units,
   now,
   log
 }: {
@@ -46,6 +48,8 @@ export async function applyDerivations({
    * server) on the very inputs it failed on, only once they change.
    */
   failed?: Map<string, string>;
+  /** Where derivations that split into units run them (see DerivationContext.units). */
+  units?: UnitsSetting;
   now: () => Date;
   log: (line: string) => void;
 }): Promise<string[]> {
@@ -115,7 +119,8 @@ export async function applyDerivations({
               `derive-${d.name}`,
               folder.replace(/[^A-Za-z0-9_-]+/g, "-") || "root"
             ),
-            duckMemoryLimit: `${memoryMb}MB`
+            duckMemoryLimit: `${memoryMb}MB`,
+            ...(units ? {units} : {})
           }
         });
         for (const o of written)

@@ -7,9 +7,9 @@ import {clipObservation} from "./fidelity/clip.js";
 import {observationFromCapture, observationFromReplay} from "./fidelity/observations.js";
 import {fidelityReport, UnusableSideError, type MarketObservation} from "./fidelity/report.js";
 import {writeFidelityTables} from "./fidelity/tables.js";
+import type {UnitsSetting} from "../catalog/units.js";
 import type {HistoryReplayOptions} from "./history-replay.js";
-import {replayHistoryTables} from "./history-replay.js";
-import type {MarketInputs} from "./history/inputs.js";
+import {replayHistoryUnits, type HistoryFile} from "./history-units.js";
 import {writeRecordingTables} from "./recording-events.js";
 import {FIDELITY_STATUS_COLUMNS} from "./tables.js";
 
@@ -32,9 +32,10 @@ export async function marketDatasetTables({
   sink,
   key,
   symbolFromData = false,
+  units,
   log = () => {}
 }: {
-  history: Record<keyof MarketInputs, string[]>;
+  history: HistoryFile[];
   /** Capture and recording files (paths). */
   recordings: string[];
   options: HistoryReplayOptions;
@@ -43,10 +44,19 @@ export async function marketDatasetTables({
   key?: Buffer;
   /** A capture alone is labelled with the symbol its messages carry (dataset.json names none). */
   symbolFromData?: boolean;
+  /** Where a history's (symbol, day) units run: the catalog's queue, or here (history-units.ts). */
+  units?: UnitsSetting;
   log?: (line: string) => void;
 }): Promise<void> {
-  const hasHistory = history.trades.length + history.book.length + history.deltas.length > 0;
-  if (hasHistory) await replayHistoryTables({files: history, options, scratchDir, sink, log});
+  const hasHistory = history.length > 0;
+  if (hasHistory) {
+    const workDir = `${scratchDir}.units`;
+    try {
+      await replayHistoryUnits({files: history, options, ...(units ? {units} : {}), workDir, sink, log});
+    } finally {
+      rmSync(workDir, {recursive: true, force: true});
+    }
+  }
   if (!recordings.length) return;
   const status = (state: FidelityState, note: string, span: Partial<Record<string, number | null>> = {}) =>
     sink.write("fidelity_status", {

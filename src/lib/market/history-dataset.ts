@@ -20,6 +20,7 @@ import {folderSink} from "../core/table-sink.js";
 import {parseColumnMapping, registerInputs, type ColumnMapping, type MarketInputs} from "./history/inputs.js";
 import {marketDatasetTables} from "./dataset-tables.js";
 import {captureKeyFromEnv} from "./live/capture-file.js";
+import type {HistoryFile} from "./history-units.js";
 import {MARKET_HISTORY_FILES_COLUMNS} from "./tables.js";
 import {STRATEGIES, type Strategy} from "./replay/types.js";
 
@@ -146,11 +147,13 @@ export const marketReplayDerivation: Derivation = {
     "fidelity_levels",
     "fidelity_status"
   ],
-  async run({dataset, topics, duck, outDir, outRel, cacheDir, log}): Promise<DerivedOutput[]> {
+  async run({dataset, topics, duck, outDir, outRel, cacheDir, units, log}): Promise<DerivedOutput[]> {
     const options = marketDatasetOptions(dataset);
     const historyRows = await listed({duck, topics, topic: "market_history_files"});
-    const history: Record<HistoryKind, string[]> = {trades: [], book: [], deltas: []};
-    for (const r of historyRows) history[r.kind as HistoryKind].push(...(await currentPaths([r])));
+    const history: HistoryFile[] = [];
+    for (const r of historyRows)
+      for (const path of await currentPaths([r]))
+        history.push({kind: r.kind as HistoryKind, relPath: r.rel_path, path});
     const recordings = await currentPaths(await listed({duck, topics, topic: "market_recording_files"}));
     const sink = folderSink({outDir, duck, dataset: dataset.name});
     await marketDatasetTables({
@@ -161,6 +164,8 @@ export const marketReplayDerivation: Derivation = {
       sink,
       key: captureKeyFromEnv(),
       symbolFromData: dataset.options.symbol === undefined,
+      // Spread by day over the queue's workers; on one machine the whole replay is faster.
+      ...(units?.queue ? {units} : {}),
       log
     });
     return sink.tables.map((t) => ({

@@ -83,7 +83,7 @@ export async function replayHistoryTables({
 }
 
 /** One input path per kind: the file itself, or several files of a kind joined into one Parquet. */
-async function joinedInputs({
+export async function joinedInputs({
   files,
   scratchDir
 }: {

@@ -13,7 +13,7 @@ import {openDuckDB} from "../core/duckdb.js";
 import {copyQueryToParquet} from "../core/parquet-write.js";
 import {parquetRowCount} from "../core/parquet-read.js";
 import {quoteList, quoteString} from "../core/sql.js";
-import {historyKind, marketDatasetOptions, type HistoryKind} from "./history-dataset.js";
+import {historyKind, marketDatasetOptions} from "./history-dataset.js";
 import {marketDatasetTables} from "./dataset-tables.js";
 import {isRecordingName} from "./recording-dataset.js";
 import {folderSink, type TableSink} from "../core/table-sink.js";
@@ -354,11 +354,9 @@ export const marketPipeline: Pipeline = {
     const history = files.filter((f) => historyKind(f));
     const recordings = files.filter((f) => !historyKind(f) && isRecordingName(f));
     if (history.length || recordings.length) {
-      const byKind: Record<HistoryKind, string[]> = {trades: [], book: [], deltas: []};
-      for (const f of history) byKind[historyKind(f)!].push(f);
       const sink = folderSink({outDir, dataset: dataset.name});
       await marketDatasetTables({
-        history: byKind,
+        history: history.map((f) => ({kind: historyKind(f)!, relPath: f, path: f})),
         recordings,
         options: marketDatasetOptions(dataset),
         scratchDir: join(outDir, ".work"),

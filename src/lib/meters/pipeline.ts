@@ -1,5 +1,5 @@
 import {mkdirSync, readFileSync, rmSync} from "node:fs";
-import {tmpdir} from "node:os";
+import {availableParallelism, tmpdir} from "node:os";
 import {join} from "node:path";
 import {openDuckDB} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
@@ -14,7 +14,11 @@ import {generateFleet} from "./fleet.js";
 import {buildMedallion, MEDALLION_TABLES} from "./medallion.js";
 import {startAmiFeed} from "./feed-server.js";
 import {landAmi} from "./land.js";
-import {generateDeliveries} from "./readings.js";
+import {DEFAULT_SHARD_METERS, fleetShards, meterShardTasks} from "./fleet-shards.js";
+import {shardedBronze} from "./sharded-bronze.js";
+import {loadConfig} from "../catalog/config.js";
+import {resolveQueueUrl} from "../catalog/queue-url.js";
+import {unitsSetting, type UnitsSetting} from "../catalog/units.js";
 import {runReadingsDataset} from "./readings-dataset.js";
 import {READINGS_FILE} from "./readings-file.js";
 import {fleetColumns, STREAM_LATENCY_COLUMNS} from "./tables.js";
@@ -27,6 +31,10 @@ export interface RunMetersOptions {
   pattern: EmissionPattern;
   profile?: string;
   start?: Date;
+  /** Meters per shard of the readings' generation (fleet-shards.ts); a fleet this size or smaller is one shard. */
+  shardMeters?: number;
+  /** Where shards run when there are several (local threads or the queue); without it, here one after another. */
+  units?: UnitsSetting;
   log?: (line: string) => void;
 }
 
@@ -39,6 +47,8 @@ export async function runMeters({
   pattern,
   profile = "default",
   start = new Date("2024-06-02T18:30:00Z"),
+  shardMeters = DEFAULT_SHARD_METERS,
+  units,
   log = () => {}
 }: RunMetersOptions) {
   const mix = utilityProfiles[profile];
@@ -65,28 +75,20 @@ export async function runMeters({
   ];
   const bronzePath = join(outDir, "readings_bronze.parquet");
   const config = defaultMeterConfig;
-  async function* bronze() {
-    for (const batch of generateDeliveries({rng: rng.fork("readings"), fleet, start, days, pattern, config})) {
-      yield batch.map((d) => ({
-        ingested_at: d.received_at,
-        payload: JSON.stringify({...d.reading, reading_ts: d.reading.reading_ts.toISOString()})
-      }));
-    }
-  }
-  const bronzeRows = await writeParquet({
-    path: bronzePath,
-    columns: [
-      {name: "ingested_at", type: "TIMESTAMP"},
-      {name: "payload", type: "JSON"}
-    ],
-    rows: bronze(),
-    onProgress: (n) => log(`bronze: ${n.toLocaleString("en-US")} deliveries`)
-  });
-  tables.push({name: "readings_bronze", path: bronzePath, rows: bronzeRows.rows});
-  const scratch = join(tmpdir(), `lab-meters-${process.pid}`);
+  const scratch = join(tmpdir(), `lab-meters-${process.pid}-${Date.now()}`);
   mkdirSync(scratch, {recursive: true});
   const duck = await openDuckDB({tempDirectory: scratch});
   try {
+    const shards = fleetShards({fleet, shardMeters});
+    const bronzeRows = await shardedBronze({
+      duck,
+      bronzePath,
+      tasks: meterShardTasks({seed, meters, profile, days, pattern, start: start.toISOString(), shards}),
+      workDir: join(outDir, ".shards"),
+      units,
+      log
+    });
+    tables.push({name: "readings_bronze", path: bronzePath, rows: bronzeRows});
     const end = new Date(start.getTime() + days * 86_400_000);
     tables.push(...(await buildMedallion({duck, bronzePath, fleetPath, start, end, config, outDir})));
   } finally {
@@ -107,6 +109,8 @@ export interface MeterFleetSpec {
   days?: number;
   /** A short run of the real stream on loopback (feed → lander) for `stream_latency`. */
   stream?: {ratePerSecond: number; seconds: number};
+  /** Meters per shard of the readings' generation (default 5,000: smaller fleets are one shard). */
+  shardMeters?: number;
 }
 
 /** Per-pattern tables: every one carries the emission pattern of its run as `run_pattern`. */
@@ -122,12 +126,15 @@ export async function runMetersTables({
   spec,
   scratchDir,
   sink,
+  units,
   log = () => {},
   file
 }: {
   spec: MeterFleetSpec;
   scratchDir: string;
   sink: TableSink;
+  /** Where a fleet's shards run (local threads or the queue); without it, one after another here. */
+  units?: UnitsSetting;
   log?: (line: string) => void;
   /** The spec's file, for errors about it. */
   file?: string;
@@ -153,10 +160,27 @@ export async function runMetersTables({
     throw new LabError({file, column: "meters", reason: "fleet size must be between 1 and 100,000"});
   if (!(Number.isInteger(days) && days >= 1))
     throw new LabError({file, column: "days", reason: `"days" must be a whole number of at least 1, got ${days}`});
+  const shardMeters = spec.shardMeters ?? DEFAULT_SHARD_METERS;
+  if (!(Number.isInteger(shardMeters) && shardMeters >= 1))
+    throw new LabError({
+      file,
+      column: "shardMeters",
+      reason: `"shardMeters" must be a whole number of at least 1, got ${shardMeters}`
+    });
   const dirs: string[] = [];
   for (const pattern of patterns) {
     const outDir = join(scratchDir, pattern);
-    await runMeters({outDir, seed: spec.seed ?? 1, meters, days, pattern, profile: spec.profile, log});
+    await runMeters({
+      outDir,
+      seed: spec.seed ?? 1,
+      meters,
+      days,
+      pattern,
+      profile: spec.profile,
+      shardMeters,
+      ...(units ? {units} : {}),
+      log
+    });
     dirs.push(outDir);
   }
   await sink.writeQuery("fleet", `SELECT * FROM read_parquet(${quoteList([join(dirs[0]!, "fleet.parquet")])})`);
@@ -216,11 +240,13 @@ async function streamLatency({
 export const metersPipeline: Pipeline = {
   name: "meters",
   usage:
-    "lab run meters [--preset quick-demo|se-demo|enterprise-poc|ml-training] [--meters N --days D] [--pattern UNIFORM|STAGGERED|PARTIAL|DEGRADED[,…]] [--profile default|suburban|urban-commercial|industrial-park] [--stream-rate N --stream-seconds S] --out DIR   (or a *.sim.json fleet spec, or --dataset DIR of readings CSV/Parquet files: see docs/meters.md)",
+    "lab run meters [--preset quick-demo|se-demo|enterprise-poc|ml-training] [--meters N --days D] [--pattern UNIFORM|STAGGERED|PARTIAL|DEGRADED[,…]] [--profile default|suburban|urban-commercial|industrial-park] [--stream-rate N --stream-seconds S] --out DIR   [--shard-meters 5000] [--queue]   (or a *.sim.json fleet spec, or --dataset DIR of readings CSV/Parquet files: see docs/meters.md)",
   flags: [
     ...["preset", "pattern", "profile"].map(flag.string),
     flag.count("meters", {max: 100_000}),
     flag.count("days"),
+    flag.count("shard-meters"),
+    flag.boolean("queue"),
     flag.positive("stream-rate"),
     flag.positive("stream-seconds")
   ],
@@ -259,12 +285,14 @@ export const metersPipeline: Pipeline = {
           days: flags.days ? Number(flags.days) : undefined,
           stream: flags["stream-seconds"]
             ? {ratePerSecond: Number(flags["stream-rate"] ?? 2000), seconds: Number(flags["stream-seconds"])}
-            : undefined
+            : undefined,
+          shardMeters: flags["shard-meters"] ? Number(flags["shard-meters"]) : undefined
         };
     const scratchDir = join(outDir, ".work");
     const sink = folderSink({outDir, dataset: dataset.name});
     try {
-      const run = await runMetersTables({spec, scratchDir, sink, log, file: specFile});
+      const units = await shardUnits({queue: flags.queue === true});
+      const run = await runMetersTables({spec, scratchDir, sink, units, log, file: specFile});
       log(
         `meters: ${run.meters} meters × ${run.days} days × ${run.patterns.join(",")} → ${sink.tables.map((t) => `${t.name} ${t.rows}`).join(", ")}`
       );
@@ -274,3 +302,28 @@ export const metersPipeline: Pipeline = {
     return {tables: sink.tables};
   }
 };
+
+/**
+ * Where `lab run meters` runs a fleet's shards: with `--queue`, on the `lab worker` processes of
+ * the project's queue (LAB_QUEUE_URL or lab.config.ts `queue`, with its heartbeat and retry
+ * settings); otherwise on this machine's threads, one a core.
+ */
+async function shardUnits({queue}: {queue: boolean}): Promise<UnitsSetting> {
+  if (!queue)
+    return {
+      threads: Math.max(1, availableParallelism()),
+      heartbeatMs: 1000,
+      heartbeatTimeoutMs: 60_000,
+      maxAttempts: 1
+    };
+  const projectDir = process.cwd();
+  const config = await loadConfig({projectDir});
+  const queueUrl = resolveQueueUrl({setting: config.queue, projectDir});
+  if (!queueUrl)
+    throw new LabError({
+      column: "--queue",
+      reason: "no queue: LAB_QUEUE_URL is unset and lab.config.ts names no queue",
+      hint: "export LAB_QUEUE_URL=postgres://user:password@host/db and start `lab worker` on the hosts that share this folder"
+    });
+  return unitsSetting({config, queueUrl});
+}

@@ -164,12 +164,15 @@ export function* generateDeliveries({
   days,
   pattern,
   config,
-  utcOffsetMinutes = 330
-}: GenerateOptions): Generator<Delivery[]> {
+  utcOffsetMinutes = 330,
+  stormRng = rng.fork("storms")
+}: GenerateOptions & {
+  /** The storms' stream: a fleet generated in shards shares one (see fleet-shards.ts). */
+  stormRng?: Rng;
+}): Generator<Delivery[]> {
   const {reportRate, staggerSeconds, stormBursts} = emissionPatterns[pattern];
   const intervalMs = config.intervalMinutes * 60_000;
   const deliveryRng = rng.fork("delivery");
-  const stormRng = rng.fork("storms");
   let stormEnd = -1;
   for (const {k, ts, usage, voltage, powerFactor, outage} of generateIntervals({
     rng,
