@@ -76,8 +76,9 @@ describe("market history as a dataset", () => {
         "bookings.json"
       ].map(historyKind)
     ).toEqual(["trades", "book", "deltas", "deltas", undefined, undefined]);
+    // No strategy: the assessor's recommendation, chosen at replay time.
     expect(marketDatasetOptions({name: "btcusdt", options: {}, optionsFile: "d.json"})).toEqual({
-      strategy: "full_event_replay",
+      strategy: undefined,
       tickSize: undefined,
       lotSize: undefined,
       sampleMs: 100,

@@ -36,7 +36,8 @@ export function historyKind(relPath: string): HistoryKind | undefined {
 
 /** A market dataset's options (docs/market.md "Your own history"). */
 export interface MarketDatasetOptions {
-  strategy: Strategy;
+  /** The strategy asked for; the assessor's recommendation when absent. */
+  strategy?: Strategy;
   /** Price and quantity increments; inferred from the data when absent. */
   tickSize?: number;
   lotSize?: number;
@@ -53,7 +54,7 @@ export function marketDatasetOptions(
 ): MarketDatasetOptions {
   const o = new OptionReader(dataset);
   const options: MarketDatasetOptions = {
-    strategy: o.string("strategy", {default: "full_event_replay", oneOf: STRATEGIES}),
+    strategy: o.string("strategy", {oneOf: STRATEGIES}) as Strategy | undefined,
     tickSize: o.number("tick_size", {min: Number.MIN_VALUE}),
     lotSize: o.number("lot_size", {min: Number.MIN_VALUE}),
     sampleMs: o.number("sample_ms", {default: 100, min: 0, max: 60_000, integer: true}),

@@ -8,12 +8,14 @@ import type {TableSink} from "../core/table-sink.js";
 import {assessFiles, assessmentMarkdown} from "./history/assess.js";
 import {sourceSql, type ColumnMapping, type MarketInputs} from "./history/inputs.js";
 import {reconstructMarket} from "./replay/reconstruct.js";
+import {chooseStrategy, replayedWith} from "./replay/strategy-choice.js";
 import type {Strategy} from "./replay/types.js";
 import {MARKET_ASSESSMENT_COLUMNS} from "./tables.js";
 
 /** What a market dataset's replay is told (docs/market.md "Your own history"). */
 export interface HistoryReplayOptions {
-  strategy: Strategy;
+  /** The strategy asked for; the assessor's recommendation when absent. */
+  strategy?: Strategy;
   tickSize?: number;
   lotSize?: number;
   sampleMs: number;
@@ -54,12 +56,7 @@ export async function replayHistoryTables({
     const assessment = await assessFiles({inputs, columns: options.columns});
     for (const t of assessment.tables) t.file = basename(t.file);
     assessment.inputs = {};
-    await sink.write("market_assessment", {
-      columns: MARKET_ASSESSMENT_COLUMNS,
-      rows: [{report: JSON.stringify(assessment), markdown: assessmentMarkdown(assessment)}]
-    });
-    const strategy = inputs.deltas ? options.strategy : "snapshot_anchored";
-    if (strategy !== options.strategy) log(`market: no delta files, so the replay is ${strategy}`);
+    const strategy = chooseStrategy({requested: options.strategy, recommendation: assessment.recommendation, log});
     const result = await reconstructMarket({
       inputs,
       strategy,
@@ -71,6 +68,17 @@ export async function replayHistoryTables({
       log
     });
     log(`market: ${options.symbol} ${result.events.toLocaleString("en-US")} events replayed (${strategy})`);
+    // The report once the replay has succeeded, with the strategy it used and who chose it.
+    const replay = {strategy, chosen_by: options.strategy ? "dataset.json strategy" : "assessor"};
+    await sink.write("market_assessment", {
+      columns: MARKET_ASSESSMENT_COLUMNS,
+      rows: [
+        {
+          report: JSON.stringify({...assessment, replay}),
+          markdown: `${assessmentMarkdown(assessment)}\n\n${replayedWith(replay)}\n`
+        }
+      ]
+    });
     await sink.writeQuery(
       "market_events",
       `SELECT ${quoteString(options.symbol)} AS symbol, * FROM read_parquet(${quoteList([result.path])})`

@@ -35,6 +35,7 @@ import {
 } from "./tables.js";
 import {reconstructMarket, STRATEGIES, type Strategy} from "./replay/reconstruct.js";
 import {writeAtomically} from "../core/atomic-file.js";
+import {chooseStrategy, replayedWith} from "./replay/strategy-choice.js";
 import {simulateMarket, type MarketSink} from "./sim/simulator.js";
 import {createBinanceFeedWriter, type BinanceFeedFiles} from "./sim/binance-feed-files.js";
 
@@ -379,20 +380,21 @@ export const marketPipeline: Pipeline = {
       return {tables: sink.tables};
     }
     const file = (name: string) => (typeof flags[name] === "string" ? resolve(flags[name] as string) : undefined);
-    const strategy = String(flags.strategy ?? "full_event_replay") as Strategy;
-    if (!STRATEGIES.includes(strategy))
+    // No --strategy: the assessor's recommendation for these inputs (below).
+    const requested = flags.strategy === undefined ? undefined : (String(flags.strategy) as Strategy);
+    if (requested !== undefined && !STRATEGIES.includes(requested))
       throw new LabError({
         column: "--strategy",
-        reason: `unknown strategy "${strategy}"; one of ${STRATEGIES.join(", ")}`
+        reason: `unknown strategy "${requested}"; one of ${STRATEGIES.join(", ")}`
       });
     const num = (name: string) => (flags[name] === undefined ? undefined : Number(flags[name]));
-    // Flags are checked before any work (the assessor writes its report first).
+    // Flags are checked before any work.
     const reader = readerFlag(flags.reader);
     const columns = typeof flags.columns === "string" ? parseColumnMapping(flags.columns) : undefined;
     if (typeof flags.history === "string") {
       const results = await reconstructSymbols({
         jobs: symbolJobs({dir: resolve(flags.history)}),
-        strategy,
+        strategy: requested ?? "full_event_replay",
         outDir,
         segmentEvents: num("segment-events"),
         columns,
@@ -417,19 +419,10 @@ export const marketPipeline: Pipeline = {
       }
     }
     const inputs = {trades: file("trades"), book: file("book"), deltas: file("deltas")};
-    // The assessor first: its report lands beside the events, and says whether the strategy fits.
+    // The assessor first: it says which strategy fits, and its report lands beside the events.
     const assessment = await assessFiles({inputs, columns});
+    const strategy = chooseStrategy({requested, recommendation: assessment.recommendation, log});
     mkdirSync(outDir, {recursive: true});
-    await writeAtomically(join(outDir, "assessment.json"), async (temp) =>
-      writeFileSync(temp, JSON.stringify(assessment, null, 1))
-    );
-    await writeAtomically(join(outDir, "assessment.md"), async (temp) =>
-      writeFileSync(temp, assessmentMarkdown(assessment))
-    );
-    if (assessment.recommendation.strategy !== strategy)
-      log(
-        `note: the assessor recommends ${assessment.recommendation.strategy} for these inputs (${assessment.recommendation.reason})`
-      );
     const result = await reconstructMarket({
       inputs,
       strategy,
@@ -445,12 +438,26 @@ export const marketPipeline: Pipeline = {
       reorderWindowRows: num("reorder-window"),
       log
     });
+    // The report, with the strategy the replay used and why, once the replay has succeeded (a
+    // replay that fails on its inputs leaves no output at all).
+    const report = {...assessment, replay: {strategy, chosen_by: requested ? "--strategy" : "assessor"}};
+    await writeAtomically(join(outDir, "assessment.json"), async (temp) =>
+      writeFileSync(temp, JSON.stringify(report, null, 1))
+    );
+    const markdown = `${assessmentMarkdown(assessment)}\n\n${replayedWith(report.replay)}\n`;
+    await writeAtomically(join(outDir, "assessment.md"), async (temp) => writeFileSync(temp, markdown));
+    const sink = folderSink({outDir, dataset: dataset.name});
+    await sink.write("market_assessment", {
+      columns: MARKET_ASSESSMENT_COLUMNS,
+      rows: [{report: JSON.stringify(report), markdown}]
+    });
     log(
       `market: ${result.events.toLocaleString("en-US")} events in ${result.seconds.toFixed(1)}s (${(result.events / result.seconds / 1e6).toFixed(2)} M events/s), ${result.segments} segment(s)`
     );
     return {
       tables: [
         {name: "market_events", path: result.path, rows: result.events},
+        ...sink.tables,
         ...(result.samplesPath
           ? [{name: "book_samples", path: result.samplesPath, rows: await parquetRowCount({path: result.samplesPath})}]
           : [])

@@ -9,6 +9,7 @@ import {CheckpointStore, StoppedForTest, discardOutputs} from "./checkpoint-stor
 import {eventColumns, sampleColumns} from "./event-columns.js";
 import {OutBuffer} from "./out-buffer.js";
 import {ReorderOverflow} from "./reorder-window.js";
+import {checkResume, runRecord, saveRunRecord} from "./run-record.js";
 import {openReaders, openScratchDuck, planInputs, strategyInputs, type ReplayReaders} from "./replay-inputs.js";
 import {FINISHED, REFILL, createReplayLoop} from "./replay-loop.js";
 import {
@@ -49,8 +50,9 @@ export async function reconstructMarket(options: ReconstructOptions): Promise<Re
       discardOutputs(options.outDir);
       return replayOnce({...options, reader: "sort", resume: false});
     }
-    // Bad input: nothing is published and nothing is left to resume from.
-    if (isLabError(error)) discardOutputs(options.outDir);
+    // Bad input: nothing is published and nothing is left to resume from. A resumed run keeps
+    // what it was asked to continue, whatever stopped it (a refused checkpoint above all).
+    if (isLabError(error) && !options.resume) discardOutputs(options.outDir);
     throw error;
   }
 }
@@ -63,12 +65,29 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
   const phase = (what: string) =>
     process.env.LAB_REPLAY_TRACE && log(`[${((performance.now() - started) / 1000).toFixed(2)}s] ${what}`);
   const used = strategyInputs({inputs: options.inputs, strategy});
+  const record = runRecord({
+    inputs: used,
+    strategy,
+    options: {
+      tickSize: options.tickSize,
+      lotSize: options.lotSize,
+      columns: options.columns,
+      reader: options.reader,
+      reorderWindowRows: options.reorderWindowRows,
+      segmentEvents,
+      sampleEveryMs: options.sampleEveryMs,
+      sampleLevels: options.sampleLevels
+    }
+  });
+  // Before anything in outDir is touched: a checkpoint of another replay is refused, and kept.
+  if (options.resume) checkResume({outDir, record});
   const store = new CheckpointStore({outDir, resume: !!options.resume});
   const scratch = await openScratchDuck({outDir, memoryLimit: options.memoryLimit});
   const duck = scratch.duck;
   let writer: ParquetWriterThread | undefined;
   try {
     const checkpoint = options.resume ? store.resume({outDir, log}) : undefined;
+    if (!checkpoint) saveRunRecord({outDir, record});
     const reader = checkpoint?.reader ?? options.reader ?? "window";
     const plan = await planInputs({
       duck,

@@ -15,6 +15,7 @@ import {
 } from "../history/inputs.js";
 import type {Checkpoint} from "./types.js";
 import {ColumnStream, type ChunkSource} from "./column-stream.js";
+import {checkIncrements} from "./increment-check.js";
 import {SortedCursor, type ReplayCursor} from "./cursor.js";
 import {ReorderWindow} from "./reorder-window.js";
 import {SliceReader} from "./slice-reader.js";
@@ -34,7 +35,11 @@ export function strategyInputs({inputs, strategy}: {inputs: MarketInputs; strate
     if (needed && !inputs[name as keyof MarketInputs])
       throw new LabError({
         column: `--${name === "deltas" ? "deltas" : name}`,
-        reason: `strategy ${strategy} needs the ${name} input`
+        reason: `strategy ${strategy} needs the ${name} input`,
+        hint:
+          name === "deltas"
+            ? "give the deltas (--deltas), or leave the strategy out to use the one the assessor recommends for these inputs (snapshot_anchored without deltas)"
+            : `give the ${name} input (--${name})`
       });
   }
   return {
@@ -112,6 +117,7 @@ export async function planInputs({
       reason: `malformed input; nothing was replayed:\n  ${problems.join("\n  ")}`,
       hint: "fix or drop these rows; a NaN price cannot be placed in the book"
     });
+  await checkIncrements({duck, inputs: used, levels, tickSize: tickOverride, lotSize: lotOverride});
   const inferred = await inferIncrements({duck, inputs: used});
   const tickSize = tickOverride ?? inferred.tickSize;
   const lotSize = lotOverride ?? inferred.lotSize;
