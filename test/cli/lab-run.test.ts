@@ -134,7 +134,7 @@ describe("lab run replaces --out whole, only when the run succeeded", () => {
       );
       expect(good.stderr).toBe("");
       expect(good.status).toBe(0);
-      expect(readdirSync(out)).toContain("market_events.parquet");
+      expect(readdirSync(out)).toContain("market_events");
       expect(existsSync(`${out}.partial`)).toBe(false);
       const before = hashes(out);
       // No deltas, and the full replay asked for: it refuses to start.
@@ -180,7 +180,7 @@ describe("lab run replaces --out whole, only when the run succeeded", () => {
       expect(resumed.status).toBe(0);
       expect(resumed.stdout).toMatch(/resuming after segment \d+/);
       expect(resumed.stdout).toContain("26,511 events");
-      expect(readdirSync(out)).toContain("market_events.parquet");
+      expect(readdirSync(out)).toContain("market_events");
       expect(existsSync(`${out}.partial`)).toBe(false);
     }, 60_000);
 

@@ -8,7 +8,7 @@
  * row through the warehouse first would double the work), so the derivation checks each file's
  * content hash against the version the plugin saw and fails rather than replay a file that changed.
  */
-import {basename} from "node:path";
+import {basename, relative, sep} from "node:path";
 import type {Derivation, DerivedOutput} from "../catalog/derivation.js";
 import type {Plugin} from "../catalog/plugin.js";
 import {pluginSink} from "../catalog/plugin-sink.js";
@@ -136,10 +136,17 @@ export const marketReplayDerivation: Derivation = {
     );
     const files = await currentInputs(rows);
     const sink = folderSink({outDir, duck, dataset: dataset.name});
-    await replayHistoryTables({files, options, scratchDir: `${cacheDir}.work`, sink, log});
+    await replayHistoryTables({
+      files,
+      options: {...options, dataset: dataset.name},
+      scratchDir: `${cacheDir}.work`,
+      sink,
+      log
+    });
+    // market_events as its partitions' files (market_events/symbol=…/day=…/part-0.parquet).
     return sink.tables.map((t) => ({
       topic: t.name,
-      path: `${outRel}/${t.name}.parquet`,
+      path: `${outRel}/${relative(outDir, t.path).split(sep).join("/")}`,
       rows: t.rows,
       schema: t.schema
     }));

@@ -1,14 +1,16 @@
-import {mkdirSync, rmSync} from "node:fs";
+import {mkdirSync, readdirSync, rmSync} from "node:fs";
 import {basename, join} from "node:path";
 import {openDuckDB} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {copyQueryToParquet} from "../core/parquet-write.js";
-import {quoteList, quoteString} from "../core/sql.js";
+import {quoteList} from "../core/sql.js";
 import type {TableSink} from "../core/table-sink.js";
 import {assessFiles, assessmentMarkdown} from "./history/assess.js";
 import {sourceSql, type ColumnMapping, type MarketInputs} from "./history/inputs.js";
 import {reconstructMarket} from "./replay/reconstruct.js";
 import {chooseStrategy, replayedWith} from "./replay/strategy-choice.js";
+import {eventsQuery} from "./replay/event-columns.js";
+import {EVENTS_FOLDER} from "./replay/checkpoint-store.js";
 import type {Strategy} from "./replay/types.js";
 import {MARKET_ASSESSMENT_COLUMNS} from "./tables.js";
 
@@ -23,6 +25,8 @@ export interface HistoryReplayOptions {
   symbol: string;
   /** Column names the files use instead of the lab's and the vendor's. */
   columns?: ColumnMapping;
+  /** The dataset the rows are published for (market_events' files carry it). */
+  dataset: string;
 }
 
 /**
@@ -65,6 +69,8 @@ export async function replayHistoryTables({
       lotSize: options.lotSize,
       columns: options.columns,
       sampleEveryMs: options.sampleMs,
+      symbol: options.symbol,
+      dataset: options.dataset,
       log
     });
     log(`market: ${options.symbol} ${result.events.toLocaleString("en-US")} events replayed (${strategy})`);
@@ -79,15 +85,35 @@ export async function replayHistoryTables({
         }
       ]
     });
-    await sink.writeQuery(
-      "market_events",
-      `SELECT ${quoteString(options.symbol)} AS symbol, * FROM read_parquet(${quoteList([result.path])})`
-    );
+    await publishEvents({sink, eventsDir: join(scratchDir, "replay", EVENTS_FOLDER), path: result.path});
     if (result.samplesPath)
       await sink.writeQuery("book_samples", `SELECT * FROM read_parquet(${quoteList([result.samplesPath])})`);
   } finally {
     rmSync(scratchDir, {recursive: true, force: true});
   }
+}
+
+/**
+ * A replay's market_events published as they are partitioned (`market_events/symbol=…/day=…/`)
+ * by a sink that takes files in; through a query otherwise (one file).
+ */
+export async function publishEvents({
+  sink,
+  eventsDir,
+  path
+}: {
+  sink: TableSink;
+  /** The replay's market_events folder. */
+  eventsDir: string;
+  /** Its files' glob (ReconstructResult.path). */
+  path: string;
+}): Promise<number> {
+  if (!sink.adopt) return sink.writeQuery("market_events", eventsQuery(path));
+  const files = readdirSync(eventsDir, {recursive: true, encoding: "utf-8"})
+    .filter((f) => f.endsWith(".parquet"))
+    .sort()
+    .map((rel) => ({path: join(eventsDir, rel), rel}));
+  return sink.adopt("market_events", files);
 }
 
 /** One input path per kind: the file itself, or several files of a kind joined into one Parquet. */

@@ -202,7 +202,7 @@ export function observationFromCapture({
   };
 }
 
-/** A reconstruction (`lab run market` output: market_events.parquet and book_samples.parquet) as an observation. */
+/** A reconstruction (`lab run market` output: market_events/ and book_samples.parquet) as an observation. */
 export async function observationFromReplay({
   duck,
   dir,
@@ -212,9 +212,9 @@ export async function observationFromReplay({
   dir: string;
   levels?: number;
 }): Promise<MarketObservation> {
-  const events = join(dir, "market_events.parquet"),
+  const events = join(dir, "market_events", "**", "*.parquet"),
     samplesPath = join(dir, "book_samples.parquet");
-  for (const p of [events, samplesPath])
+  for (const p of [join(dir, "market_events"), samplesPath])
     if (!existsSync(p))
       throw new LabError({
         file: p,

@@ -5,7 +5,7 @@ import {ParquetWriterThread} from "../../parquet-writer/index.js";
 import {ASK, BID, Book} from "../book.js";
 import type {MarketInputs} from "../history/inputs.js";
 import {BookSampler} from "./book-sampler.js";
-import {CheckpointStore, StoppedForTest, discardOutputs} from "./checkpoint-store.js";
+import {CheckpointStore, EVENTS_FOLDER, StoppedForTest, discardOutputs} from "./checkpoint-store.js";
 import {eventColumns, sampleColumns} from "./event-columns.js";
 import {OutBuffer} from "./out-buffer.js";
 import {ReorderOverflow} from "./reorder-window.js";
@@ -58,6 +58,7 @@ export async function reconstructMarket(options: ReconstructOptions): Promise<Re
 }
 
 /** One replay with one reader: inputs opened, the book restored, events replayed and written segment by segment. */
+// Over 150 lines: the replay's setup in order (record, inputs, book, writers, loop), each step using the values before it.
 async function replayOnce(options: ReconstructOptions): Promise<ReconstructResult> {
   const started = performance.now();
   const {strategy, outDir, segmentEvents = 1_000_000, log = () => {}} = options;
@@ -76,7 +77,9 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       reorderWindowRows: options.reorderWindowRows,
       segmentEvents,
       sampleEveryMs: options.sampleEveryMs,
-      sampleLevels: options.sampleLevels
+      sampleLevels: options.sampleLevels,
+      symbol: options.symbol,
+      dataset: options.dataset
     }
   });
   // Before anything in outDir is touched: a checkpoint of another replay is refused, and kept.
@@ -116,17 +119,20 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     }
     const counts: ReplayCounts = checkpoint?.counts ?? emptyCounts();
     // Output buffers: one being filled while the writer thread encodes up to three. Output:
-    // market_events.parquet (and book_samples.parquet) written directly by the plain writer, one
-    // row group per flush; a segment ends at a flush, and its DONE marker holds the writers'
-    // states, so a resumed run truncates the files to the last segment and carries on.
+    // market_events/symbol=<S>/day=<D>/part-0.parquet (and book_samples.parquet) written directly
+    // by the plain writer, one row group per flush (split at midnight); a segment ends at a
+    // flush, and its DONE marker holds the writers' states, so a resumed run truncates the files
+    // to the last segment and carries on.
     const outs = Array.from({length: 4}, () => new OutBuffer());
-    const path = join(outDir, "market_events.parquet");
+    const eventsDir = join(outDir, EVENTS_FOLDER);
+    const symbol = options.symbol ?? "UNKNOWN";
     // Encoding and disk writes run on the writer thread, overlapping the replay.
     writer = new ParquetWriterThread(
-      path,
-      eventColumns(plan),
+      eventsDir,
+      eventColumns({...plan, symbol, dataset: options.dataset ?? "default"}),
       checkpoint?.writer,
-      outs.map((o) => o.columns)
+      outs.map((o) => o.columns),
+      {dir: eventsDir, prefix: `symbol=${hiveValue(symbol)}`, timeColumn: 1}
     );
     const first = outs[await writer.take()]!;
     const sampleStep = (options.sampleEveryMs ?? 0) * 1e6;
@@ -198,7 +204,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       `${strategy}: ${events.toLocaleString("en-US")} events (${counts.deltas} deltas, ${counts.snapshots} snapshots, ${counts.trades} trades), ${counts.gaps} gaps, ${counts.resyncs} resyncs`
     );
     return {
-      path,
+      path: join(eventsDir, "**", "*.parquet"),
       ...(samplesPath ? {samplesPath} : {}),
       events,
       segments: segments.segment,
@@ -211,6 +217,11 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     await writer?.terminate();
     scratch.close();
   }
+}
+
+/** A value as a hive partition folder holds it: as it is when it is a plain name, else URI-encoded. */
+function hiveValue(value: string): string {
+  return /^[A-Za-z0-9._-]+$/.test(value) ? value : encodeURIComponent(value);
 }
 
 /** The output side of a replay: buffers handed to the writer thread, and segments ended with a checkpoint. */

@@ -81,7 +81,7 @@ export interface InputPlan {
   quantityScale: number;
   /** The earliest origin time (ns): times are read as offsets from it, exact as doubles. */
   base: bigint;
-  /** Each input's row as DOUBLE expressions: time, id, then the rest (read by position). */
+  /** Each input's row as DOUBLE expressions: time, id, then the rest (read by position), the receive time last. */
   expressions: Record<InputName, string[]>;
   /** Select lists for inputs whose columns are named otherwise (see `canonicalSelect`). */
   selects: Partial<Record<InputName, string>>;
@@ -136,6 +136,8 @@ export async function planInputs({
   const qx = (c: string) => `round(${c}::DOUBLE / ${lotSize})::DOUBLE`;
   const nanIfNull = (e: string) => `coalesce(${e}, 'NaN'::DOUBLE)`;
   const o = `(epoch_ns(origin_time) - ${base})::DOUBLE`;
+  // The receive time, last in each row (NaN where the input has none: market_events' null).
+  const received = nanIfNull(`(epoch_ns(received_time) - ${base})::DOUBLE`);
   const levelCols = ["bid", "ask"].flatMap((side) =>
     Array.from({length: levels}, (_, i) => [
       nanIfNull(px(`${side}_${i}_price`)),
@@ -151,15 +153,17 @@ export async function planInputs({
       nanIfNull("update_id::DOUBLE"),
       code("side", "bid", "ask"),
       nanIfNull(px("price")),
-      nanIfNull(qx("new_quantity"))
+      nanIfNull(qx("new_quantity")),
+      received
     ],
-    book: [nanIfNull(o), nanIfNull("sequence_number::DOUBLE"), ...levelCols],
+    book: [nanIfNull(o), nanIfNull("sequence_number::DOUBLE"), ...levelCols, received],
     trades: [
       nanIfNull(o),
       nanIfNull("trade_id::DOUBLE"),
       code("side", "buy", "sell"),
       nanIfNull(px("price")),
-      nanIfNull(qx("quantity"))
+      nanIfNull(qx("quantity")),
+      received
     ]
   };
   return {levels, tickSize, lotSize, priceScale, quantityScale, base, expressions, selects};
@@ -243,7 +247,7 @@ export async function openReaders({
     const states = checkpoint?.windows;
     const specs = {
       deltas: {
-        columns: 5,
+        columns: 6,
         keys: byOrigin ? [0, 1] : [1],
         checked: {
           nonNegative: [3, 4],
@@ -252,9 +256,9 @@ export async function openReaders({
         },
         state: states?.deltas
       },
-      book: {columns: 2 + 4 * levels, keys: byOrigin ? [0, 1] : [1], checked: undefined, state: states?.snapshots},
+      book: {columns: 3 + 4 * levels, keys: byOrigin ? [0, 1] : [1], checked: undefined, state: states?.snapshots},
       trades: {
-        columns: 5,
+        columns: 6,
         keys: [0, 1],
         checked: {
           nonNegative: [3, 4],
