@@ -73,7 +73,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       tickSize: options.tickSize,
       lotSize: options.lotSize,
       columns: options.columns,
-      reader: options.reader,
+      // (Not the reader: the checkpoint keeps the one it was made with, a fallback to sort included.)
       reorderWindowRows: options.reorderWindowRows,
       segmentEvents,
       sampleEveryMs: options.sampleEveryMs,
