@@ -8,11 +8,13 @@ import {runFidelity} from "../src/lib/market/fidelity/run.js";
 import {simulateMarketFiles} from "../src/lib/market/pipeline.js";
 import {reconstructMarket} from "../src/lib/market/replay/reconstruct.js";
 import type {Benchmark} from "./benchmark.js";
+import {captureDecimals} from "./capture-decimals.js";
 
 /**
  * Capture: the local Binance-protocol feed sped up until it sends ≥ 10,000 messages a second,
  * captured with gzip on; every second the backlog (sent − written) is sampled — keeping up means
- * it stays small and does not grow. Then fidelity: a 10-minute simulated market reconstructed from
+ * it stays small and does not grow. Then a real-format recording with 8-decimal prices against the
+ * same messages with 2 (see capture-decimals.ts): within 20% of each other. Then fidelity: a 10-minute simulated market reconstructed from
  * complete history against its own live feed (should PASS), and reconstructed without trades from
  * a history that lost 20% of its deltas (should FAIL).
  */
@@ -22,7 +24,8 @@ export const captureBenchmark: Benchmark = {
   targets: {
     fidelity_pass_good: {equals: true},
     fidelity_pass_broken: {equals: false},
-    capture_keeps_up: {equals: true}
+    capture_keeps_up: {equals: true},
+    capture_8dp_ratio: {min: 0.8}
   },
   async run({log, flags}) {
     const seconds = Number(flags.seconds ?? 10);
@@ -60,6 +63,7 @@ export const captureBenchmark: Benchmark = {
     log(
       `feed ×${speed}: sent ${sentRate.toFixed(0)} messages/s; captured ${capturedRate.toFixed(0)} messages/s with gzip; backlog each second: ${backlog.join(", ")} (growth ${growth}); ${summary.gaps.length} gaps`
     );
+    const decimals = await captureDecimals({log});
     const fdir = mkdtempSync(join(tmpdir(), "bench-fidelity-"));
     const good = await simulateMarketFiles({outDir: join(fdir, "good"), seed: 3, minutes: 10});
     await reconstructMarket({
@@ -109,7 +113,10 @@ export const captureBenchmark: Benchmark = {
       feed_msgs_per_s: Math.round(sentRate),
       capture_backlog_max: Math.max(...backlog),
       capture_backlog_growth: growth,
-      capture_keeps_up: capturedRate >= 0.98 * sentRate && growth < sentRate * 0.5
+      capture_keeps_up: capturedRate >= 0.98 * sentRate && growth < sentRate * 0.5,
+      capture_msgs_per_s_8dp: Math.round(decimals.msgs8),
+      capture_msgs_per_s_2dp: Math.round(decimals.msgs2),
+      capture_8dp_ratio: +(decimals.msgs8 / decimals.msgs2).toFixed(3)
     };
   }
 };

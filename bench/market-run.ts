@@ -51,7 +51,13 @@ const scanPass = async () => {
 const replayPass = async () => {
   const c0 = cpu(),
     m0 = mainCpu();
-  const replay = await reconstructMarket({inputs, strategy: "full_event_replay", outDir: out});
+  const replay = await reconstructMarket({
+    inputs,
+    strategy: "full_event_replay",
+    outDir: out,
+    symbol: "BTCUSDT",
+    dataset: "bench"
+  });
   const replayCpu = cpu() - c0,
     replayMain = since(m0);
   rmSync(out, {recursive: true, force: true});

@@ -12,7 +12,7 @@ export const fidelityVerb: Verb = {
   summary: "is a reconstructed history the same market as a live capture? (KS tests, moments, PASS/FAIL)",
   help: `usage: lab fidelity --reconstructed DIR --golden DIR --out DIR
 
---reconstructed: a \`lab run market\` output folder (market_events.parquet, book_samples.parquet).
+--reconstructed: a \`lab run market\` output folder (market_events/, book_samples.parquet).
 --golden: a \`lab capture\` folder, or the live/ folder \`lab simulate market\` writes.
 Writes fidelity.json, fidelity.md and fidelity_metrics.parquet into --out and prints the verdict.
 Exit codes: 0 PASS, 3 FAIL, 4 a side too short to compare (nothing written), 1 unreadable input,

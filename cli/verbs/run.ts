@@ -93,8 +93,13 @@ example: npm run lab -- run demo --steps 1000 --out /tmp/demo`,
           resume: mode.kind === "resumable" && mode.resume,
           carry: mode.kind === "replace" ? mode.carry : [],
           label: `lab run ${domain.name}`,
-          // Bad input leaves nothing to resume; anything else (a crash, Ctrl-C) keeps the checkpoint.
-          keepOnFailure: (error) => !isLabError(error),
+          // Bad input leaves nothing to resume; anything else (a crash, Ctrl-C) keeps the checkpoint,
+          // and a resumed run keeps what it was asked to continue whatever stopped it (a refused
+          // checkpoint above all: its error says so).
+          keepOnFailure: (error) =>
+            (mode.kind === "resumable" && mode.resume) ||
+            !isLabError(error) ||
+            (error as {keepsPartialOutput?: boolean}).keepsPartialOutput === true,
           write: (dir) => ((staged = dir), runInto(dir))
         });
         // The tables now live in outDir, not where they were written.

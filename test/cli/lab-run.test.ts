@@ -134,11 +134,22 @@ describe("lab run replaces --out whole, only when the run succeeded", () => {
       );
       expect(good.stderr).toBe("");
       expect(good.status).toBe(0);
-      expect(readdirSync(out)).toContain("market_events.parquet");
+      expect(readdirSync(out)).toContain("market_events");
       expect(existsSync(`${out}.partial`)).toBe(false);
       const before = hashes(out);
-      // No deltas: the assessor writes its report, then the full replay refuses to start.
-      const failed = await lab("run", "market", "--trades", history("trades"), "--book", history("book"), "--out", out);
+      // No deltas, and the full replay asked for: it refuses to start.
+      const failed = await lab(
+        "run",
+        "market",
+        "--trades",
+        history("trades"),
+        "--book",
+        history("book"),
+        "--strategy",
+        "full_event_replay",
+        "--out",
+        out
+      );
       expect(failed.status).toBe(1);
       expect(failed.stderr).toContain("strategy full_event_replay needs the deltas input");
       expect(hashes(out)).toEqual(before);
@@ -158,11 +169,18 @@ describe("lab run replaces --out whole, only when the run succeeded", () => {
       const killed = await run.done;
       expect(killed.signal).toBe("SIGKILL");
       expect(existsSync(out)).toBe(false);
+      // Another strategy: refused, saying what differs, and the checkpoint stays as it was.
+      const partial = hashes(`${out}.partial`);
+      const refused = await lab(...files, "--strategy", "origin_time_sort", "--resume");
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain("--resume refused");
+      expect(refused.stderr).toContain("strategy: full_event_replay in the checkpoint, origin_time_sort now");
+      expect(hashes(`${out}.partial`)).toEqual(partial);
       const resumed = await lab(...files, "--resume");
       expect(resumed.status).toBe(0);
       expect(resumed.stdout).toMatch(/resuming after segment \d+/);
       expect(resumed.stdout).toContain("26,511 events");
-      expect(readdirSync(out)).toContain("market_events.parquet");
+      expect(readdirSync(out)).toContain("market_events");
       expect(existsSync(`${out}.partial`)).toBe(false);
     }, 60_000);
 

@@ -58,7 +58,7 @@ describe("market history as a dataset", () => {
       log: () => {}
     });
     const [r] = await readParquetAll({
-      path: join(out, "market_events.parquet"),
+      path: join(out, "market_events", "**", "*.parquet"),
       sql: "SELECT count(*)::INT AS n, sum(best_bid)::DOUBLE AS bids FROM t"
     });
     reference = r as {n: number; bids: number};
@@ -76,8 +76,9 @@ describe("market history as a dataset", () => {
         "bookings.json"
       ].map(historyKind)
     ).toEqual(["trades", "book", "deltas", "deltas", undefined, undefined]);
+    // No strategy: the assessor's recommendation, chosen at replay time.
     expect(marketDatasetOptions({name: "btcusdt", options: {}, optionsFile: "d.json"})).toEqual({
-      strategy: "full_event_replay",
+      strategy: undefined,
       tickSize: undefined,
       lotSize: undefined,
       sampleMs: 100,
@@ -93,7 +94,7 @@ describe("market history as a dataset", () => {
     const out = mkdtempSync(join(tmpdir(), "market-dataset-out-"));
     const result = await marketPipeline.run({files, dataset, outDir: out, seed: 1, flags: {}, log: () => {}});
     expect(result.tables.map((t) => t.name)).toEqual(["market_assessment", "market_events"]);
-    const [events] = await readParquetAll({path: join(out, "market_events.parquet"), sql: summarySql});
+    const [events] = await readParquetAll({path: join(out, "market_events", "**", "*.parquet"), sql: summarySql});
     expect(events).toEqual({...reference, datasets: 1, symbol: "BTC-USDT", dataset: "btcusdt"});
   }, 120_000);
 

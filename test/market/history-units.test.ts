@@ -45,7 +45,7 @@ describe("market history units", () => {
     expect(historyDay("book.parquet")).toBe("");
     expect(historySymbol("book/exchange=BINANCE/symbol=BTC-USDT/dt=2024-03-01/x.parquet", "D")).toBe("BTC-USDT");
     expect(historySymbol("trades.parquet", "BTCUSDT")).toBe("BTCUSDT");
-    const options = {strategy: "full_event_replay" as const, sampleMs: 0, symbol: "X"};
+    const options = {strategy: "full_event_replay" as const, sampleMs: 0, symbol: "X", dataset: "two"};
     const tasks = planHistoryUnits({files, options});
     expect(tasks.map((t) => t.id)).toEqual(["AAA-2024-02-29", "AAA-2024-03-01", "BBB-2024-02-29", "BBB-2024-03-01"]);
     // Another strategy has no cut: one unit per symbol, its days read as one.
@@ -61,7 +61,7 @@ describe("market history units", () => {
     const sink = folderSink({outDir: out, dataset: "two"});
     const results = await replayHistoryUnits({
       files,
-      options: {strategy: "full_event_replay", sampleMs: 0, symbol: "X"},
+      options: {strategy: "full_event_replay", sampleMs: 0, symbol: "X", dataset: "two"},
       units: {threads: 2, heartbeatMs: 500, heartbeatTimeoutMs: 60_000, maxAttempts: 1},
       workDir: join(root, "work"),
       sink

@@ -88,11 +88,11 @@ export async function wholeReplay({
     const sink = folderSink({outDir: out, dataset: "whole"});
     await replayHistoryTables({
       files: byKind,
-      options: {strategy: "full_event_replay", sampleMs, symbol},
+      options: {strategy: "full_event_replay", sampleMs, symbol, dataset: "whole"},
       scratchDir: join(out, ".work"),
       sink
     });
-    paths.push(join(out, "market_events.parquet"));
+    paths.push(...sink.tables.filter((t) => t.name === "market_events").map((t) => t.path));
   }
   return paths;
 }
@@ -104,4 +104,4 @@ export async function wholeReplay({
 export const eventsDigestSql = (paths: string[]) =>
   `SELECT count(*)::INT AS n, sum(best_bid)::DOUBLE AS bids, md5(string_agg(md5(CAST(t AS VARCHAR)), ',' ORDER BY k)) AS md5
    FROM (SELECT row_number() OVER (ORDER BY filename, file_row_number) AS k, * EXCLUDE (filename, file_row_number, dataset)
-         FROM read_parquet([${paths.map(quoteString).join(", ")}], filename = true, file_row_number = true)) t`;
+         FROM read_parquet([${paths.map(quoteString).join(", ")}], filename = true, file_row_number = true, hive_partitioning = false)) t`;

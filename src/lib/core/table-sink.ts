@@ -1,7 +1,8 @@
-import {join} from "node:path";
+import {mkdirSync, renameSync} from "node:fs";
+import {dirname, join} from "node:path";
 import {openDuckDB, type Duck} from "./duckdb.js";
 import {copyQueryToParquet, writeParquet, type Column, type RowSource} from "./parquet-write.js";
-import {parquetSchema} from "./parquet-read.js";
+import {parquetRowCount, parquetSchema} from "./parquet-read.js";
 import {quoteString} from "./sql.js";
 
 /**
@@ -14,6 +15,12 @@ export interface TableSink {
   write(table: string, data: {columns: Column[]; rows: RowSource}): Promise<number>;
   /** Writes the result of a DuckDB query (over Parquet files by path) as one table. */
   writeQuery(table: string, sql: string): Promise<number>;
+  /**
+   * Takes finished Parquet files (already carrying the `dataset` column) in as one table of several
+   * files, moved to `<table>/<rel>` (a partitioned table: `symbol=…/day=…/part-0.parquet`); returns
+   * the row count. Sinks without it are given the rows through `writeQuery`.
+   */
+  adopt?(table: string, files: {path: string; rel: string}[]): Promise<number>;
 }
 
 export interface WrittenTable {
@@ -54,6 +61,16 @@ export function folderSink({
         ? []
         : [{...DATASET_COLUMN, value: dataset}];
       return record(table, path, (await writeParquet({path, columns, rows, constants})).rows);
+    },
+    async adopt(table, files) {
+      let rows = 0;
+      for (const f of files) {
+        const path = join(outDir, table, f.rel);
+        mkdirSync(dirname(path), {recursive: true});
+        renameSync(f.path, path);
+        rows += await record(table, path, await parquetRowCount({path}));
+      }
+      return rows;
     },
     async writeQuery(table, sql) {
       const path = join(outDir, `${table}.parquet`);

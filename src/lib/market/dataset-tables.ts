@@ -125,7 +125,8 @@ async function buildTimeFidelity({
   const duck = await openDuckDB();
   let reconstructed: MarketObservation;
   try {
-    reconstructed = await observationFromReplay({duck, dir: dirname(events.path)});
+    const eventFiles = sink.tables.filter((t) => t.name === "market_events").map((t) => t.path);
+    reconstructed = await observationFromReplay({duck, files: {events: eventFiles, samples: samples.path}});
   } finally {
     duck.close();
   }

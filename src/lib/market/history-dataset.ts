@@ -8,7 +8,7 @@
  * row through the warehouse first would double the work), so the derivation checks each file's
  * content hash against the version the plugin saw and fails rather than replay a file that changed.
  */
-import {basename} from "node:path";
+import {basename, relative, sep} from "node:path";
 import type {Derivation, DerivedOutput} from "../catalog/derivation.js";
 import type {Plugin} from "../catalog/plugin.js";
 import {pluginSink} from "../catalog/plugin-sink.js";
@@ -38,7 +38,8 @@ export function historyKind(relPath: string): HistoryKind | undefined {
 
 /** A market dataset's options (docs/market.md "Your own history"). */
 export interface MarketDatasetOptions {
-  strategy: Strategy;
+  /** The strategy asked for; the assessor's recommendation when absent. */
+  strategy?: Strategy;
   /** Price and quantity increments; inferred from the data when absent. */
   tickSize?: number;
   lotSize?: number;
@@ -55,7 +56,7 @@ export function marketDatasetOptions(
 ): MarketDatasetOptions {
   const o = new OptionReader(dataset);
   const options: MarketDatasetOptions = {
-    strategy: o.string("strategy", {default: "full_event_replay", oneOf: STRATEGIES}),
+    strategy: o.string("strategy", {oneOf: STRATEGIES}) as Strategy | undefined,
     tickSize: o.number("tick_size", {min: Number.MIN_VALUE}),
     lotSize: o.number("lot_size", {min: Number.MIN_VALUE}),
     sampleMs: o.number("sample_ms", {default: 100, min: 0, max: 60_000, integer: true}),
@@ -159,7 +160,7 @@ export const marketReplayDerivation: Derivation = {
     await marketDatasetTables({
       history,
       recordings,
-      options,
+      options: {...options, dataset: dataset.name},
       scratchDir: `${cacheDir}.work`,
       sink,
       key: captureKeyFromEnv(),
@@ -170,7 +171,7 @@ export const marketReplayDerivation: Derivation = {
     });
     return sink.tables.map((t) => ({
       topic: t.name,
-      path: `${outRel}/${t.name}.parquet`,
+      path: `${outRel}/${relative(outDir, t.path).split(sep).join("/")}`,
       rows: t.rows,
       schema: t.schema
     }));

@@ -1,19 +1,23 @@
-import {mkdirSync, rmSync} from "node:fs";
+import {mkdirSync, readdirSync, rmSync} from "node:fs";
 import {basename, join} from "node:path";
 import {openDuckDB} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {copyQueryToParquet} from "../core/parquet-write.js";
-import {quoteList, quoteString} from "../core/sql.js";
+import {quoteList} from "../core/sql.js";
 import type {TableSink} from "../core/table-sink.js";
 import {assessFiles, assessmentMarkdown} from "./history/assess.js";
 import {sourceSql, type ColumnMapping, type MarketInputs} from "./history/inputs.js";
 import {reconstructMarket} from "./replay/reconstruct.js";
+import {chooseStrategy, replayedWith} from "./replay/strategy-choice.js";
+import {eventsQuery} from "./replay/event-columns.js";
+import {EVENTS_FOLDER} from "./replay/checkpoint-store.js";
 import type {Strategy} from "./replay/types.js";
 import {MARKET_ASSESSMENT_COLUMNS} from "./tables.js";
 
 /** What a market dataset's replay is told (docs/market.md "Your own history"). */
 export interface HistoryReplayOptions {
-  strategy: Strategy;
+  /** The strategy asked for; the assessor's recommendation when absent. */
+  strategy?: Strategy;
   tickSize?: number;
   lotSize?: number;
   sampleMs: number;
@@ -21,6 +25,8 @@ export interface HistoryReplayOptions {
   symbol: string;
   /** Column names the files use instead of the lab's and the vendor's. */
   columns?: ColumnMapping;
+  /** The dataset the rows are published for (market_events' files carry it). */
+  dataset: string;
 }
 
 /**
@@ -54,12 +60,7 @@ export async function replayHistoryTables({
     const assessment = await assessFiles({inputs, columns: options.columns});
     for (const t of assessment.tables) t.file = basename(t.file);
     assessment.inputs = {};
-    await sink.write("market_assessment", {
-      columns: MARKET_ASSESSMENT_COLUMNS,
-      rows: [{report: JSON.stringify(assessment), markdown: assessmentMarkdown(assessment)}]
-    });
-    const strategy = inputs.deltas ? options.strategy : "snapshot_anchored";
-    if (strategy !== options.strategy) log(`market: no delta files, so the replay is ${strategy}`);
+    const strategy = chooseStrategy({requested: options.strategy, recommendation: assessment.recommendation, log});
     const result = await reconstructMarket({
       inputs,
       strategy,
@@ -68,18 +69,51 @@ export async function replayHistoryTables({
       lotSize: options.lotSize,
       columns: options.columns,
       sampleEveryMs: options.sampleMs,
+      symbol: options.symbol,
+      dataset: options.dataset,
       log
     });
     log(`market: ${options.symbol} ${result.events.toLocaleString("en-US")} events replayed (${strategy})`);
-    await sink.writeQuery(
-      "market_events",
-      `SELECT ${quoteString(options.symbol)} AS symbol, * FROM read_parquet(${quoteList([result.path])})`
-    );
+    // The report once the replay has succeeded, with the strategy it used and who chose it.
+    const replay = {strategy, chosen_by: options.strategy ? "dataset.json strategy" : "assessor"};
+    await sink.write("market_assessment", {
+      columns: MARKET_ASSESSMENT_COLUMNS,
+      rows: [
+        {
+          report: JSON.stringify({...assessment, replay}),
+          markdown: `${assessmentMarkdown(assessment)}\n\n${replayedWith(replay)}\n`
+        }
+      ]
+    });
+    await publishEvents({sink, eventsDir: join(scratchDir, "replay", EVENTS_FOLDER), path: result.path});
     if (result.samplesPath)
       await sink.writeQuery("book_samples", `SELECT * FROM read_parquet(${quoteList([result.samplesPath])})`);
   } finally {
     rmSync(scratchDir, {recursive: true, force: true});
   }
+}
+
+/**
+ * A replay's market_events published as they are partitioned (`market_events/symbol=…/day=…/`)
+ * by a sink that takes files in; through a query otherwise (one file).
+ */
+export async function publishEvents({
+  sink,
+  eventsDir,
+  path
+}: {
+  sink: TableSink;
+  /** The replay's market_events folder. */
+  eventsDir: string;
+  /** Its files' glob (ReconstructResult.path). */
+  path: string;
+}): Promise<number> {
+  if (!sink.adopt) return sink.writeQuery("market_events", eventsQuery(path));
+  const files = readdirSync(eventsDir, {recursive: true, encoding: "utf-8"})
+    .filter((f) => f.endsWith(".parquet"))
+    .sort()
+    .map((rel) => ({path: join(eventsDir, rel), rel}));
+  return sink.adopt("market_events", files);
 }
 
 /** One input path per kind: the file itself, or several files of a kind joined into one Parquet. */

@@ -16,7 +16,7 @@ import {mkdirSync, rmSync} from "node:fs";
 import {join} from "node:path";
 import {openDuckDB, type Duck} from "../core/duckdb.js";
 import {copyQueryToParquet} from "../core/parquet-write.js";
-import {quoteString} from "../core/sql.js";
+import {quoteList, quoteString} from "../core/sql.js";
 import {registerInputs, sourceSql, type ColumnMapping, type MarketInputs} from "./history/inputs.js";
 import {reconstructMarket} from "./replay/reconstruct.js";
 
@@ -105,31 +105,34 @@ export async function replayDaySlice({
       tickSize,
       lotSize,
       sampleEveryMs: sampleMs,
+      symbol,
+      dataset: "",
       log
     });
+    // The replay's events in order across its day files (file_row_number counts within a file).
+    await duck.run(
+      `CREATE OR REPLACE TEMP VIEW unit_events AS SELECT * EXCLUDE (filename, file_row_number, dataset), row_number() OVER (ORDER BY filename, file_row_number) - 1 AS k FROM read_parquet(${quoteList([replay.path])}, filename = true, file_row_number = true, hive_partitioning = false)`
+    );
     // The warm-up's events: every row before the first snapshot at or after the cut.
-    const events = quoteString(replay.path);
     const keepFrom =
       start === undefined
         ? 0
         : ((
             await duck.one<{k: number | null}>(
-              `SELECT min(file_row_number)::BIGINT AS k FROM read_parquet(${events}, file_row_number = true) WHERE event_type = 'BOOK_SNAPSHOT' AND update_id >= ${start}`
+              `SELECT min(k)::BIGINT AS k FROM unit_events WHERE event_type = 'BOOK_SNAPSHOT' AND update_id >= ${start}`
             )
           ).k ?? replay.events);
     const eventsPath = join(outDir, "events.parquet");
     const kept = await copyQueryToParquet({
       duck,
       path: eventsPath,
-      sql: `SELECT ${quoteString(symbol)} AS symbol, * EXCLUDE (file_row_number) FROM read_parquet(${events}, file_row_number = true) WHERE file_row_number >= ${keepFrom} ORDER BY file_row_number`
+      sql: `SELECT * EXCLUDE (k) FROM unit_events WHERE k >= ${keepFrom} ORDER BY k`
     });
     let samplesPath: string | undefined;
     let samples = 0;
     if (replay.samplesPath) {
       // Samples taken during the warm-up (at or before its last event) are the previous day's.
-      const warmEnd = keepFrom
-        ? `(SELECT max(event_ts_ns) FROM read_parquet(${events}, file_row_number = true) WHERE file_row_number < ${keepFrom})`
-        : undefined;
+      const warmEnd = keepFrom ? `(SELECT max(event_ts_ns) FROM unit_events WHERE k < ${keepFrom})` : undefined;
       samplesPath = join(outDir, "samples.parquet");
       samples = await copyQueryToParquet({
         duck,

@@ -220,7 +220,9 @@ export async function assembleHistoryUnits({
       await sink.writeQuery(
         name,
         paths
-          .map((p) => `SELECT COLUMNS(c -> c <> 'dataset') FROM read_parquet(${quoteList([p])})`)
+          .map(
+            (p) => `SELECT COLUMNS(c -> c <> 'dataset') FROM read_parquet(${quoteList([p])}, hive_partitioning = false)`
+          )
           .join(" UNION ALL BY NAME ")
       );
   }
@@ -250,6 +252,13 @@ export async function replayHistoryUnits({
 }): Promise<UnitResult<HistoryUnitOutput>[]> {
   // Days pay a slice copy and a warm-up each: worth it only where units spread over threads or hosts.
   const tasks = planHistoryUnits({files, options, byDay: units !== undefined});
+  const only = tasks.length === 1 ? (tasks[0]!.input as HistoryUnitInput) : undefined;
+  if (!units && only && !only.split) {
+    // One symbol's history on this machine: replayed straight into the sink, which keeps the
+    // replay's symbol/day partition files.
+    await replayHistoryTables({files: only.cur, options: only.options, scratchDir: `${workDir}/.work`, sink, log});
+    return [];
+  }
   let results: UnitResult<HistoryUnitOutput>[];
   if (units && (tasks.length > 1 || units.queue)) {
     log(`market: ${tasks.length} unit(s) ${units.queue ? "through the queue" : "on local threads"}`);

@@ -1,5 +1,5 @@
-import {mkdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
-import {basename, join, resolve} from "node:path";
+import {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
+import {basename, dirname, join, resolve} from "node:path";
 import {LabError} from "../core/errors.js";
 import {flag} from "../core/flags.js";
 import type {Pipeline} from "../core/pipeline.js";
@@ -10,7 +10,6 @@ import {assessFiles, assessmentMarkdown} from "./history/assess.js";
 import {parseColumnMapping} from "./history/inputs.js";
 import {reconstructSymbols, symbolJobs} from "./replay/multi-symbol.js";
 import {openDuckDB} from "../core/duckdb.js";
-import {copyQueryToParquet} from "../core/parquet-write.js";
 import {parquetRowCount} from "../core/parquet-read.js";
 import {quoteList, quoteString} from "../core/sql.js";
 import {historyKind, marketDatasetOptions} from "./history-dataset.js";
@@ -32,6 +31,8 @@ import {
 } from "./tables.js";
 import {reconstructMarket, STRATEGIES, type Strategy} from "./replay/reconstruct.js";
 import {writeAtomically} from "../core/atomic-file.js";
+import {chooseStrategy, replayedWith} from "./replay/strategy-choice.js";
+import {eventsQuery} from "./replay/event-columns.js";
 import {simulateMarket, type MarketSink} from "./sim/simulator.js";
 import {createBinanceFeedWriter, type BinanceFeedFiles} from "./sim/binance-feed-files.js";
 
@@ -189,6 +190,7 @@ async function replayStrategies({
         strategy,
         outDir: join(scratchDir, strategy),
         sampleEveryMs: strategy === "full_event_replay" ? 100 : 0,
+        symbol: defaultMarketConfig.symbol,
         log
       });
       const a = await topOfBookAccuracy({
@@ -224,11 +226,7 @@ async function replayStrategies({
           best_bid_rmse: b.bestBidRmse,
           best_ask_rmse: b.bestAskRmse
         });
-      if (strategy === "full_event_replay")
-        await sink.writeQuery(
-          "market_events",
-          `SELECT '${defaultMarketConfig.symbol}' AS symbol, * FROM read_parquet(${quoteList([r.path])})`
-        );
+      if (strategy === "full_event_replay") await sink.writeQuery("market_events", eventsQuery(r.path));
     }
   } finally {
     duck.close();
@@ -314,14 +312,21 @@ async function captureSession({
   await sink.write("capture_events", {columns: CAPTURE_EVENTS_COLUMNS, rows: events});
 }
 
+/** The symbol a path names in acquire's layout (`…/symbol=BTCUSDT/…`), else UNKNOWN (give --symbol). */
+function symbolInPath(path: string): string {
+  return /(?:^|[\\/])symbol=([^\\/]+)/.exec(path)?.[1] ?? "UNKNOWN";
+}
+
 export const marketPipeline: Pipeline = {
   name: "market",
   usage:
-    "lab run market --simulate [--minutes 10] [--seed N] --out DIR   (or a *.sim.json market spec: every market table, as the catalog builds them);\n             lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--segment-events 1000000] [--sample-ms 100] [--columns deltas.update_id=seq,…] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, or acquire's <table>/exchange=/symbol=/dt= layout, replayed in parallel worker threads);\n             a replay from files builds in DIR.partial/, kept if it fails or is killed: rerun with --resume to continue from its last checkpoint",
+    "lab run market --simulate [--minutes 10] [--seed N] --out DIR   (or a *.sim.json market spec: every market table, as the catalog builds them);\n             lab run market --trades F --book F --deltas F [--strategy full_event_replay|snapshot_anchored|origin_time_sort] [--tick-size X --lot-size X] [--symbol S] [--reader window|sort] [--reorder-window 4096] [--memory-limit 1GB] [--segment-events 1000000] [--sample-ms 100] [--columns deltas.update_id=seq,…] [--resume] --out DIR   (or --history DIR with one <SYMBOL>/ folder per symbol, or acquire's <table>/exchange=/symbol=/dt= layout, replayed in parallel worker threads);\n             a replay from files builds in DIR.partial/, kept if it fails or is killed: rerun with --resume to continue from its last checkpoint",
   flags: [
     flag.boolean("simulate"),
     flag.positive("minutes", {max: 600}),
-    ...["trades", "book", "deltas", "history", "strategy", "reader", "memory-limit", "columns"].map(flag.string),
+    ...["trades", "book", "deltas", "history", "strategy", "reader", "memory-limit", "columns", "symbol"].map(
+      flag.string
+    ),
     flag.positive("tick-size"),
     flag.positive("lot-size"),
     flag.count("reorder-window"),
@@ -358,7 +363,7 @@ export const marketPipeline: Pipeline = {
       await marketDatasetTables({
         history: history.map((f) => ({kind: historyKind(f)!, relPath: f, path: f})),
         recordings,
-        options: marketDatasetOptions(dataset),
+        options: {...marketDatasetOptions(dataset), dataset: dataset.name},
         scratchDir: join(outDir, ".work"),
         sink,
         key: captureKeyFromEnv(),
@@ -368,57 +373,53 @@ export const marketPipeline: Pipeline = {
       return {tables: sink.tables};
     }
     const file = (name: string) => (typeof flags[name] === "string" ? resolve(flags[name] as string) : undefined);
-    const strategy = String(flags.strategy ?? "full_event_replay") as Strategy;
-    if (!STRATEGIES.includes(strategy))
+    // No --strategy: the assessor's recommendation for these inputs (below).
+    const requested = flags.strategy === undefined ? undefined : (String(flags.strategy) as Strategy);
+    if (requested !== undefined && !STRATEGIES.includes(requested))
       throw new LabError({
         column: "--strategy",
-        reason: `unknown strategy "${strategy}"; one of ${STRATEGIES.join(", ")}`
+        reason: `unknown strategy "${requested}"; one of ${STRATEGIES.join(", ")}`
       });
     const num = (name: string) => (flags[name] === undefined ? undefined : Number(flags[name]));
-    // Flags are checked before any work (the assessor writes its report first).
+    // Flags are checked before any work.
     const reader = readerFlag(flags.reader);
     const columns = typeof flags.columns === "string" ? parseColumnMapping(flags.columns) : undefined;
     if (typeof flags.history === "string") {
       const results = await reconstructSymbols({
         jobs: symbolJobs({dir: resolve(flags.history)}),
-        strategy,
-        outDir,
+        strategy: requested ?? "full_event_replay",
+        outDir: join(outDir, ".symbols"),
         segmentEvents: num("segment-events"),
         columns,
+        dataset: dataset.name,
         log
       });
-      const path = join(outDir, "market_events.parquet");
-      const duck = await openDuckDB();
-      try {
-        const rows = await copyQueryToParquet({
-          duck,
-          path,
-          sql: results
-            .map((r) => `SELECT ${quoteString(r.symbol)} AS symbol, * FROM read_parquet(${quoteString(r.result.path)})`)
-            .join(" UNION ALL ")
-        });
-        log(
-          `market: ${results.map((r) => `${r.folder} ${r.result.events.toLocaleString("en-US")} events`).join(", ")}`
-        );
-        return {tables: [{name: "market_events", path, rows}]};
-      } finally {
-        duck.close();
-      }
+      // Each job's day files into one table folder (part-<k>: two exchanges may share a symbol and day).
+      results.forEach((r, k) => {
+        const from = join(outDir, ".symbols", r.folder, "market_events");
+        for (const f of readdirSync(from, {recursive: true, encoding: "utf-8"}).filter((f) => f.endsWith(".parquet"))) {
+          const to = join(outDir, "market_events", dirname(f), `part-${k}.parquet`);
+          mkdirSync(dirname(to), {recursive: true});
+          renameSync(join(from, f), to);
+        }
+      });
+      rmSync(join(outDir, ".symbols"), {recursive: true, force: true});
+      log(`market: ${results.map((r) => `${r.folder} ${r.result.events.toLocaleString("en-US")} events`).join(", ")}`);
+      return {
+        tables: [
+          {
+            name: "market_events",
+            path: join(outDir, "market_events", "**", "*.parquet"),
+            rows: results.reduce((n, r) => n + r.result.events, 0)
+          }
+        ]
+      };
     }
     const inputs = {trades: file("trades"), book: file("book"), deltas: file("deltas")};
-    // The assessor first: its report lands beside the events, and says whether the strategy fits.
+    // The assessor first: it says which strategy fits, and its report lands beside the events.
     const assessment = await assessFiles({inputs, columns});
+    const strategy = chooseStrategy({requested, recommendation: assessment.recommendation, log});
     mkdirSync(outDir, {recursive: true});
-    await writeAtomically(join(outDir, "assessment.json"), async (temp) =>
-      writeFileSync(temp, JSON.stringify(assessment, null, 1))
-    );
-    await writeAtomically(join(outDir, "assessment.md"), async (temp) =>
-      writeFileSync(temp, assessmentMarkdown(assessment))
-    );
-    if (assessment.recommendation.strategy !== strategy)
-      log(
-        `note: the assessor recommends ${assessment.recommendation.strategy} for these inputs (${assessment.recommendation.reason})`
-      );
     const result = await reconstructMarket({
       inputs,
       strategy,
@@ -432,7 +433,22 @@ export const marketPipeline: Pipeline = {
       memoryLimit: typeof flags["memory-limit"] === "string" ? flags["memory-limit"] : undefined,
       reader,
       reorderWindowRows: num("reorder-window"),
+      symbol: typeof flags.symbol === "string" ? flags.symbol : symbolInPath(inputs.trades ?? inputs.book ?? ""),
+      dataset: dataset.name,
       log
+    });
+    // The report, with the strategy the replay used and why, once the replay has succeeded (a
+    // replay that fails on its inputs leaves no output at all).
+    const report = {...assessment, replay: {strategy, chosen_by: requested ? "--strategy" : "assessor"}};
+    await writeAtomically(join(outDir, "assessment.json"), async (temp) =>
+      writeFileSync(temp, JSON.stringify(report, null, 1))
+    );
+    const markdown = `${assessmentMarkdown(assessment)}\n\n${replayedWith(report.replay)}\n`;
+    await writeAtomically(join(outDir, "assessment.md"), async (temp) => writeFileSync(temp, markdown));
+    const sink = folderSink({outDir, dataset: dataset.name});
+    await sink.write("market_assessment", {
+      columns: MARKET_ASSESSMENT_COLUMNS,
+      rows: [{report: JSON.stringify(report), markdown}]
     });
     log(
       `market: ${result.events.toLocaleString("en-US")} events in ${result.seconds.toFixed(1)}s (${(result.events / result.seconds / 1e6).toFixed(2)} M events/s), ${result.segments} segment(s)`
@@ -440,6 +456,7 @@ export const marketPipeline: Pipeline = {
     return {
       tables: [
         {name: "market_events", path: result.path, rows: result.events},
+        ...sink.tables,
         ...(result.samplesPath
           ? [{name: "book_samples", path: result.samplesPath, rows: await parquetRowCount({path: result.samplesPath})}]
           : [])

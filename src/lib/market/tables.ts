@@ -120,12 +120,14 @@ export const marketTables: TableDeclaration[] = [
   {
     name: "market_events",
     description:
-      "one row per trade, snapshot and delta in replay order, with the book state after it (best bid/ask, spread, mid, depth and imbalance over 5 levels, gap, resync, drift)",
+      "one row per trade, snapshot and delta in replay order, with the book state after it (best bid/ask, spread, mid, depth and imbalance over 5 levels, gap, resync, drift); times in ns since the epoch (received_time: the local receive time, null where the input has none); partitioned by symbol and UTC day, with min/max statistics on the times",
     columns: columns(
       "symbol:VARCHAR",
       "event_ts_ns:BIGINT",
+      "received_time:BIGINT",
       "event_type:VARCHAR",
       "update_id:BIGINT",
+      "trade_id:BIGINT",
       "trade_price:DECIMAL(18,2)",
       "trade_quantity:DECIMAL(18,4)",
       "trade_side:VARCHAR",

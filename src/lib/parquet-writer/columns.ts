@@ -14,11 +14,24 @@ export type ColumnSpec =
       add?: bigint;
       sparse?: Sparse;
       runs?: Runs;
+      /** Min/max of each row group in the footer, so that readers skip row groups outside a range (dense columns only). */
+      statistics?: boolean;
     }
   | {name: string; type: "INT32"; nullable?: boolean}
   | {name: string; type: "DOUBLE"; nullable?: boolean; sparse?: Sparse; runs?: Runs}
   | {name: string; type: "BOOLEAN"; nullable?: boolean}
-  | {name: string; type: "ENUM"; labels: string[]; nullable?: boolean; sparse?: Sparse};
+  | {
+      name: string;
+      type: "ENUM";
+      labels: string[];
+      nullable?: boolean;
+      sparse?: Sparse;
+      /**
+       * Every row holds the first label (a symbol, a dataset's name): no data is read, each page is
+       * one run, and the footer's statistics give the value.
+       */
+      constant?: boolean;
+    };
 
 /**
  * A nullable column present exactly in the rows where code column `column` (a Uint8Array of the
@@ -54,6 +67,8 @@ export interface ChunkMeta {
   dictionaryOffset: number | null;
   size: number;
   values: number;
+  /** The chunk's least and greatest value (INT64 as decimal strings, exact; ENUM as the label) and nulls. */
+  stats?: {min: string; max: string; nulls: number};
 }
 
 /** A writer's progress: saved (after an fsync) it lets a new writer resume the same file. */

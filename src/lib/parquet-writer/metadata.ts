@@ -11,6 +11,13 @@ function physicalType(col: ColumnSpec): number {
   return col.type === "ENUM" ? TYPE.BYTE_ARRAY : TYPE[col.type];
 }
 
+/** A signed 64-bit integer as Parquet's statistics hold it: 8 bytes, little-endian. */
+function int64Bytes(v: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64LE(v);
+  return b;
+}
+
 /**
  * The file's tail: its FileMetaData (the schema — a root and one leaf a column, with logical types
  * — and each row group's column chunks: type, encodings, path, sizes and offsets), its length, and
@@ -52,6 +59,15 @@ export function fileFooter({columns, rows, rowGroups}: {columns: ColumnSpec[]} &
             md.list(3, 8, [col.name], (e, x) => e.rawString(x));
             md.i32(4, 0).i64(5, m.values).i64(6, m.size).i64(7, m.size).i64(9, m.offset);
             if (m.dictionaryOffset !== null) md.i64(11, m.dictionaryOffset);
+            if (m.stats) {
+              // Statistics: max and min (the legacy fields and max_value / min_value alike: signed
+              // INT64 and UTF-8 order agree with both), and the null count.
+              const bytes = (v: string) => (col.type === "INT64" ? int64Bytes(BigInt(v)) : Buffer.from(v));
+              const {min, max, nulls} = m.stats;
+              md.struct(12, (st) =>
+                st.string(1, bytes(max)).string(2, bytes(min)).i64(3, nulls).string(5, bytes(max)).string(6, bytes(min))
+              );
+            }
           });
         })
       );
@@ -62,6 +78,8 @@ export function fileFooter({columns, rows, rowGroups}: {columns: ColumnSpec[]} &
     })
   );
   w.string(6, "pipeline-lab plain writer");
+  // Column orders: each type's own order, which makes min_value / max_value valid for readers.
+  w.list(7, 12, columns, (l) => l.structItem((o) => o.struct(1, () => {})));
   const metadata = w.end().bytes();
   const len = Buffer.alloc(4);
   len.writeUInt32LE(metadata.length, 0);

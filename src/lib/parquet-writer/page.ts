@@ -327,3 +327,39 @@ function presentNumbers(
     ? nullableNumbers(values, from, n, multiply, out, defAt, dst, deltas)
     : denseNumbers(values, from, n, multiply, dst, deltas);
 }
+
+/** A constant column's page (see ColumnSpec `constant`): n rows of dictionary index 0, as one RLE run of bit width 1. */
+export function constantPage(n: number): EncodedPage {
+  const header = n * 2;
+  const page = new Uint8Array(1 + varintLength(header) + 1);
+  page[0] = 1;
+  varint(page, 1, header);
+  page[page.length - 1] = 0;
+  return {page, encoding: 8};
+}
+
+/**
+ * The least and greatest stored value of rows [from, from + n) of a dense INT64 column (value ×
+ * multiply + add, exact), and its nulls (NaN); undefined when every row is null.
+ */
+export function int64Stats(
+  col: Extract<ColumnSpec, {type: "INT64"}>,
+  values: Float64Array,
+  from: number,
+  n: number
+): {min: string; max: string; nulls: number} | undefined {
+  let min = Infinity,
+    max = -Infinity,
+    nulls = 0;
+  for (let r = from; r < from + n; r++) {
+    const v = values[r]!;
+    if (v !== v) nulls++;
+    else {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  if (nulls === n) return undefined;
+  const stored = (v: number) => String(BigInt(Math.round(v * (col.multiply ?? 1))) + (col.add ?? 0n));
+  return {min: stored(min), max: stored(max), nulls};
+}

@@ -5,9 +5,10 @@ import {renameSync, writeFileSync} from "node:fs";
 import {parentPort} from "node:worker_threads";
 import {tempPathFor} from "../core/atomic-file.js";
 import type {ColumnData, ColumnSpec, WriterState} from "./columns.js";
+import {PartitionedWriter, type PartitionSpec, type PartitionedState} from "./partitioned.js";
 import {ParquetWriter} from "./writer.js";
 
-let writer: ParquetWriter | undefined;
+let writer: ParquetWriter | PartitionedWriter | undefined;
 let slots: ColumnData[][] = [];
 parentPort!.on(
   "message",
@@ -16,7 +17,8 @@ parentPort!.on(
     type: string;
     path?: string;
     columns?: ColumnSpec[];
-    resume?: WriterState;
+    resume?: WriterState | PartitionedState;
+    partition?: PartitionSpec;
     slots?: ColumnData[][];
     slot?: number;
     n?: number;
@@ -25,7 +27,9 @@ parentPort!.on(
     try {
       if (m.type === "open") {
         slots = m.slots!;
-        writer = new ParquetWriter(m.path!, m.columns!, m.resume);
+        writer = m.partition
+          ? new PartitionedWriter(m.partition, m.columns!, m.resume as PartitionedState | undefined)
+          : new ParquetWriter(m.path!, m.columns!, m.resume as WriterState | undefined);
       } else if (m.type === "rowGroup") {
         writer!.writeRowGroup(slots[m.slot!]!, 0, m.n!);
         return parentPort!.postMessage({id: m.id, slot: m.slot});

@@ -3,6 +3,7 @@ import type {Worker} from "node:worker_threads";
 import {LabError} from "../core/errors.js";
 import {startWorker} from "../core/worker.js";
 import type {ColumnData, ColumnSpec, WriterState} from "./columns.js";
+import type {PartitionSpec, PartitionedState} from "./partitioned.js";
 
 type Reply = {id: number; slot?: number; error?: string};
 
@@ -44,8 +45,16 @@ export class ParquetWriterThread {
    * free to fill at first. The thread is one a writer of this process closed before, if one is
    * idle: its encoder is compiled and warm already, where a new thread compiles it again and runs
    * slowly until it has — so the writers of one process, one after another, share a thread.
+   * With `partition`, rows go to a file a day under its folder (see PartitionSpec) and `path` is
+   * not used.
    */
-  constructor(path: string, columns: ColumnSpec[], resume: WriterState | undefined, slots: ColumnData[][]) {
+  constructor(
+    path: string,
+    columns: ColumnSpec[],
+    resume: WriterState | PartitionedState | undefined,
+    slots: ColumnData[][],
+    partition?: PartitionSpec
+  ) {
     for (const slot of slots) {
       for (const d of slot)
         if (!(d.buffer instanceof SharedArrayBuffer))
@@ -59,7 +68,7 @@ export class ParquetWriterThread {
     this.worker.ref();
     this.worker.on("message", this.onMessage);
     this.worker.on("error", this.onError);
-    this.request({type: "open", path, columns, resume, slots}).catch((e: Error) => (this.failure = e));
+    this.request({type: "open", path, columns, resume, slots, partition}).catch((e: Error) => (this.failure = e));
   }
 
   /** The thread's id (the same for writers that share an idle thread one after another). */

@@ -50,9 +50,9 @@ export class CompactWriter {
     this.header(id, v ? 1 : 2);
     return this;
   }
-  string(id: number, s: string) {
+  string(id: number, s: string | Uint8Array) {
     this.header(id, 8);
-    const b = Buffer.from(s);
+    const b = typeof s === "string" ? Buffer.from(s) : Buffer.from(s.buffer, s.byteOffset, s.byteLength);
     this.varint(b.length);
     this.ensure(b.length);
     b.copy(this.buf, this.n);

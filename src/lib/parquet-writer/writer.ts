@@ -1,7 +1,7 @@
 import {closeSync, ftruncateSync, fsyncSync, openSync, renameSync, rmSync, writeSync} from "node:fs";
 import type {ChunkMeta, ColumnData, ColumnSpec, WriterState} from "./columns.js";
 import {fileFooter, MAGIC} from "./metadata.js";
-import {encodePage, pageHeader, type PageScratch} from "./page.js";
+import {constantPage, encodePage, int64Stats, pageHeader, type PageScratch} from "./page.js";
 import {dictionaryPage} from "./plain.js";
 import {rowGroupPresence} from "./presence.js";
 
@@ -80,7 +80,10 @@ export class ParquetWriter {
         (col.type === "INT64" || col.type === "DOUBLE") && col.runs
           ? (data[col.runs.starts] as Float64Array)
           : undefined;
-      const {page, encoding, dictionary} = encodePage(col, data[c]!, from, n, this.scratch, sparse, runs);
+      const {page, encoding, dictionary} =
+        col.type === "ENUM" && col.constant
+          ? constantPage(n)
+          : encodePage(col, data[c]!, from, n, this.scratch, sparse, runs);
       // A dictionary page comes first in its column chunk: an ENUM's labels, or the distinct
       // values of an INT64 page made of runs.
       const dict = col.type === "ENUM" ? {bytes: dictionaryPage(col.labels), values: col.labels.length} : dictionary;
@@ -92,7 +95,19 @@ export class ParquetWriter {
       const dataOffset = this.offset;
       this.write(pageHeader({type: 0, size: page.length, values: n, encoding}));
       this.write(page);
-      metas.push({offset: dataOffset, dictionaryOffset, size: this.offset - start, values: n});
+      const stats =
+        col.type === "ENUM" && col.constant
+          ? {min: col.labels[0]!, max: col.labels[0]!, nulls: 0}
+          : col.type === "INT64" && col.statistics
+            ? int64Stats(col, data[c] as Float64Array, from, n)
+            : undefined;
+      metas.push({
+        offset: dataOffset,
+        dictionaryOffset,
+        size: this.offset - start,
+        values: n,
+        ...(stats ? {stats} : {})
+      });
     });
     this.rowGroups.push({rows: n, columns: metas});
     this.rows += n;

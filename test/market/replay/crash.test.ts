@@ -39,7 +39,7 @@ describe("crash safety", () => {
     const started = performance.now();
     await runLab([...base, "--out", clean]).done;
     const duration = performance.now() - started;
-    const expected = await fingerprint(join(clean, "market_events.parquet"));
+    const expected = await fingerprint(join(clean, "market_events", "**", "*.parquet"));
     expect(expected.n).toBeGreaterThan(60_000);
     const rng = createRng("crash");
     const kills: {killed: boolean; segments: number}[] = [];
@@ -63,7 +63,7 @@ describe("crash safety", () => {
       const segments = doneMarkers();
       await runLab([...base, "--out", out, "--resume"]).done;
       kills.push({killed: code === null, segments});
-      expect({run, ...(await fingerprint(join(out, "market_events.parquet")))}).toEqual({run, ...expected});
+      expect({run, ...(await fingerprint(join(out, "market_events", "**", "*.parquet")))}).toEqual({run, ...expected});
     }
     // The kills really interrupted the runs, at different points.
     expect(kills.every((k) => k.killed)).toBe(true);

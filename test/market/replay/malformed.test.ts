@@ -60,8 +60,7 @@ describe("malformed market inputs", () => {
     ).rejects.toThrow(
       `${side}:3: a delta with a missing, NaN or negative price or quantity, or a side other than bid/ask`
     );
-    expect(existsSync(join(out, "market_events.parquet.partial"))).toBe(false);
-    expect(existsSync(join(out, "market_events.parquet"))).toBe(false);
+    expect(existsSync(join(out, "market_events"))).toBe(false);
     const noTime = write("no-time.csv", [
       deltaHeader,
       [t(10), t(11), 11, "bid", "100.0", "2.0"].join(","),

@@ -2,7 +2,7 @@ import {existsSync, readdirSync, statSync} from "node:fs";
 import {join} from "node:path";
 import type {Duck} from "../../core/duckdb.js";
 import {LabError} from "../../core/errors.js";
-import {quoteString} from "../../core/sql.js";
+import {quoteList, quoteString} from "../../core/sql.js";
 import {ASK, BID, type Book} from "../book.js";
 import type {DecimalScale} from "../decimal-units.js";
 import {DepthSync, type DepthDiff, type DepthSnapshotText} from "../live/depth-sync.js";
@@ -252,24 +252,30 @@ export function observationFromCapture({
   };
 }
 
-/** A reconstruction (`lab run market` output: market_events.parquet and book_samples.parquet) as an observation. */
+/**
+ * A reconstruction as an observation: `lab run market`'s output folder (market_events/ partitions,
+ * or a market_events.parquet, and book_samples.parquet), or a sink's files named one by one.
+ */
 export async function observationFromReplay({
   duck,
   dir,
+  files,
   levels = 20
 }: {
   duck: Duck;
-  dir: string;
+  dir?: string;
+  /** The files themselves, where a sink wrote them (instead of `dir`). */
+  files?: {events: string[]; samples: string};
   levels?: number;
 }): Promise<MarketObservation> {
-  const events = join(dir, "market_events.parquet"),
-    samplesPath = join(dir, "book_samples.parquet");
-  for (const p of [events, samplesPath])
-    if (!existsSync(p))
+  const {events: eventFiles, samples: samplesPath} = files ?? replayFiles(dir ?? ".");
+  for (const p of [...eventFiles, samplesPath])
+    if (!existsSync(p.replace(/[\\/]\*\*[\\/]\*\.parquet$/, "")))
       throw new LabError({
         file: p,
         reason: "not found: run `lab run market … --out DIR` (it writes market_events and book_samples)"
       });
+  const events = eventFiles;
   const read = async (sql: string, k: number) => {
     const cols = Array.from({length: k}, () => new Grow());
     const stream = await ColumnStream.open({connection: await duck.connect(), sql});
@@ -279,19 +285,19 @@ export async function observationFromReplay({
     return cols.map((c) => c.values);
   };
   const [tt, tp, tq, ts] = await read(
-    `SELECT event_ts_ns::DOUBLE, trade_price::DOUBLE, trade_quantity::DOUBLE, (trade_side = 'sell')::DOUBLE FROM read_parquet(${quoteString(events)}) WHERE event_type = 'TRADE'`,
+    `SELECT event_ts_ns::DOUBLE, trade_price::DOUBLE, trade_quantity::DOUBLE, (trade_side = 'sell')::DOUBLE FROM read_parquet(${quoteList(events)}, hive_partitioning = false) WHERE event_type = 'TRADE'`,
     4
   );
   const [et] = await read(
-    `SELECT event_ts_ns::DOUBLE FROM read_parquet(${quoteString(events)}) WHERE event_type <> 'BOOK_SNAPSHOT'`,
+    `SELECT event_ts_ns::DOUBLE FROM read_parquet(${quoteList(events)}, hive_partitioning = false) WHERE event_type <> 'BOOK_SNAPSHOT'`,
     1
   );
   const [topT, topBid, topAsk] = await read(
-    `SELECT event_ts_ns::DOUBLE, coalesce(best_bid::DOUBLE, 'NaN'::DOUBLE), coalesce(best_ask::DOUBLE, 'NaN'::DOUBLE) FROM read_parquet(${quoteString(events)}) WHERE event_type <> 'TRADE'`,
+    `SELECT event_ts_ns::DOUBLE, coalesce(best_bid::DOUBLE, 'NaN'::DOUBLE), coalesce(best_ask::DOUBLE, 'NaN'::DOUBLE) FROM read_parquet(${quoteList(events)}, hive_partitioning = false) WHERE event_type <> 'TRADE'`,
     3
   );
   const [gapRow] = await duck.all<{gaps: bigint; mean: number | null; max: number | null}>(
-    `SELECT count(*) FILTER (WHERE gap AND NOT coalesce(lag_gap, false)) AS gaps, avg(drift) AS mean, max(drift) AS max FROM (SELECT gap, lag(gap) OVER () AS lag_gap, drift FROM read_parquet(${quoteString(events)}))`
+    `SELECT count(*) FILTER (WHERE gap AND NOT coalesce(lag_gap, false)) AS gaps, avg(drift) AS mean, max(drift) AS max FROM (SELECT gap, lag(gap) OVER () AS lag_gap, drift FROM read_parquet(${quoteList(events)}, hive_partitioning = false))`
   );
   const nan = (c: string) => `coalesce(${c}::DOUBLE, 'NaN'::DOUBLE)`;
   const sideCols = (side: string, what: string) =>
@@ -325,5 +331,14 @@ export async function observationFromReplay({
     top: {tNs: topT!, bid: topBid!, ask: topAsk!},
     gaps: Number(gapRow?.gaps ?? 0),
     ...(gapRow?.max !== null && gapRow?.max !== undefined ? {drift: {mean: gapRow.mean ?? 0, max: gapRow.max}} : {})
+  };
+}
+
+/** Where `lab run market --out DIR` put its events and samples (partitioned, or one file). */
+function replayFiles(dir: string): {events: string[]; samples: string} {
+  const single = join(dir, "market_events.parquet");
+  return {
+    events: [existsSync(single) ? single : join(dir, "market_events", "**", "*.parquet")],
+    samples: join(dir, "book_samples.parquet")
   };
 }

@@ -4,6 +4,9 @@ import type {Checkpoint} from "./types.js";
 
 const pad = (k: number) => String(k).padStart(5, "0");
 
+/** market_events' folder in a replay's output (partitioned: symbol=<S>/day=<D>/part-0.parquet). */
+export const EVENTS_FOLDER = "market_events";
+
 /**
  * The write-ahead segments' markers, in `<outDir>/segments`: `seg-NNNNN.done.json` is written
  * (by the writer thread) only once every row of segment NNNNN is on disk, so the last marker is
@@ -37,7 +40,14 @@ export class CheckpointStore {
       if (k > (checkpoint?.segment ?? 0)) rmSync(join(this.dir, f), {force: true});
     }
     // The output being written must still be there to continue it.
-    if (checkpoint && !existsSync(join(outDir, "market_events.parquet.partial"))) checkpoint = undefined;
+    const current = checkpoint?.writer?.current;
+    if (
+      checkpoint &&
+      (!current ||
+        (!existsSync(join(outDir, EVENTS_FOLDER, `${current.path}.partial`)) &&
+          !existsSync(join(outDir, EVENTS_FOLDER, current.path))))
+    )
+      checkpoint = undefined;
     if (checkpoint)
       log(`resuming after segment ${checkpoint.segment} (${checkpoint.events.toLocaleString("en-US")} events)`);
     return checkpoint;
@@ -46,8 +56,8 @@ export class CheckpointStore {
 
 /** Removes a failed run's unpublished files (its partial outputs and checkpoints). */
 export function discardOutputs(outDir: string): void {
-  for (const f of ["market_events.parquet.partial", "book_samples.parquet.partial"])
-    rmSync(join(outDir, f), {force: true});
+  rmSync(join(outDir, EVENTS_FOLDER), {recursive: true, force: true});
+  rmSync(join(outDir, "book_samples.parquet.partial"), {force: true});
   rmSync(join(outDir, "segments"), {recursive: true, force: true});
 }
 

@@ -1,5 +1,6 @@
 import type {ColumnSpec, Sparse} from "../../parquet-writer/index.js";
-import {RUN_STARTS} from "./out-buffer.js";
+import {quoteList} from "../../core/sql.js";
+import {RUN_STARTS, TYPE_COLUMN} from "./out-buffer.js";
 import {EVENT_DELTA, EVENT_SNAPSHOT, EVENT_TRADE} from "./types.js";
 
 /** How the replay's numbers become output values: ticks and lots as decimals, times from a base. */
@@ -10,6 +11,12 @@ export interface OutputScales {
   lotSize: number;
   priceScale: number;
   quantityScale: number;
+}
+
+/** What every row of a replay's market_events carries alike: the instrument, and the dataset (the sinks' column). */
+export interface EventLabels {
+  symbol: string;
+  dataset: string;
 }
 
 /** Price and quantity columns: integer ticks and lots multiplied out to decimals that hold them exactly. */
@@ -36,23 +43,29 @@ function decimals({tickSize, lotSize, priceScale, quantityScale}: OutputScales) 
 }
 
 /**
- * market_events' columns, in the order of an OutBuffer's `columns`: the event, then the book
- * after it. Packed fields (sparse) are present only on their event type (column 1); the book
- * state is read as runs whose starts sit beside the columns.
+ * market_events' columns (as tables.ts declares them, then `dataset`), in the order of an
+ * OutBuffer's `columns`: the event, then the book after it. Packed fields (sparse) are present
+ * only on their event type (the type column); the book state is read as runs whose starts sit
+ * beside the columns. Times are nanoseconds since the epoch (BIGINT, as event_ts_ns always was),
+ * with min/max statistics per row group so that a reader skips the row groups outside a window.
  */
-export function eventColumns(scales: OutputScales): ColumnSpec[] {
+export function eventColumns(scales: OutputScales & EventLabels): ColumnSpec[] {
   const {pm, price, quantity} = decimals(scales);
   const runs = {runs: {starts: RUN_STARTS}};
-  const onTrades: Sparse = {column: 1, code: EVENT_TRADE},
-    onDeltas: Sparse = {column: 1, code: EVENT_DELTA},
-    onSnapshots: Sparse = {column: 1, code: EVENT_SNAPSHOT},
-    notOnTrades: Sparse = {column: 1, code: EVENT_TRADE, except: true};
+  const onTrades: Sparse = {column: TYPE_COLUMN, code: EVENT_TRADE},
+    onDeltas: Sparse = {column: TYPE_COLUMN, code: EVENT_DELTA},
+    onSnapshots: Sparse = {column: TYPE_COLUMN, code: EVENT_SNAPSHOT},
+    notOnTrades: Sparse = {column: TYPE_COLUMN, code: EVENT_TRADE, except: true};
   return [
-    {name: "event_ts_ns", type: "INT64", add: scales.base},
+    {name: "symbol", type: "ENUM", labels: [scales.symbol], constant: true},
+    {name: "event_ts_ns", type: "INT64", add: scales.base, statistics: true},
+    // The input's received_time (a capture's local receive time): null where the input has none.
+    {name: "received_time", type: "INT64", add: scales.base, nullable: true, statistics: true},
     {name: "event_type", type: "ENUM", labels: ["TRADE", "BOOK_SNAPSHOT", "BOOK_DELTA"]},
     // Update ids on book events (packed: a trade has none).
     {name: "update_id", type: "INT64", nullable: true, sparse: notOnTrades},
-    // Trade fields on trade rows only, delta fields on delta rows only (packed; column 1 is the type).
+    {name: "trade_id", type: "INT64", nullable: true, sparse: onTrades},
+    // Trade fields on trade rows only, delta fields on delta rows only (packed).
     price("trade_price", 0, onTrades),
     quantity("trade_quantity", onTrades),
     {name: "trade_side", type: "ENUM", labels: ["buy", "sell"], nullable: true, sparse: onTrades},
@@ -78,7 +91,8 @@ export function eventColumns(scales: OutputScales): ColumnSpec[] {
     {name: "gap", type: "BOOLEAN"},
     {name: "resync", type: "BOOLEAN"},
     // Drift on snapshots (packed; null where a snapshot has none: the first, a crossed one).
-    {name: "drift", type: "DOUBLE", nullable: true, sparse: onSnapshots}
+    {name: "drift", type: "DOUBLE", nullable: true, sparse: onSnapshots},
+    {name: "dataset", type: "ENUM", labels: [scales.dataset], constant: true}
   ];
 }
 
@@ -91,4 +105,12 @@ export function sampleColumns(scales: OutputScales & {levels: number}): ColumnSp
       Array.from({length: scales.levels}, (_, l) => [price(`${side}_${l}_price`), quantity(`${side}_${l}_size`)]).flat()
     )
   ];
+}
+
+/**
+ * A replay's market_events as a query for a sink, which adds the dataset it publishes for: the
+ * files' own columns (no hive `day`), less their `dataset`.
+ */
+export function eventsQuery(path: string): string {
+  return `SELECT * EXCLUDE (dataset) FROM read_parquet(${quoteList([path])}, hive_partitioning = false)`;
 }

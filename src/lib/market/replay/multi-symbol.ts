@@ -86,9 +86,12 @@ export async function reconstructSymbols({
   threads = availableParallelism(),
   segmentEvents,
   columns,
+  dataset,
   log = () => {}
 }: {
   jobs: SymbolJob[];
+  /** market_events' `dataset` column. */
+  dataset?: string;
   strategy: Strategy;
   outDir: string;
   threads?: number;
@@ -118,7 +121,9 @@ export async function reconstructSymbols({
                   strategy,
                   outDir: join(outDir, current.folder),
                   segmentEvents,
-                  columns
+                  columns,
+                  symbol: current.symbol,
+                  ...(dataset ? {dataset} : {})
                 }
               });
             };

@@ -12,9 +12,11 @@ export const F_T = 0,
   F_DELTA_TICK = 4 * CAP,
   F_DELTA_LOTS = 5 * CAP,
   F_DRIFT = 6 * CAP,
-  F_IMBALANCE = 7 * CAP;
+  F_IMBALANCE = 7 * CAP,
+  F_RECEIVED = 8 * CAP,
+  F_TRADE_ID = 9 * CAP;
 export const RUN = CAP + 1,
-  R_START = 8 * CAP,
+  R_START = 10 * CAP,
   R_BID = R_START + RUN,
   R_ASK = R_START + 2 * RUN,
   R_SPREAD = R_START + 3 * RUN,
@@ -28,8 +30,12 @@ export const B_TYPE = 0,
   B_GAP = 3 * CAP,
   B_RESYNC = 4 * CAP,
   B_COLUMNS = 5;
-/** Where the runs' starts sit among an output buffer's `columns` (after market_events' 19). */
-export const RUN_STARTS = 19;
+/** Where the event type (the code column the packed columns are placed by) sits among an output buffer's `columns`. */
+export const TYPE_COLUMN = 3;
+/** Where the runs' starts sit among an output buffer's `columns` (after market_events' 23). */
+export const RUN_STARTS = 23;
+/** The array of a column whose value is the same in every row (symbol, dataset): it is not read. */
+const NO_DATA = new Uint8Array(new SharedArrayBuffer(8));
 
 /**
  * Output rows buffered as columns: every number column a stretch of one shared Float64Array,
@@ -45,8 +51,9 @@ export class OutBuffer {
   n = 0;
   /**
    * Trade and delta fields are packed: the k-th trade's at index k of the trade columns, the
-   * k-th delta's at index k of the delta columns, and update ids, which all but trades have, at
-   * the row's index less the trades before it (the writer places them by the event type).
+   * k-th delta's at index k of the delta columns (a trade's id too), and update ids, which all but
+   * trades have, at the row's index less the trades before it (the writer places them by the
+   * event type). Times and receive times are a value a row.
    */
   trades = 0;
   deltas = 0;
@@ -68,9 +75,12 @@ export class OutBuffer {
       b = (at: number) => this.b.subarray(at, at + CAP),
       run = (at: number) => this.f.subarray(at, at + RUN);
     this.columns = [
+      NO_DATA,
       f(F_T),
+      f(F_RECEIVED),
       b(B_TYPE),
       f(F_U),
+      f(F_TRADE_ID),
       f(F_TRADE_TICK),
       f(F_TRADE_LOTS),
       b(B_TRADE_SIDE),
@@ -87,6 +97,7 @@ export class OutBuffer {
       b(B_GAP),
       b(B_RESYNC),
       f(F_DRIFT),
+      NO_DATA,
       run(R_START)
     ];
     this.reset();

@@ -5,10 +5,11 @@ import {ParquetWriterThread} from "../../parquet-writer/index.js";
 import {ASK, BID, Book} from "../book.js";
 import type {MarketInputs} from "../history/inputs.js";
 import {BookSampler} from "./book-sampler.js";
-import {CheckpointStore, StoppedForTest, discardOutputs} from "./checkpoint-store.js";
+import {CheckpointStore, EVENTS_FOLDER, StoppedForTest, discardOutputs} from "./checkpoint-store.js";
 import {eventColumns, sampleColumns} from "./event-columns.js";
 import {OutBuffer} from "./out-buffer.js";
 import {ReorderOverflow} from "./reorder-window.js";
+import {checkResume, runRecord, saveRunRecord} from "./run-record.js";
 import {openReaders, openScratchDuck, planInputs, strategyInputs, type ReplayReaders} from "./replay-inputs.js";
 import {FINISHED, REFILL, createReplayLoop} from "./replay-loop.js";
 import {
@@ -49,13 +50,15 @@ export async function reconstructMarket(options: ReconstructOptions): Promise<Re
       discardOutputs(options.outDir);
       return replayOnce({...options, reader: "sort", resume: false});
     }
-    // Bad input: nothing is published and nothing is left to resume from.
-    if (isLabError(error)) discardOutputs(options.outDir);
+    // Bad input: nothing is published and nothing is left to resume from. A resumed run keeps
+    // what it was asked to continue, whatever stopped it (a refused checkpoint above all).
+    if (isLabError(error) && !options.resume) discardOutputs(options.outDir);
     throw error;
   }
 }
 
 /** One replay with one reader: inputs opened, the book restored, events replayed and written segment by segment. */
+// Over 150 lines: the replay's setup in order (record, inputs, book, writers, loop), each step using the values before it.
 async function replayOnce(options: ReconstructOptions): Promise<ReconstructResult> {
   const started = performance.now();
   const {strategy, outDir, segmentEvents = 1_000_000, log = () => {}} = options;
@@ -63,12 +66,31 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
   const phase = (what: string) =>
     process.env.LAB_REPLAY_TRACE && log(`[${((performance.now() - started) / 1000).toFixed(2)}s] ${what}`);
   const used = strategyInputs({inputs: options.inputs, strategy});
+  const record = runRecord({
+    inputs: used,
+    strategy,
+    options: {
+      tickSize: options.tickSize,
+      lotSize: options.lotSize,
+      columns: options.columns,
+      // (Not the reader: the checkpoint keeps the one it was made with, a fallback to sort included.)
+      reorderWindowRows: options.reorderWindowRows,
+      segmentEvents,
+      sampleEveryMs: options.sampleEveryMs,
+      sampleLevels: options.sampleLevels,
+      symbol: options.symbol,
+      dataset: options.dataset
+    }
+  });
+  // Before anything in outDir is touched: a checkpoint of another replay is refused, and kept.
+  if (options.resume) checkResume({outDir, record});
   const store = new CheckpointStore({outDir, resume: !!options.resume});
   const scratch = await openScratchDuck({outDir, memoryLimit: options.memoryLimit});
   const duck = scratch.duck;
   let writer: ParquetWriterThread | undefined;
   try {
     const checkpoint = options.resume ? store.resume({outDir, log}) : undefined;
+    if (!checkpoint) saveRunRecord({outDir, record});
     const reader = checkpoint?.reader ?? options.reader ?? "window";
     const plan = await planInputs({
       duck,
@@ -97,17 +119,20 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     }
     const counts: ReplayCounts = checkpoint?.counts ?? emptyCounts();
     // Output buffers: one being filled while the writer thread encodes up to three. Output:
-    // market_events.parquet (and book_samples.parquet) written directly by the plain writer, one
-    // row group per flush; a segment ends at a flush, and its DONE marker holds the writers'
-    // states, so a resumed run truncates the files to the last segment and carries on.
+    // market_events/symbol=<S>/day=<D>/part-0.parquet (and book_samples.parquet) written directly
+    // by the plain writer, one row group per flush (split at midnight); a segment ends at a
+    // flush, and its DONE marker holds the writers' states, so a resumed run truncates the files
+    // to the last segment and carries on.
     const outs = Array.from({length: 4}, () => new OutBuffer());
-    const path = join(outDir, "market_events.parquet");
+    const eventsDir = join(outDir, EVENTS_FOLDER);
+    const symbol = options.symbol ?? "UNKNOWN";
     // Encoding and disk writes run on the writer thread, overlapping the replay.
     writer = new ParquetWriterThread(
-      path,
-      eventColumns(plan),
+      eventsDir,
+      eventColumns({...plan, symbol, dataset: options.dataset ?? "default"}),
       checkpoint?.writer,
-      outs.map((o) => o.columns)
+      outs.map((o) => o.columns),
+      {dir: eventsDir, prefix: `symbol=${hiveValue(symbol)}`, timeColumn: 1}
     );
     const first = outs[await writer.take()]!;
     const sampleStep = (options.sampleEveryMs ?? 0) * 1e6;
@@ -179,7 +204,7 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
       `${strategy}: ${events.toLocaleString("en-US")} events (${counts.deltas} deltas, ${counts.snapshots} snapshots, ${counts.trades} trades), ${counts.gaps} gaps, ${counts.resyncs} resyncs`
     );
     return {
-      path,
+      path: join(eventsDir, "**", "*.parquet"),
       ...(samplesPath ? {samplesPath} : {}),
       events,
       segments: segments.segment,
@@ -192,6 +217,11 @@ async function replayOnce(options: ReconstructOptions): Promise<ReconstructResul
     await writer?.terminate();
     scratch.close();
   }
+}
+
+/** A value as a hive partition folder holds it: as it is when it is a plain name, else URI-encoded. */
+function hiveValue(value: string): string {
+  return /^[A-Za-z0-9._-]+$/.test(value) ? value : encodeURIComponent(value);
 }
 
 /** The output side of a replay: buffers handed to the writer thread, and segments ended with a checkpoint. */

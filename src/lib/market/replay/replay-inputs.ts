@@ -15,6 +15,7 @@ import {
 } from "../history/inputs.js";
 import type {Checkpoint} from "./types.js";
 import {ColumnStream, type ChunkSource} from "./column-stream.js";
+import {checkIncrements} from "./increment-check.js";
 import {SortedCursor, type ReplayCursor} from "./cursor.js";
 import {ReorderWindow} from "./reorder-window.js";
 import {SliceReader} from "./slice-reader.js";
@@ -34,7 +35,11 @@ export function strategyInputs({inputs, strategy}: {inputs: MarketInputs; strate
     if (needed && !inputs[name as keyof MarketInputs])
       throw new LabError({
         column: `--${name === "deltas" ? "deltas" : name}`,
-        reason: `strategy ${strategy} needs the ${name} input`
+        reason: `strategy ${strategy} needs the ${name} input`,
+        hint:
+          name === "deltas"
+            ? "give the deltas (--deltas), or leave the strategy out to use the one the assessor recommends for these inputs (snapshot_anchored without deltas)"
+            : `give the ${name} input (--${name})`
       });
   }
   return {
@@ -76,7 +81,7 @@ export interface InputPlan {
   quantityScale: number;
   /** The earliest origin time (ns): times are read as offsets from it, exact as doubles. */
   base: bigint;
-  /** Each input's row as DOUBLE expressions: time, id, then the rest (read by position). */
+  /** Each input's row as DOUBLE expressions: time, id, then the rest (read by position), the receive time last. */
   expressions: Record<InputName, string[]>;
   /** Select lists for inputs whose columns are named otherwise (see `canonicalSelect`). */
   selects: Partial<Record<InputName, string>>;
@@ -112,6 +117,7 @@ export async function planInputs({
       reason: `malformed input; nothing was replayed:\n  ${problems.join("\n  ")}`,
       hint: "fix or drop these rows; a NaN price cannot be placed in the book"
     });
+  await checkIncrements({duck, inputs: used, levels, tickSize: tickOverride, lotSize: lotOverride});
   const inferred = await inferIncrements({duck, inputs: used});
   const tickSize = tickOverride ?? inferred.tickSize;
   const lotSize = lotOverride ?? inferred.lotSize;
@@ -130,6 +136,8 @@ export async function planInputs({
   const qx = (c: string) => `round(${c}::DOUBLE / ${lotSize})::DOUBLE`;
   const nanIfNull = (e: string) => `coalesce(${e}, 'NaN'::DOUBLE)`;
   const o = `(epoch_ns(origin_time) - ${base})::DOUBLE`;
+  // The receive time, last in each row (NaN where the input has none: market_events' null).
+  const received = nanIfNull(`(epoch_ns(received_time) - ${base})::DOUBLE`);
   const levelCols = ["bid", "ask"].flatMap((side) =>
     Array.from({length: levels}, (_, i) => [
       nanIfNull(px(`${side}_${i}_price`)),
@@ -145,15 +153,17 @@ export async function planInputs({
       nanIfNull("update_id::DOUBLE"),
       code("side", "bid", "ask"),
       nanIfNull(px("price")),
-      nanIfNull(qx("new_quantity"))
+      nanIfNull(qx("new_quantity")),
+      received
     ],
-    book: [nanIfNull(o), nanIfNull("sequence_number::DOUBLE"), ...levelCols],
+    book: [nanIfNull(o), nanIfNull("sequence_number::DOUBLE"), ...levelCols, received],
     trades: [
       nanIfNull(o),
       nanIfNull("trade_id::DOUBLE"),
       code("side", "buy", "sell"),
       nanIfNull(px("price")),
-      nanIfNull(qx("quantity"))
+      nanIfNull(qx("quantity")),
+      received
     ]
   };
   return {levels, tickSize, lotSize, priceScale, quantityScale, base, expressions, selects};
@@ -237,7 +247,7 @@ export async function openReaders({
     const states = checkpoint?.windows;
     const specs = {
       deltas: {
-        columns: 5,
+        columns: 6,
         keys: byOrigin ? [0, 1] : [1],
         checked: {
           nonNegative: [3, 4],
@@ -246,9 +256,9 @@ export async function openReaders({
         },
         state: states?.deltas
       },
-      book: {columns: 2 + 4 * levels, keys: byOrigin ? [0, 1] : [1], checked: undefined, state: states?.snapshots},
+      book: {columns: 3 + 4 * levels, keys: byOrigin ? [0, 1] : [1], checked: undefined, state: states?.snapshots},
       trades: {
-        columns: 5,
+        columns: 6,
         keys: [0, 1],
         checked: {
           nonNegative: [3, 4],

@@ -23,7 +23,9 @@ const {
   F_DELTA_TICK,
   F_DRIFT,
   F_IMBALANCE,
+  F_RECEIVED,
   F_T,
+  F_TRADE_ID,
   F_TRADE_LOTS,
   F_TRADE_TICK,
   F_U,
@@ -367,6 +369,7 @@ export function createReplayLoop(options: ReplayLoopOptions): ReplayLoop {
       gapStarts += crossedBook && !gapped ? 1 : 0;
       gapped = gapped || crossedBook;
       f[F_T + r] = t;
+      f[F_RECEIVED + r] = rows[at + 5]!;
       f[F_U + r - tr] = u;
       // storeState, written out (see the head of this file).
       if (bb !== lastBB || ba !== lastBA || b5 !== last5B || a5 !== last5A) {
@@ -415,10 +418,12 @@ export function createReplayLoop(options: ReplayLoopOptions): ReplayLoop {
         // run, the imbalance as it was.
         crossings += crossedBook ? 1 : 0;
         f[F_T + r] = tt;
+        f[F_RECEIVED + r] = trows[tat + 5]!;
         f[F_IMBALANCE + r] = imbalance;
         bytes[B_TYPE + r] = EVENT_TRADE;
         bytes[B_GAP + r] = gapped ? 1 : 0;
         bytes[B_TRADE_SIDE + tr] = trows[tat + 2]!;
+        f[F_TRADE_ID + tr] = trows[tat + 1]!;
         f[F_TRADE_TICK + tr] = trows[tat + 3]!;
         f[F_TRADE_LOTS + tr] = trows[tat + 4]!;
         (r++, tr++, nt++, ev++, seg++);
@@ -512,6 +517,7 @@ export function createReplayLoop(options: ReplayLoopOptions): ReplayLoop {
         if (applied & SNAPSHOT_USED || initialised) {
           const r = emit(EVENT_SNAPSHOT);
           out.f[F_T + r] = c.rows[c.at]!;
+          out.f[F_RECEIVED + r] = c.rows[c.at + 2 + 4 * levels]!;
           out.f[F_U + r - out.trades] = seq;
           out.b[B_RESYNC + r] = applied & SNAPSHOT_RESYNC ? 1 : 0;
           out.f[F_DRIFT + out.snapshots++] = snapshotDrift[0]! * lotSize;
@@ -543,6 +549,8 @@ export function createReplayLoop(options: ReplayLoopOptions): ReplayLoop {
           const f = out.f,
             k = out.trades++;
           f[F_T + r] = c.rows[c.at]!;
+          f[F_RECEIVED + r] = c.rows[c.at + 5]!;
+          f[F_TRADE_ID + k] = c.rows[c.at + 1]!;
           f[F_TRADE_TICK + k] = tick;
           f[F_TRADE_LOTS + k] = lots;
           out.b[B_TRADE_SIDE + k] = side;

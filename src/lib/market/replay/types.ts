@@ -4,7 +4,7 @@ import type {MarketInputs} from "../history/inputs.js";
 import type {BookSampler} from "./book-sampler.js";
 import type {ReplayCursor} from "./cursor.js";
 import type {ReorderState} from "./reorder-window.js";
-import type {WriterState} from "../../parquet-writer/index.js";
+import type {PartitionedState, WriterState} from "../../parquet-writer/index.js";
 import type {OutBuffer} from "./out-buffer.js";
 
 export type Strategy = "full_event_replay" | "snapshot_anchored" | "origin_time_sort";
@@ -39,6 +39,10 @@ export interface ReconstructOptions {
   lotSize?: number;
   /** Column names the inputs use instead of the lab's and the vendor's (`parseColumnMapping`). */
   columns?: ColumnMapping;
+  /** market_events' `symbol` (and its partition folder); default UNKNOWN. */
+  symbol?: string;
+  /** market_events' `dataset` column; default `default`. */
+  dataset?: string;
   /** Events per write-ahead segment (a DONE marker and a book checkpoint each). */
   segmentEvents?: number;
   /** Continue from the last complete segment of a previous (killed) run in outDir. */
@@ -68,6 +72,7 @@ export interface ReconstructOptions {
 }
 
 export interface ReconstructResult {
+  /** market_events' files: a glob over `<outDir>/market_events/symbol=<S>/day=<D>/part-0.parquet`. */
   path: string;
   /** book_samples.parquet, when sampling was asked for. */
   samplesPath?: string;
@@ -171,7 +176,7 @@ export interface Checkpoint {
   bidFloor: number;
   askCeiling: number;
   nextSample: number;
-  writer: WriterState;
+  writer: PartitionedState;
   sampleWriter?: WriterState;
   bids: [number, number][];
   asks: [number, number][];
