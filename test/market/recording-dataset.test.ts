@@ -125,7 +125,8 @@ describe("market captures and recordings as datasets, in the catalog", () => {
       const out = mkdtempSync(join(tmpdir(), "market-recordings-run-"));
       const result = await marketPipeline.run({files, dataset: info, outDir: out, seed: 1, flags: {}, log: () => {}});
       const summary = "SELECT count(*)::INT AS n, sum(best_bid)::DOUBLE AS bids, any_value(symbol) AS symbol";
-      const [run] = await readParquetAll({path: join(out, "market_events.parquet"), sql: `${summary} FROM t`});
+      const events = result.tables.filter((t) => t.name === "market_events").map((t) => t.path);
+      const [run] = await readParquetAll({path: events, sql: `${summary} FROM t`});
       const [catalog] = await p.query(["market_events"], `${summary} FROM market_events WHERE dataset = '${dataset}'`);
       expect(run).toEqual(catalog);
       if (dataset === "sim") {

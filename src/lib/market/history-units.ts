@@ -21,6 +21,7 @@ import {folderSink, type TableSink} from "../core/table-sink.js";
 import {assessFiles, assessmentMarkdown} from "./history/assess.js";
 import {joinedInputs, replayHistoryTables, type HistoryReplayOptions} from "./history-replay.js";
 import {MARKET_ASSESSMENT_COLUMNS} from "./tables.js";
+import {chooseStrategy} from "./replay/strategy-choice.js";
 import {replayDaySlice, type KindFiles} from "./history-unit-slice.js";
 import type {HistoryKind} from "./history-dataset.js";
 
@@ -251,7 +252,11 @@ export async function replayHistoryUnits({
   log?: (line: string) => void;
 }): Promise<UnitResult<HistoryUnitOutput>[]> {
   // Days pay a slice copy and a warm-up each: worth it only where units spread over threads or hosts.
-  const tasks = planHistoryUnits({files, options, byDay: units !== undefined});
+  const tasks = units
+    ? (await withStrategies({files, options, scratchDir: join(workDir, ".assess"), log})).flatMap((group) =>
+        planHistoryUnits({...group, byDay: true})
+      )
+    : planHistoryUnits({files, options, byDay: false});
   const only = tasks.length === 1 ? (tasks[0]!.input as HistoryUnitInput) : undefined;
   if (!units && only && !only.split) {
     // One symbol's history on this machine: replayed straight into the sink, which keeps the
@@ -302,4 +307,50 @@ async function assessDay({
   } finally {
     rmSync(scratchDir, {recursive: true, force: true});
   }
+}
+
+/**
+ * Each symbol's files with the strategy its whole history is replayed with: the one asked for, or
+ * the assessor's recommendation over all its days (days split only under one strategy, chosen
+ * once, as the whole replay would choose it).
+ */
+async function withStrategies({
+  files,
+  options,
+  scratchDir,
+  log
+}: {
+  files: HistoryFile[];
+  options: HistoryReplayOptions;
+  scratchDir: string;
+  log: (line: string) => void;
+}): Promise<{files: HistoryFile[]; options: HistoryReplayOptions}[]> {
+  if (options.strategy) return [{files, options}];
+  const bySymbol = new Map<string, HistoryFile[]>();
+  for (const f of files) {
+    const symbol = historySymbol(f.relPath, options.symbol);
+    bySymbol.set(symbol, [...(bySymbol.get(symbol) ?? []), f]);
+  }
+  const groups: {files: HistoryFile[]; options: HistoryReplayOptions}[] = [];
+  for (const [symbol, group] of [...bySymbol].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const kinds = emptyKinds();
+    for (const f of [...group].sort((a, b) => (a.relPath < b.relPath ? -1 : 1))) kinds[f.kind].push(f.path);
+    rmSync(scratchDir, {recursive: true, force: true});
+    mkdirSync(scratchDir, {recursive: true});
+    try {
+      const assessment = await assessFiles({
+        inputs: await joinedInputs({files: kinds, scratchDir}),
+        columns: options.columns
+      });
+      const strategy = chooseStrategy({
+        requested: undefined,
+        recommendation: assessment.recommendation,
+        log: (line) => log(`${symbol}: ${line}`)
+      });
+      groups.push({files: group, options: {...options, strategy}});
+    } finally {
+      rmSync(scratchDir, {recursive: true, force: true});
+    }
+  }
+  return groups;
 }
