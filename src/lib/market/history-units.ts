@@ -23,7 +23,9 @@ import {joinedInputs, replayHistoryTables, type HistoryReplayOptions} from "./hi
 import {MARKET_ASSESSMENT_COLUMNS} from "./tables.js";
 import {chooseStrategy} from "./replay/strategy-choice.js";
 import {replayDaySlice, type KindFiles} from "./history-unit-slice.js";
-import type {HistoryKind} from "./history-dataset.js";
+import type {MarketInputs} from "./history/inputs.js";
+
+type HistoryKind = keyof MarketInputs;
 
 /** One history file as the dataset lists it. */
 export interface HistoryFile {
