@@ -2,9 +2,10 @@ import type {Domain} from "../domain.js";
 import {marketPipeline} from "./pipeline.js";
 import {marketDatasetOptions, marketHistoryPlugin, marketReplayDerivation} from "./history-dataset.js";
 import {marketSimulationPlugin} from "./plugin.js";
+import {marketCalibrationDerivation} from "./calibration-dataset.js";
 import {marketTables} from "./tables.js";
 
-export {marketHistoryPlugin, marketReplayDerivation, marketSimulationPlugin};
+export {marketCalibrationDerivation, marketHistoryPlugin, marketReplayDerivation, marketSimulationPlugin};
 
 export const marketDomain: Domain = {
   name: "market",
@@ -15,7 +16,7 @@ export const marketDomain: Domain = {
   module: import.meta.url,
   pipeline: marketPipeline,
   plugins: {marketSimulationPlugin, marketHistoryPlugin},
-  derivations: [marketReplayDerivation],
+  derivations: [marketReplayDerivation, marketCalibrationDerivation],
   tables: marketTables,
   routing: [
     {glob: "market/**/*.sim.json", tag: "sim:market"},
