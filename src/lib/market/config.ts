@@ -55,11 +55,10 @@ export interface MarketConfig {
    * `limitShare` is the limits' share of them, and `marketShare` applies to nothing.
    */
   marketHawkes?: {baselinePerS: number; branching: number; decayMs: number};
-  /** Where limit orders land: weight of 1…maxDistanceTicks ticks from the opposite best (instead of the power law). */
-  limitDistanceWeights?: number[];
   /**
-   * Or from the own best: `weights[i]` for `first + i` ticks behind it (negative: inside the
-   * spread, stopping a tick short of the other side).
+   * Where limit orders land, instead of the power law from the opposite best: `weights[i]` for
+   * `first + i` ticks behind the own best (negative: inside the spread, stopping a tick short of
+   * the other side).
    */
   limitFromOwnBest?: {first: number; weights: number[]};
   /**

@@ -12,9 +12,9 @@ import {fitHawkes} from "../../../src/lib/market/calibrate/hawkes.js";
 import {observeSimulation} from "../../../src/lib/market/calibrate/simulated-observation.js";
 import {createRng} from "../../../src/lib/core/random.js";
 
-const marketSizes = quantileFunction(
-  Array.from({length: 1001}, (_, i) => Math.round(20 * Math.exp(4.8 * (i / 1000 - 0.5))))
-);
+const marketSizes = quantileFunction({
+  values: Array.from({length: 1001}, (_, i) => Math.round(20 * Math.exp(4.8 * (i / 1000 - 0.5))))
+});
 const config: MarketConfig = {
   ...defaultMarketConfig,
   tickSize: 0.01,

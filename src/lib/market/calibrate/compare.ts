@@ -48,7 +48,7 @@ function snap(xs: Float64Array): Float64Array {
   return xs.map((x) => (x === 0 ? 0 : Number(x.toPrecision(10))));
 }
 
-export function summarize(xs: Float64Array, how: "mean" | "kurtosis" | "sd"): number {
+function summarize(xs: Float64Array, how: "mean" | "kurtosis" | "sd"): number {
   if (xs.length < 2) return NaN;
   const m = moments(xs);
   return how === "mean" ? m.mean : how === "kurtosis" ? m.kurtosis : Math.sqrt(m.variance);

@@ -23,8 +23,6 @@ export interface FlowEstimate {
   /** Power-law exponents of where limits land (ticks from the opposite best, 1…) and cancels hit (levels from the own best, 0…). */
   limitDistanceExponent: number;
   cancelDistanceExponent: number;
-  /** Share of limit orders landing 1, 2, … maxDistanceTicks ticks from the opposite best. */
-  limitDistanceWeights: number[];
   /** Share landing `first`, first + 1, … ticks behind the own best (negative: inside the spread). */
   limitOwnOffsets: {first: number; weights: number[]};
   /** Mean lots one side holds over the levels the samples show. */
@@ -36,8 +34,8 @@ export interface FlowEstimate {
 const QUANTILES = 101;
 
 /** `count` evenly spaced quantiles (probabilities 0…1) of `xs`, linearly interpolated. */
-export function quantileFunction(xs: number[], count = QUANTILES): number[] {
-  const v = [...xs].sort((a, b) => a - b);
+export function quantileFunction({values, count = QUANTILES}: {values: number[]; count?: number}): number[] {
+  const v = [...values].sort((a, b) => a - b);
   if (!v.length) return [];
   return Array.from({length: count}, (_, i) => {
     const x = (i / (count - 1)) * (v.length - 1),
@@ -94,7 +92,6 @@ export function fitPowerLaw({values, count}: {values: number[]; count: number}):
  * The depth stream aggregates 100 ms, so several orders at one level count as one (rates are
  * lower bounds, sizes upper bounds): the refinement by simulation (refine.ts) corrects both.
  */
-// Over 150 lines: one pass over the samples gathering every quantity the flow is fitted from.
 export function estimateFlow({
   observation,
   levels = 10
@@ -217,16 +214,12 @@ export function estimateFlow({
     startPriceTicks: Math.round(midEnd / tickSize),
     seconds,
     marketOrders: orderSizes.length,
-    marketSizeQuantiles: quantileFunction(orderSizes),
+    marketSizeQuantiles: quantileFunction({values: orderSizes}),
     hawkes: fitHawkes({timesNs: orderTimes}),
     limitsPerS: limits / seconds,
     cancelsPerS: cancels / seconds,
     cancelLotsPerS: cancelLots / seconds,
-    limitSizeQuantiles: quantileFunction(limitSizes),
-    limitDistanceWeights: Array.from(
-      {length: maxDistanceTicks},
-      (_, i) => limitDistances.filter((d) => d === i + 1).length / Math.max(1, limitDistances.length)
-    ),
+    limitSizeQuantiles: quantileFunction({values: limitSizes}),
     limitDistanceExponent: fitPowerLaw({
       values: limitDistances.filter((d) => d <= maxDistanceTicks),
       count: maxDistanceTicks

@@ -3,45 +3,32 @@ import type {FlowEstimate} from "./estimate.js";
 import {decimalsOf} from "./simulated-observation.js";
 
 /**
- * The simulator's config for an estimated flow: the recording's tick, lot and price; limit orders
- * and cancels at their estimated rates and distance laws; market orders as the fitted Hawkes
- * process; sizes from the fitted quantile functions; one regime and no bursts (a recording of
- * minutes shows no regime changes to fit them from). `limitSizeScale` and `cancelRateScale`
- * are the refinement's corrections (refine.ts).
+ * The simulator's config for an estimated flow: the recording's tick, lot and last price; limit
+ * orders at their estimated rate, sizes and offsets from the own best; cancels per resting lot,
+ * removing the estimated volume at the observed depth; market orders as the fitted Hawkes process
+ * with the fitted sizes; one regime and no bursts (minutes of recording show no regime change to
+ * fit). `cancelRateScale`, `touchWeightScale` (orders inside the spread) and
+ * `cancelDistanceExponent` are the refinement's (refine.ts).
  */
 export function fittedConfig({
   estimate: e,
-  limitSizeScale = 1,
-  orderSplit = 1,
-  touchWeightScale = 1,
-  distanceTilt = 0,
-  sizeDispersion = 1,
   cancelRateScale = 1,
-  limitDistanceExponent = e.limitDistanceExponent,
-  cancelDistanceExponent = e.cancelDistanceExponent,
+  touchWeightScale = 1,
+  cancelDistanceExponent = 0,
   base = defaultMarketConfig
 }: {
   estimate: FlowEstimate;
-  limitSizeScale?: number;
-  orderSplit?: number;
-  touchWeightScale?: number;
-  distanceTilt?: number;
-  sizeDispersion?: number;
   cancelRateScale?: number;
-  limitDistanceExponent?: number;
+  touchWeightScale?: number;
   cancelDistanceExponent?: number;
   base?: MarketConfig;
 }): MarketConfig {
-  // An increment the depth stream shows may be several orders: `orderSplit` orders of 1/orderSplit its size each.
-  // `sizeDispersion` < 1 draws the sizes toward their median (in logs): netted increments are more dispersed than orders.
-  const median = e.limitSizeQuantiles[Math.floor(e.limitSizeQuantiles.length / 2)] ?? 1;
-  const limitSizes = e.limitSizeQuantiles.map((q) =>
-    Math.max(1, (median * (Math.max(1, q) / median) ** sizeDispersion * limitSizeScale) / orderSplit)
-  );
-  const limits = e.limitsPerS * orderSplit;
-  // The simulator's cancels take a limit-order size each: as many as remove the estimated volume.
+  const limitSizes = e.limitSizeQuantiles.map((q) => Math.max(1, q));
+  // Each cancel takes a limit-order size: as many as remove the estimated volume. A cancel goes
+  // ahead with chance depth / (2 × the observed depth), hence twice the rate.
   const meanSize = limitSizes.reduce((a, b) => a + b, 0) / Math.max(1, limitSizes.length);
   const cancels = (2 * e.cancelLotsPerS * cancelRateScale) / meanSize;
+  const {first, weights} = e.limitOwnOffsets;
   return {
     ...base,
     tickSize: e.tickSize,
@@ -49,18 +36,12 @@ export function fittedConfig({
     priceScale: decimalsOf(e.tickSize),
     quantityScale: decimalsOf(e.lotSize),
     startPriceTicks: e.startPriceTicks,
-    eventsPerSecond: limits + cancels,
-    limitShare: limits / Math.max(1e-9, limits + cancels),
+    eventsPerSecond: e.limitsPerS + cancels,
+    limitShare: e.limitsPerS / Math.max(1e-9, e.limitsPerS + cancels),
     marketShare: 0,
-    limitDistanceExponent,
-    limitFromOwnBest: {
-      first: e.limitOwnOffsets.first,
-      weights: e.limitOwnOffsets.weights.map((w, i) =>
-        i + e.limitOwnOffsets.first < 0 ? w * touchWeightScale : w * (1 + i) ** -distanceTilt
-      )
-    },
+    limitDistanceExponent: e.limitDistanceExponent,
+    limitFromOwnBest: {first, weights: weights.map((w, i) => (i + first < 0 ? w * touchWeightScale : w))},
     cancelBySize: true,
-    // Cancels at a rate per resting lot: the estimated rate at the observed depth, faster on a deeper book.
     cancelDepthLots: 2 * e.sideDepthLots,
     cancelDistanceExponent,
     maxDistanceTicks: e.maxDistanceTicks,

@@ -8,7 +8,6 @@ import {observeSimulation} from "./simulated-observation.js";
 export interface Refinement {
   cancelRateScale: number;
   touchWeightScale: number;
-  distanceTilt: number;
   cancelDistanceExponent: number;
 }
 
@@ -21,14 +20,15 @@ const mean = (xs: Float64Array) => xs.reduce((a, b) => a + b, 0) / Math.max(1, x
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 /**
- * The simulated method of moments over the three parameters the samples cannot pin down: the
- * cancel rate (the depth stream nets orders within 100 ms, so cancels it shows are too few and the
- * simulated book would pile up), and the limit and cancel distance exponents (the simulator places
- * orders from the opposite best, the data shows where levels changed). Each step simulates
- * `seconds` with the same seed and moves each parameter against its own moment: depth over 5
- * levels for the cancel rate, the share of one-tick spreads for the weight of limit orders one tick from the other side, the top level's share of
- * the 5-level depth for the cancel distances. The steps closest to the training data (sum of
- * KS distances) are simulated again for longer, and the closest wins. Deterministic: a pure function of its inputs.
+ * The simulated method of moments over three parameters the samples cannot pin down: the cancel
+ * rate (the depth stream nets orders within 100 ms, so the cancels it shows are too few and the
+ * simulated book would pile up), the weight of limit orders inside the spread (improvements
+ * filled within 100 ms never show) and the exponent of the cancels' rank law. Each step simulates
+ * `seconds` with the same seed and moves each parameter against its own moment of the training
+ * data: the depth over 5 levels for the cancel rate, the share of one-tick spreads for the weight
+ * inside the spread, the top-of-book depth for the exponent. The steps closest to the training
+ * data (sum of the seven KS distances) are simulated again for longer, and the closest wins.
+ * Deterministic: a pure function of its inputs.
  */
 export function refineBySimulation({
   estimate,
@@ -49,7 +49,7 @@ export function refineBySimulation({
   const tSpread = oneTick(target.spread!),
     tDepth5 = mean(target.depth_5!),
     tTop = mean(target.top_depth!);
-  let r: Refinement = {cancelRateScale: 1, touchWeightScale: 1, distanceTilt: 0, cancelDistanceExponent: 0};
+  let r: Refinement = {cancelRateScale: 1, touchWeightScale: 1, cancelDistanceExponent: 0};
   const history: RefineStep[] = [];
   for (let k = 0; k < steps; k++) {
     const config = fittedConfig({estimate, ...r});
@@ -65,7 +65,6 @@ export function refineBySimulation({
     r = {
       cancelRateScale: clamp(r.cancelRateScale * clamp((depth5 / tDepth5) ** 0.8, 0.6, 1.6), 0.05, 50),
       touchWeightScale: clamp(r.touchWeightScale * clamp((tSpread / spread) ** 1.5, 0.6, 1.6), 0.05, 50),
-      distanceTilt: 0,
       cancelDistanceExponent: clamp(r.cancelDistanceExponent + 0.7 * Math.log(top / tTop), -3, 3)
     };
   }
@@ -84,7 +83,6 @@ export function refineBySimulation({
   const refinement: Refinement = {
     cancelRateScale: best.cancelRateScale,
     touchWeightScale: best.touchWeightScale,
-    distanceTilt: 0,
     cancelDistanceExponent: best.cancelDistanceExponent
   };
   return {config: fittedConfig({estimate, ...refinement}), refinement, steps: history};

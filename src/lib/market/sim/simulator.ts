@@ -47,6 +47,8 @@ export function simulateMarket({rng, config, seconds, sink}: SimulateMarketOptio
  * The simulation as a generator: it yields the simulated time (ns) after every event, so a live
  * feed can run it against a clock (`seconds` may be Infinity). `simulateMarket` runs it through.
  */
+// Over 150 lines: one event loop over a shared book and random streams; each fitted option
+// (quantile sizes, Hawkes market orders, placement from the own best, cancels per lot) is a branch in it.
 export function* marketSteps({
   rng,
   config,
@@ -66,7 +68,7 @@ export function* marketSteps({
     return Float64Array.from(w, (x) => (acc += x / total));
   };
   const ownBest = config.limitFromOwnBest;
-  const weights = ownBest?.weights ?? config.limitDistanceWeights;
+  const weights = ownBest?.weights;
   const limitCdf = weights
     ? ((w: number[]) => {
         const total = w.reduce((a, b) => a + b, 0);
