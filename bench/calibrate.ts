@@ -3,6 +3,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {holdoutCheck} from "../src/lib/market/calibrate/calibrate.js";
 import {ksRows, observationSpan, sliceObservation} from "../src/lib/market/calibrate/compare.js";
+import {tickSizeOf} from "../src/lib/market/calibrate/estimate.js";
 import {observationFromCapture} from "../src/lib/market/fidelity/observations.js";
 import {realisticRecording} from "../src/lib/market/sim/recording-generator.js";
 import type {Benchmark} from "./benchmark.js";
@@ -40,10 +41,12 @@ export async function calibrationFigures({
       seconds.push((performance.now() - started) / 1000);
       const {startNs, endNs} = observationSpan(observation);
       const half = startNs + (endNs - startNs) / 2;
-      const own = ksRows({
+      const ownRows = ksRows({
         candidate: sliceObservation(observation, startNs, half),
-        reference: sliceObservation(observation, half, endNs + 1)
-      }).filter((r) => r.passed).length;
+        reference: sliceObservation(observation, half, endNs + 1),
+        tickSize: tickSizeOf({observation})
+      });
+      const own = ownRows.filter((r) => r.passed).length;
       calibrated.push(check.passed);
       uncalibrated.push(check.uncalibratedPassed);
       self.push(own);
@@ -54,6 +57,18 @@ export async function calibrationFigures({
           .join(
             ", "
           )}], default ${check.uncalibratedPassed} of 7, its own first half ${own} of 7; ${seconds.at(-1)!.toFixed(1)} s`
+      );
+      log(
+        `  effective sample sizes (held-out half / calibrated simulation): ${check.rows
+          .map((r) => `${r.statistic} ${Math.round(r.recording_n_eff)}/${Math.round(r.calibrated_n_eff)}`)
+          .join(", ")}`
+      );
+      log(
+        `  own halves: ${ownRows.map((r) => `${r.statistic} p=${r.pValue.toFixed(3)}`).join(", ")}; calibrated: ${check.rows
+          .map((r) => `${r.statistic} p=${r.p_value.toFixed(3)}`)
+          .join(
+            ", "
+          )}; default: ${check.rows.map((r) => `${r.statistic} p=${r.uncalibrated_p_value.toExponential(1)}`).join(", ")}`
       );
     }
     return {

@@ -96,6 +96,8 @@ export const MARKET_CALIBRATION_COLUMNS = columns(
   "uncalibrated_passed:BOOLEAN",
   "recording_n:BIGINT",
   "calibrated_n:BIGINT",
+  `recording_n_eff:${D}`,
+  `calibrated_n_eff:${D}`,
   "source:VARCHAR",
   `train_seconds:${D}`,
   `holdout_seconds:${D}`,

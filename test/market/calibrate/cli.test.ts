@@ -52,7 +52,7 @@ describe("lab simulate market --calibrate", () => {
       "spread",
       "top_depth",
       "depth_5",
-      "mid_log_return",
+      "mid_return_ticks",
       "imbalance_5"
     ]);
     for (const r of rows) {

@@ -33,6 +33,9 @@ export interface CalibrationRow {
   uncalibrated_passed: boolean;
   recording_n: number;
   calibrated_n: number;
+  /** Effective sample sizes (n / τ) the p-value used. */
+  recording_n_eff: number;
+  calibrated_n_eff: number;
 }
 
 export interface HoldoutCheck {
@@ -48,7 +51,7 @@ export interface HoldoutCheck {
 /**
  * Calibrated on the first half of a recording, tested on the second: the simulator with the
  * parameters fitted to the first half (it never sees the second) runs `simulatedSeconds` and each
- * of the fidelity report's seven KS tests compares it with the second half; the default simulator
+ * of the seven KS tests (`ksRows`, effective-sample-size p-values) compares it with the second half; the default simulator
  * (uncalibrated) is tested the same way beside it. A pure function of the observation and seed.
  */
 export function holdoutCheck({
@@ -67,8 +70,9 @@ export function holdoutCheck({
   const calibration = calibrateMarket({observation: training, seed});
   const calibrated = observeSimulation({config: calibration.config, seconds: simulatedSeconds, seed});
   const uncalibrated = observeSimulation({config: defaultMarketConfig, seconds: simulatedSeconds, seed});
-  const c = ksRows({candidate: calibrated, reference: holdout}),
-    u = ksRows({candidate: uncalibrated, reference: holdout});
+  const tickSize = calibration.estimate.tickSize;
+  const c = ksRows({candidate: calibrated, reference: holdout, tickSize}),
+    u = ksRows({candidate: uncalibrated, reference: holdout, tickSize});
   const rows = c.map((r, i): CalibrationRow => ({
     statistic: r.statistic,
     summary: r.summary,
@@ -82,7 +86,9 @@ export function holdoutCheck({
     uncalibrated_p_value: u[i]!.pValue,
     uncalibrated_passed: u[i]!.passed,
     recording_n: r.m,
-    calibrated_n: r.n
+    calibrated_n: r.n,
+    recording_n_eff: r.mEff,
+    calibrated_n_eff: r.nEff
   }));
   return {
     rows,

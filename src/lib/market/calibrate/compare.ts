@@ -1,15 +1,18 @@
 import {distributions, type MarketObservation} from "../fidelity/report.js";
-import {ksTwoSample} from "../../stats/ks.js";
+import {ksTwoSampleDependent} from "../../stats/ks-dependent.js";
 import {moments} from "../../stats/moments.js";
 
-/** The seven distributions the fidelity report tests with KS, in its order. */
+/**
+ * The seven distributions of the held-out check, in the fidelity report's order; the mid return is
+ * counted in ticks per 100 ms sample rather than as a log return (see `midReturnTicks`).
+ */
 export const KS_STATISTICS = [
   "trade_size",
   "inter_trade_ms",
   "spread",
   "top_depth",
   "depth_5",
-  "mid_log_return",
+  "mid_return_ticks",
   "imbalance_5"
 ] as const;
 export type KsStatistic = (typeof KS_STATISTICS)[number];
@@ -22,7 +25,7 @@ export const SUMMARY: Record<KsStatistic, "mean" | "kurtosis" | "sd"> = {
   top_depth: "mean",
   depth_5: "mean",
   // Mid returns average zero; their heavy tail is what sets markets apart.
-  mid_log_return: "kurtosis",
+  mid_return_ticks: "kurtosis",
   // The imbalance averages zero too; its spread says how lopsided the book gets.
   imbalance_5: "sd"
 };
@@ -37,6 +40,9 @@ export interface KsRow {
   passed: boolean;
   n: number;
   m: number;
+  /** Effective sample sizes the p-value uses: n / τ of each side's series. */
+  nEff: number;
+  mEff: number;
 }
 
 /**
@@ -55,20 +61,54 @@ function summarize(xs: Float64Array, how: "mean" | "kurtosis" | "sd"): number {
 }
 
 /**
- * The fidelity report's seven KS tests of `candidate` (a simulation) against `reference` (a
- * recording), each with the one-number summary of both sides. Passed: p ≥ alpha.
+ * The mid's move over each sample interval in ticks, a multiple of ½ (the mid moves half a tick
+ * when one side does). A log return puts a one-tick move at a different value at every price
+ * level, so two stretches of one market at slightly different prices would have their atoms at
+ * different places and KS would tell them apart however alike they move; ticks are the same
+ * everywhere.
+ */
+export function midReturnTicks({
+  observation,
+  tickSize
+}: {
+  observation: MarketObservation;
+  tickSize: number;
+}): Float64Array {
+  const {levels: L, bidPx, askPx, tNs} = observation.samples;
+  const out: number[] = [];
+  let prev = NaN;
+  for (let i = 0; i < tNs.length; i++) {
+    const mid = (bidPx[i * L]! + askPx[i * L]!) / 2;
+    if (Number.isFinite(mid) && Number.isFinite(prev)) out.push(Math.round((2 * (mid - prev)) / tickSize) / 2);
+    prev = mid;
+  }
+  return Float64Array.from(out);
+}
+
+/**
+ * The held-out check's seven KS tests of `candidate` (a simulation) against `reference` (a
+ * recording), each with the one-number summary of both sides. Each statistic is a series in time
+ * order (book samples 100 ms apart, trades as they came), serially dependent — the book's state
+ * persists for seconds and Hawkes arrivals cluster trades and their sizes — so every test's
+ * p-value uses effective sample sizes (`ksTwoSampleDependent`); a series with no positive
+ * autocorrelation keeps the plain test. Mid returns in ticks (`midReturnTicks`). Passed: p ≥ alpha.
  */
 export function ksRows({
   candidate,
   reference,
+  tickSize,
   alpha = 0.05
 }: {
   candidate: MarketObservation;
   reference: MarketObservation;
+  /** The recording's tick: mid returns are counted in it. */
+  tickSize: number;
   alpha?: number;
 }): KsRow[] {
   const c = distributions(candidate),
     r = distributions(reference);
+  c.mid_return_ticks = midReturnTicks({observation: candidate, tickSize});
+  r.mid_return_ticks = midReturnTicks({observation: reference, tickSize});
   return KS_STATISTICS.map((statistic) => {
     const x = snap(c[statistic]!),
       y = snap(r[statistic]!);
@@ -83,9 +123,11 @@ export function ksRows({
         pValue: 0,
         passed: false,
         n: x.length,
-        m: y.length
+        m: y.length,
+        nEff: x.length,
+        mEff: y.length
       };
-    const t = ksTwoSample({a: x, b: y});
+    const t = ksTwoSampleDependent({a: x, b: y});
     return {
       statistic,
       summary,
@@ -95,7 +137,9 @@ export function ksRows({
       pValue: t.pValue,
       passed: t.pValue >= alpha,
       n: t.n,
-      m: t.m
+      m: t.m,
+      nEff: t.nEff,
+      mEff: t.mEff
     };
   });
 }

@@ -59,6 +59,16 @@ function incrementOf(values: Iterable<number>): number {
   return 1e-10;
 }
 
+/** The tick an observation's book prices sit on (the largest power of ten ≤ 1 they are whole multiples of). */
+export function tickSizeOf({observation}: {observation: MarketObservation}): number {
+  const {samples} = observation,
+    L = samples.levels;
+  const prices: number[] = [];
+  for (let i = 0; i < Math.min(samples.tNs.length, 2000); i++)
+    for (let l = 0; l < Math.min(L, 5); l++) prices.push(samples.bidPx[i * L + l]!, samples.askPx[i * L + l]!);
+  return incrementOf(prices);
+}
+
 /**
  * MLE of a power-law exponent x over values 1…count drawn with weight v^−x (the simulator's
  * placement and cancellation laws), by golden-section search over x in [0, 6].

@@ -55,7 +55,10 @@ export function refineBySimulation({
     const config = fittedConfig({estimate, ...r});
     const sim = observeSimulation({config, seconds, seed: `${seed}-refine`});
     const d = distributions(sim);
-    const loss = ksRows({candidate: sim, reference: training}).reduce((a, row) => a + row.ks, 0);
+    const loss = ksRows({candidate: sim, reference: training, tickSize: estimate.tickSize}).reduce(
+      (a, row) => a + row.ks,
+      0
+    );
     history.push({...r, loss});
     const spread = oneTick(d.spread!),
       depth5 = mean(d.depth_5!),
@@ -77,7 +80,10 @@ export function refineBySimulation({
       seconds: 3 * seconds,
       seed: `${seed}-check`
     });
-    return {step, loss: ksRows({candidate: sim, reference: training}).reduce((a, row) => a + row.ks, 0)};
+    return {
+      step,
+      loss: ksRows({candidate: sim, reference: training, tickSize: estimate.tickSize}).reduce((a, row) => a + row.ks, 0)
+    };
   });
   const best = scored.reduce((a, b) => (b.loss < a.loss ? b : a)).step;
   const refinement: Refinement = {
