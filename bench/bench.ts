@@ -6,6 +6,7 @@
 import {join} from "node:path";
 import {parseArgs} from "../cli/verb.js";
 import type {Benchmark} from "./benchmark.js";
+import {calibrateBenchmark} from "./calibrate.js";
 import {captureBenchmark} from "./capture.js";
 import {catalogBenchmark} from "./catalog.js";
 import {effluentBenchmark} from "./effluent.js";
@@ -18,6 +19,7 @@ import {queueBenchmark} from "./queue.js";
 import {describeRun, recordRun} from "./record.js";
 
 const benchmarks: Benchmark[] = [
+  calibrateBenchmark,
   captureBenchmark,
   catalogBenchmark,
   effluentBenchmark,

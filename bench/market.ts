@@ -7,6 +7,7 @@ import {topOfBookAccuracy} from "../src/lib/market/replay/accuracy.js";
 import {simulateMarketFiles} from "../src/lib/market/pipeline.js";
 import {reconstructMarket, STRATEGIES} from "../src/lib/market/replay/reconstruct.js";
 import type {Benchmark} from "./benchmark.js";
+import {calibrationFigures} from "./calibrate.js";
 import type {ScanReplayRound} from "./market-scan.js";
 
 type Round = ScanReplayRound;
@@ -41,7 +42,12 @@ function child(dir: string, replayOnly: boolean, rounds = 1): Round & {rounds: R
 export const marketBenchmark: Benchmark = {
   name: "market",
   summary: "order-book replay throughput vs a read-only scan, memory at 1× and 10× input, accuracy per strategy",
-  targets: {replay_events_per_s: {min: 2_000_000}, replay_ratio_vs_scan: {min: 0.5}, rss_growth_10x: {max: 1.5}},
+  targets: {
+    replay_events_per_s: {min: 2_000_000},
+    replay_ratio_vs_scan: {min: 0.5},
+    rss_growth_10x: {max: 1.5},
+    calibrated_ks_passed: {min: 4}
+  },
   async run({log, flags}) {
     const root = mkdtempSync(join(tmpdir(), "bench-market-"));
     const minutes = Number(flags.minutes ?? 360);
@@ -156,6 +162,8 @@ export const marketBenchmark: Benchmark = {
       }
       duck.close();
       figures.exact_top_of_book_share_complete = figures.exact_top_of_book_share_complete_full_event_replay!;
+      // Last, after every replay figure: the calibrated simulator's held-out check (bench/calibrate.ts).
+      Object.assign(figures, await calibrationFigures({log}));
       return figures;
     } finally {
       rmSync(root, {recursive: true, force: true});

@@ -1,5 +1,7 @@
 import {resolve} from "node:path";
 import {writeSiteTrial} from "../../src/lib/effluent/trial-files.js";
+import {captureKeyFromEnv} from "../../src/lib/market/live/capture-file.js";
+import {calibrationText, runCalibration} from "../../src/lib/market/calibrate/run.js";
 import {simulateMarketFiles} from "../../src/lib/market/pipeline.js";
 import {flag, numberFlag, stringFlag, UsageError, type Verb} from "../verb.js";
 
@@ -8,6 +10,7 @@ export const simulateVerb: Verb = {
   summary: "simulate a market (history with defects, and the truth), or factories on a real CETP export (a trial)",
   help: `usage: lab simulate market --seed N --minutes M --out DIR [--drop-rate R] [--jitter-ms MS]
        lab simulate effluent --on-export SITE_DIR|EXPORT.csv --out DIR [--factories N] [--shocks K] [--seed N]
+       lab simulate market --calibrate SOURCE [--out DIR --minutes M --seed N]
 
 Runs the seeded L2 market simulator (zero-intelligence order flow, regimes, bursts) and writes
 DIR/history/{trades,book,book_delta_v2}.parquet (Crypto Lake columns, with origin_time jitter,
@@ -18,9 +21,17 @@ options:
   --minutes M      simulated minutes (default 10; about 25,000 events a minute)
   --drop-rate R    share of deltas missing from the history (default 0)
   --jitter-ms MS   Gaussian origin_time jitter, sd in ms (default 0)
-  --out DIR        output folder (required)
+  --out DIR        output folder (required, except with --calibrate)
+  --calibrate SRC  fit the simulator to a real recording: a capture folder, a recording file
+                   (\`<local_ns> <json>\` lines or lab capture lines, gzipped or not) or a market
+                   dataset folder holding one. Prints the held-out check (fitted on the first
+                   half, each of the fidelity report's 7 KS tests against the second half, beside
+                   the default simulator); with --out writes market_calibration.parquet,
+                   calibration.json (the parameters fitted to the whole recording) and a
+                   simulation of --minutes with them. Encrypted captures: LAB_CAPTURE_KEY.
 
 example: npm run lab -- simulate market --seed 1 --minutes 60 --drop-rate 0.01 --out /tmp/market
+         npm run lab -- simulate market --calibrate datasets/market/btcusdt --out /tmp/calibrated
 
 effluent ("real plant, simulated factories"): simulates factory feeds on a real site's MPCB export
 (a site folder, or one export file with the dataset.json beside it) and injects known shocks into a
@@ -49,7 +60,8 @@ example: npm run lab -- simulate effluent --on-export datasets/effluent/plant-a 
           flag.positive("minutes"),
           flag.range("drop-rate", 0, 1),
           flag.range("jitter-ms", 0),
-          flag.string("out")
+          flag.string("out"),
+          flag.string("calibrate")
         ],
   async run(args) {
     const [what] = args.positionals;
@@ -59,6 +71,21 @@ example: npm run lab -- simulate effluent --on-export datasets/effluent/plant-a 
         `nothing to simulate called "${what ?? ""}"; try: lab simulate market, lab simulate effluent`
       );
     const out = stringFlag(args, "out");
+    const source = stringFlag(args, "calibrate");
+    if (source) {
+      const check = await runCalibration({
+        source: resolve(source),
+        outDir: out ? resolve(out) : undefined,
+        minutes: numberFlag(args, "minutes", 10)!,
+        seed: numberFlag(args, "seed", 1)!,
+        key: captureKeyFromEnv(),
+        log: (line) => console.log(line)
+      });
+      console.log(calibrationText(check));
+      if (out)
+        console.log(`written: ${resolve(out, "market_calibration.parquet")}, calibration.json and the simulation`);
+      return;
+    }
     if (!out) throw new UsageError("--out DIR is required");
     const files = await simulateMarketFiles({
       outDir: resolve(out),

@@ -1,4 +1,9 @@
 import {createRng} from "../../src/lib/core/random.js";
+import {
+  binancePrice as price,
+  binanceQuantity as qty,
+  recordingLine
+} from "../../src/lib/market/sim/recording-format.js";
 
 /**
  * A recording in the format public Binance spot captures are shared in: `<local_ns> <json>`
@@ -26,8 +31,6 @@ export function binanceRecording({
     bids.set(mid - 70_000 - Math.floor(rng.next() * 20_000), lots());
     asks.set(mid + 70_000 + Math.floor(rng.next() * 20_000), lots());
   }
-  const price = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}000000`;
-  const qty = (l: number) => `${Math.floor(l / 1e8)}.${String(l % 1e8).padStart(8, "0")}`;
   const best = (m: Map<number, number>, bid: boolean) => {
     let b = bid ? -Infinity : Infinity;
     for (const t of m.keys()) if (bid ? t > b : t < b) b = t;
@@ -43,7 +46,7 @@ export function binanceRecording({
   let u = 9_000_000;
   let tradeId = 5_000_000;
   let snapshot: {lastUpdateId: number; bids: [string, string][]; asks: [string, string][]} | undefined;
-  const line = (obj: object) => lines.push(`${ns} ${JSON.stringify(obj)}`);
+  const line = (obj: object) => lines.push(recordingLine(ns, obj));
   const wipeAt = Math.floor(diffs * 0.7);
   for (let i = 0; i < diffs; i++) {
     E += 100;

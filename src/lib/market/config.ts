@@ -41,6 +41,38 @@ export interface MarketConfig {
   /** Exchange → collector latency: lognormal median (ms) and sigma. */
   latencyMedianMs: number;
   latencySigma: number;
+  /**
+   * Fitted to a recording (src/lib/market/calibrate/), absent in the default market: order sizes
+   * as quantile functions (lots at evenly spaced probabilities 0…1, drawn by inverse transform)
+   * instead of the Pareto, limit orders (and cancels) and market orders apart.
+   */
+  limitSizeQuantiles?: number[];
+  marketSizeQuantiles?: number[];
+  /**
+   * Market orders as a self-exciting (Hawkes) process instead of a share of the Poisson events:
+   * baseline rate per second, branching ratio (each order triggers this many more on average)
+   * and decay (ms) of the excitation. `eventsPerSecond` then counts limits and cancels alone,
+   * `limitShare` is the limits' share of them, and `marketShare` applies to nothing.
+   */
+  marketHawkes?: {baselinePerS: number; branching: number; decayMs: number};
+  /**
+   * Where limit orders land, instead of the power law from the opposite best: `weights[i]` for
+   * `first + i` ticks behind the own best (negative: inside the spread, stopping a tick short of
+   * the other side).
+   */
+  limitFromOwnBest?: {first: number; weights: number[]};
+  /**
+   * Cancels pick one of the side's best 64 levels by (rank + 1)^−cancelDistanceExponent times its
+   * size (every resting lot as likely to go as any other at its rank, as in Cont–Stoikov–Talreja),
+   * not a tick by distance alone.
+   */
+  cancelBySize?: boolean;
+  /**
+   * With cancelBySize: a cancel goes ahead with chance (the side's depth over those levels) /
+   * cancelDepthLots, at most 1, so cancels run at a rate per resting lot (the book has an
+   * equilibrium depth instead of piling up or draining when the rates are a little off).
+   */
+  cancelDepthLots?: number;
 }
 
 export const defaultMarketConfig: MarketConfig = {

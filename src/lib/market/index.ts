@@ -2,10 +2,17 @@ import type {Domain} from "../domain.js";
 import {marketPipeline} from "./pipeline.js";
 import {marketDatasetOptions, marketHistoryPlugin, marketReplayDerivation} from "./history-dataset.js";
 import {marketSimulationPlugin} from "./plugin.js";
+import {marketCalibrationDerivation} from "./calibration-dataset.js";
 import {marketRecordingPlugin} from "./recording-dataset.js";
 import {marketTables} from "./tables.js";
 
-export {marketHistoryPlugin, marketRecordingPlugin, marketReplayDerivation, marketSimulationPlugin};
+export {
+  marketCalibrationDerivation,
+  marketHistoryPlugin,
+  marketRecordingPlugin,
+  marketReplayDerivation,
+  marketSimulationPlugin
+};
 
 export const marketDomain: Domain = {
   name: "market",
@@ -16,7 +23,7 @@ export const marketDomain: Domain = {
   module: import.meta.url,
   pipeline: marketPipeline,
   plugins: {marketSimulationPlugin, marketHistoryPlugin, marketRecordingPlugin},
-  derivations: [marketReplayDerivation],
+  derivations: [marketReplayDerivation, marketCalibrationDerivation],
   tables: marketTables,
   routing: [
     {glob: "market/**/*.sim.json", tag: "sim:market"},

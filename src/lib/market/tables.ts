@@ -104,6 +104,30 @@ export const FIDELITY_STATUS_COLUMNS = columns(
   "golden_files:VARCHAR",
   "note:VARCHAR"
 );
+/** The held-out check of a calibrated simulator, one row per KS statistic (src/lib/market/calibrate/). */
+export const MARKET_CALIBRATION_COLUMNS = columns(
+  "statistic:VARCHAR",
+  "summary:VARCHAR",
+  `recording_value:${D}`,
+  `calibrated_value:${D}`,
+  `uncalibrated_value:${D}`,
+  `ks_statistic:${D}`,
+  `p_value:${D}`,
+  "passed:BOOLEAN",
+  `uncalibrated_ks_statistic:${D}`,
+  `uncalibrated_p_value:${D}`,
+  "uncalibrated_passed:BOOLEAN",
+  "recording_n:BIGINT",
+  "calibrated_n:BIGINT",
+  `recording_n_eff:${D}`,
+  `calibrated_n_eff:${D}`,
+  "source:VARCHAR",
+  `train_seconds:${D}`,
+  `holdout_seconds:${D}`,
+  `simulated_seconds:${D}`,
+  "seed:BIGINT",
+  "fitted:JSON"
+);
 export const FIDELITY_VALUES_COLUMNS = columns("metric:VARCHAR", "source:VARCHAR", `value:${D}`);
 export const FIDELITY_ACF_COLUMNS = columns("lag:INTEGER", `reconstructed:${D}`, `golden:${D}`);
 export const FIDELITY_LEVELS_COLUMNS = columns("side:VARCHAR", "level:INTEGER", `rho:${D}`);
@@ -224,6 +248,12 @@ export const marketTables: TableDeclaration[] = [
     name: "fidelity_levels",
     description: "per side and book level: depth correlation between the replay and the golden sample",
     columns: FIDELITY_LEVELS_COLUMNS
+  },
+  {
+    name: "market_calibration",
+    description:
+      "per KS statistic: a simulation calibrated on a recording's first half against its second half, beside the uncalibrated simulator",
+    columns: MARKET_CALIBRATION_COLUMNS
   },
   {
     name: "capture_events",

@@ -14,6 +14,9 @@ export interface MarketSink {
   regime?(tNs: number, name: string): void;
 }
 
+/** How many of a side's best levels `cancelBySize` cancels reach into. */
+const CANCEL_LEVELS = 64;
+
 export interface SimulateMarketOptions {
   rng: Rng;
   config: MarketConfig;
@@ -44,6 +47,8 @@ export function simulateMarket({rng, config, seconds, sink}: SimulateMarketOptio
  * The simulation as a generator: it yields the simulated time (ns) after every event, so a live
  * feed can run it against a clock (`seconds` may be Infinity). `simulateMarket` runs it through.
  */
+// Over 150 lines: one event loop over a shared book and random streams; each fitted option
+// (quantile sizes, Hawkes market orders, placement from the own best, cancels per lot) is a branch in it.
 export function* marketSteps({
   rng,
   config,
@@ -62,7 +67,18 @@ export function* marketSteps({
     let acc = 0;
     return Float64Array.from(w, (x) => (acc += x / total));
   };
-  const limitCdf = cdf(config.limitDistanceExponent, 1);
+  const ownBest = config.limitFromOwnBest;
+  const weights = ownBest?.weights;
+  const limitCdf = weights
+    ? ((w: number[]) => {
+        const total = w.reduce((a, b) => a + b, 0);
+        let acc = 0;
+        return Float64Array.from(w, (x) => (acc += x / total));
+      })(weights)
+    : cdf(config.limitDistanceExponent, 1);
+  const cancelWeights = Float64Array.from({length: CANCEL_LEVELS}, (_, i) => (i + 1) ** -config.cancelDistanceExponent);
+  const cancelP = new Float64Array(CANCEL_LEVELS),
+    cancelQ = new Float64Array(CANCEL_LEVELS);
   const cancelCdf = cdf(config.cancelDistanceExponent, 1);
   const draw = (c: Float64Array) => {
     const u = flow.next();
@@ -75,8 +91,24 @@ export function* marketSteps({
     }
     return lo;
   };
+  const quantile = (q: number[]) => {
+    const x = sizes.next() * (q.length - 1),
+      i = Math.floor(x);
+    return Math.max(1, Math.round(q[i]! + (x - i) * ((q[i + 1] ?? q[i]!) - q[i]!)));
+  };
+  const limitQ = config.limitSizeQuantiles,
+    marketQ = config.marketSizeQuantiles;
   const size = (multiplier = 1) =>
-    Math.min(config.maxSizeLots, Math.ceil(sizes.pareto(config.sizeMinLots * multiplier, config.sizeTailIndex)));
+    limitQ && multiplier === 1
+      ? quantile(limitQ)
+      : Math.min(config.maxSizeLots, Math.ceil(sizes.pareto(config.sizeMinLots * multiplier, config.sizeTailIndex)));
+  const marketSize = () => (marketQ ? quantile(marketQ) : size(config.marketSizeMultiplier));
+  // Hawkes market orders: their intensity is the baseline plus an excitation that jumps at each
+  // order and decays; events are drawn at an upper bound of the total rate and thinned.
+  const hawkes = config.marketHawkes;
+  const decayPerNs = hawkes ? 1 / (hawkes.decayMs * 1e6) : 0;
+  const jump = hawkes ? (hawkes.branching / hawkes.decayMs) * 1e3 : 0;
+  let excitation = 0;
   let updateId = 0,
     tradeId = 0,
     changes = 0,
@@ -109,7 +141,9 @@ export function* marketSteps({
   while (t < endNs) {
     const bursting = t < burstEnd;
     const rate = config.eventsPerSecond * (bursting ? config.burstRate : regime.rate);
-    t += flow.exponential(rate / 1e9);
+    const marketRate = hawkes ? hawkes.baselinePerS + excitation : 0;
+    const dt = flow.exponential((rate + marketRate) / 1e9);
+    t += dt;
     while (nextSnapshot <= t && nextSnapshot < endNs) {
       sink.snapshot(nextSnapshot, updateId, book, config.snapshotLevels);
       snapshots++;
@@ -130,11 +164,25 @@ export function* marketSteps({
       }
     }
     const side: Side = flow.next() < 0.5 ? BID : ASK;
-    const u = flow.next();
-    const marketShare = bursting ? config.burstMarketShare : config.marketShare;
-    if (u < marketShare) {
+    let u = flow.next();
+    let marketShare = bursting ? config.burstMarketShare : config.marketShare;
+    if (hawkes) {
+      // A market order with the chance its intensity (decayed to now) has in the bound drawn at;
+      // the rest of that chance is no event at all (thinning); the others keep their shares.
+      excitation *= Math.exp(-dt * decayPerNs);
+      const market = (hawkes.baselinePerS + excitation) / (rate + marketRate);
+      const bound = marketRate / (rate + marketRate);
+      if (u >= market && u < bound) {
+        yield t;
+        continue;
+      }
+      if (u < market) excitation += jump;
+      marketShare = 0;
+      u = u < market ? -1 : (u - bound) / (1 - bound);
+    }
+    if (u < marketShare || u < 0) {
       // A market order: the taker on `side` (bid side = a buyer) walks the opposite side.
-      let left = size(config.marketSizeMultiplier);
+      let left = marketSize();
       const passive: Side = side === BID ? ASK : BID;
       while (left > 0) {
         const best = passive === ASK ? book.bestAsk : book.bestBid;
@@ -150,8 +198,17 @@ export function* marketSteps({
       const d = draw(limitCdf) + 1;
       const opposite = side === BID ? book.bestAsk : book.bestBid;
       const own = side === BID ? book.bestBid : book.bestAsk;
-      const anchor = opposite >= 0 ? opposite : own >= 0 ? own + (side === BID ? 1 : -1) : start;
-      const tick = side === BID ? anchor - d : anchor + d;
+      let tick: number;
+      if (ownBest && own >= 0) {
+        // Offsets from the own best (negative: inside the spread), never crossing the other side.
+        const offset = ownBest.first + d - 1;
+        tick = side === BID ? own - offset : own + offset;
+        if (opposite >= 0 && (side === BID ? tick >= opposite : tick <= opposite))
+          tick = side === BID ? opposite - 1 : opposite + 1;
+      } else {
+        const anchor = opposite >= 0 ? opposite : own >= 0 ? own + (side === BID ? 1 : -1) : start;
+        tick = side === BID ? anchor - d : anchor + d;
+      }
       set(side, tick, book.quantity(side, tick) + size());
     } else {
       // A cancel near the best of its side: the level loses part of its size.
@@ -160,8 +217,28 @@ export function* marketSteps({
         yield t;
         continue;
       }
-      const d = draw(cancelCdf);
-      const tick = side === BID ? best - d : best + d;
+      let tick: number;
+      if (config.cancelBySize) {
+        // Every resting lot among the best CANCEL_LEVELS levels is as likely to go as any other at
+        // its rank: level k with weight (k+1)^−exponent · size. By rank, not ticks, so levels the
+        // price left behind keep being cancelled and never stand as stale walls when it returns.
+        const n = book.top(side, CANCEL_LEVELS, cancelP, cancelQ);
+        let total = 0,
+          depth = 0;
+        for (let k = 0; k < n; k++) ((total += cancelWeights[k]! * cancelQ[k]!), (depth += cancelQ[k]!));
+        // Cancels run at a rate per resting lot: below `cancelDepthLots` a thinner book loses fewer.
+        if (config.cancelDepthLots && flow.next() * config.cancelDepthLots > depth) {
+          yield t;
+          continue;
+        }
+        let pick = flow.next() * total,
+          k = 0;
+        for (; k < n - 1; k++) if ((pick -= cancelWeights[k]! * cancelQ[k]!) < 0) break;
+        tick = cancelP[k]!;
+      } else {
+        const d = draw(cancelCdf);
+        tick = side === BID ? best - d : best + d;
+      }
       const have = book.quantity(side, tick);
       if (have > 0) set(side, tick, Math.max(0, have - Math.min(have, size())));
     }
