@@ -241,6 +241,10 @@ describe.skipIf(!!skipReason)("the site built from a user's datasets, without th
       expect(fidelity.text).toContain(
         "This dataset holds a capture and no history: its book is rebuilt from the capture by Binance's rules"
       );
+      // The simulator calibrated on the recording's first half, against its second: all seven statistics.
+      expect(fidelity.text).toMatch(
+        /[0-7] of 7 statistics pass for the calibrated simulation, [0-7] of 7 for the default one/
+      );
       expect(fidelity.readability, "what a reader cannot read").toEqual([]);
       expect(problems).toEqual([]);
     } finally {

@@ -1,6 +1,5 @@
 import {rmSync} from "node:fs";
 import {join, relative} from "node:path";
-import type {Worker} from "node:worker_threads";
 import type {Duck} from "../core/duckdb.js";
 import {LabError} from "../core/errors.js";
 import {createProgress, defaultProgressOutput, type Progress, type ProgressOutput} from "../core/progress.js";
@@ -32,40 +31,13 @@ import {redactUrl} from "./queue-status.js";
 import {DEFAULT_QUEUE_SCHEMA, resolveQueueUrl} from "./queue-url.js";
 import {unitsSetting, type UnitsSetting} from "./units.js";
 import {runRemoteJobs} from "./remote-jobs.js";
+import type {JobRun, Slot} from "./ingest-run.js";
 import {scout} from "./scout.js";
 import {readManifest, removeOrphans} from "./warehouse.js";
 import {watchSourceRoots} from "./watch-roots.js";
 import {SUPERSEDED_DIR, tidyWarehouse} from "./warehouse-layout.js";
 
-export type {IngestOptions};
-
-interface Slot {
-  worker: Worker;
-  id: string;
-  job?: StagedJob;
-  /** Set while a claim for this slot is in flight, so concurrent fills never double-book it. */
-  claiming?: boolean;
-  /** When its job was handed to the thread (performance.now()); unset once the thread has answered. */
-  sentAt?: number;
-  /** The thread's last sign of life: loaded, or a message about its job. */
-  beatAt: number;
-  /** The thread has loaded (its start-up is not held against a job). */
-  ready: boolean;
-  /** Why the thread crashed (its exit follows). */
-  crash?: string;
-  /** Its row in the workers table is written. */
-  recorded?: Promise<unknown>;
-}
-
-/** One runJobs call: its summary, and how it settles. */
-interface JobRun {
-  summary: IngestSummary;
-  progress: Progress;
-  /** Jobs claimed and not yet settled. */
-  active: number;
-  finish(): void;
-  abort(error: unknown): void;
-}
+export type {IngestOptions, IngestSummary};
 
 const missingPlugin = (job: {plugin: string}) => `plugin ${job.plugin} is not available (removed or broken)`;
 
@@ -77,8 +49,6 @@ const STARTUP_GRACE_MS = 60_000;
  * threads, and promote their staged Parquet into the warehouse atomically. In watch mode it keeps
  * going, processing a dropped or changed file within about a second.
  */
-export type {IngestSummary};
-
 export async function ingest(options: IngestOptions = {}): Promise<IngestSummary> {
   const paths = options.paths ?? labPaths({projectDir: options.projectDir});
   const builtins = options.builtins ?? noBuiltins;

@@ -56,10 +56,10 @@ export function calibrationText(check: HoldoutCheck): string {
   const lines = [
     `calibrated on the first ${check.trainSeconds.toFixed(0)} s, tested on the last ${check.holdoutSeconds.toFixed(0)} s (${check.simulatedSeconds} s simulated): ${check.passed} of 7 KS tests pass (uncalibrated: ${check.uncalibratedPassed} of 7)`,
     "",
-    `${"statistic".padEnd(16)}${"summary".padEnd(10)}${"recording".padStart(12)}${"calibrated".padStart(12)}${"default".padStart(12)}${"KS D".padStart(8)}${"p".padStart(10)}  passed`,
+    `${"statistic".padEnd(18)}${"summary".padEnd(10)}${"recording".padStart(12)}${"calibrated".padStart(12)}${"default".padStart(12)}${"KS D".padStart(8)}${"p".padStart(10)}  passed`,
     ...check.rows.map(
       (r) =>
-        `${r.statistic.padEnd(16)}${r.summary.padEnd(10)}${f(r.recording_value).padStart(12)}${f(r.calibrated_value).padStart(12)}${f(r.uncalibrated_value).padStart(12)}${r.ks_statistic.toFixed(3).padStart(8)}${r.p_value.toExponential(2).padStart(10)}  ${r.passed ? "yes" : "no"}`
+        `${r.statistic.padEnd(18)}${r.summary.padEnd(10)}${f(r.recording_value).padStart(12)}${f(r.calibrated_value).padStart(12)}${f(r.uncalibrated_value).padStart(12)}${r.ks_statistic.toFixed(3).padStart(8)}${r.p_value.toExponential(2).padStart(10)}  ${r.passed ? "yes" : "no"}`
     )
   ];
   return lines.join("\n");

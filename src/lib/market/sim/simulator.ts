@@ -47,8 +47,7 @@ export function simulateMarket({rng, config, seconds, sink}: SimulateMarketOptio
  * The simulation as a generator: it yields the simulated time (ns) after every event, so a live
  * feed can run it against a clock (`seconds` may be Infinity). `simulateMarket` runs it through.
  */
-// Over 150 lines: one event loop over a shared book and random streams; each fitted option
-// (quantile sizes, Hawkes market orders, placement from the own best, cancels per lot) is a branch in it.
+// Over 150 lines: one event loop over a shared book and random streams, each fitted option a branch in it.
 export function* marketSteps({
   rng,
   config,
