@@ -78,7 +78,11 @@ const expectations: Record<string, PageExpectation> = {
     tables: 1,
     text: ["btcusdt", "Verdict: PASS", "tested against the capture over the 59.7 s both cover"]
   },
-  "/pages/catalog": {plots: 1, tables: 3, text: ["orders.csv", "rainfall.csv", "shop", "set aside in 2 dataset(s)"]}
+  "/pages/catalog": {
+    plots: 1,
+    tables: 3,
+    text: ["orders.csv", "raw_weather", "weather", "shop", "set aside in 2 dataset(s)"]
+  }
 };
 
 /** The project as a fresh clone has it (tracked and new files, nothing ignored), without datasets/. */
